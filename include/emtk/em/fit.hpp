@@ -1,0 +1,385 @@
+#pragma once
+/// \file
+/// \brief em::fit — the one EM driver every emtk tool uses.
+///
+/// fit(model, options) runs `restarts` random starts; each iterates
+///     E-step over all items (parallel, fixed-order reduction) → objective → stop rule → M-step
+/// and the restart with the highest final objective wins (ties: the lowest index).
+///
+/// Reproducibility. Items are cut into chunks of `options.chunk_size` consecutive items; each
+/// chunk's statistics and log-likelihood are accumulated sequentially by whichever thread takes
+/// the chunk, then merged into the total strictly in chunk order. Floating-point sums are
+/// therefore evaluated in one order for any thread count: output is byte-identical for any
+/// `threads`. Chunks are processed in waves of at most `wave_chunks` so that at most that many
+/// chunk statistics exist at once (memory bound: wave_chunks × sizeof(stats)).
+///
+/// Monotonicity. EM (and MAP-EM) never decreases the objective. A decrease larger than
+/// `decrease_tol` × max(1, |L|) is counted in the result and logged as a warning: it is the first
+/// symptom of an E/M-step bug or of an approximation that is too coarse.
+///
+/// SQUAREM (options.accelerate, models satisfying em::vector_model). One cycle computes
+/// θ1 = M(θ0), θ2 = M(θ1) in the model's unconstrained vector space, r = θ1 − θ0,
+/// v = θ2 − 2θ1 + θ0, the step length α = −‖r‖/‖v‖ (scheme S3 of Varadhan & Roland 2008,
+/// Scand. J. Stat. 35:335), clamped to α ≤ −1, and the extrapolated θ' = θ0 − 2αr + α²v. θ' is
+/// kept only if its objective is at least that of θ1; otherwise the cycle falls back to plain
+/// EM's θ2. The recorded trace is therefore still non-decreasing.
+
+#include <emtk/em/convergence.hpp>
+#include <emtk/em/model.hpp>
+#include <emtk/em/options.hpp>
+#include <emtk/util/log.hpp>
+#include <emtk/util/rng.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <exception>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
+
+namespace emtk::em {
+
+/// At most this many chunk statistics are alive at once during an E-step.
+inline constexpr std::size_t wave_chunks = 64;
+
+/// \brief One E-step: returns Σ_i log p(x_i | θ) and sets `total` to the merged statistics.
+/// Deterministic for any thread count (see the file comment). Exceptions thrown by the model are
+/// rethrown here (the one of the lowest-numbered chunk).
+template <model M>
+double e_step(M const & m, typename M::params_type const & params, typename M::stats_type & total,
+              options const & opt)
+{
+    using stats_t = typename M::stats_type;
+    std::size_t const n = m.item_count();
+    std::size_t const chunk = std::max<std::size_t>(1, opt.chunk_size);
+    std::size_t const n_chunks = (n + chunk - 1) / chunk;
+    #if defined(_OPENMP)
+    int const threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
+#else
+    int const threads = 1;
+#endif
+
+    total = m.make_stats(params);
+    double loglik = 0.0;
+    std::vector<std::optional<stats_t>> part;
+    std::vector<double> part_ll;
+    std::vector<std::exception_ptr> errors;
+    for (std::size_t wave = 0; wave < n_chunks; wave += wave_chunks)
+    {
+        std::size_t const w_end = std::min(n_chunks, wave + wave_chunks);
+        std::size_t const w_n = w_end - wave;
+        part.assign(w_n, std::nullopt);
+        part_ll.assign(w_n, 0.0);
+        errors.assign(w_n, nullptr);
+        // With a single chunk there is nothing to run in parallel.
+        int const team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), w_n));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+        for (std::size_t c = 0; c < w_n; ++c)
+        {
+            try
+            {
+                stats_t s = m.make_stats(params);
+                double ll = 0.0;
+                std::size_t const b = (wave + c) * chunk, e = std::min(n, b + chunk);
+                for (std::size_t i = b; i < e; ++i)
+                    ll += m.expect(i, params, s);
+                part[c].emplace(std::move(s));
+                part_ll[c] = ll;
+            }
+            catch (...)
+            {
+                errors[c] = std::current_exception();
+            }
+        }
+        for (std::size_t c = 0; c < w_n; ++c)
+        {
+            if (errors[c])
+                std::rethrow_exception(errors[c]);
+            total += *part[c];
+            loglik += part_ll[c];
+        }
+    }
+    return loglik;
+}
+
+namespace detail {
+
+template <model M>
+struct run_state
+{
+    typename M::params_type params{};
+    std::vector<double> trace;
+    int e_steps = 0;
+    stop_reason reason = stop_reason::max_iter;
+    std::string message;
+    int decreases = 0;
+    double largest_decrease = 0;
+    double last_loglik = 0;
+};
+
+/// Appends an objective to the trace, checks monotonicity, calls the callback; returns true when
+/// the run must stop (converged or diverged).
+template <model M>
+bool record(run_state<M> & st, double objective, bool accelerated, int restart, options const & opt)
+{
+    if (!std::isfinite(objective))
+    {
+        st.reason = stop_reason::diverged;
+        st.message = "the objective became " + std::string{std::isnan(objective) ? "NaN" : "infinite"} +
+                     " at iteration " + std::to_string(st.trace.size() + 1);
+        return true;
+    }
+    double change = st.trace.empty() ? 0.0 : objective - st.trace.back();
+    if (!st.trace.empty() && -change > opt.decrease_tol * std::max(1.0, std::fabs(objective)))
+    {
+        if (st.decreases == 0)
+            log::warning("EM objective decreased by " + std::to_string(-change) + " at iteration " +
+                         std::to_string(st.trace.size() + 1) + " (restart " + std::to_string(restart + 1) +
+                         "): an E/M-step bug or a too coarse approximation");
+        ++st.decreases;
+        st.largest_decrease = std::max(st.largest_decrease, -change);
+    }
+    st.trace.push_back(objective);
+    if (opt.on_iteration)
+        opt.on_iteration(iteration_info{restart, opt.restarts, static_cast<int>(st.trace.size()), objective, change,
+                                        accelerated});
+    if (static_cast<int>(st.trace.size()) >= std::max(2, opt.min_iter) &&
+        has_converged(st.trace, opt.rule, opt.tol))
+    {
+        st.reason = stop_reason::converged;
+        return true;
+    }
+    return false;
+}
+
+/// Plain EM from st.params.
+template <model M>
+void run_plain(M const & m, run_state<M> & st, int restart, options const & opt)
+{
+    typename M::stats_type stats = m.make_stats(st.params);
+    for (;;)
+    {
+        double const ll = e_step(m, st.params, stats, opt);
+        ++st.e_steps;
+        st.last_loglik = ll;
+        if (record(st, ll + m.log_prior(st.params), false, restart, opt))
+            return;
+        if (static_cast<int>(st.trace.size()) >= opt.max_iter)
+        {
+            st.reason = stop_reason::max_iter;
+            return;
+        }
+        m.maximize(stats, st.params);
+    }
+}
+
+/// SQUAREM-accelerated EM from st.params (see the file comment).
+template <vector_model M>
+void run_squarem(M const & m, run_state<M> & st, int restart, options const & opt)
+{
+    using params_t = typename M::params_type;
+    typename M::stats_type stats0 = m.make_stats(st.params), stats1 = stats0, stats_x = stats0;
+    auto full = [&] { return static_cast<int>(st.trace.size()) >= opt.max_iter; };
+
+    double ll0 = e_step(m, st.params, stats0, opt);
+    ++st.e_steps;
+    st.last_loglik = ll0;
+    if (record(st, ll0 + m.log_prior(st.params), false, restart, opt))
+        return;
+    for (;;)
+    {
+        if (full())
+        {
+            st.reason = stop_reason::max_iter;
+            return;
+        }
+        params_t const p0 = st.params;
+        params_t p1 = p0;
+        m.maximize(stats0, p1);
+        double const ll1 = e_step(m, p1, stats1, opt);
+        ++st.e_steps;
+        double const obj1 = ll1 + m.log_prior(p1);
+        st.params = p1;
+        st.last_loglik = ll1;
+        if (record(st, obj1, false, restart, opt))
+            return;
+        if (full())
+        {
+            st.reason = stop_reason::max_iter;
+            return;
+        }
+        params_t p2 = p1;
+        m.maximize(stats1, p2);
+
+        std::vector<double> const v0 = m.to_vector(p0), v1 = m.to_vector(p1), v2 = m.to_vector(p2);
+        double rr = 0, vv = 0;
+        std::vector<double> r(v0.size()), v(v0.size());
+        for (std::size_t j = 0; j < v0.size(); ++j)
+        {
+            r[j] = v1[j] - v0[j];
+            v[j] = v2[j] - 2 * v1[j] + v0[j];
+            rr += r[j] * r[j];
+            vv += v[j] * v[j];
+        }
+        bool accepted = false;
+        if (vv > 0 && rr > 0)
+        {
+            double alpha = -std::sqrt(rr / vv);
+            if (alpha > -1.0)
+                alpha = -1.0;
+            if (alpha < -1.0) // alpha == -1 gives exactly θ2: nothing to try
+            {
+                std::vector<double> vx(v0.size());
+                for (std::size_t j = 0; j < v0.size(); ++j)
+                    vx[j] = v0[j] - 2 * alpha * r[j] + alpha * alpha * v[j];
+                params_t px = p2;
+                bool valid = std::all_of(vx.begin(), vx.end(), [](double x) { return std::isfinite(x); });
+                double llx = 0, objx = -std::numeric_limits<double>::infinity();
+                if (valid)
+                {
+                    try
+                    {
+                        m.from_vector(vx, px);
+                        llx = e_step(m, px, stats_x, opt);
+                        ++st.e_steps;
+                        objx = llx + m.log_prior(px);
+                    }
+                    catch (degenerate_error const &)
+                    {
+                        valid = false;
+                    }
+                }
+                if (valid && std::isfinite(objx) && objx >= obj1)
+                {
+                    st.params = std::move(px);
+                    std::swap(stats0, stats_x);
+                    st.last_loglik = llx;
+                    accepted = true;
+                    if (record(st, objx, true, restart, opt))
+                        return;
+                }
+            }
+        }
+        if (!accepted)
+        {
+            st.params = std::move(p2);
+            ll0 = e_step(m, st.params, stats0, opt);
+            ++st.e_steps;
+            st.last_loglik = ll0;
+            if (record(st, ll0 + m.log_prior(st.params), false, restart, opt))
+                return;
+        }
+    }
+}
+
+template <model M>
+run_state<M> run_one(M const & m, run_state<M> st, int restart, options const & opt)
+{
+    try
+    {
+        if constexpr (vector_model<M>)
+        {
+            if (opt.accelerate)
+            {
+                run_squarem(m, st, restart, opt);
+                return st;
+            }
+        }
+        run_plain(m, st, restart, opt);
+    }
+    catch (degenerate_error const & e)
+    {
+        st.reason = stop_reason::degenerate;
+        st.message = e.what();
+    }
+    return st;
+}
+
+template <model M>
+void absorb(fit_result<typename M::params_type> & res, run_state<M> && st, int restart, M const & m)
+{
+    restart_summary s;
+    s.restart = restart;
+    s.iterations = static_cast<int>(st.trace.size());
+    s.reason = st.reason;
+    s.message = st.message;
+    bool const usable = !st.trace.empty() && st.reason != stop_reason::degenerate &&
+                        st.reason != stop_reason::diverged;
+    if (!st.trace.empty())
+        s.objective = st.trace.back();
+    res.decreases += st.decreases;
+    res.largest_decrease = std::max(res.largest_decrease, st.largest_decrease);
+    res.restarts.push_back(s);
+    if (usable && (res.best_restart < 0 || s.objective > res.objective))
+    {
+        res.best_restart = restart;
+        res.objective = s.objective;
+        res.log_likelihood = st.last_loglik;
+        res.params = std::move(st.params);
+        res.trace = std::move(st.trace);
+        res.iterations = s.iterations;
+        res.e_steps = st.e_steps;
+        res.reason = st.reason;
+    }
+    (void)m;
+}
+
+template <model M>
+void finish(fit_result<typename M::params_type> & res)
+{
+    if (res.best_restart >= 0)
+        return;
+    // No restart succeeded: report the first one's reason and message.
+    res.reason = res.restarts.empty() ? stop_reason::degenerate : res.restarts.front().reason;
+    res.message = res.restarts.empty() ? "no restart was run" : res.restarts.front().message;
+}
+
+} // namespace detail
+
+/// \brief Fits `m` by EM with `opt.restarts` random starts (model.initialize with rng{seed, r}).
+/// \returns the best restart's parameters and trace, and a summary of every restart. When every
+/// restart ends degenerate or diverged, result.ok() is false and result.message says why.
+template <model M>
+fit_result<typename M::params_type> fit(M const & m, options const & opt)
+{
+    fit_result<typename M::params_type> res;
+    int const restarts = std::max(1, opt.restarts);
+    for (int r = 0; r < restarts; ++r)
+    {
+        detail::run_state<M> st;
+        try
+        {
+            rng gen{opt.seed, static_cast<std::uint64_t>(r)};
+            m.initialize(gen, st.params);
+        }
+        catch (degenerate_error const & e)
+        {
+            st.reason = stop_reason::degenerate;
+            st.message = e.what();
+            detail::absorb(res, std::move(st), r, m);
+            continue;
+        }
+        detail::absorb(res, detail::run_one(m, std::move(st), r, opt), r, m);
+    }
+    detail::finish<M>(res);
+    return res;
+}
+
+/// \brief Fits `m` by EM from the given starting parameters (one run, no random restart).
+template <model M>
+fit_result<typename M::params_type> fit(M const & m, typename M::params_type start, options const & opt)
+{
+    fit_result<typename M::params_type> res;
+    detail::run_state<M> st;
+    st.params = std::move(start);
+    detail::absorb(res, detail::run_one(m, std::move(st), 0, opt), 0, m);
+    detail::finish<M>(res);
+    return res;
+}
+
+} // namespace emtk::em

@@ -1,0 +1,55 @@
+#pragma once
+/// \file
+/// \brief What a model must provide to be fitted by em::fit (ARCHITECTURE.md, "The EM core").
+
+#include <emtk/util/rng.hpp>
+
+#include <concepts>
+#include <cstddef>
+#include <vector>
+
+namespace emtk::em {
+
+/// \brief A model for em::fit.
+///
+/// - `params_type`: the parameters θ (copyable).
+/// - `stats_type`: expected sufficient statistics, a sum over items; `s += other` merges.
+/// - `item_count()`: number of items (sequences, windows, samples, data points).
+/// - `make_stats(θ)`: zero statistics shaped for θ.
+/// - `expect(i, θ, s)`: E-step for item i: adds its expected statistics to s and returns its
+///   log-likelihood log p(x_i | θ). Called concurrently for different items with different `s`:
+///   it must not modify the model.
+/// - `maximize(s, θ)`: M-step (MAP when the model has priors): θ ← argmax Q(θ) + log p(θ).
+/// - `log_prior(θ)`: log p(θ) (0 for maximum likelihood); objective = Σ_i log p(x_i|θ) + log p(θ).
+/// - `initialize(r, θ)`: one random start from the stream r.
+/// initialize/maximize may throw em::degenerate_error.
+template <typename M>
+concept model = requires(M const & m,
+                         typename M::params_type & p,
+                         typename M::params_type const & cp,
+                         typename M::stats_type & s,
+                         typename M::stats_type const & cs,
+                         std::size_t i,
+                         rng & r) {
+    { m.item_count() } -> std::convertible_to<std::size_t>;
+    { m.make_stats(cp) } -> std::same_as<typename M::stats_type>;
+    { m.expect(i, cp, s) } -> std::convertible_to<double>;
+    s += cs;
+    m.maximize(cs, p);
+    { m.log_prior(cp) } -> std::convertible_to<double>;
+    m.initialize(r, p);
+};
+
+/// \brief A model whose parameters map to and from an unconstrained real vector (log of variances,
+/// log-ratios of weights, …): every real vector must map back to valid parameters. Such models
+/// can be accelerated with SQUAREM, which extrapolates in that vector space.
+template <typename M>
+concept vector_model = model<M> && requires(M const & m,
+                                            typename M::params_type & p,
+                                            typename M::params_type const & cp,
+                                            std::vector<double> const & v) {
+    { m.to_vector(cp) } -> std::same_as<std::vector<double>>;
+    m.from_vector(v, p);
+};
+
+} // namespace emtk::em

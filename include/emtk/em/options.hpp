@@ -1,0 +1,108 @@
+#pragma once
+/// \file
+/// \brief Options and results of the EM driver em::fit (see fit.hpp).
+
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace emtk::em {
+
+/// \brief When to declare convergence, from the objective trace L_1, L_2, … (L = log-likelihood +
+/// log prior, the quantity EM never decreases).
+enum class stop_rule
+{
+    absolute, ///< |L_t - L_{t-1}| < tol
+    relative, ///< |L_t - L_{t-1}| < tol * max(1, |L_t|)
+    aitken    ///< Aitken's extrapolated limit: |L_inf - L_t| < tol, with a_t = (L_t - L_{t-1}) /
+              ///< (L_{t-1} - L_{t-2}) and L_inf = L_{t-1} + (L_t - L_{t-1}) / (1 - a_t)
+              ///< (Böhning et al. 1994; McNicholas et al. 2010). Needs 0 <= a_t < 1.
+};
+
+/// \brief Why a run stopped.
+enum class stop_reason
+{
+    converged,  ///< the stop rule held (after min_iter iterations)
+    max_iter,   ///< max_iter iterations without convergence
+    diverged,   ///< the objective became NaN or +-infinity
+    degenerate  ///< the model reported a degenerate state (e.g. a collapsed mixture component)
+};
+
+[[nodiscard]] char const * to_string(stop_rule r) noexcept;
+[[nodiscard]] char const * to_string(stop_reason r) noexcept;
+/// \brief "absolute" | "relative" | "aitken"; false if unknown.
+[[nodiscard]] bool parse_stop_rule(std::string const & s, stop_rule & out) noexcept;
+
+/// \brief What the per-iteration callback sees.
+struct iteration_info
+{
+    int restart = 0;       ///< 0-based restart index
+    int restarts = 1;      ///< number of restarts in this fit
+    int iteration = 0;     ///< 1-based iteration (index into the trace)
+    double objective = 0;  ///< L_t
+    double change = 0;     ///< L_t - L_{t-1} (0 for the first iteration)
+    bool accelerated = false; ///< this point came from a SQUAREM extrapolation
+};
+
+/// \brief Options of em::fit. Defaults are documented here and nowhere else.
+struct options
+{
+    int max_iter = 1000;         ///< at most this many iterations (objective evaluations kept in the trace)
+    int min_iter = 2;            ///< never stop as converged before this many iterations
+    double tol = 1e-8;           ///< tolerance of the stop rule
+    stop_rule rule = stop_rule::relative;
+    int restarts = 1;            ///< random starts; the best final objective wins
+    std::uint64_t seed = 1;      ///< restart r uses rng{seed, r}
+    int threads = 1;             ///< OpenMP threads for the E-step (0 = OpenMP's default)
+    bool accelerate = false;     ///< SQUAREM (Varadhan & Roland 2008), for models with a vector form
+    /// Items per chunk of the E-step. The merge order of chunk statistics is fixed by this number,
+    /// never by the thread count, so results are byte-identical for any `threads`.
+    std::size_t chunk_size = 1024;
+    /// A decrease L_{t-1} - L_t larger than this times max(1, |L_t|) is reported as a decrease
+    /// (EM never decreases the objective; round-off in a sum of n terms is ~1e-16 * n relative).
+    double decrease_tol = 1e-9;
+    /// Called after every iteration (progress bars, traces). May be empty.
+    std::function<void(iteration_info const &)> on_iteration;
+};
+
+/// \brief One restart's outcome.
+struct restart_summary
+{
+    int restart = 0;
+    double objective = -std::numeric_limits<double>::infinity();
+    int iterations = 0;
+    stop_reason reason = stop_reason::max_iter;
+    std::string message; ///< for degenerate/diverged: what happened
+};
+
+/// \brief Result of em::fit: the winning restart's parameters and trace, and every restart's summary.
+template <typename Params>
+struct fit_result
+{
+    Params params{};                 ///< parameters at the last evaluated objective of the best restart
+    double objective = -std::numeric_limits<double>::infinity(); ///< trace.back()
+    double log_likelihood = -std::numeric_limits<double>::infinity(); ///< objective - log prior
+    std::vector<double> trace;       ///< objective after each iteration, best restart
+    int iterations = 0;              ///< trace.size()
+    int e_steps = 0;                 ///< E-steps evaluated in the best restart (> iterations with SQUAREM)
+    stop_reason reason = stop_reason::max_iter;
+    std::string message;             ///< explanation when no restart succeeded
+    int best_restart = -1;           ///< index of the winning restart (-1: none succeeded)
+    std::vector<restart_summary> restarts;
+    int decreases = 0;               ///< objective decreases beyond round-off, all restarts (should be 0)
+    double largest_decrease = 0;     ///< the largest such decrease
+    [[nodiscard]] bool ok() const noexcept { return best_restart >= 0; }
+};
+
+/// \brief Thrown by a model's initialize/maximize when the state is degenerate (e.g. a mixture
+/// component lost all its points). em::fit ends that restart with stop_reason::degenerate.
+class degenerate_error : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+} // namespace emtk::em

@@ -1,0 +1,112 @@
+#pragma once
+/// \file
+/// \brief Finite mixtures fitted by the EM core: univariate and multivariate Gaussian, Poisson and
+/// negative binomial; k-means++ starts; BIC model selection; classification EM (`hard`).
+
+#include <emtk/em/options.hpp>
+#include <emtk/mix/dataset.hpp>
+
+#include <string>
+#include <vector>
+
+namespace emtk::mix {
+
+enum class family
+{
+    gaussian, ///< normal; d >= 1 columns, full or diagonal covariance, optionally shared
+    poisson,  ///< counts (one column of non-negative integers)
+    negbin    ///< negative binomial with mean mu and size r (variance mu + mu^2/r); counts
+};
+enum class covariance_type
+{
+    full,    ///< d×d covariance per component
+    diagonal ///< independent columns within a component
+};
+
+[[nodiscard]] char const * to_string(family f) noexcept;
+[[nodiscard]] char const * to_string(covariance_type c) noexcept;
+[[nodiscard]] bool parse_family(std::string const & s, family & out) noexcept;
+[[nodiscard]] bool parse_covariance(std::string const & s, covariance_type & out) noexcept;
+
+/// Largest K accepted (the E-step keeps K log-densities on the stack).
+inline constexpr int max_components = 128;
+
+struct mixture_options
+{
+    family fam = family::gaussian;
+    int k = 3;                             ///< number of components
+    covariance_type cov = covariance_type::full;
+    bool shared_variance = false;          ///< Gaussian: one (co)variance for all components ("tied")
+    bool hard = false;                     ///< classification EM: each row wholly in its best component
+    /// Variance floor, relative: each component (co)variance gets ridge × (variance of the column
+    /// over all rows) added to its diagonal. Keeps densities bounded when a component sits on few
+    /// points; a component whose own variance falls below the floor is reported as collapsed.
+    double ridge = 1e-6;
+    em::options em{};                      ///< iterations, tolerance, restarts, seed, threads, SQUAREM
+};
+
+struct component
+{
+    double weight = 0;              ///< mixing proportion
+    std::vector<double> mean;       ///< d values (Poisson: the rate; negbin: the mean)
+    std::vector<double> covariance; ///< Gaussian: d×d row-major (full) or d (diagonal); empty otherwise
+    double size = 0;                ///< negbin size r (dispersion); 0 otherwise
+};
+
+struct mixture
+{
+    family fam = family::gaussian;
+    covariance_type cov = covariance_type::full;
+    bool shared_variance = false;
+    std::size_t d = 1;
+    std::vector<component> components; ///< sorted by the mean of the first column, ascending
+};
+
+struct mixture_fit
+{
+    bool ok = false;           ///< false: every restart collapsed or diverged; see message
+    std::string message;
+    mixture model;
+    double log_likelihood = 0; ///< Σ_rows log Σ_k w_k f_k(x) at the final parameters (also for hard EM)
+    double objective = 0;      ///< what EM maximised: log-likelihood, or the classification
+                               ///< log-likelihood Σ_rows max_k log w_k f_k(x) with `hard`
+    int n_params = 0;          ///< free parameters
+    double bic = 0;            ///< -2 log_likelihood + n_params log n
+    std::vector<double> trace; ///< objective per iteration, best restart
+    int iterations = 0;
+    int e_steps = 0;
+    em::stop_reason reason = em::stop_reason::max_iter;
+    int best_restart = -1;
+    std::vector<em::restart_summary> restarts;
+    int decreases = 0;         ///< objective decreases beyond round-off (0 unless there is a bug)
+};
+
+/// \brief Fits a K-component mixture through em::fit.
+/// \throws user_error when the data cannot support the request (K > number of distinct rows,
+///         non-integer or negative values for a count family, more than one column for a count
+///         family, a column with zero variance for the Gaussian). A collapse during fitting is not
+///         thrown: the result has ok == false and a message.
+[[nodiscard]] mixture_fit fit_mixture(dataset const & data, mixture_options const & opt);
+
+/// \brief Number of free parameters of a mixture (for BIC).
+[[nodiscard]] int free_parameters(mixture const & m) noexcept;
+
+/// \brief Log-likelihood of every row, Σ_rows log Σ_k w_k f_k(x_row).
+[[nodiscard]] double log_likelihood(dataset const & data, mixture const & m, int threads = 1);
+
+/// \brief Posterior probabilities P(component k | row), n×K row-major. With `hard`, one-hot on the
+/// most probable component.
+[[nodiscard]] std::vector<double> posteriors(dataset const & data, mixture const & m, bool hard = false,
+                                             int threads = 1);
+
+/// \brief Model selection over K = k_min … k_max by BIC (lowest wins; fits that collapsed are
+/// skipped). `best` is the index into `fits` (-1 when none succeeded).
+struct selection
+{
+    std::vector<int> ks;
+    std::vector<mixture_fit> fits;
+    int best = -1;
+};
+[[nodiscard]] selection select_by_bic(dataset const & data, mixture_options opt, int k_min, int k_max);
+
+} // namespace emtk::mix

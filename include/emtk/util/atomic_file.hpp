@@ -1,0 +1,48 @@
+#pragma once
+/// \file
+/// \brief Output files that appear whole or not at all.
+///
+/// Data are written to a temporary file beside the target (same directory, so the final rename is
+/// atomic on POSIX file systems) and renamed onto the target by commit(). If commit() is never
+/// reached (an exception, a user error), the destructor removes the temporary file: a failed run
+/// leaves no partial output. The path "-" writes to stdout instead (nothing to rename).
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <string>
+
+namespace emtk {
+
+class atomic_output_file
+{
+public:
+    /// \brief Creates the temporary file next to `target`.
+    /// \throws user_error if the directory does not exist or is not writable.
+    explicit atomic_output_file(std::string target);
+    atomic_output_file(atomic_output_file const &) = delete;
+    atomic_output_file & operator=(atomic_output_file const &) = delete;
+    atomic_output_file(atomic_output_file &&) noexcept;
+    atomic_output_file & operator=(atomic_output_file &&) = delete;
+    /// \brief Removes the temporary file unless commit() succeeded.
+    ~atomic_output_file();
+
+    /// \brief The stream to write to.
+    [[nodiscard]] std::ostream & stream();
+    /// \brief Flushes, checks for write errors, and renames the temporary file onto the target.
+    /// \throws user_error on a write or rename failure (disk full, permissions).
+    void commit();
+    /// \brief The target path as given.
+    [[nodiscard]] std::string const & target() const noexcept { return target_; }
+    /// \brief The temporary path (empty for stdout).
+    [[nodiscard]] std::string const & temporary() const noexcept { return temporary_; }
+
+private:
+    std::string target_;
+    std::string temporary_;
+    std::unique_ptr<std::ofstream> file_;
+    bool committed_ = false;
+};
+
+} // namespace emtk

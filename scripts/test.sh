@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's second command (and what CI runs through .ci/run): install what is missing, build
+# emtk (Release, in build/), run the whole test suite, then build a Debug tree with
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/) and run the unit tests under it.
+# Exits non-zero if any step or any test fails, and if a ctest run finds no test at all.
+#
+# usage: bash scripts/test.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n=== %s ===\n' "$*"; }
+
+# Sanitizer settings for everything below (catch_discover_tests also runs the test binaries at
+# build time, so they must be in force for the build as well as for ctest).
+export ASAN_OPTIONS=detect_leaks=1
+export UBSAN_OPTIONS=print_stacktrace=1
+
+section "Set-up: dependencies and Release build (scripts/setup.sh)"
+bash scripts/setup.sh
+
+section "Test suite (Release, build/)"
+ctest --test-dir build --output-on-failure --no-tests=error -j2
+
+section "Sanitizer build (Debug, -DEMTK_SANITIZE=ON, build-sanitize/)"
+bash scripts/setup.sh --build-only --build-dir build-sanitize --build-type Debug -DEMTK_SANITIZE=ON
+
+section "Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/)"
+ctest --test-dir build-sanitize -L unit --output-on-failure --no-tests=error -j2
+
+section "All tests passed"

@@ -1,0 +1,37 @@
+#pragma once
+/// \file
+/// \brief What every subcommand shares: the command line for run summaries, verbosity, timing.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace emtk::cli {
+
+/// The whole command line as given, for run summaries (set once by main).
+void set_command_line(int argc, char const * const * argv);
+[[nodiscard]] std::vector<std::string> const & command_line();
+
+/// The version line: "emtk 0.1.0 (commit abcdef123456)".
+[[nodiscard]] std::string version_line();
+
+/// Applies -q / -v to the log sink.
+void apply_verbosity(bool quiet, bool verbose);
+
+/// Wall-clock seconds since construction.
+class stopwatch
+{
+public:
+    [[nodiscard]] double seconds() const
+    {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+
+private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+/// Splits "a,b,c" into its items (empty items are dropped).
+[[nodiscard]] std::vector<std::string> split_list(std::string const & s, char sep = ',');
+
+} // namespace emtk::cli

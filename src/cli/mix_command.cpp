@@ -1,0 +1,299 @@
+/// \file
+/// \brief `emtk mix`: read columns, fit (one K or a BIC scan), write PREFIX.json and PREFIX.tsv.
+
+#include "common.hpp"
+#include "mix_command.hpp"
+
+#include <emtk/em/options.hpp>
+#include <emtk/mix/mixture.hpp>
+#include <emtk/util/atomic_file.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/json.hpp>
+#include <emtk/util/log.hpp>
+#include <emtk/util/progress.hpp>
+#include <emtk/util/table_reader.hpp>
+#include <emtk/version.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+namespace emtk::cli {
+
+namespace {
+
+bool ends_with(std::string const & s, std::string const & suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+std::pair<int, int> parse_k_range(std::string const & s)
+{
+    auto colon = s.find(':');
+    int a = 0, b = 0;
+    bool ok = colon != std::string::npos;
+    if (ok)
+    {
+        auto r1 = std::from_chars(s.data(), s.data() + colon, a);
+        auto r2 = std::from_chars(s.data() + colon + 1, s.data() + s.size(), b);
+        ok = r1.ec == std::errc{} && r1.ptr == s.data() + colon && r2.ec == std::errc{} &&
+             r2.ptr == s.data() + s.size();
+    }
+    if (!ok || a < 1 || b < a || b > mix::max_components)
+        throw usage_error("--k-range expects A:B with 1 <= A <= B <= " + std::to_string(mix::max_components) +
+                          ", got '" + s + "'");
+    return {a, b};
+}
+
+void write_component(json_writer & j, mix::component const & c, mix::mixture const & m)
+{
+    j.begin_object();
+    j.field("weight", c.weight);
+    if (m.fam == mix::family::gaussian)
+    {
+        j.key("mean").value(c.mean);
+        j.key(m.cov == mix::covariance_type::full && m.d > 1 ? "covariance" : "variance").value(c.covariance);
+    }
+    else if (m.fam == mix::family::poisson)
+        j.field("rate", c.mean.at(0));
+    else
+    {
+        j.field("mean", c.mean.at(0));
+        j.field("size", c.size);
+        j.field("variance", c.mean.at(0) + c.mean.at(0) * c.mean.at(0) / c.size);
+    }
+    j.end_object();
+}
+
+void write_fit_summary(json_writer & j, int k, mix::mixture_fit const & f)
+{
+    j.begin_object();
+    j.field("k", k);
+    j.field("status", f.ok ? "ok" : "failed");
+    if (f.ok)
+    {
+        j.field("log_likelihood", f.log_likelihood);
+        j.field("n_params", f.n_params);
+        j.field("bic", f.bic);
+    }
+    else
+        j.field("message", f.message);
+    j.field("iterations", f.iterations);
+    j.field("stop_reason", em::to_string(f.reason));
+    j.end_object();
+}
+
+std::string format_g(double v, int digits)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
+    return buf;
+}
+
+} // namespace
+
+void mix_run(mix_arguments const & a)
+{
+    stopwatch total;
+    apply_verbosity(a.quiet, a.verbose);
+
+    mix::mixture_options opt;
+    if (!mix::parse_family(a.family, opt.fam))
+        throw usage_error("--family must be gaussian, poisson or negbin, got '" + a.family + "'");
+    if (!mix::parse_covariance(a.covariance, opt.cov))
+        throw usage_error("--covariance must be full or diag, got '" + a.covariance + "'");
+    if (!em::parse_stop_rule(a.stop_rule, opt.em.rule))
+        throw usage_error("--stop-rule must be absolute, relative or aitken, got '" + a.stop_rule + "'");
+    if (!(a.tol > 0))
+        throw usage_error("--tol must be > 0");
+    if (!(a.ridge >= 0))
+        throw usage_error("--ridge must be >= 0");
+    if (a.min_iter > a.max_iter)
+        throw usage_error("--min-iter must not exceed --max-iter");
+    if (a.shared_variance && opt.fam != mix::family::gaussian)
+        throw usage_error("--shared-variance applies to the gaussian family only");
+    if (a.output.empty())
+        throw usage_error("-o/--output PREFIX is required");
+    std::optional<std::pair<int, int>> range;
+    if (!a.k_range.empty())
+        range = parse_k_range(a.k_range);
+    opt.k = a.k;
+    opt.shared_variance = a.shared_variance;
+    opt.hard = a.hard;
+    opt.ridge = a.ridge;
+    opt.em.max_iter = a.max_iter;
+    opt.em.min_iter = a.min_iter;
+    opt.em.tol = a.tol;
+    opt.em.restarts = a.restarts;
+    opt.em.seed = a.seed;
+    opt.em.threads = a.threads;
+    opt.em.accelerate = a.accelerate;
+    opt.em.chunk_size = 4096;
+
+    // Outputs: decide the paths before any work, so a bad directory fails fast.
+    std::string const tsv_path = a.output == "-" ? "-" : a.output + ".tsv";
+    std::string const json_path = !a.json.empty() ? a.json : (a.output == "-" ? "" : a.output + ".json");
+
+    // Read.
+    stopwatch read_clock;
+    std::vector<std::string> columns = split_list(a.columns);
+    if (columns.empty())
+        columns = {(ends_with(a.input, ".bed") || ends_with(a.input, ".bed.gz")) ? "4" : "1"};
+    numeric_table table = read_numeric_table(a.input, columns);
+    mix::dataset data;
+    data.n = table.n;
+    data.d = table.d;
+    data.values = std::move(table.values);
+    data.names = table.names;
+    data.source = a.input;
+    data.line_of_row = std::move(table.line_of_row);
+    double const read_s = read_clock.seconds();
+    log::info("read " + std::to_string(data.n) + " rows x " + std::to_string(data.d) + " columns from " +
+              (a.input == "-" ? std::string{"<stdin>"} : a.input));
+
+    // Fit.
+    stopwatch fit_clock;
+    progress_bar bar{"emtk mix", 0};
+    int current_k = opt.k;
+    opt.em.on_iteration = [&](em::iteration_info const & it) {
+        bar.update(static_cast<std::uint64_t>(it.iteration),
+                   "K=" + std::to_string(current_k) + " start " + std::to_string(it.restart + 1) + "/" +
+                       std::to_string(it.restarts) + " objective " + format_g(it.objective, 10));
+    };
+    mix::selection sel;
+    if (range)
+    {
+        opt.em.on_iteration = [&, base = opt.em.on_iteration](em::iteration_info const & it) { base(it); };
+        for (int k = range->first; k <= range->second; ++k)
+        {
+            current_k = k;
+            auto one = mix::select_by_bic(data, opt, k, k);
+            sel.ks.push_back(k);
+            sel.fits.push_back(std::move(one.fits.front()));
+            auto const & f = sel.fits.back();
+            if (f.ok && (sel.best < 0 || f.bic < sel.fits[static_cast<std::size_t>(sel.best)].bic))
+                sel.best = static_cast<int>(sel.fits.size() - 1);
+        }
+    }
+    else
+    {
+        sel.ks.push_back(opt.k);
+        sel.fits.push_back(mix::fit_mixture(data, opt));
+        sel.best = sel.fits.back().ok ? 0 : -1;
+    }
+    bar.finish();
+    if (sel.best < 0)
+    {
+        auto const & f = sel.fits.back();
+        throw user_error(located_message(a.input, 0,
+                                         "no fit succeeded" +
+                                             (range ? " for any K in " + a.k_range
+                                                    : " with K = " + std::to_string(opt.k)) +
+                                             " (" + std::to_string(a.restarts) + " start" +
+                                             (a.restarts == 1 ? "" : "s") + "): " + f.message));
+    }
+    auto const & best = sel.fits[static_cast<std::size_t>(sel.best)];
+    int const best_k = sel.ks[static_cast<std::size_t>(sel.best)];
+    if (best.reason == em::stop_reason::max_iter)
+        log::warning("K = " + std::to_string(best_k) + ": EM did not converge in " + std::to_string(a.max_iter) +
+                     " iterations (raise --max-iter or loosen --tol)");
+    std::vector<double> post = mix::posteriors(data, best.model, a.hard, a.threads);
+    double const fit_s = fit_clock.seconds();
+
+    // Write: both files are complete before either is renamed into place.
+    std::size_t const k = best.model.components.size();
+    std::unique_ptr<atomic_output_file> tsv_file = std::make_unique<atomic_output_file>(tsv_path);
+    std::unique_ptr<atomic_output_file> json_file =
+        json_path.empty() ? nullptr : std::make_unique<atomic_output_file>(json_path);
+    {
+        std::ostream & out = tsv_file->stream();
+        std::string line = "row\tcomponent\tposterior";
+        for (std::size_t c = 0; c < k; ++c)
+            line += "\tp" + std::to_string(c + 1);
+        out << line << '\n';
+        for (std::size_t i = 0; i < data.n; ++i)
+        {
+            double const * p = post.data() + i * k;
+            std::size_t arg = 0;
+            for (std::size_t c = 1; c < k; ++c)
+                if (p[c] > p[arg])
+                    arg = c;
+            line = std::to_string(i + 1) + '\t' + std::to_string(arg + 1) + '\t' + format_g(p[arg], 6);
+            for (std::size_t c = 0; c < k; ++c)
+                line += '\t' + format_g(p[c], 6);
+            line += '\n';
+            out << line;
+        }
+    }
+    if (json_file)
+    {
+        json_writer j{json_file->stream()};
+        j.begin_object();
+        j.field("tool", "emtk mix");
+        j.field("version", version_string);
+        j.field("commit", git_commit);
+        j.key("command_line").value(command_line());
+        j.field("seed", static_cast<std::uint64_t>(a.seed));
+        j.field("threads", a.threads);
+        j.key("input").begin_object();
+        j.field("file", a.input);
+        j.key("columns").value(data.names);
+        j.field("rows", static_cast<std::uint64_t>(data.n));
+        j.end_object();
+        j.field("family", mix::to_string(opt.fam));
+        if (opt.fam == mix::family::gaussian)
+        {
+            j.field("covariance", data.d > 1 ? mix::to_string(opt.cov) : "univariate");
+            j.field("shared_variance", a.shared_variance);
+        }
+        j.field("hard", a.hard);
+        j.field("k", best_k);
+        j.field("log_likelihood", best.log_likelihood);
+        j.field("objective", best.objective);
+        j.field("n_params", best.n_params);
+        j.field("bic", best.bic);
+        j.field("iterations", best.iterations);
+        j.field("e_steps", best.e_steps);
+        j.field("stop_reason", em::to_string(best.reason));
+        j.field("stop_rule", em::to_string(opt.em.rule));
+        j.field("tol", opt.em.tol);
+        j.field("accelerate", a.accelerate);
+        j.field("restarts", a.restarts);
+        j.field("best_restart", best.best_restart + 1);
+        j.key("restart_objectives").begin_array();
+        for (auto const & r : best.restarts)
+        {
+            if (r.reason == em::stop_reason::degenerate || r.reason == em::stop_reason::diverged)
+                j.null();
+            else
+                j.value(r.objective);
+        }
+        j.end_array();
+        j.field("objective_decreases", best.decreases);
+        j.key("components").begin_array();
+        for (auto const & c : best.model.components)
+            write_component(j, c, best.model);
+        j.end_array();
+        j.key("bic_table").begin_array();
+        for (std::size_t f = 0; f < sel.fits.size(); ++f)
+            write_fit_summary(j, sel.ks[f], sel.fits[f]);
+        j.end_array();
+        j.key("objective_trace").value(best.trace);
+        j.key("timings").begin_object();
+        j.field("read_s", read_s);
+        j.field("fit_s", fit_s);
+        j.field("total_s", total.seconds());
+        j.end_object();
+        j.end_object();
+    }
+    tsv_file->commit();
+    if (json_file)
+        json_file->commit();
+    log::info("K = " + std::to_string(best_k) + ", log-likelihood " + format_g(best.log_likelihood, 12) +
+              ", BIC " + format_g(best.bic, 12) + ", " + std::to_string(best.iterations) + " iterations (" +
+              em::to_string(best.reason) + ")");
+}
+
+} // namespace emtk::cli

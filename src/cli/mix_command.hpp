@@ -1,0 +1,44 @@
+#pragma once
+/// \file
+/// \brief `emtk mix`: its arguments, parsing (SeqAn3, in mix_parsing.cpp) and the run (mix_command.cpp).
+
+#include <cstdint>
+#include <string>
+
+namespace seqan3 {
+class argument_parser;
+}
+
+namespace emtk::cli {
+
+struct mix_arguments
+{
+    std::string input;             ///< values table ("-" = stdin)
+    std::string output;            ///< PREFIX ("-" = the TSV to stdout)
+    std::string json;              ///< summary path (default PREFIX.json)
+    int k = 3;
+    std::string k_range;           ///< "A:B", empty = use k
+    std::string family = "gaussian";
+    std::string columns;           ///< comma-separated numbers or names
+    std::string covariance = "full";
+    bool shared_variance = false;
+    bool hard = false;
+    int restarts = 3;
+    int max_iter = 1000;
+    int min_iter = 2;
+    double tol = 1e-8;
+    std::string stop_rule = "relative";
+    bool accelerate = false;
+    double ridge = 1e-6;
+    std::uint64_t seed = 1;
+    int threads = 1;
+    bool quiet = false;
+    bool verbose = false;
+};
+
+/// Declares the options on the `emtk mix` sub-parser.
+void mix_declare(seqan3::argument_parser & parser, mix_arguments & args);
+/// Runs `emtk mix`. \throws user_error / usage_error.
+void mix_run(mix_arguments const & args);
+
+} // namespace emtk::cli

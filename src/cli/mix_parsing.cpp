@@ -1,0 +1,69 @@
+/// \file
+/// \brief Declares `emtk mix`'s options on its SeqAn3 sub-parser.
+
+#include "mix_command.hpp"
+
+#include <seqan3/argument_parser/all.hpp>
+
+namespace emtk::cli {
+
+void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
+{
+    auto & info = parser.info;
+    info.short_description = "fit a finite mixture (Gaussian, Poisson, negative binomial) by EM";
+    info.synopsis.push_back("emtk mix [-k 3 | --k-range 1:8] [--family gaussian|poisson|negbin] "
+                            "[-c COLUMN[,COLUMN...]] [--hard] [--seed S] [-t N] -o PREFIX values.tsv");
+    info.description.push_back(
+        "Reads numeric columns of a TSV/BED table (plain or gzip; '-' for stdin), fits a K-component mixture "
+        "through emtk's EM core (k-means++ starts, restarts, optional SQUAREM acceleration) or chooses K by BIC "
+        "over a range, and writes PREFIX.json (parameters, BIC table, objective trace, iterations, stop reason) "
+        "and PREFIX.tsv (each row's most probable component, its posterior, and all posteriors).");
+    info.description.push_back(
+        "Columns are 1-based numbers or header names. Lines starting with '#', 'track' or 'browser' are skipped. "
+        "The count families need one column of non-negative integers.");
+    info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
+    info.examples.push_back("emtk mix --family negbin -k 3 -c count -o out/counts data/example.tsv");
+    info.examples.push_back("zcat sample.regions.bed.gz | emtk mix -c 4 -k 4 -o sample -");
+
+    parser.add_positional_option(a.input, "Table of values (TSV/BED, plain or .gz; '-' for stdin).");
+    parser.add_option(a.output, 'o', "output",
+                      "Output prefix: writes PREFIX.json and PREFIX.tsv. '-' writes the TSV to stdout.",
+                      seqan3::option_spec::required);
+    parser.add_option(a.json, '\0', "json", "Write the JSON summary here instead of PREFIX.json.");
+    parser.add_option(a.k, 'k', "components", "Number of components K.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 128});
+    parser.add_option(a.k_range, '\0', "k-range", "Fit every K in A:B and keep the lowest BIC (overrides -k).");
+    parser.add_option(a.family, '\0', "family", "Component family.", seqan3::option_spec::standard,
+                      seqan3::value_list_validator{"gaussian", "poisson", "negbin"});
+    parser.add_option(a.columns, 'c', "columns",
+                      "Columns to model: 1-based numbers or header names, comma-separated "
+                      "(default: 1; 4 for .bed/.bed.gz files, the depth column of mosdepth's regions).");
+    parser.add_option(a.covariance, '\0', "covariance", "Gaussian covariance for several columns.",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"full", "diag"});
+    parser.add_flag(a.shared_variance, '\0', "shared-variance",
+                    "Gaussian: one variance (covariance matrix) shared by all components.");
+    parser.add_flag(a.hard, '\0', "hard",
+                    "Classification EM: each row belongs wholly to its most probable component "
+                    "(k-means is its equal-variance Gaussian case).");
+    parser.add_option(a.restarts, '\0', "restarts", "Random k-means++ starts; the best objective wins.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 10000});
+    parser.add_option(a.max_iter, '\0', "max-iter", "Maximum EM iterations per start.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000000});
+    parser.add_option(a.min_iter, '\0', "min-iter", "Minimum EM iterations per start.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000000});
+    parser.add_option(a.tol, '\0', "tol", "Convergence tolerance of the stop rule.");
+    parser.add_option(a.stop_rule, '\0', "stop-rule",
+                      "absolute: |dL| < tol; relative: |dL| < tol*|L|; aitken: Aitken-extrapolated limit within tol.",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"absolute", "relative", "aitken"});
+    parser.add_flag(a.accelerate, '\0', "accelerate", "SQUAREM acceleration of EM (Varadhan & Roland 2008).");
+    parser.add_option(a.ridge, '\0', "ridge",
+                      "Variance floor added to each component's variance, relative to the column's variance.",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same output.");
+    parser.add_option(a.threads, 't', "threads", "Threads for the E-step (output is identical for any number).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
+    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
+    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+}
+
+} // namespace emtk::cli

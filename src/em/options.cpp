@@ -1,0 +1,41 @@
+#include <emtk/em/options.hpp>
+
+namespace emtk::em {
+
+char const * to_string(stop_rule r) noexcept
+{
+    switch (r)
+    {
+    case stop_rule::absolute: return "absolute";
+    case stop_rule::relative: return "relative";
+    case stop_rule::aitken: return "aitken";
+    }
+    return "?";
+}
+
+char const * to_string(stop_reason r) noexcept
+{
+    switch (r)
+    {
+    case stop_reason::converged: return "converged";
+    case stop_reason::max_iter: return "max_iter";
+    case stop_reason::diverged: return "diverged";
+    case stop_reason::degenerate: return "degenerate";
+    }
+    return "?";
+}
+
+bool parse_stop_rule(std::string const & s, stop_rule & out) noexcept
+{
+    if (s == "absolute")
+        out = stop_rule::absolute;
+    else if (s == "relative")
+        out = stop_rule::relative;
+    else if (s == "aitken")
+        out = stop_rule::aitken;
+    else
+        return false;
+    return true;
+}
+
+} // namespace emtk::em

@@ -1,0 +1,237 @@
+#include "count_models.hpp"
+#include "gaussian_model.hpp"
+
+#include <emtk/em/fit.hpp>
+#include <emtk/mix/mixture.hpp>
+#include <emtk/util/error.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace emtk::mix {
+
+char const * to_string(family f) noexcept
+{
+    switch (f)
+    {
+    case family::gaussian: return "gaussian";
+    case family::poisson: return "poisson";
+    case family::negbin: return "negbin";
+    }
+    return "?";
+}
+
+char const * to_string(covariance_type c) noexcept { return c == covariance_type::full ? "full" : "diagonal"; }
+
+bool parse_family(std::string const & s, family & out) noexcept
+{
+    if (s == "gaussian" || s == "normal")
+        out = family::gaussian;
+    else if (s == "poisson")
+        out = family::poisson;
+    else if (s == "negbin" || s == "negative-binomial" || s == "nb")
+        out = family::negbin;
+    else
+        return false;
+    return true;
+}
+
+bool parse_covariance(std::string const & s, covariance_type & out) noexcept
+{
+    if (s == "full")
+        out = covariance_type::full;
+    else if (s == "diag" || s == "diagonal")
+        out = covariance_type::diagonal;
+    else
+        return false;
+    return true;
+}
+
+int free_parameters(mixture const & m) noexcept
+{
+    int const k = static_cast<int>(m.components.size());
+    int const d = static_cast<int>(m.d);
+    int p = k - 1;
+    switch (m.fam)
+    {
+    case family::poisson: return p + k;
+    case family::negbin: return p + 2 * k;
+    case family::gaussian:
+    {
+        int const cov = (m.cov == covariance_type::full && d > 1) ? d * (d + 1) / 2 : d;
+        return p + k * d + (m.shared_variance ? cov : k * cov);
+    }
+    }
+    return p;
+}
+
+namespace {
+
+/// Sorts components by the mean of the first column (then weight): labels are then stable across
+/// runs, thread counts and restarts.
+std::vector<std::size_t> sort_order(mixture const & m)
+{
+    std::vector<std::size_t> order(m.components.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        auto const & ca = m.components[a];
+        auto const & cb = m.components[b];
+        if (ca.mean != cb.mean)
+            return ca.mean < cb.mean;
+        return ca.weight > cb.weight;
+    });
+    return order;
+}
+
+void validate(dataset const & data, mixture_options const & opt)
+{
+    if (opt.k < 1 || opt.k > max_components)
+        throw usage_error("the number of components must be between 1 and " + std::to_string(max_components) +
+                          ", got " + std::to_string(opt.k));
+    if (data.d < 1 || data.d > 64)
+        throw usage_error("a mixture is fitted to 1 to 64 columns, got " + std::to_string(data.d));
+    if (!(opt.ridge >= 0))
+        throw usage_error("--ridge must be >= 0");
+    std::size_t distinct = count_distinct_rows(data);
+    if (static_cast<std::size_t>(opt.k) > distinct)
+    {
+        std::string cols;
+        for (auto const & n : data.names)
+            cols += (cols.empty() ? "'" : ", '") + n + "'";
+        throw user_error(located_message(data.source, 0,
+                                         "K = " + std::to_string(opt.k) + " components but " +
+                                             (data.d > 1 ? "columns " : "column ") + cols + " hold only " +
+                                             std::to_string(distinct) + " distinct value" +
+                                             (data.d > 1 ? " rows" : (distinct == 1 ? "" : "s")) +
+                                             "; use at most " + std::to_string(distinct)));
+    }
+}
+
+template <typename Model>
+mixture_fit run(Model const & model, dataset const & data, mixture_options const & opt)
+{
+    auto res = em::fit(model, opt.em);
+    mixture_fit out;
+    out.ok = res.ok();
+    out.message = res.message;
+    out.trace = res.trace;
+    out.iterations = res.iterations;
+    out.e_steps = res.e_steps;
+    out.reason = res.reason;
+    out.best_restart = res.best_restart;
+    out.restarts = res.restarts;
+    out.decreases = res.decreases;
+    if (!res.ok())
+        return out;
+    mixture m = model.to_public(res.params);
+    auto order = sort_order(m);
+    mixture sorted = m;
+    for (std::size_t k = 0; k < order.size(); ++k)
+        sorted.components[k] = m.components[order[k]];
+    out.model = std::move(sorted);
+    out.objective = res.objective;
+    // For soft EM the objective is the log-likelihood; for hard EM compute the mixture one.
+    out.log_likelihood = opt.hard ? log_likelihood(data, out.model, opt.em.threads) : res.log_likelihood;
+    out.n_params = free_parameters(out.model);
+    out.bic = -2.0 * out.log_likelihood + out.n_params * std::log(static_cast<double>(data.n));
+    return out;
+}
+
+mixture_options options_for(mixture const & m)
+{
+    mixture_options o;
+    o.fam = m.fam;
+    o.k = static_cast<int>(m.components.size());
+    o.cov = m.cov;
+    o.shared_variance = m.shared_variance;
+    o.ridge = 0; // the public covariances already include the floor
+    return o;
+}
+
+/// Calls fn(row, lp) with lp[k] = log w_k + log f_k(row) for every row, in parallel.
+template <typename Fn>
+void for_each_row_logjoint(dataset const & data, mixture const & m, int threads, Fn && fn)
+{
+    mixture_options o = options_for(m);
+    if (m.fam == family::gaussian)
+    {
+        detail::gaussian_model model{data, o};
+        auto p = model.from_public(m);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+        for (std::size_t i = 0; i < data.n; ++i)
+        {
+            double lp[max_components];
+            model.log_joint(i, p, lp);
+            fn(i, lp);
+        }
+    }
+    else
+    {
+        detail::count_model model{data, o};
+        auto p = model.from_public(m);
+        auto const & vals = model.values();
+        std::size_t const u = vals.value.size(), k = m.components.size();
+        std::vector<double> table(u * k);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+        for (std::size_t j = 0; j < u; ++j)
+            model.log_joint(j, p, table.data() + j * k);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+        for (std::size_t i = 0; i < data.n; ++i)
+        {
+            double lp[max_components];
+            std::copy_n(table.data() + vals.index_of_row[i] * k, k, lp);
+            fn(i, lp);
+        }
+    }
+}
+
+} // namespace
+
+mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
+{
+    validate(data, opt);
+    if (opt.fam == family::gaussian)
+        return run(detail::gaussian_model{data, opt}, data, opt);
+    return run(detail::count_model{data, opt}, data, opt);
+}
+
+double log_likelihood(dataset const & data, mixture const & m, int threads)
+{
+    std::size_t const k = m.components.size();
+    std::vector<double> per_row(data.n);
+    for_each_row_logjoint(data, m, threads, [&](std::size_t i, double * lp) {
+        per_row[i] = em::log_sum_exp(std::span<double const>{lp, k});
+    });
+    // Summed sequentially: the same value for any thread count.
+    double s = 0;
+    for (double v : per_row)
+        s += v;
+    return s;
+}
+
+std::vector<double> posteriors(dataset const & data, mixture const & m, bool hard, int threads)
+{
+    std::size_t const k = m.components.size();
+    std::vector<double> out(data.n * k);
+    for_each_row_logjoint(data, m, threads, [&](std::size_t i, double * lp) {
+        double * o = out.data() + i * k;
+        if (hard)
+        {
+            std::size_t best = 0;
+            for (std::size_t c = 1; c < k; ++c)
+                if (lp[c] > lp[best])
+                    best = c;
+            std::fill(o, o + k, 0.0);
+            o[best] = 1.0;
+        }
+        else
+        {
+            std::copy_n(lp, k, o);
+            em::log_normalize(std::span<double>{o, k});
+        }
+    });
+    return out;
+}
+
+} // namespace emtk::mix

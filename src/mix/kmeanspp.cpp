@@ -1,0 +1,78 @@
+#include "kmeanspp.hpp"
+
+#include <emtk/util/error.hpp>
+
+#include <limits>
+
+namespace emtk::mix::detail {
+
+namespace {
+double dist2(double const * a, double const * b, std::span<double const> scale, std::size_t d)
+{
+    double s = 0;
+    for (std::size_t j = 0; j < d; ++j)
+    {
+        double t = (a[j] - b[j]) / scale[j];
+        s += t * t;
+    }
+    return s;
+}
+} // namespace
+
+std::vector<std::size_t> kmeanspp(std::span<double const> points, std::size_t d, std::span<double const> weights,
+                                  std::span<double const> scale, std::size_t k, rng & gen)
+{
+    std::size_t const n = points.size() / d;
+    EMTK_ASSERT(n >= k && k > 0, "kmeanspp needs at least k points");
+    auto w = [&](std::size_t i) { return weights.empty() ? 1.0 : weights[i]; };
+    std::vector<std::size_t> chosen;
+    std::vector<double> best(n, std::numeric_limits<double>::infinity());
+    std::vector<double> p(n);
+    // First centre: proportional to weight.
+    for (std::size_t i = 0; i < n; ++i)
+        p[i] = w(i);
+    chosen.push_back(gen.categorical(p));
+    while (chosen.size() < k)
+    {
+        double const * c = points.data() + chosen.back() * d;
+        double total = 0;
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            double dd = dist2(points.data() + i * d, c, scale, d);
+            if (dd < best[i])
+                best[i] = dd;
+            p[i] = w(i) * best[i];
+            total += p[i];
+        }
+        if (!(total > 0))
+            break; // fewer distinct points than k: the caller checked, but never loop forever
+        chosen.push_back(gen.categorical(p));
+    }
+    EMTK_ASSERT(chosen.size() == k, "kmeanspp found fewer distinct points than k");
+    return chosen;
+}
+
+std::vector<std::uint32_t> nearest_centres(std::span<double const> points, std::size_t d,
+                                           std::span<double const> centres, std::span<double const> scale)
+{
+    std::size_t const n = points.size() / d, k = centres.size() / d;
+    std::vector<std::uint32_t> out(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        double bestd = std::numeric_limits<double>::infinity();
+        std::uint32_t bestk = 0;
+        for (std::size_t c = 0; c < k; ++c)
+        {
+            double dd = dist2(points.data() + i * d, centres.data() + c * d, scale, d);
+            if (dd < bestd)
+            {
+                bestd = dd;
+                bestk = static_cast<std::uint32_t>(c);
+            }
+        }
+        out[i] = bestk;
+    }
+    return out;
+}
+
+} // namespace emtk::mix::detail

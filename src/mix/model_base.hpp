@@ -1,0 +1,65 @@
+#pragma once
+/// \file
+/// \brief What the mixture families share (private to src/mix): flat statistics and the E-step of
+/// a mixture, soft or hard, written once on top of each family's log_joint().
+
+#include <emtk/em/logspace.hpp>
+#include <emtk/mix/mixture.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <vector>
+
+namespace emtk::mix::detail {
+
+/// Sufficient statistics as one flat vector; merging is element-wise addition.
+struct flat_stats
+{
+    std::vector<double> v;
+    flat_stats & operator+=(flat_stats const & o)
+    {
+        for (std::size_t i = 0; i < v.size(); ++i)
+            v[i] += o.v[i];
+        return *this;
+    }
+};
+
+/// The E-step of a mixture for one item, given the family's
+///   void log_joint(i, params, double* lp)   — lp[k] = log w_k + log f_k(x_i)
+///   double item_weight(i)                   — multiplicity of item i (1 for rows)
+///   void accumulate(i, params, resp, stats) — add resp[k] × item_weight × (stats of x_i)
+/// Soft EM: resp = posterior; returns weight × log Σ_k e^{lp_k}.
+/// Hard (classification) EM: resp = one-hot at argmax_k lp_k (lowest k on ties); returns
+/// weight × max_k lp_k, the classification log-likelihood, which CEM never decreases.
+template <typename Family, typename Params, typename Stats>
+double mixture_expect(Family const & fam, std::size_t i, Params const & p, Stats & s, int k, bool hard)
+{
+    std::array<double, max_components> lp;
+    fam.log_joint(i, p, lp.data());
+    double ll;
+    if (hard)
+    {
+        int best = 0;
+        for (int c = 1; c < k; ++c)
+            if (lp[static_cast<std::size_t>(c)] > lp[static_cast<std::size_t>(best)])
+                best = c;
+        ll = lp[static_cast<std::size_t>(best)];
+        std::fill(lp.begin(), lp.begin() + k, 0.0);
+        lp[static_cast<std::size_t>(best)] = 1.0;
+    }
+    else
+        ll = em::log_normalize(std::span<double>{lp.data(), static_cast<std::size_t>(k)});
+    fam.accumulate(i, p, lp.data(), s);
+    return fam.item_weight(i) * ll;
+}
+
+/// log w_k for k < K from unnormalised log-weights (softmax), used by from_vector.
+inline void softmax_log(std::vector<double> & logw)
+{
+    double lse = em::log_sum_exp(logw);
+    for (double & x : logw)
+        x -= lse;
+}
+
+} // namespace emtk::mix::detail

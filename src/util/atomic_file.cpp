@@ -1,0 +1,94 @@
+#include <emtk/util/atomic_file.hpp>
+#include <emtk/util/error.hpp>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <unistd.h>
+#include <vector>
+
+namespace emtk {
+
+atomic_output_file::atomic_output_file(std::string target) : target_{std::move(target)}
+{
+    if (target_ == "-")
+        return;
+    namespace fs = std::filesystem;
+    fs::path const tpath{target_};
+    fs::path dir = tpath.parent_path();
+    if (dir.empty())
+        dir = ".";
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec))
+        throw user_error(located_message(target_, 0, "cannot write: directory '" + dir.string() +
+                                                         "' does not exist"));
+    if (fs::is_directory(tpath, ec))
+        throw user_error(located_message(target_, 0, "cannot write: is a directory"));
+    std::string pattern = (dir / ("." + tpath.filename().string() + ".tmp.XXXXXX")).string();
+    std::vector<char> buf(pattern.begin(), pattern.end());
+    buf.push_back('\0');
+    int fd = ::mkstemp(buf.data());
+    if (fd < 0)
+        throw user_error(located_message(target_, 0, std::string{"cannot write: "} + std::strerror(errno)));
+    ::close(fd);
+    temporary_ = buf.data();
+    file_ = std::make_unique<std::ofstream>(temporary_, std::ios::binary | std::ios::trunc);
+    if (!*file_)
+    {
+        std::remove(temporary_.c_str());
+        throw user_error(located_message(target_, 0, "cannot open for writing"));
+    }
+}
+
+atomic_output_file::atomic_output_file(atomic_output_file && other) noexcept :
+    target_{std::move(other.target_)},
+    temporary_{std::move(other.temporary_)},
+    file_{std::move(other.file_)},
+    committed_{other.committed_}
+{
+    other.temporary_.clear();
+    other.committed_ = true;
+}
+
+atomic_output_file::~atomic_output_file()
+{
+    if (!committed_ && !temporary_.empty())
+    {
+        file_.reset();
+        std::remove(temporary_.c_str());
+    }
+}
+
+std::ostream & atomic_output_file::stream()
+{
+    if (target_ == "-")
+        return std::cout;
+    return *file_;
+}
+
+void atomic_output_file::commit()
+{
+    if (committed_)
+        return;
+    if (target_ == "-")
+    {
+        std::cout.flush();
+        if (!std::cout)
+            throw user_error("<stdout>: write failed");
+        committed_ = true;
+        return;
+    }
+    file_->flush();
+    bool ok = static_cast<bool>(*file_);
+    file_->close();
+    if (!ok || file_->fail())
+        throw user_error(located_message(target_, 0, "write failed (disk full?)"));
+    if (std::rename(temporary_.c_str(), target_.c_str()) != 0)
+        throw user_error(located_message(target_, 0, std::string{"cannot rename into place: "} +
+                                                         std::strerror(errno)));
+    committed_ = true;
+}
+
+} // namespace emtk

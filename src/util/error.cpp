@@ -1,0 +1,38 @@
+#include <emtk/util/error.hpp>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+namespace emtk {
+
+std::string located_message(std::string const & file, std::uint64_t line, std::string const & what)
+{
+    std::string out;
+    out.reserve(file.size() + what.size() + 24);
+    out.append(file == "-" ? std::string_view{"<stdin>"} : std::string_view{file});
+    if (line > 0)
+    {
+        out.push_back(':');
+        out.append(std::to_string(line));
+    }
+    out.append(": ");
+    out.append(what);
+    return out;
+}
+
+void throw_input_error(std::string const & file, std::uint64_t line, std::string const & what)
+{
+    throw user_error(located_message(file, line, what));
+}
+
+namespace detail {
+void assertion_failed(char const * expr, char const * file, int line, char const * msg)
+{
+    std::fprintf(stderr, "[emtk] internal error (a bug, please report it): %s:%d: %s (%s)\n", file, line, msg,
+                 expr);
+    std::abort();
+}
+} // namespace detail
+
+} // namespace emtk

@@ -1,0 +1,282 @@
+#include <emtk/util/error.hpp>
+#include <emtk/util/table_reader.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <unistd.h>
+#include <zlib.h>
+
+namespace emtk {
+
+namespace {
+constexpr std::size_t buffer_size = 1 << 20;
+gzFile as_gz(void * p) { return static_cast<gzFile>(p); }
+} // namespace
+
+line_reader::line_reader(std::string path) : path_{std::move(path)}, buf_(buffer_size)
+{
+    gzFile f = (path_ == "-") ? gzdopen(::dup(STDIN_FILENO), "rb") : gzopen(path_.c_str(), "rb");
+    if (f == nullptr)
+        throw user_error(located_message(path_, 0, std::string{"cannot open: "} +
+                                                       (errno ? std::strerror(errno) : "out of memory")));
+    gzbuffer(f, 1 << 17);
+    gz_ = f;
+}
+
+line_reader::~line_reader()
+{
+    if (gz_ != nullptr)
+        gzclose(as_gz(gz_));
+}
+
+bool line_reader::fill()
+{
+    if (eof_)
+        return false;
+    int got = gzread(as_gz(gz_), buf_.data(), static_cast<unsigned>(buf_.size()));
+    if (got < 0)
+    {
+        int errnum = 0;
+        char const * msg = gzerror(as_gz(gz_), &errnum);
+        if (errnum == Z_ERRNO)
+            throw user_error(located_message(path_, 0, std::string{"read error: "} + std::strerror(errno)));
+        throw user_error(located_message(path_, 0, std::string{"corrupt gzip data ("} + msg + ")"));
+    }
+    if (got == 0)
+    {
+        // zlib reports a gzip stream cut short as a clean end unless we ask.
+        int errnum = 0;
+        char const * msg = gzerror(as_gz(gz_), &errnum);
+        if (errnum == Z_BUF_ERROR)
+            throw user_error(located_message(path_, 0, "truncated gzip file (unexpected end of data)"));
+        if (errnum != Z_OK)
+            throw user_error(located_message(path_, 0, std::string{"corrupt gzip data ("} + msg + ")"));
+        eof_ = true;
+        return false;
+    }
+    begin_ = 0;
+    end_ = static_cast<std::size_t>(got);
+    return true;
+}
+
+bool line_reader::next(std::string_view & line)
+{
+    carry_.clear();
+    bool used_carry = false;
+    for (;;)
+    {
+        if (begin_ == end_ && !fill())
+        {
+            if (!used_carry)
+                return false;
+            break; // last line without newline
+        }
+        char const * start = buf_.data() + begin_;
+        auto const * nl = static_cast<char const *>(std::memchr(start, '\n', end_ - begin_));
+        if (nl != nullptr)
+        {
+            std::size_t len = static_cast<std::size_t>(nl - start);
+            begin_ += len + 1;
+            if (!used_carry)
+            {
+                line = std::string_view{start, len};
+                ++line_no_;
+                if (!line.empty() && line.back() == '\r')
+                    line.remove_suffix(1);
+                return true;
+            }
+            carry_.append(start, len);
+            break;
+        }
+        carry_.append(start, end_ - begin_);
+        used_carry = true;
+        begin_ = end_;
+    }
+    ++line_no_;
+    line = carry_;
+    if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+    return true;
+}
+
+bool parse_double(std::string_view field, double & out) noexcept
+{
+    while (!field.empty() && field.front() == ' ')
+        field.remove_prefix(1);
+    while (!field.empty() && field.back() == ' ')
+        field.remove_suffix(1);
+    if (!field.empty() && field.front() == '+')
+        field.remove_prefix(1);
+    if (field.empty())
+        return false;
+    auto res = std::from_chars(field.data(), field.data() + field.size(), out);
+    return res.ec == std::errc{} && res.ptr == field.data() + field.size() && std::isfinite(out);
+}
+
+namespace {
+
+void split_fields(std::string_view line, bool tabs, std::vector<std::string_view> & fields)
+{
+    fields.clear();
+    if (tabs)
+    {
+        std::size_t pos = 0;
+        for (;;)
+        {
+            std::size_t t = line.find('\t', pos);
+            if (t == std::string_view::npos)
+            {
+                fields.push_back(line.substr(pos));
+                return;
+            }
+            fields.push_back(line.substr(pos, t - pos));
+            pos = t + 1;
+        }
+    }
+    std::size_t pos = 0;
+    while (pos < line.size())
+    {
+        while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t'))
+            ++pos;
+        if (pos >= line.size())
+            break;
+        std::size_t e = pos;
+        while (e < line.size() && line[e] != ' ' && line[e] != '\t')
+            ++e;
+        fields.push_back(line.substr(pos, e - pos));
+        pos = e;
+    }
+}
+
+bool is_skipped(std::string_view line)
+{
+    if (line.find_first_not_of(" \t") == std::string_view::npos)
+        return true;
+    return line.front() == '#' || line.starts_with("track ") || line.starts_with("track\t") ||
+           line.starts_with("browser ") || line.starts_with("browser\t");
+}
+
+bool is_missing_token(std::string_view f)
+{
+    return f.empty() || f == "NA" || f == "na" || f == "NaN" || f == "nan" || f == "." || f == "N/A" ||
+           f == "null" || f == "NULL";
+}
+
+bool all_digits(std::string const & s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+} // namespace
+
+numeric_table read_numeric_table(std::string const & path, std::vector<std::string> const & columns_in)
+{
+    std::vector<std::string> columns = columns_in.empty() ? std::vector<std::string>{"1"} : columns_in;
+    bool named = std::any_of(columns.begin(), columns.end(), [](auto const & c) { return !all_digits(c); });
+    for (auto const & c : columns)
+        if (all_digits(c) && std::stoull(c) == 0)
+            throw usage_error("column numbers are 1-based: 0 is not a column");
+
+    numeric_table t;
+    line_reader in{path};
+    std::string_view line;
+    std::vector<std::string_view> fields;
+    bool tabs = true;
+    bool first = true;
+    std::size_t const d = columns.size();
+    t.d = d;
+
+    while (in.next(line))
+    {
+        if (is_skipped(line))
+            continue;
+        if (first)
+        {
+            tabs = line.find('\t') != std::string_view::npos;
+            split_fields(line, tabs, fields);
+            // Resolve column references.
+            bool header = false;
+            if (named)
+                header = true;
+            else
+            {
+                header = true;
+                for (auto const & c : columns)
+                {
+                    std::size_t idx = std::stoull(c);
+                    double v;
+                    if (idx <= fields.size() && parse_double(fields[idx - 1], v))
+                        header = false;
+                }
+            }
+            t.had_header = header;
+            for (auto const & c : columns)
+            {
+                std::size_t idx = 0;
+                if (all_digits(c))
+                    idx = std::stoull(c);
+                else
+                {
+                    auto it = std::find(fields.begin(), fields.end(), std::string_view{c});
+                    if (it == fields.end())
+                    {
+                        std::string avail;
+                        for (auto f : fields)
+                            avail += (avail.empty() ? "" : ", ") + std::string{f};
+                        throw_input_error(path, in.line_number(),
+                                          "no column named '" + c + "' in the header (columns: " + avail + ")");
+                    }
+                    idx = static_cast<std::size_t>(it - fields.begin()) + 1;
+                }
+                if (idx > fields.size())
+                    throw_input_error(path, in.line_number(),
+                                      "column " + std::to_string(idx) + " requested but the line has " +
+                                          std::to_string(fields.size()) + " column(s)");
+                t.indices.push_back(idx);
+                t.names.push_back(header ? std::string{fields[idx - 1]} : "column " + std::to_string(idx));
+            }
+            first = false;
+            if (header)
+                continue;
+        }
+        split_fields(line, tabs, fields);
+        for (std::size_t j = 0; j < d; ++j)
+        {
+            std::size_t idx = t.indices[j];
+            std::string const col = "column " + std::to_string(idx) +
+                                    (t.had_header ? " (" + t.names[j] + ")" : std::string{});
+            if (idx > fields.size())
+                throw_input_error(path, in.line_number(),
+                                  col + ": missing value (the line has only " + std::to_string(fields.size()) +
+                                      " column(s))");
+            std::string_view f = fields[idx - 1];
+            double v;
+            if (!parse_double(f, v))
+            {
+                if (is_missing_token(f))
+                    throw_input_error(path, in.line_number(),
+                                      col + ": missing value" + (f.empty() ? std::string{" (empty field)"}
+                                                                           : " '" + std::string{f} + "'") +
+                                          "; expected a number");
+                std::string shown{f.substr(0, 40)};
+                throw_input_error(path, in.line_number(), col + ": expected a finite number, found '" + shown + "'");
+            }
+            t.values.push_back(v);
+        }
+        t.line_of_row.push_back(in.line_number());
+        ++t.n;
+    }
+    if (t.n == 0)
+    {
+        std::string what = first ? "no data: the input is empty" : "no data rows: the selected column";
+        if (!first)
+            what += (d > 1 ? "s are" : " is") + std::string{" empty"};
+        throw_input_error(path, 0, what);
+    }
+    return t;
+}
+
+} // namespace emtk
