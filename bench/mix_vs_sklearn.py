@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import shlex
-import shutil
 import statistics
 import subprocess
 import sys
@@ -85,11 +84,15 @@ def sklearn_worker(argv):
     t_read = time.perf_counter()
 
     class MatchedInitGM(GaussianMixture):
-        """GaussianMixture initialised as emtk does: k-means++ seeds, then one M-step from the
-        hard assignment of every point to its nearest seed."""
+        """GaussianMixture initialised as emtk does: plain k-means++ seeds (one candidate per
+        draw, as in Arthur & Vassilvitskii; sklearn's default is greedy with 2+log K candidates),
+        then one M-step from the hard assignment of every point to its nearest seed. (emtk
+        measures distances on coordinates divided by each column's sd; in 1-D that changes
+        nothing.)"""
 
         def _initialize_parameters(self, X, random_state):
-            centers, _ = kmeans_plusplus(X, self.n_components, random_state=random_state)
+            centers, _ = kmeans_plusplus(X, self.n_components, random_state=random_state,
+                                         n_local_trials=1)
             d2 = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
             labels = d2.argmin(axis=1)
             resp = np.zeros((X.shape[0], self.n_components))
@@ -197,6 +200,7 @@ def emtk_summary(j):
         "fit_s": first_key(timings, "fit_s", "fit"),
         "read_s": first_key(timings, "read_s", "read"),
         "components": j.get("components"),
+        "timings": timings,
     }
 
 
@@ -231,6 +235,10 @@ def main():
                         "maximum log-likelihood")
     p.add_argument("--ref-tol", type=float, default=1e-10,
                    help="sklearn tol of the reference run (default 1e-10)")
+    p.add_argument("--ll-seeds", type=int, default=5,
+                   help="also fit with this many seeds (seed, seed+1, ...; emtk -t 2 with and "
+                        "without --accelerate, sklearn init=matched; untimed) and compare the "
+                        "log-likelihoods seed by seed (default 5; 0 = skip)")
     p.add_argument("--check", action="store_true",
                    help="exit 1 when a target is missed (time ratio or log-likelihood)")
     a = p.parse_args()
@@ -256,7 +264,7 @@ def main():
             for t in [int(x) for x in a.threads.split(",") if x]:
                 prefix = out / f"emtk_t{t}{'_acc' if accel else ''}"
                 cmd = [a.emtk, "mix", "-k", str(a.k), "--family", "gaussian", "-c", "1",
-                       "--stop-rule", "absolute", "--tol", repr(emtk_tol),
+                       "--stop-rule", "absolute", "--tol", f"{emtk_tol:.17g}",
                        "--max-iter", str(a.max_iter), "--restarts", "1", "--seed", str(a.seed),
                        "-t", str(t)] + (["--accelerate"] if accel else []) + \
                       ["-o", str(prefix), str(data)]
@@ -281,6 +289,8 @@ def main():
                "--seed", str(a.seed), "--init", "matched", "--json", str(jpath)]
         configs.append(dict(name=f"sklearn reference tol={a.ref_tol:g}", tool="reference",
                             threads="default", cmd=cmd, env={}, json=jpath, init="matched"))
+
+    load0 = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     # ---- runs (interleaved across repeats so drift hits every configuration alike) -----------
     for c in configs:
@@ -334,6 +344,9 @@ def main():
     L.append(f"K={a.k}; sklearn tol={a.tol:g} on the mean log-likelihood = emtk --stop-rule "
              f"absolute --tol {emtk_tol:g} on the total; max_iter={a.max_iter}; one start; "
              f"seed {a.seed}")
+    L.append(f"load average before the runs: {load0}; after: "
+             + " ".join(f"{x:.2f}" for x in os.getloadavg())
+             + " (other work on the machine inflates and scatters the times)")
     L.append(f"host: {os.cpu_count()} logical CPUs; times are medians of {a.repeats} runs; "
              "peak MB = max RSS from /usr/bin/time -f %M")
     L.append("wall s = whole command (emtk: read TSV + fit + write outputs; sklearn: python start, "
@@ -366,6 +379,13 @@ def main():
                  "maximum; loose stops end below it)")
     for c in configs:
         t = c["res"].get("timings") if c["res"] else None
+        if c["tool"] == "emtk" and t:
+            rest = t["total_s"] - t["read_s"] - t["fit_s"] if None not in (
+                t.get("total_s"), t.get("read_s"), t.get("fit_s")) else None
+            L.append(f"{c['name']} t={c['threads']}: read {fmt(t.get('read_s'), '.3f')} s, fit "
+                     f"{fmt(t.get('fit_s'), '.3f')} s, total {fmt(t.get('total_s'), '.3f')} s "
+                     f"(of which outside read+fit, e.g. writing PREFIX.tsv: {fmt(rest, '.3f')} s) "
+                     "(emtk's own timings, first run)")
         if c["tool"] != "emtk" and t:
             L.append(f"{c['name']} t={c['threads']}: python start+imports "
                      f"{t['import_s']:.3f} s, np.loadtxt {t['read_s']:.3f} s, fit "
@@ -411,6 +431,66 @@ def main():
         L.append("(no emtk runs: ratios not computed)")
         L.append("")
 
+    # ---- log-likelihood over several seeds ----------------------------------------------------
+    sweep_cmds = []
+    if a.ll_seeds > 0 and emtk_rows and ref:
+        seeds = list(range(a.seed, a.seed + a.ll_seeds))
+        kinds = [c for c in configs if c["tool"] == "emtk" and c["threads"] == "2"] or \
+            [c for c in configs if c["tool"] == "emtk"]
+        kinds = [c for c in kinds if not c["error"]]
+        kinds = list({c["name"]: c for c in kinds}.values()) + [ref]
+        table = {}  # (name, seed) -> (ll, iterations)
+        for c in kinds:
+            for sd in seeds:
+                if sd == a.seed and c["res"]:
+                    table[c["name"], sd] = (c["ll"], c["res"]["iterations"])
+                    continue
+                cmd = list(c["cmd"])
+                cmd[cmd.index("--seed") + 1] = str(sd)
+                jpath = out / f"seed{sd}_{c['json'].name}"
+                if c["tool"] == "emtk":
+                    i = cmd.index("-o")
+                    cmd[i + 1] = str(jpath)[:-len(".json")]
+                else:
+                    cmd[cmd.index("--json") + 1] = str(jpath)
+                print(f"# seed {sd}: {c['name']}", flush=True)
+                sweep_cmds.append((c["env"], cmd))
+                if jpath.exists():
+                    jpath.unlink()
+                _, _, rc, err = timed_run(cmd, c["env"], out / "time.out", REPO)
+                if rc != 0 or not jpath.exists():
+                    table[c["name"], sd] = (None, None)
+                    continue
+                j = json.loads(jpath.read_text())
+                r = emtk_summary(j) if c["tool"] == "emtk" else j
+                table[c["name"], sd] = (r["log_likelihood"], r["iterations"])
+        L.append(f"log-likelihood by seed (one start each, same stop rule; threads as in the "
+                 f"names; 'no worse' = emtk - sklearn >= -{a.ll_slack * n:g}):")
+        def short(c):
+            return (c["name"].replace("sklearn GaussianMixture init=", "sklearn init=")
+                    + f" -t {c['threads']}")
+        h3 = f"{'seed':>5} " + " ".join(f"{short(c)[:28]:>28}" for c in kinds) + "  iterations"
+        L.append(h3)
+        L.append("-" * len(h3))
+        for sd in seeds:
+            L.append(f"{sd:>5} " + " ".join(f"{fmt(table[c['name'], sd][0], '28.2f'):>28}"
+                                            for c in kinds)
+                     + "  " + "/".join(fmt(table[c["name"], sd][1], "d") for c in kinds))
+        for c in kinds[:-1]:
+            diffs = [table[c["name"], sd][0] - table[ref["name"], sd][0] for sd in seeds
+                     if table[c["name"], sd][0] is not None and table[ref["name"], sd][0] is not None]
+            best_e = max((table[c["name"], sd][0] for sd in seeds
+                          if table[c["name"], sd][0] is not None), default=None)
+            best_s = max((table[ref["name"], sd][0] for sd in seeds
+                          if table[ref["name"], sd][0] is not None), default=None)
+            if diffs:
+                nok = sum(d >= -a.ll_slack * n for d in diffs)
+                L.append(f"{c['name']} - sklearn: median {statistics.median(diffs):.2f}, "
+                         f"min {min(diffs):.2f}, max {max(diffs):.2f}; no worse on {nok}/"
+                         f"{len(diffs)} seeds; best over seeds: emtk {best_e:.2f} vs sklearn "
+                         f"{best_s:.2f} (diff {best_e - best_s:.2f})")
+        L.append("")
+
     # Fitted components, one line per run, sorted by mean.
     L.append("fitted components (weight / mean / variance, sorted by mean):")
     for c in configs:
@@ -447,6 +527,11 @@ def main():
     for c in configs:
         env = " ".join(f"{k}={v}" for k, v in c["env"].items())
         L.append("  " + (env + " " if env else "") + "/usr/bin/time -f %M " + shlex.join(c["cmd"]))
+    if sweep_cmds:
+        L.append("  seed sweep: the same commands with --seed, -o/--json changed:")
+        for env, cmd in sweep_cmds:
+            e = " ".join(f"{k}={v}" for k, v in env.items())
+            L.append("    " + (e + " " if e else "") + shlex.join(cmd))
     L.append("")
     if not emtk_rows:
         L.append("targets: not evaluated (no emtk runs)")

@@ -16,6 +16,7 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -88,8 +89,16 @@ void write_fit_summary(json_writer & j, int k, mix::mixture_fit const & f)
 std::string format_g(double v, int digits)
 {
     char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*g", digits, v);
-    return buf;
+    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+    return std::string(buf, res.ptr);
+}
+
+/// Appends v with `digits` significant digits (printf's %g, without its cost).
+void append_g(std::string & out, double v, int digits)
+{
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+    out.append(buf, res.ptr);
 }
 
 } // namespace
@@ -135,6 +144,13 @@ void mix_run(mix_arguments const & a)
     // Outputs: decide the paths before any work, so a bad directory fails fast.
     std::string const tsv_path = a.output == "-" ? "-" : a.output + ".tsv";
     std::string const json_path = !a.json.empty() ? a.json : (a.output == "-" ? "" : a.output + ".json");
+
+    for (auto const & out : {tsv_path, json_path})
+    {
+        std::error_code ec;
+        if (!out.empty() && out != "-" && a.input != "-" && std::filesystem::equivalent(out, a.input, ec))
+            throw usage_error("output " + out + " would overwrite the input file; choose another -o PREFIX");
+    }
 
     // Read.
     stopwatch read_clock;
@@ -220,11 +236,19 @@ void mix_run(mix_arguments const & a)
             for (std::size_t c = 1; c < k; ++c)
                 if (p[c] > p[arg])
                     arg = c;
-            line = std::to_string(i + 1) + '\t' + std::to_string(arg + 1) + '\t' + format_g(p[arg], 6);
+            line.clear();
+            line += std::to_string(i + 1);
+            line += '\t';
+            line += std::to_string(arg + 1);
+            line += '\t';
+            append_g(line, p[arg], 6);
             for (std::size_t c = 0; c < k; ++c)
-                line += '\t' + format_g(p[c], 6);
+            {
+                line += '\t';
+                append_g(line, p[c], 6);
+            }
             line += '\n';
-            out << line;
+            out.write(line.data(), static_cast<std::streamsize>(line.size()));
         }
     }
     if (json_file)
@@ -234,9 +258,7 @@ void mix_run(mix_arguments const & a)
         j.field("tool", "emtk mix");
         j.field("version", version_string);
         j.field("commit", git_commit);
-        j.key("command_line").value(command_line());
         j.field("seed", static_cast<std::uint64_t>(a.seed));
-        j.field("threads", a.threads);
         j.key("input").begin_object();
         j.field("file", a.input);
         j.key("columns").value(data.names);
@@ -281,10 +303,15 @@ void mix_run(mix_arguments const & a)
             write_fit_summary(j, sel.ks[f], sel.fits[f]);
         j.end_array();
         j.key("objective_trace").value(best.trace);
+        // Everything that may differ between two runs of the same fit lives under "run".
+        j.key("run").begin_object();
+        j.key("command_line").value(command_line());
+        j.field("threads", a.threads);
         j.key("timings").begin_object();
         j.field("read_s", read_s);
         j.field("fit_s", fit_s);
         j.field("total_s", total.seconds());
+        j.end_object();
         j.end_object();
         j.end_object();
     }

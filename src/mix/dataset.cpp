@@ -5,19 +5,18 @@
 
 namespace emtk::mix {
 
-std::size_t count_distinct_rows(dataset const & data)
+std::size_t count_distinct_rows(dataset const & data, std::size_t limit)
 {
-    std::vector<std::size_t> order(data.n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
-    auto less = [&](std::size_t a, std::size_t b) {
-        return std::lexicographical_compare(data.row(a), data.row(a) + data.d, data.row(b), data.row(b) + data.d);
-    };
-    std::sort(order.begin(), order.end(), less);
-    std::size_t distinct = 0;
-    for (std::size_t i = 0; i < order.size(); ++i)
-        if (i == 0 || less(order[i - 1], order[i]))
-            ++distinct;
-    return distinct;
+    std::vector<std::size_t> seen; // indices of distinct rows found so far
+    for (std::size_t i = 0; i < data.n && seen.size() < limit; ++i)
+    {
+        bool is_new = std::none_of(seen.begin(), seen.end(), [&](std::size_t r) {
+            return std::equal(data.row(i), data.row(i) + data.d, data.row(r));
+        });
+        if (is_new)
+            seen.push_back(i);
+    }
+    return seen.size();
 }
 
 weighted_values collapse_values(dataset const & data)

@@ -7,7 +7,7 @@ namespace emtk::mix::detail {
 double digamma(double x) noexcept
 {
     double result = 0;
-    while (x < 6.0)
+    while (x < 10.0)
     {
         result -= 1.0 / x;
         x += 1.0;
@@ -21,7 +21,7 @@ double digamma(double x) noexcept
 double trigamma(double x) noexcept
 {
     double result = 0;
-    while (x < 6.0)
+    while (x < 10.0)
     {
         result += 1.0 / (x * x);
         x += 1.0;

@@ -19,10 +19,15 @@
 ///
 /// SQUAREM (options.accelerate, models satisfying em::vector_model). One cycle computes
 /// θ1 = M(θ0), θ2 = M(θ1) in the model's unconstrained vector space, r = θ1 − θ0,
-/// v = θ2 − 2θ1 + θ0, the step length α = −‖r‖/‖v‖ (scheme S3 of Varadhan & Roland 2008,
-/// Scand. J. Stat. 35:335), clamped to α ≤ −1, and the extrapolated θ' = θ0 − 2αr + α²v. θ' is
-/// kept only if its objective is at least that of θ1; otherwise the cycle falls back to plain
-/// EM's θ2. The recorded trace is therefore still non-decreasing.
+/// v = θ2 − 2θ1 + θ0, the step length α = ‖r‖/‖v‖ (scheme S3 of Varadhan & Roland 2008,
+/// Scand. J. Stat. 35:335) clamped to [1, step_max], the extrapolated θ' = θ0 + 2αr + α²v
+/// (α = 1 gives θ2) and one stabilising EM step θ'' = M(θ'). θ'' is kept only if its objective is
+/// at least that of θ1; otherwise the cycle falls back to plain EM's θ2. step_max starts at 1 and
+/// is multiplied by 4 each time the step reaches it and succeeds, divided by 4 when it fails (the
+/// adaptive maximum step of the SQUAREM R package). The recorded trace is therefore still
+/// non-decreasing; it holds θ1 and the cycle's end point. Convergence: absolute/relative rules
+/// test the gain of each cycle's plain EM step (θ0 → θ1) and of successive cycle ends; the
+/// Aitken rule tests the sequence of cycle ends.
 
 #include <emtk/em/convergence.hpp>
 #include <emtk/em/model.hpp>
@@ -34,6 +39,7 @@
 #include <cmath>
 #include <exception>
 #include <optional>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -123,7 +129,7 @@ struct run_state
 };
 
 /// Appends an objective to the trace, checks monotonicity, calls the callback; returns true when
-/// the run must stop (converged or diverged).
+/// the run must stop because the objective is not finite (diverged).
 template <model M>
 bool record(run_state<M> & st, double objective, bool accelerated, int restart, options const & opt)
 {
@@ -148,8 +154,14 @@ bool record(run_state<M> & st, double objective, bool accelerated, int restart, 
     if (opt.on_iteration)
         opt.on_iteration(iteration_info{restart, opt.restarts, static_cast<int>(st.trace.size()), objective, change,
                                         accelerated});
-    if (static_cast<int>(st.trace.size()) >= std::max(2, opt.min_iter) &&
-        has_converged(st.trace, opt.rule, opt.tol))
+    return false;
+}
+
+/// Applies the stop rule to `seq` once min_iter iterations are done; sets the reason.
+template <model M>
+bool check_converged(run_state<M> & st, std::span<double const> seq, options const & opt)
+{
+    if (static_cast<int>(st.trace.size()) >= std::max(2, opt.min_iter) && has_converged(seq, opt.rule, opt.tol))
     {
         st.reason = stop_reason::converged;
         return true;
@@ -167,7 +179,7 @@ void run_plain(M const & m, run_state<M> & st, int restart, options const & opt)
         double const ll = e_step(m, st.params, stats, opt);
         ++st.e_steps;
         st.last_loglik = ll;
-        if (record(st, ll + m.log_prior(st.params), false, restart, opt))
+        if (record(st, ll + m.log_prior(st.params), false, restart, opt) || check_converged(st, st.trace, opt))
             return;
         if (static_cast<int>(st.trace.size()) >= opt.max_iter)
         {
@@ -183,14 +195,21 @@ template <vector_model M>
 void run_squarem(M const & m, run_state<M> & st, int restart, options const & opt)
 {
     using params_t = typename M::params_type;
-    typename M::stats_type stats0 = m.make_stats(st.params), stats1 = stats0, stats_x = stats0;
+    typename M::stats_type stats0 = m.make_stats(st.params), stats1 = stats0, stats_x = stats0, stats_new = stats0;
     auto full = [&] { return static_cast<int>(st.trace.size()) >= opt.max_iter; };
-
-    double ll0 = e_step(m, st.params, stats0, opt);
-    ++st.e_steps;
+    auto objective = [&](params_t const & p, typename M::stats_type & s, double & ll) {
+        ll = e_step(m, p, s, opt);
+        ++st.e_steps;
+        return ll + m.log_prior(p);
+    };
+    constexpr double step_factor = 4.0; // "mstep" of Varadhan & Roland's SQUAREM
+    double step_max = 1.0;
+    double ll0 = 0;
+    double obj0 = objective(st.params, stats0, ll0);
     st.last_loglik = ll0;
-    if (record(st, ll0 + m.log_prior(st.params), false, restart, opt))
+    if (record(st, obj0, false, restart, opt))
         return;
+    std::vector<double> cycle_trace{obj0}; // objective at the start of each cycle
     for (;;)
     {
         if (full())
@@ -198,15 +217,18 @@ void run_squarem(M const & m, run_state<M> & st, int restart, options const & op
             st.reason = stop_reason::max_iter;
             return;
         }
+        // Plain EM step θ0 → θ1: the stop rule looks at its gain (or, for Aitken, at the cycle starts).
         params_t const p0 = st.params;
         params_t p1 = p0;
         m.maximize(stats0, p1);
-        double const ll1 = e_step(m, p1, stats1, opt);
-        ++st.e_steps;
-        double const obj1 = ll1 + m.log_prior(p1);
+        double ll1 = 0;
+        double const obj1 = objective(p1, stats1, ll1);
         st.params = p1;
         st.last_loglik = ll1;
         if (record(st, obj1, false, restart, opt))
+            return;
+        double const em_pair[2] = {obj0, obj1};
+        if (opt.rule != stop_rule::aitken && check_converged(st, em_pair, opt))
             return;
         if (full())
         {
@@ -218,62 +240,67 @@ void run_squarem(M const & m, run_state<M> & st, int restart, options const & op
 
         std::vector<double> const v0 = m.to_vector(p0), v1 = m.to_vector(p1), v2 = m.to_vector(p2);
         double rr = 0, vv = 0;
-        std::vector<double> r(v0.size()), v(v0.size());
         for (std::size_t j = 0; j < v0.size(); ++j)
         {
-            r[j] = v1[j] - v0[j];
-            v[j] = v2[j] - 2 * v1[j] + v0[j];
-            rr += r[j] * r[j];
-            vv += v[j] * v[j];
+            double const r = v1[j] - v0[j], v = v2[j] - 2 * v1[j] + v0[j];
+            rr += r * r;
+            vv += v * v;
         }
+        double alpha = (vv > 0 && rr > 0) ? std::sqrt(rr / vv) : 1.0;
+        alpha = std::clamp(alpha, 1.0, step_max);
         bool accepted = false;
-        if (vv > 0 && rr > 0)
+        params_t p_new = p2;
+        double ll_new = 0, obj_new = 0;
+        if (alpha > 1.01)
         {
-            double alpha = -std::sqrt(rr / vv);
-            if (alpha > -1.0)
-                alpha = -1.0;
-            if (alpha < -1.0) // alpha == -1 gives exactly θ2: nothing to try
+            std::vector<double> vx(v0.size());
+            for (std::size_t j = 0; j < v0.size(); ++j)
             {
-                std::vector<double> vx(v0.size());
-                for (std::size_t j = 0; j < v0.size(); ++j)
-                    vx[j] = v0[j] - 2 * alpha * r[j] + alpha * alpha * v[j];
-                params_t px = p2;
-                bool valid = std::all_of(vx.begin(), vx.end(), [](double x) { return std::isfinite(x); });
-                double llx = 0, objx = -std::numeric_limits<double>::infinity();
-                if (valid)
+                double const r = v1[j] - v0[j], v = v2[j] - 2 * v1[j] + v0[j];
+                vx[j] = v0[j] + 2 * alpha * r + alpha * alpha * v;
+            }
+            try
+            {
+                if (std::all_of(vx.begin(), vx.end(), [](double x) { return std::isfinite(x); }))
                 {
-                    try
+                    params_t px = p2;
+                    m.from_vector(vx, px);
+                    double llx = 0;
+                    double const objx = objective(px, stats_x, llx);
+                    if (std::isfinite(objx))
                     {
-                        m.from_vector(vx, px);
-                        llx = e_step(m, px, stats_x, opt);
-                        ++st.e_steps;
-                        objx = llx + m.log_prior(px);
+                        // Stabilising EM step from the extrapolated point.
+                        m.maximize(stats_x, p_new = px);
+                        obj_new = objective(p_new, stats_new, ll_new);
+                        accepted = std::isfinite(obj_new) && obj_new >= obj1;
                     }
-                    catch (degenerate_error const &)
-                    {
-                        valid = false;
-                    }
-                }
-                if (valid && std::isfinite(objx) && objx >= obj1)
-                {
-                    st.params = std::move(px);
-                    std::swap(stats0, stats_x);
-                    st.last_loglik = llx;
-                    accepted = true;
-                    if (record(st, objx, true, restart, opt))
-                        return;
                 }
             }
+            catch (degenerate_error const &)
+            {
+                accepted = false;
+            }
+            if (!accepted && alpha == step_max)
+                step_max = std::max(1.0, step_max / step_factor);
+            else if (accepted && alpha == step_max)
+                step_max *= step_factor;
         }
+        else if (alpha == step_max)
+            step_max *= step_factor;
         if (!accepted)
         {
-            st.params = std::move(p2);
-            ll0 = e_step(m, st.params, stats0, opt);
-            ++st.e_steps;
-            st.last_loglik = ll0;
-            if (record(st, ll0 + m.log_prior(st.params), false, restart, opt))
-                return;
+            p_new = std::move(p2);
+            obj_new = objective(p_new, stats_new, ll_new);
         }
+        st.params = std::move(p_new);
+        std::swap(stats0, stats_new);
+        st.last_loglik = ll_new;
+        obj0 = obj_new;
+        if (record(st, obj_new, accepted, restart, opt))
+            return;
+        cycle_trace.push_back(obj0);
+        if (check_converged(st, cycle_trace, opt))
+            return;
     }
 }
 

@@ -24,8 +24,9 @@ struct dataset
     [[nodiscard]] double at(std::size_t i, std::size_t j) const noexcept { return values[i * d + j]; }
 };
 
-/// \brief Number of distinct rows (exact comparison of values).
-[[nodiscard]] std::size_t count_distinct_rows(dataset const & data);
+/// \brief Number of distinct rows (exact comparison of values), counting no further than `limit`:
+/// returns min(distinct rows, limit). O(n × limit) in the worst case, usually far less.
+[[nodiscard]] std::size_t count_distinct_rows(dataset const & data, std::size_t limit);
 
 /// \brief Distinct values of a one-column dataset with their multiplicities, ascending, and for each
 /// row the index of its value (used by the count families, whose E-step then runs once per

@@ -8,54 +8,54 @@
 #include <thread>
 #include <vector>
 
-namespace log = emtk::log;
+namespace elog = emtk::log;
 using emtk::test::stderr_capture;
 
 namespace {
 /// Restores the process-wide log level at scope exit.
 struct level_guard
 {
-    log::level saved = log::get_level();
-    ~level_guard() { log::set_level(saved); }
+    elog::level saved = elog::get_level();
+    ~level_guard() { elog::set_level(saved); }
 };
 } // namespace
 
 TEST_CASE("log: the default level is warning", "[util][log]")
 {
     // No other test in this executable may leave the level changed (they all use level_guard).
-    CHECK(log::get_level() == log::level::warning);
+    CHECK(elog::get_level() == elog::level::warning);
 }
 
 TEST_CASE("log: enabled(lv) is true exactly for levels at or below the current one", "[util][log]")
 {
     level_guard guard;
-    log::level const all[] = {log::level::error, log::level::warning, log::level::info, log::level::debug};
-    for (log::level current : all)
+    elog::level const all[] = {elog::level::error, elog::level::warning, elog::level::info, elog::level::debug};
+    for (elog::level current : all)
     {
-        log::set_level(current);
-        CHECK(log::get_level() == current);
-        for (log::level lv : all)
+        elog::set_level(current);
+        CHECK(elog::get_level() == current);
+        for (elog::level lv : all)
         {
             CAPTURE(static_cast<int>(current), static_cast<int>(lv));
-            CHECK(log::enabled(lv) == (static_cast<int>(lv) <= static_cast<int>(current)));
+            CHECK(elog::enabled(lv) == (static_cast<int>(lv) <= static_cast<int>(current)));
         }
     }
     // Errors are always shown.
-    log::set_level(log::level::error);
-    CHECK(log::enabled(log::level::error));
-    CHECK_FALSE(log::enabled(log::level::warning));
+    elog::set_level(elog::level::error);
+    CHECK(elog::enabled(elog::level::error));
+    CHECK_FALSE(elog::enabled(elog::level::warning));
 }
 
 TEST_CASE("log: write() prints one tagged line per enabled message, nothing otherwise", "[util][log]")
 {
     level_guard guard;
-    log::set_level(log::level::info);
+    elog::set_level(elog::level::info);
     stderr_capture cap;
-    log::error("e1");
-    log::warning("w1");
-    log::info("i1");
-    log::debug("d1"); // filtered out
-    log::write(log::level::warning, "w2");
+    elog::error("e1");
+    elog::warning("w1");
+    elog::info("i1");
+    elog::debug("d1"); // filtered out
+    elog::write(elog::level::warning, "w2");
     CHECK(cap.text() == "[emtk] error: e1\n[emtk] warning: w1\n[emtk] i1\n[emtk] warning: w2\n");
 }
 
@@ -63,17 +63,17 @@ TEST_CASE("log: -q shows only errors, -vv shows debug", "[util][log]")
 {
     level_guard guard;
     {
-        log::set_level(log::level::error);
+        elog::set_level(elog::level::error);
         stderr_capture cap;
-        log::warning("hidden");
-        log::info("hidden");
-        log::error("shown");
+        elog::warning("hidden");
+        elog::info("hidden");
+        elog::error("shown");
         CHECK(cap.text() == "[emtk] error: shown\n");
     }
     {
-        log::set_level(log::level::debug);
+        elog::set_level(elog::level::debug);
         stderr_capture cap;
-        log::debug("deep");
+        elog::debug("deep");
         CHECK(cap.text() == "[emtk] debug: deep\n");
     }
 }
@@ -81,7 +81,7 @@ TEST_CASE("log: -q shows only errors, -vv shows debug", "[util][log]")
 TEST_CASE("log: concurrent writers never interleave within a line", "[util][log]")
 {
     level_guard guard;
-    log::set_level(log::level::warning);
+    elog::set_level(elog::level::warning);
     stderr_capture cap;
     {
         std::vector<std::jthread> threads;
@@ -89,7 +89,7 @@ TEST_CASE("log: concurrent writers never interleave within a line", "[util][log]
             threads.emplace_back([t] {
                 std::string const msg = "thread " + std::to_string(t) + " " + std::string(200, char('a' + t));
                 for (int i = 0; i < 50; ++i)
-                    log::warning(msg);
+                    elog::warning(msg);
             });
     }
     std::string const text = cap.text();

@@ -223,7 +223,7 @@ TEST_CASE("line_reader: corrupt gzip data is a user error", "[util][table_reader
         {
         }
     });
-    CHECK_THAT(msg, Catch::Matchers::StartsWith(p + ": "));
+    CHECK_THAT(msg, Catch::Matchers::StartsWith(p + ": corrupt gzip data ("));
 }
 
 // ------------------------------------------------------------------------------------------------
