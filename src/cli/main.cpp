@@ -43,6 +43,15 @@ int main(int argc, char const ** argv)
         std::cout << emtk::cli::version_line() << '\n';
         return 0;
     }
+    if (argc == 1)
+    {
+        std::fprintf(stderr, "%s\nusage: emtk SUBCOMMAND [options]   (subcommands: mix)\n"
+                             "       emtk SUBCOMMAND --help   for the options and examples of each\n",
+                     emtk::cli::version_line().c_str());
+        return 2;
+    }
+    if (argc == 2 && std::strcmp(argv[1], "mix") == 0)
+        return fail("emtk mix needs an input file and -o PREFIX (see 'emtk mix --help')", 2);
     try
     {
         seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, {"mix"}};

@@ -119,8 +119,6 @@ void mix_run(mix_arguments const & a)
         throw usage_error("--tol must be > 0");
     if (!(a.ridge >= 0))
         throw usage_error("--ridge must be >= 0");
-    if (a.min_iter > a.max_iter)
-        throw usage_error("--min-iter must not exceed --max-iter");
     if (a.shared_variance && opt.fam != mix::family::gaussian)
         throw usage_error("--shared-variance applies to the gaussian family only");
     if (a.output.empty())
@@ -133,7 +131,7 @@ void mix_run(mix_arguments const & a)
     opt.hard = a.hard;
     opt.ridge = a.ridge;
     opt.em.max_iter = a.max_iter;
-    opt.em.min_iter = a.min_iter;
+    opt.em.min_iter = std::min(a.min_iter, a.max_iter);
     opt.em.tol = a.tol;
     opt.em.restarts = a.restarts;
     opt.em.seed = a.seed;
@@ -147,9 +145,17 @@ void mix_run(mix_arguments const & a)
 
     for (auto const & out : {tsv_path, json_path})
     {
+        if (out.empty() || out == "-")
+            continue;
         std::error_code ec;
-        if (!out.empty() && out != "-" && a.input != "-" && std::filesystem::equivalent(out, a.input, ec))
+        if (a.input != "-" && std::filesystem::equivalent(out, a.input, ec))
             throw usage_error("output " + out + " would overwrite the input file; choose another -o PREFIX");
+        // Fail before the fit, not after it, when the output cannot be written.
+        std::filesystem::path dir = std::filesystem::path{out}.parent_path();
+        if (dir.empty())
+            dir = ".";
+        if (!std::filesystem::is_directory(dir, ec))
+            throw user_error(located_message(out, 0, "cannot write: directory '" + dir.string() + "' does not exist"));
     }
 
     // Read.
@@ -166,7 +172,8 @@ void mix_run(mix_arguments const & a)
     data.source = a.input;
     data.line_of_row = std::move(table.line_of_row);
     double const read_s = read_clock.seconds();
-    log::info("read " + std::to_string(data.n) + " rows x " + std::to_string(data.d) + " columns from " +
+    log::info("read " + std::to_string(data.n) + (data.n == 1 ? " row" : " rows") + " of " +
+              std::to_string(data.d) + (data.d == 1 ? " column" : " columns") + " from " +
               (a.input == "-" ? std::string{"<stdin>"} : a.input));
 
     // Fit.
@@ -182,9 +189,22 @@ void mix_run(mix_arguments const & a)
     if (range)
     {
         opt.em.on_iteration = [&, base = opt.em.on_iteration](em::iteration_info const & it) { base(it); };
+        // K above the number of distinct rows cannot be fitted: such K are listed as failed
+        // (unless no K of the range is possible, which fit_mixture reports as an error).
+        std::size_t const distinct = mix::count_distinct_rows(data, static_cast<std::size_t>(range->second));
         for (int k = range->first; k <= range->second; ++k)
         {
             current_k = k;
+            if (k > range->first && static_cast<std::size_t>(k) > distinct)
+            {
+                mix::mixture_fit skipped;
+                skipped.reason = em::stop_reason::degenerate;
+                skipped.message = "K = " + std::to_string(k) + " exceeds the " + std::to_string(distinct) +
+                                  (data.d > 1 ? " distinct rows" : " distinct values") + " of the data";
+                sel.ks.push_back(k);
+                sel.fits.push_back(std::move(skipped));
+                continue;
+            }
             auto one = mix::select_by_bic(data, opt, k, k);
             sel.ks.push_back(k);
             sel.fits.push_back(std::move(one.fits.front()));
@@ -202,7 +222,7 @@ void mix_run(mix_arguments const & a)
     bar.finish();
     if (sel.best < 0)
     {
-        auto const & f = sel.fits.back();
+        auto const & f = sel.fits.front();
         throw user_error(located_message(a.input, 0,
                                          "no fit succeeded" +
                                              (range ? " for any K in " + a.k_range
@@ -283,14 +303,21 @@ void mix_run(mix_arguments const & a)
         j.field("tol", opt.em.tol);
         j.field("accelerate", a.accelerate);
         j.field("restarts", a.restarts);
-        j.field("best_restart", best.best_restart + 1);
-        j.key("restart_objectives").begin_array();
+        j.field("best_start", best.best_restart + 1);
+        j.key("starts").begin_array();
         for (auto const & r : best.restarts)
         {
+            j.begin_object();
+            j.field("start", r.restart + 1);
             if (r.reason == em::stop_reason::degenerate || r.reason == em::stop_reason::diverged)
-                j.null();
+                j.key("objective").null();
             else
-                j.value(r.objective);
+                j.field("objective", r.objective);
+            j.field("iterations", r.iterations);
+            j.field("stop_reason", em::to_string(r.reason));
+            if (!r.message.empty())
+                j.field("message", r.message);
+            j.end_object();
         }
         j.end_array();
         j.field("objective_decreases", best.decreases);

@@ -42,7 +42,7 @@ count_model::count_model(dataset const & data, mixture_options const & opt) :
         double v = data.values[i];
         if (v < 0 || v != std::floor(v) || v > 4e9)
             throw user_error(located_message(data.source, data.line(i),
-                                             "column '" + data.names[0] + "': the " + to_string(opt.fam) +
+                                             data.column_label(0) + ": the " + to_string(opt.fam) +
                                                  " family needs non-negative integer counts, found " + fmt(v)));
     }
     vals_ = collapse_values(data);

@@ -97,14 +97,14 @@ void validate(dataset const & data, mixture_options const & opt)
     if (static_cast<std::size_t>(opt.k) > distinct)
     {
         std::string cols;
-        for (auto const & n : data.names)
-            cols += (cols.empty() ? "'" : ", '") + n + "'";
+        for (std::size_t j = 0; j < data.d; ++j)
+            cols += (j == 0 ? "" : ", ") + data.column_label(j);
+        std::string const what = data.d > 1 ? "distinct row" : "distinct value";
         throw user_error(located_message(data.source, 0,
-                                         "K = " + std::to_string(opt.k) + " components but " +
-                                             (data.d > 1 ? "columns " : "column ") + cols + " hold only " +
-                                             std::to_string(distinct) + " distinct value" +
-                                             (data.d > 1 ? " rows" : (distinct == 1 ? "" : "s")) +
-                                             "; use at most " + std::to_string(distinct)));
+                                         "K = " + std::to_string(opt.k) + " components but " + cols +
+                                             (data.d > 1 ? " have only " : " has only ") + std::to_string(distinct) +
+                                             " " + what + (distinct == 1 ? "" : "s") + "; use at most " +
+                                             std::to_string(distinct)));
     }
 }
 

@@ -28,8 +28,10 @@ gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt
     full_{opt.cov == covariance_type::full && data.d > 1},
     shared_{opt.shared_variance},
     hard_{opt.hard},
-    names_{data.names}
+    labels_{}
 {
+    for (std::size_t j = 0; j < data.d; ++j)
+        labels_.push_back(data.column_label(j));
     block_ = 1 + d_ + cov_size();
     centre_.assign(d_, 0.0);
     colvar_.assign(d_, 0.0);
@@ -52,8 +54,8 @@ gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt
         colvar_[j] /= static_cast<double>(n_);
         if (!(colvar_[j] > 0))
             throw user_error(located_message(data.source, 0,
-                                             "column '" + data.names[j] +
-                                                 "' has the same value in every row: a Gaussian mixture needs "
+                                             data.column_label(j) +
+                                                 " has the same value in every row: a Gaussian mixture needs "
                                                  "values that vary"));
         floor_[j] = opt.ridge * colvar_[j];
     }
@@ -184,8 +186,8 @@ void gaussian_model::m_step(flat_stats const & s, gauss_params & p, bool initial
         {
             double & v = c[full_ ? a * d_ + a : a];
             if (!(v >= floor_[a]))
-                throw em::degenerate_error("a component collapsed onto a single value of column '" + names_[a] +
-                                           "' (its variance " + fmt(std::max(v, 0.0)) + " is below the floor " +
+                throw em::degenerate_error("a component collapsed onto a single value of " + labels_[a] +
+                                           " (its variance " + fmt(std::max(v, 0.0)) + " is below the floor " +
                                            fmt(floor_[a]) + "); try fewer components or a larger --ridge");
             v += floor_[a];
         }

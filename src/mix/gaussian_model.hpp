@@ -70,7 +70,7 @@ private:
     std::vector<double> centre_;  ///< column means
     std::vector<double> colvar_;  ///< column variances
     std::vector<double> floor_;   ///< ridge × colvar
-    std::vector<std::string> names_;
+    std::vector<std::string> labels_; ///< "column 'x'" for messages
 };
 
 } // namespace emtk::mix::detail

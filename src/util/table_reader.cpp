@@ -14,6 +14,17 @@ namespace emtk {
 namespace {
 constexpr std::size_t buffer_size = 1 << 20;
 gzFile as_gz(void * p) { return static_cast<gzFile>(p); }
+
+/// zlib's gzerror() text starts with "PATH: "; the caller already names the file.
+std::string zlib_message(char const * msg, std::string const & path)
+{
+    std::string m{msg ? msg : "unknown error"};
+    if (m.rfind(path + ": ", 0) == 0)
+        m.erase(0, path.size() + 2);
+    else if (m.rfind("<fd:", 0) == 0 && m.find(">: ") != std::string::npos)
+        m.erase(0, m.find(">: ") + 3);
+    return m;
+}
 } // namespace
 
 line_reader::line_reader(std::string path) : path_{std::move(path)}, buf_(buffer_size)
@@ -43,7 +54,7 @@ bool line_reader::fill()
         char const * msg = gzerror(as_gz(gz_), &errnum);
         if (errnum == Z_ERRNO)
             throw user_error(located_message(path_, 0, std::string{"read error: "} + std::strerror(errno)));
-        throw user_error(located_message(path_, 0, std::string{"corrupt gzip data ("} + msg + ")"));
+        throw user_error(located_message(path_, 0, "corrupt gzip data (" + zlib_message(msg, path_) + ")"));
     }
     if (got == 0)
     {
@@ -53,7 +64,7 @@ bool line_reader::fill()
         if (errnum == Z_BUF_ERROR)
             throw user_error(located_message(path_, 0, "truncated gzip file (unexpected end of data)"));
         if (errnum != Z_OK)
-            throw user_error(located_message(path_, 0, std::string{"corrupt gzip data ("} + msg + ")"));
+            throw user_error(located_message(path_, 0, "corrupt gzip data (" + zlib_message(msg, path_) + ")"));
         eof_ = true;
         return false;
     }
@@ -234,7 +245,8 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
                 if (idx > fields.size())
                     throw_input_error(path, in.line_number(),
                                       "column " + std::to_string(idx) + " requested but the line has " +
-                                          std::to_string(fields.size()) + " column(s)");
+                                          std::to_string(fields.size()) +
+                                          (fields.size() == 1 ? " column" : " columns"));
                 t.indices.push_back(idx);
                 t.names.push_back(header ? std::string{fields[idx - 1]} : "column " + std::to_string(idx));
             }
@@ -251,7 +263,7 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
             if (idx > fields.size())
                 throw_input_error(path, in.line_number(),
                                   col + ": missing value (the line has only " + std::to_string(fields.size()) +
-                                      " column(s))");
+                                      (fields.size() == 1 ? " column)" : " columns)"));
             std::string_view f = fields[idx - 1];
             double v;
             if (!parse_double(f, v))

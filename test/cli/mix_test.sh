@@ -158,7 +158,7 @@ check_eq "--k-range with collapsing K: keeps the K that fits" "$(json_top ko.jso
 check_eq "--k-range with collapsing K: failed K listed with status and message" \
   "$(json_section ko.json bic_table | json_values status | tr '\n' ' ')" '"ok" "failed" "failed" '
 expect_error "every start collapses" 1 \
-  "$E outlier.tsv: no fit succeeded with K = 3 (3 starts): a component collapsed onto a single value of column 'column 1' (its variance 0 is below the floor 0.00979); try fewer components or a larger --ridge" \
+  "$E outlier.tsv: no fit succeeded with K = 3 (3 starts): a component collapsed onto a single value of column 1 (its variance 0 is below the floor 0.00979); try fewer components or a larger --ridge" \
   kc "$EMTK" mix -k 3 -o kc outlier.tsv
 
 # ---- families and options ------------------------------------------------------------------------
@@ -392,11 +392,11 @@ printf 'x\ty\n1\t2\n3\tNA\n4\t5\n' >na.tsv
 expect_error "missing value (NA)" 1 "$E na.tsv:3: column 2 (y): missing value 'NA'; expected a number" \
   p "$EMTK" mix -k 2 -c y -o p na.tsv
 printf 'x\ty\n1\t2\n3\n4\t5\n' >short.tsv
-expect_error "short line" 1 "$E short.tsv:3: column 2 (y): missing value (the line has only 1 column(s))" \
+expect_error "short line" 1 "$E short.tsv:3: column 2 (y): missing value (the line has only 1 column)" \
   p "$EMTK" mix -k 2 -c y -o p short.tsv
 expect_error "unknown column name" 1 "$E short.tsv:1: no column named 'z' in the header (columns: x, y)" \
   p "$EMTK" mix -k 2 -c x,z -o p short.tsv
-expect_error "column number past the last column" 1 "$E s.tsv:1: column 9 requested but the line has 3 column(s)" \
+expect_error "column number past the last column" 1 "$E s.tsv:1: column 9 requested but the line has 3 columns" \
   p "$EMTK" mix -k 2 -c 9 -o p s.tsv
 
 : >empty.tsv
@@ -413,23 +413,28 @@ expect_error "header only, two columns" 1 "$E header2.tsv: no data rows: the sel
 run_in empty.tsv "$EMTK" mix -k 2 -o p -
 check_stderr_is "empty stdin" "$E <stdin>: no data: the input is empty"
 
-# NOTE: 'hold' (for 'holds'), 'column 'column 1'' and '1 distinct value rows' are reported as
-# questionable wording; update these lines when the messages are reworded.
 printf 'x\n1\n2\n1\n2\n' >two.tsv
 expect_error "K larger than the number of distinct values" 1 \
-  "$E two.tsv: K = 3 components but column 'x' hold only 2 distinct values; use at most 2" \
+  "$E two.tsv: K = 3 components but column 'x' has only 2 distinct values; use at most 2" \
   p "$EMTK" mix -k 3 -o p two.tsv
 printf '1\n2\n1\n2\n' >two_nohdr.tsv
 expect_error "K larger than the number of distinct values, no header" 1 \
-  "$E two_nohdr.tsv: K = 3 components but column 'column 1' hold only 2 distinct values; use at most 2" \
+  "$E two_nohdr.tsv: K = 3 components but column 1 has only 2 distinct values; use at most 2" \
   p "$EMTK" mix -k 3 -o p two_nohdr.tsv
 printf 'x\ty\n1\t2\n1\t2\n1\t2\n' >one_row.tsv
 expect_error "K larger than the number of distinct rows, two columns" 1 \
-  "$E one_row.tsv: K = 2 components but columns 'x', 'y' hold only 1 distinct value rows; use at most 1" \
+  "$E one_row.tsv: K = 2 components but column 'x', column 'y' have only 1 distinct row; use at most 1" \
   p "$EMTK" mix -k 2 -c x,y -o p one_row.tsv
-expect_error "--k-range reaching past the number of distinct values" 1 \
-  "$E two.tsv: K = 3 components but column 'x' hold only 2 distinct values; use at most 2" \
-  p "$EMTK" mix --k-range 1:4 -o p two.tsv
+# A range reaching past the number of distinct values: the impossible K are listed as failed.
+run "$EMTK" mix --k-range 1:4 -o krd two.tsv
+check_status "--k-range reaching past the distinct values: exit 0" 0
+check_eq "--k-range reaching past the distinct values: K = 2 collapses, K = 3, 4 listed as failed" \
+  "$(json_section krd.json bic_table | json_values status | tr '\n' ' ')" '"ok" "failed" "failed" "failed" '
+check "--k-range reaching past the distinct values: message" grep -q 'K = 3 exceeds the 2 distinct values of the data' krd.json
+rm -f krd.json krd.tsv
+expect_error "--k-range starting past the number of distinct values" 1 \
+  "$E two.tsv: K = 3 components but column 'x' has only 2 distinct values; use at most 2" \
+  p "$EMTK" mix --k-range 3:4 -o p two.tsv
 
 printf 'count\n1\n2\n1.5\n2\n' >frac.tsv
 expect_error "non-integer count, poisson" 1 \
@@ -437,10 +442,10 @@ expect_error "non-integer count, poisson" 1 \
   p "$EMTK" mix -k 1 --family poisson -o p frac.tsv
 printf '1\n2\n-1\n2\n' >neg.tsv
 expect_error "negative count, negbin" 1 \
-  "$E neg.tsv:3: column 'column 1': the negbin family needs non-negative integer counts, found -1" \
+  "$E neg.tsv:3: column 1: the negbin family needs non-negative integer counts, found -1" \
   p "$EMTK" mix -k 1 --family negbin -o p neg.tsv
 expect_error "negative count, poisson" 1 \
-  "$E neg.tsv:3: column 'column 1': the poisson family needs non-negative integer counts, found -1" \
+  "$E neg.tsv:3: column 1: the poisson family needs non-negative integer counts, found -1" \
   p "$EMTK" mix -k 1 --family poisson -o p neg.tsv
 printf 'x\n4\n4\n4\n4\n' >const.tsv
 expect_error "constant column, gaussian" 1 \
@@ -493,8 +498,11 @@ expect_error "-c 0" 2 "$E column numbers are 1-based: 0 is not a column" p "$EMT
 expect_error "--shared-variance with poisson" 2 "$E --shared-variance applies to the gaussian family only" \
   p "$EMTK" mix -k 2 --family poisson -c count --shared-variance -o p s.tsv
 expect_error "--tol 0" 2 "$E --tol must be > 0" p "$EMTK" mix -k 2 --tol 0 -o p s.tsv
-expect_error "--min-iter above --max-iter" 2 "$E --min-iter must not exceed --max-iter" \
-  p "$EMTK" mix -k 2 --min-iter 10 --max-iter 5 -o p s.tsv
+# --min-iter above --max-iter is capped at --max-iter (the default --min-iter is 2, so --max-iter 1 works).
+run "$EMTK" mix -k 2 --max-iter 1 -o mi1 s.tsv
+check_status "--max-iter 1 with the default --min-iter: exit 0" 0
+check_eq "--max-iter 1: one iteration" "$(json_top mi1.json iterations)" 1
+rm -f mi1.json mi1.tsv
 
 # Rejected by SeqAn's validators: the wording is SeqAn's, so check the option and the value.
 for bad in "--family foo|--family|foo" "-k 0|-k/--components|0" "-k 200|-k/--components|200" \

@@ -20,6 +20,13 @@ struct dataset
 
     [[nodiscard]] std::uint64_t line(std::size_t i) const noexcept { return line_of_row.empty() ? i + 1 : line_of_row[i]; }
 
+    /// "column 'x'" for a named column, "column 3" for an unnamed one (names "column 3").
+    [[nodiscard]] std::string column_label(std::size_t j) const
+    {
+        std::string const & nm = names.at(j);
+        return nm.rfind("column ", 0) == 0 ? nm : "column '" + nm + "'";
+    }
+
     [[nodiscard]] double const * row(std::size_t i) const noexcept { return values.data() + i * d; }
     [[nodiscard]] double at(std::size_t i, std::size_t j) const noexcept { return values[i * d + j]; }
 };
