@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's second command (and what CI runs through .ci/run): install what is missing, build
-# emtk (Release, in build/), run the whole test suite, then build a Debug tree with
+# emtk (Release, in build/), run the whole test suite, then build an optimised (-O2 -g) tree with
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/) and run the unit tests under it.
 # Exits non-zero if any step or any test fails, and if a ctest run finds no test at all.
 #
@@ -21,8 +21,8 @@ bash scripts/setup.sh
 section "Test suite (Release, build/)"
 ctest --test-dir build --output-on-failure --no-tests=error -j2
 
-section "Sanitizer build (Debug, -DEMTK_SANITIZE=ON, build-sanitize/)"
-bash scripts/setup.sh --build-only --build-dir build-sanitize --build-type Debug -DEMTK_SANITIZE=ON
+section "Sanitizer build (RelWithDebInfo, -DEMTK_SANITIZE=ON, build-sanitize/)"
+bash scripts/setup.sh --build-only --build-dir build-sanitize --build-type RelWithDebInfo -DEMTK_SANITIZE=ON
 
 section "Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/)"
 ctest --test-dir build-sanitize -L unit --output-on-failure --no-tests=error -j2

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -26,12 +27,18 @@ atomic_output_file::atomic_output_file(std::string target) : target_{std::move(t
                                                          "' does not exist"));
     if (fs::is_directory(tpath, ec))
         throw user_error(located_message(target_, 0, "cannot write: is a directory"));
-    std::string pattern = (dir / ("." + tpath.filename().string() + ".tmp.XXXXXX")).string();
+    std::string name{"."};
+    name.append(tpath.filename().string()).append(".tmp.XXXXXX"); // append: GCC 12 PR 105651
+    std::string pattern = (dir / name).string();
     std::vector<char> buf(pattern.begin(), pattern.end());
     buf.push_back('\0');
     int fd = ::mkstemp(buf.data());
     if (fd < 0)
         throw user_error(located_message(target_, 0, std::string{"cannot write: "} + std::strerror(errno)));
+    // mkstemp creates the file 0600; give the output the mode a plainly created file would get.
+    mode_t const mask = ::umask(0);
+    ::umask(mask);
+    ::fchmod(fd, static_cast<mode_t>(0666) & ~mask);
     ::close(fd);
     temporary_ = buf.data();
     file_ = std::make_unique<std::ofstream>(temporary_, std::ios::binary | std::ios::trunc);

@@ -50,19 +50,22 @@ void progress_bar::finish()
 void progress_bar::draw(std::uint64_t done, std::string const & message)
 {
     constexpr int width = 30;
-    std::string line = "\r" + label_ + " ";
+    // (Built with append: GCC 12 warns spuriously about "literal" + std::string at -O3, PR 105651.)
+    std::string line{"\r"};
+    line.append(label_).append(" ");
     if (total_ > 0)
     {
         auto filled = static_cast<int>(width * (done > total_ ? 1.0 : static_cast<double>(done) / total_));
-        line += "[" + std::string(filled, '#') + std::string(width - filled, '.') + "] ";
-        line += std::to_string(done) + "/" + std::to_string(total_);
+        line.append("[").append(static_cast<std::size_t>(filled), '#');
+        line.append(static_cast<std::size_t>(width - filled), '.').append("] ");
+        line.append(std::to_string(done)).append("/").append(std::to_string(total_));
     }
     else
     {
         line += std::to_string(done);
     }
     if (!message.empty())
-        line += "  " + message;
+        line.append("  ").append(message);
     line += "\x1b[K"; // clear to end of line
     std::fputs(line.c_str(), stderr);
     std::fflush(stderr);

@@ -120,7 +120,11 @@ bool parse_double(std::string_view field, double & out) noexcept
     while (!field.empty() && field.back() == ' ')
         field.remove_suffix(1);
     if (!field.empty() && field.front() == '+')
+    {
         field.remove_prefix(1);
+        if (!field.empty() && (field.front() == '-' || field.front() == '+'))
+            return false; // "+-3" is not a number
+    }
     if (field.empty())
         return false;
     auto res = std::from_chars(field.data(), field.data() + field.size(), out);
@@ -181,6 +185,18 @@ bool all_digits(std::string const & s)
     return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// A 1-based column number given by the user; usage_error when it is 0 or absurdly large.
+std::size_t column_number(std::string const & s)
+{
+    std::size_t v = 0;
+    auto res = std::from_chars(s.data(), s.data() + s.size(), v);
+    if (res.ec != std::errc{} || v > 1000000)
+        throw usage_error("column number " + s + " is too large");
+    if (v == 0)
+        throw usage_error("column numbers are 1-based: 0 is not a column");
+    return v;
+}
+
 } // namespace
 
 numeric_table read_numeric_table(std::string const & path, std::vector<std::string> const & columns_in)
@@ -188,8 +204,8 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
     std::vector<std::string> columns = columns_in.empty() ? std::vector<std::string>{"1"} : columns_in;
     bool named = std::any_of(columns.begin(), columns.end(), [](auto const & c) { return !all_digits(c); });
     for (auto const & c : columns)
-        if (all_digits(c) && std::stoull(c) == 0)
-            throw usage_error("column numbers are 1-based: 0 is not a column");
+        if (all_digits(c))
+            (void)column_number(c);
 
     numeric_table t;
     line_reader in{path};
@@ -217,7 +233,7 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
                 header = true;
                 for (auto const & c : columns)
                 {
-                    std::size_t idx = std::stoull(c);
+                    std::size_t idx = column_number(c);
                     double v;
                     if (idx <= fields.size() && parse_double(fields[idx - 1], v))
                         header = false;
@@ -228,7 +244,7 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
             {
                 std::size_t idx = 0;
                 if (all_digits(c))
-                    idx = std::stoull(c);
+                    idx = column_number(c);
                 else
                 {
                     auto it = std::find(fields.begin(), fields.end(), std::string_view{c});

@@ -376,6 +376,8 @@ fit_result<typename M::params_type> fit(M const & m, options const & opt)
 {
     fit_result<typename M::params_type> res;
     int const restarts = std::max(1, opt.restarts);
+    options run_opt = opt; // the callback reports the number of runs actually made
+    run_opt.restarts = restarts;
     for (int r = 0; r < restarts; ++r)
     {
         detail::run_state<M> st;
@@ -391,7 +393,7 @@ fit_result<typename M::params_type> fit(M const & m, options const & opt)
             detail::absorb(res, std::move(st), r, m);
             continue;
         }
-        detail::absorb(res, detail::run_one(m, std::move(st), r, opt), r, m);
+        detail::absorb(res, detail::run_one(m, std::move(st), r, run_opt), r, m);
     }
     detail::finish<M>(res);
     return res;
@@ -404,7 +406,9 @@ fit_result<typename M::params_type> fit(M const & m, typename M::params_type sta
     fit_result<typename M::params_type> res;
     detail::run_state<M> st;
     st.params = std::move(start);
-    detail::absorb(res, detail::run_one(m, std::move(st), 0, opt), 0, m);
+    options run_opt = opt;
+    run_opt.restarts = 1;
+    detail::absorb(res, detail::run_one(m, std::move(st), 0, run_opt), 0, m);
     detail::finish<M>(res);
     return res;
 }

@@ -280,6 +280,31 @@ TEST_CASE("fit: the per-iteration callback is called once per trace entry, in or
         CHECK(seen[t].objective == res.trace[t]);
 }
 
+TEST_CASE("fit: the callback's restart count is the number of runs actually made", "[em][fit]")
+{
+    // iteration_info::restarts is "number of restarts in this fit" (a progress bar shows
+    // "restart r+1 of restarts"). fit() runs max(1, options.restarts) restarts, and the overload
+    // with a given start runs exactly one.
+    geometric_model const m;
+    auto o = rule_options(stop_rule::absolute, 1e-3);
+    std::vector<em::iteration_info> seen;
+    o.on_iteration = [&](em::iteration_info const & info) { seen.push_back(info); };
+
+    o.restarts = 0;
+    auto const res = em::fit(m, o);
+    REQUIRE(res.restarts.size() == 1);
+    REQUIRE_FALSE(seen.empty());
+    CHECK(seen.front().restarts == 1);
+    CHECK(seen.front().restart < seen.front().restarts);
+
+    seen.clear();
+    o.restarts = 4;
+    auto const from_start = em::fit(m, 1000.0, o);
+    REQUIRE(from_start.restarts.size() == 1);
+    REQUIRE_FALSE(seen.empty());
+    CHECK(seen.front().restarts == 1);
+}
+
 // ------------------------------------------------------------------------------------------------
 // Failures: degenerate, diverged, decreasing, exceptions.
 // ------------------------------------------------------------------------------------------------
@@ -662,13 +687,14 @@ TEST_CASE("fit: results are byte-identical for any thread count", "[em][fit]")
     o.max_iter = 40;
     o.chunk_size = 16; // 125 chunks: two waves of at most 64
     o.restarts = 2;
+    o.accelerate = GENERATE(false, true);
     o.threads = 1;
     auto const ref = em::fit(m, o);
     REQUIRE(ref.ok());
     REQUIRE(ref.iterations == 40);
     for (int threads : {2, 3, 0})
     {
-        CAPTURE(threads);
+        CAPTURE(o.accelerate, threads);
         o.threads = threads;
         m.max_thread = 0;
         auto const res = em::fit(m, o);
@@ -784,41 +810,45 @@ TEST_CASE("fit: SQUAREM reaches the same optimum in no more iterations, with a n
 {
     // Overlapping components converge slowly under plain EM: SQUAREM's use case.
     gauss_mix const m{emtk::test::simulate_mixture(1000, 0.4, -1.0, 1.0, 555)};
-    em::options o;
-    o.rule = stop_rule::absolute;
-    o.tol = 1e-11;
-    o.max_iter = 20000;
-    o.seed = 9;
-    auto const plain = em::fit(m, o);
-    REQUIRE(plain.ok());
-    REQUIRE(plain.reason == stop_reason::converged);
+    for (auto [rule, tol] : {std::pair{stop_rule::absolute, 1e-11}, std::pair{stop_rule::relative, 1e-14},
+                             std::pair{stop_rule::aitken, 1e-9}})
+    {
+        em::options o;
+        o.rule = rule;
+        o.tol = tol;
+        o.max_iter = 20000;
+        o.seed = 9;
+        auto const plain = em::fit(m, o);
+        REQUIRE(plain.ok());
+        REQUIRE(plain.reason == stop_reason::converged);
 
-    int accelerated_points = 0;
-    o.accelerate = true;
-    o.on_iteration = [&](em::iteration_info const & info) { accelerated_points += info.accelerated; };
-    auto const sq = em::fit(m, o);
-    REQUIRE(sq.ok());
-    CHECK(sq.reason == stop_reason::converged);
-    CHECK(sq.decreases == 0);
-    check_non_decreasing(sq.trace);
-    CHECK(sq.objective == Approx(plain.objective).margin(1e-6));
-    mix_params a = plain.params, b = sq.params;
-    if ((a.mu1 < a.mu2) != (b.mu1 < b.mu2))
-        b = {1 - b.w, b.mu2, b.mu1};
-    CHECK(a.w == Approx(b.w).margin(1e-3));
-    CHECK(a.mu1 == Approx(b.mu1).margin(1e-3));
-    CHECK(a.mu2 == Approx(b.mu2).margin(1e-3));
-    CHECK(accelerated_points > 0);
-    CHECK(sq.iterations <= plain.iterations);
-    CHECK(sq.e_steps <= plain.e_steps);
-    CHECK(sq.e_steps >= sq.iterations);
-    CAPTURE(plain.iterations, sq.iterations, plain.e_steps, sq.e_steps);
+        int accelerated_points = 0;
+        o.accelerate = true;
+        o.on_iteration = [&](em::iteration_info const & info) { accelerated_points += info.accelerated; };
+        auto const sq = em::fit(m, o);
+        CAPTURE(em::to_string(rule), plain.iterations, sq.iterations, plain.e_steps, sq.e_steps);
+        REQUIRE(sq.ok());
+        CHECK(sq.reason == stop_reason::converged);
+        CHECK(sq.decreases == 0);
+        check_non_decreasing(sq.trace);
+        CHECK(sq.objective == Approx(plain.objective).margin(1e-6));
+        mix_params a = plain.params, b = sq.params;
+        if ((a.mu1 < a.mu2) != (b.mu1 < b.mu2))
+            b = {1 - b.w, b.mu2, b.mu1};
+        CHECK(a.w == Approx(b.w).margin(1e-4));
+        CHECK(a.mu1 == Approx(b.mu1).margin(1e-4));
+        CHECK(a.mu2 == Approx(b.mu2).margin(1e-4));
+        CHECK(accelerated_points > 0);
+        CHECK(sq.iterations <= plain.iterations);
+        CHECK(sq.e_steps <= plain.e_steps);
+        CHECK(sq.e_steps >= sq.iterations);
+    }
 }
 
-TEST_CASE("fit: SQUAREM on a linear EM map jumps to the fixed point in one cycle", "[em][fit]")
+TEST_CASE("fit: SQUAREM on a linear EM map lands exactly on the fixed point", "[em][fit]")
 {
-    // M(x) = x/2 is linear, so the S3 extrapolation is exact: r = -x0/2, v = x0/4, alpha = -2,
-    // x' = x0 - 2 alpha r + alpha^2 v = 0, the optimum.
+    // M(x) = x/2 is linear, so the S3 extrapolation with the unclamped step alpha = |r|/|v| = 2 is
+    // exact: x' = x0 + 2 alpha r + alpha^2 v = x0 - 2 x0 + x0 = 0, the optimum; M(0) = 0.
     geometric_vector_model m;
     m.start = 1024;
     m.rate = 0.5;
@@ -828,23 +858,52 @@ TEST_CASE("fit: SQUAREM on a linear EM map jumps to the fixed point in one cycle
     o.on_iteration = [&](em::iteration_info const & info) { accelerated.push_back(info.accelerated); };
     auto const res = em::fit(m, o);
     REQUIRE(res.ok());
-    CHECK(res.trace == std::vector<double>{-1024, -512, 0, 0});
-    CHECK(accelerated == std::vector<bool>{false, false, true, false});
-    CHECK(res.e_steps == 4);
     CHECK(res.reason == stop_reason::converged);
     CHECK(res.params == 0.0);
+    CHECK(res.objective == 0.0);
+    CHECK(res.decreases == 0);
+    check_non_decreasing(res.trace);
+    CHECK(accelerated.size() == res.trace.size());
+    CHECK(std::count(accelerated.begin(), accelerated.end(), true) >= 1);
+    CHECK(res.iterations <= 10);
+    CHECK(res.e_steps >= res.iterations);
 
-    // Without acceleration the same model needs many iterations.
+    // The log-likelihood is reported without the prior in accelerated runs too.
+    geometric_vector_model with_prior = m;
+    with_prior.prior = -7.0;
+    auto const p = em::fit(with_prior, o);
+    CHECK(p.objective == -7.0);
+    CHECK(p.log_likelihood == 0.0);
+
+    // Without acceleration the same model needs many more iterations (and never reaches 0 exactly).
     o.accelerate = false;
-    CHECK(em::fit(m, o).iterations > 30);
+    auto const plain = em::fit(m, o);
+    CHECK(plain.iterations > 30);
+    CHECK(plain.params != 0.0);
 }
 
 TEST_CASE("fit: SQUAREM falls back to plain EM when the extrapolation is worse or invalid", "[em][fit]")
 {
-    geometric_vector_model const base;
     auto o = rule_options(stop_rule::absolute, 1e-3);
-    auto const plain = em::fit(base, o);
     o.accelerate = true;
+    std::vector<bool> accelerated;
+    o.on_iteration = [&](em::iteration_info const & info) { accelerated.push_back(info.accelerated); };
+
+    // With every extrapolation rejected, the trace holds θ1, θ2, θ3, ... of plain EM: exactly the
+    // closed-form geometric trace, with no accelerated point.
+    auto check_plain_sequence = [&](auto const & res) {
+        REQUIRE(res.ok());
+        CHECK(res.reason == stop_reason::converged);
+        CHECK(res.decreases == 0);
+        auto const expected = geometric_trace(geometric_model{}, res.iterations);
+        REQUIRE(res.trace.size() == expected.size());
+        for (std::size_t t = 0; t < expected.size(); ++t)
+            REQUIRE(res.trace[t] == Approx(expected[t]).epsilon(1e-13).margin(1e-15));
+        CHECK(std::count(accelerated.begin(), accelerated.end(), true) == 0);
+        // It stops no earlier than plain EM with the same rule (t = 57), and not much later.
+        CHECK(res.iterations >= 57);
+        CHECK(res.iterations <= 60);
+    };
 
     SECTION("extrapolated point with a lower objective is rejected")
     {
@@ -854,10 +913,8 @@ TEST_CASE("fit: SQUAREM falls back to plain EM when the extrapolation is worse o
             void from_vector(std::vector<double> const &, double & x) const { x = 1e6; }
         };
         auto const res = em::fit(worse{}, o);
-        CHECK(res.trace == plain.trace); // θ1, θ2, ... exactly the plain EM sequence
-        CHECK(res.decreases == 0);
-        CHECK(res.reason == stop_reason::converged);
-        // Each rejected extrapolation cost one extra E-step.
+        check_plain_sequence(res);
+        // Rejected extrapolations cost extra E-steps.
         CHECK(res.e_steps > res.iterations);
     }
     SECTION("extrapolated point that the model calls degenerate is skipped")
@@ -870,9 +927,8 @@ TEST_CASE("fit: SQUAREM falls back to plain EM when the extrapolation is worse o
             }
         };
         auto const res = em::fit(refuses{}, o);
-        REQUIRE(res.ok());
-        CHECK(res.trace == plain.trace);
-        CHECK(res.e_steps == res.iterations); // no E-step was spent on the refused point
+        check_plain_sequence(res);
+        CHECK(res.e_steps == res.iterations); // no E-step was spent on a refused point
     }
 }
 

@@ -331,7 +331,7 @@ TEST_CASE("bad data are user errors; collapses are reported", "[mix][errors]")
         d.values = {1, 1, 2, 2, 3, 3};
         auto o = base(family::gaussian, 4);
         CHECK_THROWS_WITH(fit_mixture(d, o),
-                          "v.tsv: K = 4 components but column 'x' hold only 3 distinct values; use at most 3");
+                          "v.tsv: K = 4 components but column 'x' has only 3 distinct values; use at most 3");
     }
     SECTION("non-integer counts")
     {

@@ -11,6 +11,8 @@
 #include <string>
 #include <utility>
 
+#include <sys/stat.h>
+
 namespace fs = std::filesystem;
 using emtk::atomic_output_file;
 using emtk::test::slurp;
@@ -198,4 +200,24 @@ TEST_CASE("atomic_file: '-' writes to stdout, with no temporary", "[util][atomic
     CHECK(f.temporary().empty());
     CHECK(&f.stream() == &std::cout);
     CHECK_NOTHROW(f.commit());
+}
+
+TEST_CASE("atomic_file: the output gets the same permissions as a plainly created file", "[util][atomic_file]")
+{
+    // A file created with open(O_CREAT, 0666) gets 0666 & ~umask (typically 0644). mkstemp()
+    // creates its file 0600; unless the writer widens it, every output would be private to the user
+    // (unreadable by collaborators on a shared cluster), unlike the same file written directly.
+    temp_dir dir;
+    mode_t const mask = ::umask(022);
+    ::umask(mask);
+    std::string const plain = dir.write("plain.txt", "x");
+    std::string const target = dir.file("atomic.txt");
+    {
+        atomic_output_file f{target};
+        f.stream() << "x";
+        f.commit();
+    }
+    auto perms = [](std::string const & p) { return fs::status(p).permissions(); };
+    CHECK(perms(plain) == static_cast<fs::perms>(0666 & ~mask));
+    CHECK(perms(target) == perms(plain));
 }

@@ -412,7 +412,9 @@ TEST_CASE("read_numeric_table: exact messages for bad values name the file, line
     SECTION("short line")
     {
         CHECK(msg("a\tb\n1\t2\n3\n", {"b"}) ==
-              p + ":3: column 2 (b): missing value (the line has only 1 column(s))");
+              p + ":3: column 2 (b): missing value (the line has only 1 column)");
+        CHECK(msg("a\tb\tc\n1\t2\t3\n4\t5\n", {"c"}) ==
+              p + ":3: column 3 (c): missing value (the line has only 2 columns)");
     }
     SECTION("unknown column name")
     {
@@ -420,7 +422,8 @@ TEST_CASE("read_numeric_table: exact messages for bad values name the file, line
     }
     SECTION("column number beyond the first line")
     {
-        CHECK(msg("1\t2\n3\t4\n", {"5"}) == p + ":1: column 5 requested but the line has 2 column(s)");
+        CHECK(msg("1\t2\n3\t4\n", {"5"}) == p + ":1: column 5 requested but the line has 2 columns");
+        CHECK(msg("1\n3\n", {"2"}) == p + ":1: column 2 requested but the line has 1 column");
     }
     SECTION("header only: no data rows")
     {
