@@ -178,7 +178,7 @@ void mix_run(mix_arguments const & a)
 
     // Fit.
     stopwatch fit_clock;
-    progress_bar bar{"emtk mix", 0};
+    progress_bar bar{"emtk mix: iteration", 0};
     int current_k = opt.k;
     opt.em.on_iteration = [&](em::iteration_info const & it) {
         bar.update(static_cast<std::uint64_t>(it.iteration),

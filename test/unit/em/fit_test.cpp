@@ -394,7 +394,7 @@ struct throwing_items : geometric_model
 
 } // namespace
 
-TEST_CASE("fit: a degenerate M-step ends the restart; when all restarts are degenerate, ok() is false",
+TEST_CASE("fit: a degenerate M-step ends the restart, and when all restarts are degenerate, ok() is false",
           "[em][fit]")
 {
     sometimes_degenerate m;
@@ -548,7 +548,7 @@ TEST_CASE("fit: decreases are summed over restarts", "[em][fit]")
     CHECK(res.decreases == 9);
 }
 
-TEST_CASE("fit: model exceptions propagate; the lowest chunk's is rethrown for any thread count", "[em][fit]")
+TEST_CASE("fit: model exceptions propagate, the lowest chunk's is rethrown for any thread count", "[em][fit]")
 {
     throwing_items m;
     m.n = 1000;

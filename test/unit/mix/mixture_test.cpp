@@ -319,7 +319,7 @@ TEST_CASE("restarts keep the best objective", "[mix][restarts]")
     CHECK(fit.restarts[static_cast<std::size_t>(fit.best_restart)].objective == best);
 }
 
-TEST_CASE("bad data are user errors; collapses are reported", "[mix][errors]")
+TEST_CASE("bad data are user errors, collapses are reported", "[mix][errors]")
 {
     SECTION("K larger than the number of distinct values")
     {

@@ -110,7 +110,7 @@ TEST_CASE("rng: streams are not shifted copies of each other", "[util][rng]")
     CHECK(common.empty());
 }
 
-TEST_CASE("rng: split() is deterministic; children differ from each other and from the parent", "[util][rng]")
+TEST_CASE("rng: split() is deterministic, children differ from each other and from the parent", "[util][rng]")
 {
     rng parent{11, 2};
     rng const parent_copy = parent;
@@ -222,7 +222,7 @@ TEST_CASE("rng: usable as a UniformRandomBitGenerator", "[util][rng]")
     CHECK(sorted == id);
 }
 
-TEST_CASE("rng: normal() has mean 0 and variance 1; normal(mu, sd) is shifted and scaled", "[util][rng]")
+TEST_CASE("rng: normal() has mean 0 and variance 1, normal(mu, sd) is shifted and scaled", "[util][rng]")
 {
     rng g{seed, 2};
     std::vector<double> xs(draws);
