@@ -140,7 +140,7 @@ TEST_CASE("rng: split() is deterministic, children differ from each other and fr
     CHECK(first(parent.split(1).split(1)) != first(parent.split(1)));
 }
 
-TEST_CASE("rng: uniform() is in [0, 1) with mean 1/2 and variance 1/12", "[util][rng]")
+TEST_CASE("rng: uniform() is in 0 <= u < 1 with mean 1/2 and variance 1/12", "[util][rng]")
 {
     rng g{seed};
     std::vector<double> xs(draws);
@@ -168,7 +168,7 @@ TEST_CASE("rng: uniform() is in [0, 1) with mean 1/2 and variance 1/12", "[util]
     CHECK(low_bit_set);
 }
 
-TEST_CASE("rng: below(n) is in [0, n) and roughly uniform", "[util][rng]")
+TEST_CASE("rng: below(n) is in 0 <= k < n and roughly uniform", "[util][rng]")
 {
     rng g{seed, 1};
     CHECK(g.below(1) == 0);
