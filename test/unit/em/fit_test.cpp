@@ -704,7 +704,7 @@ TEST_CASE("fit: results are byte-identical for any thread count", "[em][fit]")
         CHECK(res.best_restart == ref.best_restart);
         CHECK(res.e_steps == ref.e_steps);
 #if defined(_OPENMP)
-        // The comparison is not vacuous: several threads really ran E-steps.
+        // The comparison is not vacuous: the E-step really ran in a team of several threads.
         if (threads > 1)
             CHECK(m.max_thread.load() > 0);
 #endif

@@ -97,7 +97,8 @@ struct gauss_mix
     using stats_type = mix_stats;
 
     std::vector<double> x;
-    /// Highest OpenMP thread number that ran an E-step item (test instrumentation only).
+    /// Largest OpenMP team that ran E-step items, minus one (test instrumentation only). The team
+    /// size, unlike which thread happened to take a chunk, does not depend on the machine's load.
     mutable std::atomic<int> max_thread{0};
 
     explicit gauss_mix(std::vector<double> data) : x{std::move(data)} {}
@@ -107,7 +108,7 @@ struct gauss_mix
     double expect(std::size_t i, params_type const & p, stats_type & s) const
     {
 #if defined(_OPENMP)
-        int const t = omp_get_thread_num();
+        int const t = omp_get_num_threads() - 1;
         int seen = max_thread.load(std::memory_order_relaxed);
         while (t > seen && !max_thread.compare_exchange_weak(seen, t, std::memory_order_relaxed))
         {
