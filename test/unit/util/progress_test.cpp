@@ -64,7 +64,14 @@ TEST_CASE("progress: redraws are throttled to one per 100 ms, the final state is
         bar.update(4);
         bar.finish();
     }
-    CHECK(cap.text() == "\rx 1\x1b[K\rx 4\x1b[K\rx 4\x1b[K\n");
+    std::string const text = cap.text();
+    // Updates 2 and 3 come within microseconds of the first draw and are normally skipped; on a
+    // heavily loaded machine they could fall after the 100 ms, so only what is certain is checked.
+    std::string const head = "\rx 1\x1b[K", tail = "\rx 4\x1b[K\rx 4\x1b[K\n";
+    CHECK(text.rfind(head, 0) == 0);
+    REQUIRE(text.size() >= tail.size());
+    CHECK(text.compare(text.size() - tail.size(), tail.size(), tail) == 0);
+    CHECK(text.size() <= head.size() * 3 + tail.size());
 }
 
 TEST_CASE("progress: the destructor ends a drawn line that was not finished", "[util][progress]")
