@@ -470,7 +470,7 @@ def main():
         def short(c):
             return (c["name"].replace("sklearn GaussianMixture init=", "sklearn init=")
                     + f" -t {c['threads']}")
-        h3 = f"{'seed':>5} " + " ".join(f"{short(c)[:32]:>32}" for c in kinds) + "  iterations"
+        h3 = f"{'seed':>5} " + " ".join(f"{short(c)[:32]:>32}" for c in kinds) + "  iterations (same order)"
         L.append(h3)
         L.append("-" * len(h3))
         for sd in seeds:

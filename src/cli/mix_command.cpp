@@ -8,6 +8,7 @@
 #include <emtk/mix/mixture.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/format.hpp>
 #include <emtk/util/json.hpp>
 #include <emtk/util/log.hpp>
 #include <emtk/util/progress.hpp>
@@ -93,13 +94,7 @@ std::string format_g(double v, int digits)
     return std::string(buf, res.ptr);
 }
 
-/// Appends v with `digits` significant digits (printf's %g, without its cost).
-void append_g(std::string & out, double v, int digits)
-{
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
-    out.append(buf, res.ptr);
-}
+
 
 } // namespace
 
@@ -249,26 +244,42 @@ void mix_run(mix_arguments const & a)
         for (std::size_t c = 0; c < k; ++c)
             line += "\tp" + std::to_string(c + 1);
         out << line << '\n';
-        for (std::size_t i = 0; i < data.n; ++i)
+        // Rows are formatted in blocks, in parallel, and written in block order.
+        constexpr std::size_t rows_per_block = 1 << 15;
+        std::size_t const n_blocks = (data.n + rows_per_block - 1) / rows_per_block;
+        constexpr std::size_t blocks_per_wave = 16; // bounds the text held in memory
+        std::vector<std::string> text(blocks_per_wave);
+        for (std::size_t w = 0; w < n_blocks; w += blocks_per_wave)
         {
-            double const * p = post.data() + i * k;
-            std::size_t arg = 0;
-            for (std::size_t c = 1; c < k; ++c)
-                if (p[c] > p[arg])
-                    arg = c;
-            line.clear();
-            line += std::to_string(i + 1);
-            line += '\t';
-            line += std::to_string(arg + 1);
-            line += '\t';
-            append_g(line, p[arg], 6);
-            for (std::size_t c = 0; c < k; ++c)
+            std::size_t const w_end = std::min(n_blocks, w + blocks_per_wave);
+#pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, a.threads))
+            for (std::size_t b = w; b < w_end; ++b)
             {
-                line += '\t';
-                append_g(line, p[c], 6);
+                std::string & s = text[b - w];
+                s.clear();
+                std::size_t const r_end = std::min(data.n, (b + 1) * rows_per_block);
+                for (std::size_t i = b * rows_per_block; i < r_end; ++i)
+                {
+                    double const * p = post.data() + i * k;
+                    std::size_t arg = 0;
+                    for (std::size_t c = 1; c < k; ++c)
+                        if (p[c] > p[arg])
+                            arg = c;
+                    append_uint(s, i + 1);
+                    s += '\t';
+                    append_uint(s, arg + 1);
+                    s += '\t';
+                    append_probability(s, p[arg]);
+                    for (std::size_t c = 0; c < k; ++c)
+                    {
+                        s += '\t';
+                        append_probability(s, p[c]);
+                    }
+                    s += '\n';
+                }
             }
-            line += '\n';
-            out.write(line.data(), static_cast<std::streamsize>(line.size()));
+            for (std::size_t b = w; b < w_end; ++b)
+                out.write(text[b - w].data(), static_cast<std::streamsize>(text[b - w].size()));
         }
     }
     if (json_file)

@@ -186,6 +186,31 @@ void for_each_row_logjoint(dataset const & data, mixture const & m, int threads,
     }
 }
 
+/// One column, Gaussian: posteriors (if resp) and log-likelihood by the vectorised kernel, in
+/// fixed chunks whose log-likelihoods are summed in chunk order (same result for any threads).
+double gauss1d_pass(dataset const & data, mixture const & m, int threads, double * resp)
+{
+    detail::gaussian_model model{data, options_for(m)};
+    auto p = model.from_public(m);
+    constexpr std::size_t chunk = 4096;
+    std::size_t const n_chunks = (data.n + chunk - 1) / chunk, k = m.components.size();
+    std::vector<double> ll(n_chunks, 0.0);
+    std::vector<double> scratch;
+    if (resp == nullptr)
+        scratch.resize(n_chunks * chunk * k);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+    for (std::size_t c = 0; c < n_chunks; ++c)
+    {
+        std::size_t const b = c * chunk, e = std::min(data.n, b + chunk);
+        double * out = resp != nullptr ? resp + b * k : scratch.data() + b * k;
+        ll[c] = model.posteriors_range(b, e, p, out);
+    }
+    double s = 0;
+    for (double v : ll)
+        s += v;
+    return s;
+}
+
 } // namespace
 
 mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
@@ -198,6 +223,8 @@ mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
 
 double log_likelihood(dataset const & data, mixture const & m, int threads)
 {
+    if (m.fam == family::gaussian && m.d == 1)
+        return gauss1d_pass(data, m, threads, nullptr);
     std::size_t const k = m.components.size();
     std::vector<double> per_row(data.n);
     for_each_row_logjoint(data, m, threads, [&](std::size_t i, double * lp) {
@@ -214,6 +241,11 @@ std::vector<double> posteriors(dataset const & data, mixture const & m, bool har
 {
     std::size_t const k = m.components.size();
     std::vector<double> out(data.n * k);
+    if (m.fam == family::gaussian && m.d == 1 && !hard)
+    {
+        gauss1d_pass(data, m, threads, out.data());
+        return out;
+    }
     for_each_row_logjoint(data, m, threads, [&](std::size_t i, double * lp) {
         double * o = out.data() + i * k;
         if (hard)

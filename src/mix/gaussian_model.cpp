@@ -1,4 +1,5 @@
 #include "gaussian_model.hpp"
+#include "gauss1d_kernel.hpp"
 #include "kmeanspp.hpp"
 
 #include <emtk/util/error.hpp>
@@ -101,6 +102,24 @@ void gaussian_model::log_joint(std::size_t i, gauss_params const & p, double * l
         }
         lp[k] = p.lnorm[k] - 0.5 * quad;
     }
+}
+
+double gaussian_model::expect_range(std::size_t begin, std::size_t end, gauss_params const & p, flat_stats & s) const
+{
+    if (d_ == 1 && !hard_)
+        return gauss1d_estep(x_.data() + begin, end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(),
+                             p.chol.data(), s.v.data(), nullptr);
+    double ll = 0;
+    for (std::size_t i = begin; i < end; ++i)
+        ll += expect(i, p, s);
+    return ll;
+}
+
+double gaussian_model::posteriors_range(std::size_t begin, std::size_t end, gauss_params const & p, double * resp) const
+{
+    EMTK_ASSERT(d_ == 1, "posteriors_range is the one-column kernel");
+    return gauss1d_estep(x_.data() + begin, end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(),
+                         p.chol.data(), nullptr, resp);
 }
 
 void gaussian_model::accumulate(std::size_t i, gauss_params const &, double const * resp, flat_stats & s) const

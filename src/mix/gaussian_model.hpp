@@ -44,6 +44,11 @@ public:
     {
         return mixture_expect(*this, i, p, s, static_cast<int>(k_), hard_);
     }
+    /// E-step over items [begin, end): the vectorised kernel for one column (soft EM), otherwise
+    /// expect() per item.
+    double expect_range(std::size_t begin, std::size_t end, gauss_params const & p, flat_stats & s) const;
+    /// Posteriors of items [begin, end) into resp ((end-begin)×K); returns their log-likelihood.
+    double posteriors_range(std::size_t begin, std::size_t end, gauss_params const & p, double * resp) const;
     void maximize(flat_stats const & s, gauss_params & p) const { m_step(s, p, false); }
     [[nodiscard]] double log_prior(gauss_params const &) const noexcept { return 0.0; }
     void initialize(rng & gen, gauss_params & p) const;

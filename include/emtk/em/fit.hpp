@@ -92,8 +92,11 @@ double e_step(M const & m, typename M::params_type const & params, typename M::s
                 stats_t s = m.make_stats(params);
                 double ll = 0.0;
                 std::size_t const b = (wave + c) * chunk, e = std::min(n, b + chunk);
-                for (std::size_t i = b; i < e; ++i)
-                    ll += m.expect(i, params, s);
+                if constexpr (range_model<M>)
+                    ll = m.expect_range(b, e, params, s);
+                else
+                    for (std::size_t i = b; i < e; ++i)
+                        ll += m.expect(i, params, s);
                 part[c].emplace(std::move(s));
                 part_ll[c] = ll;
             }

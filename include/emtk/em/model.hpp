@@ -40,6 +40,18 @@ concept model = requires(M const & m,
     m.initialize(r, p);
 };
 
+/// \brief A model that can run the E-step over a range of consecutive items in one call,
+/// `expect_range(begin, end, θ, s)` (returns the summed log-likelihood), typically to vectorise.
+/// em::e_step then calls it once per chunk instead of calling expect() per item; it must give the
+/// same statistics as the per-item calls up to floating-point summation order.
+template <typename M>
+concept range_model = model<M> && requires(M const & m,
+                                           typename M::params_type const & cp,
+                                           typename M::stats_type & s,
+                                           std::size_t i) {
+    { m.expect_range(i, i, cp, s) } -> std::convertible_to<double>;
+};
+
 /// \brief A model whose parameters map to and from an unconstrained real vector (log of variances,
 /// log-ratios of weights, …): every real vector must map back to valid parameters. Such models
 /// can be accelerated with SQUAREM, which extrapolates in that vector space.
