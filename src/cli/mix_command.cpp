@@ -256,27 +256,30 @@ void mix_run(mix_arguments const & a)
             for (std::size_t b = w; b < w_end; ++b)
             {
                 std::string & s = text[b - w];
-                s.clear();
-                std::size_t const r_end = std::min(data.n, (b + 1) * rows_per_block);
-                for (std::size_t i = b * rows_per_block; i < r_end; ++i)
+                std::size_t const r_begin = b * rows_per_block, r_end = std::min(data.n, r_begin + rows_per_block);
+                // A row is at most 2×21 + (K+1)×13 characters.
+                s.resize((r_end - r_begin) * (48 + 13 * (k + 1)));
+                char * o = s.data();
+                for (std::size_t i = r_begin; i < r_end; ++i)
                 {
                     double const * p = post.data() + i * k;
                     std::size_t arg = 0;
                     for (std::size_t c = 1; c < k; ++c)
                         if (p[c] > p[arg])
                             arg = c;
-                    append_uint(s, i + 1);
-                    s += '\t';
-                    append_uint(s, arg + 1);
-                    s += '\t';
-                    append_probability(s, p[arg]);
+                    o = write_uint(o, i + 1);
+                    *o++ = '\t';
+                    o = write_uint(o, arg + 1);
+                    *o++ = '\t';
+                    o = write_probability(o, p[arg]);
                     for (std::size_t c = 0; c < k; ++c)
                     {
-                        s += '\t';
-                        append_probability(s, p[c]);
+                        *o++ = '\t';
+                        o = write_probability(o, p[c]);
                     }
-                    s += '\n';
+                    *o++ = '\n';
                 }
+                s.resize(static_cast<std::size_t>(o - s.data()));
             }
             for (std::size_t b = w; b < w_end; ++b)
                 out.write(text[b - w].data(), static_cast<std::streamsize>(text[b - w].size()));

@@ -4,7 +4,7 @@
 
 namespace emtk {
 
-void append_uint(std::string & out, std::uint64_t v)
+char * write_uint(char * out, std::uint64_t v) noexcept
 {
     char buf[20];
     int n = 20;
@@ -13,15 +13,19 @@ void append_uint(std::string & out, std::uint64_t v)
         buf[--n] = static_cast<char>('0' + v % 10);
         v /= 10;
     } while (v != 0);
-    out.append(buf + n, static_cast<std::size_t>(20 - n));
+    for (int i = n; i < 20; ++i)
+        *out++ = buf[i];
+    return out;
 }
 
-void append_probability(std::string & out, double p, int decimals)
+char * write_probability(char * out, double p, int decimals) noexcept
 {
     if (std::isnan(p))
     {
-        out += "nan";
-        return;
+        *out++ = 'n';
+        *out++ = 'a';
+        *out++ = 'n';
+        return out;
     }
     static constexpr std::uint64_t pow10[] = {1,      10,      100,      1000,      10000,
                                               100000, 1000000, 10000000, 100000000, 1000000000};
@@ -30,15 +34,10 @@ void append_probability(std::string & out, double p, int decimals)
     p = p < 0 ? 0 : (p > 1 ? 1 : p);
     // p >= 0, so adding 0.5 and truncating rounds half away from zero, like llround.
     auto v = static_cast<std::uint64_t>(p * static_cast<double>(scale) + 0.5);
-    if (v >= scale)
+    if (v >= scale || v == 0)
     {
-        out.push_back('1');
-        return;
-    }
-    if (v == 0)
-    {
-        out.push_back('0');
-        return;
+        *out++ = v == 0 ? '0' : '1';
+        return out;
     }
     int digits = decimals;
     while (v % 10 == 0) // strip trailing zeros
@@ -46,13 +45,26 @@ void append_probability(std::string & out, double p, int decimals)
         v /= 10;
         --digits;
     }
-    char buf[12] = {'0', '.'};
+    out[0] = '0';
+    out[1] = '.';
     for (int i = digits + 1; i >= 2; --i)
     {
-        buf[i] = static_cast<char>('0' + v % 10);
+        out[i] = static_cast<char>('0' + v % 10);
         v /= 10;
     }
-    out.append(buf, static_cast<std::size_t>(digits) + 2);
+    return out + digits + 2;
+}
+
+void append_uint(std::string & out, std::uint64_t v)
+{
+    char buf[24];
+    out.append(buf, write_uint(buf, v));
+}
+
+void append_probability(std::string & out, double p, int decimals)
+{
+    char buf[16];
+    out.append(buf, write_probability(buf, p, decimals));
 }
 
 } // namespace emtk

@@ -274,11 +274,13 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
         for (std::size_t j = 0; j < d; ++j)
         {
             std::size_t idx = t.indices[j];
-            std::string const col = "column " + std::to_string(idx) +
-                                    (t.had_header ? " (" + t.names[j] + ")" : std::string{});
+            // Only built for an error message (building it per value would dominate the reading time).
+            auto col = [&] {
+                return "column " + std::to_string(idx) + (t.had_header ? " (" + t.names[j] + ")" : std::string{});
+            };
             if (idx > fields.size())
                 throw_input_error(path, in.line_number(),
-                                  col + ": missing value (the line has only " + std::to_string(fields.size()) +
+                                  col() + ": missing value (the line has only " + std::to_string(fields.size()) +
                                       (fields.size() == 1 ? " column)" : " columns)"));
             std::string_view f = fields[idx - 1];
             double v;
@@ -286,11 +288,11 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
             {
                 if (is_missing_token(f))
                     throw_input_error(path, in.line_number(),
-                                      col + ": missing value" + (f.empty() ? std::string{" (empty field)"}
+                                      col() + ": missing value" + (f.empty() ? std::string{" (empty field)"}
                                                                            : " '" + std::string{f} + "'") +
                                           "; expected a number");
                 std::string shown{f.substr(0, 40)};
-                throw_input_error(path, in.line_number(), col + ": expected a finite number, found '" + shown + "'");
+                throw_input_error(path, in.line_number(), col() + ": expected a finite number, found '" + shown + "'");
             }
             t.values.push_back(v);
         }

@@ -1,18 +1,24 @@
 #pragma once
 /// \file
 /// \brief Fast text formatting of the numbers that fill large output tables (millions of rows).
+/// The `write_*` functions write into a caller's buffer and return the end of what they wrote
+/// (at most 20 characters for write_uint, 12 for write_probability); `append_*` append to a string.
 
 #include <cstdint>
 #include <string>
 
 namespace emtk {
 
-/// \brief Appends the decimal digits of v.
-void append_uint(std::string & out, std::uint64_t v);
+/// \brief Writes the decimal digits of v at out; returns the end.
+char * write_uint(char * out, std::uint64_t v) noexcept;
 
-/// \brief Appends a probability p in [0, 1] rounded to `decimals` (1..9) decimal places, without
+/// \brief Writes a probability p in [0, 1] rounded to `decimals` (1..9) decimal places, without
 /// trailing zeros: 1 → "1", 0.25 → "0.25", 0.9999996 → "1", 3e-7 → "0" (for decimals = 6).
-/// Values outside [0, 1] (round-off) are clamped; NaN is written as "nan".
+/// Values outside [0, 1] (round-off) are clamped; NaN is written as "nan". Returns the end.
+char * write_probability(char * out, double p, int decimals = 6) noexcept;
+
+/// \brief append versions of the above.
+void append_uint(std::string & out, std::uint64_t v);
 void append_probability(std::string & out, double p, int decimals = 6);
 
 } // namespace emtk
