@@ -20,7 +20,7 @@ Matching the two tools
     gets --tol = tol * N.
   * Initialisation. sklearn's init_params='k-means++' (1.2) puts responsibility 1 on the K seed
     points only (every component starts at one data point with covariance = reg_covar = 1e-6).
-    emtk seeds by k-means++ and then does one M-step from the hard assignment of *every* point to
+    emtk seeds by greedy k-means++ and then does one M-step from the hard assignment of *every* point to
     its nearest seed. The sklearn worker reproduces emtk's scheme (init "matched": sklearn's own
     kmeans_plusplus seeds, nearest-seed hard assignment, sklearn's own M-step); that is the
     reference row. A row with sklearn's built-in 'k-means++' is added for information.
@@ -84,15 +84,14 @@ def sklearn_worker(argv):
     t_read = time.perf_counter()
 
     class MatchedInitGM(GaussianMixture):
-        """GaussianMixture initialised as emtk does: plain k-means++ seeds (one candidate per
-        draw, as in Arthur & Vassilvitskii; sklearn's default is greedy with 2+log K candidates),
-        then one M-step from the hard assignment of every point to its nearest seed. (emtk
-        measures distances on coordinates divided by each column's sd; in 1-D that changes
+        """GaussianMixture initialised as emtk does: greedy k-means++ seeds (the best of
+        2 + floor(ln K) D²-sampled candidates per centre, sklearn's kmeans_plusplus default and
+        emtk's), then one M-step from the hard assignment of every point to its nearest seed.
+        (emtk measures distances on coordinates divided by each column's sd; in 1-D that changes
         nothing.)"""
 
         def _initialize_parameters(self, X, random_state):
-            centers, _ = kmeans_plusplus(X, self.n_components, random_state=random_state,
-                                         n_local_trials=1)
+            centers, _ = kmeans_plusplus(X, self.n_components, random_state=random_state)
             d2 = ((X[:, None, :] - centers[None, :, :]) ** 2).sum(axis=2)
             labels = d2.argmin(axis=1)
             resp = np.zeros((X.shape[0], self.n_components))

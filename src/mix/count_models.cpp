@@ -5,21 +5,12 @@
 #include <emtk/util/error.hpp>
 
 #include <cmath>
-#include <sstream>
 
 namespace emtk::mix::detail {
 
 namespace {
 constexpr double min_rate = 1e-8; // keeps log λ finite for a component of zeros (CN 0)
 constexpr double min_size = 1e-4, max_size = 1e6;
-
-std::string fmt(double v)
-{
-    std::ostringstream o;
-    o.precision(3);
-    o << v;
-    return o.str();
-}
 } // namespace
 
 count_stats & count_stats::operator+=(count_stats const & o)

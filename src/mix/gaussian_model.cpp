@@ -6,20 +6,11 @@
 
 #include <cmath>
 #include <numbers>
-#include <sstream>
 
 namespace emtk::mix::detail {
 
 namespace {
 constexpr double log_2pi = 1.8378770664093454836; // log(2π)
-
-std::string fmt(double v)
-{
-    std::ostringstream o;
-    o.precision(3);
-    o << v;
-    return o.str();
-}
 } // namespace
 
 gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt) :

@@ -12,8 +12,8 @@
 namespace emtk::mix::detail {
 
 /// \brief Picks k distinct rows of `points` (n×d row-major) as centres: the first uniformly (by
-/// weight), each next one with probability proportional to weight × squared distance to the
-/// nearest centre chosen so far. `scale` (d values) divides each coordinate before distances.
+/// weight), each next one the best of 2 + ⌊ln k⌋ candidates drawn with probability proportional to
+/// weight × squared distance to the nearest centre chosen so far (greedy k-means++). `scale` (d values) divides each coordinate before distances.
 /// `weights` may be empty (all 1). Requires at least k distinct points.
 /// \returns the indices of the chosen rows.
 [[nodiscard]] std::vector<std::size_t> kmeanspp(std::span<double const> points, std::size_t d,

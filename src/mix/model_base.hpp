@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <sstream>
+#include <string>
 #include <vector>
 
 namespace emtk::mix::detail {
@@ -52,6 +54,15 @@ double mixture_expect(Family const & fam, std::size_t i, Params const & p, Stats
         ll = em::log_normalize(std::span<double>{lp.data(), static_cast<std::size_t>(k)});
     fam.accumulate(i, p, lp.data(), s);
     return fam.item_weight(i) * ll;
+}
+
+/// A number with 3 significant digits, for messages.
+inline std::string fmt(double v)
+{
+    std::ostringstream o;
+    o.precision(3);
+    o << v;
+    return o.str();
 }
 
 /// log w_k for k < K from unnormalised log-weights (softmax), used by from_vector.
