@@ -19,6 +19,7 @@
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -248,18 +249,21 @@ void mix_run(mix_arguments const & a)
         constexpr std::size_t rows_per_block = 1 << 15;
         std::size_t const n_blocks = (data.n + rows_per_block - 1) / rows_per_block;
         constexpr std::size_t blocks_per_wave = 16; // bounds the text held in memory
-        std::vector<std::string> text(blocks_per_wave);
+        // Per-block text buffers, allocated once and not zero-filled (a std::string would be).
+        std::size_t const max_row = 48 + 13 * (k + 1); // 2×21 + (K+1)×13 characters at most
+        std::vector<std::unique_ptr<char[]>> text(blocks_per_wave);
+        std::vector<std::size_t> text_len(blocks_per_wave, 0);
+        for (auto & t : text)
+            t.reset(new char[rows_per_block * max_row]);
         for (std::size_t w = 0; w < n_blocks; w += blocks_per_wave)
         {
             std::size_t const w_end = std::min(n_blocks, w + blocks_per_wave);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, a.threads))
             for (std::size_t b = w; b < w_end; ++b)
             {
-                std::string & s = text[b - w];
                 std::size_t const r_begin = b * rows_per_block, r_end = std::min(data.n, r_begin + rows_per_block);
-                // A row is at most 2×21 + (K+1)×13 characters.
-                s.resize((r_end - r_begin) * (48 + 13 * (k + 1)));
-                char * o = s.data();
+                char * const start = text[b - w].get();
+                char * o = start;
                 for (std::size_t i = r_begin; i < r_end; ++i)
                 {
                     double const * p = post.data() + i * k;
@@ -271,18 +275,31 @@ void mix_run(mix_arguments const & a)
                     *o++ = '\t';
                     o = write_uint(o, arg + 1);
                     *o++ = '\t';
-                    o = write_probability(o, p[arg]);
+                    char * const posterior = o; // filled in below, once p[arg] is formatted
+                    o += 16;
+                    char const * arg_text = nullptr;
+                    std::size_t arg_len = 0;
                     for (std::size_t c = 0; c < k; ++c)
                     {
                         *o++ = '\t';
+                        char * const here = o;
                         o = write_probability(o, p[c]);
+                        if (c == arg)
+                        {
+                            arg_text = here;
+                            arg_len = static_cast<std::size_t>(o - here);
+                        }
                     }
+                    // Move p1..pK left over the unused part of the 16 reserved bytes.
+                    std::memcpy(posterior, arg_text, arg_len);
+                    std::memmove(posterior + arg_len, posterior + 16, static_cast<std::size_t>(o - (posterior + 16)));
+                    o -= 16 - arg_len;
                     *o++ = '\n';
                 }
-                s.resize(static_cast<std::size_t>(o - s.data()));
+                text_len[b - w] = static_cast<std::size_t>(o - start);
             }
             for (std::size_t b = w; b < w_end; ++b)
-                out.write(text[b - w].data(), static_cast<std::streamsize>(text[b - w].size()));
+                out.write(text[b - w].get(), static_cast<std::streamsize>(text_len[b - w]));
         }
     }
     if (json_file)

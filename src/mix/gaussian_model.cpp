@@ -262,12 +262,26 @@ void gaussian_model::initialize(rng & gen, gauss_params & p) const
                        x_.begin() + static_cast<std::ptrdiff_t>((c + 1) * d_));
     auto nearest = nearest_centres(x_, d_, centres, scale);
     flat_stats s = make_stats(p);
-    std::vector<double> resp(k_, 0.0);
-    for (std::size_t i = 0; i < n_; ++i)
+    if (d_ == 1)
     {
-        resp[nearest[i]] = 1.0;
-        accumulate(i, p, resp.data(), s);
-        resp[nearest[i]] = 0.0;
+        for (std::size_t i = 0; i < n_; ++i) // hard assignment: the one-column case of accumulate()
+        {
+            double * b = s.v.data() + nearest[i] * block_;
+            double const x = x_[i];
+            b[0] += 1.0;
+            b[1] += x;
+            b[2] += x * x;
+        }
+    }
+    else
+    {
+        std::vector<double> resp(k_, 0.0);
+        for (std::size_t i = 0; i < n_; ++i)
+        {
+            resp[nearest[i]] = 1.0;
+            accumulate(i, p, resp.data(), s);
+            resp[nearest[i]] = 0.0;
+        }
     }
     m_step(s, p, true);
 }

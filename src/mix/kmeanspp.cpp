@@ -42,11 +42,12 @@ std::vector<std::size_t> kmeanspp(std::span<double const> points, std::size_t d,
         best[i] = dist2(points.data() + i * d, c0, scale, d);
     while (chosen.size() < k)
     {
+        // Cumulative weights once, then each candidate by binary search (O(log n) per draw).
         double total = 0;
         for (std::size_t i = 0; i < n; ++i)
         {
-            p[i] = w(i) * best[i];
-            total += p[i];
+            total += w(i) * best[i];
+            p[i] = total;
         }
         if (!(total > 0))
             break; // fewer distinct points than k: the caller checked, but never loop forever
@@ -54,7 +55,12 @@ std::vector<std::size_t> kmeanspp(std::span<double const> points, std::size_t d,
         std::size_t winner = 0;
         for (std::size_t t = 0; t < trials; ++t)
         {
-            std::size_t const cand = gen.categorical(p);
+            double const u = gen.uniform() * total;
+            std::size_t cand = static_cast<std::size_t>(std::upper_bound(p.begin(), p.end(), u) - p.begin());
+            if (cand >= n) // round-off at the top end
+                cand = n - 1;
+            while (cand > 0 && p[cand] == p[cand - 1]) // never a point at distance 0 (weight 0)
+                --cand;
             double const * c = points.data() + cand * d;
             double potential = 0;
             for (std::size_t i = 0; i < n; ++i)
