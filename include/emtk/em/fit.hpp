@@ -172,6 +172,34 @@ bool check_converged(run_state<M> & st, std::span<double const> seq, options con
     return false;
 }
 
+/// After convergence with options.final_m_step: one more M-step from `stats` (the E-step of
+/// st.params) and its evaluation, kept unless it is degenerate or not finite.
+template <model M>
+void final_step(M const & m, run_state<M> & st, typename M::stats_type const & stats, int restart,
+                options const & opt)
+{
+    if (!opt.final_m_step || st.reason != stop_reason::converged)
+        return;
+    typename M::params_type p = st.params;
+    try
+    {
+        m.maximize(stats, p);
+    }
+    catch (degenerate_error const &)
+    {
+        return;
+    }
+    typename M::stats_type s = m.make_stats(p);
+    double const ll = e_step(m, p, s, opt);
+    ++st.e_steps;
+    double const obj = ll + m.log_prior(p);
+    if (!std::isfinite(obj))
+        return;
+    st.params = std::move(p);
+    st.last_loglik = ll;
+    record(st, obj, false, restart, opt);
+}
+
 /// Plain EM from st.params.
 template <model M>
 void run_plain(M const & m, run_state<M> & st, int restart, options const & opt)
@@ -182,8 +210,13 @@ void run_plain(M const & m, run_state<M> & st, int restart, options const & opt)
         double const ll = e_step(m, st.params, stats, opt);
         ++st.e_steps;
         st.last_loglik = ll;
-        if (record(st, ll + m.log_prior(st.params), false, restart, opt) || check_converged(st, st.trace, opt))
+        if (record(st, ll + m.log_prior(st.params), false, restart, opt))
             return;
+        if (check_converged(st, st.trace, opt))
+        {
+            final_step(m, st, stats, restart, opt);
+            return;
+        }
         if (static_cast<int>(st.trace.size()) >= opt.max_iter)
         {
             st.reason = stop_reason::max_iter;
@@ -232,7 +265,10 @@ void run_squarem(M const & m, run_state<M> & st, int restart, options const & op
             return;
         double const em_pair[2] = {obj0, obj1};
         if (opt.rule != stop_rule::aitken && check_converged(st, em_pair, opt))
+        {
+            final_step(m, st, stats1, restart, opt);
             return;
+        }
         if (full())
         {
             st.reason = stop_reason::max_iter;
@@ -303,7 +339,10 @@ void run_squarem(M const & m, run_state<M> & st, int restart, options const & op
             return;
         cycle_trace.push_back(obj0);
         if (check_converged(st, cycle_trace, opt))
+        {
+            final_step(m, st, stats0, restart, opt);
             return;
+        }
     }
 }
 

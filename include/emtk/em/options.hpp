@@ -64,6 +64,11 @@ struct options
     /// A decrease L_{t-1} - L_t larger than this times max(1, |L_t|) is reported as a decrease
     /// (EM never decreases the objective; round-off in a sum of n terms is ~1e-16 * n relative).
     double decrease_tol = 1e-9;
+    /// After convergence, apply the M-step of the last E-step once more and evaluate it (one more
+    /// E-step, one more trace entry): the returned parameters are then the best found, not the
+    /// ones whose change triggered the stop (EM never makes that step worse). Off by default so the
+    /// trace ends exactly where the stop rule held; `emtk mix` turns it on.
+    bool final_m_step = false;
     /// Called after every iteration (progress bars, traces). May be empty.
     std::function<void(iteration_info const &)> on_iteration;
 };

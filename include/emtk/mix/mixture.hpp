@@ -42,7 +42,13 @@ struct mixture_options
     /// over all rows) added to its diagonal. Keeps densities bounded when a component sits on few
     /// points; a component whose own variance falls below the floor is reported as collapsed.
     double ridge = 1e-6;
-    em::options em{};                      ///< iterations, tolerance, restarts, seed, threads, SQUAREM
+    /// Iterations, tolerance, restarts, seed, threads, SQUAREM; final_m_step on (the fit returns
+    /// the parameters after the last M-step).
+    em::options em = [] {
+        em::options o;
+        o.final_m_step = true;
+        return o;
+    }();
 };
 
 struct component

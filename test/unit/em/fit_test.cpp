@@ -959,3 +959,26 @@ TEST_CASE("fit: SQUAREM respects max_iter", "[em][fit]")
         CHECK(res.reason == stop_reason::max_iter);
     }
 }
+
+TEST_CASE("fit: final_m_step returns the parameters one M-step past the stop, evaluated", "[em][fit]")
+{
+    geometric_model const m;
+    em::options o = rule_options(stop_rule::absolute, 1e-3);
+    auto const plain = em::fit(m, o);
+    o.final_m_step = true;
+    auto const polished = em::fit(m, o);
+    REQUIRE(plain.reason == stop_reason::converged);
+    REQUIRE(polished.reason == stop_reason::converged);
+    // Same stop, then one more M-step and its evaluation.
+    REQUIRE(polished.trace.size() == plain.trace.size() + 1);
+    CHECK(std::equal(plain.trace.begin(), plain.trace.end(), polished.trace.begin()));
+    CHECK(polished.params == plain.params * m.rate);
+    CHECK(polished.objective == polished.trace.back());
+    CHECK(polished.objective >= plain.objective);
+    CHECK(polished.e_steps == plain.e_steps + 1);
+    // Not applied when the run ends at max_iter.
+    o.max_iter = 5;
+    auto const capped = em::fit(m, o);
+    CHECK(capped.reason == stop_reason::max_iter);
+    CHECK(capped.trace.size() == 5);
+}
