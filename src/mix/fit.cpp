@@ -6,6 +6,7 @@
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
+#include <memory>
 #include <cmath>
 #include <numeric>
 
@@ -195,14 +196,14 @@ double gauss1d_pass(dataset const & data, mixture const & m, int threads, double
     constexpr std::size_t chunk = 4096;
     std::size_t const n_chunks = (data.n + chunk - 1) / chunk, k = m.components.size();
     std::vector<double> ll(n_chunks, 0.0);
-    std::vector<double> scratch;
+    std::unique_ptr<double[]> scratch; // posteriors nobody asked for: not zero-filled
     if (resp == nullptr)
-        scratch.resize(n_chunks * chunk * k);
+        scratch.reset(new double[n_chunks * chunk * k]);
 #pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
     for (std::size_t c = 0; c < n_chunks; ++c)
     {
         std::size_t const b = c * chunk, e = std::min(data.n, b + chunk);
-        double * out = resp != nullptr ? resp + b * k : scratch.data() + b * k;
+        double * out = resp != nullptr ? resp + b * k : scratch.get() + b * k;
         ll[c] = model.posteriors_range(b, e, p, out);
     }
     double s = 0;

@@ -33,13 +33,44 @@ std::vector<std::size_t> kmeanspp(std::span<double const> points, std::size_t d,
     // (two centres in one cluster) that single-candidate k-means++ produces.
     std::size_t const trials = 2 + static_cast<std::size_t>(std::log(static_cast<double>(k)));
     std::vector<std::size_t> chosen;
-    std::vector<double> best(n), p(n), trial_best(n), winner_best(n);
+    std::vector<double> best(n), p(n); // distance to the nearest centre; cumulative weights
     for (std::size_t i = 0; i < n; ++i)
         p[i] = w(i);
     chosen.push_back(gen.categorical(p));
     double const * c0 = points.data() + chosen.back() * d;
     for (std::size_t i = 0; i < n; ++i)
         best[i] = dist2(points.data() + i * d, c0, scale, d);
+    // Σ_i w_i min(best_i, |x_i − c|²): the potential if c were added. With `update`, best takes
+    // the new minima (done once, for the winning candidate, so no per-candidate copy is kept).
+    auto potential_of = [&](double const * c, bool update) {
+        double potential = 0;
+        if (d == 1 && weights.empty())
+        {
+            // The common one-column case, in a form the compiler vectorises.
+            double const cv = c[0], inv = 1.0 / (scale[0] * scale[0]);
+            double const * x = points.data();
+            double * bst = best.data();
+#pragma omp simd reduction(+ : potential)
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                double const t = x[i] - cv;
+                double const dd = t * t * inv;
+                double const b = dd < bst[i] ? dd : bst[i];
+                if (update)
+                    bst[i] = b;
+                potential += b;
+            }
+            return potential;
+        }
+        for (std::size_t i = 0; i < n; ++i)
+        {
+            double const b = std::min(best[i], dist2(points.data() + i * d, c, scale, d));
+            if (update)
+                best[i] = b;
+            potential += w(i) * b;
+        }
+        return potential;
+    };
     while (chosen.size() < k)
     {
         // Cumulative weights once, then each candidate by binary search (O(log n) per draw).
@@ -61,38 +92,15 @@ std::vector<std::size_t> kmeanspp(std::span<double const> points, std::size_t d,
                 cand = n - 1;
             while (cand > 0 && p[cand] == p[cand - 1]) // never a point at distance 0 (weight 0)
                 --cand;
-            double const * c = points.data() + cand * d;
-            double potential = 0;
-            if (d == 1 && weights.empty())
-            {
-                // The common one-column case, in a form the compiler vectorises.
-                double const c0v = c[0], inv = 1.0 / (scale[0] * scale[0]);
-                double const * x = points.data();
-#pragma omp simd reduction(+ : potential)
-                for (std::size_t i = 0; i < n; ++i)
-                {
-                    double const t = x[i] - c0v;
-                    double const dd = t * t * inv;
-                    double const b = dd < best[i] ? dd : best[i];
-                    trial_best[i] = b;
-                    potential += b;
-                }
-            }
-            else
-                for (std::size_t i = 0; i < n; ++i)
-                {
-                    trial_best[i] = std::min(best[i], dist2(points.data() + i * d, c, scale, d));
-                    potential += w(i) * trial_best[i];
-                }
+            double const potential = potential_of(points.data() + cand * d, false);
             if (potential < winner_potential)
             {
                 winner_potential = potential;
                 winner = cand;
-                winner_best.swap(trial_best);
             }
         }
         chosen.push_back(winner);
-        best.swap(winner_best);
+        (void)potential_of(points.data() + winner * d, true);
     }
     EMTK_ASSERT(chosen.size() == k, "kmeanspp found fewer distinct points than k");
     return chosen;
