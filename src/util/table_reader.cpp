@@ -133,7 +133,10 @@ bool parse_double(std::string_view field, double & out) noexcept
 
 namespace {
 
-void split_fields(std::string_view line, bool tabs, std::vector<std::string_view> & fields)
+/// Splits `line` into at most `limit` fields (the columns after the last one needed are not
+/// split: a line with fewer than `limit` fields gives all of them).
+void split_fields(std::string_view line, bool tabs, std::vector<std::string_view> & fields,
+                  std::size_t limit = std::string_view::npos)
 {
     fields.clear();
     if (tabs)
@@ -148,11 +151,13 @@ void split_fields(std::string_view line, bool tabs, std::vector<std::string_view
                 return;
             }
             fields.push_back(line.substr(pos, t - pos));
+            if (fields.size() >= limit)
+                return;
             pos = t + 1;
         }
     }
     std::size_t pos = 0;
-    while (pos < line.size())
+    while (pos < line.size() && fields.size() < limit)
     {
         while (pos < line.size() && (line[pos] == ' ' || line[pos] == '\t'))
             ++pos;
@@ -213,6 +218,7 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
     std::vector<std::string_view> fields;
     bool tabs = true;
     bool first = true;
+    std::size_t max_index = 0; // the last column needed: later fields are not split
     std::size_t const d = columns.size();
     t.d = d;
 
@@ -267,10 +273,11 @@ numeric_table read_numeric_table(std::string const & path, std::vector<std::stri
                 t.names.push_back(header ? std::string{fields[idx - 1]} : "column " + std::to_string(idx));
             }
             first = false;
+            max_index = *std::max_element(t.indices.begin(), t.indices.end());
             if (header)
                 continue;
         }
-        split_fields(line, tabs, fields);
+        split_fields(line, tabs, fields, max_index);
         for (std::size_t j = 0; j < d; ++j)
         {
             std::size_t idx = t.indices[j];
