@@ -1,0 +1,153 @@
+/// \file
+/// \brief Checks and digital conversion of sequence records (see record_builder.hpp).
+
+#include "record_builder.hpp"
+
+#include <emtk/util/error.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+namespace emtk::seq::detail {
+
+namespace {
+bool is_space(char c) noexcept { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+
+/// "a DNA residue", "an RNA residue", "an amino-acid residue".
+std::string_view residue_noun(alphabet_type t) noexcept
+{
+    switch (t)
+    {
+    case alphabet_type::dna: return "a DNA residue";
+    case alphabet_type::rna: return "an RNA residue";
+    case alphabet_type::amino: break;
+    }
+    return "an amino-acid residue";
+}
+} // namespace
+
+std::string record_label(std::uint64_t number, std::string_view name)
+{
+    std::string out = "record " + std::to_string(number);
+    if (!name.empty())
+    {
+        out += " (";
+        out += name;
+        out += ')';
+    }
+    return out;
+}
+
+std::string printable(char c)
+{
+    auto const u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f)
+        return std::string{'\'', c, '\''};
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "byte 0x%02X", static_cast<unsigned>(u));
+    return buf;
+}
+
+record_builder::record_builder(std::string path, std::optional<alphabet_type> forced) : type_{forced}
+{
+    set_.source = std::move(path);
+    if (type_)
+        set_.type = *type_;
+}
+
+void record_builder::add(std::uint64_t number, std::string header, std::string residues)
+{
+    if (type_)
+    {
+        convert(number, header, residues);
+        return;
+    }
+    pending_chars_ += residues.size();
+    pending_.push_back({number, std::move(header), std::move(residues)});
+    if (pending_.size() >= sample_records || pending_chars_ >= sample_chars)
+        decide();
+}
+
+void record_builder::decide()
+{
+    std::string sample; // at most sample_chars characters, even when one record is a chromosome
+    for (auto const & p : pending_)
+        sample.append(p.residues, 0, std::min(p.residues.size(), sample_chars - sample.size()));
+    // No guess (digits, gaps, …): read as amino acids, so that the error names the first character
+    // that is not one.
+    type_ = guess_alphabet(sample).value_or(alphabet_type::amino);
+    guessed_ = true;
+    set_.type = *type_;
+    for (auto const & p : pending_)
+        convert(p.number, p.header, p.residues);
+    pending_.clear();
+    pending_.shrink_to_fit();
+}
+
+sequence_set record_builder::finish()
+{
+    if (!type_)
+        decide();
+    if (set_.seqs.empty())
+        throw_input_error(set_.source, 0, "no sequences in the file");
+    return std::move(set_);
+}
+
+void record_builder::convert(std::uint64_t number, std::string const & header, std::string const & residues)
+{
+    // Header: first word = name, the rest (blanks trimmed) = description.
+    std::string_view h = header;
+    while (!h.empty() && is_space(h.front()))
+        h.remove_prefix(1);
+    while (!h.empty() && is_space(h.back()))
+        h.remove_suffix(1);
+    std::size_t name_end = 0;
+    while (name_end < h.size() && !is_space(h[name_end]))
+        ++name_end;
+    sequence s;
+    s.name = h.substr(0, name_end);
+    std::string_view d = h.substr(name_end);
+    while (!d.empty() && is_space(d.front()))
+        d.remove_prefix(1);
+    s.description = d;
+    if (s.name.empty())
+        throw_input_error(set_.source, 0, record_label(number, {}) + ": the header line has no sequence name");
+
+    auto fail = [&](std::string const & what) {
+        throw_input_error(set_.source, 0, record_label(number, s.name) + ": " + what);
+    };
+    // The last non-blank character may be a stop codon '*' (dropped).
+    std::size_t end = residues.size();
+    while (end > 0 && is_space(residues[end - 1]))
+        --end;
+    if (end > 0 && residues[end - 1] == '*')
+        --end;
+
+    alphabet const & abc = alphabet::get(*type_);
+    s.dsq.reserve(end);
+    std::uint64_t position = 0;
+    for (std::size_t i = 0; i < end; ++i)
+    {
+        char const c = residues[i];
+        if (is_space(c))
+            continue;
+        ++position;
+        int const x = abc.code(c);
+        if (x >= 0)
+        {
+            s.dsq.push_back(static_cast<std::uint8_t>(x));
+            continue;
+        }
+        std::string const where = "position " + std::to_string(position) + ": ";
+        if (c == '*')
+            fail(where + "'*' (stop) inside the sequence; only a final '*' is accepted");
+        fail(where + printable(c) + " is not " + std::string{residue_noun(*type_)} +
+             (guessed_ ? " (alphabet guessed from the first records)" : ""));
+    }
+    if (s.dsq.empty())
+        fail("empty record: no residues after the header line");
+    set_.seqs.push_back(std::move(s));
+}
+
+} // namespace emtk::seq::detail

@@ -1,0 +1,66 @@
+#pragma once
+/// \file
+/// \brief Private to src/seq/: turns parsed text records into digital sequences, with the checks
+/// and messages of read_sequences() (include/emtk/seq/sequence.hpp). Standard library only, so the
+/// rules are testable without SeqAn3.
+
+#include <emtk/seq/sequence.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace emtk::seq::detail {
+
+/// \brief "record N (NAME)", or "record N" when the name is not known.
+[[nodiscard]] std::string record_label(std::uint64_t number, std::string_view name);
+
+/// \brief A character as shown in messages: 'c' when printable, otherwise byte 0xNN.
+[[nodiscard]] std::string printable(char c);
+
+/// \brief Collects records in file order and converts them to digital form.
+///
+/// Until the alphabet is known (forced, or guessed once `sample_records` records or
+/// `sample_chars` residue characters have been seen, or at finish()), records are kept as text;
+/// afterwards each is converted as it arrives.
+class record_builder
+{
+public:
+    /// Records buffered for the alphabet guess, at most.
+    static constexpr std::size_t sample_records = 100;
+    /// Residue characters buffered for the alphabet guess, at most (then the guess is made).
+    static constexpr std::size_t sample_chars = 100'000;
+
+    /// \param path   the file name for messages ("-" = stdin)
+    /// \param forced the alphabet to use; guessed from the data when empty
+    record_builder(std::string path, std::optional<alphabet_type> forced);
+
+    /// \brief Adds record `number` (1-based) with its header line (without '>'/'@') and residues.
+    /// \throws user_error for a header without a name, no residues, a non-residue character.
+    void add(std::uint64_t number, std::string header, std::string residues);
+
+    /// \brief Converts what is still buffered and returns the set.
+    /// \throws user_error as add(), and "no sequences" when no record was added.
+    [[nodiscard]] sequence_set finish();
+
+private:
+    struct pending
+    {
+        std::uint64_t number;
+        std::string header;
+        std::string residues;
+    };
+    void decide();
+    void convert(std::uint64_t number, std::string const & header, std::string const & residues);
+
+    sequence_set set_;
+    std::optional<alphabet_type> type_;
+    bool guessed_ = false;
+    std::vector<pending> pending_;
+    std::size_t pending_chars_ = 0;
+};
+
+} // namespace emtk::seq::detail
