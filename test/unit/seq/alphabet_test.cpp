@@ -64,7 +64,7 @@ TEST_CASE("alphabet: every symbol round-trips, in either case", "[seq][alphabet]
     }
 }
 
-TEST_CASE("alphabet: expansions are sorted sets of canonical codes; N and X stand for all", "[seq][alphabet]")
+TEST_CASE("alphabet: expansions are sorted sets of canonical codes, N and X stand for all", "[seq][alphabet]")
 {
     for (auto t : all_types)
     {

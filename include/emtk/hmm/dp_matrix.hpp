@@ -1,0 +1,80 @@
+#pragma once
+/// \file
+/// \brief The dynamic-programming matrix of forward, backward and Viterbi.
+///
+/// Memory: full O(L·M) matrices. One dp_matrix holds 3 doubles per cell (M, I, D) for
+/// (L+1)·(M+1) cells plus 5 doubles per row for the special states: about 24·(L+1)(M+1) bytes;
+/// forward + backward for the E-step need two, 48·L·M bytes (M = 500, L = 35,000: 840 MB).
+/// Memory-bounded checkpointing (issue 3, "Memory bounded for long sequences") replaces this
+/// later; the DP functions take the matrix by reference so that its storage can be reused.
+
+#include <array>
+#include <cstddef>
+#include <vector>
+
+namespace emtk::hmm {
+
+/// \brief Special states stored per row.
+enum special_state : int
+{
+    x_n = 0, ///< N (N-terminal flank)
+    x_b,     ///< B (begin, silent)
+    x_e,     ///< E (end, silent)
+    x_j,     ///< J (between hits)
+    x_c      ///< C (C-terminal flank)
+};
+
+/// \brief Number of special states per row.
+inline constexpr int n_special_states = 5;
+
+/// \brief A (L+1) × (M+1) DP matrix of log values: rows i = 0 … L (row i has seen residues
+/// 1 … i), columns k = 0 … M (column 0 holds I0; M_0 and D_0 do not exist and stay −∞).
+class dp_matrix
+{
+public:
+    /// \brief Resizes to L residues and M nodes and fills every value with −∞.
+    void reset(std::size_t L, int M);
+
+    /// \brief Number of residues L.
+    [[nodiscard]] std::size_t length() const noexcept { return L_; }
+    /// \brief Number of nodes M.
+    [[nodiscard]] int nodes() const noexcept { return M_; }
+
+    /// \brief M_k at row i.
+    [[nodiscard]] double & mat(std::size_t i, int k) noexcept { return cells_[at(i, k) + 0]; }
+    /// \brief M_k at row i.
+    [[nodiscard]] double mat(std::size_t i, int k) const noexcept { return cells_[at(i, k) + 0]; }
+    /// \brief I_k at row i.
+    [[nodiscard]] double & ins(std::size_t i, int k) noexcept { return cells_[at(i, k) + 1]; }
+    /// \brief I_k at row i.
+    [[nodiscard]] double ins(std::size_t i, int k) const noexcept { return cells_[at(i, k) + 1]; }
+    /// \brief D_k at row i.
+    [[nodiscard]] double & del(std::size_t i, int k) noexcept { return cells_[at(i, k) + 2]; }
+    /// \brief D_k at row i.
+    [[nodiscard]] double del(std::size_t i, int k) const noexcept { return cells_[at(i, k) + 2]; }
+    /// \brief Special state s at row i.
+    [[nodiscard]] double & xs(std::size_t i, special_state s) noexcept { return specials_[i][static_cast<std::size_t>(s)]; }
+    /// \brief Special state s at row i.
+    [[nodiscard]] double xs(std::size_t i, special_state s) const noexcept
+    {
+        return specials_[i][static_cast<std::size_t>(s)];
+    }
+
+    /// \brief Bytes held by the matrix (see the file comment).
+    [[nodiscard]] std::size_t bytes() const noexcept
+    {
+        return cells_.capacity() * sizeof(double) + specials_.capacity() * sizeof(specials_[0]);
+    }
+
+private:
+    [[nodiscard]] std::size_t at(std::size_t i, int k) const noexcept
+    {
+        return 3 * (i * static_cast<std::size_t>(M_ + 1) + static_cast<std::size_t>(k));
+    }
+    std::size_t L_ = 0;
+    int M_ = 0;
+    std::vector<double> cells_;
+    std::vector<std::array<double, n_special_states>> specials_;
+};
+
+} // namespace emtk::hmm
