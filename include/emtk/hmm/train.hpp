@@ -1,0 +1,171 @@
+#pragma once
+/// \file
+/// \brief Profile-HMM training from unaligned sequences: Baum-Welch as an em::model, sequence
+/// weights, initialisation, noise annealing and restarts (issue 3).
+///
+/// Objective (MAP-EM): Σ_i w_i log P(x_i | θ) + log p(θ), with P from the *glocal unihit*
+/// profile (profile.hpp: glocal so that every core parameter gets counts — in local mode the
+/// fixed entries/exits bypass node 0 and M and some parameters get none), N/C flanks emitting
+/// with the null model (fixed: the training set's residue composition, with the N/C length model
+/// of each sequence's length, so the flanks hold no free parameter) and the prior's objective
+/// density (prior.hpp). The M-step is prior.hpp's estimate_parameters(): exact for single
+/// Dirichlets, minorise-maximise steps from θ_old for the match-emission mixture, so each
+/// iteration is a (generalised) EM step. The E-step returns w_i log P(x_i) and counts times w_i,
+/// so the weighted objective is the one EM maximises; it never decreases in the clean phase.
+///
+/// Sequence weights (unaligned input, no Henikoff position weights): each sequence's set of
+/// distinct k-mers (k = 3 amino, 6 nucleic; degenerate codes break k-mers); sequences i and j are
+/// neighbours when |K_i ∩ K_j| ≥ identity · min(|K_i|, |K_j|); w_i = 1 / (number of neighbours
+/// of i, itself included). The effective sequence number is Neff = Σ w_i (the "1/cluster size"
+/// weighting used for direct-coupling analysis). Near-duplicates thus share one unit of weight.
+/// Cost O(N² · L) time: fine for the thousands of sequences of a family.
+///
+/// Starts: random (match rows ~ Dirichlet(init_concentration · K · background), transitions from
+/// match-biased Dirichlets, insert rows and null model = background) or from a seed sequence
+/// (M = its length; match row k peaked with seed_peak on the k-th seed residue, drawn from a
+/// concentrated Dirichlet around that so restarts differ slightly).
+///
+/// Noise annealing (SAM's buildmodel): for the first `anneal_steps` M-steps, noise is added to the
+/// expected counts before the prior: each row c gets + s_t · Neff · u with u ~ Dirichlet(1, …, 1)
+/// and s_t = anneal_noise · (1 − t / anneal_steps), t = 0 … anneal_steps−1, so s_t decays
+/// linearly towards 0. em::fit calls maximize() on a const model, so the iteration counter t lives
+/// in the parameters (hmm_params::anneal_step) and the noise of step t is drawn from
+/// rng{seed, 2^32 + restart·2^16 + t}: deterministic for any thread count. The objective is not
+/// monotone while noise is added, so train_profile_hmm() runs the annealing phase as its own
+/// em::fit call (max_iter = anneal_steps + 1, decrease check off) and then the clean phase
+/// (noise 0); only the clean phase's trace is checked and reported. Restarts are therefore looped
+/// here (restart r: initialize from rng{seed, r}, anneal, em::fit from that start), not by em::fit.
+
+#include <emtk/em/options.hpp>
+#include <emtk/hmm/counts.hpp>
+#include <emtk/hmm/prior.hpp>
+#include <emtk/hmm/profile.hpp>
+#include <emtk/hmm/profile_hmm.hpp>
+#include <emtk/hmm/residues.hpp>
+#include <emtk/seq/sequence.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace emtk {
+class rng;
+}
+
+namespace emtk::hmm {
+
+/// \brief Options of train_profile_hmm(). Defaults are documented here and nowhere else.
+struct train_options
+{
+    int length = 0;                          ///< model length M; 0 = median sequence length
+    prior_kind prior = prior_kind::standard; ///< --prior none|laplace|default
+    std::string seed_sequence;               ///< start from this record (by name; M = its length); empty = random
+    int restarts = 1;                        ///< starts (each annealed, then refined); best objective wins
+    std::uint64_t seed = 1;                  ///< restart r starts from rng{seed, r}
+    int threads = 1;                         ///< E-step threads (results identical for any value)
+    int max_iter = 200;                      ///< clean-phase EM iterations at most
+    double tol = 1e-6;                       ///< relative change of the objective that ends the clean phase
+    int anneal_steps = 0;                    ///< noise-annealing M-steps before the clean phase (0 = off)
+    double anneal_noise = 0.5;               ///< initial noise per row, as a fraction of Neff
+    bool weighting = true;                   ///< k-mer cluster weights (false: every weight 1)
+    double weight_identity = 0.8;            ///< shared k-mer fraction that makes two sequences neighbours
+    double init_concentration = 2.0;         ///< random start: match row ~ Dir(init_concentration·K·background)
+    double seed_peak = 0.6;                  ///< seed-sequence start: P(M_k emits the k-th seed residue)
+    std::size_t chunk_size = 16;             ///< sequences per E-step chunk (fixes the summation order)
+};
+
+/// \brief The parameters em::fit carries: the core model and its configured glocal profile,
+/// built once per parameter set (in initialize/maximize/prepare) and shared read-only by the
+/// concurrent E-step calls.
+struct hmm_params
+{
+    profile_hmm hmm;
+    std::shared_ptr<profile const> prof; ///< the training profile of `hmm`
+    int anneal_step = 0;                 ///< M-steps taken with noise so far (see the file comment)
+};
+
+/// \brief The weights of the file comment; returns w (N values) and sets `neff` to Σ w.
+[[nodiscard]] std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff);
+
+/// \brief Residue composition of the set over the K canonical residues (degenerate codes split
+/// evenly over their members, plus one pseudo-count per residue), summing to 1.
+[[nodiscard]] std::vector<double> residue_composition(seq::sequence_set const & set);
+
+/// \brief Baum-Welch for a profile HMM as an em::model (see the file comment).
+class hmm_training_model
+{
+public:
+    using params_type = hmm_params;
+    using stats_type = hmm_counts;
+
+    /// \brief A model of M nodes over `set` (kept by reference: it must outlive the model).
+    /// \param weights one per sequence (empty: all 1)
+    /// \param background the null model / random-start centre (K values summing to 1)
+    /// \param opt init_concentration, seed_peak, seed and anneal_noise are used
+    /// \param seed_seq when not null, initialize() starts from this sequence (its length must be M)
+    /// \param restart index that selects the annealing noise streams (also set_restart())
+    hmm_training_model(seq::sequence_set const & set, int M, hmm_prior prior, std::vector<double> weights,
+                       std::vector<double> background, train_options const & opt,
+                       seq::sequence const * seed_seq = nullptr, int restart = 0);
+
+    [[nodiscard]] std::size_t item_count() const noexcept { return set_->seqs.size(); }
+    [[nodiscard]] stats_type make_stats(params_type const & p) const { return hmm_counts{p.hmm.M, p.hmm.K}; }
+    /// \brief w_i log P(x_i | θ); adds the counts times w_i. Thread-safe (DP scratch is thread-local).
+    double expect(std::size_t i, params_type const & p, stats_type & s) const;
+    /// \brief The M-step (prior.hpp: estimate_parameters), with annealing noise while
+    /// p.anneal_step < the annealing steps set on this model; rebuilds the profile.
+    void maximize(stats_type const & s, params_type & p) const;
+    [[nodiscard]] double log_prior(params_type const & p) const { return log_prior_density(p.hmm, prior_); }
+    /// \brief Random start (or the seed sequence's start) and its profile.
+    void initialize(rng & r, params_type & p) const;
+
+    /// \brief Builds p.prof from p.hmm.
+    void prepare(params_type & p) const;
+    /// \brief Annealing on for the first `steps` M-steps of a parameter set (0: off).
+    void set_annealing(int steps) noexcept { anneal_steps_ = steps; }
+    /// \brief The restart index that selects the annealing noise streams.
+    void set_restart(int r) noexcept { restart_ = r; }
+    /// \brief Σ of the sequence weights.
+    [[nodiscard]] double effective_sequences() const noexcept { return neff_; }
+    /// \brief The configured training profile (glocal, unihit) of a core model.
+    [[nodiscard]] profile make_training_profile(profile_hmm const & h) const;
+
+private:
+    seq::sequence_set const * set_;
+    int M_;
+    int K_;
+    hmm_prior prior_;
+    std::vector<double> weights_;
+    std::vector<double> background_;
+    train_options opt_;
+    seq::sequence const * seed_seq_;
+    int restart_ = 0;
+    int anneal_steps_ = 0;
+    double neff_ = 0;
+    residue_sets sets_;
+};
+
+/// \brief What train_profile_hmm() returns.
+struct train_result
+{
+    profile_hmm hmm;                  ///< the trained model (null model = training composition)
+    double objective = 0;             ///< final log posterior (weighted log-likelihood + log prior)
+    double log_likelihood = 0;        ///< its weighted log-likelihood part
+    std::vector<double> trace;        ///< clean-phase objective per iteration, best restart
+    int iterations = 0;               ///< clean-phase iterations of the best restart
+    int anneal_iterations = 0;        ///< annealing M-steps per restart
+    int best_restart = -1;
+    int decreases = 0;                ///< clean-phase objective decreases (all restarts; should be 0)
+    em::stop_reason reason = em::stop_reason::max_iter;
+    std::vector<em::restart_summary> restarts;
+    std::vector<double> weights;      ///< per-sequence weights
+    double effective_sequences = 0;   ///< Neff = Σ weights
+};
+
+/// \brief Trains a profile HMM on `set` (see the file comment).
+/// \throws user_error for fewer than two sequences, an empty record, a model length < 1, an
+///         unknown seed sequence or when no restart succeeds.
+[[nodiscard]] train_result train_profile_hmm(seq::sequence_set const & set, train_options const & opt);
+
+} // namespace emtk::hmm

@@ -1,0 +1,366 @@
+// Profile-HMM training from unaligned sequences (see include/emtk/hmm/train.hpp).
+#include <emtk/em/fit.hpp>
+#include <emtk/hmm/forward_backward.hpp>
+#include <emtk/hmm/train.hpp>
+#include <emtk/seq/alphabet.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/rng.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+#include <string>
+#include <utility>
+
+namespace emtk::hmm {
+
+namespace {
+
+/// Dirichlet(alpha) sample into out (normalised gammas, floored so that every value is > 0 and
+/// the log-space DP and the prior density stay finite).
+void dirichlet_sample(rng & r, std::span<double const> alpha, std::span<double> out)
+{
+    double z = 0;
+    for (std::size_t a = 0; a < alpha.size(); ++a)
+        z += out[a] = r.gamma(alpha[a]) + 1e-6;
+    for (auto & v : out)
+        v /= z;
+}
+
+/// Transition rows drawn around a match-biased start: concentrations M: (mm 20, mi 1, md 1),
+/// I: (im 3, ii 1), D: (dm 3, dd 1); the boundary conventions restored.
+void random_transitions(rng & r, profile_hmm & h)
+{
+    static constexpr double am[3] = {20.0, 1.0, 1.0}, ai[2] = {3.0, 1.0}, ad[2] = {3.0, 1.0};
+    for (int k = 0; k <= h.M; ++k)
+    {
+        auto & t = h.t[static_cast<std::size_t>(k)];
+        if (k < h.M)
+            dirichlet_sample(r, am, std::span<double>(t.data(), 3));
+        else
+        {
+            dirichlet_sample(r, std::span<double const>(am, 2), std::span<double>(t.data(), 2));
+            t[t_md] = 0.0;
+        }
+        dirichlet_sample(r, ai, std::span<double>(t.data() + 3, 2));
+        if (k >= 1 && k < h.M)
+            dirichlet_sample(r, ad, std::span<double>(t.data() + 5, 2));
+        else
+        {
+            t[t_dm] = 1.0;
+            t[t_dd] = 0.0;
+        }
+    }
+}
+
+} // namespace
+
+std::vector<double> residue_composition(seq::sequence_set const & set)
+{
+    auto const & abc = seq::alphabet::get(set.type);
+    std::vector<double> f(static_cast<std::size_t>(abc.K()), 1.0);
+    for (auto const & s : set.seqs)
+        for (auto c : s.dsq)
+        {
+            if (c >= abc.Kp())
+                continue;
+            auto const m = abc.expands_to(c);
+            for (auto a : m)
+                f[a] += 1.0 / static_cast<double>(m.size());
+        }
+    double const z = std::accumulate(f.begin(), f.end(), 0.0);
+    for (auto & v : f)
+        v /= z;
+    return f;
+}
+
+std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff)
+{
+    int const K = seq::alphabet::get(set.type).K();
+    std::size_t const k = K == 20 ? 3 : 6;
+    std::size_t const n = set.seqs.size();
+    std::vector<std::vector<std::uint32_t>> kmers(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        auto const & x = set.seqs[i].dsq;
+        auto & v = kmers[i];
+        for (std::size_t p = 0; p + k <= x.size(); ++p)
+        {
+            std::uint32_t code = 0;
+            bool ok = true;
+            for (std::size_t j = 0; j < k && ok; ++j)
+            {
+                ok = x[p + j] < K;
+                code = code * static_cast<std::uint32_t>(K) + x[p + j];
+            }
+            if (ok)
+                v.push_back(code);
+        }
+        std::sort(v.begin(), v.end());
+        v.erase(std::unique(v.begin(), v.end()), v.end());
+    }
+    std::vector<double> count(n, 1.0); // itself
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = i + 1; j < n; ++j)
+        {
+            auto const & a = kmers[i];
+            auto const & b = kmers[j];
+            if (a.empty() || b.empty())
+                continue;
+            std::size_t shared = 0;
+            for (std::size_t p = 0, q = 0; p < a.size() && q < b.size();)
+            {
+                if (a[p] < b[q])
+                    ++p;
+                else if (b[q] < a[p])
+                    ++q;
+                else
+                {
+                    ++shared;
+                    ++p;
+                    ++q;
+                }
+            }
+            if (static_cast<double>(shared) >= identity * static_cast<double>(std::min(a.size(), b.size())))
+            {
+                count[i] += 1.0;
+                count[j] += 1.0;
+            }
+        }
+    std::vector<double> w(n);
+    neff = 0;
+    for (std::size_t i = 0; i < n; ++i)
+        neff += w[i] = 1.0 / count[i];
+    return w;
+}
+
+hmm_training_model::hmm_training_model(seq::sequence_set const & set, int M, hmm_prior prior,
+                                       std::vector<double> weights, std::vector<double> background,
+                                       train_options const & opt, seq::sequence const * seed_seq, int restart)
+    : set_(&set), M_(M), K_(seq::alphabet::get(set.type).K()), prior_(std::move(prior)), weights_(std::move(weights)),
+      background_(std::move(background)), opt_(opt), seed_seq_(seed_seq), restart_(restart),
+      sets_(residue_sets_of(seq::alphabet::get(set.type)))
+{
+    if (weights_.empty())
+        weights_.assign(set.seqs.size(), 1.0);
+    neff_ = std::accumulate(weights_.begin(), weights_.end(), 0.0);
+}
+
+profile hmm_training_model::make_training_profile(profile_hmm const & h) const
+{
+    profile_options po;
+    po.local = false;
+    po.multihit = false;
+    return make_profile(h, sets_, po);
+}
+
+void hmm_training_model::prepare(params_type & p) const
+{
+    p.hmm.null = background_;
+    p.prof = std::make_shared<profile const>(make_training_profile(p.hmm));
+}
+
+double hmm_training_model::expect(std::size_t i, params_type const & p, stats_type & s) const
+{
+    thread_local dp_matrix fwd, bwd;
+    double const w = weights_[i];
+    auto const & x = set_->seqs[i].dsq;
+    double const ll = expected_counts(*p.prof, digital_sequence(x.data(), x.size()), s, w, fwd, bwd);
+    return w * ll;
+}
+
+void hmm_training_model::maximize(stats_type const & s, params_type & p) const
+{
+    if (p.anneal_step < anneal_steps_)
+    {
+        // Decaying Dirichlet noise on the counts (see train.hpp).
+        int const t = p.anneal_step;
+        double const scale = opt_.anneal_noise * neff_ * (1.0 - static_cast<double>(t) / anneal_steps_);
+        rng r{opt_.seed, (std::uint64_t{1} << 32) + (static_cast<std::uint64_t>(restart_) << 16) +
+                             static_cast<std::uint64_t>(t)};
+        hmm_counts c = s;
+        std::vector<double> const ones(static_cast<std::size_t>(K_), 1.0);
+        std::vector<double> u(static_cast<std::size_t>(K_));
+        auto add = [&](double * row, std::size_t n) {
+            dirichlet_sample(r, std::span<double const>(ones.data(), n), std::span<double>(u.data(), n));
+            for (std::size_t a = 0; a < n; ++a)
+                row[a] += scale * u[a];
+        };
+        auto const Ku = static_cast<std::size_t>(K_);
+        for (int k = 0; k <= p.hmm.M; ++k)
+        {
+            auto const ku = static_cast<std::size_t>(k);
+            add(c.t[ku].data(), k < p.hmm.M ? 3 : 2);
+            add(c.t[ku].data() + 3, 2);
+            if (k >= 1 && k < p.hmm.M)
+                add(c.t[ku].data() + 5, 2);
+            if (k >= 1)
+                add(c.mat.data() + ku * Ku, Ku);
+            add(c.ins.data() + ku * Ku, Ku);
+        }
+        estimate_parameters(c, prior_, p.hmm);
+        ++p.anneal_step;
+    }
+    else
+        estimate_parameters(s, prior_, p.hmm);
+    prepare(p);
+}
+
+void hmm_training_model::initialize(rng & r, params_type & p) const
+{
+    profile_hmm h(M_, K_);
+    auto const Ku = static_cast<std::size_t>(K_);
+    std::vector<double> alpha(Ku);
+    for (int k = 0; k <= M_; ++k)
+    {
+        auto ins = h.insert(k);
+        std::copy(background_.begin(), background_.end(), ins.begin());
+        if (k == 0)
+            continue;
+        if (seed_seq_)
+        {
+            // Peaked on the seed residue (background for a degenerate one), lightly perturbed.
+            std::uint8_t const c = seed_seq_->dsq[static_cast<std::size_t>(k - 1)];
+            for (std::size_t a = 0; a < Ku; ++a)
+                alpha[a] = c < K_ ? (a == c ? opt_.seed_peak : (1.0 - opt_.seed_peak) / static_cast<double>(Ku - 1))
+                                  : background_[a];
+            for (auto & v : alpha)
+                v *= 100.0 * static_cast<double>(Ku);
+        }
+        else
+            for (std::size_t a = 0; a < Ku; ++a)
+                alpha[a] = opt_.init_concentration * static_cast<double>(Ku) * background_[a];
+        dirichlet_sample(r, alpha, h.match(k));
+    }
+    random_transitions(r, h);
+    p.hmm = std::move(h);
+    p.anneal_step = 0;
+    prepare(p);
+}
+
+train_result train_profile_hmm(seq::sequence_set const & set, train_options const & opt)
+{
+    std::string const where = set.source.empty() ? "training set" : set.source;
+    if (set.seqs.size() < 2)
+        throw user_error(where + ": training needs at least two sequences, got " + std::to_string(set.seqs.size()));
+    for (auto const & s : set.seqs)
+        if (s.dsq.empty())
+            throw user_error(where + ": record '" + s.name + "' is empty");
+    train_result res;
+    std::vector<double> background = residue_composition(set);
+    if (opt.weighting)
+        res.weights = kmer_cluster_weights(set, opt.weight_identity, res.effective_sequences);
+    else
+    {
+        res.weights.assign(set.seqs.size(), 1.0);
+        res.effective_sequences = static_cast<double>(set.seqs.size());
+    }
+
+    seq::sequence const * seed_seq = nullptr;
+    int M = opt.length;
+    if (!opt.seed_sequence.empty())
+    {
+        auto const it = std::find_if(set.seqs.begin(), set.seqs.end(),
+                                     [&](seq::sequence const & s) { return s.name == opt.seed_sequence; });
+        if (it == set.seqs.end())
+            throw user_error(where + ": no sequence named '" + opt.seed_sequence + "' for the seed sequence");
+        seed_seq = &*it;
+        M = static_cast<int>(it->dsq.size());
+    }
+    else if (M <= 0)
+    {
+        std::vector<std::size_t> len;
+        for (auto const & s : set.seqs)
+            len.push_back(s.dsq.size());
+        std::sort(len.begin(), len.end());
+        M = static_cast<int>(len[len.size() / 2]);
+    }
+    if (M < 1)
+        throw user_error(where + ": model length must be at least 1, got " + std::to_string(M));
+
+    hmm_training_model model(set, M, make_prior(opt.prior, set.type), res.weights, std::move(background), opt,
+                             seed_seq);
+
+    em::options anneal;
+    anneal.max_iter = opt.anneal_steps + 1; // one E-step before each of the anneal_steps M-steps, and the last
+    anneal.rule = em::stop_rule::absolute;
+    anneal.tol = 0; // never "converged": |ΔL| < 0 is false
+    anneal.min_iter = anneal.max_iter;
+    anneal.decrease_tol = std::numeric_limits<double>::infinity();
+    anneal.threads = opt.threads;
+    anneal.chunk_size = opt.chunk_size;
+    em::options clean;
+    clean.max_iter = opt.max_iter;
+    clean.tol = opt.tol;
+    clean.rule = em::stop_rule::relative;
+    clean.threads = opt.threads;
+    clean.chunk_size = opt.chunk_size;
+
+    res.anneal_iterations = std::max(0, opt.anneal_steps);
+    std::string first_failure;
+    auto fail = [&](em::restart_summary & s, std::string msg) {
+        s.message = std::move(msg);
+        if (first_failure.empty())
+            first_failure = s.message;
+        res.restarts.push_back(s);
+    };
+    for (int r = 0; r < std::max(1, opt.restarts); ++r)
+    {
+        model.set_restart(r);
+        em::restart_summary summary;
+        summary.restart = r;
+        hmm_params start;
+        try
+        {
+            rng gen{opt.seed, static_cast<std::uint64_t>(r)};
+            model.initialize(gen, start);
+            if (opt.anneal_steps > 0)
+            {
+                model.set_annealing(opt.anneal_steps);
+                auto a = em::fit(model, std::move(start), anneal);
+                model.set_annealing(0);
+                if (!a.ok())
+                {
+                    summary.reason = a.reason;
+                    fail(summary, "annealing: " + a.message);
+                    continue;
+                }
+                start = std::move(a.params);
+            }
+        }
+        catch (em::degenerate_error const & e)
+        {
+            model.set_annealing(0);
+            summary.reason = em::stop_reason::degenerate;
+            fail(summary, e.what());
+            continue;
+        }
+        auto f = em::fit(model, std::move(start), clean);
+        res.decreases += f.decreases;
+        summary.iterations = f.iterations;
+        summary.reason = f.reason;
+        if (!f.ok())
+        {
+            fail(summary, f.message);
+            continue;
+        }
+        summary.objective = f.objective;
+        res.restarts.push_back(summary);
+        if (res.best_restart < 0 || f.objective > res.objective)
+        {
+            res.best_restart = r;
+            res.hmm = std::move(f.params.hmm);
+            res.objective = f.objective;
+            res.log_likelihood = f.log_likelihood;
+            res.trace = std::move(f.trace);
+            res.iterations = f.iterations;
+            res.reason = f.reason;
+        }
+    }
+    if (res.best_restart < 0)
+        throw user_error(where + ": profile HMM training failed in every restart: " + first_failure);
+    return res;
+}
+
+} // namespace emtk::hmm

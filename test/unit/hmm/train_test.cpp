@@ -1,0 +1,194 @@
+#include <emtk/hmm/emit.hpp>
+#include <emtk/hmm/forward_backward.hpp>
+#include <emtk/hmm/train.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/rng.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <vector>
+
+using namespace emtk::hmm;
+using emtk::seq::alphabet_type;
+using emtk::seq::sequence_set;
+
+namespace {
+
+sequence_set random_set(emtk::rng & r, alphabet_type type, std::size_t n, std::size_t L)
+{
+    sequence_set s;
+    s.type = type;
+    s.source = "random";
+    int const K = emtk::seq::alphabet::get(type).K();
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        emtk::seq::sequence q;
+        q.name = std::to_string(i);
+        q.name.insert(0, 1, 's'); // (not "s" + to_string: GCC 12 -Wrestrict false positive)
+        std::size_t const len = L - 3 + r.below(7);
+        for (std::size_t j = 0; j < len; ++j)
+            q.dsq.push_back(static_cast<std::uint8_t>(r.below(static_cast<std::uint64_t>(K))));
+        s.seqs.push_back(std::move(q));
+    }
+    return s;
+}
+
+/// A DNA model with peaked match emissions (0.85 on one residue) and a strong main line.
+profile_hmm peaked_model(emtk::rng & r, int M)
+{
+    profile_hmm h(M, 4);
+    for (int k = 0; k <= M; ++k)
+    {
+        auto & t = h.t[static_cast<std::size_t>(k)];
+        t = {0.9, 0.05, 0.05, 0.6, 0.4, 0.7, 0.3};
+        if (k == 0)
+            t[t_dm] = 1, t[t_dd] = 0;
+        if (k == M)
+            t = {0.95, 0.05, 0.0, 0.6, 0.4, 1.0, 0.0};
+        if (k >= 1)
+        {
+            int const top = static_cast<int>(r.below(4));
+            for (int a = 0; a < 4; ++a)
+                h.match(k)[static_cast<std::size_t>(a)] = a == top ? 0.85 : 0.05;
+        }
+    }
+    return h;
+}
+
+double total_loglik(profile_hmm const & h, sequence_set const & s)
+{
+    profile_options o;
+    o.local = false;
+    o.multihit = false;
+    profile const p = make_profile(h, residue_sets_of(emtk::seq::alphabet::get(s.type)), o);
+    dp_matrix f;
+    double ll = 0;
+    for (auto const & q : s.seqs)
+        ll += forward(p, q.dsq, f);
+    return ll;
+}
+
+} // namespace
+
+TEST_CASE("train: k-mer cluster weights share one unit among near-duplicates", "[hmm][train]")
+{
+    emtk::rng r{4};
+    sequence_set s = random_set(r, alphabet_type::dna, 3, 40);
+    s.seqs.push_back(s.seqs[0]); // a duplicate of sequence 0
+    double neff = 0;
+    auto const w = kmer_cluster_weights(s, 0.8, neff);
+    CHECK(w[0] == 0.5);
+    CHECK(w[3] == 0.5);
+    CHECK(w[1] == 1.0);
+    CHECK(w[2] == 1.0);
+    CHECK(neff == 3.0);
+}
+
+TEST_CASE("train: the clean-phase objective never decreases, DNA with annealing", "[hmm][train]")
+{
+    emtk::rng r{21};
+    sequence_set const s = random_set(r, alphabet_type::dna, 40, 16);
+    train_options o;
+    o.length = 10;
+    o.anneal_steps = 4;
+    o.max_iter = 25;
+    o.tol = 0; // run all iterations
+    o.restarts = 2;
+    train_result const res = train_profile_hmm(s, o);
+    CHECK(res.decreases == 0);
+    REQUIRE(res.trace.size() >= 2);
+    for (std::size_t i = 1; i < res.trace.size(); ++i)
+        CHECK(res.trace[i] >= res.trace[i - 1] - 1e-9 * std::fabs(res.trace[i]));
+    CHECK_FALSE(profile_hmm_problem(res.hmm).has_value());
+    CHECK(res.restarts.size() == 2);
+    CHECK(res.hmm.M == 10);
+}
+
+TEST_CASE("train: the objective never decreases with the amino mixture prior and with none", "[hmm][train]")
+{
+    emtk::rng r{22};
+    sequence_set const s = random_set(r, alphabet_type::amino, 20, 12);
+    for (prior_kind k : {prior_kind::standard, prior_kind::none, prior_kind::laplace})
+    {
+        train_options o;
+        o.prior = k;
+        o.max_iter = 15;
+        o.tol = 0;
+        train_result const res = train_profile_hmm(s, o);
+        INFO("prior " << to_string(k));
+        CHECK(res.decreases == 0);
+        for (std::size_t i = 1; i < res.trace.size(); ++i)
+            CHECK(res.trace[i] >= res.trace[i - 1] - 1e-9 * std::fabs(res.trace[i]));
+        CHECK(res.hmm.M >= 9); // median of lengths 9 … 15
+    }
+}
+
+TEST_CASE("train: results are byte-identical for 1 and 2 threads", "[hmm][train]")
+{
+    emtk::rng r{23};
+    sequence_set const s = random_set(r, alphabet_type::dna, 48, 14);
+    train_options o;
+    o.length = 8;
+    o.anneal_steps = 3;
+    o.max_iter = 10;
+    o.chunk_size = 4;
+    o.threads = 1;
+    train_result const a = train_profile_hmm(s, o);
+    o.threads = 2;
+    train_result const b = train_profile_hmm(s, o);
+    CHECK(a.trace == b.trace);
+    CHECK(a.hmm.mat == b.hmm.mat);
+    CHECK(a.hmm.ins == b.hmm.ins);
+    CHECK(a.hmm.t == b.hmm.t);
+}
+
+TEST_CASE("train: a seed-sequence start sets M and bad input is a user error", "[hmm][train]")
+{
+    emtk::rng r{24};
+    sequence_set s = random_set(r, alphabet_type::dna, 10, 12);
+    train_options o;
+    o.seed_sequence = "s3";
+    o.max_iter = 3;
+    train_result const res = train_profile_hmm(s, o);
+    CHECK(res.hmm.M == static_cast<int>(s.seqs[3].dsq.size()));
+    o.seed_sequence = "nope";
+    CHECK_THROWS_AS(train_profile_hmm(s, o), emtk::user_error);
+    s.seqs.resize(1);
+    CHECK_THROWS_AS(train_profile_hmm(s, train_options{}), emtk::user_error);
+}
+
+TEST_CASE("train: recovers the match emissions of a known DNA model", "[hmm][train]")
+{
+    // 300 sequences emitted (glocal) from a peaked M = 12 model; train with M known. Tolerances:
+    // mean |trained − true| over all match emissions < 0.05, and a held-out log-likelihood
+    // (100 sequences, same null model and profile configuration) within 0.1 nats per sequence of
+    // the true model's.
+    emtk::rng r{2024};
+    int const M = 12;
+    profile_hmm truth = peaked_model(r, M);
+    sequence_set const train = emit_sequences(truth, alphabet_type::dna, 300, 77);
+    sequence_set const held = emit_sequences(truth, alphabet_type::dna, 100, 78);
+    train_options o;
+    o.length = M;
+    o.restarts = 2;
+    o.anneal_steps = 5;
+    o.max_iter = 60;
+    o.tol = 1e-7;
+    o.weighting = false;
+    o.threads = 2;
+    train_result const res = train_profile_hmm(train, o);
+    CHECK(res.decreases == 0);
+    double mad = 0;
+    for (int k = 1; k <= M; ++k)
+        for (int a = 0; a < 4; ++a)
+            mad += std::fabs(res.hmm.match(k)[static_cast<std::size_t>(a)] - truth.match(k)[static_cast<std::size_t>(a)]);
+    mad /= 4.0 * M;
+    INFO("mean absolute difference of match emissions " << mad);
+    CHECK(mad < 0.05);
+    profile_hmm trained = res.hmm;
+    trained.null = truth.null;
+    double const l_true = total_loglik(truth, held), l_fit = total_loglik(trained, held);
+    INFO("held-out log-likelihood: true " << l_true << ", trained " << l_fit);
+    CHECK(l_fit > l_true - 0.1 * 100);
+}
