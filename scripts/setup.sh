@@ -10,7 +10,7 @@
 #   --build-dir DIR    build tree to use (default: build)
 #   --build-type TYPE  CMAKE_BUILD_TYPE (default: Release)
 #   -DVAR=VALUE        passed on to cmake's configure step (e.g. -DEMTK_SANITIZE=ON)
-#   GROUP              extra package groups: bench (python3-sklearn python3-numpy)
+#   GROUP              extra package groups: bench (python3-sklearn python3-numpy), test (hmmer hmmer-examples)
 #
 # Packages are checked with dpkg-query first; apt-get runs only when something is missing, so a
 # second run is fast. Without apt-get (not Debian/Ubuntu) the script lists what is needed and exits 1.
@@ -20,6 +20,8 @@ cd "$(dirname "$0")/.."
 # Base packages. libgomp (OpenMP) comes with gcc via build-essential.
 BASE_PACKAGES=(build-essential cmake ninja-build pkg-config git libseqan3-dev libhts-dev catch2 zlib1g-dev)
 BENCH_PACKAGES=(python3-sklearn python3-numpy)
+# Peers for the interoperability tests (HMMER reads our models; its example models are read by ours).
+TEST_PACKAGES=(hmmer hmmer-examples)
 
 deps=1
 build=1
@@ -43,6 +45,7 @@ while (($#)); do
     -D*) cmake_args+=("$1") ;;
     -h|--help) usage; exit 0 ;;
     bench) groups+=(bench) ;;
+    test) groups+=(test) ;;
     *) echo "setup.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
   esac
   shift
@@ -60,6 +63,7 @@ install_deps() {
   for g in ${groups[@]+"${groups[@]}"}; do
     case "$g" in
       bench) wanted+=("${BENCH_PACKAGES[@]}") ;;
+      test) wanted+=("${TEST_PACKAGES[@]}") ;;
     esac
   done
 

@@ -16,7 +16,7 @@ export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=print_stacktrace=1
 
 section "Set-up: dependencies and Release build (scripts/setup.sh)"
-bash scripts/setup.sh
+bash scripts/setup.sh test
 
 section "Test suite (Release, build/)"
 ctest --test-dir build --output-on-failure --no-tests=error -j2
