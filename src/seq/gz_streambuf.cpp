@@ -17,16 +17,6 @@ namespace {
 constexpr std::size_t read_size = 1 << 17;
 gzFile as_gz(void * p) { return static_cast<gzFile>(p); }
 
-/// zlib's gzerror() text starts with "PATH: " or "<fd:N>: "; our message names the file already.
-std::string zlib_message(char const * msg, std::string const & path)
-{
-    std::string m{msg ? msg : "unknown error"};
-    if (m.rfind(path + ": ", 0) == 0)
-        m.erase(0, path.size() + 2);
-    else if (m.rfind("<fd:", 0) == 0 && m.find(">: ") != std::string::npos)
-        m.erase(0, m.find(">: ") + 3);
-    return m;
-}
 } // namespace
 
 gz_streambuf::gz_streambuf(std::string path) : path_{std::move(path)}, buf_(putback_size + read_size)
@@ -67,7 +57,7 @@ gz_streambuf::int_type gz_streambuf::underflow()
         if (got < 0 && errnum == Z_ERRNO)
             throw_input_error(path_, 0, std::string{"read error: "} + std::strerror(errno));
         if (got < 0 || (got == 0 && errnum != Z_OK && errnum != Z_BUF_ERROR))
-            throw_input_error(path_, 0, "corrupt gzip data (" + zlib_message(msg, path_) + ")");
+            throw_input_error(path_, 0, "corrupt gzip data (" + library_message(msg, path_) + ")");
         // zlib reports a gzip stream cut short as a clean end unless we ask (Z_BUF_ERROR).
         if (got == 0 && errnum == Z_BUF_ERROR)
             throw_input_error(path_, 0, "truncated gzip file (unexpected end of data)");

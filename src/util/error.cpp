@@ -21,6 +21,16 @@ std::string located_message(std::string const & file, std::uint64_t line, std::s
     return out;
 }
 
+std::string library_message(char const * msg, std::string const & path)
+{
+    std::string m{msg ? msg : "unknown error"};
+    if (m.rfind(path + ": ", 0) == 0)
+        m.erase(0, path.size() + 2);
+    else if (m.rfind("<fd:", 0) == 0 && m.find(">: ") != std::string::npos)
+        m.erase(0, m.find(">: ") + 3);
+    return m;
+}
+
 void throw_input_error(std::string const & file, std::uint64_t line, std::string const & what)
 {
     throw user_error(located_message(file, line, what));

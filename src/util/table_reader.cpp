@@ -15,16 +15,6 @@ namespace {
 constexpr std::size_t buffer_size = 1 << 20;
 gzFile as_gz(void * p) { return static_cast<gzFile>(p); }
 
-/// zlib's gzerror() text starts with "PATH: "; the caller already names the file.
-std::string zlib_message(char const * msg, std::string const & path)
-{
-    std::string m{msg ? msg : "unknown error"};
-    if (m.rfind(path + ": ", 0) == 0)
-        m.erase(0, path.size() + 2);
-    else if (m.rfind("<fd:", 0) == 0 && m.find(">: ") != std::string::npos)
-        m.erase(0, m.find(">: ") + 3);
-    return m;
-}
 } // namespace
 
 line_reader::line_reader(std::string path) : path_{std::move(path)}, buf_(buffer_size)
@@ -54,7 +44,7 @@ bool line_reader::fill()
         char const * msg = gzerror(as_gz(gz_), &errnum);
         if (errnum == Z_ERRNO)
             throw user_error(located_message(path_, 0, std::string{"read error: "} + std::strerror(errno)));
-        throw user_error(located_message(path_, 0, "corrupt gzip data (" + zlib_message(msg, path_) + ")"));
+        throw user_error(located_message(path_, 0, "corrupt gzip data (" + library_message(msg, path_) + ")"));
     }
     if (got == 0)
     {
@@ -64,7 +54,7 @@ bool line_reader::fill()
         if (errnum == Z_BUF_ERROR)
             throw user_error(located_message(path_, 0, "truncated gzip file (unexpected end of data)"));
         if (errnum != Z_OK)
-            throw user_error(located_message(path_, 0, "corrupt gzip data (" + zlib_message(msg, path_) + ")"));
+            throw user_error(located_message(path_, 0, "corrupt gzip data (" + library_message(msg, path_) + ")"));
         eof_ = true;
         return false;
     }

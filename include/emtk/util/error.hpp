@@ -33,6 +33,10 @@ public:
 /// \param what   what was wrong and what was expected
 [[nodiscard]] std::string located_message(std::string const & file, std::uint64_t line, std::string const & what);
 
+/// \brief A library's error text without the "PATH: " or "<fd:N>: " prefix that zlib's gzerror()
+/// puts in front of it (our messages name the file already). A null `msg` gives "unknown error".
+[[nodiscard]] std::string library_message(char const * msg, std::string const & path);
+
 /// \brief Throws user_error(located_message(file, line, what)).
 [[noreturn]] void throw_input_error(std::string const & file, std::uint64_t line, std::string const & what);
 

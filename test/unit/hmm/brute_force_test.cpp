@@ -7,6 +7,8 @@
 #include <emtk/hmm/viterbi.hpp>
 #include <emtk/util/rng.hpp>
 
+#include "hmm/test_residues.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -15,17 +17,9 @@
 #include <vector>
 
 using namespace emtk::hmm;
+using emtk::hmm::test::dna_like;
 
 namespace {
-
-/// K = 4 with two degenerate codes: 4 = {0, 2} (like R), 5 = {0, 1, 2, 3} (like N).
-residue_sets dna_like()
-{
-    residue_sets s = canonical_residue_sets(4);
-    s.members.push_back({0, 2});
-    s.members.push_back({0, 1, 2, 3});
-    return s;
-}
 
 /// Sum (or max) of path probabilities, enumerated state by state.
 class enumerator

@@ -3,6 +3,8 @@
 #include <emtk/hmm/viterbi.hpp>
 #include <emtk/util/rng.hpp>
 
+#include "hmm/test_residues.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -11,25 +13,10 @@
 #include <vector>
 
 using namespace emtk::hmm;
+using emtk::hmm::test::dna_like;
+using emtk::hmm::test::random_sequence;
 
 namespace {
-
-/// K = 4 with two degenerate codes: 4 = {0, 2}, 5 = all four.
-residue_sets dna_like()
-{
-    residue_sets s = canonical_residue_sets(4);
-    s.members.push_back({0, 2});
-    s.members.push_back({0, 1, 2, 3});
-    return s;
-}
-
-std::vector<std::uint8_t> random_sequence(emtk::rng & r, std::size_t L, int Kp)
-{
-    std::vector<std::uint8_t> x(L);
-    for (auto & c : x)
-        c = static_cast<std::uint8_t>(r.below(static_cast<std::uint64_t>(Kp)));
-    return x;
-}
 
 struct random_case
 {
