@@ -5,6 +5,7 @@
 /// Only this file exits.
 
 #include "common.hpp"
+#include "hmm_command.hpp"
 #include "mix_command.hpp"
 
 #include <emtk/util/error.hpp>
@@ -45,20 +46,44 @@ int main(int argc, char const ** argv)
     }
     if (argc == 1)
     {
-        std::fprintf(stderr, "%s\nusage: emtk SUBCOMMAND [options]   (subcommands: mix)\n"
+        std::fprintf(stderr, "%s\nusage: emtk SUBCOMMAND [options]   (subcommands: mix, hmm)\n"
                              "       emtk SUBCOMMAND --help   for the options and examples of each\n",
                      emtk::cli::version_line().c_str());
         return 2;
     }
     if (argc == 2 && std::strcmp(argv[1], "mix") == 0)
         return fail("emtk mix needs an input file and -o PREFIX (see 'emtk mix --help')", 2);
+    if (argc == 2 && std::strcmp(argv[1], "hmm") == 0)
+        return fail("emtk hmm needs a subcommand: train (see 'emtk hmm --help')", 2);
+    if (argc == 3 && std::strcmp(argv[1], "hmm") == 0 && std::strcmp(argv[2], "train") == 0)
+        return fail("emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')", 2);
     try
     {
-        seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, {"mix"}};
+        if (std::strcmp(argv[1], "hmm") == 0)
+        {
+            // SeqAn3's sub-parsers take no subcommands of their own: "emtk hmm" is a top-level
+            // parser over argv[1..] whose subcommands are the hmm tools.
+            seqan3::argument_parser hmm{"emtk-hmm", argc - 1, argv + 1, seqan3::update_notifications::off, {"train"}};
+            set_info(hmm);
+            hmm.info.description.push_back("Profile HMM tools. Subcommands: train (train a profile HMM from "
+                                           "unaligned sequences, HMMER3/f output). Run 'emtk hmm SUBCOMMAND --help'.");
+            hmm.info.examples.push_back("emtk hmm train -o globins.hmm data/globins45.fa");
+            hmm.parse();
+            seqan3::argument_parser & sub = hmm.get_sub_parser();
+            set_info(sub);
+            emtk::cli::hmm_train_arguments args;
+            emtk::cli::hmm_train_declare(sub, args);
+            sub.parse();
+            emtk::cli::hmm_train_run(args);
+            return 0;
+        }
+        seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, {"mix", "hmm"}};
         set_info(top);
-        top.info.description.push_back("Subcommands: mix (finite mixtures: Gaussian, Poisson, negative binomial). "
+        top.info.description.push_back("Subcommands: mix (finite mixtures: Gaussian, Poisson, negative binomial), "
+                                       "hmm (profile HMMs: train). "
                                        "Run 'emtk SUBCOMMAND --help' for the options of each.");
         top.info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
+        top.info.examples.push_back("emtk hmm train -o globins.hmm data/globins45.fa");
         top.parse();
         seqan3::argument_parser & sub = top.get_sub_parser();
         set_info(sub);

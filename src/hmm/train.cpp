@@ -54,6 +54,16 @@ void random_transitions(rng & r, profile_hmm & h)
     }
 }
 
+/// The median record length (the upper median for an even count).
+std::size_t median_length(seq::sequence_set const & set)
+{
+    std::vector<std::size_t> len;
+    for (auto const & s : set.seqs)
+        len.push_back(s.dsq.size());
+    std::sort(len.begin(), len.end());
+    return len[len.size() / 2];
+}
+
 } // namespace
 
 std::vector<double> residue_composition(seq::sequence_set const & set)
@@ -75,7 +85,7 @@ std::vector<double> residue_composition(seq::sequence_set const & set)
     return f;
 }
 
-std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff)
+kmer_similarity kmer_similarities(seq::sequence_set const & set, double identity)
 {
     int const K = seq::alphabet::get(set.type).K();
     std::size_t const k = K == 20 ? 3 : 6;
@@ -100,7 +110,9 @@ std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double i
         std::sort(v.begin(), v.end());
         v.erase(std::unique(v.begin(), v.end()), v.end());
     }
-    std::vector<double> count(n, 1.0); // itself
+    kmer_similarity out;
+    out.neighbours.assign(n, 1.0); // itself
+    out.centrality.assign(n, 0.0);
     for (std::size_t i = 0; i < n; ++i)
         for (std::size_t j = i + 1; j < n; ++j)
         {
@@ -122,16 +134,25 @@ std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double i
                     ++q;
                 }
             }
-            if (static_cast<double>(shared) >= identity * static_cast<double>(std::min(a.size(), b.size())))
+            double const frac = static_cast<double>(shared) / static_cast<double>(std::min(a.size(), b.size()));
+            out.centrality[i] += frac;
+            out.centrality[j] += frac;
+            if (frac >= identity)
             {
-                count[i] += 1.0;
-                count[j] += 1.0;
+                out.neighbours[i] += 1.0;
+                out.neighbours[j] += 1.0;
             }
         }
-    std::vector<double> w(n);
+    return out;
+}
+
+std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff)
+{
+    auto const sim = kmer_similarities(set, identity);
+    std::vector<double> w(sim.neighbours.size());
     neff = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        neff += w[i] = 1.0 / count[i];
+    for (std::size_t i = 0; i < w.size(); ++i)
+        neff += w[i] = 1.0 / sim.neighbours[i];
     return w;
 }
 
@@ -209,9 +230,39 @@ void hmm_training_model::maximize(stats_type const & s, params_type & p) const
 
 void hmm_training_model::initialize(rng & r, params_type & p) const
 {
-    profile_hmm h(M_, K_);
     auto const Ku = static_cast<std::size_t>(K_);
-    std::vector<double> alpha(Ku);
+    if (opt_.start_model)
+    {
+        // A given start (seed HMM / seed alignment): exact for restart 0, perturbed for the others.
+        profile_hmm h = *opt_.start_model;
+        h.null = background_;
+        if (restart_ > 0)
+        {
+            std::vector<double> alpha(std::max<std::size_t>(Ku, 3));
+            auto perturb = [&](double * row, std::size_t n) {
+                for (std::size_t a = 0; a < n; ++a)
+                    alpha[a] = opt_.start_concentration * row[a] + 1e-3;
+                dirichlet_sample(r, std::span<double const>(alpha.data(), n), std::span<double>(row, n));
+            };
+            for (int k = 0; k <= h.M; ++k)
+            {
+                auto const ku = static_cast<std::size_t>(k);
+                perturb(h.t[ku].data(), k < h.M ? 3 : 2);
+                perturb(h.t[ku].data() + 3, 2);
+                if (k >= 1 && k < h.M)
+                    perturb(h.t[ku].data() + 5, 2);
+                if (k >= 1)
+                    perturb(h.mat.data() + ku * Ku, Ku);
+            }
+            normalize(h);
+        }
+        p.hmm = std::move(h);
+        p.anneal_step = 0;
+        prepare(p);
+        return;
+    }
+    profile_hmm h(M_, K_);
+    std::vector<double> alpha(Ku), one(Ku), centre(Ku);
     for (int k = 0; k <= M_; ++k)
     {
         auto ins = h.insert(k);
@@ -220,13 +271,23 @@ void hmm_training_model::initialize(rng & r, params_type & p) const
             continue;
         if (seed_seq_)
         {
-            // Peaked on the seed residue (background for a degenerate one), lightly perturbed.
+            // Centred on what the prior predicts after seeing the seed residue `seed_counts` times
+            // (for amino acids with the default mixture prior, a substitution-matrix-like row;
+            // without a prior, seed_peak on the residue), lightly perturbed.
             std::uint8_t const c = seed_seq_->dsq[static_cast<std::size_t>(k - 1)];
+            if (c >= K_)
+                centre = background_;
+            else if (!prior_.none)
+            {
+                std::fill(one.begin(), one.end(), 0.0);
+                one[c] = opt_.seed_counts;
+                posterior_mean(prior_.em, one, centre);
+            }
+            else
+                for (std::size_t a = 0; a < Ku; ++a)
+                    centre[a] = a == c ? opt_.seed_peak : (1.0 - opt_.seed_peak) / static_cast<double>(Ku - 1);
             for (std::size_t a = 0; a < Ku; ++a)
-                alpha[a] = c < K_ ? (a == c ? opt_.seed_peak : (1.0 - opt_.seed_peak) / static_cast<double>(Ku - 1))
-                                  : background_[a];
-            for (auto & v : alpha)
-                v *= 100.0 * static_cast<double>(Ku);
+                alpha[a] = 100.0 * static_cast<double>(Ku) * centre[a];
         }
         else
             for (std::size_t a = 0; a < Ku; ++a)
@@ -257,30 +318,58 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         res.effective_sequences = static_cast<double>(set.seqs.size());
     }
 
-    seq::sequence const * seed_seq = nullptr;
-    int M = opt.length;
-    if (!opt.seed_sequence.empty())
+    // The start of each restart (see train.hpp, "Starts").
+    int const K = seq::alphabet::get(set.type).K();
+    int fixed_M = opt.length;
+    seq::sequence const * fixed_seed = nullptr;
+    std::vector<std::size_t> pool; // central mode: candidate seed sequences, most central first
+    if (opt.start_model)
+    {
+        if (opt.start_model->K != K)
+            throw user_error(where + ": the start model has " + std::to_string(opt.start_model->K) +
+                             " residues per row but the sequences are " +
+                             std::string(seq::alphabet::get(set.type).name()) + " (" + std::to_string(K) + ")");
+        fixed_M = opt.start_model->M;
+        res.start = "model";
+    }
+    else if (!opt.seed_sequence.empty())
     {
         auto const it = std::find_if(set.seqs.begin(), set.seqs.end(),
                                      [&](seq::sequence const & s) { return s.name == opt.seed_sequence; });
         if (it == set.seqs.end())
             throw user_error(where + ": no sequence named '" + opt.seed_sequence + "' for the seed sequence");
-        seed_seq = &*it;
-        M = static_cast<int>(it->dsq.size());
+        fixed_seed = &*it;
+        fixed_M = static_cast<int>(it->dsq.size());
+        res.start = "sequence";
     }
-    else if (M <= 0)
+    else if (fixed_M > 0 || !opt.central_start)
     {
-        std::vector<std::size_t> len;
-        for (auto const & s : set.seqs)
-            len.push_back(s.dsq.size());
-        std::sort(len.begin(), len.end());
-        M = static_cast<int>(len[len.size() / 2]);
+        if (fixed_M <= 0)
+            fixed_M = static_cast<int>(median_length(set));
+        res.start = "random";
     }
-    if (M < 1)
-        throw user_error(where + ": model length must be at least 1, got " + std::to_string(M));
-
-    hmm_training_model model(set, M, make_prior(opt.prior, set.type), res.weights, std::move(background), opt,
-                             seed_seq);
+    else
+    {
+        // Candidates: lengths within [0.8, 1.25] x the median (all sequences if none), ordered by
+        // k-mer centrality (ties by file order).
+        double const med = static_cast<double>(median_length(set));
+        for (std::size_t i = 0; i < set.seqs.size(); ++i)
+        {
+            double const len = static_cast<double>(set.seqs[i].dsq.size());
+            if (len >= 0.8 * med && len <= 1.25 * med)
+                pool.push_back(i);
+        }
+        if (pool.empty())
+            for (std::size_t i = 0; i < set.seqs.size(); ++i)
+                pool.push_back(i);
+        auto const sim = kmer_similarities(set, opt.weight_identity);
+        std::stable_sort(pool.begin(), pool.end(),
+                         [&](std::size_t x, std::size_t y) { return sim.centrality[x] > sim.centrality[y]; });
+        res.start = "central";
+    }
+    if (fixed_M < 0 || (pool.empty() && fixed_M < 1))
+        throw user_error(where + ": model length must be at least 1, got " + std::to_string(fixed_M));
+    hmm_prior const prior = make_prior(opt.prior, set.type);
 
     em::options anneal;
     anneal.max_iter = opt.anneal_steps + 1; // one E-step before each of the anneal_steps M-steps, and the last
@@ -305,9 +394,37 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             first_failure = s.message;
         res.restarts.push_back(s);
     };
-    for (int r = 0; r < std::max(1, opt.restarts); ++r)
+    int const n_restarts = std::max(1, opt.restarts);
+    for (int r = 0; r < n_restarts; ++r)
     {
-        model.set_restart(r);
+        seq::sequence const * seed_seq = fixed_seed;
+        if (!pool.empty())
+        {
+            // Restart 0: the most central sequence; restart r > 0: one drawn from the candidates.
+            std::size_t pick = 0;
+            if (r > 0)
+            {
+                rng pick_gen{opt.seed, (std::uint64_t{3} << 32) + static_cast<std::uint64_t>(r)};
+                pick = static_cast<std::size_t>(pick_gen.below(pool.size()));
+            }
+            seed_seq = &set.seqs[pool[pick]];
+        }
+        int const M = seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M;
+        res.start_sequences.push_back(seed_seq ? seed_seq->name : std::string{});
+        hmm_training_model model(set, M, prior, res.weights, background, opt, seed_seq, r);
+        if (opt.on_iteration)
+        {
+            auto relay = [&opt, r, n_restarts](int phase) {
+                return [&opt, r, n_restarts, phase](em::iteration_info const & it) {
+                    em::iteration_info copy = it;
+                    copy.restart = r;
+                    copy.restarts = n_restarts;
+                    opt.on_iteration(phase, copy);
+                };
+            };
+            anneal.on_iteration = relay(0);
+            clean.on_iteration = relay(1);
+        }
         em::restart_summary summary;
         summary.restart = r;
         hmm_params start;

@@ -20,10 +20,21 @@
 /// weighting used for direct-coupling analysis). Near-duplicates thus share one unit of weight.
 /// Cost O(N² · L) time: fine for the thousands of sequences of a family.
 ///
-/// Starts: random (match rows ~ Dirichlet(init_concentration · K · background), transitions from
-/// match-biased Dirichlets, insert rows and null model = background) or from a seed sequence
-/// (M = its length; match row k peaked with seed_peak on the k-th seed residue, drawn from a
-/// concentrated Dirichlet around that so restarts differ slightly).
+/// Starts (train_result::start):
+/// - "central" (default: no seed, no length): restart 0 starts from the most central sequence —
+///   the one with the largest Σ_j |K_i ∩ K_j| / min(|K_i|, |K_j|) among the sequences whose length
+///   is within [0.8, 1.25] × the median — and restart r > 0 from a candidate drawn with
+///   rng{seed, 3·2^32 + r}; M = the seed's length. A sequence start (SAM/HMMER 2 practice) puts
+///   the first E-step close to a star alignment on the seed, which random starts rarely reach for
+///   protein families.
+/// - "sequence" (seed_sequence): every restart from that record.
+/// - "random" (length > 0 without a seed, or central_start off): match rows ~
+///   Dirichlet(init_concentration · K · background), transitions from match-biased Dirichlets.
+/// - "model" (start_model: --seed-hmm, --seed-msa): restart 0 from it exactly, others perturbed.
+/// A sequence start's match row k is drawn from a concentrated Dirichlet (100·K) around the prior's
+/// posterior mean after seed_counts observations of the k-th seed residue (with the amino-acid
+/// mixture prior a substitution-matrix-like row; seed_peak on the residue without a prior), so
+/// restarts from the same sequence differ slightly. Insert rows and the null model = background.
 ///
 /// Noise annealing (SAM's buildmodel): for the first `anneal_steps` M-steps, noise is added to the
 /// expected counts before the prior: each row c gets + s_t · Neff · u with u ~ Dirichlet(1, …, 1)
@@ -45,7 +56,9 @@
 #include <emtk/seq/sequence.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,7 +71,8 @@ namespace emtk::hmm {
 /// \brief Options of train_profile_hmm(). Defaults are documented here and nowhere else.
 struct train_options
 {
-    int length = 0;                          ///< model length M; 0 = median sequence length
+    int length = 0;                          ///< model length M; 0 = from the start (central/seed sequence) or the median length
+    bool central_start = true;               ///< with no seed and length 0: start from central sequences (else random)
     prior_kind prior = prior_kind::standard; ///< --prior none|laplace|default
     std::string seed_sequence;               ///< start from this record (by name; M = its length); empty = random
     int restarts = 1;                        ///< starts (each annealed, then refined); best objective wins
@@ -71,8 +85,16 @@ struct train_options
     bool weighting = true;                   ///< k-mer cluster weights (false: every weight 1)
     double weight_identity = 0.8;            ///< shared k-mer fraction that makes two sequences neighbours
     double init_concentration = 2.0;         ///< random start: match row ~ Dir(init_concentration·K·background)
-    double seed_peak = 0.6;                  ///< seed-sequence start: P(M_k emits the k-th seed residue)
+    double seed_peak = 0.6;                  ///< seed-sequence start without a prior: P(M_k emits the k-th seed residue)
+    double seed_counts = 2.0;                ///< seed-sequence start with a prior: row = prior's posterior mean after this many observations of the seed residue
     std::size_t chunk_size = 16;             ///< sequences per E-step chunk (fixes the summation order)
+    /// Start from this model (a seed HMM, or one built from a seed alignment) instead of a random
+    /// or seed-sequence start; M = its length. Restart 0 starts from it exactly, restart r > 0
+    /// from a perturbed copy (every row ~ Dirichlet(start_concentration · row)).
+    std::optional<profile_hmm> start_model;
+    double start_concentration = 200.0;      ///< perturbation of start_model for restarts r > 0
+    /// Called after every EM iteration of every restart (progress bars); phase 0 = annealing, 1 = clean.
+    std::function<void(int phase, em::iteration_info const &)> on_iteration;
 };
 
 /// \brief The parameters em::fit carries: the core model and its configured glocal profile,
@@ -84,6 +106,15 @@ struct hmm_params
     std::shared_ptr<profile const> prof; ///< the training profile of `hmm`
     int anneal_step = 0;                 ///< M-steps taken with noise so far (see the file comment)
 };
+
+/// \brief Pairwise k-mer similarity summaries (k-mers as in the file comment): for each sequence,
+/// its number of neighbours (itself included) and its centrality Σ_j |K_i ∩ K_j| / min(|K_i|, |K_j|).
+struct kmer_similarity
+{
+    std::vector<double> neighbours;
+    std::vector<double> centrality;
+};
+[[nodiscard]] kmer_similarity kmer_similarities(seq::sequence_set const & set, double identity);
 
 /// \brief The weights of the file comment; returns w (N values) and sets `neff` to Σ w.
 [[nodiscard]] std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff);
@@ -159,6 +190,8 @@ struct train_result
     int decreases = 0;                ///< clean-phase objective decreases (all restarts; should be 0)
     em::stop_reason reason = em::stop_reason::max_iter;
     std::vector<em::restart_summary> restarts;
+    std::string start;                ///< "central", "sequence", "random" or "model"
+    std::vector<std::string> start_sequences; ///< per restart: the seed sequence's name (empty: none)
     std::vector<double> weights;      ///< per-sequence weights
     double effective_sequences = 0;   ///< Neff = Σ weights
 };

@@ -50,4 +50,11 @@ struct sequence_set
 ///         FASTQ record. No SeqAn3 exception leaves this function.
 [[nodiscard]] sequence_set read_sequences(std::string const & path, std::optional<alphabet_type> forced = {});
 
+/// \brief Mixed alphabets in an amino-acid set: the first record of at least 10 residues of
+/// which ≥ 90% are A, C, G, T, U or N (it looks like DNA/RNA) when other records do not look so, as
+/// one line "FILE: record N (NAME) looks like nucleotides but record M (NAME) is protein: mixed
+/// alphabets (use --alphabet to force one)"; nothing for a consistent set (or a DNA/RNA set, whose
+/// reader already rejects amino-acid letters).
+[[nodiscard]] std::optional<std::string> mixed_alphabet_problem(sequence_set const & set);
+
 } // namespace emtk::seq

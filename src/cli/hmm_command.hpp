@@ -1,0 +1,47 @@
+#pragma once
+/// \file
+/// \brief `emtk hmm …` subcommands: their arguments, parsing (SeqAn3, hmm_*_parsing.cpp) and runs.
+
+#include <cstdint>
+#include <string>
+
+namespace seqan3 {
+class argument_parser;
+}
+
+namespace emtk::cli {
+
+/// `emtk hmm train` (issue 3). Defaults here are the documented ones.
+struct hmm_train_arguments
+{
+    std::string input;            ///< FASTA/FASTQ, plain or gzip; "-" = stdin
+    std::string output;           ///< HMMER3/f file; "-" = stdout
+    std::string json;             ///< run summary (optional)
+    std::string name;             ///< NAME of the model (default: from the input file name)
+    std::string alphabet;         ///< amino|dna|rna; empty = guess
+    int length = 0;               ///< model length M; 0 = from the data
+    std::string seed_seq;         ///< start from this record
+    std::string seed_msa;         ///< start from a model built from this alignment
+    std::string seed_hmm;         ///< start from this HMMER3 model
+    std::string prior = "default";
+    int restarts = 1;
+    int anneal = 0;               ///< noise-annealing steps per restart
+    double anneal_noise = 0.5;
+    int surgery = 0;              ///< --surgery-rounds (0 = off)
+    bool surgery_flag = false;    ///< --surgery: 3 rounds unless --surgery-rounds is given
+    int max_iter = 200;
+    double tol = 1e-6;
+    bool no_weights = false;
+    double weight_id = 0.8;
+    std::uint64_t seed = 1;
+    int threads = 1;
+    bool quiet = false;
+    bool verbose = false;
+};
+
+/// Declares the options on the `emtk hmm train` sub-parser.
+void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & args);
+/// Runs `emtk hmm train`. \throws user_error / usage_error.
+void hmm_train_run(hmm_train_arguments const & args);
+
+} // namespace emtk::cli

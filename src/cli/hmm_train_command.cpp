@@ -1,0 +1,270 @@
+/// \file
+/// \brief `emtk hmm train`: read sequences, train (hmm/train.hpp), calibrate (hmm/calibrate.hpp),
+/// write the HMMER3/f model and the JSON summary.
+
+#include "common.hpp"
+#include "hmm_command.hpp"
+
+#include <emtk/hmm/hmmer_io.hpp>
+#include <emtk/hmm/train.hpp>
+#include <emtk/seq/sequence.hpp>
+#include <emtk/util/atomic_file.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/json.hpp>
+#include <emtk/util/log.hpp>
+#include <emtk/util/progress.hpp>
+#include <emtk/version.hpp>
+
+#include <charconv>
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+
+namespace emtk::cli {
+
+namespace {
+
+std::string format_g(double v, int digits)
+{
+    char buf[64];
+    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+    return std::string(buf, res.ptr);
+}
+
+/// The model name from the input path: the file name without .gz and a sequence extension.
+std::string default_name(std::string const & input)
+{
+    if (input == "-")
+        return "emtk_model";
+    std::string n = std::filesystem::path{input}.filename().string();
+    for (char const * ext : {".gz", ".fasta", ".fastq", ".fas", ".faa", ".fna", ".fa", ".fq", ".seq", ".txt"})
+    {
+        std::string const e{ext};
+        if (n.size() > e.size() && n.compare(n.size() - e.size(), e.size(), e) == 0)
+            n.resize(n.size() - e.size());
+    }
+    for (auto & c : n)
+        if (c == ' ' || c == '\t')
+            c = '_';
+    return n.empty() ? "emtk_model" : n;
+}
+
+/// Seconds since the epoch for DATE: SOURCE_DATE_EPOCH when set (reproducible output), else now.
+std::time_t model_date()
+{
+    if (char const * e = std::getenv("SOURCE_DATE_EPOCH"); e && *e)
+    {
+        long long v = 0;
+        auto const r = std::from_chars(e, e + std::char_traits<char>::length(e), v);
+        if (r.ec != std::errc{} || *r.ptr != '\0' || v < 0)
+            throw usage_error(std::string{"SOURCE_DATE_EPOCH must be a non-negative integer, got '"} + e + "'");
+        return static_cast<std::time_t>(v);
+    }
+    return std::time(nullptr);
+}
+
+void check_output_path(std::string const & out, std::string const & input)
+{
+    if (out.empty() || out == "-")
+        return;
+    std::error_code ec;
+    if (input != "-" && std::filesystem::equivalent(out, input, ec))
+        throw usage_error("output " + out + " would overwrite the input file");
+    std::filesystem::path dir = std::filesystem::path{out}.parent_path();
+    if (dir.empty())
+        dir = ".";
+    if (!std::filesystem::is_directory(dir, ec))
+        throw user_error(located_message(out, 0, "cannot write: directory '" + dir.string() + "' does not exist"));
+}
+
+} // namespace
+
+void hmm_train_run(hmm_train_arguments const & a)
+{
+    stopwatch total;
+    apply_verbosity(a.quiet, a.verbose);
+
+    hmm::train_options opt;
+    if (!hmm::parse_prior_kind(a.prior, opt.prior))
+        throw usage_error("--prior must be none, laplace or default, got '" + a.prior + "'");
+    int const n_seeds = !a.seed_seq.empty() + !a.seed_msa.empty() + !a.seed_hmm.empty();
+    if (n_seeds > 1)
+        throw usage_error("--seed-seq, --seed-msa and --seed-hmm are exclusive: give one");
+    if (n_seeds == 1 && a.length > 0)
+        throw usage_error("--length cannot be combined with a seed: the seed sets the model length");
+    if (!(a.tol > 0))
+        throw usage_error("--tol must be > 0");
+    if (!(a.anneal_noise >= 0))
+        throw usage_error("--anneal-noise must be >= 0");
+    if (!(a.weight_id > 0 && a.weight_id <= 1))
+        throw usage_error("--weight-id must be in (0, 1]");
+    check_output_path(a.output, a.input);
+    check_output_path(a.json, a.input);
+
+    std::optional<seq::alphabet_type> forced;
+    if (!a.alphabet.empty())
+        forced = seq::alphabet::parse(a.alphabet);
+
+    // Read.
+    stopwatch read_clock;
+    seq::sequence_set set = seq::read_sequences(a.input, forced);
+    if (!forced)
+        if (auto problem = seq::mixed_alphabet_problem(set))
+            throw user_error(*problem);
+    std::size_t residues = 0;
+    for (auto const & s : set.seqs)
+        residues += s.dsq.size();
+    double const read_s = read_clock.seconds();
+    std::string const shown = a.input == "-" ? std::string{"<stdin>"} : a.input;
+    log::info("read " + std::to_string(set.seqs.size()) + " sequences (" + std::to_string(residues) + " residues, " +
+              std::string{seq::alphabet::get(set.type).name()} + ") from " + shown);
+
+    opt.length = a.length;
+    opt.seed_sequence = a.seed_seq;
+    opt.restarts = a.restarts;
+    opt.seed = a.seed;
+    opt.threads = a.threads;
+    opt.max_iter = a.max_iter;
+    opt.tol = a.tol;
+    opt.anneal_steps = a.anneal;
+    opt.anneal_noise = a.anneal_noise;
+    opt.weighting = !a.no_weights;
+    opt.weight_identity = a.weight_id;
+    if (!a.seed_hmm.empty())
+    {
+        auto models = hmm::read_hmmer_all(a.seed_hmm);
+        auto & m = models.front();
+        if (m.alphabet != set.type)
+            throw user_error(a.seed_hmm + ": the seed model is " + std::string{seq::alphabet::get(m.alphabet).name()} +
+                             " but " + shown + " holds " + std::string{seq::alphabet::get(set.type).name()} +
+                             " sequences");
+        if (models.size() > 1)
+            log::warning(a.seed_hmm + " holds " + std::to_string(models.size()) + " models; starting from the first (" +
+                         m.name + ")");
+        opt.start_model = std::move(m.hmm);
+    }
+
+    // Warnings about data that make a poor training set.
+    if (set.seqs.size() >= 2)
+    {
+        std::size_t shortest = set.seqs.front().dsq.size();
+        for (auto const & s : set.seqs)
+            shortest = std::min(shortest, s.dsq.size());
+        if (a.length > 0 && static_cast<std::size_t>(a.length) > 2 * shortest)
+            log::warning("the model length " + std::to_string(a.length) + " is over twice the shortest sequence (" +
+                         std::to_string(shortest) + " residues): short sequences are explained by delete states");
+    }
+
+    // Train.
+    stopwatch train_clock;
+    progress_bar bar{"emtk hmm train: iteration", 0};
+    opt.on_iteration = [&](int phase, em::iteration_info const & it) {
+        bar.update(static_cast<std::uint64_t>(it.iteration),
+                   std::string{phase == 0 ? "annealing, " : ""} + "start " + std::to_string(it.restart + 1) + "/" +
+                       std::to_string(it.restarts) + " log posterior " + format_g(it.objective, 10));
+    };
+    hmm::train_result res = hmm::train_profile_hmm(set, opt);
+    bar.finish();
+    double const train_s = train_clock.seconds();
+    if (res.reason == em::stop_reason::max_iter)
+        log::warning("training did not converge in " + std::to_string(a.max_iter) +
+                     " iterations (raise --max-iter or loosen --tol)");
+    if (res.decreases > 0)
+        log::warning("the log posterior decreased " + std::to_string(res.decreases) +
+                     " times during training beyond round-off (please report this)");
+    {
+        std::size_t shorter = 0;
+        for (auto const & s : set.seqs)
+            shorter += s.dsq.size() * 2 < static_cast<std::size_t>(res.hmm.M);
+        if (shorter * 2 > set.seqs.size())
+            log::warning(std::to_string(shorter) + " of " + std::to_string(set.seqs.size()) +
+                         " sequences are shorter than half the model length (" + std::to_string(res.hmm.M) + ")");
+    }
+
+    // Model file.
+    hmm::hmmer_model out;
+    out.alphabet = set.type;
+    out.name = a.name.empty() ? default_name(a.input) : a.name;
+    out.hmm = res.hmm;
+    out.nseq = static_cast<int>(set.seqs.size());
+    out.effn = res.effective_sequences;
+    out.date = hmm::hmmer_date(model_date());
+    double const calibrate_s = 0;
+
+    auto model_file = std::make_unique<atomic_output_file>(a.output);
+    std::unique_ptr<atomic_output_file> json_file = a.json.empty() ? nullptr : std::make_unique<atomic_output_file>(a.json);
+    hmm::write_hmmer(model_file->stream(), out);
+    if (json_file)
+    {
+        json_writer j{json_file->stream()};
+        j.begin_object();
+        j.field("tool", "emtk hmm train");
+        j.field("version", version_string);
+        j.field("commit", git_commit);
+        j.field("seed", static_cast<std::uint64_t>(a.seed));
+        j.key("input").begin_object();
+        j.field("file", a.input);
+        j.field("alphabet", std::string{seq::alphabet::get(set.type).name()});
+        j.field("sequences", static_cast<std::uint64_t>(set.seqs.size()));
+        j.field("residues", static_cast<std::uint64_t>(residues));
+        j.field("effective_sequences", res.effective_sequences);
+        j.end_object();
+        j.key("model").begin_object();
+        j.field("name", out.name);
+        j.field("length", res.hmm.M);
+        j.field("file", a.output);
+        j.end_object();
+        j.field("prior", hmm::to_string(opt.prior));
+        j.field("start", res.start);
+        j.field("restarts", std::max(1, a.restarts));
+        j.field("best_start", res.best_restart + 1);
+        j.key("starts").begin_array();
+        for (std::size_t r = 0; r < res.restarts.size(); ++r)
+        {
+            auto const & s = res.restarts[r];
+            j.begin_object();
+            j.field("start", s.restart + 1);
+            auto const idx = static_cast<std::size_t>(s.restart);
+            if (idx < res.start_sequences.size() && !res.start_sequences[idx].empty())
+                j.field("seed_sequence", res.start_sequences[idx]);
+            if (s.reason == em::stop_reason::degenerate || s.reason == em::stop_reason::diverged)
+                j.key("objective").null();
+            else
+                j.field("objective", s.objective);
+            j.field("iterations", s.iterations);
+            j.field("stop_reason", em::to_string(s.reason));
+            if (!s.message.empty())
+                j.field("message", s.message);
+            j.end_object();
+        }
+        j.end_array();
+        j.field("anneal_iterations", res.anneal_iterations);
+        j.field("iterations", res.iterations);
+        j.field("stop_reason", em::to_string(res.reason));
+        j.field("objective", res.objective);
+        j.field("log_likelihood", res.log_likelihood);
+        j.field("log_prior", res.objective - res.log_likelihood);
+        j.field("objective_decreases", res.decreases);
+        j.key("objective_trace").value(res.trace);
+        j.key("run").begin_object();
+        j.key("command_line").value(command_line());
+        j.field("threads", a.threads);
+        j.key("timings").begin_object();
+        j.field("read_s", read_s);
+        j.field("train_s", train_s);
+        j.field("calibrate_s", calibrate_s);
+        j.field("total_s", total.seconds());
+        j.end_object();
+        j.end_object();
+        j.end_object();
+    }
+    model_file->commit();
+    if (json_file)
+        json_file->commit();
+    log::info("model " + out.name + ": M = " + std::to_string(res.hmm.M) + ", log posterior " +
+              format_g(res.objective, 12) + ", " + std::to_string(res.iterations) + " iterations (" +
+              em::to_string(res.reason) + "), start " + std::to_string(res.best_restart + 1));
+}
+
+} // namespace emtk::cli

@@ -1,0 +1,80 @@
+/// \file
+/// \brief Declares `emtk hmm train`'s options on its SeqAn3 sub-parser.
+
+#include "hmm_command.hpp"
+
+#include <seqan3/argument_parser/all.hpp>
+
+namespace emtk::cli {
+
+void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a)
+{
+    auto & info = parser.info;
+    info.short_description = "train a profile HMM from unaligned sequences (Baum-Welch, MAP-EM)";
+    info.synopsis.push_back("emtk hmm train [--length M] [--restarts N] [--seed-seq NAME | --seed-msa ALN | "
+                            "--seed-hmm HMM] [--prior none|laplace|default] [--surgery] [-t N] [--seed S] "
+                            "[--json FILE] -o model.hmm seqs.fa");
+    info.description.push_back(
+        "Trains a Plan7 profile HMM (HMMER 3's architecture) directly from unaligned FASTA/FASTQ sequences "
+        "(plain or gzip; '-' for stdin) by log-space Baum-Welch with Dirichlet priors (MAP-EM: the log posterior "
+        "never decreases), through emtk's EM core. Near-duplicate sequences are down-weighted (k-mer cluster "
+        "weights; the effective number is written as EFFN).");
+    info.description.push_back(
+        "The model is written as HMMER3/f text with NAME, LENG, ALPH, CONS, NSEQ, EFFN, DATE, COMPO and "
+        "calibrated STATS LOCAL MSV/VITERBI/FORWARD lines, so HMMER's hmmsearch, hmmalign, hmmstat and "
+        "hmmconvert use it as they use hmmbuild's models. DATE is the current time, or SOURCE_DATE_EPOCH when "
+        "that is set (reproducible builds): same input, --seed and date give byte-identical files for any -t.");
+    info.description.push_back(
+        "Starts: by default from the most central sequence of the set (the one sharing most k-mers with the "
+        "others); --restarts N adds N-1 starts from other sequences drawn at random (the best log posterior "
+        "wins); --seed-seq, --seed-msa (Stockholm or aligned FASTA) and --seed-hmm choose the start.");
+    info.examples.push_back("emtk hmm train -t 2 --json globins.json -o globins.hmm data/globins45.fa");
+    info.examples.push_back("emtk hmm train --surgery --restarts 4 --seed 7 -o family.hmm family.fa.gz");
+    info.examples.push_back("emtk hmm train --seed-msa seed.sto -o family.hmm family.fa && hmmsearch family.hmm db.fa");
+
+    parser.add_positional_option(a.input, "Unaligned sequences: FASTA or FASTQ, plain or .gz; '-' for stdin.");
+    parser.add_option(a.output, 'o', "output", "Output model, HMMER3/f text ('-' for stdout).",
+                      seqan3::option_spec::required);
+    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here (objective trace, iterations, timings).");
+    parser.add_option(a.name, 'n', "name", "Model NAME (default: the input file name without extensions).");
+    parser.add_option(a.alphabet, '\0', "alphabet", "Alphabet of the sequences (default: guessed from the data).",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});
+    parser.add_option(a.length, 'L', "length",
+                      "Model length M (default: the median sequence length, or the seed's length).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.seed_seq, '\0', "seed-seq", "Start from the record with this name (M = its length).");
+    parser.add_option(a.seed_msa, '\0', "seed-msa",
+                      "Start from a model built from this alignment (Stockholm or aligned FASTA).");
+    parser.add_option(a.seed_hmm, '\0', "seed-hmm", "Start from the first model of this HMMER3 file.");
+    parser.add_option(a.prior, '\0', "prior",
+                      "Dirichlet priors: default (HMMER's: 9-component mixture for amino-acid match emissions), "
+                      "laplace (+1), none (maximum likelihood).",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"default", "laplace", "none"});
+    parser.add_option(a.restarts, '\0', "restarts", "Starts; the best log posterior wins.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 10000});
+    parser.add_option(a.anneal, '\0', "anneal",
+                      "Noise-annealing EM steps per start (SAM-style decaying noise on the expected counts; 0 = off).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100000});
+    parser.add_option(a.anneal_noise, '\0', "anneal-noise",
+                      "Initial annealing noise per parameter row, as a fraction of the effective sequence number.",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.surgery, '\0', "surgery-rounds",
+                      "Model surgery rounds: drop match states used by under half of the (weighted) sequences, "
+                      "add match states where an insert state is used by over half, refit (0 = off).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100});
+    parser.add_flag(a.surgery_flag, '\0', "surgery", "Model surgery with up to 3 rounds (--surgery-rounds 3).");
+    parser.add_option(a.max_iter, '\0', "max-iter", "Maximum EM iterations per start (and per surgery round).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1000000});
+    parser.add_option(a.tol, '\0', "tol", "Stop when the log posterior changes by less than tol x |log posterior|.");
+    parser.add_flag(a.no_weights, '\0', "no-weights", "Give every sequence weight 1 (no near-duplicate down-weighting).");
+    parser.add_option(a.weight_id, '\0', "weight-id",
+                      "Shared k-mer fraction above which two sequences count as near-duplicates.",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same model.");
+    parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
+    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
+    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+}
+
+} // namespace emtk::cli

@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # awk programs are single-quoted on purpose
+# CLI tests for `emtk hmm train` (issue 3): the HMMER3/f file and its header fields, the JSON
+# summary, determinism across thread counts, starts, exact error messages, no partial output, and
+# (when HMMER is installed) hmmstat/hmmsearch/hmmalign accepting the model.
+#
+#   bash test/cli/hmm_train_test.sh build/emtk test/cli
+#
+# Data are generated here with awk (srand with a fixed seed): a protein family descended from one
+# random ancestor. mawk and gawk draw different numbers, so the checks hold for any draw.
+set -euo pipefail
+
+CLI_DIR=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+# shellcheck source=lib.sh
+source "$CLI_DIR/lib.sh"
+t_init "${1:-}"
+
+E="[emtk] error:"
+export SOURCE_DATE_EPOCH=1700000000 # DATE line: reproducible
+
+# fam N LEN SEED: N amino-acid sequences descended from one random ancestor of LEN residues
+# (15% substitutions, 3% one-residue deletions, 3% one-residue insertions), FASTA on stdout.
+fam() {
+  awk -v n="$1" -v len="$2" -v seed="$3" 'BEGIN {
+    srand(seed); aa = "ACDEFGHIKLMNPQRSTVWY"
+    for (i = 1; i <= len; i++) anc = anc substr(aa, int(rand() * 20) + 1, 1)
+    for (s = 1; s <= n; s++) {
+      out = ""
+      for (i = 1; i <= len; i++) {
+        if (rand() < 0.03) continue
+        c = substr(anc, i, 1)
+        if (rand() < 0.15) c = substr(aa, int(rand() * 20) + 1, 1)
+        out = out c
+        if (rand() < 0.03) out = out substr(aa, int(rand() * 20) + 1, 1)
+      }
+      printf ">seq%d member %d\n%s\n", s, s, out
+    }
+  }'
+}
+# random_protein N LEN SEED: unrelated random sequences (decoys).
+random_protein() {
+  awk -v n="$1" -v len="$2" -v seed="$3" 'BEGIN {
+    srand(seed); aa = "ACDEFGHIKLMNPQRSTVWY"
+    for (s = 1; s <= n; s++) { out = ""; for (i = 1; i <= len; i++) out = out substr(aa, int(rand() * 20) + 1, 1); printf ">decoy%d\n%s\n", s, out }
+  }'
+}
+
+fam 16 80 3 >fam.fa
+gzip -c fam.fa >fam.fa.gz
+seq1_len=$(awk 'NR == 2 { print length($0) }' fam.fa)
+
+# hmm_field FILE TAG: the value of a header line "TAG  value".
+hmm_field() { awk -v t="$2" '$1 == t { sub(/^[^ ]+ +/, ""); print; exit }' "$1"; }
+
+# ---- help ----------------------------------------------------------------------------------------
+
+run "$EMTK" hmm train --help
+check_status "hmm train --help: exit 0" 0
+check "hmm train --help shows an example and the options" \
+  grep -q 'emtk hmm train .*-o .*\.hmm' "$(out_file)"
+run "$EMTK" hmm --help
+check_status "hmm --help: exit 0" 0
+expect_error "emtk hmm without a subcommand" 2 \
+  "$E emtk hmm needs a subcommand: train (see 'emtk hmm --help')" none "$EMTK" hmm
+expect_error "emtk hmm train without arguments" 2 \
+  "$E emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')" none "$EMTK" hmm train
+
+# ---- a model -------------------------------------------------------------------------------------
+
+run "$EMTK" hmm train -q --json fam.json -o fam.hmm fam.fa
+check_status "train: exit 0" 0
+check_stderr_empty "train -q: nothing on stderr"
+check "model starts with the HMMER3/f header line" grep -q '^HMMER3/f ' fam.hmm
+check_eq "NAME from the file name" "$(hmm_field fam.hmm NAME)" "fam"
+check_eq "ALPH amino" "$(hmm_field fam.hmm ALPH)" "amino"
+check_eq "NSEQ = number of sequences" "$(hmm_field fam.hmm NSEQ)" "16"
+check_eq "LENG = the central sequence's length or close to the ancestor's (80)" \
+  "$(awk '$1 == "LENG" { print ($2 >= 70 && $2 <= 90) ? "ok" : $2 }' fam.hmm)" "ok"
+check_eq "CONS yes" "$(hmm_field fam.hmm CONS)" "yes"
+check_eq "DATE from SOURCE_DATE_EPOCH" "$(hmm_field fam.hmm DATE)" "Tue Nov 14 22:13:20 2023"
+check "EFFN written (0 < EFFN <= NSEQ)" awk_true 'e > 0 && e <= 16' "e=$(hmm_field fam.hmm EFFN)"
+check "COMPO line written" grep -q '^  COMPO ' fam.hmm
+for s in MSV VITERBI FORWARD; do
+  check "STATS LOCAL $s written" grep -Eq "^STATS LOCAL $s +-?[0-9.]+ +0\.[0-9]+$" fam.hmm
+done
+check "file ends with //" awk 'END { exit !($0 == "//") }' fam.hmm
+m=$(hmm_field fam.hmm LENG)
+check_eq "one match line per node" "$(awk -v m="$m" 'f && NF >= 21 && $1 ~ /^[0-9]+$/ { n++ } /^  COMPO/ { f = 1 } END { print n }' fam.hmm)" "$m"
+
+check_json_parses "JSON summary parses" fam.json
+check_eq "JSON: tool" "$(json_top fam.json tool)" '"emtk hmm train"'
+check_eq "JSON: model length = LENG" "$(json_section fam.json model | json_values length)" "$m"
+check_eq "JSON: no objective decreases" "$(json_top fam.json objective_decreases)" "0"
+check "JSON: objective trace never decreases" awk '
+  /"objective_trace": \[/ { on = 1; next } on && /\]/ { exit bad }
+  on { v = $1 + 0; if (n++ && v < prev - 1e-6 * (prev < 0 ? -prev : prev)) bad = 1; prev = v }
+  END { exit bad }' fam.json
+check "JSON: \"run\" (command line, threads, timings) is the last member" json_run_is_last fam.json
+
+# ---- determinism, stdin/stdout, gzip ----------------------------------------------------------------
+
+mkdir t2
+run "$EMTK" hmm train -q -t 2 --json t2/fam.json -o t2/fam.hmm fam.fa
+check_same_file "same model for -t 1 and -t 2" fam.hmm t2/fam.hmm
+json_strip_run fam.json | sed 's|"t2/|"|' >a.json
+json_strip_run t2/fam.json | sed 's|"t2/|"|' >b.json
+check_same_file "same JSON (without run) for -t 1 and -t 2" a.json b.json
+run "$EMTK" hmm train -q -t 2 -o fam3.hmm fam.fa.gz
+check "gzip input gives the same model (NAME aside)" \
+  cmp -s <(grep -v '^NAME' fam.hmm) <(grep -v '^NAME' fam3.hmm)
+run_in fam.fa "$EMTK" hmm train -q --name fam -o - -
+check_status "stdin to stdout: exit 0" 0
+check "stdin to stdout: the same model" cmp -s fam.hmm "$(out_file)"
+run "$EMTK" hmm train -q --seed 2 --restarts 2 --json r2.json -o r2.hmm fam.fa
+check_eq "--restarts 2: two starts in the JSON" "$(json_section r2.json starts | json_values start | wc -l | tr -d ' ')" "2"
+
+# ---- starts ----------------------------------------------------------------------------------------
+
+run "$EMTK" hmm train -q --seed-seq seq1 -o s1.hmm fam.fa
+check_eq "--seed-seq: M = the seed's length" "$(hmm_field s1.hmm LENG)" "$seq1_len"
+run "$EMTK" hmm train -q --length 40 -o l40.hmm fam.fa
+check_eq "--length 40: M = 40" "$(hmm_field l40.hmm LENG)" "40"
+run "$EMTK" hmm train -q --seed-hmm fam.hmm --json sh.json -o sh.hmm fam.fa
+check_status "--seed-hmm: exit 0" 0
+check_eq "--seed-hmm: M = the seed model's" "$(hmm_field sh.hmm LENG)" "$m"
+check_eq "--seed-hmm: start kind in the JSON" "$(json_top sh.json start)" '"model"'
+run "$EMTK" hmm train -q --prior none -o none.hmm fam.fa
+check_status "--prior none: exit 0" 0
+run "$EMTK" hmm train -q --anneal 5 -o ann.hmm fam.fa
+check_status "--anneal 5: exit 0" 0
+
+# ---- bad input -------------------------------------------------------------------------------------
+
+printf 'hello world\nthis is text\n' >text.txt
+expect_error "not a sequence file" 1 \
+  "$E text.txt: not a FASTA or FASTQ file: it starts with 'h' (expected '>' or '@')" o "$EMTK" hmm train -o o.hmm text.txt
+printf '>a\nACGTACGTACGTAC\n>b\nACGTTTGACAGTAC\n>c\nMKVLWQERTYHHKL\n' >mixed.fa
+expect_error "mixed alphabets" 1 \
+  "$E mixed.fa: record 1 (a) looks like nucleotides but record 3 (c) is protein: mixed alphabets (use --alphabet to force one)" \
+  o "$EMTK" hmm train -o o.hmm mixed.fa
+head -n 2 fam.fa >one.fa
+expect_error "one sequence only" 1 "$E one.fa: training needs at least two sequences, got 1" o \
+  "$EMTK" hmm train -o o.hmm one.fa
+printf '>a\nMKVLA\n>b\n\n>c\nMKVLA\n' >empty.fa
+expect_error "empty record" 1 "$E empty.fa: record 2 (b): empty record: no residues after the header line" o \
+  "$EMTK" hmm train -o o.hmm empty.fa
+printf '>a\nMKVLA\n>b\nMK1VL@A\n' >badchar.fa
+run "$EMTK" hmm train -o o.hmm badchar.fa
+check_status "invalid residue: exit 1" 1
+check_stderr_one_line_starting "invalid residue: one line naming the file and record" "$E badchar.fa: record 2 (b)" "'@'"
+expect_error "missing input" 1 "$E nope.fa: cannot open: No such file or directory" o "$EMTK" hmm train -o o.hmm nope.fa
+expect_error "unknown seed sequence" 1 "$E fam.fa: no sequence named 'zzz' for the seed sequence" o \
+  "$EMTK" hmm train --seed-seq zzz -o o.hmm fam.fa
+expect_error "two seeds" 2 "$E --seed-seq, --seed-msa and --seed-hmm are exclusive: give one" o \
+  "$EMTK" hmm train --seed-seq seq1 --seed-hmm fam.hmm -o o.hmm fam.fa
+expect_error "seed and --length" 2 "$E --length cannot be combined with a seed: the seed sets the model length" o \
+  "$EMTK" hmm train --seed-seq seq1 --length 5 -o o.hmm fam.fa
+expect_error "seed model that is not HMMER3" 1 \
+  "$E text.txt:1: expected a HMMER3 header line ('HMMER3/f [...]'), found 'hello'" o \
+  "$EMTK" hmm train --seed-hmm text.txt -o o.hmm fam.fa
+printf '>d1\nACGTACGTACGTAGCTAGCA\n>d2\nACGTACGTTCGTAGCTAGCA\n' >dna.fa
+"$EMTK" hmm train -q -o dna.hmm dna.fa
+expect_error "seed model of another alphabet" 1 "$E dna.hmm: the seed model is DNA but fam.fa holds amino sequences" o \
+  "$EMTK" hmm train --seed-hmm dna.hmm -o o.hmm fam.fa
+expect_error "output directory missing" 1 "$E nodir/o.hmm: cannot write: directory 'nodir' does not exist" nodir/o \
+  "$EMTK" hmm train -o nodir/o.hmm fam.fa
+run "$EMTK" hmm train --length 200 -o long.hmm fam.fa
+check_status "sequences shorter than the model: exit 0" 0
+check "sequences shorter than the model: a warning" grep -q '^\[emtk\] warning: .*shorter than half the model length (200)' "$(err_file)"
+
+# ---- HMMER accepts the model ------------------------------------------------------------------------
+
+if command -v hmmstat >/dev/null && command -v hmmsearch >/dev/null && command -v hmmalign >/dev/null; then
+  run hmmstat fam.hmm
+  check_status "hmmstat accepts the model" 0
+  check_eq "hmmstat: M" "$(awk '!/^#/ && NF >= 6 { print $6; exit }' "$(out_file)")" "$m"
+  { cat fam.fa; random_protein 200 80 9; } >targets.fa
+  run hmmsearch --tblout hits.tbl fam.hmm targets.fa
+  check_status "hmmsearch accepts the model" 0
+  check_eq "hmmsearch finds all 16 members at E < 1e-5" \
+    "$(awk '!/^#/ && $1 ~ /^seq/ && $5 < 1e-5 { n++ } END { print n + 0 }' hits.tbl)" "16"
+  check_eq "hmmsearch reports no decoy at E < 0.01" \
+    "$(awk '!/^#/ && $1 ~ /^decoy/ && $5 < 0.01 { n++ } END { print n + 0 }' hits.tbl)" "0"
+  run hmmalign fam.hmm fam.fa
+  check_status "hmmalign accepts the model" 0
+else
+  printf 'ok - HMMER checks # SKIP hmmstat/hmmsearch/hmmalign not installed\n'
+fi
+
+t_summary
