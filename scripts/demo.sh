@@ -100,8 +100,27 @@ summarise demo-out/counts.json
 section "First rows of demo-out/example.tsv (row, component, posterior, p1..pK)"
 head -n 5 demo-out/example.tsv
 
+section "emtk hmm train: a profile HMM from 45 unaligned globins (data/globins45.fa)"
+run build/emtk hmm train -t 2 --seed 1 --json demo-out/globins45.json -o demo-out/globins45.hmm data/globins45.fa
+sed -n '1,/^HMM /p' demo-out/globins45.hmm | grep -v '^HMM '
+if command -v python3 >/dev/null 2>&1; then
+  python3 - demo-out/globins45.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"  sequences {d['input']['sequences']} (effective {d['input']['effective_sequences']:.1f}), "
+      f"model length {d['model']['length']}, start {d['start']}, {d['iterations']} EM iterations "
+      f"({d['stop_reason']}), log posterior {d['objective']:.2f}")
+PY
+fi
+if command -v hmmsearch >/dev/null 2>&1; then
+  section "HMMER's hmmsearch with the emtk model against the same sequences"
+  run hmmsearch --noali --tblout demo-out/globins45.tbl -o /dev/null demo-out/globins45.hmm data/globins45.fa
+  awk '!/^#/ { n++; if ($5 < 1e-5) s++ } END { printf "  %d sequences reported, %d with E < 1e-5\n", n, s }' demo-out/globins45.tbl
+fi
+
 section "Outputs"
-for f in demo-out/example.json demo-out/example.tsv demo-out/counts.json demo-out/counts.tsv; do
+for f in demo-out/example.json demo-out/example.tsv demo-out/counts.json demo-out/counts.tsv \
+         demo-out/globins45.hmm demo-out/globins45.json; do
   printf '  %s\n' "$f"
 done
 echo

@@ -33,6 +33,9 @@ struct hmm_train_arguments
     double tol = 1e-6;
     bool no_weights = false;
     double weight_id = 0.8;
+    double effn = 0;              ///< --effn: total sequence weight (0 = entropy weighting)
+    bool no_entropy = false;      ///< --no-entropy-weighting: Σ cluster weights
+    double ere = 0;               ///< --ere: entropy target (0 = 0.59 amino, 0.62 DNA/RNA)
     std::uint64_t seed = 1;
     int threads = 1;
     bool quiet = false;

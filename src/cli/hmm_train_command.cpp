@@ -5,6 +5,7 @@
 #include "common.hpp"
 #include "hmm_command.hpp"
 
+#include <emtk/hmm/calibrate.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/seq/sequence.hpp>
@@ -131,6 +132,14 @@ void hmm_train_run(hmm_train_arguments const & a)
     opt.anneal_noise = a.anneal_noise;
     opt.weighting = !a.no_weights;
     opt.weight_identity = a.weight_id;
+    if (!(a.effn >= 0))
+        throw usage_error("--effn must be >= 0");
+    opt.effective_number = a.effn;
+    opt.entropy_weighting = !a.no_entropy;
+    if (!(a.ere >= 0))
+        throw usage_error("--ere must be >= 0");
+    opt.re_target = a.ere;
+    opt.surgery_rounds = a.surgery > 0 ? a.surgery : (a.surgery_flag ? 3 : 0);
     if (!a.seed_hmm.empty())
     {
         auto models = hmm::read_hmmer_all(a.seed_hmm);
@@ -161,8 +170,10 @@ void hmm_train_run(hmm_train_arguments const & a)
     progress_bar bar{"emtk hmm train: iteration", 0};
     opt.on_iteration = [&](int phase, em::iteration_info const & it) {
         bar.update(static_cast<std::uint64_t>(it.iteration),
-                   std::string{phase == 0 ? "annealing, " : ""} + "start " + std::to_string(it.restart + 1) + "/" +
-                       std::to_string(it.restarts) + " log posterior " + format_g(it.objective, 10));
+                   (phase == 2 ? "surgery round " + std::to_string(it.restart)
+                               : std::string{phase == 0 ? "annealing, " : ""} + "start " +
+                                     std::to_string(it.restart + 1) + "/" + std::to_string(it.restarts)) +
+                       " log posterior " + format_g(it.objective, 10));
     };
     hmm::train_result res = hmm::train_profile_hmm(set, opt);
     bar.finish();
@@ -190,7 +201,17 @@ void hmm_train_run(hmm_train_arguments const & a)
     out.nseq = static_cast<int>(set.seqs.size());
     out.effn = res.effective_sequences;
     out.date = hmm::hmmer_date(model_date());
-    double const calibrate_s = 0;
+    stopwatch calibrate_clock;
+    {
+        // E-value calibration as hmmbuild does (calibrate.hpp): STATS LOCAL MSV/VITERBI/FORWARD.
+        hmm::calibrate_options copt;
+        copt.seed = a.seed;
+        copt.threads = a.threads;
+        hmm::profile_hmm scored = res.hmm;
+        scored.null = hmm::hmmer_background(set.type);
+        out.stats = hmm::calibrate(scored, set.type, copt);
+    }
+    double const calibrate_s = calibrate_clock.seconds();
 
     auto model_file = std::make_unique<atomic_output_file>(a.output);
     std::unique_ptr<atomic_output_file> json_file = a.json.empty() ? nullptr : std::make_unique<atomic_output_file>(a.json);
@@ -209,6 +230,7 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("sequences", static_cast<std::uint64_t>(set.seqs.size()));
         j.field("residues", static_cast<std::uint64_t>(residues));
         j.field("effective_sequences", res.effective_sequences);
+        j.key("entropy_scales").value(res.entropy_scales);
         j.end_object();
         j.key("model").begin_object();
         j.field("name", out.name);
@@ -240,6 +262,30 @@ void hmm_train_run(hmm_train_arguments const & a)
         }
         j.end_array();
         j.field("anneal_iterations", res.anneal_iterations);
+        j.key("surgery").begin_array();
+        for (auto const & r : res.surgery)
+        {
+            j.begin_object();
+            j.field("round", r.round);
+            j.field("old_length", r.old_M);
+            j.field("new_length", r.new_M);
+            j.field("deleted", r.deleted);
+            j.field("inserted", r.inserted);
+            j.field("objective_before", r.objective_before);
+            if (r.old_M != r.new_M || r.deleted > 0)
+            {
+                j.field("objective_after", r.objective_after);
+                j.field("iterations", r.iterations);
+            }
+            if (!r.message.empty())
+                j.field("message", r.message);
+            j.end_object();
+        }
+        j.end_array();
+        j.key("model_lengths").begin_array();
+        for (int len : res.lengths)
+            j.value(len);
+        j.end_array();
         j.field("iterations", res.iterations);
         j.field("stop_reason", em::to_string(res.reason));
         j.field("objective", res.objective);
@@ -247,6 +293,12 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("log_prior", res.objective - res.log_likelihood);
         j.field("objective_decreases", res.decreases);
         j.key("objective_trace").value(res.trace);
+        j.key("calibration").begin_object();
+        j.field("msv_mu", out.stats->msv_mu);
+        j.field("viterbi_mu", out.stats->viterbi_mu);
+        j.field("forward_tau", out.stats->forward_tau);
+        j.field("lambda", out.stats->forward_lambda);
+        j.end_object();
         j.key("run").begin_object();
         j.key("command_line").value(command_line());
         j.field("threads", a.threads);

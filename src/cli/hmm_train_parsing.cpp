@@ -18,7 +18,8 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
         "Trains a Plan7 profile HMM (HMMER 3's architecture) directly from unaligned FASTA/FASTQ sequences "
         "(plain or gzip; '-' for stdin) by log-space Baum-Welch with Dirichlet priors (MAP-EM: the log posterior "
         "never decreases), through emtk's EM core. Near-duplicate sequences are down-weighted (k-mer cluster "
-        "weights; the effective number is written as EFFN).");
+        "weights) and the weights are scaled by entropy weighting as hmmbuild does, so the model stays general "
+        "enough to find remote family members; the effective number is written as EFFN.");
     info.description.push_back(
         "The model is written as HMMER3/f text with NAME, LENG, ALPH, CONS, NSEQ, EFFN, DATE, COMPO and "
         "calibrated STATS LOCAL MSV/VITERBI/FORWARD lines, so HMMER's hmmsearch, hmmalign, hmmstat and "
@@ -69,6 +70,16 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_flag(a.no_weights, '\0', "no-weights", "Give every sequence weight 1 (no near-duplicate down-weighting).");
     parser.add_option(a.weight_id, '\0', "weight-id",
                       "Shared k-mer fraction above which two sequences count as near-duplicates.",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.effn, '\0', "effn",
+                      "Effective sequence number: rescale the sequence weights to sum to this (smaller values "
+                      "let the prior weigh more: a more general model). 0 = entropy weighting.",
+                      seqan3::option_spec::advanced);
+    parser.add_flag(a.no_entropy, '\0', "no-entropy-weighting",
+                    "Keep the sum of the cluster weights as the effective number (no entropy weighting).");
+    parser.add_option(a.ere, '\0', "ere",
+                      "Entropy weighting's target mean relative entropy per match state, bits "
+                      "(default 0.59 amino, 0.62 DNA/RNA, as hmmbuild).",
                       seqan3::option_spec::advanced);
     parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same model.");
     parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",

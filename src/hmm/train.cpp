@@ -1,6 +1,9 @@
 // Profile-HMM training from unaligned sequences (see include/emtk/hmm/train.hpp).
 #include <emtk/em/fit.hpp>
+#include <emtk/hmm/entropy_weight.hpp>
 #include <emtk/hmm/forward_backward.hpp>
+#include <emtk/hmm/hmmer_io.hpp>
+#include <emtk/hmm/surgery.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/error.hpp>
@@ -317,6 +320,13 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         res.weights.assign(set.seqs.size(), 1.0);
         res.effective_sequences = static_cast<double>(set.seqs.size());
     }
+    if (opt.effective_number > 0)
+    {
+        double const scale = opt.effective_number / res.effective_sequences;
+        for (auto & w : res.weights)
+            w *= scale;
+        res.effective_sequences = opt.effective_number;
+    }
 
     // The start of each restart (see train.hpp, "Starts").
     int const K = seq::alphabet::get(set.type).K();
@@ -370,6 +380,18 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     if (fixed_M < 0 || (pool.empty() && fixed_M < 1))
         throw user_error(where + ": model length must be at least 1, got " + std::to_string(fixed_M));
     hmm_prior const prior = make_prior(opt.prior, set.type);
+    // Restart 0: the most central sequence; restart r > 0: one drawn from the candidates.
+    auto seed_of = [&](int r) -> seq::sequence const * {
+        if (pool.empty())
+            return fixed_seed;
+        std::size_t pick = 0;
+        if (r > 0)
+        {
+            rng pick_gen{opt.seed, (std::uint64_t{3} << 32) + static_cast<std::uint64_t>(r)};
+            pick = static_cast<std::size_t>(pick_gen.below(pool.size()));
+        }
+        return &set.seqs[pool[pick]];
+    };
 
     em::options anneal;
     anneal.max_iter = opt.anneal_steps + 1; // one E-step before each of the anneal_steps M-steps, and the last
@@ -386,6 +408,33 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     clean.threads = opt.threads;
     clean.chunk_size = opt.chunk_size;
 
+    // Entropy weighting (entropy_weight.hpp): one scale for every restart, from the E-step of
+    // restart 0's start, so that the restarts' objectives stay comparable.
+    bool const entropy = opt.entropy_weighting && !(opt.effective_number > 0) && !prior.none;
+    std::vector<double> const hmmer_bg = hmmer_background(set.type);
+    auto entropy_pass = [&](hmm_training_model const & m, hmm_params const & p) {
+        hmm_counts counts;
+        em::e_step(m, p, counts, clean);
+        double const target = entropy_target(p.hmm.M, set.type, opt.re_target);
+        return entropy_scale(counts, prior, p.hmm, hmmer_bg, target);
+    };
+    auto rescale = [&](double s) {
+        for (auto & w : res.weights)
+            w *= s;
+        res.effective_sequences *= s;
+        res.entropy_scales.push_back(s);
+    };
+    if (entropy)
+    {
+        seq::sequence const * seed_seq = seed_of(0);
+        hmm_training_model m0(set, seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M, prior, res.weights,
+                              background, opt, seed_seq, 0);
+        hmm_params p0;
+        rng gen{opt.seed, 0};
+        m0.initialize(gen, p0);
+        rescale(entropy_pass(m0, p0));
+    }
+
     res.anneal_iterations = std::max(0, opt.anneal_steps);
     std::string first_failure;
     auto fail = [&](em::restart_summary & s, std::string msg) {
@@ -397,18 +446,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     int const n_restarts = std::max(1, opt.restarts);
     for (int r = 0; r < n_restarts; ++r)
     {
-        seq::sequence const * seed_seq = fixed_seed;
-        if (!pool.empty())
-        {
-            // Restart 0: the most central sequence; restart r > 0: one drawn from the candidates.
-            std::size_t pick = 0;
-            if (r > 0)
-            {
-                rng pick_gen{opt.seed, (std::uint64_t{3} << 32) + static_cast<std::uint64_t>(r)};
-                pick = static_cast<std::size_t>(pick_gen.below(pool.size()));
-            }
-            seed_seq = &set.seqs[pool[pick]];
-        }
+        seq::sequence const * seed_seq = seed_of(r);
         int const M = seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M;
         res.start_sequences.push_back(seed_seq ? seed_seq->name : std::string{});
         hmm_training_model model(set, M, prior, res.weights, background, opt, seed_seq, r);
@@ -477,6 +515,102 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     }
     if (res.best_restart < 0)
         throw user_error(where + ": profile HMM training failed in every restart: " + first_failure);
+
+    // Entropy weighting, re-targeted on the trained model: refit when the scale moved by > 20%.
+    auto refit_from = [&](profile_hmm const & from, int phase_index) {
+        train_options o = opt;
+        o.start_model = from;
+        hmm_training_model m(set, from.M, prior, res.weights, background, o, nullptr, 0);
+        hmm_params start;
+        rng unused{opt.seed, 0};
+        m.initialize(unused, start); // restart 0: exactly `from`
+        if (opt.on_iteration)
+            clean.on_iteration = [&opt, phase_index](em::iteration_info const & it) {
+                em::iteration_info copy = it;
+                copy.restart = phase_index;
+                opt.on_iteration(2, copy);
+            };
+        return em::fit(m, std::move(start), clean);
+    };
+    for (int adjust = 0; entropy && adjust < 2; ++adjust)
+    {
+        train_options o = opt;
+        o.start_model = res.hmm;
+        hmm_training_model m(set, res.hmm.M, prior, res.weights, background, o, nullptr, 0);
+        hmm_params cur;
+        rng unused{opt.seed, 0};
+        m.initialize(unused, cur);
+        double const s1 = entropy_pass(m, cur);
+        if (std::abs(std::log(s1)) <= std::log(1.2))
+            break;
+        rescale(s1);
+        auto f = refit_from(res.hmm, 0);
+        res.decreases += f.decreases;
+        if (!f.ok())
+            throw user_error(where + ": refit after entropy weighting failed: " + f.message);
+        res.hmm = std::move(f.params.hmm);
+        res.objective = f.objective;
+        res.log_likelihood = f.log_likelihood;
+        res.trace = std::move(f.trace);
+        res.iterations = f.iterations;
+        res.reason = f.reason;
+    }
+
+    // Model surgery on the winning model (train.hpp, "Surgery").
+    res.lengths.push_back(res.hmm.M);
+    for (int round = 1; round <= opt.surgery_rounds; ++round)
+    {
+        train_options round_opt = opt;
+        round_opt.start_model = res.hmm;
+        hmm_training_model before(set, res.hmm.M, prior, res.weights, background, round_opt, nullptr, 0);
+        hmm_params cur;
+        rng unused{opt.seed, 0};
+        before.initialize(unused, cur); // restart 0: exactly res.hmm
+        hmm_counts counts;
+        em::e_step(before, cur, counts, clean);
+        surgery_plan const plan = plan_surgery(counts, opt.surgery);
+        surgery_round info;
+        info.round = round;
+        info.old_M = plan.old_M;
+        info.new_M = plan.new_M;
+        info.deleted = static_cast<int>(plan.deleted.size());
+        for (auto const & ins : plan.inserted)
+            info.inserted += ins.count;
+        info.objective_before = res.objective;
+        if (!plan.changes())
+        {
+            res.surgery.push_back(info);
+            break;
+        }
+        round_opt.start_model = apply_surgery(res.hmm, plan);
+        hmm_training_model after(set, plan.new_M, prior, res.weights, background, round_opt, nullptr, 0);
+        hmm_params start;
+        after.initialize(unused, start);
+        if (opt.on_iteration)
+            clean.on_iteration = [&opt, round](em::iteration_info const & it) {
+                em::iteration_info copy = it;
+                copy.restart = round;
+                opt.on_iteration(2, copy);
+            };
+        auto f = em::fit(after, std::move(start), clean);
+        res.decreases += f.decreases;
+        info.iterations = f.iterations;
+        if (!f.ok())
+        {
+            info.message = f.message;
+            res.surgery.push_back(info);
+            break; // keep the model before this round
+        }
+        info.objective_after = f.objective;
+        res.surgery.push_back(info);
+        res.hmm = std::move(f.params.hmm);
+        res.objective = f.objective;
+        res.log_likelihood = f.log_likelihood;
+        res.trace = std::move(f.trace);
+        res.iterations = f.iterations;
+        res.reason = f.reason;
+        res.lengths.push_back(res.hmm.M);
+    }
     return res;
 }
 

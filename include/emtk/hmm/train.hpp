@@ -46,6 +46,21 @@
 /// em::fit call (max_iter = anneal_steps + 1, decrease check off) and then the clean phase
 /// (noise 0); only the clean phase's trace is checked and reported. Restarts are therefore looped
 /// here (restart r: initialize from rng{seed, r}, anneal, em::fit from that start), not by em::fit.
+///
+/// Entropy weighting (default; not with effective_number > 0 or prior none): the cluster weights
+/// are scaled by s (entropy_weight.hpp) so that the model has HMMER's target relative entropy and
+/// stays general enough to find remote members (hmmbuild does the same). s is first computed from
+/// the E-step of restart 0's start and used by every restart (their objectives stay comparable);
+/// after the restarts it is re-targeted on the winner and, when it moves by more than 20%, the
+/// winner is refitted with the new weights (at most twice). Each fit is monotone on its own; the
+/// reported trace is the last fit's.
+///
+/// Surgery (surgery_rounds > 0): after the restarts, the winning model goes through up to
+/// surgery_rounds rounds of one E-step, plan_surgery() and apply_surgery() (surgery.hpp), and a
+/// clean EM refit from the operated model; rounds stop when a plan changes nothing. Each refit is
+/// monotone on its own; the objective is not comparable across rounds (M changes, and with it the
+/// number of parameters and prior terms), so the result's trace is the last refit's and the round
+/// objectives are reported in train_result::surgery.
 
 #include <emtk/em/options.hpp>
 #include <emtk/hmm/counts.hpp>
@@ -53,6 +68,7 @@
 #include <emtk/hmm/profile.hpp>
 #include <emtk/hmm/profile_hmm.hpp>
 #include <emtk/hmm/residues.hpp>
+#include <emtk/hmm/surgery.hpp>
 #include <emtk/seq/sequence.hpp>
 
 #include <cstdint>
@@ -84,6 +100,9 @@ struct train_options
     double anneal_noise = 0.5;               ///< initial noise per row, as a fraction of Neff
     bool weighting = true;                   ///< k-mer cluster weights (false: every weight 1)
     double weight_identity = 0.8;            ///< shared k-mer fraction that makes two sequences neighbours
+    double effective_number = 0;             ///< > 0: weights rescaled to sum to this (hmmbuild's --eset); 0 = see entropy_weighting
+    bool entropy_weighting = true;           ///< weights scaled by entropy weighting (entropy_weight.hpp; off: Σ cluster weights)
+    double re_target = 0;                    ///< entropy target, bits per match state; 0 = 0.59 amino, 0.62 DNA/RNA
     double init_concentration = 2.0;         ///< random start: match row ~ Dir(init_concentration·K·background)
     double seed_peak = 0.6;                  ///< seed-sequence start without a prior: P(M_k emits the k-th seed residue)
     double seed_counts = 2.0;                ///< seed-sequence start with a prior: row = prior's posterior mean after this many observations of the seed residue
@@ -93,7 +112,10 @@ struct train_options
     /// from a perturbed copy (every row ~ Dirichlet(start_concentration · row)).
     std::optional<profile_hmm> start_model;
     double start_concentration = 200.0;      ///< perturbation of start_model for restarts r > 0
-    /// Called after every EM iteration of every restart (progress bars); phase 0 = annealing, 1 = clean.
+    int surgery_rounds = 0;                  ///< model surgery rounds after training (0 = off)
+    surgery_options surgery;                 ///< thresholds of a surgery round (surgery.hpp)
+    /// Called after every EM iteration (progress bars); phase 0 = annealing, 1 = clean, 2 = refit
+    /// after surgery (iteration_info::restart holds the surgery round then).
     std::function<void(int phase, em::iteration_info const &)> on_iteration;
 };
 
@@ -177,6 +199,18 @@ private:
     residue_sets sets_;
 };
 
+/// \brief One round of model surgery (train_result::surgery).
+struct surgery_round
+{
+    int round = 0;
+    int old_M = 0, new_M = 0;
+    int deleted = 0, inserted = 0;     ///< match states removed and added
+    double objective_before = 0;       ///< log posterior of the model before the round
+    double objective_after = 0;        ///< after the refit (0 when the plan changed nothing)
+    int iterations = 0;                ///< EM iterations of the refit
+    std::string message;               ///< why the refit failed (the model before the round is kept)
+};
+
 /// \brief What train_profile_hmm() returns.
 struct train_result
 {
@@ -190,9 +224,12 @@ struct train_result
     int decreases = 0;                ///< clean-phase objective decreases (all restarts; should be 0)
     em::stop_reason reason = em::stop_reason::max_iter;
     std::vector<em::restart_summary> restarts;
+    std::vector<surgery_round> surgery; ///< surgery rounds run (the last one changed nothing, or failed, or was the last allowed)
+    std::vector<int> lengths;         ///< model length after training and after each surgery refit
     std::string start;                ///< "central", "sequence", "random" or "model"
     std::vector<std::string> start_sequences; ///< per restart: the seed sequence's name (empty: none)
-    std::vector<double> weights;      ///< per-sequence weights
+    std::vector<double> entropy_scales; ///< scales applied to the weights by entropy weighting, in order
+    std::vector<double> weights;      ///< per-sequence weights (after every scaling)
     double effective_sequences = 0;   ///< Neff = Σ weights
 };
 
