@@ -5,7 +5,9 @@
 #include "common.hpp"
 #include "hmm_command.hpp"
 
+#include <emtk/hmm/build.hpp>
 #include <emtk/hmm/calibrate.hpp>
+#include <emtk/hmm/msa.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/seq/sequence.hpp>
@@ -152,6 +154,19 @@ void hmm_train_run(hmm_train_arguments const & a)
             log::warning(a.seed_hmm + " holds " + std::to_string(models.size()) + " models; starting from the first (" +
                          m.name + ")");
         opt.start_model = std::move(m.hmm);
+    }
+
+    if (!a.seed_msa.empty())
+    {
+        // The start: a model built from the seed alignment as hmmbuild would (build.hpp).
+        hmm::msa aln = hmm::read_msa(a.seed_msa, set.type);
+        hmm::build_options bopt;
+        bopt.prior = opt.prior;
+        bopt.effn_rule = hmm::effective_number::entropy;
+        opt.start_model = hmm::build_profile_hmm(aln, bopt).hmm;
+        log::info("seed alignment " + a.seed_msa + ": " + std::to_string(aln.size()) + " rows, " +
+                  std::to_string(aln.columns()) + " columns, " + std::to_string(opt.start_model->M) +
+                  " match states");
     }
 
     // Warnings about data that make a poor training set.

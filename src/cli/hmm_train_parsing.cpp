@@ -27,8 +27,8 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
         "that is set (reproducible builds): same input, --seed and date give byte-identical files for any -t.");
     info.description.push_back(
         "Starts: by default from the most central sequence of the set (the one sharing most k-mers with the "
-        "others); --restarts N adds N-1 starts from other sequences drawn at random (the best log posterior "
-        "wins); --seed-seq, --seed-msa (Stockholm or aligned FASTA) and --seed-hmm choose the start.");
+        "others); --restarts N adds N-1 random starts of the same length (the best log posterior wins); "
+        "--seed-seq, --seed-msa (Stockholm or aligned FASTA) and --seed-hmm choose the start instead.");
     info.examples.push_back("emtk hmm train -t 2 --json globins.json -o globins.hmm data/globins45.fa");
     info.examples.push_back("emtk hmm train --surgery --restarts 4 --seed 7 -o family.hmm family.fa.gz");
     info.examples.push_back("emtk hmm train --seed-msa seed.sto -o family.hmm family.fa && hmmsearch family.hmm db.fa");

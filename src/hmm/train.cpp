@@ -381,16 +381,14 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         throw user_error(where + ": model length must be at least 1, got " + std::to_string(fixed_M));
     hmm_prior const prior = make_prior(opt.prior, set.type);
     // Restart 0: the most central sequence; restart r > 0: one drawn from the candidates.
+    // Central mode: restart 0 from the most central sequence, restarts r > 0 random starts of the
+    // same length (the objective, whose prior term grows with M, compares only models of one M).
+    if (!pool.empty())
+        fixed_M = static_cast<int>(set.seqs[pool.front()].dsq.size());
     auto seed_of = [&](int r) -> seq::sequence const * {
         if (pool.empty())
             return fixed_seed;
-        std::size_t pick = 0;
-        if (r > 0)
-        {
-            rng pick_gen{opt.seed, (std::uint64_t{3} << 32) + static_cast<std::uint64_t>(r)};
-            pick = static_cast<std::size_t>(pick_gen.below(pool.size()));
-        }
-        return &set.seqs[pool[pick]];
+        return r == 0 ? &set.seqs[pool.front()] : nullptr;
     };
 
     em::options anneal;

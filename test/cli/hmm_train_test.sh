@@ -155,6 +155,24 @@ expect_error "two seeds" 2 "$E --seed-seq, --seed-msa and --seed-hmm are exclusi
   "$EMTK" hmm train --seed-seq seq1 --seed-hmm fam.hmm -o o.hmm fam.fa
 expect_error "seed and --length" 2 "$E --length cannot be combined with a seed: the seed sets the model length" o \
   "$EMTK" hmm train --seed-seq seq1 --length 5 -o o.hmm fam.fa
+printf '# STOCKHOLM 1.0\nseq1 ACDEF-GHIK\nseq2 ACDE-MGHI\n//\n' >ragged.sto
+expect_error "seed alignment with ragged rows" 1 \
+  "$E ragged.sto:3: row seq2 has 9 columns in this block, expected 10 (as on line 2)" o \
+  "$EMTK" hmm train --seed-msa ragged.sto -o o.hmm fam.fa
+printf '>seq1\nACDEF-GHIK\n>seq2\nACDE-MGHI\n' >ragged.afa
+expect_error "aligned FASTA seed with ragged rows" 1 \
+  "$E ragged.afa:3: row seq2 has 9 columns, expected 10 (the length of row seq1)" o \
+  "$EMTK" hmm train --seed-msa ragged.afa -o o.hmm fam.fa
+awk '/^>/ { n = substr($1, 2); next } n == "seq1" || n == "seq2" || n == "seq3" { printf ">%s\n%s\n", n, substr($0, 1, 50) }' fam.fa >seed.afa
+run "$EMTK" hmm train -q --seed-msa seed.afa --json msa.json -o msa.hmm fam.fa
+check_status "--seed-msa (aligned FASTA): exit 0" 0
+check_eq "--seed-msa: M = the alignment's match columns (50, no gaps)" "$(hmm_field msa.hmm LENG)" "50"
+check_eq "--seed-msa: start kind in the JSON" "$(json_top msa.json start)" '"model"'
+run "$EMTK" hmm train -q --surgery --json surg.json -o surg.hmm fam.fa
+check_status "--surgery: exit 0" 0
+check "--surgery: rounds listed in the JSON" grep -q '"round": 1' surg.json
+check_eq "--surgery: LENG = the last model length of the JSON" \
+  "$(hmm_field surg.hmm LENG)" "$(awk '/"model_lengths"/ { gsub(/[^0-9,]/, ""); sub(/,$/, ""); n = split($0, a, ","); print a[n] }' surg.json)"
 expect_error "seed model that is not HMMER3" 1 \
   "$E text.txt:1: expected a HMMER3 header line ('HMMER3/f [...]'), found 'hello'" o \
   "$EMTK" hmm train --seed-hmm text.txt -o o.hmm fam.fa

@@ -23,8 +23,9 @@
 /// Starts (train_result::start):
 /// - "central" (default: no seed, no length): restart 0 starts from the most central sequence —
 ///   the one with the largest Σ_j |K_i ∩ K_j| / min(|K_i|, |K_j|) among the sequences whose length
-///   is within [0.8, 1.25] × the median — and restart r > 0 from a candidate drawn with
-///   rng{seed, 3·2^32 + r}; M = the seed's length. A sequence start (SAM/HMMER 2 practice) puts
+///   is within [0.8, 1.25] × the median; M = its length — and restart r > 0 from a random start
+///   (below) of the same M: the log posterior's prior term grows with M, so only models of one
+///   length are compared. A sequence start (SAM/HMMER 2 practice) puts
 ///   the first E-step close to a star alignment on the seed, which random starts rarely reach for
 ///   protein families.
 /// - "sequence" (seed_sequence): every restart from that record.
