@@ -183,14 +183,15 @@ void hmm_training_model::prepare(params_type & p) const
 {
     p.hmm.null = background_;
     p.prof = std::make_shared<profile const>(make_training_profile(p.hmm));
+    p.pprof = std::make_shared<prob_profile const>(make_prob_profile(*p.prof));
 }
 
 double hmm_training_model::expect(std::size_t i, params_type const & p, stats_type & s) const
 {
-    thread_local dp_matrix fwd, bwd;
+    thread_local estep_workspace ws;
     double const w = weights_[i];
     auto const & x = set_->seqs[i].dsq;
-    double const ll = expected_counts(*p.prof, digital_sequence(x.data(), x.size()), s, w, fwd, bwd);
+    double const ll = scaled_expected_counts(*p.pprof, digital_sequence(x.data(), x.size()), s, w, ws);
     return w * ll;
 }
 
