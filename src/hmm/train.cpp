@@ -516,57 +516,59 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         throw user_error(where + ": profile HMM training failed in every restart: " + first_failure);
 
     // Entropy weighting, re-targeted on the trained model: refit when the scale moved by > 20%.
-    auto refit_from = [&](profile_hmm const & from, int phase_index) {
+    // Both this and surgery work on the winner through a model whose restart-0 start is exactly
+    // a given profile_hmm (train_options::start_model).
+    auto model_from = [&](profile_hmm const & from, hmm_params & p) {
         train_options o = opt;
         o.start_model = from;
-        hmm_training_model m(set, from.M, prior, res.weights, background, o, nullptr, 0);
-        hmm_params start;
+        auto m = std::make_unique<hmm_training_model>(set, from.M, prior, res.weights, background, o, nullptr, 0);
         rng unused{opt.seed, 0};
-        m.initialize(unused, start); // restart 0: exactly `from`
+        m->initialize(unused, p); // restart 0: exactly `from`
+        return m;
+    };
+    auto refit_from = [&](profile_hmm const & from, int round) {
+        hmm_params start;
+        auto m = model_from(from, start);
         if (opt.on_iteration)
-            clean.on_iteration = [&opt, phase_index](em::iteration_info const & it) {
+            clean.on_iteration = [&opt, round](em::iteration_info const & it) {
                 em::iteration_info copy = it;
-                copy.restart = phase_index;
+                copy.restart = round;
                 opt.on_iteration(2, copy);
             };
-        return em::fit(m, std::move(start), clean);
-    };
-    for (int adjust = 0; entropy && adjust < 2; ++adjust)
-    {
-        train_options o = opt;
-        o.start_model = res.hmm;
-        hmm_training_model m(set, res.hmm.M, prior, res.weights, background, o, nullptr, 0);
-        hmm_params cur;
-        rng unused{opt.seed, 0};
-        m.initialize(unused, cur);
-        double const s1 = entropy_pass(m, cur);
-        if (std::abs(std::log(s1)) <= std::log(1.2))
-            break;
-        rescale(s1);
-        auto f = refit_from(res.hmm, 0);
+        auto f = em::fit(*m, std::move(start), clean);
         res.decreases += f.decreases;
-        if (!f.ok())
-            throw user_error(where + ": refit after entropy weighting failed: " + f.message);
+        return f;
+    };
+    auto adopt = [&](auto && f) {
         res.hmm = std::move(f.params.hmm);
         res.objective = f.objective;
         res.log_likelihood = f.log_likelihood;
         res.trace = std::move(f.trace);
         res.iterations = f.iterations;
         res.reason = f.reason;
+    };
+    for (int adjust = 0; entropy && adjust < 2; ++adjust)
+    {
+        hmm_params cur;
+        auto m = model_from(res.hmm, cur);
+        double const s1 = entropy_pass(*m, cur);
+        if (std::abs(std::log(s1)) <= std::log(1.2))
+            break;
+        rescale(s1);
+        auto f = refit_from(res.hmm, 0);
+        if (!f.ok())
+            throw user_error(where + ": refit after entropy weighting failed: " + f.message);
+        adopt(f);
     }
 
     // Model surgery on the winning model (train.hpp, "Surgery").
     res.lengths.push_back(res.hmm.M);
     for (int round = 1; round <= opt.surgery_rounds; ++round)
     {
-        train_options round_opt = opt;
-        round_opt.start_model = res.hmm;
-        hmm_training_model before(set, res.hmm.M, prior, res.weights, background, round_opt, nullptr, 0);
         hmm_params cur;
-        rng unused{opt.seed, 0};
-        before.initialize(unused, cur); // restart 0: exactly res.hmm
+        auto before = model_from(res.hmm, cur);
         hmm_counts counts;
-        em::e_step(before, cur, counts, clean);
+        em::e_step(*before, cur, counts, clean);
         surgery_plan const plan = plan_surgery(counts, opt.surgery);
         surgery_round info;
         info.round = round;
@@ -581,18 +583,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             res.surgery.push_back(info);
             break;
         }
-        round_opt.start_model = apply_surgery(res.hmm, plan);
-        hmm_training_model after(set, plan.new_M, prior, res.weights, background, round_opt, nullptr, 0);
-        hmm_params start;
-        after.initialize(unused, start);
-        if (opt.on_iteration)
-            clean.on_iteration = [&opt, round](em::iteration_info const & it) {
-                em::iteration_info copy = it;
-                copy.restart = round;
-                opt.on_iteration(2, copy);
-            };
-        auto f = em::fit(after, std::move(start), clean);
-        res.decreases += f.decreases;
+        auto f = refit_from(apply_surgery(res.hmm, plan), round);
         info.iterations = f.iterations;
         if (!f.ok())
         {
@@ -602,12 +593,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         }
         info.objective_after = f.objective;
         res.surgery.push_back(info);
-        res.hmm = std::move(f.params.hmm);
-        res.objective = f.objective;
-        res.log_likelihood = f.log_likelihood;
-        res.trace = std::move(f.trace);
-        res.iterations = f.iterations;
-        res.reason = f.reason;
+        adopt(f);
         res.lengths.push_back(res.hmm.M);
     }
     return res;
