@@ -2,6 +2,7 @@
 // (p7_Calibrate, p7_Lambda, p7_MSVMu, p7_ViterbiMu, p7_Tau), src/modelstats.c
 // (p7_MeanMatchRelativeEntropy); Easel esl_gumbel.c (FitCompleteLoc, FitComplete, invcdf);
 // Lawless (1982) Statistical Models and Methods for Lifetime Data, eq. 4.1.6. See calibrate.hpp.
+#include <emtk/hmm/build.hpp>
 #include <emtk/hmm/calibrate.hpp>
 #include <emtk/hmm/score.hpp>
 #include <emtk/util/error.hpp>
@@ -46,24 +47,10 @@ lawless_sums sums_at(std::span<double const> x, double c, double lambda) noexcep
 
 } // namespace
 
-double mean_match_relative_entropy(profile_hmm const & hmm, seq::alphabet_type a)
-{
-    std::vector<double> const f = hmmer_background(a);
-    EMTK_ASSERT(static_cast<int>(f.size()) == hmm.K, "mean_match_relative_entropy: K differs from the alphabet's");
-    double kl = 0;
-    for (int k = 1; k <= hmm.M; ++k)
-    {
-        auto const p = hmm.match(k);
-        for (std::size_t x = 0; x < f.size(); ++x)
-            if (p[x] > 0)
-                kl += p[x] * std::log2(p[x] / f[x]);
-    }
-    return kl / hmm.M;
-}
-
 double hmmer_lambda(profile_hmm const & hmm, seq::alphabet_type a)
 {
-    double const H = mean_match_relative_entropy(hmm, a);
+    EMTK_ASSERT(hmm.K == seq::alphabet::get(a).K(), "hmmer_lambda: K differs from the alphabet's");
+    double const H = mean_match_relative_entropy(hmm, hmmer_background(a));
     if (!(H > 1e-12))
         throw user_error("calibrate: model of " + std::to_string(hmm.M) +
                          " nodes has match emissions equal to the background (mean relative entropy " +

@@ -61,11 +61,8 @@ struct calibrate_options
     bool filter_scores = true;
 };
 
-/// \brief Mean relative entropy of the match emissions to HMMER's background, bits
-/// (p7_MeanMatchRelativeEntropy): (1/M) Σ_k Σ_x p_k(x) log2(p_k(x)/f(x)).
-[[nodiscard]] double mean_match_relative_entropy(profile_hmm const & hmm, seq::alphabet_type a);
-
-/// \brief HMMER's λ: ln 2 + 1.44/(M · mean_match_relative_entropy) (p7_Lambda).
+/// \brief HMMER's λ: ln 2 + 1.44/(M · H) (p7_Lambda), H = mean_match_relative_entropy() of build.hpp
+/// to HMMER's background of alphabet `a`, bits.
 /// \throws user_error when the relative entropy is 0 (match emissions equal the background:
 ///         no score distribution to calibrate).
 [[nodiscard]] double hmmer_lambda(profile_hmm const & hmm, seq::alphabet_type a);
