@@ -1,5 +1,6 @@
 // A profile HMM from a multiple alignment (see include/emtk/hmm/build.hpp).
 #include <emtk/hmm/build.hpp>
+#include <emtk/hmm/entropy_weight.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/util/error.hpp>
 
@@ -98,16 +99,10 @@ profile_hmm estimate(hmm_counts const & c, hmm_prior const & prior, std::vector<
     return h;
 }
 
+/// A copy of the counts times f (entropy_weight.hpp's scale_counts).
 hmm_counts scaled(hmm_counts c, double f)
 {
-    for (auto & row : c.t)
-        for (double & x : row)
-            x *= f;
-    for (double & x : c.mat)
-        x *= f;
-    for (double & x : c.ins)
-        x *= f;
-    c.sequences *= f;
+    scale_counts(c, f);
     return c;
 }
 
