@@ -1,4 +1,7 @@
 #include "common.hpp"
+#include "hmm_command.hpp"
+
+#include <algorithm>
 
 #include <emtk/util/log.hpp>
 #include <emtk/version.hpp>
@@ -19,6 +22,23 @@ void set_command_line(int argc, char const * const * argv)
 }
 
 std::vector<std::string> const & command_line() { return args(); }
+
+namespace {
+std::vector<hmm_subcommand> & hmm_registry()
+{
+    static std::vector<hmm_subcommand> r;
+    return r;
+}
+} // namespace
+
+std::vector<hmm_subcommand> const & hmm_subcommands() { return hmm_registry(); }
+
+hmm_registrar::hmm_registrar(hmm_subcommand c)
+{
+    auto & r = hmm_registry();
+    r.push_back(c);
+    std::stable_sort(r.begin(), r.end(), [](hmm_subcommand const & a, hmm_subcommand const & b) { return a.order < b.order; });
+}
 
 std::string version_line()
 {

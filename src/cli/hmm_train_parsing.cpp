@@ -88,4 +88,17 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
 }
 
+namespace {
+
+hmm_registrar const train_registration{{"train", "train a profile HMM from unaligned sequences, HMMER3/f output",
+                                        "emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')",
+                                        10, [](seqan3::argument_parser & sub) {
+                                            hmm_train_arguments args;
+                                            hmm_train_declare(sub, args);
+                                            sub.parse();
+                                            hmm_train_run(args);
+                                        }}};
+
+} // namespace
+
 } // namespace emtk::cli

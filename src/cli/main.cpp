@@ -15,6 +15,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <vector>
 #include <iostream>
 #include <new>
 
@@ -53,28 +55,42 @@ int main(int argc, char const ** argv)
     }
     if (argc == 2 && std::strcmp(argv[1], "mix") == 0)
         return fail("emtk mix needs an input file and -o PREFIX (see 'emtk mix --help')", 2);
+    auto const & hmm_tools = emtk::cli::hmm_subcommands();
     if (argc == 2 && std::strcmp(argv[1], "hmm") == 0)
-        return fail("emtk hmm needs a subcommand: train (see 'emtk hmm --help')", 2);
-    if (argc == 3 && std::strcmp(argv[1], "hmm") == 0 && std::strcmp(argv[2], "train") == 0)
-        return fail("emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')", 2);
+    {
+        std::string names;
+        for (auto const & t : hmm_tools)
+            names.append(names.empty() ? "" : ", ").append(t.name);
+        return fail(("emtk hmm needs a subcommand: " + names + " (see 'emtk hmm --help')").c_str(), 2);
+    }
+    if (argc == 3 && std::strcmp(argv[1], "hmm") == 0)
+        for (auto const & t : hmm_tools)
+            if (std::strcmp(argv[2], t.name) == 0)
+                return fail(t.no_args, 2);
     try
     {
         if (std::strcmp(argv[1], "hmm") == 0)
         {
             // SeqAn3's sub-parsers take no subcommands of their own: "emtk hmm" is a top-level
             // parser over argv[1..] whose subcommands are the hmm tools.
-            seqan3::argument_parser hmm{"emtk-hmm", argc - 1, argv + 1, seqan3::update_notifications::off, {"train"}};
+            std::vector<std::string> names;
+            std::string list;
+            for (auto const & t : hmm_tools)
+            {
+                names.emplace_back(t.name);
+                list.append(list.empty() ? "" : "; ").append(t.name).append(" (").append(t.summary).append(")");
+            }
+            seqan3::argument_parser hmm{"emtk-hmm", argc - 1, argv + 1, seqan3::update_notifications::off, names};
             set_info(hmm);
-            hmm.info.description.push_back("Profile HMM tools. Subcommands: train (train a profile HMM from "
-                                           "unaligned sequences, HMMER3/f output). Run 'emtk hmm SUBCOMMAND --help'.");
+            hmm.info.description.push_back("Profile HMM tools. Subcommands: " + list +
+                                           ". Run 'emtk hmm SUBCOMMAND --help' for the options of each.");
             hmm.info.examples.push_back("emtk hmm train -o globins.hmm data/globins45.fa");
             hmm.parse();
             seqan3::argument_parser & sub = hmm.get_sub_parser();
             set_info(sub);
-            emtk::cli::hmm_train_arguments args;
-            emtk::cli::hmm_train_declare(sub, args);
-            sub.parse();
-            emtk::cli::hmm_train_run(args);
+            for (auto const & t : hmm_tools)
+                if (sub.info.app_name == "emtk-hmm-" + std::string{t.name})
+                    t.run(sub);
             return 0;
         }
         seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, {"mix", "hmm"}};
