@@ -60,8 +60,10 @@ check "hmm train --help shows an example and the options" \
   grep -q 'emtk hmm train .*-o .*\.hmm' "$(out_file)"
 run "$EMTK" hmm --help
 check_status "hmm --help: exit 0" 0
-expect_error "emtk hmm without a subcommand" 2 \
-  "$E emtk hmm needs a subcommand: train (see 'emtk hmm --help')" none "$EMTK" hmm
+run "$EMTK" hmm
+check_status "emtk hmm without a subcommand: exit 2" 2
+check_stderr_one_line_starting "emtk hmm without a subcommand: one line listing the subcommands" \
+  "$E emtk hmm needs a subcommand: train" "logo" "(see 'emtk hmm --help')"
 expect_error "emtk hmm train without arguments" 2 \
   "$E emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')" none "$EMTK" hmm train
 

@@ -1,0 +1,98 @@
+/// \file
+/// \brief `emtk hmm emit`: select a model of a HMMER3 file, sample sequences (hmm/emit.hpp), write
+/// FASTA through an atomic output file.
+
+#include "common.hpp"
+#include "hmm_emit.hpp"
+
+#include <emtk/hmm/emit.hpp>
+#include <emtk/hmm/hmmer_io.hpp>
+#include <emtk/seq/alphabet.hpp>
+#include <emtk/util/atomic_file.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/log.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+namespace emtk::cli {
+
+void hmm_emit_run(hmm_emit_arguments const & a)
+{
+    stopwatch total;
+    apply_verbosity(a.quiet, a.verbose);
+    if (a.mode != "glocal" && a.mode != "local")
+        throw usage_error("--mode must be glocal or local, got '" + a.mode + "'");
+    if (!a.name.empty() && a.index > 0)
+        throw usage_error("--name and --index are exclusive: give one");
+    if (a.n < 1)
+        throw usage_error("-N must be at least 1");
+    if (a.output != "-" && !a.output.empty())
+    {
+        std::error_code ec;
+        if (a.model != "-" && std::filesystem::equivalent(a.output, a.model, ec))
+            throw usage_error("output " + a.output + " would overwrite the model file");
+        std::filesystem::path dir = std::filesystem::path{a.output}.parent_path();
+        if (dir.empty())
+            dir = ".";
+        if (!std::filesystem::is_directory(dir, ec))
+            throw user_error(located_message(a.output, 0, "cannot write: directory '" + dir.string() + "' does not exist"));
+    }
+    std::string const shown = a.model == "-" ? "<stdin>" : a.model;
+
+    // Select the model, streaming the file (memory does not grow with the number of models).
+    hmm::hmmer_model model;
+    bool found = false;
+    int count = 0;
+    {
+        hmm::hmmer_reader reader(a.model);
+        while (reader.next(model))
+        {
+            ++count;
+            if ((a.name.empty() && a.index == 0) || (!a.name.empty() && model.name == a.name) || count == a.index)
+            {
+                found = true;
+                break;
+            }
+        }
+    }
+    if (!found)
+    {
+        if (count == 0)
+            throw user_error(located_message(a.model, 0, "no HMMER3 model in the file"));
+        if (!a.name.empty())
+            throw user_error(shown + ": no model named '" + a.name + "' (the file holds " + std::to_string(count) +
+                             (count == 1 ? " model)" : " models)"));
+        throw user_error(shown + ": no model number " + std::to_string(a.index) + " (the file holds " +
+                         std::to_string(count) + (count == 1 ? " model)" : " models)"));
+    }
+
+    hmm::emit_options opt;
+    opt.local = a.mode == "local";
+    seq::sequence_set const set =
+        hmm::emit_sequences(model.hmm, model.alphabet, static_cast<std::size_t>(a.n), a.seed, opt);
+    auto const & abc = seq::alphabet::get(model.alphabet);
+
+    atomic_output_file out(a.output);
+    std::ostream & os = out.stream();
+    std::string line;
+    for (std::size_t s = 0; s < set.seqs.size(); ++s)
+    {
+        os << '>' << model.name << "-sample" << (s + 1) << '\n';
+        auto const & dsq = set.seqs[s].dsq;
+        for (std::size_t from = 0; from < dsq.size(); from += 60)
+        {
+            line.clear();
+            for (std::size_t i = from; i < std::min(dsq.size(), from + 60); ++i)
+                line.push_back(abc.symbol(dsq[i]));
+            os << line << '\n';
+        }
+    }
+    out.commit();
+    log::info("emitted " + std::to_string(set.seqs.size()) + " sequences from model " + model.name + " (" + a.mode +
+              ") in " + std::to_string(total.seconds()) + " s");
+}
+
+} // namespace emtk::cli

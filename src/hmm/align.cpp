@@ -1,0 +1,439 @@
+/// \file
+/// \brief Optimal-accuracy and Viterbi alignment of sequences to a profile (see align.hpp).
+///
+/// The OA recurrences follow HMMER 3's p7_GOptimalAccuracy (src/generic_optacc.c; Käll et al.
+/// 2005) on emtk's profile graph (profile.hpp: glocal I0/I_M, retracted left wing, explicit entry
+/// and exit arrays): every predecessor of viterbi.cpp's recurrence is kept when its transition has
+/// a non-zero probability (log > −∞), and its value is the OA value of that cell; the emitted
+/// residue adds its posterior.
+
+#include <emtk/em/logspace.hpp>
+#include <emtk/hmm/align.hpp>
+#include <emtk/util/error.hpp>
+
+#include <algorithm>
+#include <array>
+
+namespace emtk::hmm {
+
+using em::log_zero;
+
+namespace {
+
+/// `v` when the transition of log probability `t` exists, else −∞ (Käll et al.'s delta).
+inline double allow(double t, double v) noexcept { return t == log_zero ? log_zero : v; }
+
+/// Index of the largest value (the first one on ties), as in viterbi.cpp.
+template <std::size_t N>
+std::size_t argmax(std::array<double, N> const & xs) noexcept
+{
+    return static_cast<std::size_t>(std::max_element(xs.begin(), xs.end()) - xs.begin());
+}
+
+} // namespace
+
+profile_options alignment_profile_options() noexcept
+{
+    profile_options o;
+    o.local = false;
+    o.multihit = false;
+    o.target_length = 0;
+    return o;
+}
+
+double optimal_accuracy_fill(profile const & p, posterior const & pp, dp_matrix & oa)
+{
+    std::size_t const L = pp.L;
+    int const M = p.M;
+    EMTK_ASSERT(pp.M == M, "posterior and profile differ in length");
+    special_row const sp = special_transitions(p, L);
+    oa.reset(L, M);
+    oa.xs(0, x_n) = 0;
+    oa.xs(0, x_b) = allow(sp[n_move], 0.0);
+    for (std::size_t i = 1; i <= L; ++i)
+    {
+        double const b_prev = oa.xs(i - 1, x_b);
+        oa.ins(i, 0) = pp.insert(i, 0) + std::max(allow(p.enter_i0, b_prev), allow(p.tsc[0][t_ii], oa.ins(i - 1, 0)));
+        double e = log_zero;
+        for (int k = 1; k <= M; ++k)
+        {
+            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
+            auto const & tk = p.tsc[static_cast<std::size_t>(k)];
+            double const m_in = std::max(std::max(allow(p.enter_m[static_cast<std::size_t>(k)], b_prev),
+                                                  allow(tp[t_mm], oa.mat(i - 1, k - 1))),
+                                         std::max(allow(tp[t_im], oa.ins(i - 1, k - 1)), allow(tp[t_dm], oa.del(i - 1, k - 1))));
+            oa.mat(i, k) = pp.match(i, k) + m_in;
+            oa.ins(i, k) = pp.insert(i, k) + std::max(allow(tk[t_mi], oa.mat(i - 1, k)), allow(tk[t_ii], oa.ins(i - 1, k)));
+            oa.del(i, k) = std::max(allow(tp[t_md], oa.mat(i, k - 1)), allow(tp[t_dd], oa.del(i, k - 1)));
+            e = std::max(e, std::max(allow(p.exit_m[static_cast<std::size_t>(k)], oa.mat(i, k)),
+                                     allow(p.exit_d[static_cast<std::size_t>(k)], oa.del(i, k))));
+        }
+        e = std::max(e, allow(p.exit_i, oa.ins(i, M)));
+        oa.xs(i, x_e) = e;
+        oa.xs(i, x_j) = std::max(allow(sp[j_loop], oa.xs(i - 1, x_j) + pp.j[i]), allow(sp[e_loop], e));
+        oa.xs(i, x_c) = std::max(allow(sp[c_loop], oa.xs(i - 1, x_c) + pp.c[i]), allow(sp[e_move], e));
+        oa.xs(i, x_n) = allow(sp[n_loop], oa.xs(i - 1, x_n) + pp.n[i]);
+        oa.xs(i, x_b) = std::max(allow(sp[n_move], oa.xs(i, x_n)), allow(sp[j_move], oa.xs(i, x_j)));
+    }
+    return allow(sp[c_move], oa.xs(L, x_c));
+}
+
+alignment_trace optimal_accuracy_trace(profile const & p, digital_sequence x, posterior const & pp, dp_matrix const & oa)
+{
+    std::size_t const L = x.size();
+    int const M = p.M;
+    EMTK_ASSERT(pp.L == L && oa.length() == L, "OA traceback: matrix and sequence differ in length");
+    special_row const sp = special_transitions(p, L);
+    alignment_trace r;
+    std::vector<trace_step> & tr = r.path; // built backwards, reversed at the end
+    tr.push_back({state_type::T, 0, 0});
+    state_type st = state_type::C;
+    std::size_t i = L;
+    int k = 0;
+    // Each case recomputes the candidates with the fill's arithmetic: the maximum is found exactly.
+    for (bool done = false; !done;)
+    {
+        switch (st)
+        {
+        case state_type::C:
+        case state_type::J: {
+            bool const is_c = st == state_type::C;
+            double const loop = i >= 1 ? allow(sp[is_c ? c_loop : j_loop],
+                                               oa.xs(i - 1, is_c ? x_c : x_j) + (is_c ? pp.c[i] : pp.j[i]))
+                                       : log_zero;
+            double const enter = allow(sp[is_c ? e_move : e_loop], oa.xs(i, x_e));
+            if (loop > enter)
+            {
+                tr.push_back({st, 0, i});
+                --i;
+            }
+            else
+            {
+                tr.push_back({st, 0, 0});
+                st = state_type::E;
+            }
+            break;
+        }
+        case state_type::E: {
+            tr.push_back({state_type::E, 0, 0});
+            double best = allow(p.exit_i, oa.ins(i, M));
+            st = state_type::I;
+            k = M;
+            for (int kk = 1; kk <= M; ++kk)
+            {
+                double const m = allow(p.exit_m[static_cast<std::size_t>(kk)], oa.mat(i, kk));
+                double const d = allow(p.exit_d[static_cast<std::size_t>(kk)], oa.del(i, kk));
+                if (m > best)
+                    best = m, st = state_type::M, k = kk;
+                if (d > best)
+                    best = d, st = state_type::D, k = kk;
+            }
+            EMTK_ASSERT(best != log_zero, "OA traceback: E has no reachable predecessor");
+            break;
+        }
+        case state_type::M: {
+            tr.push_back({state_type::M, k, i});
+            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
+            std::array<double, 4> const cand{allow(p.enter_m[static_cast<std::size_t>(k)], oa.xs(i - 1, x_b)),
+                                             allow(tp[t_mm], oa.mat(i - 1, k - 1)), allow(tp[t_im], oa.ins(i - 1, k - 1)),
+                                             allow(tp[t_dm], oa.del(i - 1, k - 1))};
+            std::size_t const a = argmax(cand);
+            EMTK_ASSERT(cand[a] != log_zero, "OA traceback: M has no reachable predecessor");
+            --i;
+            if (a == 0)
+            {
+                if (!p.options.local) // the retracted left wing
+                    for (int kk = k - 1; kk >= 1; --kk)
+                        tr.push_back({state_type::D, kk, 0});
+                st = state_type::B;
+            }
+            else
+            {
+                st = a == 1 ? state_type::M : a == 2 ? state_type::I : state_type::D;
+                --k;
+            }
+            break;
+        }
+        case state_type::I: {
+            tr.push_back({state_type::I, k, i});
+            auto const & tk = p.tsc[static_cast<std::size_t>(k)];
+            std::array<double, 3> const cand{allow(tk[t_mi], k == 0 ? log_zero : oa.mat(i - 1, k)),
+                                             allow(tk[t_ii], oa.ins(i - 1, k)),
+                                             k == 0 ? allow(p.enter_i0, oa.xs(i - 1, x_b)) : log_zero};
+            std::size_t const a = argmax(cand);
+            EMTK_ASSERT(cand[a] != log_zero, "OA traceback: I has no reachable predecessor");
+            --i;
+            st = a == 0 ? state_type::M : a == 1 ? state_type::I : state_type::B;
+            break;
+        }
+        case state_type::D: {
+            tr.push_back({state_type::D, k, 0});
+            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
+            std::array<double, 2> const cand{allow(tp[t_md], oa.mat(i, k - 1)), allow(tp[t_dd], oa.del(i, k - 1))};
+            EMTK_ASSERT(std::max(cand[0], cand[1]) != log_zero, "OA traceback: D has no reachable predecessor");
+            st = argmax(cand) == 0 ? state_type::M : state_type::D;
+            --k;
+            break;
+        }
+        case state_type::B: {
+            tr.push_back({state_type::B, 0, 0});
+            std::array<double, 2> const cand{allow(sp[n_move], oa.xs(i, x_n)), allow(sp[j_move], oa.xs(i, x_j))};
+            st = argmax(cand) == 0 ? state_type::N : state_type::J;
+            break;
+        }
+        case state_type::N:
+            if (i == 0)
+            {
+                tr.push_back({state_type::N, 0, 0});
+                tr.push_back({state_type::S, 0, 0});
+                done = true;
+                break;
+            }
+            tr.push_back({state_type::N, 0, i});
+            --i;
+            break;
+        case state_type::S:
+        case state_type::T: EMTK_ASSERT(false, "OA traceback reached S or T");
+        }
+    }
+    std::reverse(tr.begin(), tr.end());
+    r.accuracy = path_accuracy(tr, pp, &r.pp);
+    return r;
+}
+
+double path_accuracy(std::vector<trace_step> const & path, posterior const & pp, std::vector<double> * step_pp)
+{
+    if (step_pp)
+        step_pp->assign(path.size(), 0.0);
+    double sum = 0;
+    for (std::size_t n = 0; n < path.size(); ++n)
+    {
+        trace_step const & t = path[n];
+        if (t.i == 0)
+            continue;
+        double v = 0;
+        switch (t.state)
+        {
+        case state_type::M: v = pp.match(t.i, t.k); break;
+        case state_type::I: v = pp.insert(t.i, t.k); break;
+        case state_type::N: v = pp.n[t.i]; break;
+        case state_type::C: v = pp.c[t.i]; break;
+        case state_type::J: v = pp.j[t.i]; break;
+        default: break;
+        }
+        sum += v;
+        if (step_pp)
+            (*step_pp)[n] = v;
+    }
+    return sum;
+}
+
+namespace {
+
+/// Reusable matrices of one worker.
+struct align_workspace
+{
+    dp_matrix fwd, bwd, oa;
+};
+
+alignment_trace align_one(profile const & p, digital_sequence x, align_method method, align_workspace & w)
+{
+    alignment_trace r;
+    double const ll = forward(p, x, w.fwd);
+    if (ll == log_zero)
+    {
+        r.loglik = ll;
+        return r;
+    }
+    backward(p, x, w.bwd);
+    posterior const pp = decode_posterior(p, x, w.fwd, w.bwd, ll);
+    if (method == align_method::viterbi)
+    {
+        viterbi_result v = viterbi(p, x);
+        r.path = std::move(v.path);
+        r.accuracy = path_accuracy(r.path, pp, &r.pp);
+    }
+    else
+    {
+        double const best = optimal_accuracy_fill(p, pp, w.oa);
+        EMTK_ASSERT(best != log_zero, "OA: no path although forward found one");
+        r = optimal_accuracy_trace(p, x, pp, w.oa);
+    }
+    r.loglik = ll;
+    return r;
+}
+
+} // namespace
+
+alignment_trace align_sequence(profile const & p, digital_sequence x, align_method method)
+{
+    align_workspace w;
+    return align_one(p, x, method, w);
+}
+
+std::vector<alignment_trace> align_sequences(profile const & p, std::span<digital_sequence const> xs,
+                                             align_method method, int threads)
+{
+    std::vector<alignment_trace> out(xs.size());
+    auto const n = static_cast<long long>(xs.size());
+    int const t = std::max(1, threads);
+#pragma omp parallel num_threads(t)
+    {
+        align_workspace w;
+#pragma omp for schedule(dynamic, 1)
+        for (long long s = 0; s < n; ++s)
+            out[static_cast<std::size_t>(s)] = align_one(p, xs[static_cast<std::size_t>(s)], method, w);
+    }
+    return out;
+}
+
+char posterior_code(double p) noexcept
+{
+    // HMMER 3 (src/p7_alidisplay.c, p7_alidisplay_Create): rounds p to the nearest tenth, '*' for 1.
+    double const q = p + 0.05;
+    if (q >= 1.0)
+        return '*';
+    int const d = static_cast<int>(q * 10.0);
+    return static_cast<char>('0' + std::clamp(d, 0, 9));
+}
+
+namespace {
+
+/// Where one row's residues go: left flank block, per node match residue, per node inserts, right
+/// flank block. Residue indices are 1-based with their posterior.
+struct row_layout
+{
+    struct res
+    {
+        std::size_t i;
+        double pp;
+    };
+    std::vector<res> left;               // N flank (unless trimmed) then I0
+    std::vector<res> match;              // M+1 entries, i = 0 for none
+    std::vector<std::vector<res>> ins;   // M+1 entries; 1 … M−1 used (0 and M go to the flanks)
+    std::vector<res> right;              // I_M then C flank (unless trimmed)
+};
+
+row_layout lay_out(int M, alignment_trace const & tr, std::size_t L, bool trim)
+{
+    row_layout r;
+    r.match.assign(static_cast<std::size_t>(M + 1), {0, 0});
+    r.ins.resize(static_cast<std::size_t>(M + 1));
+    EMTK_ASSERT(!tr.path.empty() && tr.pp.size() == tr.path.size(), "alignment of an empty trace");
+    std::size_t next = 1;
+    for (std::size_t n = 0; n < tr.path.size(); ++n)
+    {
+        trace_step const & t = tr.path[n];
+        if (t.i == 0)
+            continue;
+        EMTK_ASSERT(t.i == next, "trace does not emit the residues in order");
+        ++next;
+        row_layout::res const x{t.i, tr.pp[n]};
+        switch (t.state)
+        {
+        case state_type::N:
+            if (!trim)
+                r.left.push_back(x);
+            break;
+        case state_type::C:
+            if (!trim)
+                r.right.push_back(x);
+            break;
+        case state_type::M: r.match[static_cast<std::size_t>(t.k)] = x; break;
+        case state_type::I:
+            if (t.k == 0)
+                r.left.push_back(x);
+            else if (t.k == M)
+                r.right.push_back(x);
+            else
+                r.ins[static_cast<std::size_t>(t.k)].push_back(x);
+            break;
+        case state_type::J: EMTK_ASSERT(false, "multiple alignment of a multi-hit trace"); break;
+        default: EMTK_ASSERT(false, "residue emitted by a silent state"); break;
+        }
+    }
+    EMTK_ASSERT(next == L + 1, "trace does not emit every residue");
+    return r;
+}
+
+} // namespace
+
+text_alignment make_text_alignment(int M, std::span<alignment_trace const> traces, std::span<digital_sequence const> seqs,
+                                   std::span<std::string const> names, std::string_view symbols, bool trim)
+{
+    EMTK_ASSERT(traces.size() == seqs.size() && names.size() == seqs.size(), "make_text_alignment: sizes differ");
+    std::size_t const n = seqs.size();
+    std::vector<row_layout> lay;
+    lay.reserve(n);
+    for (std::size_t s = 0; s < n; ++s)
+        lay.push_back(lay_out(M, traces[s], seqs[s].size(), trim));
+
+    // Block widths.
+    std::size_t left_w = 0, right_w = 0;
+    std::vector<std::size_t> ins_w(static_cast<std::size_t>(M + 1), 0);
+    for (auto const & r : lay)
+    {
+        left_w = std::max(left_w, r.left.size());
+        right_w = std::max(right_w, r.right.size());
+        for (int k = 1; k < M; ++k)
+            ins_w[static_cast<std::size_t>(k)] = std::max(ins_w[static_cast<std::size_t>(k)], r.ins[static_cast<std::size_t>(k)].size());
+    }
+    text_alignment out;
+    out.rf.append(left_w, '.');
+    for (int k = 1; k <= M; ++k)
+    {
+        out.rf.push_back('x');
+        if (k < M)
+            out.rf.append(ins_w[static_cast<std::size_t>(k)], '.');
+    }
+    out.rf.append(right_w, '.');
+    std::size_t const width = out.rf.size();
+
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    out.names.assign(names.begin(), names.end());
+    out.descriptions.assign(n, std::string{});
+    out.rows.resize(n);
+    out.pp.resize(n);
+    for (std::size_t s = 0; s < n; ++s)
+    {
+        std::string & row = out.rows[s];
+        std::string & pr = out.pp[s];
+        row.reserve(width);
+        pr.reserve(width);
+        digital_sequence const x = seqs[s];
+        auto put_inserts = [&](std::vector<row_layout::res> const & v, std::size_t w, bool right_justify) {
+            if (right_justify)
+                row.append(w - v.size(), '.'), pr.append(w - v.size(), '.');
+            for (auto const & e : v)
+            {
+                row.push_back(lower(symbols[x[e.i - 1]]));
+                pr.push_back(posterior_code(e.pp));
+            }
+            if (!right_justify)
+                row.append(w - v.size(), '.'), pr.append(w - v.size(), '.');
+        };
+        row_layout const & r = lay[s];
+        put_inserts(r.left, left_w, true);
+        for (int k = 1; k <= M; ++k)
+        {
+            auto const & m = r.match[static_cast<std::size_t>(k)];
+            if (m.i)
+            {
+                row.push_back(symbols[x[m.i - 1]]);
+                pr.push_back(posterior_code(m.pp));
+            }
+            else
+            {
+                row.push_back('-');
+                pr.push_back('.');
+            }
+            if (k < M)
+                put_inserts(r.ins[static_cast<std::size_t>(k)], ins_w[static_cast<std::size_t>(k)], false);
+        }
+        put_inserts(r.right, right_w, false);
+        EMTK_ASSERT(row.size() == width && pr.size() == width, "alignment row of the wrong width");
+    }
+    return out;
+}
+
+} // namespace emtk::hmm
