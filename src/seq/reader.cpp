@@ -1,138 +1,22 @@
 /// \file
-/// \brief read_sequences(): FASTA/FASTQ through SeqAn3 3.2, our own checks around it.
-///
-/// The one SeqAn3 translation unit of the seq module (ARCHITECTURE.md: SeqAn3 only inside
-/// src/seq/). What each part does and why:
-/// - Bytes come from detail::gz_streambuf (zlib): plain or gzip/BGZF by content, stdin for "-"
-///   (SeqAn3's own gzip layer cannot unget its 18-byte magic probe on std::cin, and its file
-///   constructor picks the format from the extension). SeqAn3 then sees decompressed text, so its
-///   own compression probe (SEQAN3_HAS_ZLIB) never triggers.
-/// - The format is chosen from the first non-blank character ('>' or ';' FASTA, '@' FASTQ) and
-///   given to seqan3::sequence_file_input's stream constructor as a format tag.
-/// - Residues are read as plain `char` (traits below), not as a SeqAn3 alphabet: dna15/aa27 would
-///   silently convert unknown letters, and the alphabet is only known after the first records.
-///   record_builder converts them with emtk::seq::alphabet, and reports record numbers and residue
-///   positions, which SeqAn3 does not track.
-/// - The stream ends with an extra '\n' (gz_streambuf): SeqAn3 throws "No sequence information
-///   given!" for a header at the very end of a file, which would lose the record's name; with the
-///   newline it reads as an empty record and gets the "empty record" message with its name.
-/// - Every SeqAn3 exception is caught here and rethrown as emtk::user_error naming the file and
-///   the record being read.
+/// \brief read_sequences(): every record of a file through sequence_reader (stream_reader.cpp,
+/// the SeqAn3 translation unit), collected into one set.
 
+#include <emtk/seq/reader.hpp>
 #include <emtk/seq/sequence.hpp>
-#include <emtk/util/error.hpp>
-
-#include "gz_streambuf.hpp"
-#include "record_builder.hpp"
-
-#include <cctype>
-#include <istream>
-#include <new>
-
-#include <seqan3/io/exception.hpp>
-#include <seqan3/io/sequence_file/input.hpp>
 
 namespace emtk::seq {
 
-namespace {
-
-/// SeqAn3 traits: residues as raw characters in a std::string; ids as std::string.
-struct text_traits : seqan3::sequence_file_input_default_traits_dna
-{
-    using sequence_alphabet = char;
-    using sequence_legal_alphabet = char;
-    template <typename alph>
-    using sequence_container = std::basic_string<alph>;
-};
-using text_fields = seqan3::fields<seqan3::field::id, seqan3::field::seq>; // quality: read, not kept
-using text_formats = seqan3::type_list<seqan3::format_fasta, seqan3::format_fastq>;
-
-/// Reads all records of `in` in format `format_t` into `builder`; `number` counts records read.
-template <typename format_t>
-void parse(std::istream & in, detail::record_builder & builder, std::uint64_t & number)
-{
-    seqan3::sequence_file_input<text_traits, text_fields, text_formats> file{in, format_t{}};
-    file.options.truncate_ids = false; // keep the whole header: name and description
-    for (auto & record : file)
-    {
-        ++number;
-        builder.add(number, std::move(record.id()), std::move(record.sequence()));
-    }
-}
-
-} // namespace
-
 sequence_set read_sequences(std::string const & path, std::optional<alphabet_type> forced)
 {
-    detail::gz_streambuf buffer{path};
-    std::istream in{&buffer};
-    in.exceptions(std::ios::badbit); // let errors thrown by the buffer reach us, not just set badbit
-
-    // Format from the first non-blank character (the final '\n' of gz_streambuf is blank too).
-    int first = buffer.sgetc();
-    while (first != std::char_traits<char>::eof() && std::isspace(first))
-    {
-        buffer.sbumpc();
-        first = buffer.sgetc();
-    }
-    if (first == std::char_traits<char>::eof())
-        throw_input_error(path, 0, "empty file: no sequences");
-    bool const fastq = first == '@';
-    if (!fastq && first != '>' && first != ';')
-    {
-        std::string magic; // the first bytes, to name compressions that zlib does not read
-        for (int c = first; magic.size() < 4 && c != std::char_traits<char>::eof(); c = buffer.snextc())
-            magic.push_back(static_cast<char>(c));
-        if (magic.starts_with("BZh"))
-            throw_input_error(path, 0, "bzip2-compressed input is not supported (use gzip or plain text)");
-        if (magic == "\x28\xB5\x2F\xFD")
-            throw_input_error(path, 0, "zstd-compressed input is not supported (use gzip or plain text)");
-        throw_input_error(path, 0,
-                          "not a FASTA or FASTQ file: it starts with " +
-                              detail::printable(static_cast<char>(first)) + " (expected '>' or '@')");
-    }
-
-    detail::record_builder builder{path, forced};
-    std::uint64_t number = 0;
-    std::string const format_name = fastq ? "FASTQ" : "FASTA";
-    try
-    {
-        if (fastq)
-            parse<seqan3::format_fastq>(in, builder, number);
-        else
-            parse<seqan3::format_fasta>(in, builder, number);
-    }
-    catch (user_error const &)
-    {
-        throw;
-    }
-    catch (seqan3::unexpected_end_of_input const &)
-    {
-        // FASTA cannot get here (see the file comment); FASTQ: no '+' line, or short quality.
-        throw_input_error(path, 0,
-                          detail::record_label(number + 1, {}) + ": the file ends inside a " + format_name +
-                              " record (missing '+' line, or fewer quality characters than residues)");
-    }
-    catch (seqan3::parse_error const & e)
-    {
-        if (fastq) // the only FASTQ parse error: a record that does not start with '@'
-            throw_input_error(path, 0,
-                              detail::record_label(number + 1, {}) +
-                                  ": expected a FASTQ header line starting with '@' (more quality characters "
-                                  "than residues in the record before?)");
-        throw_input_error(path, 0, detail::record_label(number + 1, {}) + ": not valid " + format_name + " (" +
-                                       e.what() + ")");
-    }
-    catch (std::bad_alloc const &)
-    {
-        throw; // not the input's fault
-    }
-    catch (std::exception const & e)
-    {
-        throw_input_error(path, 0, detail::record_label(number + 1, {}) + ": cannot read " + format_name + " (" +
-                                       e.what() + ")");
-    }
-    return builder.finish();
+    sequence_reader reader{path, forced};
+    sequence_set set;
+    set.source = path;
+    sequence s;
+    while (reader.next(s))
+        set.seqs.push_back(std::move(s));
+    set.type = reader.type();
+    return set;
 }
 
 } // namespace emtk::seq

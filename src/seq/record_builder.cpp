@@ -49,15 +49,14 @@ std::string printable(char c)
     return buf;
 }
 
-record_builder::record_builder(std::string path, std::optional<alphabet_type> forced) : type_{forced}
+record_builder::record_builder(std::string path, std::optional<alphabet_type> forced)
+    : source_{std::move(path)}, type_{forced}
 {
-    set_.source = std::move(path);
-    if (type_)
-        set_.type = *type_;
 }
 
 void record_builder::add(std::uint64_t number, std::string header, std::string residues)
 {
+    ++added_;
     if (type_)
     {
         convert(number, header, residues);
@@ -78,20 +77,27 @@ void record_builder::decide()
     // that is not one.
     type_ = guess_alphabet(sample).value_or(alphabet_type::amino);
     guessed_ = true;
-    set_.type = *type_;
     for (auto const & p : pending_)
         convert(p.number, p.header, p.residues);
     pending_.clear();
     pending_.shrink_to_fit();
 }
 
-sequence_set record_builder::finish()
+bool record_builder::pop(sequence & out)
+{
+    if (ready_.empty())
+        return false;
+    out = std::move(ready_.front());
+    ready_.pop_front();
+    return true;
+}
+
+void record_builder::end_of_input()
 {
     if (!type_)
         decide();
-    if (set_.seqs.empty())
-        throw_input_error(set_.source, 0, "no sequences in the file");
-    return std::move(set_);
+    if (added_ == 0)
+        throw_input_error(source_, 0, "no sequences in the file");
 }
 
 void record_builder::convert(std::uint64_t number, std::string const & header, std::string const & residues)
@@ -112,10 +118,10 @@ void record_builder::convert(std::uint64_t number, std::string const & header, s
         d.remove_prefix(1);
     s.description = d;
     if (s.name.empty())
-        throw_input_error(set_.source, 0, record_label(number, {}) + ": the header line has no sequence name");
+        throw_input_error(source_, 0, record_label(number, {}) + ": the header line has no sequence name");
 
     auto fail = [&](std::string const & what) {
-        throw_input_error(set_.source, 0, record_label(number, s.name) + ": " + what);
+        throw_input_error(source_, 0, record_label(number, s.name) + ": " + what);
     };
     // The last non-blank character may be a stop codon '*' (dropped).
     std::size_t end = residues.size();
@@ -147,7 +153,7 @@ void record_builder::convert(std::uint64_t number, std::string const & header, s
     }
     if (s.dsq.empty())
         fail("empty record: no residues after the header line");
-    set_.seqs.push_back(std::move(s));
+    ready_.push_back(std::move(s));
 }
 
 } // namespace emtk::seq::detail

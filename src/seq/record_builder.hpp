@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,11 +22,12 @@ namespace emtk::seq::detail {
 /// \brief A character as shown in messages: 'c' when printable, otherwise byte 0xNN.
 [[nodiscard]] std::string printable(char c);
 
-/// \brief Collects records in file order and converts them to digital form.
+/// \brief Converts records, in file order, to digital form and queues them for the reader.
 ///
 /// Until the alphabet is known (forced, or guessed once `sample_records` records or
-/// `sample_chars` residue characters have been seen, or at finish()), records are kept as text;
-/// afterwards each is converted as it arrives.
+/// `sample_chars` residue characters have been seen, or at end_of_input()), records are kept as
+/// text; afterwards each is converted as it arrives and queued until pop() takes it. Memory: the
+/// sample plus the converted records not yet popped.
 class record_builder
 {
 public:
@@ -42,9 +44,18 @@ public:
     /// \throws user_error for a header without a name, no residues, a non-residue character.
     void add(std::uint64_t number, std::string header, std::string residues);
 
-    /// \brief Converts what is still buffered and returns the set.
-    /// \throws user_error as add(), and "no sequences" when no record was added.
-    [[nodiscard]] sequence_set finish();
+    /// \brief Moves the next converted record into `out`; false when none is ready.
+    bool pop(sequence & out);
+
+    /// \brief The input has ended: converts what is still buffered (deciding the alphabet).
+    /// \throws user_error as add(), and "no sequences in the file" when no record was added.
+    void end_of_input();
+
+    /// \brief The alphabet (meaningful once decided: forced, or after the guess).
+    [[nodiscard]] alphabet_type type() const noexcept { return type_.value_or(alphabet_type::amino); }
+
+    /// \brief The path as given.
+    [[nodiscard]] std::string const & source() const noexcept { return source_; }
 
 private:
     struct pending
@@ -56,7 +67,9 @@ private:
     void decide();
     void convert(std::uint64_t number, std::string const & header, std::string const & residues);
 
-    sequence_set set_;
+    std::string source_;
+    std::deque<sequence> ready_;
+    std::uint64_t added_ = 0;
     std::optional<alphabet_type> type_;
     bool guessed_ = false;
     std::vector<pending> pending_;

@@ -1,0 +1,160 @@
+#pragma once
+/// \file
+/// \brief Searching protein (or other single-strand) targets with profile HMMs, as hmmsearch
+/// does: per-sequence and per-domain hits with bit scores and E-values from the models' STATS.
+///
+/// Per-sequence score (hmmer_scorer::forward_bits, score.hpp): the full local multi-hit Forward
+/// score of the whole target against the model configured as HMMER configures it for search, minus
+/// HMMER's null1 model, in bits. No prefilter (what `hmmsearch --max` does) and **no null2 bias
+/// correction**: emtk's scores are those of `hmmsearch --max --nonull2` (within 0.05 bits on the
+/// tutorial globins, 0.5 bits on Pkinase; test/cli/hmm_search_test.sh checks that). hmmsearch's
+/// default scores subtract null2, which lowers low-complexity or compositionally biased hits by up
+/// to a few bits. P-value: the exponential tail of the STATS LOCAL FORWARD line (forward_pvalue());
+/// E-value = P × Z, Z = the number of targets searched (or search_options::Z, hmmsearch's -Z).
+///
+/// Domains (after HMMER's p7_domaindef.c, p7_domaindef_ByPosteriorHeuristics; read, not copied):
+/// forward and backward of the whole target in odds space (the kernel of forward_bits, with the
+/// special states of every row kept, O(L + M) memory; forward = backward to 1e-6 relative is
+/// asserted) give per residue i
+/// the core occupancy mocc(i) = 1 − P(N, C or J emits i), the probability b(i) that a domain begins
+/// just before i (B at row i−1) and e(i) that one ends just after i (E at row i). Scanning left to
+/// right, a region opens at the last i with mocc(i) − b(i) < rt2 before mocc reaches rt1, and closes
+/// at the first j with mocc(j) − e(j) < rt2 (rt1 = 0.25, rt2 = 0.10: HMMER's defaults). A region
+/// that looks like several domains (max_z min(E before z, B after z) ≥ rt3 = 0.20, HMMER's test)
+/// is split where that expectation is largest, recursively. *Deviation*: HMMER splits such regions
+/// by clustering 200 stochastic tracebacks; the deterministic split used here gives the same
+/// envelopes for well-separated domains, and may differ for domains that touch.
+/// Each envelope i..j is rescored as HMMER rescores it: Forward of the envelope alone with the
+/// model in unihit local mode and the length model of the whole target (L), plus the cost of the
+/// L − Ld residues outside it, (L − Ld)·log(L/(L+3)), minus null1(L) (p7_pipeline.c); the P-value
+/// uses the FORWARD line. c-Evalue = P × domZ (domZ = the number of sequences reported for the
+/// model, or search_options::domZ), i-Evalue = P × Z. The alignment (ali and hmm coordinates) is the
+/// Viterbi path of the envelope in the same unihit configuration (HMMER uses an optimal-accuracy
+/// alignment; the two agree on the ends of well-aligned domains to a few residues).
+///
+/// Reporting: a sequence is reported when its E-value ≤ search_options::evalue (or, when `bits` is
+/// set, its score ≥ bits); a domain of a reported sequence when its c-Evalue ≤ dom_evalue (or its
+/// score ≥ dom_bits); the best domain of a reported sequence is always listed. When domains are
+/// defined, a sequence in which no region is found is not reported (as in p7_pipeline.c: such
+/// sequences only pass by their length-scaled null score, e.g. shuffled decoys near E = 10).
+///
+/// Streaming, memory and threads: targets are read in batches (batch_sequences records or
+/// batch_residues residues); the (model, target) pairs of a batch are scored in parallel (OpenMP,
+/// `threads`), each pair independently, and kept in input order: output is identical for any number
+/// of threads. Z is known only at the end, so a hit is kept while P × (targets read so far) passes
+/// the threshold (E-values only grow with Z) and filtered again at the end: memory is one batch plus
+/// the kept hits, not the number of targets. Domain definition keeps 5 special states per row
+/// (forward and backward: 80·L bytes) and O(M) rows; the Viterbi alignment of an envelope of
+/// length Ld uses a full matrix (24·Ld·M bytes: 1.9 MB for Ld = M = 300).
+
+#include <emtk/hmm/hmmer_io.hpp>
+#include <emtk/seq/reader.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace emtk::hmm {
+
+class hmmer_scorer;
+
+/// \brief Thresholds, search space and parallelism of a search. Defaults are hmmsearch's.
+struct search_options
+{
+    double evalue = 10.0;             ///< -E: report sequences with E-value ≤ this
+    std::optional<double> bits;       ///< -T: report sequences with score ≥ this instead
+    double dom_evalue = 10.0;         ///< --domE: report domains with c-Evalue ≤ this
+    std::optional<double> dom_bits;   ///< --domT: report domains with score ≥ this instead
+    std::optional<double> Z;          ///< -Z: search space for E-values (default: targets searched)
+    std::optional<double> domZ;       ///< --domZ: for c-Evalues (default: sequences reported)
+    bool domains = true;              ///< define, score and align domains of reported sequences
+    int threads = 1;                  ///< OpenMP threads (results do not depend on it)
+    std::size_t batch_sequences = 2048;   ///< a batch ends after this many targets …
+    std::size_t batch_residues = 4 << 20; ///< … or this many residues
+};
+
+/// \brief One domain of a sequence hit. Coordinates are 1-based and inclusive.
+struct domain_hit
+{
+    std::size_t env_from = 0, env_to = 0; ///< envelope on the target
+    std::size_t ali_from = 0, ali_to = 0; ///< aligned part of the target (first/last residue aligned to a match state)
+    int hmm_from = 0, hmm_to = 0;         ///< first/last match state of the alignment
+    double bits = 0;                      ///< envelope score (see the file comment)
+    double pvalue = 1;                    ///< from the STATS LOCAL FORWARD line
+    double c_evalue = 0;                  ///< P × domZ
+    double i_evalue = 0;                  ///< P × Z
+    bool reported = false;                ///< passes the domain threshold (or is the best domain)
+};
+
+/// \brief A reported target for one model.
+struct sequence_hit
+{
+    std::uint64_t index = 0;          ///< 0-based position of the target in the input
+    std::string name, description;    ///< from the FASTA header
+    std::size_t length = 0;           ///< residues
+    double bits = 0;                  ///< per-sequence score
+    double pvalue = 1;                ///< P-value of `bits`
+    double evalue = 0;                ///< P × Z
+    std::vector<domain_hit> domains;  ///< in sequence order (all found; `reported` marks those to show)
+};
+
+/// \brief The reported hits of one model, in target input order.
+struct model_hits
+{
+    std::string name, accession, description; ///< of the model
+    int M = 0;                                ///< model length
+    double domZ = 0;                          ///< the domZ used for its c-Evalues
+    std::vector<sequence_hit> hits;           ///< reported sequences, input order
+};
+
+/// \brief Everything a search reports.
+struct search_result
+{
+    std::vector<model_hits> models;   ///< one per model, in file order
+    std::uint64_t targets = 0;        ///< targets searched
+    std::uint64_t residues = 0;       ///< residues searched
+    double Z = 0;                     ///< the Z used
+};
+
+/// \brief One model prepared for search (configured once; const methods are thread-safe).
+class search_model
+{
+public:
+    /// \brief Configures `model`. `source` names the model file for messages.
+    /// \throws user_error "SOURCE: model NAME has no STATS LOCAL lines: …" when it is not calibrated.
+    search_model(hmmer_model model, std::string const & source);
+    ~search_model();
+    search_model(search_model &&) noexcept;
+    search_model & operator=(search_model &&) noexcept;
+
+    /// \brief The model as read.
+    [[nodiscard]] hmmer_model const & model() const noexcept { return model_; }
+    /// \brief Per-sequence bit score (hmmer_scorer::forward_bits).
+    [[nodiscard]] double sequence_bits(std::span<std::uint8_t const> x) const;
+    /// \brief P-value of a Forward bit score under the model's STATS.
+    [[nodiscard]] double pvalue(double bits) const noexcept;
+    /// \brief The domains of `x` (see the file comment): envelopes, alignments, scores, P-values;
+    /// E-values are left 0 (they need Z and domZ).
+    [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x) const;
+
+private:
+    hmmer_model model_;
+    std::unique_ptr<hmmer_scorer> scorer_;
+};
+
+/// \brief Reads all models of `path` and prepares them for search.
+/// \throws user_error as hmmer_reader, "no models" for a file without any, and as search_model.
+[[nodiscard]] std::vector<search_model> load_search_models(std::string const & path);
+
+/// \brief Searches every target of `targets` with every model (see the file comment).
+/// \param models_source the models' file name, for messages
+/// \throws user_error from the reader (bad targets) and when a model's alphabet is not the
+///         targets' ("TARGETS: the targets are DNA but model NAME in MODELS is amino …").
+[[nodiscard]] search_result search(std::span<search_model const> models, std::string const & models_source,
+                                   seq::sequence_reader & targets, search_options const & options);
+
+} // namespace emtk::hmm

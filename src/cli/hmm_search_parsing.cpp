@@ -1,0 +1,75 @@
+/// \file
+/// \brief Declares `emtk hmm search`'s options on its SeqAn3 sub-parser and registers the
+/// subcommand.
+
+#include "hmm_command.hpp"
+#include "hmm_search.hpp"
+
+#include <seqan3/argument_parser/all.hpp>
+
+namespace emtk::cli {
+
+void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments & a)
+{
+    auto & info = parser.info;
+    info.short_description = "search protein sequences with profile HMMs (per-sequence and per-domain hits)";
+    info.synopsis.push_back("emtk hmm search [-E X | -T S] [-Z N] [--domZ N] [--tblout F] [--domtblout F] [-t N] "
+                            "models.hmm targets.fa[.gz]");
+    info.description.push_back(
+        "Scores every target sequence against every model of a HMMER3 file (HMMER3/a-f, from emtk or HMMER, "
+        "plain or gzip) as hmmsearch does: local multi-hit Forward score in bits against HMMER's null model, with "
+        "the P-value from the model's STATS LOCAL FORWARD line and E-value = P-value x Z (Z = number of targets, "
+        "or -Z). No prefilter is used (as hmmsearch --max) and no null2 bias correction: scores match "
+        "'hmmsearch --max --nonull2'. Models without STATS lines are refused (calibrate them first).");
+    info.description.push_back(
+        "For each reported sequence, domains are found from posterior decoding (HMMER's domain definition "
+        "heuristics), each envelope is rescored on its own (domain score, conditional E-value with domZ = "
+        "number of reported sequences, independent E-value with Z) and aligned (Viterbi) to give the model "
+        "and sequence coordinates.");
+    info.description.push_back(
+        "Targets are streamed in batches (memory does not grow with their number) and scored in parallel with "
+        "-t; hits are listed per model in target input order, identical for any -t. The default output on "
+        "stdout is a readable hit table; --tblout and --domtblout write tab-separated tables with a header line.");
+    info.examples.push_back("emtk hmm search --tblout hits.tsv --domtblout domains.tsv -t 2 Pkinase.hmm proteome.fa.gz");
+    info.examples.push_back("emtk hmm search -E 1e-5 models/globins45.hmm data/globins45.fa");
+
+    parser.add_positional_option(a.models, "Profile HMMs: a HMMER3 file (one or many models, plain or .gz).");
+    parser.add_positional_option(a.targets, "Target sequences: FASTA or FASTQ, plain or .gz; '-' for stdin.");
+    parser.add_option(a.tblout, '\0', "tblout", "Write per-sequence hits as TSV here ('-' for stdout).");
+    parser.add_option(a.domtblout, '\0', "domtblout", "Write per-domain hits as TSV here ('-' for stdout).");
+    parser.add_option(a.evalue, 'E', "", "Report sequences with E-value <= this.");
+    parser.add_option(a.bits, 'T', "", "Report sequences with score >= this (bits) instead of -E.");
+    parser.add_option(a.dom_evalue, '\0', "domE", "Report domains with conditional E-value <= this.");
+    parser.add_option(a.dom_bits, '\0', "domT", "Report domains with score >= this (bits) instead of --domE.");
+    parser.add_option(a.Z, 'Z', "", "Search space for E-values: the number of targets to assume (default: "
+                                     "the number searched).");
+    parser.add_option(a.domZ, '\0', "domZ", "Search space for conditional domain E-values (default: the number "
+                                            "of sequences reported for the model).");
+    parser.add_flag(a.no_domains, '\0', "no-domains", "Per-sequence hits only (no domain definition).");
+    parser.add_option(a.alphabet, '\0', "alphabet", "Alphabet of the targets (default: guessed from the data).",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});
+    parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
+    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
+    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+}
+
+namespace {
+
+hmm_registrar const search_registration{
+    {"search", "search protein sequences with profile HMMs: hits, domains, E-values",
+     "emtk hmm search needs models.hmm and targets.fa (see 'emtk hmm search --help')", 20,
+     [](seqan3::argument_parser & sub) {
+         hmm_search_arguments args;
+         hmm_search_declare(sub, args);
+         sub.parse();
+         args.bits_set = sub.is_option_set('T');
+         args.dom_bits_set = sub.is_option_set("domT");
+         args.Z_set = sub.is_option_set('Z');
+         args.domZ_set = sub.is_option_set("domZ");
+         hmm_search_run(args);
+     }}};
+
+} // namespace
+
+} // namespace emtk::cli

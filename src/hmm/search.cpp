@@ -1,0 +1,180 @@
+// emtk hmm search's library part: models prepared for search, targets streamed in batches, the
+// (model, target) pairs of a batch scored in parallel, hits kept in input order, E-values at the
+// end. See include/emtk/hmm/search.hpp for the scores, thresholds, memory and determinism.
+#include <emtk/hmm/score.hpp>
+#include <emtk/hmm/search.hpp>
+#include <emtk/util/error.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <omp.h>
+
+namespace emtk::hmm {
+
+search_model::search_model(hmmer_model model, std::string const & source) : model_{std::move(model)}
+{
+    if (!model_.stats)
+        throw_input_error(source, 0,
+                          "model " + model_.name +
+                              " has no STATS LOCAL lines (it is not calibrated for E-values): calibrate it, e.g. "
+                              "with emtk hmm train or hmmbuild");
+    scorer_ = std::make_unique<hmmer_scorer>(model_.hmm, model_.alphabet);
+}
+
+search_model::~search_model() = default;
+search_model::search_model(search_model &&) noexcept = default;
+search_model & search_model::operator=(search_model &&) noexcept = default;
+
+double search_model::sequence_bits(std::span<std::uint8_t const> x) const { return scorer_->forward_bits(x); }
+
+double search_model::pvalue(double bits) const noexcept { return forward_pvalue(bits, *model_.stats); }
+
+std::vector<search_model> load_search_models(std::string const & path)
+{
+    hmmer_reader reader{path};
+    std::vector<search_model> out;
+    hmmer_model m;
+    while (reader.next(m))
+        out.emplace_back(std::move(m), path);
+    if (out.empty())
+        throw_input_error(path, 0, "no models in the file (expected HMMER3 profile HMMs)");
+    return out;
+}
+
+namespace {
+
+/// The result of one (model, target) pair of a batch.
+struct pair_result
+{
+    double bits = 0, pvalue = 1;
+    bool kept = false;
+    std::vector<domain_hit> domains;
+};
+
+/// Whether a sequence passes the reporting threshold with search space `z`.
+bool sequence_passes(search_options const & o, double bits, double pvalue, double z) noexcept
+{
+    if (o.bits)
+        return bits >= *o.bits;
+    return pvalue * z <= o.evalue;
+}
+
+} // namespace
+
+search_result search(std::span<search_model const> models, std::string const & models_source,
+                     seq::sequence_reader & targets, search_options const & options)
+{
+    search_result result;
+    result.models.resize(models.size());
+    for (std::size_t m = 0; m < models.size(); ++m)
+    {
+        auto const & hm = models[m].model();
+        result.models[m].name = hm.name;
+        result.models[m].accession = hm.accession;
+        result.models[m].description = hm.description;
+        result.models[m].M = hm.hmm.M;
+    }
+    int const threads = options.threads > 0 ? options.threads : 1;
+    std::vector<seq::sequence> batch;
+    std::vector<pair_result> pairs;
+    bool checked_alphabet = false;
+    for (;;)
+    {
+        // Read one batch.
+        batch.clear();
+        std::size_t residues = 0;
+        seq::sequence s;
+        while (batch.size() < options.batch_sequences && residues < options.batch_residues && targets.next(s))
+        {
+            if (!checked_alphabet)
+            {
+                for (auto const & sm : models)
+                    if (sm.model().alphabet != targets.type())
+                        throw_input_error(targets.source(), 0,
+                                          "the targets are " +
+                                              std::string{seq::alphabet::get(targets.type()).name()} +
+                                              " sequences but model " + sm.model().name + " in " + models_source +
+                                              " is " + std::string{seq::alphabet::get(sm.model().alphabet).name()} +
+                                              " (use --alphabet to force the targets' alphabet)");
+                checked_alphabet = true;
+            }
+            residues += s.dsq.size();
+            batch.push_back(std::move(s));
+        }
+        if (batch.empty())
+            break;
+        std::uint64_t const first_index = result.targets;
+        result.targets += batch.size();
+        result.residues += residues;
+        // A lower bound of the final Z: a pair failing with it fails at the end too.
+        double const z_now = options.Z.value_or(static_cast<double>(result.targets));
+
+        std::size_t const nb = batch.size();
+        auto const n_pairs = static_cast<long long>(models.size() * nb);
+        pairs.assign(static_cast<std::size_t>(n_pairs), pair_result{});
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (long long t = 0; t < n_pairs; ++t)
+        {
+            auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
+            search_model const & sm = models[m];
+            pair_result & r = pairs[static_cast<std::size_t>(t)];
+            r.bits = sm.sequence_bits(batch[q].dsq);
+            r.pvalue = sm.pvalue(r.bits);
+            r.kept = sequence_passes(options, r.bits, r.pvalue, z_now);
+            if (r.kept && options.domains)
+            {
+                r.domains = sm.domains(batch[q].dsq);
+                r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
+            }
+        }
+        // Keep the passing pairs, model by model, in input order.
+        for (std::size_t m = 0; m < models.size(); ++m)
+            for (std::size_t q = 0; q < nb; ++q)
+            {
+                pair_result & r = pairs[m * nb + q];
+                if (!r.kept)
+                    continue;
+                sequence_hit h;
+                h.index = first_index + q;
+                h.name = batch[q].name;
+                h.description = batch[q].description;
+                h.length = batch[q].dsq.size();
+                h.bits = r.bits;
+                h.pvalue = r.pvalue;
+                h.domains = std::move(r.domains);
+                result.models[m].hits.push_back(std::move(h));
+            }
+    }
+    if (!checked_alphabet) // the reader throws for a file without records; this is a bug guard
+        throw_input_error(targets.source(), 0, "no sequences in the file");
+
+    // Final thresholds with the final Z, then domain E-values with domZ.
+    result.Z = options.Z.value_or(static_cast<double>(result.targets));
+    for (auto & mh : result.models)
+    {
+        std::erase_if(mh.hits, [&](sequence_hit const & h) {
+            return !sequence_passes(options, h.bits, h.pvalue, result.Z);
+        });
+        mh.domZ = options.domZ.value_or(static_cast<double>(mh.hits.size()));
+        for (auto & h : mh.hits)
+        {
+            h.evalue = h.pvalue * result.Z;
+            domain_hit * best = nullptr;
+            bool any = false;
+            for (auto & d : h.domains)
+            {
+                d.c_evalue = d.pvalue * mh.domZ;
+                d.i_evalue = d.pvalue * result.Z;
+                d.reported = options.dom_bits ? d.bits >= *options.dom_bits : d.c_evalue <= options.dom_evalue;
+                any = any || d.reported;
+                if (!best || d.bits > best->bits)
+                    best = &d;
+            }
+            if (!any && best)
+                best->reported = true;
+        }
+    }
+    return result;
+}
+
+} // namespace emtk::hmm

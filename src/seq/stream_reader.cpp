@@ -1,0 +1,190 @@
+/// \file
+/// \brief sequence_reader (include/emtk/seq/reader.hpp): FASTA/FASTQ through SeqAn3 3.2, one
+/// record at a time, our own checks around it.
+///
+/// The one SeqAn3 translation unit of the seq module (ARCHITECTURE.md: SeqAn3 only inside
+/// src/seq/); read_sequences() (reader.cpp) is a loop over this reader. What each part does and why:
+/// - Bytes come from detail::gz_streambuf (zlib): plain or gzip/BGZF by content, stdin for "-"
+///   (SeqAn3's own gzip layer cannot unget its 18-byte magic probe on std::cin, and its file
+///   constructor picks the format from the extension). SeqAn3 then sees decompressed text, so its
+///   own compression probe (SEQAN3_HAS_ZLIB) never triggers.
+/// - The format is chosen from the first non-blank character ('>' or ';' FASTA, '@' FASTQ) and
+///   given to seqan3::sequence_file_input's stream constructor as a format tag.
+/// - Records are pulled through the file's input iterator: SeqAn3 parses one record per
+///   increment, so memory holds one record (plus record_builder's alphabet sample).
+/// - Residues are read as plain `char` (traits below), not as a SeqAn3 alphabet: dna15/aa27 would
+///   silently convert unknown letters, and the alphabet is only known after the first records.
+///   record_builder converts them with emtk::seq::alphabet, and reports record numbers and residue
+///   positions, which SeqAn3 does not track.
+/// - The stream ends with an extra '\n' (gz_streambuf): SeqAn3 throws "No sequence information
+///   given!" for a header at the very end of a file, which would lose the record's name; with the
+///   newline it reads as an empty record and gets the "empty record" message with its name.
+/// - Every SeqAn3 exception is caught here and rethrown as emtk::user_error naming the file and
+///   the record being read.
+
+#include <emtk/seq/reader.hpp>
+#include <emtk/util/error.hpp>
+
+#include "gz_streambuf.hpp"
+#include "record_builder.hpp"
+
+#include <cctype>
+#include <istream>
+#include <new>
+
+#include <seqan3/io/exception.hpp>
+#include <seqan3/io/sequence_file/input.hpp>
+
+namespace emtk::seq {
+
+namespace {
+
+/// SeqAn3 traits: residues as raw characters in a std::string; ids as std::string.
+struct text_traits : seqan3::sequence_file_input_default_traits_dna
+{
+    using sequence_alphabet = char;
+    using sequence_legal_alphabet = char;
+    template <typename alph>
+    using sequence_container = std::basic_string<alph>;
+};
+using text_fields = seqan3::fields<seqan3::field::id, seqan3::field::seq>; // quality: read, not kept
+using text_formats = seqan3::type_list<seqan3::format_fasta, seqan3::format_fastq>;
+using text_file = seqan3::sequence_file_input<text_traits, text_fields, text_formats>;
+
+/// Skips blanks and returns whether the data are FASTQ; throws for empty and non-FASTA/FASTQ data.
+bool detect_fastq(detail::gz_streambuf & buffer, std::string const & path)
+{
+    // Format from the first non-blank character (the final '\n' of gz_streambuf is blank too).
+    int first = buffer.sgetc();
+    while (first != std::char_traits<char>::eof() && std::isspace(first))
+    {
+        buffer.sbumpc();
+        first = buffer.sgetc();
+    }
+    if (first == std::char_traits<char>::eof())
+        throw_input_error(path, 0, "empty file: no sequences");
+    bool const fastq = first == '@';
+    if (!fastq && first != '>' && first != ';')
+    {
+        std::string magic; // the first bytes, to name compressions that zlib does not read
+        for (int c = first; magic.size() < 4 && c != std::char_traits<char>::eof(); c = buffer.snextc())
+            magic.push_back(static_cast<char>(c));
+        if (magic.starts_with("BZh"))
+            throw_input_error(path, 0, "bzip2-compressed input is not supported (use gzip or plain text)");
+        if (magic == "\x28\xB5\x2F\xFD")
+            throw_input_error(path, 0, "zstd-compressed input is not supported (use gzip or plain text)");
+        throw_input_error(path, 0,
+                          "not a FASTA or FASTQ file: it starts with " +
+                              detail::printable(static_cast<char>(first)) + " (expected '>' or '@')");
+    }
+    return fastq;
+}
+
+} // namespace
+
+struct sequence_reader::impl
+{
+    std::string path;
+    detail::gz_streambuf buffer;
+    std::istream in;
+    bool fastq;
+    detail::record_builder builder;
+    std::unique_ptr<text_file> file;
+    std::optional<decltype(std::declval<text_file &>().begin())> it;
+    std::uint64_t number = 0;   // records parsed
+    std::uint64_t returned = 0; // records returned by next()
+    bool at_end = false;
+
+    impl(std::string const & p, std::optional<alphabet_type> forced)
+        : path{p}, buffer{p}, in{&buffer}, fastq{detect_fastq(buffer, p)}, builder{p, forced}
+    {
+        in.exceptions(std::ios::badbit); // let errors thrown by the buffer reach us, not just set badbit
+    }
+
+    /// Parses one more record into the builder; false at the end of the data.
+    bool parse_one()
+    {
+        std::string const format_name = fastq ? "FASTQ" : "FASTA";
+        try
+        {
+            if (!file)
+            {
+                if (fastq)
+                    file = std::make_unique<text_file>(in, seqan3::format_fastq{});
+                else
+                    file = std::make_unique<text_file>(in, seqan3::format_fasta{});
+                file->options.truncate_ids = false; // keep the whole header: name and description
+                it.emplace(file->begin());
+            }
+            else
+                ++*it;
+            if (*it == file->end())
+                return false;
+            ++number;
+            auto & record = **it;
+            builder.add(number, std::move(record.id()), std::move(record.sequence()));
+            return true;
+        }
+        catch (user_error const &)
+        {
+            throw;
+        }
+        catch (seqan3::unexpected_end_of_input const &)
+        {
+            // FASTA cannot get here (see the file comment); FASTQ: no '+' line, or short quality.
+            throw_input_error(path, 0,
+                              detail::record_label(number + 1, {}) + ": the file ends inside a " + format_name +
+                                  " record (missing '+' line, or fewer quality characters than residues)");
+        }
+        catch (seqan3::parse_error const & e)
+        {
+            if (fastq) // the only FASTQ parse error: a record that does not start with '@'
+                throw_input_error(path, 0,
+                                  detail::record_label(number + 1, {}) +
+                                      ": expected a FASTQ header line starting with '@' (more quality characters "
+                                      "than residues in the record before?)");
+            throw_input_error(path, 0, detail::record_label(number + 1, {}) + ": not valid " + format_name + " (" +
+                                           e.what() + ")");
+        }
+        catch (std::bad_alloc const &)
+        {
+            throw; // not the input's fault
+        }
+        catch (std::exception const & e)
+        {
+            throw_input_error(path, 0, detail::record_label(number + 1, {}) + ": cannot read " + format_name + " (" +
+                                           e.what() + ")");
+        }
+    }
+};
+
+sequence_reader::sequence_reader(std::string const & path, std::optional<alphabet_type> forced)
+    : impl_{std::make_unique<impl>(path, forced)}
+{
+}
+
+sequence_reader::~sequence_reader() = default;
+
+bool sequence_reader::next(sequence & out)
+{
+    while (!impl_->builder.pop(out))
+    {
+        if (impl_->at_end)
+            return false;
+        if (!impl_->parse_one())
+        {
+            impl_->at_end = true;
+            impl_->builder.end_of_input();
+        }
+    }
+    ++impl_->returned;
+    return true;
+}
+
+alphabet_type sequence_reader::type() const noexcept { return impl_->builder.type(); }
+
+std::string const & sequence_reader::source() const noexcept { return impl_->path; }
+
+std::uint64_t sequence_reader::count() const noexcept { return impl_->returned; }
+
+} // namespace emtk::seq

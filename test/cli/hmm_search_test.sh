@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # awk programs are single-quoted on purpose
+# CLI tests for `emtk hmm search` (issue 4, protein targets): the readable table, --tblout and
+# --domtblout (header, true tabs, one row per hit/domain), determinism across thread counts, stdin
+# and gzip targets, exact error messages with no output left behind, and (when HMMER and Debian's
+# hmmer-examples are installed) the issue's check against `hmmsearch --max --nonull2` on Pkinase.
+#
+#   bash test/cli/hmm_search_test.sh build/emtk test/cli
+set -euo pipefail
+
+CLI_DIR=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+# shellcheck source=lib.sh
+source "$CLI_DIR/lib.sh"
+ROOT=$(cd "$CLI_DIR/../.." && pwd)
+t_init "${1:-}"
+
+E="[emtk] error:"
+MODEL=$ROOT/models/globins45.hmm # calibrated by emtk hmm train (models/README.md)
+TARGETS=$ROOT/data/globins45.fa
+TUT=/usr/share/doc/hmmer/examples/tutorial
+
+# shuffle_fasta SEED: each record's residues shuffled (Fisher-Yates, awk's rand), names prefixed
+# "shuf_"; one residue line per record on stdin.
+shuffle_fasta() {
+  awk -v seed="$1" 'BEGIN { srand(seed) } /^>/ { name = substr($1, 2); next }
+    { n = length($0); for (i = 1; i <= n; i++) a[i] = substr($0, i, 1)
+      for (i = n; i > 1; i--) { j = int(rand() * i) + 1; t = a[i]; a[i] = a[j]; a[j] = t }
+      s = ""; for (i = 1; i <= n; i++) s = s a[i]; print ">shuf_" name; print s }'
+}
+# one_line_fasta FILE: records with their residues on one line.
+one_line_fasta() {
+  awk '/^>/ { if (s != "") print s; print; s = ""; next } { s = s $0 } END { if (s != "") print s }' "$1"
+}
+
+one_line_fasta "$TARGETS" >seqs.fa
+shuffle_fasta 11 <seqs.fa >decoys.fa
+cat seqs.fa decoys.fa >targets.fa
+gzip -c targets.fa >targets.fa.gz
+n_seqs=$(grep -c '>' seqs.fa)
+
+# ---- help ----------------------------------------------------------------------------------------
+
+run "$EMTK" hmm search --help
+check_status "hmm search --help: exit 0" 0
+check "hmm search --help shows an example" grep -q 'emtk hmm search .*--tblout' "$(out_file)"
+run "$EMTK" hmm --help
+check "hmm --help lists search" grep -q 'search' "$(out_file)"
+
+# ---- outputs -------------------------------------------------------------------------------------
+
+run "$EMTK" hmm search --tblout hits.tsv --domtblout doms.tsv "$MODEL" targets.fa
+check_status "search: exit 0" 0
+check_stderr_empty "search: nothing on stderr"
+cp "$(out_file)" table1.txt
+check_eq "tblout header" "$(head -n 1 hits.tsv)" \
+  "$(printf 'target\tquery\taccession\ttarget_length\tquery_length\tscore\tevalue\tpvalue\tdomains')"
+check_eq "domtblout header" "$(head -n 1 doms.tsv)" \
+  "$(printf 'target\tquery\taccession\ttarget_length\tquery_length\tscore\tevalue\tdomain\tn_domains\tdomain_score\tc_evalue\ti_evalue\thmm_from\thmm_to\tali_from\tali_to\tenv_from\tenv_to')"
+check "tblout: 9 tab-separated fields on every line" awk -F'\t' 'NF != 9 { exit 1 }' hits.tsv
+check "domtblout: 18 tab-separated fields, coordinates ordered" awk -F'\t' 'NR > 1 {
+    if (NF != 18) exit 1
+    if (!($17 <= $15 && $15 <= $16 && $16 <= $18 && $18 <= $4)) exit 1
+    if (!(1 <= $13 && $13 <= $14 && $14 <= $5)) exit 1 }' doms.tsv
+# Every globin is found with a strong score; decoys, if any, are weak.
+check_eq "tblout: every globin reported" \
+  "$(awk -F'\t' 'NR > 1 && $1 !~ /^shuf_/ && $7 + 0 < 1e-10' hits.tsv | wc -l | tr -d ' ')" "$n_seqs"
+check "tblout: no decoy below E = 0.01" awk -F'\t' 'NR > 1 && $1 ~ /^shuf_/ && $7 + 0 < 0.01 { exit 1 }' hits.tsv
+check "tblout: E-values default threshold 10" awk -F'\t' 'NR > 1 && $7 + 0 > 10 { exit 1 }' hits.tsv
+check "table names the query and lists the hits" grep -q '^Query: globins45' table1.txt
+check_eq "table and tblout list the same targets" \
+  "$(awk '$1 ~ /^[0-9.e+-]+$/ && NF >= 5 { print $5 }' table1.txt)" "$(awk -F'\t' 'NR > 1 { print $1 }' hits.tsv)"
+check "domtblout: one row per reported domain" awk -F'\t' 'NR == FNR { if (FNR > 1) want[$1] = $9; next }
+    FNR > 1 { got[$1]++ } END { for (t in want) if (got[t] != want[t]) exit 1 }' hits.tsv doms.tsv
+
+# Determinism: -t 2, stdin and gzip give the same bytes.
+run "$EMTK" hmm search -t 2 --tblout hits2.tsv --domtblout doms2.tsv "$MODEL" targets.fa.gz
+check_same_file "tblout: -t 2 and gzip input give identical bytes" hits.tsv hits2.tsv
+check_same_file "domtblout: -t 2 and gzip input give identical bytes" doms.tsv doms2.tsv
+run_in targets.fa "$EMTK" hmm search --tblout hits3.tsv "$MODEL" -
+check_same_file "tblout: stdin targets give identical bytes" hits.tsv hits3.tsv
+run "$EMTK" hmm search --tblout - "$MODEL" targets.fa
+check_same_file "--tblout - writes the table to stdout" hits.tsv "$(out_file)"
+
+# Thresholds.
+run "$EMTK" hmm search -E 1e-20 --tblout e.tsv "$MODEL" targets.fa
+check "-E 1e-20 keeps only E <= 1e-20" awk -F'\t' 'NR > 1 && $7 + 0 > 1e-20 { exit 1 } END { exit NR < 2 }' e.tsv
+run "$EMTK" hmm search -T 100 --tblout t.tsv "$MODEL" targets.fa
+check "-T 100 keeps only scores >= 100" awk -F'\t' 'NR > 1 && $6 + 0 < 100 { exit 1 } END { exit NR < 2 }' t.tsv
+run "$EMTK" hmm search -Z 1000000 --tblout z.tsv "$MODEL" seqs.fa
+check "-Z scales the E-values: E = P x Z" awk -F'\t' 'NR > 1 { r = $7 / ($8 * 1e6); if (r < 0.99 || r > 1.01) exit 1 }' z.tsv
+
+# ---- errors: one line, exit 1, no output -----------------------------------------------------------
+
+printf 'not a model\n' >bad.hmm
+head -n 40 "$MODEL" >trunc.hmm
+grep -v '^STATS' "$MODEL" >nostats.hmm
+printf '>d\nACGTACGTTAGCATCGATCGATCGAGCTAGCTAGCATCGA\n' >dna.fa
+: >empty.fa
+printf '>p1\nMKVLAAGW\n>p2\nMKV-LA\n' >inval.fa
+expect_error "not a HMMER3 file" 1 \
+  "$E bad.hmm:1: expected a HMMER3 header line ('HMMER3/f [...]'), found 'not'" out \
+  "$EMTK" hmm search --tblout out.tsv bad.hmm targets.fa
+expect_error "truncated model" 1 \
+  "$E trunc.hmm:41: file ends inside a model (model 'globins45'): expected the transition line of node 7" out \
+  "$EMTK" hmm search --tblout out.tsv trunc.hmm targets.fa
+expect_error "alphabet mismatch" 1 \
+  "$E dna.fa: the targets are DNA sequences but model globins45 in $MODEL is amino (use --alphabet to force the targets' alphabet)" out \
+  "$EMTK" hmm search --tblout out.tsv "$MODEL" dna.fa
+expect_error "empty target file" 1 "$E empty.fa: empty file: no sequences" out \
+  "$EMTK" hmm search --tblout out.tsv "$MODEL" empty.fa
+expect_error "invalid residue" 1 \
+  "$E inval.fa: record 2 (p2): position 4: '-' is not an amino-acid residue (alphabet guessed from the first records)" out \
+  "$EMTK" hmm search --tblout out.tsv --domtblout out.json "$MODEL" inval.fa
+expect_error "model without STATS" 1 \
+  "$E nostats.hmm: model globins45 has no STATS LOCAL lines (it is not calibrated for E-values): calibrate it, e.g. with emtk hmm train or hmmbuild" out \
+  "$EMTK" hmm search --tblout out.tsv nostats.hmm targets.fa
+
+# ---- the issue's check: HMMER's Pkinase.hmm against the Pkinase seeds plus shuffled decoys ----------
+
+if command -v hmmsearch >/dev/null 2>&1 && [[ -f $TUT/Pkinase.hmm && -f $TUT/Pkinase.sto ]]; then
+  awk '!/^#/ && !/^\/\// && NF == 2 { s[$1] = s[$1] $2; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+    END { for (i = 1; i <= n; i++) { x = s[order[i]]; gsub(/[.-]/, "", x); print ">" order[i]; print toupper(x) } }' \
+    "$TUT/Pkinase.sto" >pk_seeds.fa
+  shuffle_fasta 7 <pk_seeds.fa >pk_decoys.fa
+  cat pk_seeds.fa pk_decoys.fa >pk.fa
+  hmmsearch --max --nonull2 --cpu 1 -Z 1000 --tblout pk_hmmer.tbl -o /dev/null "$TUT/Pkinase.hmm" pk.fa
+  run "$EMTK" hmm search -Z 1000 --tblout pk_emtk.tsv "$TUT/Pkinase.hmm" pk.fa
+  check_status "Pkinase: exit 0" 0
+  grep -v '^#' pk_hmmer.tbl | awk '{ print $1, $5, $6 }' | sort >pk_h.txt
+  awk -F'\t' 'NR > 1 { print $1, $7, $6 }' pk_emtk.tsv | sort >pk_e.txt
+  check "Pkinase: every sequence HMMER reports is reported, score within 0.5 bits, E-value within 2x" \
+    awk 'NR == FNR { e[$1] = $2; s[$1] = $3; next }
+      { if (!($1 in e)) { print "missing " $1; exit 1 }
+        d = $3 - s[$1]; if (d < 0) d = -d; r = $2 / e[$1]; if (r < 1) r = 1 / r
+        if (d > 0.5 || r > 2) { print $1 ": hmmer " $3 " " $2 ", emtk " s[$1] " " e[$1]; exit 1 } }' pk_e.txt pk_h.txt
+  check_eq "Pkinase: the same hits below E = 0.01" "$(awk '$2 + 0 < 0.01 { print $1 }' pk_e.txt)" \
+    "$(awk '$2 + 0 < 0.01 { print $1 }' pk_h.txt)"
+  check "Pkinase: all seeds below E = 0.01, no decoy" \
+    awk -v n="$(grep -c '>' pk_seeds.fa)" '$2 + 0 < 0.01 { if ($1 ~ /^shuf_/) exit 1; k++ } END { exit k != n }' pk_e.txt
+else
+  echo "ok - Pkinase comparison with hmmsearch # SKIP HMMER or hmmer-examples not installed"
+fi
+
+t_summary

@@ -1,0 +1,70 @@
+/// \file
+/// \brief Unit tests of sequence_reader (include/emtk/seq/reader.hpp): records one by one, the
+/// same records and alphabet as read_sequences(), the alphabet decided after the sample, and errors
+/// raised at the record that causes them.
+
+#include <emtk/seq/reader.hpp>
+#include <emtk/seq/sequence.hpp>
+#include <emtk/util/error.hpp>
+
+#include "util/test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <string>
+
+using emtk::seq::alphabet_type;
+using emtk::seq::sequence;
+using emtk::seq::sequence_reader;
+using emtk::test::temp_dir;
+
+TEST_CASE("sequence_reader: records one at a time, as read_sequences reads them", "[seq][stream_reader]")
+{
+    temp_dir dir;
+    std::string const p = dir.file("many.fa");
+    {
+        std::ofstream out{p};
+        for (int i = 0; i < 300; ++i) // more than the alphabet sample (100 records)
+            out << ">s" << i << " number " << i << '\n' << std::string(static_cast<std::size_t>(20 + i % 7), "ACGT"[i % 4]) << '\n';
+    }
+    auto const all = emtk::seq::read_sequences(p);
+    sequence_reader reader{p};
+    CHECK(reader.source() == p);
+    sequence s;
+    std::size_t n = 0;
+    while (reader.next(s))
+    {
+        REQUIRE(n < all.seqs.size());
+        CHECK(s.name == all.seqs[n].name);
+        CHECK(s.description == all.seqs[n].description);
+        CHECK(s.dsq == all.seqs[n].dsq);
+        ++n;
+        CHECK(reader.count() == n);
+        CHECK(reader.type() == alphabet_type::dna);
+    }
+    CHECK(n == 300);
+    CHECK(!reader.next(s)); // stays at the end
+}
+
+TEST_CASE("sequence_reader: records before a bad one are returned first", "[seq][stream_reader]")
+{
+    temp_dir dir;
+    std::string const p = dir.file("bad.fa");
+    std::ofstream{p} << ">a\nMKVLA\n>b\nMKV-LA\n";
+    sequence_reader reader{p, alphabet_type::amino};
+    sequence s;
+    REQUIRE(reader.next(s));
+    CHECK(s.name == "a");
+    CHECK_THROWS_WITH(reader.next(s), p + ": record 2 (b): position 4: '-' is not an amino-acid residue");
+}
+
+TEST_CASE("sequence_reader: empty input and non-FASTA fail at construction", "[seq][stream_reader]")
+{
+    temp_dir dir;
+    std::string const empty = dir.file("empty.fa"), tsv = dir.file("x.tsv");
+    std::ofstream{empty} << "\n\n";
+    std::ofstream{tsv} << "col\tval\n";
+    CHECK_THROWS_WITH(sequence_reader{empty}, empty + ": empty file: no sequences");
+    CHECK_THROWS_WITH(sequence_reader{tsv}, tsv + ": not a FASTA or FASTQ file: it starts with 'c' (expected '>' or '@')");
+}
