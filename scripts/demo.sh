@@ -112,6 +112,11 @@ print(f"  sequences {d['input']['sequences']} (effective {d['input']['effective_
       f"({d['stop_reason']}), log posterior {d['objective']:.2f}")
 PY
 fi
+section "emtk hmm search: the kept model (models/globins45.hmm) against the globins"
+run build/emtk hmm search -t 2 --tblout demo-out/globins45.hits.tsv models/globins45.hmm data/globins45.fa >demo-out/globins45.hits.txt
+head -n 12 demo-out/globins45.hits.txt
+awk -F'\t' 'NR > 1 { n++ } END { printf "  %d hits in demo-out/globins45.hits.tsv\n", n }' demo-out/globins45.hits.tsv
+
 if command -v hmmsearch >/dev/null 2>&1; then
   section "HMMER's hmmsearch with the emtk model against the same sequences"
   run hmmsearch --noali --tblout demo-out/globins45.tbl -o /dev/null demo-out/globins45.hmm data/globins45.fa
@@ -120,7 +125,7 @@ fi
 
 section "Outputs"
 for f in demo-out/example.json demo-out/example.tsv demo-out/counts.json demo-out/counts.tsv \
-         demo-out/globins45.hmm demo-out/globins45.json; do
+         demo-out/globins45.hmm demo-out/globins45.json demo-out/globins45.hits.tsv; do
   printf '  %s\n' "$f"
 done
 echo
