@@ -1,7 +1,10 @@
 #include "common.hpp"
 #include "hmm_command.hpp"
 
+#include <emtk/util/error.hpp>
+
 #include <algorithm>
+#include <filesystem>
 
 #include <emtk/util/log.hpp>
 #include <emtk/version.hpp>
@@ -51,6 +54,20 @@ void apply_verbosity(bool quiet, bool verbose)
         log::set_level(log::level::error);
     else if (verbose)
         log::set_level(log::level::info);
+}
+
+void check_output_path(std::string const & out, std::string const & input, std::string const & what)
+{
+    if (out.empty() || out == "-")
+        return;
+    std::error_code ec;
+    if (input != "-" && std::filesystem::equivalent(out, input, ec))
+        throw usage_error("output " + out + " would overwrite the " + what);
+    std::filesystem::path dir = std::filesystem::path{out}.parent_path();
+    if (dir.empty())
+        dir = ".";
+    if (!std::filesystem::is_directory(dir, ec))
+        throw user_error(located_message(out, 0, "cannot write: directory '" + dir.string() + "' does not exist"));
 }
 
 std::vector<std::string> split_list(std::string const & s, char sep)

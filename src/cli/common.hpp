@@ -31,6 +31,11 @@ private:
     std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
+/// Fails early, before any work, when `out` (a path; "" and "-" are skipped) would overwrite
+/// `input` (usage_error "output OUT would overwrite the WHAT") or its directory does not exist
+/// (user_error "OUT: cannot write: directory 'DIR' does not exist").
+void check_output_path(std::string const & out, std::string const & input, std::string const & what = "input file");
+
 /// Splits "a,b,c" into its items (empty items are dropped).
 [[nodiscard]] std::vector<std::string> split_list(std::string const & s, char sep = ',');
 

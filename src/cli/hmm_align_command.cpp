@@ -25,20 +25,6 @@ namespace emtk::cli {
 
 namespace {
 
-void check_output_path(std::string const & out, std::string const & input)
-{
-    if (out.empty() || out == "-")
-        return;
-    std::error_code ec;
-    if (input != "-" && std::filesystem::equivalent(out, input, ec))
-        throw usage_error("output " + out + " would overwrite the input file");
-    std::filesystem::path dir = std::filesystem::path{out}.parent_path();
-    if (dir.empty())
-        dir = ".";
-    if (!std::filesystem::is_directory(dir, ec))
-        throw user_error(located_message(out, 0, "cannot write: directory '" + dir.string() + "' does not exist"));
-}
-
 std::string display(std::string const & path) { return path == "-" ? "<stdin>" : path; }
 
 } // namespace

@@ -29,17 +29,7 @@ void hmm_emit_run(hmm_emit_arguments const & a)
         throw usage_error("--name and --index are exclusive: give one");
     if (a.n < 1)
         throw usage_error("-N must be at least 1");
-    if (a.output != "-" && !a.output.empty())
-    {
-        std::error_code ec;
-        if (a.model != "-" && std::filesystem::equivalent(a.output, a.model, ec))
-            throw usage_error("output " + a.output + " would overwrite the model file");
-        std::filesystem::path dir = std::filesystem::path{a.output}.parent_path();
-        if (dir.empty())
-            dir = ".";
-        if (!std::filesystem::is_directory(dir, ec))
-            throw user_error(located_message(a.output, 0, "cannot write: directory '" + dir.string() + "' does not exist"));
-    }
+    check_output_path(a.output, a.model, "model file");
     std::string const shown = a.model == "-" ? "<stdin>" : a.model;
 
     // Select the model, streaming the file (memory does not grow with the number of models).
