@@ -10,7 +10,8 @@
 #   --build-dir DIR    build tree to use (default: build)
 #   --build-type TYPE  CMAKE_BUILD_TYPE (default: Release)
 #   -DVAR=VALUE        passed on to cmake's configure step (e.g. -DEMTK_SANITIZE=ON)
-#   GROUP              extra package groups: bench (python3-sklearn python3-numpy), test (hmmer hmmer-examples)
+#   GROUP              extra package groups: bench (python3-sklearn python3-numpy beagle),
+#                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm)
 #
 # Packages are checked with dpkg-query first; apt-get runs only when something is missing, so a
 # second run is fast. Without apt-get (not Debian/Ubuntu) the script lists what is needed and exits 1.
@@ -19,9 +20,11 @@ cd "$(dirname "$0")/.."
 
 # Base packages. libgomp (OpenMP) comes with gcc via build-essential.
 BASE_PACKAGES=(build-essential cmake ninja-build pkg-config git libseqan3-dev libhts-dev catch2 zlib1g-dev)
-BENCH_PACKAGES=(python3-sklearn python3-numpy)
-# Peers for the interoperability tests (HMMER reads our models; its example models are read by ours).
-TEST_PACKAGES=(hmmer hmmer-examples)
+BENCH_PACKAGES=(python3-sklearn python3-numpy beagle)
+# Peers for the tests: HMMER reads our models and its example models are read by ours; genometools
+# validates our GFF3; samtools/bwa/dwgsim/mosdepth simulate and check coverage; bcftools/tabix/scrm
+# simulate and check genotypes.
+TEST_PACKAGES=(hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm)
 
 deps=1
 build=1
@@ -31,7 +34,7 @@ cmake_args=()
 groups=()
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do

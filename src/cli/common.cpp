@@ -1,5 +1,6 @@
 #include "common.hpp"
 #include "hmm_command.hpp"
+#include "tool_command.hpp"
 
 #include <emtk/util/error.hpp>
 
@@ -39,6 +40,23 @@ std::vector<hmm_subcommand> const & hmm_subcommands() { return hmm_registry(); }
 hmm_registrar::hmm_registrar(hmm_subcommand c)
 {
     auto & r = hmm_registry();
+    r.push_back(c);
+    std::stable_sort(r.begin(), r.end(), [](hmm_subcommand const & a, hmm_subcommand const & b) { return a.order < b.order; });
+}
+
+namespace {
+std::vector<hmm_subcommand> & tool_registry()
+{
+    static std::vector<hmm_subcommand> r;
+    return r;
+}
+} // namespace
+
+std::vector<hmm_subcommand> const & tool_commands() { return tool_registry(); }
+
+tool_registrar::tool_registrar(hmm_subcommand c)
+{
+    auto & r = tool_registry();
     r.push_back(c);
     std::stable_sort(r.begin(), r.end(), [](hmm_subcommand const & a, hmm_subcommand const & b) { return a.order < b.order; });
 }

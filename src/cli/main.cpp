@@ -7,6 +7,7 @@
 #include "common.hpp"
 #include "hmm_command.hpp"
 #include "mix_command.hpp"
+#include "tool_command.hpp"
 
 #include <emtk/util/error.hpp>
 #include <emtk/version.hpp>
@@ -46,13 +47,21 @@ int main(int argc, char const ** argv)
         std::cout << emtk::cli::version_line() << '\n';
         return 0;
     }
+    auto const & tools = emtk::cli::tool_commands();
     if (argc == 1)
     {
-        std::fprintf(stderr, "%s\nusage: emtk SUBCOMMAND [options]   (subcommands: mix, hmm)\n"
+        std::string names = "mix, hmm";
+        for (auto const & t : tools)
+            names.append(", ").append(t.name);
+        std::fprintf(stderr, "%s\nusage: emtk SUBCOMMAND [options]   (subcommands: %s)\n"
                              "       emtk SUBCOMMAND --help   for the options and examples of each\n",
-                     emtk::cli::version_line().c_str());
+                     emtk::cli::version_line().c_str(), names.c_str());
         return 2;
     }
+    if (argc == 2)
+        for (auto const & t : tools)
+            if (std::strcmp(argv[1], t.name) == 0)
+                return fail(t.no_args, 2);
     if (argc == 2 && std::strcmp(argv[1], "mix") == 0)
         return fail("emtk mix needs an input file and -o PREFIX (see 'emtk mix --help')", 2);
     auto const & hmm_tools = emtk::cli::hmm_subcommands();
@@ -93,11 +102,18 @@ int main(int argc, char const ** argv)
                     t.run(sub);
             return 0;
         }
-        seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, {"mix", "hmm"}};
+        std::vector<std::string> top_names{"mix", "hmm"};
+        std::string top_list = "mix (finite mixtures: Gaussian, Poisson, negative binomial), "
+                               "hmm (profile HMMs: train, search, align, emit, logo)";
+        for (auto const & t : tools)
+        {
+            top_names.emplace_back(t.name);
+            top_list.append(", ").append(t.name).append(" (").append(t.summary).append(")");
+        }
+        seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, top_names};
         set_info(top);
-        top.info.description.push_back("Subcommands: mix (finite mixtures: Gaussian, Poisson, negative binomial), "
-                                       "hmm (profile HMMs: train). "
-                                       "Run 'emtk SUBCOMMAND --help' for the options of each.");
+        top.info.description.push_back("Subcommands: " + top_list +
+                                       ". Run 'emtk SUBCOMMAND --help' for the options of each.");
         top.info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
         top.info.examples.push_back("emtk hmm train -o globins.hmm data/globins45.fa");
         top.parse();
@@ -110,6 +126,9 @@ int main(int argc, char const ** argv)
             sub.parse();
             emtk::cli::mix_run(args);
         }
+        for (auto const & t : tools)
+            if (sub.info.app_name == "emtk-" + std::string{t.name})
+                t.run(sub);
         return 0;
     }
     catch (seqan3::argument_parser_error const & e)
