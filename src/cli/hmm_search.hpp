@@ -3,10 +3,15 @@
 /// \brief `emtk hmm search` (issue 4): its arguments, declared on the SeqAn3 sub-parser in
 /// hmm_search_parsing.cpp and run by hmm_search_command.cpp.
 
+#include <iosfwd>
 #include <string>
 
 namespace seqan3 {
 class argument_parser;
+}
+
+namespace emtk::hmm {
+struct dna_search_result;
 }
 
 namespace emtk::cli {
@@ -17,7 +22,9 @@ struct hmm_search_arguments
     std::string models;          ///< HMMER3 model file (one or many models, plain or gzip)
     std::string targets;         ///< FASTA/FASTQ targets, plain or gzip; "-" = stdin
     std::string tblout;          ///< per-sequence TSV (optional; "-" = stdout)
-    std::string domtblout;       ///< per-domain TSV (optional; "-" = stdout)
+    std::string domtblout;       ///< per-domain TSV (optional; "-" = stdout; protein searches)
+    std::string gff3;            ///< GFF3 of the hits (optional; "-" = stdout)
+    std::string bed;             ///< BED6 of the hits (optional; "-" = stdout)
     std::string alphabet;        ///< amino|dna|rna; empty = guess from the targets
     double evalue = 10.0;        ///< -E
     double bits = 0;             ///< -T (used when given)
@@ -27,6 +34,10 @@ struct hmm_search_arguments
     double domZ = 0;             ///< --domZ (used when given)
     bool bits_set = false, dom_bits_set = false, Z_set = false, domZ_set = false;
     bool no_domains = false;     ///< --noali-like: skip domain definition
+    bool watson = false;         ///< DNA: top strand only
+    bool crick = false;          ///< DNA: bottom strand only
+    bool nonull2 = false;        ///< DNA: no composition-bias correction
+    int window = 100000;         ///< DNA: window length
     int threads = 1;
     bool quiet = false;
     bool verbose = false;
@@ -36,5 +47,10 @@ struct hmm_search_arguments
 void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments & args);
 /// Runs `emtk hmm search`. \throws user_error / usage_error.
 void hmm_search_run(hmm_search_arguments const & args);
+
+/// DNA hits as TSV with a header line (hmm_search_dna.cpp).
+void write_dna_tblout(std::ostream & out, hmm::dna_search_result const & r);
+/// DNA hits as the readable table of stdout.
+void write_dna_table(std::ostream & out, hmm::dna_search_result const & r, std::string const & targets);
 
 } // namespace emtk::cli

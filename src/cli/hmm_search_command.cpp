@@ -5,7 +5,9 @@
 #include "common.hpp"
 #include "hmm_search.hpp"
 
+#include <emtk/hmm/hits_io.hpp>
 #include <emtk/hmm/search.hpp>
+#include <emtk/hmm/search_dna.hpp>
 #include <emtk/seq/reader.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
@@ -121,21 +123,79 @@ void write_table(std::ostream & out, hmm::search_result const & r, std::string c
 
 } // namespace
 
-void hmm_search_run(hmm_search_arguments const & a)
+namespace {
+
+/// The optional output files of a search, opened before the work (a bad directory fails early)
+/// and removed unless committed.
+struct search_outputs
 {
-    stopwatch clock;
-    apply_verbosity(a.quiet, a.verbose);
+    std::unique_ptr<atomic_output_file> tbl, domtbl, gff3, bed;
+    bool stdout_taken = false; ///< one of them writes to stdout (then the readable table does not)
+
+    explicit search_outputs(hmm_search_arguments const & a)
+    {
+        int dashes = 0;
+        for (auto const * f : {&a.tblout, &a.domtblout, &a.gff3, &a.bed})
+            dashes += *f == "-";
+        if (dashes > 1)
+            throw usage_error("only one of --tblout, --domtblout, --gff3 and --bed can write to stdout ('-')");
+        stdout_taken = dashes == 1;
+        auto open = [](std::string const & f) {
+            return f.empty() ? nullptr : std::make_unique<atomic_output_file>(f);
+        };
+        tbl = open(a.tblout), domtbl = open(a.domtblout), gff3 = open(a.gff3), bed = open(a.bed);
+    }
+
+    template <typename Write>
+    static void put(std::unique_ptr<atomic_output_file> & f, Write && write)
+    {
+        if (!f)
+            return;
+        write(f->stream());
+        f->commit();
+    }
+};
+
+void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> const & models,
+             seq::sequence_reader & targets, search_outputs & outs, stopwatch const & clock)
+{
+    if (!a.domtblout.empty())
+        throw usage_error("--domtblout is for protein searches: DNA hits are single alignments (use --tblout)");
+    if (a.watson && a.crick)
+        throw usage_error("--watson and --crick exclude each other (the default searches both strands)");
+    hmm::dna_search_options opt;
+    opt.evalue = a.evalue;
+    if (a.bits_set)
+        opt.bits = a.bits;
+    if (a.Z_set)
+        opt.Z_mb = a.Z;
+    opt.top = !a.crick;
+    opt.bottom = !a.watson;
+    opt.bias = !a.nonull2;
+    opt.window = static_cast<std::size_t>(a.window);
+    opt.threads = a.threads;
+    hmm::dna_search_result const r = hmm::search_dna(models, a.models, targets, opt);
+    std::size_t nhits = 0;
+    for (auto const & m : r.models)
+        nhits += m.hits.size();
+    log::info("searched " + std::to_string(r.targets) + " DNA targets (" + std::to_string(r.residues) +
+              " residues, strands counted): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
+    search_outputs::put(outs.tbl, [&](std::ostream & o) { write_dna_tblout(o, r); });
+    search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
+    search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
+    if (!outs.stdout_taken)
+    {
+        write_dna_table(std::cout, r, a.targets);
+        std::cout.flush();
+    }
+}
+
+void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> const & models,
+                 seq::sequence_reader & targets, search_outputs & outs, stopwatch const & clock)
+{
+    if (a.watson || a.crick || a.nonull2)
+        throw usage_error("--watson, --crick and --nonull2 apply to DNA models (these models are protein models)");
     hmm::search_options opt;
-    if (!(a.evalue > 0))
-        throw usage_error("-E must be > 0");
-    if (!(a.dom_evalue > 0))
-        throw usage_error("--domE must be > 0");
-    if (a.Z_set && !(a.Z > 0))
-        throw usage_error("-Z must be > 0");
-    if (a.domZ_set && !(a.domZ > 0))
-        throw usage_error("--domZ must be > 0");
-    if (a.tblout == "-" && a.domtblout == "-")
-        throw usage_error("--tblout and --domtblout cannot both be '-' (stdout)");
     opt.evalue = a.evalue;
     opt.dom_evalue = a.dom_evalue;
     if (a.bits_set)
@@ -148,43 +208,57 @@ void hmm_search_run(hmm_search_arguments const & a)
         opt.domZ = a.domZ;
     opt.domains = !a.no_domains;
     opt.threads = a.threads;
-    std::optional<seq::alphabet_type> forced;
-    if (!a.alphabet.empty())
-        forced = seq::alphabet::parse(a.alphabet);
-
-    // Output files first: a bad directory fails before the work; they vanish if anything fails.
-    std::unique_ptr<atomic_output_file> tbl, domtbl;
-    if (!a.tblout.empty())
-        tbl = std::make_unique<atomic_output_file>(a.tblout);
-    if (!a.domtblout.empty())
-        domtbl = std::make_unique<atomic_output_file>(a.domtblout);
-
-    std::vector<hmm::search_model> const models = hmm::load_search_models(a.models);
-    log::info("read " + std::to_string(models.size()) + (models.size() == 1 ? " model" : " models") + " from " +
-              a.models);
-    seq::sequence_reader targets{a.targets, forced};
     hmm::search_result const r = hmm::search(models, a.models, targets, opt);
     std::size_t nhits = 0;
     for (auto const & m : r.models)
         nhits += m.hits.size();
     log::info("searched " + std::to_string(r.targets) + " targets (" + std::to_string(r.residues) +
               " residues): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
-
-    if (tbl)
-    {
-        write_tblout(tbl->stream(), r);
-        tbl->commit();
-    }
-    if (domtbl)
-    {
-        write_domtblout(domtbl->stream(), r);
-        domtbl->commit();
-    }
-    if (a.tblout != "-" && a.domtblout != "-")
+    search_outputs::put(outs.tbl, [&](std::ostream & o) { write_tblout(o, r); });
+    search_outputs::put(outs.domtbl, [&](std::ostream & o) { write_domtblout(o, r); });
+    search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
+    search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
+    if (!outs.stdout_taken)
     {
         write_table(std::cout, r, a.targets);
         std::cout.flush();
     }
+}
+
+} // namespace
+
+void hmm_search_run(hmm_search_arguments const & a)
+{
+    stopwatch clock;
+    apply_verbosity(a.quiet, a.verbose);
+    if (!(a.evalue > 0))
+        throw usage_error("-E must be > 0");
+    if (!(a.dom_evalue > 0))
+        throw usage_error("--domE must be > 0");
+    if (a.Z_set && !(a.Z > 0))
+        throw usage_error("-Z must be > 0");
+    if (a.domZ_set && !(a.domZ > 0))
+        throw usage_error("--domZ must be > 0");
+    std::optional<seq::alphabet_type> forced;
+    if (!a.alphabet.empty())
+        forced = seq::alphabet::parse(a.alphabet);
+    for (auto const * f : {&a.tblout, &a.domtblout, &a.gff3, &a.bed})
+        check_output_path(*f, a.targets, "target file");
+
+    search_outputs outs{a};
+    std::vector<hmm::search_model> const models = hmm::load_search_models(a.models);
+    log::info("read " + std::to_string(models.size()) + (models.size() == 1 ? " model" : " models") + " from " +
+              a.models);
+    bool const dna = models.front().model().alphabet != seq::alphabet_type::amino;
+    for (auto const & m : models)
+        if ((m.model().alphabet != seq::alphabet_type::amino) != dna)
+            throw user_error(a.models + ": mixes protein and nucleotide models (model " + m.model().name +
+                             "): search them separately");
+    seq::sequence_reader targets{a.targets, forced};
+    if (dna)
+        run_dna(a, models, targets, outs, clock);
+    else
+        run_protein(a, models, targets, outs, clock);
 }
 
 } // namespace emtk::cli

@@ -89,6 +89,18 @@ check "-T 100 keeps only scores >= 100" awk -F'\t' 'NR > 1 && $6 + 0 < 100 { exi
 run "$EMTK" hmm search -Z 1000000 --tblout z.tsv "$MODEL" seqs.fa
 check "-Z scales the E-values: E = P x Z" awk -F'\t' 'NR > 1 { r = $7 / ($8 * 1e6); if (r < 0.99 || r > 1.01) exit 1 }' z.tsv
 
+# GFF3 and BED6 of the reported domains.
+run "$EMTK" hmm search --domtblout gd.tsv --gff3 doms.gff3 --bed doms.bed "$MODEL" targets.fa
+check_status "--gff3 --bed: exit 0" 0
+n_doms=$(($(wc -l <gd.tsv) - 1))
+check_eq "GFF3: one protein_hmm_match per reported domain" "$(grep -c $'\tprotein_hmm_match\t' doms.gff3)" "$n_doms"
+check_eq "BED6: one line per reported domain" "$(wc -l <doms.bed | tr -d ' ')" "$n_doms"
+check "BED6: ali coordinates (0-based start), strand '.'" bash -c \
+  "diff <(awk -F'\t' 'NR > 1 { print \$1, \$15 - 1, \$16 }' gd.tsv | sort) <(awk -F'\t' '\$6 == \".\" { print \$1, \$2, \$3 }' doms.bed | sort)"
+if command -v gt >/dev/null 2>&1; then
+  check "protein GFF3 passes gt gff3validator" bash -c "gt gff3validator doms.gff3 >/dev/null"
+fi
+
 # ---- errors: one line, exit 1, no output -----------------------------------------------------------
 
 printf 'not a model\n' >bad.hmm

@@ -140,6 +140,8 @@ public:
     /// \brief The domains of `x` (see the file comment): envelopes, alignments, scores, P-values;
     /// E-values are left 0 (they need Z and domZ).
     [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x) const;
+    /// \brief The configured scorer (HMMER's search configuration of the model).
+    [[nodiscard]] hmmer_scorer const & scorer() const noexcept { return *scorer_; }
 
 private:
     hmmer_model model_;

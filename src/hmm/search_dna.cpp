@@ -1,0 +1,506 @@
+// emtk hmm search on DNA targets (nhmmer's pipeline without filters): windows of both strands,
+// envelopes by posterior decoding, nhmmer's envelope rescoring with a composition-bias model,
+// duplicates across window overlaps removed, E-values per residue searched. See
+// include/emtk/hmm/search_dna.hpp for the method, its sources, memory and determinism.
+#include "domain_posterior.hpp"
+
+#include <emtk/em/logspace.hpp>
+#include <emtk/hmm/align.hpp>
+#include <emtk/hmm/score.hpp>
+#include <emtk/hmm/search_dna.hpp>
+#include <emtk/util/error.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <omp.h>
+
+namespace emtk::hmm {
+
+namespace {
+
+using em::log_zero;
+
+// nhmmer's constants (HMMER 3.3 src/p7_domaindef.c rescore_isolated_domain, src/p7_pipeline.c
+// p7_pli_postViterbi_LongTarget).
+constexpr std::size_t envelope_slack = 20;    // envelope kept beyond the alignment when trimmed
+constexpr std::size_t trim_trigger = 23;      // trim when the envelope reaches further than this
+constexpr int max_trim_rounds = 5;
+constexpr std::size_t min_alignment = 8;      // shorter alignments are dropped
+constexpr double max_length_tail = 1e-7;      // p7_DEFAULT_WINDOW_BETA
+
+/// The complement of every code of a nucleotide alphabet (IUPAC: R↔Y, K↔M, B↔V, D↔H; S, W, N
+/// are their own complements).
+std::vector<std::uint8_t> complement_table(seq::alphabet const & a)
+{
+    auto comp = [&](char c) -> char {
+        switch (c)
+        {
+        case 'A': return a.type() == seq::alphabet_type::rna ? 'U' : 'T';
+        case 'T':
+        case 'U': return 'A';
+        case 'C': return 'G';
+        case 'G': return 'C';
+        case 'R': return 'Y';
+        case 'Y': return 'R';
+        case 'K': return 'M';
+        case 'M': return 'K';
+        case 'B': return 'V';
+        case 'V': return 'B';
+        case 'D': return 'H';
+        case 'H': return 'D';
+        default: return c; // S, W, N and gap-like symbols
+        }
+    };
+    std::vector<std::uint8_t> t(static_cast<std::size_t>(a.Kp()));
+    for (int c = 0; c < a.Kp(); ++c)
+    {
+        int const d = a.code(comp(a.symbol(c)));
+        t[static_cast<std::size_t>(c)] = static_cast<std::uint8_t>(d < 0 ? c : d);
+    }
+    return t;
+}
+
+/// `p` (HMMER's search configuration, unihit) with the background replaced by `f` (K canonical
+/// frequencies): N/C/J and insert emissions f, match log-odds log(e/f), degenerate codes scored
+/// with the f-weighted mean log-odds of their members (as the configuration does with HMMER's
+/// background). nhmmer's reparameterize_model.
+profile with_background(profile p, std::span<double const> f)
+{
+    auto const K = static_cast<std::size_t>(p.K), Kp = static_cast<std::size_t>(p.Kp);
+    auto const M = static_cast<std::size_t>(p.M);
+    for (std::size_t c = 0; c < Kp; ++c)
+    {
+        double s = 0;
+        for (std::uint8_t m : p.sets.members[c])
+            s += f[m];
+        p.xsc[c] = std::log(s);
+    }
+    for (std::size_t k = 0; k <= M; ++k)
+        for (std::size_t c = 0; c < Kp; ++c)
+            p.isc[k * Kp + c] = p.xsc[c];
+    std::vector<double> lo(Kp);
+    for (std::size_t k = 1; k <= M; ++k)
+    {
+        for (std::size_t c = 0; c < K; ++c)
+            lo[c] = p.lmat[k * K + c] - std::log(f[c]);
+        for (std::size_t c = K; c < Kp; ++c)
+        {
+            double num = 0, den = 0;
+            bool impossible = false;
+            for (std::uint8_t m : p.sets.members[c])
+            {
+                impossible = impossible || lo[m] == log_zero;
+                num += f[m] * lo[m];
+                den += f[m];
+            }
+            lo[c] = impossible ? log_zero : num / den;
+        }
+        for (std::size_t c = 0; c < Kp; ++c)
+            p.msc[k * Kp + c] = lo[c] == log_zero ? log_zero : lo[c] + p.xsc[c];
+    }
+    return p;
+}
+
+/// A hit in the coordinates of its strand (1-based positions on the searched sequence, which is
+/// the reverse complement for '-'), before thresholds.
+struct raw_hit
+{
+    std::size_t ali_from = 0, ali_to = 0, env_from = 0, env_to = 0; // from ≤ to on the strand
+    int hmm_from = 0, hmm_to = 0;
+    double bits = 0, bias = 0, pvalue = 1, accuracy = 0;
+    std::size_t window = 0; // window index (tie-break of duplicates)
+};
+
+/// One model prepared for DNA search.
+struct dna_model
+{
+    search_model const * sm = nullptr;
+    int W = 0;                     // maximum hit length
+    profile multi;                 // local multihit, length model W (envelope definition)
+    profile uni;                   // local unihit (rescoring; length set per envelope)
+    std::vector<double> bg;        // HMMER's background
+};
+
+/// nhmmer's rescoring of envelope i..j (1-based in `x`, a window of length Lw); false when the
+/// envelope yields no alignment of at least min_alignment residues.
+bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_t j, bool bias, raw_hit & h)
+{
+    std::size_t const Lw = x.size();
+    auto const K = static_cast<std::size_t>(dm.uni.K);
+    double const smooth = 25.0 / static_cast<double>(std::min<std::size_t>(100, std::max<std::size_t>(50, Lw)));
+    double envsc = 0, plain = 0;
+    alignment_trace tr;
+    dp_matrix oa;
+    std::size_t a_from = 0, a_to = 0;
+    for (int round = 0;; ++round)
+    {
+        std::size_t const Ld = j - i + 1;
+        digital_sequence const sub = x.subspan(i - 1, Ld);
+        profile uni = dm.uni;
+        uni.options.target_length = static_cast<int>(Ld);
+        detail::special_probs const t{special_transitions(uni, Ld)};
+        profile used = uni;
+        if (bias)
+        {
+            // f' = s·f + (1 − s)·(composition of the envelope; degenerate residues spread over
+            // their members by the background).
+            std::vector<double> comp(K, 0.0);
+            for (std::uint8_t c : sub)
+            {
+                auto const & mem = uni.sets.members[c];
+                double den = 0;
+                for (std::uint8_t m : mem)
+                    den += dm.bg[m];
+                for (std::uint8_t m : mem)
+                    comp[m] += dm.bg[m] / den;
+            }
+            std::vector<double> f(K);
+            for (std::size_t c = 0; c < K; ++c)
+                f[c] = smooth * dm.bg[c] + (1.0 - smooth) * comp[c] / static_cast<double>(Ld);
+            used = with_background(std::move(uni), f);
+        }
+        detail::odds_profile const op{used};
+        envsc = detail::forward_odds(op, t, sub, nullptr, nullptr);
+        if (!std::isfinite(envsc))
+            return false;
+        posterior const pp = detail::decode_full(op, t, sub, envsc);
+        if (optimal_accuracy_fill(used, pp, oa) == log_zero)
+            return false;
+        tr = optimal_accuracy_trace(used, sub, pp, oa);
+        a_from = a_to = 0;
+        for (trace_step const & s : tr.path)
+            if (s.state == state_type::M)
+            {
+                if (a_from == 0)
+                    a_from = s.i, h.hmm_from = s.k;
+                a_to = s.i, h.hmm_to = s.k;
+            }
+        if (a_from == 0)
+            return false;
+        a_from += i - 1, a_to += i - 1; // window coordinates
+        bool const trim = i + trim_trigger < a_from || j > a_to + trim_trigger;
+        if (!trim || round + 1 >= max_trim_rounds)
+            break;
+        i = std::max(i, a_from > envelope_slack ? a_from - envelope_slack : 1);
+        j = std::min(j, a_to + envelope_slack);
+    }
+    std::size_t const Ld = j - i + 1;
+    if (bias)
+    {
+        profile uni = dm.uni;
+        uni.options.target_length = static_cast<int>(Ld);
+        detail::special_probs const t{special_transitions(uni, Ld)};
+        plain = detail::forward_odds(detail::odds_profile{uni}, t, x.subspan(i - 1, Ld), nullptr, nullptr);
+        envsc = std::min(envsc, plain);
+        h.bias = (plain - envsc) / std::numbers::ln2;
+    }
+    std::size_t const La = a_to - a_from + 1;
+    if (La < min_alignment)
+        return false;
+    // Move the score from the length model of Ld to that of W (nhmmer's adjustment).
+    auto const W = static_cast<double>(dm.W), dLd = static_cast<double>(Ld), dLa = static_cast<double>(La);
+    double sc = envsc;
+    sc -= 2.0 * std::log(2.0 / (dLd + 2.0));
+    sc += 2.0 * std::log(2.0 / (W + 2.0));
+    sc -= (dLd - dLa) * std::log(dLd / (dLd + 2.0));
+    sc += (std::max(W, dLd) - dLa) * std::log(W / (W + 2.0));
+    std::size_t const Lnull = std::max<std::size_t>(static_cast<std::size_t>(dm.W), Ld);
+    h.bits = (sc - null1_score(Lnull, Lnull)) / std::numbers::ln2;
+    h.pvalue = dm.sm->pvalue(h.bits);
+    h.env_from = i, h.env_to = j, h.ali_from = a_from, h.ali_to = a_to;
+    double acc = 0;
+    std::size_t n = 0;
+    for (std::size_t s = 0; s < tr.path.size(); ++s)
+        if (tr.path[s].i > 0 && tr.path[s].i + i - 1 >= a_from && tr.path[s].i + i - 1 <= a_to &&
+            (tr.path[s].state == state_type::M || tr.path[s].state == state_type::I))
+            acc += tr.pp[s], ++n;
+    h.accuracy = n ? acc / static_cast<double>(n) : 0.0;
+    return true;
+}
+
+/// The hits of one window (1-based window coordinates).
+std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool bias)
+{
+    std::vector<raw_hit> out;
+    if (x.empty())
+        return out;
+    detail::odds_profile const op{dm.multi};
+    detail::occupancy const o = detail::decode_occupancy(dm.multi, op, x);
+    for (auto const & [from, to] : detail::find_envelopes(o))
+    {
+        raw_hit h;
+        if (rescore(dm, x, from, to, bias, h))
+            out.push_back(h);
+    }
+    return out;
+}
+
+/// One unit of work: a window of one strand of one target for one model.
+struct task
+{
+    std::size_t model = 0, target = 0;
+    bool minus = false;
+    std::size_t start = 0, length = 0; // 0-based start on the strand, residues
+    std::size_t window = 0;            // window index on that strand
+};
+
+bool passes(dna_search_options const & o, double bits, double evalue) noexcept
+{
+    return o.bits ? bits >= *o.bits : evalue <= o.evalue;
+}
+
+/// Removes duplicates among the hits of one strand of one target (see the header, step 5).
+void remove_duplicates(std::vector<raw_hit> & hits)
+{
+    std::sort(hits.begin(), hits.end(), [](raw_hit const & a, raw_hit const & b) {
+        return a.ali_from != b.ali_from ? a.ali_from < b.ali_from
+               : a.ali_to != b.ali_to   ? a.ali_to < b.ali_to
+                                        : a.window < b.window;
+    });
+    std::vector<bool> gone(hits.size(), false);
+    for (std::size_t a = 0; a < hits.size(); ++a)
+    {
+        if (gone[a])
+            continue;
+        for (std::size_t b = a + 1; b < hits.size() && hits[b].ali_from <= hits[a].ali_to; ++b)
+        {
+            if (gone[b])
+                continue;
+            std::size_t const ov = std::min(hits[a].ali_to, hits[b].ali_to) - hits[b].ali_from + 1;
+            std::size_t const shorter = std::min(hits[a].ali_to - hits[a].ali_from, hits[b].ali_to - hits[b].ali_from) + 1;
+            if (2 * ov < shorter)
+                continue;
+            bool const a_wins = hits[a].bits > hits[b].bits ||
+                                (hits[a].bits == hits[b].bits && hits[a].window <= hits[b].window);
+            gone[a_wins ? b : a] = true;
+            if (!a_wins)
+                break;
+        }
+    }
+    std::size_t w = 0;
+    for (std::size_t a = 0; a < hits.size(); ++a)
+        if (!gone[a])
+            hits[w++] = hits[a];
+    hits.resize(w);
+}
+
+} // namespace
+
+int model_max_length(hmmer_model const & m)
+{
+    if (m.max_length && *m.max_length > 0)
+        return *m.max_length;
+    profile_hmm const & h = m.hmm;
+    auto const M = static_cast<std::size_t>(h.M);
+    // mm[k], ii[k], dd[k]: probability of being in M_k / I_k / D_k having emitted exactly `len`
+    // residues (rows of the DP over len). Node 0's "match" is B.
+    std::vector<double> pm(M + 1, 0.0), pi(M + 1, 0.0), pd(M + 1, 0.0), cm(M + 1), ci(M + 1), cd(M + 1);
+    auto t = [&](std::size_t k, transition x) { return h.t[k][x]; };
+    double done = 0;
+    std::size_t const cap = 20 * M + 10000;
+    for (std::size_t len = 0; len <= cap; ++len)
+    {
+        std::fill(cm.begin(), cm.end(), 0.0);
+        std::fill(ci.begin(), ci.end(), 0.0);
+        std::fill(cd.begin(), cd.end(), 0.0);
+        if (len == 0)
+            cm[0] = 1.0; // B
+        for (std::size_t k = 0; k <= M; ++k)
+        {
+            if (k >= 1 && len >= 1)
+                cm[k] = pm[k - 1] * t(k - 1, t_mm) + pi[k - 1] * t(k - 1, t_im) + (k >= 2 ? pd[k - 1] * t(k - 1, t_dm) : 0.0);
+            if (len >= 1)
+                ci[k] = pm[k] * t(k, t_mi) + pi[k] * t(k, t_ii);
+            if (k >= 1)
+                cd[k] = cm[k - 1] * t(k - 1, t_md) + (k >= 2 ? cd[k - 1] * t(k - 1, t_dd) : 0.0);
+        }
+        // Ending with `len` residues: leave node M (its match, its insert or its delete) to E.
+        done += cm[M] * t(M, t_mm) + ci[M] * t(M, t_im) + cd[M] * t(M, t_dm);
+        std::swap(pm, cm);
+        std::swap(pi, ci);
+        std::swap(pd, cd);
+        if (1.0 - done < max_length_tail && len >= M)
+            return static_cast<int>(len);
+    }
+    return static_cast<int>(cap);
+}
+
+dna_search_result search_dna(std::span<search_model const> models, std::string const & models_source,
+                             seq::sequence_reader & targets, dna_search_options const & options)
+{
+    dna_search_result result;
+    std::vector<dna_model> dms(models.size());
+    result.models.resize(models.size());
+    for (std::size_t m = 0; m < models.size(); ++m)
+    {
+        auto const & hm = models[m].model();
+        if (hm.alphabet == seq::alphabet_type::amino)
+            throw_input_error(models_source, 0,
+                              "model " + hm.name + " is a protein model: DNA search needs DNA or RNA models");
+        dna_model & d = dms[m];
+        d.sm = &models[m];
+        d.W = model_max_length(hm);
+        d.multi = models[m].scorer().configured();
+        d.multi.options.target_length = d.W;
+        d.uni = models[m].scorer().configured();
+        d.uni.options.multihit = false;
+        d.bg = hmmer_background(hm.alphabet);
+        result.models[m].name = hm.name;
+        result.models[m].accession = hm.accession;
+        result.models[m].description = hm.description;
+        result.models[m].M = hm.hmm.M;
+        result.models[m].max_length = d.W;
+    }
+    int const threads = options.threads > 0 ? options.threads : 1;
+    std::size_t const win = std::max<std::size_t>(options.window, 1000);
+    int const strands = (options.top ? 1 : 0) + (options.bottom ? 1 : 0);
+    std::vector<std::uint8_t> comp;
+    bool checked = false;
+    std::size_t const batch_residues = 4u << 20;
+
+    struct target_data
+    {
+        seq::sequence s;
+        std::vector<std::uint8_t> rc;
+    };
+    std::vector<target_data> batch;
+    std::vector<task> tasks;
+    std::vector<std::vector<raw_hit>> found;
+    for (;;)
+    {
+        batch.clear();
+        std::size_t residues = 0;
+        seq::sequence s;
+        while (residues < batch_residues && targets.next(s))
+        {
+            if (!checked)
+            {
+                seq::alphabet const & a = seq::alphabet::get(targets.type());
+                for (auto const & sm : models)
+                    if (sm.model().alphabet != targets.type())
+                        throw_input_error(targets.source(), 0,
+                                          "the targets are " + std::string{a.name()} + " sequences but model " +
+                                              sm.model().name + " in " + models_source + " is " +
+                                              std::string{seq::alphabet::get(sm.model().alphabet).name()} +
+                                              " (use --alphabet to force the targets' alphabet)");
+                comp = complement_table(a);
+                checked = true;
+            }
+            residues += s.dsq.size();
+            target_data td;
+            if (options.bottom)
+            {
+                td.rc.resize(s.dsq.size());
+                std::transform(s.dsq.rbegin(), s.dsq.rend(), td.rc.begin(), [&](std::uint8_t c) { return comp[c]; });
+            }
+            td.s = std::move(s);
+            batch.push_back(std::move(td));
+        }
+        if (batch.empty())
+            break;
+        std::uint64_t const first_index = result.targets;
+        result.targets += batch.size();
+        result.residues += residues * static_cast<std::uint64_t>(strands);
+        // Z only grows: a hit failing with the search space so far fails at the end too.
+        auto const z_of = [&](double res, double W) { return res / W; };
+        double const res_now = options.Z_mb ? *options.Z_mb * 1e6 * strands : static_cast<double>(result.residues);
+
+        tasks.clear();
+        for (std::size_t m = 0; m < dms.size(); ++m)
+            for (std::size_t q = 0; q < batch.size(); ++q)
+                for (int strand = 0; strand < 2; ++strand)
+                {
+                    if ((strand == 0 && !options.top) || (strand == 1 && !options.bottom))
+                        continue;
+                    std::size_t const L = batch[q].s.dsq.size();
+                    std::size_t const overlap = std::min<std::size_t>(static_cast<std::size_t>(dms[m].W), win / 2);
+                    std::size_t start = 0, w = 0;
+                    for (;;)
+                    {
+                        std::size_t const len = std::min(win, L - start);
+                        tasks.push_back({m, q, strand == 1, start, len, w++});
+                        if (start + len >= L)
+                            break;
+                        start += win - overlap;
+                    }
+                }
+        found.assign(tasks.size(), {});
+        auto const nt = static_cast<long long>(tasks.size());
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (long long ti = 0; ti < nt; ++ti)
+        {
+            task const & tk = tasks[static_cast<std::size_t>(ti)];
+            target_data const & td = batch[tk.target];
+            digital_sequence const strand_seq = tk.minus ? digital_sequence{td.rc} : digital_sequence{td.s.dsq};
+            auto hits = scan_window(dms[tk.model], strand_seq.subspan(tk.start, tk.length), options.bias);
+            for (auto & h : hits)
+            {
+                h.window = tk.window;
+                h.ali_from += tk.start, h.ali_to += tk.start, h.env_from += tk.start, h.env_to += tk.start;
+            }
+            found[static_cast<std::size_t>(ti)] = std::move(hits);
+        }
+        // Merge: per model, target, strand (tasks were made in that order), duplicates out.
+        std::size_t ti = 0;
+        while (ti < tasks.size())
+        {
+            std::size_t tj = ti;
+            std::vector<raw_hit> hits;
+            while (tj < tasks.size() && tasks[tj].model == tasks[ti].model && tasks[tj].target == tasks[ti].target &&
+                   tasks[tj].minus == tasks[ti].minus)
+            {
+                hits.insert(hits.end(), found[tj].begin(), found[tj].end());
+                ++tj;
+            }
+            task const & tk = tasks[ti];
+            remove_duplicates(hits);
+            dna_model const & dm = dms[tk.model];
+            seq::sequence const & s = batch[tk.target].s;
+            std::size_t const L = s.dsq.size();
+            for (raw_hit const & r : hits)
+            {
+                if (!passes(options, r.bits, r.pvalue * z_of(res_now, dm.W)))
+                    continue;
+                dna_hit h;
+                h.index = first_index + tk.target;
+                h.name = s.name;
+                h.description = s.description;
+                h.length = L;
+                h.strand = tk.minus ? '-' : '+';
+                auto fwd = [&](std::size_t p) { return tk.minus ? L - p + 1 : p; };
+                h.ali_from = fwd(r.ali_from), h.ali_to = fwd(r.ali_to);
+                h.env_from = fwd(r.env_from), h.env_to = fwd(r.env_to);
+                h.hmm_from = r.hmm_from, h.hmm_to = r.hmm_to;
+                h.bits = r.bits, h.bias = r.bias, h.pvalue = r.pvalue, h.accuracy = r.accuracy;
+                result.models[tk.model].hits.push_back(std::move(h));
+            }
+            ti = tj;
+        }
+    }
+    if (!checked)
+        throw_input_error(targets.source(), 0, "no sequences in the file");
+
+    double const res_final = options.Z_mb ? *options.Z_mb * 1e6 * strands : static_cast<double>(result.residues);
+    for (std::size_t m = 0; m < dms.size(); ++m)
+    {
+        auto & mh = result.models[m];
+        double const Z = res_final / static_cast<double>(dms[m].W);
+        for (auto & h : mh.hits)
+            h.evalue = h.pvalue * Z;
+        std::erase_if(mh.hits, [&](dna_hit const & h) { return !passes(options, h.bits, h.evalue); });
+        // Per target in input order; within a target by position on the forward strand.
+        std::stable_sort(mh.hits.begin(), mh.hits.end(), [](dna_hit const & a, dna_hit const & b) {
+            if (a.index != b.index)
+                return a.index < b.index;
+            std::size_t const pa = std::min(a.ali_from, a.ali_to), pb = std::min(b.ali_from, b.ali_to);
+            if (pa != pb)
+                return pa < pb;
+            return a.strand < b.strand;
+        });
+    }
+    return result;
+}
+
+} // namespace emtk::hmm
