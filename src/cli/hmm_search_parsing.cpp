@@ -24,7 +24,7 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
     info.description.push_back(
         "For each reported sequence, domains are found from posterior decoding (HMMER's domain definition "
         "heuristics), each envelope is rescored on its own (domain score, conditional E-value with domZ = "
-        "number of reported sequences, independent E-value with Z) and aligned (Viterbi) to give the model "
+        "number of reported sequences, independent E-value with Z) and aligned (optimal accuracy, as HMMER) to give the model "
         "and sequence coordinates.");
     info.description.push_back(
         "Targets are streamed in batches (memory does not grow with their number) and scored in parallel with "

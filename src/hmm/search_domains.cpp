@@ -1,6 +1,6 @@
 // Domain definition of a search hit: posterior decoding of the whole target (scaled odds-space
 // forward/backward keeping the special states of each row), regions of core
-// occupancy, envelopes rescored in unihit mode, Viterbi alignment of each envelope.
+// occupancy, envelopes rescored in unihit mode, optimal-accuracy alignment of each envelope.
 // After HMMER 3.3 src/p7_domaindef.c (p7_domaindef_ByPosteriorHeuristics, is_multidomain_region,
 // rescore_isolated_domain) and src/p7_pipeline.c (domain bit score); read, not copied. The numerics
 // and the deviations from HMMER are described in include/emtk/hmm/search.hpp.
@@ -8,7 +8,8 @@
 
 #include <emtk/hmm/score.hpp>
 #include <emtk/hmm/search.hpp>
-#include <emtk/hmm/viterbi.hpp>
+#include <emtk/em/logspace.hpp>
+#include <emtk/hmm/align.hpp>
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
@@ -37,6 +38,7 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) c
     double const outside_cost = std::log(Ld0 / (Ld0 + 3.0)); // per residue outside the envelope
     double const null1 = null1_score(L, L);
     detail::special_probs const tu{special_transitions(uni, L)};
+    dp_matrix oa;
     for (auto const & [from, to] : envelopes)
     {
         std::size_t const Ld = to - from + 1;
@@ -49,7 +51,13 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) c
         d.env_to = to;
         d.bits = (envsc + static_cast<double>(L - Ld) * outside_cost - null1) / std::numbers::ln2;
         d.pvalue = pvalue(d.bits);
-        viterbi_result const v = viterbi(uni, sub);
+        // Optimal-accuracy alignment of the envelope (as HMMER's rescore_isolated_domain), from
+        // the odds-space posterior decoding of the envelope under the same unihit profile.
+        double unused = 0;
+        posterior const pp = detail::decode_full(op, tu, sub, unused);
+        if (optimal_accuracy_fill(uni, pp, oa) == em::log_zero)
+            continue;
+        alignment_trace const v = optimal_accuracy_trace(uni, sub, pp, oa);
         bool first = true;
         for (trace_step const & s : v.path)
         {
