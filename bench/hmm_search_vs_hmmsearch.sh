@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# Issue 4's speed benchmark (protein part): `emtk hmm search` against `hmmsearch --max --cpu 1` on
-# the same model and targets, one run each: wall time, their ratio, peak memory (/usr/bin/time -v),
-# and how far the scores agree.
+# Issue 4's speed benchmark: `emtk hmm search` against `hmmsearch --max --cpu 1` (protein) and
+# against `nhmmer` (DNA, both strands) on the same models and targets, one run each: wall time,
+# their ratio, peak memory (/usr/bin/time -v), and how far the results agree.
 #
-#   bash bench/hmm_search_vs_hmmsearch.sh [N_EMITTED] [N_DECOYS]      (default 2000 2000)
+#   bash bench/hmm_search_vs_hmmsearch.sh [N_EMITTED] [N_DECOYS] [GENOME_MB]  (default 2000 2000 2)
 #   EMTK=/path/to/emtk THREADS=1 bash bench/hmm_search_vs_hmmsearch.sh
 #
 # Targets: N_EMITTED sequences emitted from HMMER's tutorial Pkinase.hmm (`hmmemit -N N --seed 1`,
 # local fragments with flanks, as hmmemit emits by default) plus N_DECOYS shuffled copies of them
 # (awk Fisher-Yates, composition kept). Both tools score with the full Forward (no prefilter) and
 # without null2 (hmmsearch --nonull2) so that the numbers are comparable; -Z is the target count.
-# Needs HMMER (hmmsearch, hmmemit) and Debian's hmmer-examples; emtk from build/emtk by default.
+# DNA: Dfam's MADE1.hmm (HMMER's tutorial) against the tutorial's dna_target.fa (330 kb of human
+# chr1) plus a random chromosome of GENOME_MB megabases (uniform bases, awk's rand with a fixed
+# seed) into which 100 `hmmemit` MADE1 copies are inserted, half of them reverse-complemented:
+# emtk against `nhmmer --cpu 1` (its default filters) and `nhmmer --max --cpu 1` (no filters, as
+# emtk), with the hits at E < 1e-3 and how many inserted copies each tool finds.
+# Needs HMMER (hmmsearch, hmmemit, nhmmer) and Debian's hmmer-examples; emtk from build/emtk by default.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
@@ -18,8 +23,11 @@ emtk="${EMTK:-$repo/build/emtk}"
 threads="${THREADS:-1}"
 n_emit="${1:-2000}"
 n_decoy="${2:-2000}"
+genome_mb="${3:-2}"
 model=/usr/share/doc/hmmer/examples/tutorial/Pkinase.hmm
-for tool in hmmsearch hmmemit /usr/bin/time; do
+dna_model=/usr/share/doc/hmmer/examples/tutorial/MADE1.hmm
+dna_target=/usr/share/doc/hmmer/examples/tutorial/dna_target.fa
+for tool in hmmsearch hmmemit nhmmer /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install hmmer hmmer-examples time)" >&2; exit 1; }
 done
 [[ -x $emtk ]] || { echo "no emtk binary at $emtk (build it, or set EMTK)" >&2; exit 1; }
@@ -65,3 +73,56 @@ printf '%-40s %9s %12.1f\n' "emtk hmm search" "$t_emtk" "$(awk -v k="$m_emtk" 'B
 printf '%-40s %9s %12.1f\n' "hmmsearch --max --nonull2 --cpu $threads" "$t_hmmer" "$(awk -v k="$m_hmmer" 'BEGIN { print k / 1024 }')"
 echo "time ratio emtk/hmmsearch: $(awk -v a="$t_emtk" -v b="$t_hmmer" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
 echo "agreement: $agree; hits with E < 0.01: hmmsearch $h01, emtk $e01, both $both01"
+
+# ---- DNA: emtk against nhmmer -------------------------------------------------------------------
+
+hmmemit -N 100 --seed 2 "$dna_model" |
+  awk '/^>/ { if (s != "") print s; s = ""; next } { s = s $0 } END { if (s != "") print s }' >copies.txt
+awk -v mb="$genome_mb" 'BEGIN { srand(5); n = int(mb * 1e6); split("A C G T", b, " ")
+    while ((getline line < "copies.txt") > 0) copy[++nc] = line
+    # insertion points: nc sorted random positions
+    for (i = 1; i <= nc; i++) pos[i] = int(rand() * n)
+    for (i = 2; i <= nc; i++) { v = pos[i]; j = i - 1; while (j >= 1 && pos[j] > v) { pos[j + 1] = pos[j]; j-- } pos[j + 1] = v }
+    print ">random_chr"; out = ""; at = 0; k = 1; len = 0
+    for (p = 0; p < n; p++) {
+      while (k <= nc && pos[k] == p) {
+        c = copy[k]; strand = (k % 2) ? "+" : "-"
+        if (strand == "-") { r = ""; for (q = length(c); q >= 1; q--) { x = substr(c, q, 1)
+            r = r (x == "A" ? "T" : x == "C" ? "G" : x == "G" ? "C" : "A") } c = r }
+        printf "%d\t%d\t%s\n", len + 1, len + length(c), strand > "truth.txt"
+        out = out c; len += length(c); k++ }
+      out = out b[int(rand() * 4) + 1]; len++
+      if (length(out) >= 60) { print substr(out, 1, 60); out = substr(out, 61) } }
+    while (length(out) > 0) { print substr(out, 1, 60); out = substr(out, 61) } }' >random_chr.fa
+cat "$dna_target" random_chr.fa >genome.fa
+dna_residues=$(awk '!/^>/ { r += length($0) } END { print r }' genome.fa)
+
+read -r t_edna m_edna < <(timed edna "$emtk" hmm search -t "$threads" --tblout emtk_dna.tsv "$dna_model" genome.fa)
+read -r t_nh m_nh < <(timed nh nhmmer --cpu "$threads" --tblout nh.tbl -o /dev/null "$dna_model" genome.fa)
+read -r t_nhmax m_nhmax < <(timed nhmax nhmmer --max --cpu "$threads" --tblout nhmax.tbl -o /dev/null "$dna_model" genome.fa)
+
+# hits at E < 1e-3 as "target strand lo hi"; copies found = inserted copies overlapped by >= 50%.
+awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { lo = $6 < $7 ? $6 : $7; hi = $6 < $7 ? $7 : $6; print $1, $11, lo, hi }' emtk_dna.tsv >e3.txt
+for f in nh nhmax; do
+  awk '!/^#/ && $13 + 0 < 1e-3 { lo = $7 < $8 ? $7 : $8; hi = $7 < $8 ? $8 : $7; print $1, $12, lo, hi }' $f.tbl >$f.e3.txt
+done
+copies_found() {
+  awk 'NR == FNR { if ($1 == "random_chr") { n++; s[n] = $2; lo[n] = $3; hi[n] = $4 } next }
+    { for (i = 1; i <= n; i++) if (s[i] == $3) { a = lo[i] > $1 ? lo[i] : $1; b = hi[i] < $2 ? hi[i] : $2
+        if (b - a + 1 >= 0.5 * ($2 - $1 + 1)) { f++; break } } }
+    END { print f + 0 }' "$1" truth.txt
+}
+# recall of nhmmer's E < 1e-3 hits by emtk (50% reciprocal overlap, same strand)
+recall=$(awk 'NR == FNR { n++; t[n] = $1; s[n] = $2; lo[n] = $3; hi[n] = $4; next }
+  { k++; for (i = 1; i <= n; i++) if (t[i] == $1 && s[i] == $2) { a = lo[i] > $3 ? lo[i] : $3; b = hi[i] < $4 ? hi[i] : $4
+      if (b - a + 1 >= 0.5 * ($4 - $3 + 1) && b - a + 1 >= 0.5 * (hi[i] - lo[i] + 1)) { f++; break } } }
+  END { printf "%d of %d", f, k }' e3.txt nh.e3.txt)
+
+echo
+echo "# MADE1.hmm (M=80, MAXL 426) vs dna_target.fa + ${genome_mb} Mb random chromosome with 100 inserted copies ($dna_residues residues, both strands searched), threads $threads"
+printf '%-40s %9s %12s %10s %14s\n' tool wall_s peak_MB "E<1e-3" copies_found
+printf '%-40s %9s %12.1f %10s %14s\n' "emtk hmm search" "$t_edna" "$(awk -v k="$m_edna" 'BEGIN { print k / 1024 }')" "$(wc -l <e3.txt)" "$(copies_found e3.txt)/100"
+printf '%-40s %9s %12.1f %10s %14s\n' "nhmmer --cpu $threads" "$t_nh" "$(awk -v k="$m_nh" 'BEGIN { print k / 1024 }')" "$(wc -l <nh.e3.txt)" "$(copies_found nh.e3.txt)/100"
+printf '%-40s %9s %12.1f %10s %14s\n' "nhmmer --max --cpu $threads" "$t_nhmax" "$(awk -v k="$m_nhmax" 'BEGIN { print k / 1024 }')" "$(wc -l <nhmax.e3.txt)" "$(copies_found nhmax.e3.txt)/100"
+echo "time ratio emtk/nhmmer: $(awk -v a="$t_edna" -v b="$t_nh" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'), emtk/nhmmer --max: $(awk -v a="$t_edna" -v b="$t_nhmax" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+echo "nhmmer's hits with E < 1e-3 found by emtk (50% reciprocal overlap, same strand): $recall"

@@ -123,9 +123,27 @@ if command -v hmmsearch >/dev/null 2>&1; then
   awk '!/^#/ { n++; if ($5 < 1e-5) s++ } END { printf "  %d sequences reported, %d with E < 1e-5\n", n, s }' demo-out/globins45.tbl
 fi
 
+section "emtk hmm train + search: a DNA repeat model annotating a genome, both strands (data/genome.fa)"
+run build/emtk hmm train -t 2 --seed 1 -o demo-out/repeat.hmm data/repeat_family.fa
+run build/emtk hmm search -t 2 -E 1e-3 --gff3 demo-out/genome.repeats.gff3 --bed demo-out/genome.repeats.bed \
+  demo-out/repeat.hmm data/genome.fa >demo-out/genome.repeats.txt
+head -n 10 demo-out/genome.repeats.txt
+# How many of the 24 true copies (data/genome_repeats.bed) a hit covers by half or more, same strand.
+awk -F'\t' 'NR == FNR { n++; c[n] = $1; s[n] = $2; e[n] = $3; st[n] = $6; next }
+  { for (i = 1; i <= n; i++) if (c[i] == $1 && st[i] == $6) {
+      a = s[i] > $2 ? s[i] : $2; b = e[i] < $3 ? e[i] : $3
+      if (b - a >= 0.5 * (e[i] - s[i])) found[i] = 1 } }
+  END { for (i = 1; i <= n; i++) k += found[i]
+        printf "  %d of %d true copies found on their strand (demo-out/genome.repeats.bed)\n", k, n }' \
+  data/genome_repeats.bed demo-out/genome.repeats.bed
+if command -v gt >/dev/null 2>&1; then
+  run gt gff3validator demo-out/genome.repeats.gff3
+fi
+
 section "Outputs"
 for f in demo-out/example.json demo-out/example.tsv demo-out/counts.json demo-out/counts.tsv \
-         demo-out/globins45.hmm demo-out/globins45.json demo-out/globins45.hits.tsv; do
+         demo-out/globins45.hmm demo-out/globins45.json demo-out/globins45.hits.tsv \
+         demo-out/repeat.hmm demo-out/genome.repeats.gff3 demo-out/genome.repeats.bed; do
   printf '  %s\n' "$f"
 done
 echo
