@@ -12,6 +12,7 @@
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/log.hpp>
+#include <emtk/util/progress.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -174,7 +175,10 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
     opt.bias = !a.nonull2;
     opt.window = static_cast<std::size_t>(a.window);
     opt.threads = a.threads;
+    progress_bar bar{"emtk hmm search: targets", 0};
+    opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues (strands counted)"); };
     hmm::dna_search_result const r = hmm::search_dna(models, a.models, targets, opt);
+    bar.finish();
     std::size_t nhits = 0;
     for (auto const & m : r.models)
         nhits += m.hits.size();
@@ -208,7 +212,10 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
         opt.domZ = a.domZ;
     opt.domains = !a.no_domains;
     opt.threads = a.threads;
+    progress_bar bar{"emtk hmm search: targets", 0};
+    opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues"); };
     hmm::search_result const r = hmm::search(models, a.models, targets, opt);
+    bar.finish();
     std::size_t nhits = 0;
     for (auto const & m : r.models)
         nhits += m.hits.size();

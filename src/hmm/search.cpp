@@ -144,6 +144,8 @@ search_result search(std::span<search_model const> models, std::string const & m
                 h.domains = std::move(r.domains);
                 result.models[m].hits.push_back(std::move(h));
             }
+        if (options.on_batch)
+            options.on_batch(result.targets, result.residues);
     }
     if (!checked_alphabet) // the reader throws for a file without records; this is a bug guard
         throw_input_error(targets.source(), 0, "no sequences in the file");

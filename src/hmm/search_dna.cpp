@@ -478,6 +478,8 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             }
             ti = tj;
         }
+        if (options.on_batch)
+            options.on_batch(result.targets, result.residues);
     }
     if (!checked)
         throw_input_error(targets.source(), 0, "no sequences in the file");

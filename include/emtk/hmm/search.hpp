@@ -53,6 +53,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -76,6 +77,8 @@ struct search_options
     int threads = 1;                  ///< OpenMP threads (results do not depend on it)
     std::size_t batch_sequences = 2048;   ///< a batch ends after this many targets …
     std::size_t batch_residues = 4 << 20; ///< … or this many residues
+    /// Called after each batch with the targets and residues searched so far (progress display).
+    std::function<void(std::uint64_t targets, std::uint64_t residues)> on_batch;
 };
 
 /// \brief One domain of a sequence hit. Coordinates are 1-based and inclusive.

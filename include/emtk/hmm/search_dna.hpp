@@ -54,6 +54,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -72,6 +73,9 @@ struct dna_search_options
     bool bias = true;                ///< composition-bias correction (off = nhmmer --nonull2)
     std::size_t window = 100'000;    ///< window length (nhmmer's --block_length)
     int threads = 1;                 ///< OpenMP threads (results do not depend on it)
+    /// Called after each batch of targets (≥ 4 Mb or one chromosome) with the targets and residues
+    /// (strands counted) searched so far (progress display).
+    std::function<void(std::uint64_t targets, std::uint64_t residues)> on_batch;
 };
 
 /// \brief One hit on a DNA target (coordinates 1-based on the forward strand; see the file comment).
