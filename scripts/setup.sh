@@ -11,7 +11,8 @@
 #   --build-type TYPE  CMAKE_BUILD_TYPE (default: Release)
 #   -DVAR=VALUE        passed on to cmake's configure step (e.g. -DEMTK_SANITIZE=ON)
 #   GROUP              extra package groups: bench (python3-sklearn python3-numpy beagle),
-#                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm)
+#                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
+#                      libopenmpi-dev openmpi-bin)
 #
 # Packages are checked with dpkg-query first; apt-get runs only when something is missing, so a
 # second run is fast. Without apt-get (not Debian/Ubuntu) the script lists what is needed and exits 1.
@@ -23,8 +24,9 @@ BASE_PACKAGES=(build-essential cmake ninja-build pkg-config git libseqan3-dev li
 BENCH_PACKAGES=(python3-sklearn python3-numpy beagle)
 # Peers for the tests: HMMER reads our models and its example models are read by ours; genometools
 # validates our GFF3; samtools/bwa/dwgsim/mosdepth simulate and check coverage; bcftools/tabix/scrm
-# simulate and check genotypes.
-TEST_PACKAGES=(hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm)
+# simulate and check genotypes; Open MPI builds and runs the MPI test (test/mpi/).
+TEST_PACKAGES=(hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
+  libopenmpi-dev openmpi-bin)
 
 deps=1
 build=1
@@ -34,7 +36,7 @@ cmake_args=()
 groups=()
 
 usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while (($#)); do

@@ -2,6 +2,7 @@
 #include "hmm_command.hpp"
 #include "tool_command.hpp"
 
+#include <emtk/em/distributed.hpp>
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
@@ -63,7 +64,8 @@ tool_registrar::tool_registrar(hmm_subcommand c)
 
 std::string version_line()
 {
-    return std::string{"emtk "} + version_string + " (commit " + git_commit + ")";
+    return std::string{"emtk "} + version_string + " (commit " + git_commit + ")" +
+           (em::dist::built_with_mpi() ? " MPI" : "");
 }
 
 void apply_verbosity(bool quiet, bool verbose)

@@ -9,6 +9,8 @@
 #include "mix_command.hpp"
 #include "tool_command.hpp"
 
+#include <emtk/em/distributed.hpp>
+#include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/version.hpp>
 
@@ -25,7 +27,7 @@ namespace {
 
 void set_info(seqan3::argument_parser & parser)
 {
-    parser.info.version = std::string{emtk::version_string} + " (commit " + emtk::git_commit + ")";
+    parser.info.version = emtk::cli::version_line().substr(5); // without the leading "emtk "
     parser.info.author = "the emtk developers";
     parser.info.url = "https://github.com/emtk/emtk";
     parser.info.short_description = "sequence analysis where every tool is an EM fit on one shared core";
@@ -39,7 +41,9 @@ int fail(char const * what, int status)
 
 } // namespace
 
-int main(int argc, char const ** argv)
+namespace {
+
+int run(int argc, char const ** argv)
 {
     emtk::cli::set_command_line(argc, argv);
     if (argc == 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-V") == 0))
@@ -151,4 +155,20 @@ int main(int argc, char const ** argv)
     {
         return fail(e.what(), 1);
     }
+}
+
+} // namespace
+
+int main(int argc, char ** argv)
+{
+    // MPI builds (-DEMTK_MPI=ON, `mpirun -np N emtk ...`): every rank runs the same command; the
+    // E-steps are shared (em/distributed.hpp) and only rank 0 writes files, stdout and stderr.
+    emtk::em::dist::session mpi{argc, argv};
+    if (emtk::em::dist::rank() != 0)
+    {
+        emtk::set_output_suppressed(true);
+        if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr))
+            return 1;
+    }
+    return run(argc, const_cast<char const **>(argv));
 }

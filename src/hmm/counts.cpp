@@ -1,5 +1,7 @@
 #include <emtk/em/logspace.hpp>
 #include <emtk/hmm/counts.hpp>
+
+#include <stdexcept>
 #include <emtk/util/error.hpp>
 
 #include <cmath>
@@ -17,6 +19,51 @@ hmm_counts::hmm_counts(int M_, int K_) : M{M_}, K{K_}
     enter.assign(n, 0.0);
     exit_m.assign(n, 0.0);
     exit_d.assign(n, 0.0);
+}
+
+namespace {
+
+/// Visits every count of c in one fixed order (pack and unpack share it).
+template <typename Counts, typename F>
+void for_each_count(Counts & c, F && f)
+{
+    for (auto & row : c.t)
+        for (auto & v : row)
+            f(v);
+    for (auto & v : c.mat)
+        f(v);
+    for (auto & v : c.ins)
+        f(v);
+    for (auto & v : c.enter)
+        f(v);
+    for (auto & v : c.exit_m)
+        f(v);
+    for (auto & v : c.exit_d)
+        f(v);
+    f(c.exit_i);
+    for (auto & v : c.special)
+        f(v);
+    for (auto & v : c.flank)
+        f(v);
+    f(c.sequences);
+}
+
+} // namespace
+
+void pack_counts(hmm_counts const & c, std::vector<double> & out)
+{
+    for_each_count(c, [&](double v) { out.push_back(v); });
+}
+
+std::size_t unpack_counts(std::span<double const> in, hmm_counts & c)
+{
+    std::size_t n = 0;
+    for_each_count(c, [&](double & v) {
+        if (n >= in.size())
+            throw std::runtime_error("unpack_counts: too few values");
+        v = in[n++];
+    });
+    return n;
 }
 
 hmm_counts & hmm_counts::operator+=(hmm_counts const & o)

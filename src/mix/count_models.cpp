@@ -5,6 +5,7 @@
 #include <emtk/util/error.hpp>
 
 #include <cmath>
+#include <stdexcept>
 
 namespace emtk::mix::detail {
 
@@ -40,6 +41,34 @@ count_model::count_model(dataset const & data, mixture_options const & opt) :
     lfact_.resize(vals_.value.size());
     for (std::size_t u = 0; u < vals_.value.size(); ++u)
         lfact_[u] = std::lgamma(vals_.value[u] + 1.0);
+}
+
+void count_model::pack(count_stats const & s, std::vector<double> & out) const
+{
+    out.insert(out.end(), s.sums.begin(), s.sums.end());
+    out.push_back(static_cast<double>(s.item.size()));
+    out.push_back(static_cast<double>(s.resp.size()));
+    for (auto i : s.item)
+        out.push_back(static_cast<double>(i));
+    out.insert(out.end(), s.resp.begin(), s.resp.end());
+}
+
+std::size_t count_model::unpack(std::span<double const> in, count_stats & s) const
+{
+    std::size_t n = s.sums.size();
+    if (in.size() < n + 2)
+        throw std::runtime_error("count_model::unpack: too few values");
+    std::copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(n), s.sums.begin());
+    auto const items = static_cast<std::size_t>(in[n]), resps = static_cast<std::size_t>(in[n + 1]);
+    n += 2;
+    if (in.size() < n + items + resps)
+        throw std::runtime_error("count_model::unpack: too few values");
+    s.item.resize(items);
+    for (std::size_t j = 0; j < items; ++j)
+        s.item[j] = static_cast<std::uint32_t>(in[n + j]);
+    n += items;
+    s.resp.assign(in.begin() + static_cast<std::ptrdiff_t>(n), in.begin() + static_cast<std::ptrdiff_t>(n + resps));
+    return n + resps;
 }
 
 count_stats count_model::make_stats(count_params const &) const

@@ -21,6 +21,7 @@
 #include <emtk/util/rng.hpp>
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 namespace emtk::mix::detail {
@@ -59,6 +60,10 @@ public:
     }
     void maximize(count_stats const & s, count_params & p) const;
     [[nodiscard]] double log_prior(count_params const &) const noexcept { return 0.0; }
+    /// MPI E-step (em::packable_model): sums, then the number of appended items, their indices
+    /// (exact as doubles below 2^53) and their responsibilities.
+    void pack(count_stats const & s, std::vector<double> & out) const;
+    [[nodiscard]] std::size_t unpack(std::span<double const> in, count_stats & s) const;
     void initialize(rng & gen, count_params & p) const;
     [[nodiscard]] std::vector<double> to_vector(count_params const & p) const;
     void from_vector(std::vector<double> const & v, count_params & p) const;

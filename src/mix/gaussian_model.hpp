@@ -51,6 +51,8 @@ public:
     double posteriors_range(std::size_t begin, std::size_t end, gauss_params const & p, double * resp) const;
     void maximize(flat_stats const & s, gauss_params & p) const { m_step(s, p, false); }
     [[nodiscard]] double log_prior(gauss_params const &) const noexcept { return 0.0; }
+    void pack(flat_stats const & s, std::vector<double> & out) const { pack_flat(s, out); }
+    [[nodiscard]] std::size_t unpack(std::span<double const> in, flat_stats & s) const { return unpack_flat(in, s); }
     void initialize(rng & gen, gauss_params & p) const;
     [[nodiscard]] std::vector<double> to_vector(gauss_params const & p) const;
     void from_vector(std::vector<double> const & v, gauss_params & p) const;

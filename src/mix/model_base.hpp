@@ -9,7 +9,9 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <span>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,16 @@ struct flat_stats
         return *this;
     }
 };
+
+/// MPI E-step (em::packable_model): a flat_stats as its values (size fixed by make_stats).
+inline void pack_flat(flat_stats const & s, std::vector<double> & out) { out.insert(out.end(), s.v.begin(), s.v.end()); }
+inline std::size_t unpack_flat(std::span<double const> in, flat_stats & s)
+{
+    if (in.size() < s.v.size())
+        throw std::runtime_error("unpack_flat: too few values");
+    std::copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(s.v.size()), s.v.begin());
+    return s.v.size();
+}
 
 /// The E-step of a mixture for one item, given the family's
 ///   void log_joint(i, params, double* lp)   — lp[k] = log w_k + log f_k(x_i)

@@ -6,13 +6,36 @@
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <streambuf>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
 namespace emtk {
 
-atomic_output_file::atomic_output_file(std::string target) : target_{std::move(target)}
+namespace {
+bool suppress_all = false;
+
+/// A stream buffer that accepts and drops everything.
+class null_buffer : public std::streambuf
+{
+protected:
+    int_type overflow(int_type c) override { return traits_type::not_eof(c); }
+    std::streamsize xsputn(char const *, std::streamsize n) override { return n; }
+};
+
+std::ostream & null_stream()
+{
+    static null_buffer buf;
+    static std::ostream out{&buf};
+    return out;
+}
+} // namespace
+
+void set_output_suppressed(bool on) noexcept { suppress_all = on; }
+bool output_suppressed() noexcept { return suppress_all; }
+
+atomic_output_file::atomic_output_file(std::string target) : target_{std::move(target)}, suppressed_{suppress_all}
 {
     if (target_ == "-")
         return;
@@ -27,6 +50,8 @@ atomic_output_file::atomic_output_file(std::string target) : target_{std::move(t
                                                          "' does not exist"));
     if (fs::is_directory(tpath, ec))
         throw user_error(located_message(target_, 0, "cannot write: is a directory"));
+    if (suppressed_)
+        return;
     std::string name{"."};
     name.append(tpath.filename().string()).append(".tmp.XXXXXX"); // append: GCC 12 PR 105651
     std::string pattern = (dir / name).string();
@@ -53,7 +78,8 @@ atomic_output_file::atomic_output_file(atomic_output_file && other) noexcept :
     target_{std::move(other.target_)},
     temporary_{std::move(other.temporary_)},
     file_{std::move(other.file_)},
-    committed_{other.committed_}
+    committed_{other.committed_},
+    suppressed_{other.suppressed_}
 {
     other.temporary_.clear();
     other.committed_ = true;
@@ -70,6 +96,8 @@ atomic_output_file::~atomic_output_file()
 
 std::ostream & atomic_output_file::stream()
 {
+    if (suppressed_)
+        return null_stream();
     if (target_ == "-")
         return std::cout;
     return *file_;
@@ -79,6 +107,11 @@ void atomic_output_file::commit()
 {
     if (committed_)
         return;
+    if (suppressed_)
+    {
+        committed_ = true;
+        return;
+    }
     if (target_ == "-")
     {
         std::cout.flush();

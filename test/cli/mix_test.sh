@@ -66,7 +66,7 @@ check "mix --help documents -o, -k, --k-range, --family, -c, --hard, --seed, -t"
 
 run "$EMTK" frobnicate
 check_status "unknown subcommand: exit 2" 2
-check_stderr_one_line_starting "unknown subcommand: one error line naming the subcommands" "$E" "[mix,hmm]"
+check_stderr_one_line_starting "unknown subcommand: one error line naming the subcommands" "$E" "[mix,hmm"
 
 run "$EMTK" mix --bogus -o p s.tsv
 check_status "unknown option: exit 2" 2

@@ -13,6 +13,10 @@
 /// `threads`. Chunks are processed in waves of at most `wave_chunks` so that at most that many
 /// chunk statistics exist at once (memory bound: wave_chunks × sizeof(stats)).
 ///
+/// Processes (MPI builds, distributed.hpp): with R > 1 ranks and a model that packs its
+/// statistics (packable_model), rank r computes the chunks c with c mod R = r, every rank receives
+/// every chunk's statistics and merges them in chunk order: the same sums as one process.
+///
 /// Monotonicity. EM (and MAP-EM) never decreases the objective. A decrease larger than
 /// `decrease_tol` × max(1, |L|) is counted in the result and logged as a warning: it is the first
 /// symptom of an E/M-step bug or of an approximation that is too coarse.
@@ -30,6 +34,7 @@
 /// Aitken rule tests the sequence of cycle ends.
 
 #include <emtk/em/convergence.hpp>
+#include <emtk/em/distributed.hpp>
 #include <emtk/em/model.hpp>
 #include <emtk/em/options.hpp>
 #include <emtk/util/log.hpp>
@@ -40,6 +45,7 @@
 #include <exception>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -52,6 +58,80 @@ namespace emtk::em {
 
 /// At most this many chunk statistics are alive at once during an E-step.
 inline constexpr std::size_t wave_chunks = 64;
+
+namespace detail {
+
+/// The E-step over MPI ranks (see the file comment and distributed.hpp). `total` holds zero
+/// statistics on entry.
+template <packable_model M>
+double e_step_distributed(M const & m, typename M::params_type const & params, typename M::stats_type & total,
+                          options const & opt, std::size_t n, std::size_t chunk, std::size_t n_chunks, int threads)
+{
+    (void)opt;
+    using stats_t = typename M::stats_type;
+    auto const R = static_cast<std::size_t>(dist::size()), me = static_cast<std::size_t>(dist::rank());
+    double loglik = 0.0;
+    for (std::size_t wave = 0; wave < n_chunks; wave += wave_chunks * R)
+    {
+        std::size_t const w_end = std::min(n_chunks, wave + wave_chunks * R);
+        // This rank's chunks of the wave, in chunk order.
+        std::vector<std::size_t> mine;
+        for (std::size_t c = wave; c < w_end; ++c)
+            if (c % R == me)
+                mine.push_back(c);
+        std::vector<std::vector<double>> packed(mine.size());
+        std::vector<std::exception_ptr> errors(mine.size());
+        int const team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), mine.size()));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
+        for (std::size_t q = 0; q < mine.size(); ++q)
+        {
+            try
+            {
+                stats_t s = m.make_stats(params);
+                double ll = 0.0;
+                std::size_t const b = mine[q] * chunk, e = std::min(n, b + chunk);
+                if constexpr (range_model<M>)
+                    ll = m.expect_range(b, e, params, s);
+                else
+                    for (std::size_t i = b; i < e; ++i)
+                        ll += m.expect(i, params, s);
+                packed[q].push_back(ll);
+                packed[q].push_back(0.0); // no error
+                m.pack(s, packed[q]);
+            }
+            catch (...)
+            {
+                errors[q] = std::current_exception();
+                packed[q] = {0.0, 1.0}; // error flag, no statistics
+            }
+        }
+        std::vector<double> buffer;
+        for (auto const & p : packed)
+            buffer.insert(buffer.end(), p.begin(), p.end());
+        std::vector<std::vector<double>> const all = dist::allgather(buffer);
+        for (std::size_t q = 0; q < mine.size(); ++q)
+            if (errors[q])
+                std::rethrow_exception(errors[q]);
+        std::vector<std::size_t> at(R, 0); // read position in each rank's buffer
+        for (std::size_t c = wave; c < w_end; ++c)
+        {
+            std::size_t const r = c % R;
+            std::span<double const> const in{all[r]};
+            double const ll = in[at[r]];
+            bool const failed = in[at[r] + 1] != 0.0;
+            at[r] += 2;
+            if (failed)
+                throw std::runtime_error("the E-step failed on MPI rank " + std::to_string(r));
+            stats_t s = m.make_stats(params);
+            at[r] += m.unpack(in.subspan(at[r]), s);
+            total += s;
+            loglik += ll;
+        }
+    }
+    return loglik;
+}
+
+} // namespace detail
 
 /// \brief One E-step: returns Σ_i log p(x_i | θ) and sets `total` to the merged statistics.
 /// Deterministic for any thread count (see the file comment). Exceptions thrown by the model are
@@ -71,6 +151,9 @@ double e_step(M const & m, typename M::params_type const & params, typename M::s
 #endif
 
     total = m.make_stats(params);
+    if constexpr (packable_model<M>)
+        if (dist::size() > 1)
+            return detail::e_step_distributed(m, params, total, opt, n, chunk, n_chunks, threads);
     double loglik = 0.0;
     std::vector<std::optional<stats_t>> part;
     std::vector<double> part_ll;

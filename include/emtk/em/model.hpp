@@ -6,6 +6,7 @@
 
 #include <concepts>
 #include <cstddef>
+#include <span>
 #include <vector>
 
 namespace emtk::em {
@@ -62,6 +63,22 @@ concept vector_model = model<M> && requires(M const & m,
                                             std::vector<double> const & v) {
     { m.to_vector(cp) } -> std::same_as<std::vector<double>>;
     m.from_vector(v, p);
+};
+
+/// \brief A model whose statistics can be sent between processes (em::dist, distributed.hpp):
+/// `pack(s, out)` appends a self-delimiting encoding of s to `out` (counts stored as doubles are
+/// exact below 2^53); `unpack(in, s)` reads one encoding from the front of `in` into `s` (made by
+/// make_stats for the same parameters) and returns the number of doubles read. unpack(pack(s))
+/// must reproduce s bit for bit: the distributed E-step merges the unpacked statistics and must
+/// give the single-process result exactly.
+template <typename M>
+concept packable_model = model<M> && requires(M const & m,
+                                              typename M::stats_type const & cs,
+                                              typename M::stats_type & s,
+                                              std::vector<double> & out,
+                                              std::span<double const> in) {
+    m.pack(cs, out);
+    { m.unpack(in, s) } -> std::convertible_to<std::size_t>;
 };
 
 } // namespace emtk::em

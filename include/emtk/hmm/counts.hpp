@@ -24,6 +24,7 @@
 #include <emtk/hmm/profile_hmm.hpp>
 
 #include <array>
+#include <span>
 #include <vector>
 
 namespace emtk::hmm {
@@ -56,6 +57,13 @@ struct hmm_counts
     /// \brief Expected emissions of canonical residue a by I_k.
     [[nodiscard]] double insert(int k, int a) const noexcept { return ins[static_cast<std::size_t>(k * K + a)]; }
 };
+
+/// \brief Appends every count of `c` to `out` (a fixed number for given M and K), for the MPI
+/// E-step (em::packable_model).
+void pack_counts(hmm_counts const & c, std::vector<double> & out);
+/// \brief Reads what pack_counts() wrote into `c` (shaped for the same M and K); returns the
+/// number of doubles read. \throws std::runtime_error when `in` is too short.
+std::size_t unpack_counts(std::span<double const> in, hmm_counts & c);
 
 /// \brief Adds the expected counts of `x` (times `weight`) to `acc`, from its filled forward and
 /// backward matrices and log-likelihood (−∞: nothing is added).

@@ -177,6 +177,9 @@ public:
     /// p.anneal_step < the annealing steps set on this model; rebuilds the profile.
     void maximize(stats_type const & s, params_type & p) const;
     [[nodiscard]] double log_prior(params_type const & p) const { return log_prior_density(p.hmm, prior_); }
+    /// \brief MPI E-step (em::packable_model): the counts as doubles, and back.
+    void pack(stats_type const & s, std::vector<double> & out) const { pack_counts(s, out); }
+    [[nodiscard]] std::size_t unpack(std::span<double const> in, stats_type & s) const { return unpack_counts(in, s); }
     /// \brief Random start (or the seed sequence's start) and its profile.
     void initialize(rng & r, params_type & p) const;
 

@@ -6,6 +6,10 @@
 /// atomic on POSIX file systems) and renamed onto the target by commit(). If commit() is never
 /// reached (an exception, a user error), the destructor removes the temporary file: a failed run
 /// leaves no partial output. The path "-" writes to stdout instead (nothing to rename).
+///
+/// Suppressed output (set_output_suppressed(true), used by MPI ranks other than 0): the target's
+/// directory is still checked (so every rank fails alike), but nothing is created or written:
+/// stream() discards what it gets and commit() does nothing.
 
 #include <filesystem>
 #include <fstream>
@@ -43,6 +47,13 @@ private:
     std::string temporary_;
     std::unique_ptr<std::ofstream> file_;
     bool committed_ = false;
+    bool suppressed_ = false;
 };
+
+/// \brief Makes every atomic_output_file created afterwards (and std::cout, by the caller)
+/// discard its output: for the MPI ranks that are not rank 0.
+void set_output_suppressed(bool on) noexcept;
+/// \brief Whether output is suppressed (see set_output_suppressed()).
+[[nodiscard]] bool output_suppressed() noexcept;
 
 } // namespace emtk

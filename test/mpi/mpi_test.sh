@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# MPI test (issue 7): an emtk built with -DEMTK_MPI=ON, run as `mpirun -np 2`, writes byte for byte
+# what one process writes (and what the build without MPI writes) with the same seed: the E-steps
+# are split over the ranks and merged in chunk order (include/emtk/em/distributed.hpp). Only rank
+# 0 writes: stdout and stderr hold one copy. Run by scripts/test.sh after the MPI build.
+#
+#   bash test/mpi/mpi_test.sh build-mpi/emtk build/emtk
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../cli/lib.sh
+source "$ROOT/test/cli/lib.sh"
+MPI_EMTK=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+PLAIN=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+t_init "$MPI_EMTK"
+export SOURCE_DATE_EPOCH=1700000000 # the DATE line of HMMER3 files
+
+# mpirun as root (CI containers) needs its explicit consent; shared memory between the two ranks
+# of one machine, no network transport.
+MPIRUN=(mpirun --oversubscribe --mca btl self,vader -np)
+if [[ $(id -u) -eq 0 ]]; then
+  MPIRUN=(mpirun --allow-run-as-root --oversubscribe --mca btl self,vader -np)
+fi
+
+check "the MPI build says so in --version" bash -c "'$MPI_EMTK' --version | grep -q 'MPI'"
+
+# strip_timing JSON: the run summary without wall-clock times (…_s), the command line and the
+# output names, which differ between the runs by design.
+strip_timing() { grep -v -E '"[a-z_]+_s": |"command_line"|"file"|"prefix"|"output[a-z_]*"' "$1"; }
+
+# ---- emtk hmm train: sequences split over the ranks -----------------------------------------------
+"$PLAIN" hmm train -q -t 1 --seed 3 --json plain.json -o plain.hmm "$ROOT/data/globins45.fa"
+"$MPI_EMTK" hmm train -q -t 1 --seed 3 --json np1.json -o np1.hmm "$ROOT/data/globins45.fa"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -t 1 --seed 3 --json np2.json -o np2.hmm "$ROOT/data/globins45.fa"
+check_status "hmm train on 2 ranks: exit 0" 0
+check_same_file "hmm train: 1 rank (MPI build) = the build without MPI" plain.hmm np1.hmm
+check_same_file "hmm train: 2 ranks = 1 rank, byte for byte" np1.hmm np2.hmm
+strip_timing np1.json >np1.notime.json
+strip_timing np2.json >np2.notime.json
+check_same_file "hmm train: the same JSON summary (timings aside)" np1.notime.json np2.notime.json
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -t 2 --seed 3 -o np2t2.hmm "$ROOT/data/globins45.fa"
+check_same_file "hmm train: 2 ranks x 2 threads = 1 rank" np1.hmm np2t2.hmm
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -t 1 --seed 3 -o - "$ROOT/data/globins45.fa"
+check_same_file "hmm train -o -: one copy of the model on stdout" np1.hmm "$(out_file)"
+
+# ---- emtk mix: data points split over the ranks --------------------------------------------------
+"$PLAIN" mix -q --k-range 1:4 -c x,y --seed 1 -o plain_mix "$ROOT/data/example.tsv"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" mix -q --k-range 1:4 -c x,y --seed 1 -o np2_mix "$ROOT/data/example.tsv"
+check_status "mix on 2 ranks: exit 0" 0
+check_same_file "mix: 2 ranks = the build without MPI (TSV)" plain_mix.tsv np2_mix.tsv
+strip_timing plain_mix.json >plain_mix.notime.json
+strip_timing np2_mix.json >np2_mix.notime.json
+check_same_file "mix: the same JSON summary (timings aside)" plain_mix.notime.json np2_mix.notime.json
+"$PLAIN" mix -q --family negbin -k 3 -c count --seed 1 -o plain_nb "$ROOT/data/example.tsv"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" mix -q --family negbin -k 3 -c count --seed 1 -o np2_nb "$ROOT/data/example.tsv"
+check_same_file "mix negbin: 2 ranks = the build without MPI" plain_nb.tsv np2_nb.tsv
+
+# ---- errors: one message, from rank 0 only --------------------------------------------------------
+printf '>a\nACGT\n>b\nAC!T\n' >bad.fa
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -o bad.hmm bad.fa
+check "bad input on 2 ranks: non-zero exit" awk_true "rc != 0" "rc=$RC"
+check_eq "bad input on 2 ranks: one error line (rank 0's)" "$(grep -c 'error' "$(err_file)")" 1
+check "bad input on 2 ranks: no model written" test ! -e bad.hmm
+
+t_summary
