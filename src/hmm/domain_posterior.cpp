@@ -61,12 +61,13 @@ void split_region(occupancy const & o, std::size_t i, std::size_t j,
 
 
 odds_profile::odds_profile(profile const & p)
-    : M{p.M}, Kp{static_cast<std::size_t>(p.Kp)}, e((static_cast<std::size_t>(p.M) + 1) * Kp, 0.0)
+    : M{p.M}, Kp{static_cast<std::size_t>(p.Kp)}, e((static_cast<std::size_t>(p.M) + 1) * Kp, 0.0),
+      et((static_cast<std::size_t>(p.M) + 1) * Kp, 0.0)
 {
     auto const n = static_cast<std::size_t>(M + 1);
     for (std::size_t k = 1; k < n; ++k)
         for (std::size_t c = 0; c < Kp; ++c)
-            e[k * Kp + c] = std::exp(p.msc[k * Kp + c] - p.xsc[c]);
+            et[c * n + k] = e[k * Kp + c] = std::exp(p.msc[k * Kp + c] - p.xsc[c]);
     for (auto * v : {&tbm, &mm, &im, &dm, &mi, &ii, &md, &dd})
         v->assign(n, 0.0);
     for (std::size_t k = 0; k < n; ++k)
@@ -106,19 +107,26 @@ double forward_odds(odds_profile const & op, special_probs const & t, digital_se
         log_scale->assign(L + 1, 0.0);
         (*rows)[0] = s;
     }
+    double const * tbm = op.tbm.data(), * mm = op.mm.data(), * im = op.im.data(), * dm = op.dm.data();
+    double const * mi = op.mi.data(), * ii = op.ii.data(), * md = op.md.data(), * dd = op.dd.data();
     for (std::size_t i = 1; i <= L; ++i)
     {
-        double const * e = op.e.data() + x[i - 1];
+        double const * e = op.et.data() + static_cast<std::size_t>(x[i - 1]) * n; // e[k] for this residue
         double E = 0;
         double const B = s[x_b];
+        // Match and insert cells depend on the previous row only: a loop the compiler vectorises;
+        // then the delete chain and E in node order (the same sums, in the same order, as one loop).
+        double const * mpp = mp.data(), * ipp = ip.data(), * dpp = dp.data();
+        double * mcp = mc.data(), * icp = ic.data();
         for (std::size_t k = 1; k < n; ++k)
         {
-            double const m = e[k * op.Kp] * (B * op.tbm[k] + mp[k - 1] * op.mm[k - 1] + ip[k - 1] * op.im[k - 1] +
-                                             dp[k - 1] * op.dm[k - 1]);
-            mc[k] = m;
-            ic[k] = mp[k] * op.mi[k] + ip[k] * op.ii[k];
-            dc[k] = mc[k - 1] * op.md[k - 1] + dc[k - 1] * op.dd[k - 1];
-            E += m + dc[k];
+            mcp[k] = e[k] * (B * tbm[k] + mpp[k - 1] * mm[k - 1] + ipp[k - 1] * im[k - 1] + dpp[k - 1] * dm[k - 1]);
+            icp[k] = mpp[k] * mi[k] + ipp[k] * ii[k];
+        }
+        for (std::size_t k = 1; k < n; ++k)
+        {
+            dc[k] = mc[k - 1] * md[k - 1] + dc[k - 1] * dd[k - 1];
+            E += mc[k] + dc[k];
         }
         s[x_e] = E;
         s[x_j] = s[x_j] * t.jj + E * t.ej;
@@ -176,18 +184,37 @@ double backward_odds(odds_profile const & op, special_probs const & t, digital_s
         }
         double const E = t.ec * s[x_c] + t.ej * s[x_j];
         s[x_e] = E;
-        double const * e = i < L ? op.e.data() + x[i] : nullptr;
         double big = std::max(std::max(s[x_n], s[x_b]), std::max(std::max(s[x_j], s[x_c]), E));
+        // The terms that do not involve the delete chain (vectorised), then the chain from node M
+        // down, adding the last term: the same sums in the same order as one loop.
+        if (i < L)
+        {
+            double const * et = op.et.data() + static_cast<std::size_t>(x[i]) * n; // residue i+1
+            for (std::size_t k = 1; k + 1 < n; ++k)
+            {
+                double const mnext = et[k + 1] * mn[k + 1]; // M_{k+1} at row i+1
+                mc[k] = E + op.mm[k] * mnext + op.mi[k] * in[k];
+                ic[k] = op.im[k] * mnext + op.ii[k] * in[k];
+                dc[k] = E + op.dm[k] * mnext;
+            }
+        }
+        else
+            for (std::size_t k = 1; k + 1 < n; ++k)
+            {
+                mc[k] = E + op.mm[k] * 0.0 + op.mi[k] * in[k];
+                ic[k] = op.im[k] * 0.0 + op.ii[k] * in[k];
+                dc[k] = E + op.dm[k] * 0.0;
+            }
+        mc[n - 1] = E + op.mm[n - 1] * 0.0 + op.mi[n - 1] * in[n - 1];
+        ic[n - 1] = op.im[n - 1] * 0.0 + op.ii[n - 1] * in[n - 1];
+        dc[n - 1] = E + op.dm[n - 1] * 0.0;
         double dnext = 0; // D at row i, node k+1
         for (std::size_t k = n - 1; k >= 1; --k)
         {
-            double const mnext = (e && k + 1 < n) ? e[(k + 1) * op.Kp] * mn[k + 1] : 0.0; // M_{k+1} at row i+1
-            double const m = E + op.mm[k] * mnext + op.mi[k] * in[k] + op.md[k] * dnext;
-            double const ins = op.im[k] * mnext + op.ii[k] * in[k];
-            double const d = E + op.dm[k] * mnext + op.dd[k] * dnext;
-            mc[k] = m, ic[k] = ins, dc[k] = d;
-            dnext = d;
-            big = std::max(big, std::max(m, std::max(ins, d)));
+            mc[k] += op.md[k] * dnext;
+            dc[k] += op.dd[k] * dnext;
+            dnext = dc[k];
+            big = std::max(big, std::max(mc[k], std::max(ic[k], dc[k])));
         }
         if (i == L) // no residue left: inserts cannot be occupied
             std::fill(ic.begin(), ic.end(), 0.0);

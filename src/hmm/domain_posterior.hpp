@@ -29,7 +29,8 @@ struct odds_profile
 {
     int M = 0;
     std::size_t Kp = 0;
-    std::vector<double> e;                                 // (M+1)·Kp match odds
+    std::vector<double> e;                                 // (M+1)·Kp match odds, e[k·Kp + c]
+    std::vector<double> et;                                // the same, per residue: et[c·(M+1) + k]
     std::vector<double> tbm, mm, im, dm, mi, ii, md, dd;   // per node, probabilities
     explicit odds_profile(profile const & p);
 };
