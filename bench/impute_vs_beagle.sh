@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# emtk impute against Beagle 5 (Debian `beagle`) on the same masked genotypes, same threads, one
+# run each (issue 6). Benchmarks are not tests: nothing here asserts a time.
+#
+#   bench/impute_vs_beagle.sh EMTK_BINARY [OUTDIR [THREADS [HAPLOTYPES [LENGTH_BP]]]]
+#
+# Defaults: OUTDIR bench-out/impute, 2 threads, 1000 haplotypes (500 samples) over 2 Mb
+# (scripts/impute_simulate.sh: scrm, theta = rho = 4e-4 per bp, 5% of the genotypes masked).
+# Prints, for emtk impute (hapcluster), emtk impute --method hwe and beagle gt=...: wall time,
+# peak resident memory (/usr/bin/time -v), discordance and dosage r2 at the masked genotypes
+# (scripts/impute_evaluate.py, also by MAF bin), and the time ratio emtk / beagle.
+set -euo pipefail
+if [[ $# -lt 1 ]]; then
+  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+fi
+emtk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+out=${2:-bench-out/impute}
+threads=${3:-2}
+haps=${4:-1000}
+length=${5:-2000000}
+root=$(cd "$(dirname "$0")/.." && pwd)
+py=/usr/bin/python3
+[[ -x $py ]] || py=python3
+command -v beagle >/dev/null || { echo "impute_vs_beagle.sh: beagle is not installed (scripts/setup.sh bench)" >&2; exit 1; }
+[[ -x /usr/bin/time ]] || { echo "impute_vs_beagle.sh: /usr/bin/time (GNU time) is needed" >&2; exit 1; }
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+"$root/scripts/impute_simulate.sh" "$out" "$haps" "$length" 4e-4 0.05 1
+
+# measure NAME CMD...: runs CMD under /usr/bin/time -v; leaves NAME.time.
+measure() {
+  local name=$1
+  shift
+  /usr/bin/time -v -o "$out/$name.time" "$@" >"$out/$name.log" 2>&1
+}
+seconds() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$1"; }
+peak_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$1"; }
+
+cd "$out"
+measure emtk "$emtk" impute -t "$threads" --json emtk.json -o emtk.vcf.gz masked.vcf.gz
+measure hwe "$emtk" impute --method hwe -t "$threads" -o hwe.vcf.gz masked.vcf.gz
+measure beagle beagle gt=masked.vcf.gz out=beagle nthreads="$threads"
+for n in emtk hwe beagle; do
+  "$py" "$root/scripts/impute_evaluate.py" truth.vcf.gz masked.vcf.gz "$n.vcf.gz" "$n" >"$n.eval"
+done
+
+printf '# %s samples, %s sites, %s threads, load average %s\n' "$((haps / 2))" \
+  "$(zcat truth.vcf.gz | grep -vc '^#')" "$threads" "$(cut -d ' ' -f 1-3 /proc/loadavg)"
+printf 'tool\twall_s\tpeak_MB\tmasked\tdiscordance\tdosage_r2\n'
+for n in emtk hwe beagle; do
+  printf '%s\t%s\t%s\t%s\n' "$n" "$(seconds "$n.time")" "$(peak_mb "$n.time")" "$(tail -n 1 "$n.eval" | cut -f 2-)"
+done
+awk -v e="$(seconds emtk.time)" -v b="$(seconds beagle.time)" 'BEGIN { printf "time ratio emtk/beagle: %.2f\n", e / b }'
+echo "# by MAF bin:"
+cat emtk.eval beagle.eval

@@ -1,0 +1,225 @@
+/// \file
+/// \brief `emtk impute`: read a VCF/BCF contig by contig, impute each contig's missing genotypes,
+/// write the VCF/BCF (+ index) and the JSON summary.
+
+#include "common.hpp"
+#include "impute_command.hpp"
+
+#include <emtk/geno/impute.hpp>
+#include <emtk/geno/vcf_io.hpp>
+#include <emtk/util/atomic_file.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/json.hpp>
+#include <emtk/util/log.hpp>
+#include <emtk/util/progress.hpp>
+#include <emtk/version.hpp>
+
+#include <memory>
+
+namespace emtk::cli {
+
+namespace {
+
+struct contig_report
+{
+    std::string contig;
+    std::size_t sites = 0, missing = 0;
+    std::vector<geno::window_summary> windows;
+};
+
+void write_count(json_writer & j, char const * key, std::uint64_t n, char const * behaviour)
+{
+    j.key(key).begin_object();
+    j.field("count", n);
+    j.field("behaviour", behaviour);
+    j.end_object();
+}
+
+} // namespace
+
+void impute_run(impute_arguments const & a)
+{
+    stopwatch total;
+    apply_verbosity(a.quiet, a.verbose);
+    if (a.overlap >= a.window)
+        throw usage_error("--overlap must be smaller than --window");
+    if (!(a.tol > 0))
+        throw usage_error("--tol must be > 0");
+    if (!(a.theta_min > 0 && a.theta_min < 0.5))
+        throw usage_error("--theta-min must be in (0, 0.5)");
+    if (a.output.empty())
+        throw usage_error("-o/--output is required");
+    check_output_path(a.output, a.input);
+    check_output_path(a.json, a.input);
+    if (!a.json.empty() && a.json == a.output)
+        throw usage_error("--json and -o name the same file");
+
+    geno::impute_options opt;
+    opt.method = a.method == "hwe" ? geno::impute_method::hwe : geno::impute_method::hapcluster;
+    opt.model.clusters = a.clusters;
+    opt.model.theta_min = a.theta_min;
+    opt.model.theta_max = 1 - a.theta_min;
+    opt.restarts = a.restarts;
+    opt.window = static_cast<std::size_t>(a.window);
+    opt.overlap = static_cast<std::size_t>(a.overlap);
+    opt.em.max_iter = a.max_iter;
+    opt.em.min_iter = std::min(2, a.max_iter);
+    opt.em.tol = a.tol;
+    opt.em.seed = a.seed;
+    opt.em.threads = a.threads;
+    if (opt.method == geno::impute_method::hwe)
+        opt.em.max_iter = std::max(a.max_iter, 1000); // linear convergence at the missing rate
+
+    geno::vcf_reader reader{a.input, a.region};
+    std::vector<std::string> header_lines{
+        "##emtk_imputeVersion=" + std::string{version_string} + " (commit " + git_commit + ")"};
+    {
+        std::string cmd = "##emtk_imputeCommand=";
+        for (std::size_t i = 0; i < command_line().size(); ++i)
+            cmd.append(i ? " " : "").append(command_line()[i]);
+        header_lines.push_back(cmd);
+    }
+    // The JSON file is opened before the work so that a bad path fails fast.
+    std::unique_ptr<atomic_output_file> json_file = a.json.empty() ? nullptr : std::make_unique<atomic_output_file>(a.json);
+    geno::vcf_writer writer{a.output, reader, header_lines, 1};
+
+    progress_bar bar{"emtk impute: starts fitted", 0};
+    std::vector<contig_report> reports;
+    geno::vcf_block block;
+    double fit_s = 0;
+    std::uint64_t block_index = 0, starts_done = 0;
+    int iterations = 0, decreases = 0;
+    std::size_t imputed = 0;
+    while (reader.next_block(block))
+    {
+        stopwatch fit_clock;
+        auto res = geno::impute_block(block.genotypes, opt, block_index++, [&](std::size_t, std::size_t) {
+            bar.update(++starts_done, block.contig);
+        });
+        fit_s += fit_clock.seconds();
+        writer.write_block(reader, block, res.gp);
+        contig_report rep;
+        rep.contig = block.contig;
+        rep.sites = block.genotypes.n_sites;
+        rep.missing = res.missing;
+        imputed += res.missing;
+        for (auto const & w : res.windows)
+            for (auto const & s : w.starts)
+            {
+                iterations += s.iterations;
+                decreases += s.decreases;
+            }
+        rep.windows = std::move(res.windows);
+        log::info(block.contig + ": " + std::to_string(rep.sites) + " sites, " + std::to_string(rep.missing) +
+                  " genotypes imputed, " + std::to_string(rep.windows.size()) + " windows");
+        reports.push_back(std::move(rep));
+    }
+    bar.finish();
+    auto const & c = reader.counts();
+    std::uint64_t samples_all_missing = 0;
+    for (auto n : reader.observed_per_sample())
+        samples_all_missing += n == 0 ? 1 : 0;
+    if (c.modelled == 0)
+        log::warning(std::string{"no record could be imputed in "} + (a.input == "-" ? "<stdin>" : a.input) +
+                     " (none is biallelic with diploid GT and an observed genotype): the output is a copy");
+    if (samples_all_missing > 0)
+        log::warning(std::to_string(samples_all_missing) +
+                     " sample(s) have no observed genotype: imputed from the population model alone");
+    if (decreases > 0)
+        log::warning("the EM objective decreased " + std::to_string(decreases) + " time(s) (a bug: please report)");
+
+    if (json_file)
+    {
+        json_writer j{json_file->stream()};
+        j.begin_object();
+        j.field("tool", "emtk impute");
+        j.field("version", version_string);
+        j.field("commit", git_commit);
+        j.field("seed", static_cast<std::uint64_t>(a.seed));
+        j.field("method", a.method);
+        j.key("input").begin_object();
+        j.field("file", a.input);
+        j.field("region", a.region);
+        j.field("samples", static_cast<std::uint64_t>(reader.samples().size()));
+        j.end_object();
+        j.key("output").begin_object();
+        j.field("file", a.output);
+        j.field("index", writer.index_path());
+        j.end_object();
+        j.key("model").begin_object();
+        if (opt.method == geno::impute_method::hapcluster)
+        {
+            j.field("clusters", a.clusters);
+            j.field("restarts", a.restarts);
+            j.field("window", a.window);
+            j.field("overlap", a.overlap);
+            j.field("theta_min", opt.model.theta_min);
+            j.field("theta_max", opt.model.theta_max);
+        }
+        j.field("max_iter", opt.em.max_iter);
+        j.field("tol", a.tol);
+        j.field("stop_rule", em::to_string(opt.em.rule));
+        j.end_object();
+        j.key("records").begin_object();
+        j.field("read", c.records);
+        j.field("imputed", c.modelled);
+        write_count(j, "multiallelic", c.multiallelic, "passed through unchanged (also records without ALT)");
+        write_count(j, "no_gt", c.no_gt, "passed through unchanged");
+        write_count(j, "haploid", c.haploid, "records with a non-diploid call: passed through unchanged");
+        write_count(j, "all_missing", c.all_missing_sites, "every genotype missing: passed through unchanged");
+        write_count(j, "duplicate_positions", c.duplicate_positions,
+                    "records at the position of the previous record: each imputed as its own marker");
+        j.end_object();
+        j.key("genotypes").begin_object();
+        j.field("imputed", static_cast<std::uint64_t>(imputed));
+        write_count(j, "half_missing", c.half_missing_calls, "calls with one missing allele: treated as missing");
+        j.field("haploid_calls", c.haploid_calls);
+        write_count(j, "samples_all_missing", samples_all_missing,
+                    "samples without an observed genotype: imputed from the population model alone");
+        j.end_object();
+        j.field("contigs", c.contigs);
+        j.field("iterations", iterations);
+        j.field("objective_decreases", decreases);
+        j.key("windows").begin_array();
+        for (auto const & r : reports)
+            for (std::size_t w = 0; w < r.windows.size(); ++w)
+            {
+                auto const & win = r.windows[w];
+                j.begin_object();
+                j.field("contig", r.contig);
+                j.field("first_site", static_cast<std::uint64_t>(win.first + 1));
+                j.field("last_site", static_cast<std::uint64_t>(win.end));
+                j.field("core_first_site", static_cast<std::uint64_t>(win.core_first + 1));
+                j.field("core_last_site", static_cast<std::uint64_t>(win.core_end));
+                j.key("starts").begin_array();
+                for (auto const & s : win.starts)
+                {
+                    j.begin_object();
+                    j.field("objective", s.objective);
+                    j.field("iterations", s.iterations);
+                    j.field("stop_reason", s.stop_reason);
+                    j.end_object();
+                }
+                j.end_array();
+                j.key("objective_trace").value(win.trace);
+                j.end_object();
+            }
+        j.end_array();
+        j.key("run").begin_object();
+        j.key("command_line").value(command_line());
+        j.field("threads", a.threads);
+        j.key("timings").begin_object();
+        j.field("fit_s", fit_s);
+        j.field("total_s", total.seconds());
+        j.end_object();
+        j.end_object();
+        j.end_object();
+    }
+    writer.commit();
+    if (json_file)
+        json_file->commit();
+    log::info("imputed " + std::to_string(imputed) + " genotypes at " + std::to_string(c.modelled) + " sites; " +
+              std::to_string(c.records - c.modelled) + " records passed through");
+}
+
+} // namespace emtk::cli

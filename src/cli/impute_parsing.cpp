@@ -1,0 +1,80 @@
+/// \file
+/// \brief Declares `emtk impute`'s options on its SeqAn3 sub-parser and registers the tool.
+
+#include "impute_command.hpp"
+#include "tool_command.hpp"
+
+#include <seqan3/argument_parser/all.hpp>
+
+namespace emtk::cli {
+
+void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
+{
+    auto & info = parser.info;
+    info.short_description = "impute missing genotypes with a haplotype-cluster HMM (fastPHASE) fitted by EM";
+    info.synopsis.push_back("emtk impute [-K 12] [--restarts 2] [--window 2000 --overlap 200] [--method hapcluster|hwe] "
+                            "[--region CHR:FROM-TO] [--seed S] [-t N] [--json FILE] -o out.vcf.gz in.vcf.gz|in.bcf");
+    info.description.push_back(
+        "Fills the missing genotypes ('./.', and half-missing calls such as './1') of a VCF/BCF. Each contig is cut "
+        "into overlapping windows of markers; in each window the haplotype-cluster model of fastPHASE (Scheet & "
+        "Stephens 2006: K clusters, per-interval jump rates, cluster weights and allele frequencies) is fitted by EM "
+        "from --restarts random starts, and the posterior genotype probabilities of the missing genotypes are "
+        "averaged over the starts. Every marker takes its result from the window where it is most central.");
+    info.description.push_back(
+        "Output: every observed genotype is kept exactly; each missing one gets the most probable genotype in GT. "
+        "FORMAT/DS (ALT dosage) and FORMAT/GP (P of 0/0, 0/1, 1/1) are written for all samples (observed genotypes: "
+        "hard values), INFO/AF (estimated ALT frequency), INFO/IMP_R2 (estimated r2 of the imputed dosages, like "
+        "Beagle's DR2) and INFO/IMP_N (genotypes imputed). Multiallelic records, records without GT, records with "
+        "haploid calls and records where every genotype is missing pass through unchanged and are counted in the "
+        "--json summary. Records at the same position are imputed as separate markers.");
+    info.description.push_back(
+        "Output type from the name: .bcf = BCF with a .csi index, .gz = bgzipped VCF with a .tbi index, '-' = VCF on "
+        "stdout. Results are identical for any -t. Memory grows with the records of one contig plus "
+        "window x samples x 5 bytes and window x K^2 x 8 bytes per thread.");
+    info.examples.push_back("emtk impute -o imputed.vcf.gz data/impute/example.vcf.gz");
+    info.examples.push_back("emtk impute -K 16 -t 2 --json run.json -o imputed.bcf masked.vcf.gz");
+    info.examples.push_back("emtk impute --method hwe -o baseline.vcf.gz data/impute/example.vcf.gz");
+
+    parser.add_positional_option(a.input, "Genotypes: VCF, VCF.gz or BCF; '-' for stdin.");
+    parser.add_option(a.output, 'o', "output", "Output VCF/BCF ('.bcf', '.gz' or '-' for stdout).",
+                      seqan3::option_spec::required);
+    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here.");
+    parser.add_option(a.region, '\0', "region", "Only this region, CHR or CHR:FROM-TO (needs an index).");
+    parser.add_option(a.method, '\0', "method",
+                      "hapcluster: the haplotype-cluster HMM; hwe: per-site allele frequency (baseline).",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"hapcluster", "hwe"});
+    parser.add_option(a.clusters, 'K', "clusters", "Haplotype clusters K.", seqan3::option_spec::standard,
+                      seqan3::arithmetic_range_validator{1, 100});
+    parser.add_option(a.restarts, '\0', "restarts", "Random starts per window; posteriors are averaged over them.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1000});
+    parser.add_option(a.max_iter, '\0', "max-iter", "Maximum EM iterations per start.", seqan3::option_spec::standard,
+                      seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.tol, '\0', "tol", "Relative change of the log-likelihood at which EM stops.");
+    parser.add_option(a.window, '\0', "window", "Markers per window.", seqan3::option_spec::standard,
+                      seqan3::arithmetic_range_validator{2, 100000000});
+    parser.add_option(a.overlap, '\0', "overlap", "Markers shared by consecutive windows (< --window).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100000000});
+    parser.add_option(a.theta_min, '\0', "theta-min",
+                      "Cluster allele frequencies are kept in [x, 1-x].", seqan3::option_spec::advanced);
+    parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same output.");
+    parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
+    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
+    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+}
+
+namespace {
+
+tool_registrar const impute_registration{
+    {"impute", "impute missing genotypes of a VCF/BCF (haplotype-cluster HMM)",
+     "emtk impute needs an input VCF/BCF and -o OUTPUT (see 'emtk impute --help')", 40,
+     [](seqan3::argument_parser & sub) {
+         impute_arguments args;
+         impute_declare(sub, args);
+         sub.parse();
+         impute_run(args);
+     }}};
+
+} // namespace
+
+} // namespace emtk::cli

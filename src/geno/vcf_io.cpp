@@ -1,0 +1,585 @@
+/// \file
+/// \brief htslib adapter of `emtk impute`: VCF/BCF reading by contig, imputed output with index
+/// (behaviour documented in include/emtk/geno/vcf_io.hpp).
+
+#include <emtk/geno/vcf_io.hpp>
+#include <emtk/util/error.hpp>
+
+#include <htslib/hts.h>
+#include <htslib/hts_log.h>
+#include <htslib/kstring.h>
+#include <htslib/tbx.h>
+#include <htslib/vcf.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <set>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace emtk::geno {
+
+namespace {
+
+std::string shown(std::string const & path) { return path == "-" ? std::string{"<stdin>"} : path; }
+
+bool ends_with(std::string const & s, std::string const & suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// Frees a malloc'ed htslib buffer on scope exit.
+template <typename T>
+struct malloc_buffer
+{
+    T * p = nullptr;
+    int n = 0;
+    ~malloc_buffer() { std::free(p); }
+};
+
+} // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Reader
+// ---------------------------------------------------------------------------------------------
+
+struct vcf_reader::impl
+{
+    std::string path, region;
+    htsFile * fp = nullptr;
+    bcf_hdr_t * hdr = nullptr;
+    hts_idx_t * idx = nullptr;
+    tbx_t * tbx = nullptr;
+    hts_itr_t * itr = nullptr;
+    kstring_t line{0, 0, nullptr};
+    bool is_bcf = false;
+    std::vector<std::string> samples;
+    vcf_counts counts;
+    std::vector<std::uint64_t> observed;
+    // The current contig's records, in input order, and for each its modelled-site index (-1: passed through).
+    std::vector<bcf1_t *> records;
+    std::vector<std::int64_t> site_of_record;
+    bcf1_t * pending = nullptr;
+    std::set<int> seen_contigs;
+    malloc_buffer<std::int32_t> gt;
+
+    ~impl()
+    {
+        clear_records();
+        if (pending)
+            bcf_destroy(pending);
+        if (itr)
+            hts_itr_destroy(itr);
+        if (tbx)
+            tbx_destroy(tbx);
+        if (idx)
+            hts_idx_destroy(idx);
+        if (hdr)
+            bcf_hdr_destroy(hdr);
+        if (fp)
+            hts_close(fp);
+        std::free(line.s);
+    }
+
+    void clear_records()
+    {
+        for (auto * r : records)
+            bcf_destroy(r);
+        records.clear();
+        site_of_record.clear();
+    }
+
+    [[noreturn]] void fail(std::string const & what) const { throw_input_error(shown(path), 0, what); }
+
+    std::string where(bcf1_t const * r) const
+    {
+        return "record " + std::to_string(counts.records) + " (" + bcf_hdr_id2name(hdr, r->rid) + ":" +
+               std::to_string(r->pos + 1) + ")";
+    }
+
+    /// Reads one record: true, or false at the end. Throws on a read error.
+    bool read(bcf1_t * r)
+    {
+        int ret = 0;
+        if (itr)
+        {
+            if (is_bcf)
+                ret = bcf_itr_next(fp, itr, r);
+            else
+            {
+                ret = tbx_itr_next(fp, tbx, itr, &line);
+                if (ret >= 0)
+                    ret = vcf_parse1(&line, hdr, r);
+            }
+        }
+        else
+            ret = bcf_read(fp, hdr, r);
+        if (ret == -1)
+            return false;
+        if (ret < -1 || r->errcode)
+        {
+            std::string what = "truncated or corrupt file, or a malformed VCF line";
+            if (r->errcode & BCF_ERR_CTG_UNDEF)
+                what = "its contig is not declared in the header (##contig line missing)";
+            else if (r->errcode & BCF_ERR_TAG_UNDEF)
+                what = "an INFO or FORMAT tag is not declared in the header";
+            else if (r->errcode & BCF_ERR_NCOLS)
+                what = "wrong number of columns (a truncated file?)";
+            else if (r->errcode)
+                what = "malformed record";
+            fail("record " + std::to_string(counts.records + 1) + ": cannot read it: " + what);
+        }
+        ++counts.records;
+        return true;
+    }
+
+    /// Classifies a record and, when modelled, appends its genotypes to the block.
+    void take(bcf1_t * r, vcf_block & b)
+    {
+        std::size_t const N = samples.size();
+        std::int64_t site = -1;
+        bcf_unpack(r, BCF_UN_STR);
+        int const ngt = bcf_get_genotypes(hdr, r, &gt.p, &gt.n);
+        if (ngt <= 0)
+            ++counts.no_gt;
+        else if (r->n_allele > 2)
+            ++counts.multiallelic;
+        else if (r->n_allele < 2)
+            ++counts.multiallelic; // no ALT allele: nothing to impute (counted with the non-biallelic)
+        else
+        {
+            int const ploidy = ngt / static_cast<int>(N);
+            std::uint64_t non_diploid = 0;
+            for (std::size_t i = 0; i < N; ++i)
+            {
+                std::int32_t const * a = gt.p + i * static_cast<std::size_t>(ploidy);
+                int n = 0;
+                for (int j = 0; j < ploidy && a[j] != bcf_int32_vector_end; ++j)
+                    ++n;
+                if (n != 2 && !(n == 1 && bcf_gt_is_missing(a[0]) && ploidy == 2))
+                    ++non_diploid;
+            }
+            if (non_diploid > 0 || ploidy != 2)
+            {
+                ++counts.haploid;
+                counts.haploid_calls += ploidy == 2 ? non_diploid : N;
+            }
+            else
+            {
+                std::size_t const row = b.genotypes.n_sites;
+                b.genotypes.g.resize((row + 1) * N);
+                std::int8_t * g = b.genotypes.g.data() + row * N;
+                std::size_t missing = 0, half = 0;
+                for (std::size_t i = 0; i < N; ++i)
+                {
+                    std::int32_t const a0 = gt.p[2 * i], a1 = gt.p[2 * i + 1];
+                    bool const m0 = bcf_gt_is_missing(a0), m1 = a1 == bcf_int32_vector_end || bcf_gt_is_missing(a1);
+                    if (m0 || m1)
+                    {
+                        g[i] = missing_genotype;
+                        ++missing;
+                        if (m0 != m1)
+                            ++half;
+                        continue;
+                    }
+                    int const x0 = bcf_gt_allele(a0), x1 = bcf_gt_allele(a1);
+                    if (x0 < 0 || x0 > 1 || x1 < 0 || x1 > 1)
+                        fail(where(r) + ": GT allele index out of range for a biallelic site");
+                    g[i] = static_cast<std::int8_t>(x0 + x1);
+                }
+                if (missing == N)
+                {
+                    ++counts.all_missing_sites;
+                    b.genotypes.g.resize(row * N);
+                }
+                else
+                {
+                    for (std::size_t i = 0; i < N; ++i)
+                        if (g[i] != missing_genotype)
+                            ++observed[i];
+                    counts.half_missing_calls += half;
+                    counts.missing_genotypes += missing;
+                    ++counts.modelled;
+                    site = static_cast<std::int64_t>(row);
+                    b.genotypes.n_sites = row + 1;
+                    b.positions.push_back(r->pos + 1);
+                }
+            }
+        }
+        records.push_back(r);
+        site_of_record.push_back(site);
+    }
+};
+
+vcf_reader::vcf_reader(std::string path, std::string region) : p_{std::make_unique<impl>()}
+{
+    hts_set_log_level(HTS_LOG_OFF); // our own one-line messages only
+    impl & s = *p_;
+    s.path = std::move(path);
+    s.region = std::move(region);
+    if (!s.region.empty() && s.path == "-")
+        throw usage_error("--region needs an indexed file, not stdin");
+    errno = 0;
+    s.fp = hts_open(s.path.c_str(), "r");
+    if (!s.fp)
+        s.fail(std::string{"cannot open: "} + (errno ? std::strerror(errno) : "not a readable file"));
+    htsFormat const * f = hts_get_format(s.fp);
+    if (f->category != variant_data)
+        s.fail("not a VCF or BCF file");
+    s.is_bcf = f->format == bcf;
+    s.hdr = bcf_hdr_read(s.fp);
+    if (!s.hdr)
+        s.fail("cannot read the VCF header (truncated or malformed)");
+    int const n = bcf_hdr_nsamples(s.hdr);
+    if (n == 0)
+        s.fail("no samples in the header: nothing to impute");
+    for (int i = 0; i < n; ++i)
+        s.samples.emplace_back(s.hdr->samples[i]);
+    s.observed.assign(static_cast<std::size_t>(n), 0);
+    int const gt_id = bcf_hdr_id2int(s.hdr, BCF_DT_ID, "GT");
+    if (!bcf_hdr_idinfo_exists(s.hdr, BCF_HL_FMT, gt_id))
+        s.fail("no FORMAT/GT field declared in the header: nothing to impute");
+    if (!s.region.empty())
+    {
+        if (s.is_bcf)
+        {
+            s.idx = bcf_index_load3(s.path.c_str(), nullptr, HTS_IDX_SILENT_FAIL);
+            if (s.idx)
+                s.itr = bcf_itr_querys(s.idx, s.hdr, s.region.c_str());
+        }
+        else
+        {
+            s.tbx = tbx_index_load3(s.path.c_str(), nullptr, HTS_IDX_SILENT_FAIL);
+            if (s.tbx)
+                s.itr = tbx_itr_querys(s.tbx, s.region.c_str());
+        }
+        if (!s.idx && !s.tbx)
+            s.fail("--region needs an index (" + s.path + (s.is_bcf ? ".csi" : ".tbi or .csi") +
+                   "): make one with 'bcftools index'");
+        if (!s.itr)
+            s.fail("--region '" + s.region + "': unknown contig or malformed region (expected CHR or CHR:FROM-TO)");
+    }
+}
+
+vcf_reader::~vcf_reader() = default;
+
+std::vector<std::string> const & vcf_reader::samples() const noexcept { return p_->samples; }
+vcf_counts const & vcf_reader::counts() const noexcept { return p_->counts; }
+std::vector<std::uint64_t> const & vcf_reader::observed_per_sample() const noexcept { return p_->observed; }
+std::string const & vcf_reader::path() const noexcept { return p_->path; }
+
+bool vcf_reader::next_block(vcf_block & out)
+{
+    impl & s = *p_;
+    s.clear_records();
+    out.contig.clear();
+    out.positions.clear();
+    out.genotypes.n_sites = 0;
+    out.genotypes.n_samples = s.samples.size();
+    out.genotypes.g.clear();
+    bcf1_t * r = s.pending;
+    s.pending = nullptr;
+    if (!r)
+    {
+        r = bcf_init();
+        if (!s.read(r))
+        {
+            bcf_destroy(r);
+            return false;
+        }
+    }
+    int const rid = r->rid;
+    if (!s.seen_contigs.insert(rid).second)
+    {
+        std::string const msg = s.where(r) + ": contig '" + bcf_hdr_id2name(s.hdr, rid) +
+                                "' appears again after another contig: the records are not sorted (bcftools sort)";
+        bcf_destroy(r);
+        s.fail(msg);
+    }
+    out.contig = bcf_hdr_id2name(s.hdr, rid);
+    ++s.counts.contigs;
+    std::int64_t last = -1;
+    for (;;)
+    {
+        if (r->pos < last)
+        {
+            std::string const msg = s.where(r) + ": the records are not sorted: position " + std::to_string(r->pos + 1) +
+                                    " comes after " + std::to_string(last + 1) + " (bcftools sort)";
+            bcf_destroy(r);
+            s.fail(msg);
+        }
+        if (r->pos == last)
+            ++s.counts.duplicate_positions;
+        last = r->pos;
+        s.take(r, out);
+        r = bcf_init();
+        if (!s.read(r))
+        {
+            bcf_destroy(r);
+            break;
+        }
+        if (r->rid != rid)
+        {
+            s.pending = r;
+            break;
+        }
+    }
+    return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+// ---------------------------------------------------------------------------------------------
+
+struct vcf_writer::impl
+{
+    std::string target, temporary, index_target, index_temporary;
+    htsFile * fp = nullptr;
+    bcf_hdr_t * hdr = nullptr;
+    bool committed = false;
+    malloc_buffer<std::int32_t> gt;
+    std::vector<float> ds, gp;
+
+    ~impl()
+    {
+        if (fp)
+            hts_close(fp);
+        if (hdr)
+            bcf_hdr_destroy(hdr);
+        if (!committed)
+        {
+            if (!temporary.empty())
+                std::remove(temporary.c_str());
+            if (!index_temporary.empty())
+                std::remove(index_temporary.c_str());
+        }
+    }
+
+    [[noreturn]] void fail(std::string const & what) const
+    {
+        throw_input_error(target == "-" ? std::string{"<stdout>"} : target, 0, what);
+    }
+};
+
+namespace {
+
+/// Declares a header line unless an equivalent one exists; a conflicting one is a user error.
+void declare(bcf_hdr_t * h, int type, char const * id, int number, int vl, int ht, std::string const & line,
+             std::string const & file)
+{
+    int const i = bcf_hdr_id2int(h, BCF_DT_ID, id);
+    if (bcf_hdr_idinfo_exists(h, type, i))
+    {
+        bool const same = static_cast<int>(bcf_hdr_id2type(h, type, i)) == ht &&
+                          static_cast<int>(bcf_hdr_id2length(h, type, i)) == vl &&
+                          (vl != BCF_VL_FIXED || static_cast<int>(bcf_hdr_id2number(h, type, i)) == number);
+        if (!same)
+            throw_input_error(file, 0,
+                              std::string{"the header declares "} + (type == BCF_HL_FMT ? "FORMAT/" : "INFO/") + id +
+                                  " differently from emtk impute's " + line);
+        return;
+    }
+    if (bcf_hdr_append(h, line.c_str()) != 0)
+        throw_input_error(file, 0, "cannot add the header line " + line);
+}
+
+float round3(double v) { return static_cast<float>(std::nearbyint(v * 1000.0) / 1000.0); }
+
+} // namespace
+
+vcf_writer::vcf_writer(std::string path, vcf_reader const & reader, std::vector<std::string> const & header_lines,
+                       int threads) :
+    p_{std::make_unique<impl>()}
+{
+    impl & w = *p_;
+    w.target = std::move(path);
+    std::string mode = "w";
+    int min_shift = -1; // no index
+    if (w.target != "-")
+    {
+        if (ends_with(w.target, ".bcf"))
+        {
+            mode = "wb";
+            min_shift = 14;
+            w.index_target = w.target + ".csi";
+        }
+        else if (ends_with(w.target, ".gz"))
+        {
+            mode = "wz";
+            min_shift = 0;
+            w.index_target = w.target + ".tbi";
+        }
+        namespace fs = std::filesystem;
+        fs::path const tp{w.target};
+        fs::path dir = tp.parent_path();
+        if (dir.empty())
+            dir = ".";
+        std::error_code ec;
+        if (!fs::is_directory(dir, ec))
+            w.fail("cannot write: directory '" + dir.string() + "' does not exist");
+        if (fs::is_directory(tp, ec))
+            w.fail("cannot write: is a directory");
+        std::string name{"."};
+        name.append(tp.filename().string()).append(".tmp.XXXXXX"); // append: GCC 12 PR 105651
+        std::string pattern = (dir / name).string();
+        std::vector<char> buf(pattern.begin(), pattern.end());
+        buf.push_back('\0');
+        int const fd = ::mkstemp(buf.data());
+        if (fd < 0)
+            w.fail(std::string{"cannot write: "} + std::strerror(errno));
+        mode_t const mask = ::umask(0);
+        ::umask(mask);
+        ::fchmod(fd, static_cast<mode_t>(0666) & ~mask);
+        ::close(fd);
+        w.temporary = buf.data();
+        if (!w.index_target.empty())
+            w.index_temporary = w.temporary + (min_shift > 0 ? ".csi" : ".tbi");
+    }
+    w.fp = hts_open(w.temporary.empty() ? "-" : w.temporary.c_str(), mode.c_str());
+    if (!w.fp)
+        w.fail("cannot open for writing");
+    if (threads > 1 && mode != "w")
+        hts_set_threads(w.fp, threads);
+    w.hdr = bcf_hdr_dup(reader.p_->hdr);
+    std::string const in = shown(reader.path());
+    declare(w.hdr, BCF_HL_FMT, "GT", 1, BCF_VL_FIXED, BCF_HT_STR,
+            "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">", in);
+    declare(w.hdr, BCF_HL_FMT, "DS", 1, BCF_VL_FIXED, BCF_HT_REAL,
+            "##FORMAT=<ID=DS,Number=1,Type=Float,Description=\"Expected ALT allele dosage P(0/1)+2P(1/1) "
+            "(emtk impute; observed genotypes: their allele count)\">",
+            in);
+    declare(w.hdr, BCF_HL_FMT, "GP", 0, BCF_VL_G, BCF_HT_REAL,
+            "##FORMAT=<ID=GP,Number=G,Type=Float,Description=\"Genotype posterior probabilities of 0/0, 0/1, 1/1 "
+            "(emtk impute; observed genotypes: 1 for the observed one)\">",
+            in);
+    declare(w.hdr, BCF_HL_INFO, "AF", 0, BCF_VL_A, BCF_HT_REAL,
+            "##INFO=<ID=AF,Number=A,Type=Float,Description=\"Estimated ALT allele frequency (observed genotypes "
+            "and imputed dosages)\">",
+            in);
+    declare(w.hdr, BCF_HL_INFO, "IMP_R2", 1, BCF_VL_FIXED, BCF_HT_REAL,
+            "##INFO=<ID=IMP_R2,Number=1,Type=Float,Description=\"Estimated squared correlation between imputed "
+            "dosage and true genotype over the imputed genotypes (like Beagle's DR2)\">",
+            in);
+    declare(w.hdr, BCF_HL_INFO, "IMP_N", 1, BCF_VL_FIXED, BCF_HT_INT,
+            "##INFO=<ID=IMP_N,Number=1,Type=Integer,Description=\"Number of genotypes imputed at this site\">", in);
+    for (auto const & l : header_lines)
+        if (bcf_hdr_append(w.hdr, l.c_str()) != 0)
+            w.fail("cannot add the header line " + l);
+    if (bcf_hdr_sync(w.hdr) != 0)
+        w.fail("cannot build the output header");
+    if (bcf_hdr_write(w.fp, w.hdr) != 0)
+        w.fail("cannot write the header");
+    if (min_shift >= 0 && bcf_idx_init(w.fp, w.hdr, min_shift, w.index_temporary.c_str()) != 0)
+        w.fail("cannot start the index");
+}
+
+vcf_writer::~vcf_writer() = default;
+
+std::string vcf_writer::index_path() const { return p_->index_target; }
+
+void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::span<float const> gp)
+{
+    impl & w = *p_;
+    auto & rd = *reader.p_;
+    std::size_t const N = rd.samples.size();
+    w.ds.resize(N);
+    w.gp.resize(3 * N);
+    std::size_t next = 0; // index of the next missing genotype in gp
+    for (std::size_t k = 0; k < rd.records.size(); ++k)
+    {
+        bcf1_t * r = rd.records[k];
+        std::int64_t const site = rd.site_of_record[k];
+        if (site >= 0)
+        {
+            int const ngt = bcf_get_genotypes(w.hdr, r, &w.gt.p, &w.gt.n);
+            EMTK_ASSERT(ngt == static_cast<int>(2 * N), "modelled record lost its diploid GT");
+            std::int8_t const * g = block.genotypes.g.data() + static_cast<std::size_t>(site) * N;
+            double alt = 0, sum_d = 0, sum_d2 = 0, sum_e2 = 0;
+            int n_imp = 0;
+            for (std::size_t i = 0; i < N; ++i)
+            {
+                float * q = w.gp.data() + 3 * i;
+                if (g[i] != missing_genotype)
+                {
+                    // Observed: GT untouched, hard DS and GP.
+                    q[0] = q[1] = q[2] = 0.0f;
+                    q[g[i]] = 1.0f;
+                    w.ds[i] = static_cast<float>(g[i]);
+                    alt += g[i];
+                    continue;
+                }
+                EMTK_ASSERT(3 * next + 2 < gp.size(), "fewer imputed genotypes than missing ones");
+                double const p0 = gp[3 * next], p1 = gp[3 * next + 1], p2 = gp[3 * next + 2];
+                ++next;
+                double const d = p1 + 2 * p2;
+                int const best = (p1 > p0 && p1 >= p2) ? 1 : (p2 > p0 && p2 > p1) ? 2 : 0;
+                w.gt.p[2 * i] = bcf_gt_unphased(best == 2 ? 1 : 0);
+                w.gt.p[2 * i + 1] = bcf_gt_unphased(best >= 1 ? 1 : 0);
+                q[0] = round3(p0);
+                q[1] = round3(p1);
+                q[2] = round3(p2);
+                w.ds[i] = round3(d);
+                alt += d;
+                sum_d += d;
+                sum_d2 += d * d;
+                sum_e2 += p1 + 4 * p2;
+                ++n_imp;
+            }
+            if (bcf_update_genotypes(w.hdr, r, w.gt.p, static_cast<int>(2 * N)) != 0 ||
+                bcf_update_format_float(w.hdr, r, "DS", w.ds.data(), static_cast<int>(N)) != 0 ||
+                bcf_update_format_float(w.hdr, r, "GP", w.gp.data(), static_cast<int>(3 * N)) != 0)
+                w.fail("cannot update the FORMAT fields of " + rd.where(r));
+            float const af = static_cast<float>(std::nearbyint(alt / (2.0 * static_cast<double>(N)) * 1e6) / 1e6);
+            std::int32_t const imp_n = n_imp;
+            bcf_update_info_float(w.hdr, r, "AF", &af, 1);
+            bcf_update_info_int32(w.hdr, r, "IMP_N", &imp_n, 1);
+            if (n_imp > 0)
+            {
+                // DR2-like (Browning & Browning 2009): var(dosage) / E[var(genotype)] over the imputed genotypes.
+                double const mean = sum_d / n_imp;
+                double const num = sum_d2 - n_imp * mean * mean, den = sum_e2 - n_imp * mean * mean;
+                float const r2 = den > 1e-12 ? round3(std::clamp(num / den, 0.0, 1.0)) : 0.0f;
+                bcf_update_info_float(w.hdr, r, "IMP_R2", &r2, 1);
+            }
+            else
+                bcf_update_info_float(w.hdr, r, "IMP_R2", nullptr, 0);
+        }
+        if (bcf_write(w.fp, w.hdr, r) != 0)
+            w.fail("write failed (disk full?)");
+    }
+    EMTK_ASSERT(3 * next == gp.size(), "more imputed genotypes than missing ones");
+}
+
+void vcf_writer::commit()
+{
+    impl & w = *p_;
+    if (!w.index_temporary.empty() && bcf_idx_save(w.fp) != 0)
+        w.fail("cannot write the index");
+    int const rc = hts_close(w.fp);
+    w.fp = nullptr;
+    if (rc != 0)
+        w.fail("write failed (disk full?)");
+    if (w.temporary.empty())
+    {
+        w.committed = true;
+        return;
+    }
+    if (std::rename(w.temporary.c_str(), w.target.c_str()) != 0)
+        w.fail(std::string{"cannot rename the temporary file: "} + std::strerror(errno));
+    w.temporary.clear();
+    if (!w.index_temporary.empty())
+    {
+        // A stale index of the other kind would describe the previous file.
+        std::remove((w.target + (ends_with(w.index_target, ".tbi") ? ".csi" : ".tbi")).c_str());
+        if (std::rename(w.index_temporary.c_str(), w.index_target.c_str()) != 0)
+            w.fail(std::string{"cannot rename the index: "} + std::strerror(errno));
+    }
+    w.committed = true;
+}
+
+} // namespace emtk::geno
