@@ -140,10 +140,19 @@ if command -v gt >/dev/null 2>&1; then
   run gt gff3validator demo-out/genome.repeats.gff3
 fi
 
+section "emtk impute: missing genotypes of data/impute/example.vcf.gz (100 samples, 5% masked)"
+run build/emtk impute -t 2 --seed 1 --json demo-out/imputed.json -o demo-out/imputed.vcf.gz data/impute/example.vcf.gz
+zcat demo-out/imputed.vcf.gz | grep -v '^##' | head -n 3 | cut -c 1-150
+if command -v python3 >/dev/null 2>&1; then
+  run python3 scripts/impute_evaluate.py data/impute/example.truth.vcf.gz data/impute/example.vcf.gz \
+    demo-out/imputed.vcf.gz
+fi
+
 section "Outputs"
 for f in demo-out/example.json demo-out/example.tsv demo-out/counts.json demo-out/counts.tsv \
          demo-out/globins45.hmm demo-out/globins45.json demo-out/globins45.hits.tsv \
-         demo-out/repeat.hmm demo-out/genome.repeats.gff3 demo-out/genome.repeats.bed; do
+         demo-out/repeat.hmm demo-out/genome.repeats.gff3 demo-out/genome.repeats.bed \
+         demo-out/imputed.vcf.gz demo-out/imputed.json; do
   printf '  %s\n' "$f"
 done
 echo
