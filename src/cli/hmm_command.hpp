@@ -41,6 +41,7 @@ struct hmm_train_arguments
     std::string input;            ///< FASTA/FASTQ, plain or gzip; "-" = stdin
     std::string output;           ///< HMMER3/f file; "-" = stdout
     std::string json;             ///< run summary (optional)
+    std::string multiqc;          ///< MultiQC custom content (optional)
     std::string name;             ///< NAME of the model (default: from the input file name)
     std::string alphabet;         ///< amino|dna|rna; empty = guess
     int length = 0;               ///< model length M; 0 = from the data

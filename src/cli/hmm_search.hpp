@@ -25,6 +25,8 @@ struct hmm_search_arguments
     std::string domtblout;       ///< per-domain TSV (optional; "-" = stdout; protein searches)
     std::string gff3;            ///< GFF3 of the hits (optional; "-" = stdout)
     std::string bed;             ///< BED6 of the hits (optional; "-" = stdout)
+    std::string json;            ///< run summary (optional)
+    std::string multiqc;         ///< MultiQC custom content (optional)
     std::string alphabet;        ///< amino|dna|rna; empty = guess from the targets
     double evalue = 10.0;        ///< -E
     double bits = 0;             ///< -T (used when given)

@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "hmm_search.hpp"
+#include "run_summary.hpp"
 
 #include <emtk/hmm/hits_io.hpp>
 #include <emtk/hmm/search.hpp>
@@ -11,6 +12,7 @@
 #include <emtk/seq/reader.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/json.hpp>
 #include <emtk/util/log.hpp>
 #include <emtk/util/progress.hpp>
 
@@ -130,7 +132,7 @@ namespace {
 /// and removed unless committed.
 struct search_outputs
 {
-    std::unique_ptr<atomic_output_file> tbl, domtbl, gff3, bed;
+    std::unique_ptr<atomic_output_file> tbl, domtbl, gff3, bed, json;
     bool stdout_taken = false; ///< one of them writes to stdout (then the readable table does not)
 
     explicit search_outputs(hmm_search_arguments const & a)
@@ -145,6 +147,7 @@ struct search_outputs
             return f.empty() ? nullptr : std::make_unique<atomic_output_file>(f);
         };
         tbl = open(a.tblout), domtbl = open(a.domtblout), gff3 = open(a.gff3), bed = open(a.bed);
+        json = open(a.json);
     }
 
     template <typename Write>
@@ -156,6 +159,48 @@ struct search_outputs
         f->commit();
     }
 };
+
+/// The run summary (run_summary.hpp) and the MultiQC table of a search: per model its hits.
+template <typename Result>
+void write_search_summary(hmm_search_arguments const & a, search_outputs & outs, Result const & r, bool dna,
+                          double Z, stopwatch const & clock)
+{
+    std::uint64_t nhits = 0;
+    for (auto const & m : r.models)
+        nhits += m.hits.size();
+    search_outputs::put(outs.json, [&](std::ostream & o) {
+        json_writer j{o};
+        j.begin_object();
+        summary_head(j, "emtk hmm search", std::nullopt, {a.models, a.targets});
+        summary_records(j, record_counts{r.targets, 0, {}});
+        summary_no_em(j);
+        j.field("mode", dna ? "dna" : "protein");
+        j.field("targets", r.targets);
+        j.field("residues", r.residues);
+        j.field("Z", Z);
+        j.field("hits", nhits);
+        j.key("models").begin_array();
+        for (auto const & m : r.models)
+        {
+            j.begin_object();
+            j.field("name", m.name);
+            j.field("length", m.M);
+            j.field("hits", static_cast<std::uint64_t>(m.hits.size()));
+            j.end_object();
+        }
+        j.end_array();
+        summary_run(j, a.threads, {{"total_s", clock.seconds()}});
+        j.end_object();
+    });
+    if (!a.multiqc.empty())
+        write_multiqc(a.multiqc, "hmm search",
+                      dna ? "Profile-HMM hits on both strands (nhmmer's scoring)." : "Profile-HMM hits (hmmsearch's scoring).",
+                      sample_name(a.targets),
+                      {{"targets", static_cast<double>(r.targets)},
+                       {"residues", static_cast<double>(r.residues)},
+                       {"models", static_cast<double>(r.models.size())},
+                       {"hits", static_cast<double>(nhits)}});
+}
 
 void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> const & models,
              seq::sequence_reader & targets, search_outputs & outs, stopwatch const & clock)
@@ -187,6 +232,15 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
     search_outputs::put(outs.tbl, [&](std::ostream & o) { write_dna_tblout(o, r); });
     search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
     search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
+    double Z = 0;
+    for (auto const & m : r.models) // Z differs per model (residues / its max hit length): report the first's
+    {
+        Z = static_cast<double>(r.residues) / static_cast<double>(m.max_length);
+        break;
+    }
+    if (opt.Z_mb)
+        Z = *opt.Z_mb * 1e6 * ((opt.top ? 1 : 0) + (opt.bottom ? 1 : 0)) / static_cast<double>(r.models.front().max_length);
+    write_search_summary(a, outs, r, true, Z, clock);
     if (!outs.stdout_taken)
     {
         write_dna_table(std::cout, r, a.targets);
@@ -225,6 +279,7 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
     search_outputs::put(outs.domtbl, [&](std::ostream & o) { write_domtblout(o, r); });
     search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
     search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
+    write_search_summary(a, outs, r, false, r.Z, clock);
     if (!outs.stdout_taken)
     {
         write_table(std::cout, r, a.targets);
@@ -249,8 +304,10 @@ void hmm_search_run(hmm_search_arguments const & a)
     std::optional<seq::alphabet_type> forced;
     if (!a.alphabet.empty())
         forced = seq::alphabet::parse(a.alphabet);
-    for (auto const * f : {&a.tblout, &a.domtblout, &a.gff3, &a.bed})
+    for (auto const * f : {&a.tblout, &a.domtblout, &a.gff3, &a.bed, &a.json, &a.multiqc})
         check_output_path(*f, a.targets, "target file");
+    if (a.json == "-" || a.multiqc == "-")
+        throw usage_error("--json and --multiqc need a file name (not '-')");
 
     search_outputs outs{a};
     std::vector<hmm::search_model> const models = hmm::load_search_models(a.models);

@@ -49,6 +49,8 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
                                                     "searches: DNA hits are single alignments, see --tblout).");
     parser.add_option(a.gff3, '\0', "gff3", "Write the hits (protein: reported domains) as GFF3 here ('-' for stdout).");
     parser.add_option(a.bed, '\0', "bed", "Write the hits (protein: reported domains) as BED6 here ('-' for stdout).");
+    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here (targets, hits per model, Z, timings).");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
     parser.add_option(a.evalue, 'E', "", "Report sequences with E-value <= this.");
     parser.add_option(a.bits, 'T', "", "Report sequences with score >= this (bits) instead of -E.");
     parser.add_option(a.dom_evalue, '\0', "domE", "Report domains with conditional E-value <= this.");

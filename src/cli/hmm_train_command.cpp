@@ -3,6 +3,7 @@
 /// write the HMMER3/f model and the JSON summary.
 
 #include "common.hpp"
+#include "run_summary.hpp"
 #include "hmm_command.hpp"
 
 #include <emtk/hmm/build.hpp>
@@ -90,6 +91,7 @@ void hmm_train_run(hmm_train_arguments const & a)
         throw usage_error("--weight-id must be in (0, 1]");
     check_output_path(a.output, a.input);
     check_output_path(a.json, a.input);
+    check_output_path(a.multiqc, a.input);
 
     std::optional<seq::alphabet_type> forced;
     if (!a.alphabet.empty())
@@ -221,10 +223,8 @@ void hmm_train_run(hmm_train_arguments const & a)
     {
         json_writer j{json_file->stream()};
         j.begin_object();
-        j.field("tool", "emtk hmm train");
-        j.field("version", version_string);
-        j.field("commit", git_commit);
-        j.field("seed", static_cast<std::uint64_t>(a.seed));
+        summary_head(j, "emtk hmm train", static_cast<std::uint64_t>(a.seed), {a.input});
+        summary_records(j, record_counts{static_cast<std::uint64_t>(set.seqs.size()), 0, {}});
         j.key("input").begin_object();
         j.field("file", a.input);
         j.field("alphabet", std::string{seq::alphabet::get(set.type).name()});
@@ -300,21 +300,21 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("forward_tau", out.stats->forward_tau);
         j.field("lambda", out.stats->forward_lambda);
         j.end_object();
-        j.key("run").begin_object();
-        j.key("command_line").value(command_line());
-        j.field("threads", a.threads);
-        j.key("timings").begin_object();
-        j.field("read_s", read_s);
-        j.field("train_s", train_s);
-        j.field("calibrate_s", calibrate_s);
-        j.field("total_s", total.seconds());
-        j.end_object();
-        j.end_object();
+        summary_run(j, a.threads,
+                    {{"read_s", read_s}, {"train_s", train_s}, {"calibrate_s", calibrate_s}, {"total_s", total.seconds()}});
         j.end_object();
     }
     model_file->commit();
     if (json_file)
         json_file->commit();
+    if (!a.multiqc.empty())
+        write_multiqc(a.multiqc, "hmm train", "Profile HMMs trained from unaligned sequences (Baum-Welch, MAP-EM).",
+                      sample_name(a.input),
+                      {{"sequences", static_cast<double>(set.seqs.size())},
+                       {"effective_sequences", res.effective_sequences},
+                       {"model_length", static_cast<double>(res.hmm.M)},
+                       {"iterations", static_cast<double>(res.iterations)},
+                       {"log_posterior", res.objective}});
     log::info("model " + out.name + ": M = " + std::to_string(res.hmm.M) + ", log posterior " +
               format_g(res.objective, 12) + ", " + std::to_string(res.iterations) + " iterations (" +
               em::to_string(res.reason) + "), start " + std::to_string(res.best_restart + 1));

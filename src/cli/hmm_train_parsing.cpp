@@ -37,6 +37,7 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_option(a.output, 'o', "output", "Output model, HMMER3/f text ('-' for stdout).",
                       seqan3::option_spec::required);
     parser.add_option(a.json, '\0', "json", "Write a JSON run summary here (objective trace, iterations, timings).");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
     parser.add_option(a.name, 'n', "name", "Model NAME (default: the input file name without extensions).");
     parser.add_option(a.alphabet, '\0', "alphabet", "Alphabet of the sequences (default: guessed from the data).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});

@@ -2,6 +2,7 @@
 /// \brief `emtk mix`: read columns, fit (one K or a BIC scan), write PREFIX.json and PREFIX.tsv.
 
 #include "common.hpp"
+#include "run_summary.hpp"
 #include "mix_command.hpp"
 
 #include <emtk/em/options.hpp>
@@ -136,6 +137,7 @@ void mix_run(mix_arguments const & a)
     opt.em.chunk_size = 4096;
 
     // Outputs: decide the paths before any work, so a bad directory fails fast.
+    check_output_path(a.multiqc, a.input);
     std::string const tsv_path = a.output == "-" ? "-" : a.output + ".tsv";
     std::string const json_path = !a.json.empty() ? a.json : (a.output == "-" ? "" : a.output + ".json");
 
@@ -306,10 +308,8 @@ void mix_run(mix_arguments const & a)
     {
         json_writer j{json_file->stream()};
         j.begin_object();
-        j.field("tool", "emtk mix");
-        j.field("version", version_string);
-        j.field("commit", git_commit);
-        j.field("seed", static_cast<std::uint64_t>(a.seed));
+        summary_head(j, "emtk mix", static_cast<std::uint64_t>(a.seed), {a.input});
+        summary_records(j, record_counts{static_cast<std::uint64_t>(data.n), 0, {}});
         j.key("input").begin_object();
         j.field("file", a.input);
         j.key("columns").value(data.names);
@@ -362,20 +362,20 @@ void mix_run(mix_arguments const & a)
         j.end_array();
         j.key("objective_trace").value(best.trace);
         // Everything that may differ between two runs of the same fit lives under "run".
-        j.key("run").begin_object();
-        j.key("command_line").value(command_line());
-        j.field("threads", a.threads);
-        j.key("timings").begin_object();
-        j.field("read_s", read_s);
-        j.field("fit_s", fit_s);
-        j.field("total_s", total.seconds());
-        j.end_object();
-        j.end_object();
+        summary_run(j, a.threads, {{"read_s", read_s}, {"fit_s", fit_s}, {"total_s", total.seconds()}});
         j.end_object();
     }
     tsv_file->commit();
     if (json_file)
         json_file->commit();
+    if (!a.multiqc.empty())
+        write_multiqc(a.multiqc, "mix", "Finite mixtures fitted by EM (K chosen by BIC when a range is given).",
+                      sample_name(a.input),
+                      {{"rows", static_cast<double>(data.n)},
+                       {"K", static_cast<double>(best_k)},
+                       {"log_likelihood", best.log_likelihood},
+                       {"BIC", best.bic},
+                       {"iterations", static_cast<double>(best.iterations)}});
     log::info("K = " + std::to_string(best_k) + ", log-likelihood " + format_g(best.log_likelihood, 12) +
               ", BIC " + format_g(best.bic, 12) + ", " + std::to_string(best.iterations) + " iterations (" +
               em::to_string(best.reason) + ")");

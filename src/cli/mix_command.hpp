@@ -16,6 +16,7 @@ struct mix_arguments
     std::string input;             ///< values table ("-" = stdin)
     std::string output;            ///< PREFIX ("-" = the TSV to stdout)
     std::string json;              ///< summary path (default PREFIX.json)
+    std::string multiqc;           ///< MultiQC custom content (optional)
     int k = 3;
     std::string k_range;           ///< "A:B", empty = use k
     std::string family = "gaussian";

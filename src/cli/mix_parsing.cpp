@@ -30,6 +30,7 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
                       "Output prefix: writes PREFIX.json and PREFIX.tsv. '-' writes the TSV to stdout.",
                       seqan3::option_spec::required);
     parser.add_option(a.json, '\0', "json", "Write the JSON summary here instead of PREFIX.json.");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
     parser.add_option(a.k, 'k', "components", "Number of components K.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 128});
     parser.add_option(a.k_range, '\0', "k-range", "Fit every K in A:B and keep the lowest BIC (overrides -k).");
