@@ -1,0 +1,49 @@
+/// \file
+/// \brief BGZF + tabix output (see bed_output.hpp).
+
+#include <emtk/cov/bed_output.hpp>
+#include <emtk/util/error.hpp>
+
+#include <htslib/bgzf.h>
+#include <htslib/tbx.h>
+
+namespace emtk::cov {
+
+indexed_bed_output::indexed_bed_output(std::string target) : data_{target}, index_{target + ".tbi"}
+{
+    // The temporary file exists (atomic_output_file created it); BGZF rewrites it from the start.
+    bgzf_ = bgzf_open(data_.temporary().c_str(), "w6");
+    if (!bgzf_)
+        throw user_error(located_message(data_.target(), 0, "cannot open for writing"));
+}
+
+indexed_bed_output::~indexed_bed_output()
+{
+    if (bgzf_)
+        bgzf_close(static_cast<BGZF *>(bgzf_));
+}
+
+void indexed_bed_output::write(std::string_view text)
+{
+    EMTK_ASSERT(bgzf_ != nullptr, "write after finish");
+    if (bgzf_write(static_cast<BGZF *>(bgzf_), text.data(), text.size()) != static_cast<ssize_t>(text.size()))
+        throw user_error(located_message(data_.target(), 0, "write error (disk full?)"));
+}
+
+void indexed_bed_output::finish()
+{
+    BGZF * f = static_cast<BGZF *>(bgzf_);
+    bgzf_ = nullptr;
+    if (bgzf_close(f) != 0)
+        throw user_error(located_message(data_.target(), 0, "write error (disk full?)"));
+    if (tbx_index_build2(data_.temporary().c_str(), index_.temporary().c_str(), 0, &tbx_conf_bed) != 0)
+        throw user_error(located_message(index_.target(), 0, "cannot build the tabix index"));
+}
+
+void indexed_bed_output::commit()
+{
+    data_.commit();
+    index_.commit();
+}
+
+} // namespace emtk::cov
