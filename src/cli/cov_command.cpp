@@ -2,6 +2,7 @@
 /// \brief `emtk cov`: depth in windows → copy-number mixture → optional HMM → four outputs.
 
 #include "common.hpp"
+#include "run_summary.hpp"
 #include "cov_command.hpp"
 
 #include <emtk/cov/bed_output.hpp>
@@ -105,7 +106,7 @@ void cov_run(cov_arguments const & a)
     std::string const segments_path = a.output + ".segments.bed";
     std::string const svg_path = a.output + ".svg";
     std::string const json_path = a.json.empty() ? a.output + ".json" : a.json;
-    for (auto const & out : {windows_path, windows_path + ".tbi", segments_path, svg_path, json_path})
+    for (auto const & out : {windows_path, windows_path + ".tbi", segments_path, svg_path, json_path, a.multiqc})
         check_output_path(out, a.input);
 
     // ---- depth ----
@@ -253,10 +254,12 @@ void cov_run(cov_arguments const & a)
     {
         json_writer j{json_out.stream()};
         j.begin_object();
-        j.field("tool", "emtk cov");
-        j.field("version", version_string);
-        j.field("commit", git_commit);
-        j.field("seed", static_cast<std::uint64_t>(a.seed));
+        summary_head(j, "emtk cov", static_cast<std::uint64_t>(a.seed), {a.input});
+        if (a.depth_bed)
+            summary_records(j, record_counts{static_cast<std::uint64_t>(t.size()), 0, {}});
+        else
+            summary_records(j, record_counts{t.reads.used, t.reads.filtered_flag + t.reads.filtered_mapq,
+                                             {{"flag", t.reads.filtered_flag}, {"mapq", t.reads.filtered_mapq}}});
         j.key("input").begin_object();
         j.field("file", a.input);
         j.field("kind", a.depth_bed ? "mosdepth regions" : "alignments");
@@ -350,23 +353,25 @@ void cov_run(cov_arguments const & a)
             j.value(n);
         j.end_array();
         j.field("segments", static_cast<std::uint64_t>(segments.size()));
-        j.key("run").begin_object();
-        j.key("command_line").value(command_line());
-        j.field("threads", a.threads);
-        j.key("timings").begin_object();
-        j.field("depth_s", depth_s);
-        j.field("fit_s", fit_s);
-        j.field("hmm_s", hmm_s);
-        j.field("write_s", write_clock.seconds());
-        j.field("total_s", total.seconds());
-        j.end_object();
-        j.end_object();
+        summary_run(j, a.threads,
+                    {{"depth_s", depth_s}, {"fit_s", fit_s}, {"hmm_s", hmm_s}, {"write_s", write_clock.seconds()},
+                     {"total_s", total.seconds()}});
         j.end_object();
     }
     windows_out.commit();
     segments_out.commit();
     svg_out.commit();
     json_out.commit();
+    if (!a.multiqc.empty())
+    {
+        std::vector<multiqc_metric> m{{"windows", static_cast<double>(t.size())},
+                                      {"haploid_depth", tied.haploid_depth},
+                                      {"segments", static_cast<double>(segments.size())}};
+        for (std::size_t c = 0; c < windows_per_cn.size(); ++c)
+            m.push_back({"windows_CN" + std::to_string(c), static_cast<double>(windows_per_cn[c])});
+        write_multiqc(a.multiqc, "cov", "Read depth in windows and copy-number states (EM mixture, HMM segmentation).",
+                      sample_name(a.input), m);
+    }
     log::info("haploid depth " + fixed(tied.haploid_depth, 2) + ", " + std::to_string(segments.size()) + " segments");
 }
 

@@ -17,6 +17,7 @@ struct cov_arguments
     std::string input;              ///< BAM/CRAM, or mosdepth's regions.bed(.gz) with --depth-bed
     std::string output;             ///< PREFIX
     std::string json;               ///< summary path (default PREFIX.json)
+    std::string multiqc;            ///< MultiQC custom content (optional)
     bool depth_bed = false;         ///< the input is mosdepth's regions file
     std::uint32_t window = 1000;
     std::string by;                 ///< BED of windows

@@ -35,6 +35,7 @@ void cov_declare(seqan3::argument_parser & parser, cov_arguments & a)
                                           "mosdepth's regions.bed(.gz) with --depth-bed.");
     parser.add_option(a.output, 'o', "output", "Output prefix.", seqan3::option_spec::required);
     parser.add_option(a.json, '\0', "json", "Write the JSON summary here instead of PREFIX.json.");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
     parser.add_flag(a.depth_bed, '\0', "depth-bed", "The input is mosdepth's PREFIX.regions.bed(.gz) (its last column).");
     parser.add_option(a.window, 'w', "window", "Window size in bp (windows tile each chromosome from 0).");
     parser.add_option(a.by, '\0', "by", "BED file of windows instead of -w.");

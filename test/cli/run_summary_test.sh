@@ -67,6 +67,10 @@ check "hmm search: no seed (no randomness), records = 45 targets" bash -c \
 "$EMTK" mix -q -k 2 -c x,y --seed 1 --multiqc mix_mqc.json -o mx "$ROOT/data/example.tsv"
 check_summary "emtk mix" mx.json mix_mqc.json
 
+if [[ -f $ROOT/data/cov/sample.bam ]] && "$EMTK" cov --help >/dev/null 2>&1; then
+  "$EMTK" cov -q --seed 1 --multiqc cov_mqc.json -o cv "$ROOT/data/cov/sample.bam"
+  check_summary "emtk cov" cv.json cov_mqc.json
+fi
 expect_error "--json - is refused" 2 "[emtk] error: --json and --multiqc need a file name (not '-')" \
   out "$EMTK" hmm search --json - "$ROOT/models/globins45.hmm" "$ROOT/data/globins45.fa"
 expect_error "--multiqc into a missing directory fails before the work" 1 \
