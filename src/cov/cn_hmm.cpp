@@ -7,6 +7,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
+#include <stdexcept>
 #include <limits>
 
 namespace emtk::cov {
@@ -34,6 +36,16 @@ class hmm_model
 public:
     using params_type = hmm_params;
     using stats_type = hmm_stats;
+
+    /// MPI E-step (em::packable_model, em/distributed.hpp): the flat statistics as they are.
+    void pack(hmm_stats const & st, std::vector<double> & out) const { out.insert(out.end(), st.v.begin(), st.v.end()); }
+    [[nodiscard]] std::size_t unpack(std::span<double const> in, hmm_stats & st) const
+    {
+        if (in.size() < st.v.size())
+            throw std::runtime_error("cov: MPI statistics too short");
+        std::copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(st.v.size()), st.v.begin());
+        return st.v.size();
+    }
 
     hmm_model(cn_values const & v, cn_states const & s, std::vector<std::size_t> const & off, hmm_options const & opt)
         : v_{v}, s_{s}, off_{off}, opt_{opt}, S_{s.states}

@@ -105,6 +105,16 @@ public:
     using params_type = tied_params;
     using stats_type = tied_stats;
 
+    /// MPI E-step (em::packable_model, em/distributed.hpp): the flat statistics as they are.
+    void pack(tied_stats const & st, std::vector<double> & out) const { out.insert(out.end(), st.v.begin(), st.v.end()); }
+    [[nodiscard]] std::size_t unpack(std::span<double const> in, tied_stats & st) const
+    {
+        if (in.size() < st.v.size())
+            throw std::runtime_error("cov: MPI statistics too short");
+        std::copy(in.begin(), in.begin() + static_cast<std::ptrdiff_t>(st.v.size()), st.v.begin());
+        return st.v.size();
+    }
+
     tied_model(cn_values const & v, cn_options const & opt)
         : v_{v}, opt_{opt}, k_{static_cast<std::size_t>(opt.max_cn + 1)}, lfact_(v.value.size())
     {

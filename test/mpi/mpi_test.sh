@@ -56,6 +56,16 @@ check_same_file "mix: the same JSON summary (timings aside)" plain_mix.notime.js
 run "${MPIRUN[@]}" 2 "$MPI_EMTK" mix -q --family negbin -k 3 -c count --seed 1 -o np2_nb "$ROOT/data/example.tsv"
 check_same_file "mix negbin: 2 ranks = the build without MPI" plain_nb.tsv np2_nb.tsv
 
+# ---- emtk cov: windows (data points of the mixture) and chromosomes (the HMM) split over the ranks
+"$PLAIN" cov -q --segment --seed 1 -o plain_cov "$ROOT/data/cov/sample.bam"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" cov -q --segment --seed 1 -o np2_cov "$ROOT/data/cov/sample.bam"
+check_status "cov on 2 ranks: exit 0" 0
+check "cov: 2 ranks = the build without MPI (windows)" bash -c "cmp <(gzip -dc plain_cov.windows.bed.gz) <(gzip -dc np2_cov.windows.bed.gz)"
+check_same_file "cov: 2 ranks = the build without MPI (segments)" plain_cov.segments.bed np2_cov.segments.bed
+strip_timing plain_cov.json | grep -v '"inputs"' >plain_cov.notime.json
+strip_timing np2_cov.json | grep -v '"inputs"' >np2_cov.notime.json
+check_same_file "cov: the same JSON summary (run data aside)" plain_cov.notime.json np2_cov.notime.json
+
 # ---- errors: one message, from rank 0 only --------------------------------------------------------
 printf '>a\nACGT\n>b\nAC!T\n' >bad.fa
 run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -o bad.hmm bad.fa
