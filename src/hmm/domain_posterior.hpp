@@ -69,7 +69,8 @@ double backward_odds(odds_profile const & op, special_probs const & t, digital_s
 /// forward_backward.hpp) in odds space with row rescaling: the same values as decode_posterior()
 /// on the log-space matrices, up to round-off (~1e-12 relative), about 10× faster. `score`
 /// receives the log-odds Forward score (nats). Memory: 4 doubles per cell (forward and backward
-/// match and insert rows) plus the posterior's 2. \pre the profile can emit x (finite score).
+/// match and insert rows) plus the posterior's 2. When the profile cannot emit x, `score` is −∞
+/// and the posterior is empty (L = 0).
 [[nodiscard]] posterior decode_full(odds_profile const & op, special_probs const & t, digital_sequence x,
                                     double & score);
 

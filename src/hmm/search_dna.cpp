@@ -162,10 +162,9 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
             used = with_background(std::move(uni), f);
         }
         detail::odds_profile const op{used};
-        envsc = detail::forward_odds(op, t, sub, nullptr, nullptr);
+        posterior const pp = detail::decode_full(op, t, sub, envsc);
         if (!std::isfinite(envsc))
             return false;
-        posterior const pp = detail::decode_full(op, t, sub, envsc);
         if (optimal_accuracy_fill(used, pp, oa) == log_zero)
             return false;
         tr = optimal_accuracy_trace(used, sub, pp, oa);

@@ -43,7 +43,9 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) c
     {
         std::size_t const Ld = to - from + 1;
         digital_sequence const sub = x.subspan(from - 1, Ld);
-        double const envsc = detail::forward_odds(op, tu, sub, nullptr, nullptr);
+        // Envelope score and posterior decoding in one pass (the forward of decode_full).
+        double envsc = 0;
+        posterior const pp = detail::decode_full(op, tu, sub, envsc);
         if (!std::isfinite(envsc))
             continue;
         domain_hit d;
@@ -53,8 +55,6 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) c
         d.pvalue = pvalue(d.bits);
         // Optimal-accuracy alignment of the envelope (as HMMER's rescore_isolated_domain), from
         // the odds-space posterior decoding of the envelope under the same unihit profile.
-        double unused = 0;
-        posterior const pp = detail::decode_full(op, tu, sub, unused);
         if (optimal_accuracy_fill(uni, pp, oa) == em::log_zero)
             continue;
         alignment_trace const v = optimal_accuracy_trace(uni, sub, pp, oa);
