@@ -12,7 +12,7 @@
 #   -DVAR=VALUE        passed on to cmake's configure step (e.g. -DEMTK_SANITIZE=ON)
 #   GROUP              extra package groups: bench (python3-sklearn python3-numpy beagle),
 #                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-#                      libopenmpi-dev openmpi-bin)
+#                      libopenmpi-dev openmpi-bin snakemake)
 #
 # Packages are checked with dpkg-query first; apt-get runs only when something is missing, so a
 # second run is fast. Without apt-get (not Debian/Ubuntu) the script lists what is needed and exits 1.
@@ -24,9 +24,10 @@ BASE_PACKAGES=(build-essential cmake ninja-build pkg-config git libseqan3-dev li
 BENCH_PACKAGES=(python3-sklearn python3-numpy beagle)
 # Peers for the tests: HMMER reads our models and its example models are read by ours; genometools
 # validates our GFF3; samtools/bwa/dwgsim/mosdepth simulate and check coverage; bcftools/tabix/scrm
-# simulate and check genotypes; Open MPI builds and runs the MPI test (test/mpi/).
+# simulate and check genotypes; Open MPI builds and runs the MPI test (test/mpi/); snakemake runs
+# the example workflow (test/workflow/).
 TEST_PACKAGES=(hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-  libopenmpi-dev openmpi-bin)
+  libopenmpi-dev openmpi-bin snakemake)
 
 deps=1
 build=1

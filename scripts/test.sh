@@ -2,7 +2,8 @@
 # The README's second command (and what CI runs through .ci/run): install what is missing, build
 # emtk (Release, in build/), run the whole test suite, then build an optimised (-O2 -g) tree with
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/) and run the unit tests under it.
-# In between, an MPI build (build-mpi/) runs test/mpi/mpi_test.sh (mpirun -np 2 = one process).
+# In between, the example workflow runs with snakemake (test/workflow/snakemake_test.sh) and an MPI
+# build (build-mpi/) runs test/mpi/mpi_test.sh (mpirun -np 2 = one process).
 # Exits non-zero if any step or any test fails, and if a ctest run finds no test at all.
 #
 # usage: bash scripts/test.sh
@@ -21,6 +22,9 @@ bash scripts/setup.sh test
 
 section "Test suite (Release, build/)"
 ctest --test-dir build --output-on-failure --no-tests=error -j2
+
+section "Workflow test (snakemake -j 2 on workflows/Snakefile)"
+bash test/workflow/snakemake_test.sh build/emtk
 
 section "MPI build (-DEMTK_MPI=ON, build-mpi/) and the MPI test (test/mpi/mpi_test.sh)"
 bash scripts/setup.sh --build-only --build-dir build-mpi -DEMTK_MPI=ON -DEMTK_BUILD_TESTS=OFF

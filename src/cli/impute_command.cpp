@@ -3,6 +3,7 @@
 /// write the VCF/BCF (+ index) and the JSON summary.
 
 #include "common.hpp"
+#include "run_summary.hpp"
 #include "impute_command.hpp"
 
 #include <emtk/geno/impute.hpp>
@@ -19,6 +20,16 @@
 namespace emtk::cli {
 
 namespace {
+
+/// A contig's random-stream index: 64-bit FNV-1a of its name (Fowler-Noll-Vo; offset basis and
+/// prime from the published parameters).
+std::uint64_t contig_stream(std::string const & name)
+{
+    std::uint64_t h = 14695981039346656037ULL;
+    for (unsigned char ch : name)
+        h = (h ^ ch) * 1099511628211ULL;
+    return h;
+}
 
 struct contig_report
 {
@@ -51,6 +62,7 @@ void impute_run(impute_arguments const & a)
         throw usage_error("-o/--output is required");
     check_output_path(a.output, a.input);
     check_output_path(a.json, a.input);
+    check_output_path(a.multiqc, a.input);
     if (!a.json.empty() && a.json == a.output)
         throw usage_error("--json and -o name the same file");
 
@@ -87,13 +99,16 @@ void impute_run(impute_arguments const & a)
     std::vector<contig_report> reports;
     geno::vcf_block block;
     double fit_s = 0;
-    std::uint64_t block_index = 0, starts_done = 0;
+    std::uint64_t starts_done = 0;
     int iterations = 0, decreases = 0;
     std::size_t imputed = 0;
     while (reader.next_block(block))
     {
         stopwatch fit_clock;
-        auto res = geno::impute_block(block.genotypes, opt, block_index++, [&](std::size_t, std::size_t) {
+        // The random streams of a contig depend on its name only (not on its position in the
+        // file), so imputing one contig alone (--region, a pipeline's scatter) gives exactly the
+        // records of the whole-file run.
+        auto res = geno::impute_block(block.genotypes, opt, contig_stream(block.contig), [&](std::size_t, std::size_t) {
             bar.update(++starts_done, block.contig);
         });
         fit_s += fit_clock.seconds();
@@ -132,10 +147,28 @@ void impute_run(impute_arguments const & a)
     {
         json_writer j{json_file->stream()};
         j.begin_object();
-        j.field("tool", "emtk impute");
-        j.field("version", version_string);
-        j.field("commit", git_commit);
-        j.field("seed", static_cast<std::uint64_t>(a.seed));
+        summary_head(j, "emtk impute", static_cast<std::uint64_t>(a.seed), {a.input});
+        summary_records(j, record_counts{c.modelled, c.multiallelic + c.no_gt + c.haploid + c.all_missing_sites,
+                                         {{"multiallelic", c.multiallelic},
+                                          {"no_gt", c.no_gt},
+                                          {"haploid", c.haploid},
+                                          {"all_missing", c.all_missing_sites}}});
+        {
+            // Schema members: every window has its own fit (under "windows"); the summary gives the
+            // first window's trace and "converged" only when every start of every window converged.
+            bool all_converged = true;
+            std::vector<double> first_trace;
+            for (auto const & r : reports)
+                for (auto const & w : r.windows)
+                {
+                    if (first_trace.empty())
+                        first_trace = w.trace;
+                    for (auto const & st : w.starts)
+                        all_converged = all_converged && st.stop_reason == "converged";
+                }
+            j.field("stop_reason", all_converged ? "converged" : "max_iter");
+            j.key("objective_trace").value(first_trace);
+        }
         j.field("method", a.method);
         j.key("input").begin_object();
         j.field("file", a.input);
@@ -160,7 +193,7 @@ void impute_run(impute_arguments const & a)
         j.field("tol", a.tol);
         j.field("stop_rule", em::to_string(opt.em.rule));
         j.end_object();
-        j.key("records").begin_object();
+        j.key("record_details").begin_object();
         j.field("read", c.records);
         j.field("imputed", c.modelled);
         write_count(j, "multiallelic", c.multiallelic, "passed through unchanged (also records without ALT)");
@@ -205,19 +238,20 @@ void impute_run(impute_arguments const & a)
                 j.end_object();
             }
         j.end_array();
-        j.key("run").begin_object();
-        j.key("command_line").value(command_line());
-        j.field("threads", a.threads);
-        j.key("timings").begin_object();
-        j.field("fit_s", fit_s);
-        j.field("total_s", total.seconds());
-        j.end_object();
-        j.end_object();
+        summary_run(j, a.threads, {{"fit_s", fit_s}, {"total_s", total.seconds()}});
         j.end_object();
     }
     writer.commit();
     if (json_file)
         json_file->commit();
+    if (!a.multiqc.empty())
+        write_multiqc(a.multiqc, "impute", "Missing genotypes imputed with the haplotype-cluster HMM (fastPHASE) fitted by EM.",
+                      sample_name(a.input),
+                      {{"samples", static_cast<double>(reader.samples().size())},
+                       {"records", static_cast<double>(c.records)},
+                       {"sites_imputed", static_cast<double>(c.modelled)},
+                       {"genotypes_imputed", static_cast<double>(imputed)},
+                       {"records_passed_through", static_cast<double>(c.records - c.modelled)}});
     log::info("imputed " + std::to_string(imputed) + " genotypes at " + std::to_string(c.modelled) + " sites; " +
               std::to_string(c.records - c.modelled) + " records passed through");
 }

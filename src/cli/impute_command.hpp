@@ -18,11 +18,12 @@ struct impute_arguments
     std::string input;            ///< VCF / VCF.gz / BCF; "-" = stdin
     std::string output;           ///< output VCF/BCF; "-" = stdout
     std::string json;             ///< run summary (optional)
+    std::string multiqc;          ///< MultiQC custom content (optional)
     std::string region;           ///< --region CHR[:FROM-TO] (indexed input)
     std::string method = "hapcluster";
-    int clusters = 12;            ///< -K
+    int clusters = 20;            ///< -K
     int restarts = 2;
-    int max_iter = 30;
+    int max_iter = 15;
     double tol = 1e-5;
     int window = 2000;
     int overlap = 200;

@@ -12,13 +12,14 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
 {
     auto & info = parser.info;
     info.short_description = "impute missing genotypes with a haplotype-cluster HMM (fastPHASE) fitted by EM";
-    info.synopsis.push_back("emtk impute [-K 12] [--restarts 2] [--window 2000 --overlap 200] [--method hapcluster|hwe] "
+    info.synopsis.push_back("emtk impute [-K 20] [--restarts 2] [--max-iter 15] [--window 2000 --overlap 200] [--method hapcluster|hwe] "
                             "[--region CHR:FROM-TO] [--seed S] [-t N] [--json FILE] -o out.vcf.gz in.vcf.gz|in.bcf");
     info.description.push_back(
         "Fills the missing genotypes ('./.', and half-missing calls such as './1') of a VCF/BCF. Each contig is cut "
         "into overlapping windows of markers; in each window the haplotype-cluster model of fastPHASE (Scheet & "
         "Stephens 2006: K clusters, per-interval jump rates, cluster weights and allele frequencies) is fitted by EM "
-        "from --restarts random starts, and the posterior genotype probabilities of the missing genotypes are "
+        "from --restarts random starts (cluster allele frequencies seeded from random samples' genotypes), and "
+        "the posterior genotype probabilities of the missing genotypes are "
         "averaged over the starts. Every marker takes its result from the window where it is most central.");
     info.description.push_back(
         "Output: every observed genotype is kept exactly; each missing one gets the most probable genotype in GT. "
@@ -30,7 +31,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     info.description.push_back(
         "Output type from the name: .bcf = BCF with a .csi index, .gz = bgzipped VCF with a .tbi index, '-' = VCF on "
         "stdout. Results are identical for any -t. Memory grows with the records of one contig plus "
-        "window x samples x 5 bytes and window x K^2 x 8 bytes per thread.");
+        "window x samples x 5 bytes and window x K^2 x 4 bytes per thread.");
     info.examples.push_back("emtk impute -o imputed.vcf.gz data/impute/example.vcf.gz");
     info.examples.push_back("emtk impute -K 16 -t 2 --json run.json -o imputed.bcf masked.vcf.gz");
     info.examples.push_back("emtk impute --method hwe -o baseline.vcf.gz data/impute/example.vcf.gz");
@@ -39,6 +40,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.output, 'o', "output", "Output VCF/BCF ('.bcf', '.gz' or '-' for stdout).",
                       seqan3::option_spec::required);
     parser.add_option(a.json, '\0', "json", "Write a JSON run summary here.");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
     parser.add_option(a.region, '\0', "region", "Only this region, CHR or CHR:FROM-TO (needs an index).");
     parser.add_option(a.method, '\0', "method",
                       "hapcluster: the haplotype-cluster HMM; hwe: per-site allele frequency (baseline).",

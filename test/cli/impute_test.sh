@@ -31,7 +31,7 @@ check "example: bgzipped output and .tbi index" test -s a.vcf.gz -a -s a.vcf.gz.
 check_json_parses "example: JSON summary parses" a.json
 check_eq "example: tool in the summary" "$(json_top a.json tool)" '"emtk impute"'
 check_eq "example: windows in the summary (473 sites, window 200, overlap 40)" \
-  "$(json_section a.json windows | json_values first_site | tr '\n' ' ')" "1 161 274 "
+  "$(json_section a.json windows | json_values first_site | tr '\n' ' ')" "1 144 288 "
 
 # Every observed genotype kept exactly, every missing one filled, DS/GP for all samples.
 msg=$(paste <(body "$EX") <(body a.vcf.gz) | awk -F'\t' '
@@ -82,6 +82,10 @@ check_status "stdin to stdout: exit status 0" 0
 check_eq "stdin to stdout: same records" "$(grep -v '^#' "$(out_file)" | md5sum)" "$(body a.vcf.gz | md5sum)"
 run "$EMTK" impute --seed 2 "${FAST[@]}" -o d.vcf "$EX"
 check "another --seed gives other posteriors" bash -c '! cmp -s <(grep -v "^#" d.vcf) <(gzip -cd a.vcf.gz | grep -v "^#")'
+run "$EMTK" impute -t 2 --json def.json -o def.vcf.gz "$EX"
+check_status "default settings: exit status 0" 0
+check_eq "default settings: K 20, 2 starts, 15 iterations (geno/impute.hpp)" \
+  "$(json_section def.json model | json_values clusters) $(json_section def.json model | json_values restarts) $(json_section def.json model | json_values max_iter)" "20 2 15"
 run "$EMTK" impute --method hwe --json h.json -o h.vcf "$EX"
 check_status "--method hwe: exit status 0" 0
 check_eq "--method hwe: every missing genotype filled" "$(grep -v '^#' h.vcf | cut -f 10- | tr '\t' '\n' | grep -c '^\./\.' || true)" "0"
@@ -99,10 +103,12 @@ check_eq "mixed: multiallelic, all-missing, haploid and GT-less records unchange
   "$(grep -v '^#' m.vcf | sed -n '3,5p;7p' | md5sum)" "$(grep -v '^#' mixed.vcf | sed -n '3,5p;7p' | md5sum)"
 check_eq "mixed: phased observed call kept, half-missing and missing calls imputed" \
   "$(grep -v '^#' m.vcf | sed -n 6p | cut -f 10- | awk -F'\t' '{ split($1, a, ":"); split($2, b, ":"); split($3, c, ":"); print (a[1] ~ /^[01]\/[01]$/), b[1], (c[1] ~ /^[01]\/[01]$/) }')" "1 0|1 1"
-rec=$(json_section m.json records)
+rec=$(json_section m.json record_details)
 check_eq "mixed: counts (read, imputed, multiallelic, no GT, haploid, all missing, duplicate positions)" \
   "$(printf '%s\n' "$rec" | json_values read) $(printf '%s\n' "$rec" | json_values imputed) $(printf '%s\n' "$rec" | json_values count | tr '\n' ' ')" \
   "7 3 1 1 1 1 1 "
+check_eq "mixed: schema records (used, skipped = multiallelic + no GT + haploid + all missing)" \
+  "$(json_section m.json records | json_values used) $(json_section m.json records | json_values skipped)" "3 4"
 check_eq "mixed: half-missing calls counted" "$(json_section m.json genotypes | json_values count | head -n 1)" "1"
 printf "$HDR"'1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\t./.\n1\t6\t.\tA\tC\t.\t.\t.\tGT\t1/1\t0/0\t./.\n' >allmiss.vcf
 run "$EMTK" impute -K 2 --json s.json -o s.vcf allmiss.vcf

@@ -71,6 +71,11 @@ if [[ -f $ROOT/data/cov/sample.bam ]] && "$EMTK" cov --help >/dev/null 2>&1; the
   "$EMTK" cov -q --seed 1 --multiqc cov_mqc.json -o cv "$ROOT/data/cov/sample.bam"
   check_summary "emtk cov" cv.json cov_mqc.json
 fi
+if [[ -f $ROOT/data/impute/example.vcf.gz ]] && "$EMTK" impute --help >/dev/null 2>&1; then
+  "$EMTK" impute -q --seed 1 --json imp.json --multiqc imp_mqc.json -o imp.vcf.gz "$ROOT/data/impute/example.vcf.gz"
+  check_summary "emtk impute" imp.json imp_mqc.json
+fi
+
 expect_error "--json - is refused" 2 "[emtk] error: --json and --multiqc need a file name (not '-')" \
   out "$EMTK" hmm search --json - "$ROOT/models/globins45.hmm" "$ROOT/data/globins45.fa"
 expect_error "--multiqc into a missing directory fails before the work" 1 \
