@@ -140,6 +140,13 @@ if command -v gt >/dev/null 2>&1; then
   run gt gff3validator demo-out/genome.repeats.gff3
 fi
 
+section "emtk cov: depth in 1-kb windows and copy-number states of data/cov/sample.bam (CN 0, 1, 3, 4 simulated)"
+run build/emtk cov --segment -t 2 --seed 1 -o demo-out/sample data/cov/sample.bam
+cat demo-out/sample.segments.bed
+if [[ -x /usr/bin/python3 ]]; then
+  run /usr/bin/python3 scripts/cov_evaluate.py demo-out/sample.windows.bed.gz demo-out/sample.segments.bed data/cov/truth.bed
+fi
+
 section "emtk impute: missing genotypes of data/impute/example.vcf.gz (100 samples, 5% masked)"
 run build/emtk impute -t 2 --seed 1 --json demo-out/imputed.json -o demo-out/imputed.vcf.gz data/impute/example.vcf.gz
 zcat demo-out/imputed.vcf.gz | grep -v '^##' | head -n 3 | cut -c 1-150
@@ -152,6 +159,7 @@ section "Outputs"
 for f in demo-out/example.json demo-out/example.tsv demo-out/counts.json demo-out/counts.tsv \
          demo-out/globins45.hmm demo-out/globins45.json demo-out/globins45.hits.tsv \
          demo-out/repeat.hmm demo-out/genome.repeats.gff3 demo-out/genome.repeats.bed \
+         demo-out/sample.windows.bed.gz demo-out/sample.segments.bed demo-out/sample.svg demo-out/sample.json \
          demo-out/imputed.vcf.gz demo-out/imputed.json; do
   printf '  %s\n' "$f"
 done
