@@ -7,7 +7,7 @@
 # Defaults: OUTDIR bench-out/impute, 2 threads, 1000 haplotypes (500 samples) over 2 Mb
 # (scripts/impute_simulate.sh: scrm, theta = rho = 4e-4 per bp, 5% of the genotypes masked).
 # Prints, for emtk impute (hapcluster), emtk impute --method hwe and beagle gt=...: wall time,
-# peak resident memory (/usr/bin/time -v), discordance and dosage r2 at the masked genotypes
+# user CPU time, peak resident memory (/usr/bin/time -v), discordance and dosage r2 at the masked genotypes
 # (scripts/impute_evaluate.py, also by MAF bin), and the time ratio emtk / beagle.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
@@ -35,6 +35,7 @@ measure() {
   /usr/bin/time -v -o "$out/$name.time" "$@" >"$out/$name.log" 2>&1
 }
 seconds() { awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, t, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s }' "$1"; }
+user_s() { awk -F': ' '/User time \(seconds\)/ { print $2 }' "$1"; }
 peak_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$1"; }
 
 cd "$out"
@@ -47,10 +48,11 @@ done
 
 printf '# %s samples, %s sites, %s threads, load average %s\n' "$((haps / 2))" \
   "$(zcat truth.vcf.gz | grep -vc '^#')" "$threads" "$(cut -d ' ' -f 1-3 /proc/loadavg)"
-printf 'tool\twall_s\tpeak_MB\tmasked\tdiscordance\tdosage_r2\n'
+printf 'tool\twall_s\tuser_s\tpeak_MB\tmasked\tdiscordance\tdosage_r2\n'
 for n in emtk hwe beagle; do
-  printf '%s\t%s\t%s\t%s\n' "$n" "$(seconds "$n.time")" "$(peak_mb "$n.time")" "$(tail -n 1 "$n.eval" | cut -f 2-)"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$n" "$(seconds "$n.time")" "$(user_s "$n.time")" "$(peak_mb "$n.time")" "$(tail -n 1 "$n.eval" | cut -f 2-)"
 done
-awk -v e="$(seconds emtk.time)" -v b="$(seconds beagle.time)" 'BEGIN { printf "time ratio emtk/beagle: %.2f\n", e / b }'
+awk -v e="$(seconds emtk.time)" -v b="$(seconds beagle.time)" -v eu="$(user_s emtk.time)" -v bu="$(user_s beagle.time)" \
+  'BEGIN { printf "time ratio emtk/beagle: wall %.2f, user CPU %.2f\n", e / b, eu / bu }'
 echo "# by MAF bin:"
 cat emtk.eval beagle.eval

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <limits>
+#include <memory>
 
 namespace emtk::geno {
 
@@ -40,8 +42,8 @@ hapcluster_stats make_hapcluster_stats(int K, std::size_t M)
 namespace {
 
 /// Emission of the ordered pair (k, l) for genotype G (3 = missing): P(G | θ_k, θ_l), with q = 1 - θ.
-template <int G>
-inline double emit(double tk, double qk, double tl, double ql)
+template <int G, typename T>
+inline T emit(T tk, T qk, T tl, T ql)
 {
     if constexpr (G == 0)
         return qk * ql;
@@ -50,352 +52,440 @@ inline double emit(double tk, double qk, double tl, double ql)
     else if constexpr (G == 2)
         return tk * tl;
     else
-        return 1.0;
+        return T(1);
 }
 
-/// Per-thread buffers of one forward-backward call. The pair arrays are K×K row-major but only
-/// their upper triangle (l >= k) is computed: every pair quantity here is symmetric, so sums over
-/// a full row are taken as row part + column part of the triangle (halves the work).
+/// Rows of pair arrays are padded to a multiple of this many values (one SSE2 register of floats).
+constexpr std::size_t row_pad = 4;
+
+/// Per-thread buffers of one forward-backward call in precision T. Pair arrays are K×Kp
+/// row-major (both triangles; Kp = K rounded up to row_pad, the padding columns are 0 in every
+/// forward quantity): every "row sum" of a symmetric pair array is accumulated as a column sum,
+/// acc[l] += x(k, l) with k in the outer loop, a contiguous element-wise loop the compiler
+/// vectorises without reordering any floating-point sum.
+template <typename T>
 struct workspace
 {
-    std::vector<double> pred;  // M×K²: forward prediction Σ f̂_{m-1} T T (before the emission), triangle
-    std::vector<double> rows;  // M×K: row sums of the normalised forward f̂_m
-    std::vector<double> scale; // M: c_m
-    std::vector<double> ft, b, bprev, h, q;
-    std::vector<double> row, col, row2, col2, row3, col3, w;
+    std::vector<T> pred;            // M×K×Kp: forward prediction Σ f̂_{m-1} T T (before the emission)
+    std::vector<T> rows;            // M×Kp: row sums of the normalised forward f̂_m
+    std::vector<double> scale;      // M: c_m
+    std::vector<T> f, b, h;         // K×Kp: current forward (unnormalised), backward, emission × backward
+    std::vector<T> v, col, n, x, s2, u, j, w; // Kp each
+    std::vector<double> sample;     // per-sample statistics (fast path): M×3K + M
 };
 
-workspace & thread_workspace()
+template <typename T>
+workspace<T> & thread_workspace()
 {
-    thread_local workspace ws;
+    thread_local workspace<T> ws;
     return ws;
 }
 
-/// One forward step at marker m for genotype G: pred_m from f̃_{m-1} (= ft, scale c_prev), then
-/// f̃_m = pred_m ∘ e_m into ft; returns c_m = Σ f̃_m and leaves the normalised row sums in R.
-template <int G>
-double forward_step(std::size_t K, double const * a, double const * t, double const * q, double rho, double c_prev,
-                    bool first, double const * Rprev, double * pred, double * ft, double * R, double * col)
+/// Parameters in precision T with rows padded to Kp (α = 0, θ = q = 1/2 in the padding).
+template <typename T>
+struct prepared_params
 {
-    double const inv = first ? 0.0 : 1.0 / c_prev;
-    double const stay = (1 - rho) * (1 - rho) * inv, one = rho * (1 - rho), both = rho * rho;
-    std::fill(col, col + K, 0.0);
-    double c = 0;
+    std::size_t K = 0, Kp = 0, M = 0;
+    std::vector<T> a, t, q; // M×Kp
+    std::vector<double> jump;
+};
+
+template <typename T>
+void prepare(hapcluster_params const & p, prepared_params<T> & out)
+{
+    std::size_t const K = static_cast<std::size_t>(p.K), M = p.M;
+    std::size_t const Kp = (K + row_pad - 1) / row_pad * row_pad;
+    out.K = K;
+    out.Kp = Kp;
+    out.M = M;
+    out.a.assign(M * Kp, T(0));
+    out.t.assign(M * Kp, T(0.5));
+    out.q.assign(M * Kp, T(0.5));
+    for (std::size_t m = 0; m < M; ++m)
+        for (std::size_t k = 0; k < K; ++k)
+        {
+            out.a[m * Kp + k] = static_cast<T>(p.alpha[m * K + k]);
+            out.t[m * Kp + k] = static_cast<T>(p.theta[m * K + k]);
+            out.q[m * Kp + k] = static_cast<T>(1 - p.theta[m * K + k]);
+        }
+    out.jump = p.jump;
+}
+
+/// One forward step at marker m for genotype G. On entry f = f̃_{m-1} (unnormalised forward, sum
+/// c_{m-1}) and v_k = ρ(1-ρ) R̂_{m-1}(k) + ρ²/2 α_k; `stay` = (1-ρ)² / c_{m-1}. Then
+///     pred(k,l) = stay f̃(k,l) + v_k α_l + α_k v_l      (the factorised pair transition)
+///     f̃_m(k,l) = pred(k,l) e_G(k,l),  col(l) = Σ_k f̃_m(k,l)   (= row sums by symmetry).
+/// Returns c_m = Σ col (summed in double).
+template <int G, typename T>
+double forward_step(std::size_t K, std::size_t Kp, T const * __restrict a, T const * __restrict t,
+                    T const * __restrict q, T stay, T const * __restrict v, T * __restrict pred, T * __restrict f,
+                    T * __restrict col)
+{
+    std::fill(col, col + Kp, T(0));
     for (std::size_t k = 0; k < K; ++k)
     {
-        double const ak = a[k], tk = t[k], qk = q[k];
-        double const * fk = ft + k * K;
-        double * pk = pred + k * K;
-        double * fo = ft + k * K;
-        double rowsum = 0;
-        if (first)
+        T const ak = a[k], vk = v[k], tk = t[k], qk = q[k];
+        T * __restrict fk = f + k * Kp;
+        T * __restrict pk = pred + k * Kp;
+        for (std::size_t l = 0; l < Kp; ++l)
         {
-            for (std::size_t l = k; l < K; ++l)
-            {
-                double const pr = ak * a[l];
-                pk[l] = pr;
-                double const v = pr * emit<G>(tk, qk, t[l], q[l]);
-                fo[l] = v;
-                rowsum += v;
-                col[l] += v;
-            }
+            T const pr = stay * fk[l] + vk * a[l] + ak * v[l];
+            pk[l] = pr;
+            T const x = pr * emit<G>(tk, qk, t[l], q[l]);
+            fk[l] = x;
+            col[l] += x;
         }
-        else
-        {
-            double const Rk = Rprev[k];
-            double const c1 = one * Rk + both * ak, c2 = one * ak;
-            for (std::size_t l = k; l < K; ++l)
-            {
-                double const pr = stay * fk[l] + c1 * a[l] + c2 * Rprev[l];
-                pk[l] = pr;
-                double const v = pr * emit<G>(tk, qk, t[l], q[l]);
-                fo[l] = v;
-                rowsum += v;
-                col[l] += v;
-            }
-        }
-        // The diagonal was added to both rowsum and col[k]: R(k) = Σ_{l>=k} + Σ_{l<k} (column part).
-        R[k] = rowsum;
-        c += 2 * rowsum - fo[k];
     }
-    double const inv_c = 1.0 / c;
-    for (std::size_t k = 0; k < K; ++k)
-        R[k] = (R[k] + col[k] - ft[k * K + k]) * inv_c;
+    double c = 0;
+    for (std::size_t l = 0; l < K; ++l)
+        c += static_cast<double>(col[l]);
     return c;
 }
 
-double forward(hapcluster_params const & p, std::span<std::int8_t const> g, workspace & ws)
+template <typename T>
+double forward(prepared_params<T> const & p, std::span<std::int8_t const> g, workspace<T> & ws)
 {
-    std::size_t const K = static_cast<std::size_t>(p.K), M = p.M, KK = K * K;
-    ws.pred.resize(M * KK);
-    ws.rows.resize(M * K);
+    std::size_t const K = p.K, Kp = p.Kp, M = p.M, KKp = K * Kp;
+    ws.pred.resize(M * KKp);
+    ws.rows.resize(M * Kp);
     ws.scale.resize(M);
-    ws.ft.assign(KK, 0.0);
-    ws.q.resize(M * K);
-    ws.col.resize(K);
-    for (std::size_t j = 0; j < M * K; ++j)
-        ws.q[j] = 1 - p.theta[j];
+    ws.f.assign(KKp, T(0));
+    ws.col.resize(Kp);
+    ws.v.assign(Kp, T(0));
     double loglik = 0;
+    T * col = ws.col.data();
+    T * v = ws.v.data();
     for (std::size_t m = 0; m < M; ++m)
     {
-        double const * a = p.alpha.data() + m * K;
-        double const * t = p.theta.data() + m * K;
-        double const * q = ws.q.data() + m * K;
-        bool const first = m == 0;
-        double const rho = first ? 1.0 : p.jump[m];
-        double const cp = first ? 1.0 : ws.scale[m - 1];
-        double const * Rp = first ? nullptr : ws.rows.data() + (m - 1) * K;
-        double * pr = ws.pred.data() + m * KK;
-        double * R = ws.rows.data() + m * K;
+        T const * a = p.a.data() + m * Kp;
+        T const * t = p.t.data() + m * Kp;
+        T const * q = p.q.data() + m * Kp;
+        T stay = 0;
+        if (m == 0)
+            for (std::size_t k = 0; k < Kp; ++k)
+                v[k] = T(0.5) * a[k]; // pred = α_k α_l
+        else
+        {
+            double const rho = p.jump[m];
+            T const one = static_cast<T>(rho * (1 - rho)), half_both = static_cast<T>(0.5 * rho * rho);
+            T const * Rp = ws.rows.data() + (m - 1) * Kp;
+            stay = static_cast<T>((1 - rho) * (1 - rho) / ws.scale[m - 1]);
+            for (std::size_t k = 0; k < Kp; ++k)
+                v[k] = one * Rp[k] + half_both * a[k];
+        }
+        T * pr = ws.pred.data() + m * KKp;
+        T * f = ws.f.data();
         double c = 0;
         switch (g[m])
         {
-        case 0: c = forward_step<0>(K, a, t, q, rho, cp, first, Rp, pr, ws.ft.data(), R, ws.col.data()); break;
-        case 1: c = forward_step<1>(K, a, t, q, rho, cp, first, Rp, pr, ws.ft.data(), R, ws.col.data()); break;
-        case 2: c = forward_step<2>(K, a, t, q, rho, cp, first, Rp, pr, ws.ft.data(), R, ws.col.data()); break;
-        default: c = forward_step<3>(K, a, t, q, rho, cp, first, Rp, pr, ws.ft.data(), R, ws.col.data()); break;
+        case 0: c = forward_step<0>(K, Kp, a, t, q, stay, v, pr, f, col); break;
+        case 1: c = forward_step<1>(K, Kp, a, t, q, stay, v, pr, f, col); break;
+        case 2: c = forward_step<2>(K, Kp, a, t, q, stay, v, pr, f, col); break;
+        default: c = forward_step<3>(K, Kp, a, t, q, stay, v, pr, f, col); break;
         }
         if (!(c > 0) || !std::isfinite(c))
             return -std::numeric_limits<double>::infinity();
         ws.scale[m] = c;
+        T const inv_c = static_cast<T>(1.0 / c);
+        T * R = ws.rows.data() + m * Kp;
+        for (std::size_t k = 0; k < Kp; ++k)
+            R[k] = col[k] * inv_c;
         loglik += std::log(c);
     }
     return loglik;
 }
 
-/// Finishes a symmetric "row + column" accumulation: out[k] = row[k] + col[k].
-inline void fold(std::size_t K, double * row, double const * col)
+/// Pass 1 of the backward step at marker m for genotype G, with b = b̂_m on entry: one sweep over
+/// the pairs (row r outer, column l inner) that forms h = e b and accumulates, as column sums
+/// (= row sums by symmetry), all multiplied by c_m:
+///   n(l)  = Σ_r pred b e       γ: chains per cluster (and Σ_l n(l) = c_m, the self-check)
+///   x(l)  = Σ_r q_r pred b     G = 1: the ALT count of a chain in l is t_l x(l) / c_m (other
+///                              chain REF); G = 3: the Σ_r γ(r,l) q_r of P(g = 0)
+///   s2(l) = Σ_r t_r pred b     G = 3 only: the Σ_r γ(r,l) t_r of P(g = 2)
+///   u(l)  = Σ_r α_r h          the backward recursion
+///   j(l)  = Σ_r w_r h          jump statistics (w = the other chain's predicted marginal)
+template <int G, typename T>
+void backward_pass(std::size_t K, std::size_t Kp, T const * __restrict a, T const * __restrict t,
+                   T const * __restrict q, T const * __restrict w, T const * __restrict pred,
+                   T const * __restrict b, T * __restrict h, T * __restrict n, T * __restrict x,
+                   T * __restrict s2, T * __restrict u, T * __restrict j)
 {
-    for (std::size_t k = 0; k < K; ++k)
-        row[k] += col[k];
+    std::fill(n, n + Kp, T(0));
+    std::fill(x, x + Kp, T(0));
+    std::fill(s2, s2 + Kp, T(0));
+    std::fill(u, u + Kp, T(0));
+    std::fill(j, j + Kp, T(0));
+    for (std::size_t r = 0; r < K; ++r)
+    {
+        T const tr = t[r], qr = q[r], ar = a[r], wr = w[r];
+        T const * __restrict pk = pred + r * Kp;
+        T const * __restrict bk = b + r * Kp;
+        T * __restrict hk = h + r * Kp;
+        for (std::size_t l = 0; l < Kp; ++l)
+        {
+            T const e = emit<G>(tr, qr, t[l], q[l]);
+            T const pb = pk[l] * bk[l];
+            T const hv = e * bk[l];
+            hk[l] = hv;
+            n[l] += pk[l] * hv; // = pb e
+            if constexpr (G == 1 || G == 3)
+                x[l] += qr * pb;
+            if constexpr (G == 3)
+                s2[l] += tr * pb;
+            u[l] += ar * hv;
+            j[l] += wr * hv;
+        }
+    }
 }
 
-/// One backward step at marker m for genotype G (3 = missing), with b = b̂_m (triangle) on entry.
-/// Adds the marker's statistics, writes genotype posteriors at a missing marker, and computes
-/// b̂_{m-1} into bprev when m > 0.
-template <int G>
-void backward_step(hapcluster_params const & p, workspace & ws, std::size_t m, hapcluster_stats * stats,
-                   double * genotype_out, std::vector<double> * pair_out)
+/// Where one backward call puts a marker's statistics: `chains`, `alt`, `jump_to` (K values at
+/// marker m, written with =, not +=) and `jumps` (one value). Zero-initialised by nobody: every
+/// marker writes all of its entries.
+struct marker_out
 {
-    std::size_t const K = static_cast<std::size_t>(p.K), KK = K * K;
-    double const * a = p.alpha.data() + m * K;
-    double const * t = p.theta.data() + m * K;
-    double const * q = ws.q.data() + m * K;
-    double const * pr = ws.pred.data() + m * KK;
-    double const * b = ws.b.data();
-    double * h = ws.h.data();
+    double * chains, * alt, * jump_to, * jumps;
+};
+
+/// One backward step at marker m for genotype G (3 = missing), with ws.b = b̂_m on entry and
+/// b̂_{m-1} in ws.b on exit (m > 0). Writes the marker's statistics to `out` (when want_stats), the
+/// genotype posteriors at a missing marker, and returns Σ_{k,l} γ_m(k,l) (1 up to round-off).
+template <int G, typename T>
+double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_t m, bool want_stats,
+                     marker_out const & out, double * genotype_out, std::vector<double> * pair_out)
+{
+    std::size_t const K = p.K, Kp = p.Kp, KKp = K * Kp;
+    T const * a = p.a.data() + m * Kp;
+    T const * t = p.t.data() + m * Kp;
+    T const * q = p.q.data() + m * Kp;
+    T const * pr = ws.pred.data() + m * KKp;
     double const inv_c = 1.0 / ws.scale[m];
-    bool const observed = G <= 2;
-    bool const want_n = stats != nullptr;
-    bool const want_x = stats != nullptr && (G == 1 || G == 2);
-    bool const want_gp = genotype_out != nullptr && !observed;
     bool const has_prev = m > 0;
-    bool const want_jump = stats != nullptr && has_prev;
-    double * nrow = ws.row.data(); double * ncol = ws.col.data();     // γ row sums
-    double * xrow = ws.row2.data(); double * xcol = ws.col2.data();   // Σ_l pb(k,l) q_l (ALT of chain 1), or s0/s2 parts
-    double * urow = ws.row3.data(); double * ucol = ws.col3.data();   // u(k) = Σ_l α_l h(k,l)
-    std::fill(ws.row.begin(), ws.row.end(), 0.0);
-    std::fill(ws.col.begin(), ws.col.end(), 0.0);
-    std::fill(ws.row2.begin(), ws.row2.end(), 0.0);
-    std::fill(ws.col2.begin(), ws.col2.end(), 0.0);
-    std::fill(ws.row3.begin(), ws.row3.end(), 0.0);
-    std::fill(ws.col3.begin(), ws.col3.end(), 0.0);
-    // Jump statistics: Σ_l w_l h(k,l) with w = (1-ρ) R̂_{m-1} + ρ α (accumulated in w's second half).
     double const rho = has_prev ? p.jump[m] : 1.0;
-    double * w = ws.w.data();
-    double * jrow = w + K;
-    double * jcol = w + 2 * K;
-    if (want_jump)
+    // w = (1-ρ) R̂_{m-1} + ρ α: P(the other chain is in l at m | g_1..g_{m-1}) before emission.
+    T * w = ws.w.data();
+    if (has_prev && want_stats)
     {
-        double const * Rp = ws.rows.data() + (m - 1) * K;
+        T const * Rp = ws.rows.data() + (m - 1) * Kp;
+        T const stay1 = static_cast<T>(1 - rho), jump1 = static_cast<T>(rho);
+        for (std::size_t l = 0; l < Kp; ++l)
+            w[l] = stay1 * Rp[l] + jump1 * a[l];
+    }
+    else
+        std::fill(w, w + Kp, T(0));
+    T * n = ws.n.data();
+    T * x = ws.x.data();
+    T * s2 = ws.s2.data();
+    T * u = ws.u.data();
+    T * j = ws.j.data();
+    backward_pass<G>(K, Kp, a, t, q, w, pr, ws.b.data(), ws.h.data(), n, x, s2, u, j);
+    double gamma_sum = 0;
+    for (std::size_t k = 0; k < K; ++k)
+        gamma_sum += static_cast<double>(n[k]);
+    gamma_sum *= inv_c;
+    if (G == 3 && genotype_out)
+    {
+        // P(g) ∝ Σ_{k,l} γ(k,l) P(x¹ + x² = g | k, l): x = Σ_r q_r γ(r, l), s2 = Σ_r t_r γ(r, l).
+        double p0 = 0, p1 = 0, p2 = 0;
         for (std::size_t l = 0; l < K; ++l)
         {
-            w[l] = (1 - rho) * Rp[l] + rho * a[l];
-            jrow[l] = jcol[l] = 0.0;
-        }
-    }
-    for (std::size_t k = 0; k < K; ++k)
-    {
-        double const tk = t[k], qk = q[k], ak = a[k];
-        // For G = 1 the ALT of chain 1 needs chain 2 REF (q_l); for G = 2 chain 2 ALT (t_l).
-        double const zk = G == 2 ? tk : qk;
-        double const * prk = pr + k * K;
-        double const * bk = b + k * K;
-        double * hk = h + k * K;
-        double n_r = 0, x_r = 0, u_r = 0, j_r = 0, s2_r = 0;
-        for (std::size_t l = k; l < K; ++l)
-        {
-            double const e = emit<G>(tk, qk, t[l], q[l]);
-            double const pb = prk[l] * bk[l] * inv_c;
-            double const gam = pb * e;
-            double const dup = l > k ? 1.0 : 0.0; // the column part counts off-diagonal pairs only
-            if (want_n || want_gp)
-            {
-                n_r += gam;
-                ncol[l] += dup * gam;
-            }
-            if (want_x)
-            {
-                double const zl = G == 2 ? t[l] : q[l];
-                x_r += pb * zl;
-                xcol[l] += dup * pb * zk;
-            }
-            if (want_gp)
-            {
-                // s0 = Σ γ q_l in (xrow, xcol); s2 = Σ γ t_l in (urow2 = jrow-free buffers below).
-                x_r += gam * q[l];
-                xcol[l] += dup * gam * qk;
-                s2_r += gam * t[l];
-            }
-            if (has_prev)
-            {
-                double const hv = e * bk[l];
-                hk[l] = hv;
-                u_r += a[l] * hv;
-                ucol[l] += dup * ak * hv;
-                if (want_jump)
-                {
-                    j_r += w[l] * hv;
-                    jcol[l] += dup * w[k] * hv;
-                }
-            }
-        }
-        nrow[k] = n_r;
-        xrow[k] = x_r;
-        urow[k] = u_r;
-        if (want_jump)
-            jrow[k] = j_r;
-        if (want_gp)
-            ws.h[KK + k] = s2_r; // s2 row part (h has room: see the caller)
-    }
-    if (want_n || want_gp)
-        fold(K, nrow, ncol);
-    if (want_gp)
-    {
-        // s2 column part: Σ_{l<k} γ(l,k) t_l, from the triangle.
-        double * s2 = ws.h.data() + KK;
-        double const * s0 = xrow;
-        fold(K, xrow, xcol);
-        for (std::size_t k = 0; k < K; ++k)
-        {
-            double colpart = 0;
-            for (std::size_t l = 0; l < k; ++l)
-                colpart += pr[l * K + k] * b[l * K + k] * inv_c * t[l];
-            s2[k] += colpart;
-        }
-        double p0 = 0, p1 = 0, p2 = 0;
-        for (std::size_t k = 0; k < K; ++k)
-        {
-            p0 += q[k] * s0[k];
-            p1 += t[k] * s0[k] + q[k] * s2[k];
-            p2 += t[k] * s2[k];
+            double const tl = t[l], ql = q[l], xl = x[l], sl = s2[l];
+            p0 += ql * xl;
+            p1 += tl * xl + ql * sl;
+            p2 += tl * sl;
         }
         double const tot = p0 + p1 + p2;
-        double * out = genotype_out + 3 * m;
-        out[0] = p0 / tot;
-        out[1] = p1 / tot;
-        out[2] = p2 / tot;
+        double * o = genotype_out + 3 * m;
+        o[0] = p0 / tot;
+        o[1] = p1 / tot;
+        o[2] = p2 / tot;
     }
-    if (stats)
+    if (want_stats)
     {
-        if (observed)
+        for (std::size_t k = 0; k < K; ++k)
         {
-            double * ch = stats->chains.data() + m * K;
-            for (std::size_t k = 0; k < K; ++k)
-                ch[k] += 2 * nrow[k];
-            if (want_x)
-            {
-                fold(K, xrow, xcol);
-                double * al = stats->alt.data() + m * K;
-                for (std::size_t k = 0; k < K; ++k)
-                    al[k] += 2 * t[k] * xrow[k];
-            }
+            // Chains in k at an observed genotype; their ALT alleles t_k Σ_l pb(k,l) P(other = g-1 | l) / c_m.
+            double const nk = G <= 2 ? 2 * static_cast<double>(n[k]) * inv_c : 0.0;
+            out.chains[k] = nk;
+            out.alt[k] = G == 1 ? 2 * static_cast<double>(t[k]) * static_cast<double>(x[k]) * inv_c : G == 2 ? nk : 0.0;
         }
         if (!has_prev)
         {
             for (std::size_t k = 0; k < K; ++k)
-                stats->jump_to[k] += 2 * nrow[k];
-            stats->jumps[0] += 2;
-            stats->samples += 1;
+                out.jump_to[k] = 2 * static_cast<double>(n[k]) * inv_c;
+            *out.jumps = 2;
         }
         else
         {
             // P(chain 1 jumps into k at m | g) = ρ α_k Σ_l w_l h(k,l) / c_m; both chains: twice that.
-            double * jt = stats->jump_to.data() + m * K;
             double total = 0;
             for (std::size_t k = 0; k < K; ++k)
             {
-                double const v = 2 * rho * a[k] * (jrow[k] + jcol[k]) * inv_c;
-                jt[k] += v;
-                total += v;
+                double const vv = 2 * rho * static_cast<double>(a[k]) * static_cast<double>(j[k]) * inv_c;
+                out.jump_to[k] = vv;
+                total += vv;
             }
-            stats->jumps[m] += total;
+            *out.jumps = total;
         }
     }
     if (pair_out)
         for (std::size_t k = 0; k < K; ++k)
-            for (std::size_t l = k; l < K; ++l)
-            {
-                double const v = pr[k * K + l] * b[k * K + l] * inv_c * emit<G>(t[k], q[k], t[l], q[l]);
-                (*pair_out)[m * KK + k * K + l] = (*pair_out)[m * KK + l * K + k] = v;
-            }
+            for (std::size_t l = 0; l < K; ++l)
+                (*pair_out)[m * K * K + k * K + l] =
+                    static_cast<double>(pr[k * Kp + l] * ws.b[k * Kp + l] * emit<G>(t[k], q[k], t[l], q[l])) * inv_c;
     if (!has_prev)
-        return;
-    fold(K, urow, ucol);
+        return gamma_sum;
+    // b̂_{m-1}(k,l) = [(1-ρ)² h(k,l) + ρ(1-ρ)(u_k + u_l) + ρ² U] / c_m, U = Σ α_l u_l. The padding
+    // columns are set to 0 (they only ever meet a zero forward value).
     double U = 0;
     for (std::size_t k = 0; k < K; ++k)
-        U += a[k] * urow[k];
-    double const stay = (1 - rho) * (1 - rho), one = rho * (1 - rho), both = rho * rho * U;
-    double * bp = ws.bprev.data();
+        U += static_cast<double>(a[k]) * static_cast<double>(u[k]);
+    T const stay = static_cast<T>((1 - rho) * (1 - rho) * inv_c), one = static_cast<T>(rho * (1 - rho) * inv_c);
+    T const both = static_cast<T>(rho * rho * U * inv_c);
+    T * __restrict bp = ws.b.data();
+    T const * __restrict h = ws.h.data();
     for (std::size_t k = 0; k < K; ++k)
     {
-        double const uk = urow[k];
-        for (std::size_t l = k; l < K; ++l)
-            bp[k * K + l] = (stay * h[k * K + l] + one * (uk + urow[l]) + both) * inv_c;
+        T const ck = one * u[k] + both;
+        T * __restrict bk = bp + k * Kp;
+        T const * __restrict hk = h + k * Kp;
+        for (std::size_t l = 0; l < Kp; ++l)
+            bk[l] = stay * hk[l] + ck + one * u[l];
+        for (std::size_t l = K; l < Kp; ++l)
+            bk[l] = T(0);
     }
+    return gamma_sum;
 }
 
-} // namespace
-
-double hapcluster_forward_backward(hapcluster_params const & p, std::span<std::int8_t const> g,
-                                   hapcluster_stats * stats, double * genotype_out, std::vector<double> * pair_out)
+/// The whole forward-backward in precision T. Statistics go to `out` (M×3K + M doubles, layout:
+/// chains, alt, jump_to as M×K each, then jumps) when not null. Returns log p(g), or NaN when
+/// the self-check |Σγ_m - 1| <= gamma_tol failed at some marker (the caller falls back to double).
+template <typename T>
+double run(prepared_params<T> const & p, std::span<std::int8_t const> g, double * out, double * genotype_out,
+           std::vector<double> * pair_out, double gamma_tol)
 {
-    std::size_t const K = static_cast<std::size_t>(p.K), M = p.M, KK = K * K;
-    EMTK_ASSERT(g.size() == M && p.alpha.size() == M * K && p.theta.size() == M * K && p.jump.size() == M,
-                "hapcluster parameters and genotypes disagree in shape");
-    if (M == 0)
-        return 0.0;
-    workspace & ws = thread_workspace();
+    std::size_t const K = p.K, Kp = p.Kp, M = p.M;
+    workspace<T> & ws = thread_workspace<T>();
     double const loglik = forward(p, g, ws);
     if (!std::isfinite(loglik))
         return loglik;
     if (pair_out)
-        pair_out->assign(M * KK, 0.0);
-    ws.b.assign(KK, 1.0);
-    ws.bprev.assign(KK, 0.0);
-    ws.h.assign(KK + K, 0.0);
-    for (auto * v : {&ws.row, &ws.col, &ws.row2, &ws.col2, &ws.row3, &ws.col3})
-        v->assign(K, 0.0);
-    ws.w.assign(3 * K, 0.0);
+        pair_out->assign(M * K * K, 0.0);
+    ws.b.assign(K * Kp, T(1));
+    for (std::size_t k = 0; k < K; ++k)
+        for (std::size_t l = K; l < Kp; ++l)
+            ws.b[k * Kp + l] = T(0);
+    ws.h.resize(K * Kp);
+    for (auto * v : {&ws.n, &ws.x, &ws.s2, &ws.u, &ws.j, &ws.w})
+        v->resize(Kp);
+    bool const want_stats = out != nullptr;
+    double dummy[1];
     for (std::size_t mm = M; mm-- > 0;)
     {
         int const gm = g[mm];
         if (genotype_out && gm >= 0 && gm <= 2)
         {
-            double * out = genotype_out + 3 * mm;
-            out[0] = out[1] = out[2] = 0.0;
-            out[gm] = 1.0;
+            double * o = genotype_out + 3 * mm;
+            o[0] = o[1] = o[2] = 0.0;
+            o[gm] = 1.0;
         }
+        marker_out mo{dummy, dummy, dummy, dummy};
+        if (want_stats)
+            mo = {out + mm * K, out + M * K + mm * K, out + 2 * M * K + mm * K, out + 3 * M * K + mm};
+        double gs = 0;
         switch (gm)
         {
-        case 0: backward_step<0>(p, ws, mm, stats, genotype_out, pair_out); break;
-        case 1: backward_step<1>(p, ws, mm, stats, genotype_out, pair_out); break;
-        case 2: backward_step<2>(p, ws, mm, stats, genotype_out, pair_out); break;
-        default: backward_step<3>(p, ws, mm, stats, genotype_out, pair_out); break;
+        case 0: gs = backward_step<0>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
+        case 1: gs = backward_step<1>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
+        case 2: gs = backward_step<2>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
+        default: gs = backward_step<3>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
         }
-        std::swap(ws.b, ws.bprev);
+        if (!(std::abs(gs - 1) <= gamma_tol))
+            return std::numeric_limits<double>::quiet_NaN();
     }
     return loglik;
+}
+
+/// Adds one sample's statistics (the layout of run) to s.
+void add_sample(double const * out, std::size_t K, std::size_t M, hapcluster_stats & s)
+{
+    std::size_t const MK = M * K;
+    for (std::size_t i = 0; i < MK; ++i)
+        s.chains[i] += out[i];
+    for (std::size_t i = 0; i < MK; ++i)
+        s.alt[i] += out[MK + i];
+    for (std::size_t i = 0; i < MK; ++i)
+        s.jump_to[i] += out[2 * MK + i];
+    for (std::size_t m = 0; m < M; ++m)
+        s.jumps[m] += out[3 * MK + m];
+    s.samples += 1;
+}
+
+/// Double-precision forward-backward of one sample from raw parameters (reference path and the
+/// fallback of the single-precision one).
+double forward_backward_double(prepared_params<double> const & p, std::span<std::int8_t const> g,
+                               hapcluster_stats * stats, double * genotype_out, std::vector<double> * pair_out)
+{
+    std::vector<double> & buf = thread_workspace<double>().sample;
+    if (stats)
+        buf.resize(3 * p.M * p.K + p.M);
+    // In double the self-check cannot fail short of overflow: the tolerance only catches NaN.
+    double const ll = run(p, g, stats ? buf.data() : nullptr, genotype_out, pair_out, 1e-6);
+    if (stats && std::isfinite(ll))
+        add_sample(buf.data(), p.K, p.M, *stats);
+    return ll;
+}
+
+} // namespace
+
+struct hapcluster_prepared::impl
+{
+    hapcluster_params const * params = nullptr;
+    prepared_params<float> fast;
+};
+
+hapcluster_prepared::hapcluster_prepared(hapcluster_params const & p) : impl_{std::make_unique<impl>()}
+{
+    impl_->params = &p;
+    prepare(p, impl_->fast);
+}
+
+hapcluster_prepared::~hapcluster_prepared() = default;
+
+double hapcluster_forward_backward(hapcluster_params const & p, std::span<std::int8_t const> g,
+                                   hapcluster_stats * stats, double * genotype_out, std::vector<double> * pair_out)
+{
+    EMTK_ASSERT(g.size() == p.M && p.alpha.size() == p.M * static_cast<std::size_t>(p.K) &&
+                    p.theta.size() == p.alpha.size() && p.jump.size() == p.M,
+                "hapcluster parameters and genotypes disagree in shape");
+    if (p.M == 0)
+        return 0.0;
+    thread_local prepared_params<double> pd;
+    prepare(p, pd);
+    return forward_backward_double(pd, g, stats, genotype_out, pair_out);
+}
+
+double hapcluster_forward_backward(hapcluster_prepared const & pp, std::span<std::int8_t const> g,
+                                   hapcluster_stats * stats, double * genotype_out, bool * fell_back)
+{
+    auto const & p = pp.impl_->fast;
+    EMTK_ASSERT(g.size() == p.M, "hapcluster parameters and genotypes disagree in shape");
+    if (fell_back)
+        *fell_back = false;
+    if (p.M == 0)
+        return 0.0;
+    std::vector<double> & buf = thread_workspace<float>().sample;
+    if (stats)
+        buf.resize(3 * p.M * p.K + p.M);
+    double const ll = run(p, g, stats ? buf.data() : nullptr, genotype_out, nullptr, single_gamma_tolerance);
+    if (std::isfinite(ll))
+    {
+        if (stats)
+            add_sample(buf.data(), p.K, p.M, *stats);
+        return ll;
+    }
+    if (fell_back)
+        *fell_back = true;
+    return hapcluster_forward_backward(*pp.impl_->params, g, stats, genotype_out);
 }
 
 namespace {
@@ -502,6 +592,41 @@ hapcluster_model::hapcluster_model(std::span<std::int8_t const> genotypes, std::
     genotypes_{genotypes}, n_samples_{n_samples}, n_markers_{n_markers}, opt_{opt}
 {
     EMTK_ASSERT(genotypes.size() == n_samples * n_markers, "genotype matrix size mismatch");
+    std::vector<double> alt(n_markers, 0.0), obs(n_markers, 0.0);
+    for (std::size_t i = 0; i < n_samples; ++i)
+        for (std::size_t m = 0; m < n_markers; ++m)
+            if (std::int8_t const g = genotypes[i * n_markers + m]; g != missing_genotype)
+            {
+                alt[m] += g;
+                obs[m] += 2;
+            }
+    freq_.resize(n_markers);
+    for (std::size_t m = 0; m < n_markers; ++m)
+        freq_[m] = obs[m] > 0 ? alt[m] / obs[m] : 0.5;
+}
+
+void hapcluster_model::pack(stats_type const & s, std::vector<double> & out) const
+{
+    for (auto const * v : {&s.jumps, &s.jump_to, &s.chains, &s.alt})
+        out.insert(out.end(), v->begin(), v->end());
+    out.push_back(s.samples);
+}
+
+std::size_t hapcluster_model::unpack(std::span<double const> in, stats_type & s) const
+{
+    std::size_t n = 0;
+    for (auto * v : {&s.jumps, &s.jump_to, &s.chains, &s.alt})
+    {
+        if (in.size() < n + v->size())
+            throw std::runtime_error("impute: MPI statistics too short");
+        std::copy(in.begin() + static_cast<std::ptrdiff_t>(n), in.begin() + static_cast<std::ptrdiff_t>(n + v->size()),
+                  v->begin());
+        n += v->size();
+    }
+    if (in.size() < n + 1)
+        throw std::runtime_error("impute: MPI statistics too short");
+    s.samples = in[n];
+    return n + 1;
 }
 
 hapcluster_stats hapcluster_model::make_stats(params_type const & p) const
@@ -511,7 +636,23 @@ hapcluster_stats hapcluster_model::make_stats(params_type const & p) const
 
 double hapcluster_model::expect(std::size_t i, params_type const & p, stats_type & s) const
 {
-    return hapcluster_forward_backward(p, sample(i), &s);
+    return expect_range(i, i + 1, p, s);
+}
+
+double hapcluster_model::expect_range(std::size_t begin, std::size_t end, params_type const & p, stats_type & s) const
+{
+    if (!opt_.single_precision)
+    {
+        double ll = 0;
+        for (std::size_t i = begin; i < end; ++i)
+            ll += hapcluster_forward_backward(p, sample(i), &s);
+        return ll;
+    }
+    hapcluster_prepared const pp{p};
+    double ll = 0;
+    for (std::size_t i = begin; i < end; ++i)
+        ll += hapcluster_forward_backward(pp, sample(i), &s);
+    return ll;
 }
 
 void hapcluster_model::maximize(stats_type const & s, params_type & p) const
@@ -522,6 +663,20 @@ void hapcluster_model::maximize(stats_type const & s, params_type & p) const
 void hapcluster_model::initialize(rng & r, params_type & p) const
 {
     hapcluster_initialize(p, opt_.clusters, n_markers_, opt_, r);
+    if (!opt_.data_start || n_samples_ == 0)
+        return;
+    std::size_t const K = static_cast<std::size_t>(opt_.clusters);
+    for (std::size_t k = 0; k < K; ++k)
+    {
+        std::int8_t const * g = genotypes_.data() + r.below(n_samples_) * n_markers_;
+        for (std::size_t m = 0; m < n_markers_; ++m)
+        {
+            double const f = freq_[m];
+            double const x = g[m] == 0 ? 0.0 : g[m] == 2 ? 1.0 : g[m] == 1 ? (r.uniform() < 0.5 ? 1.0 : 0.0)
+                                                                           : (r.uniform() < f ? 1.0 : 0.0);
+            p.theta[m * K + k] = std::clamp(0.5 * (f + x), opt_.theta_min, opt_.theta_max);
+        }
+    }
 }
 
 } // namespace emtk::geno

@@ -28,19 +28,16 @@ std::vector<window_summary> plan_windows(std::size_t n, std::size_t window, std:
     }
     else
     {
-        std::size_t const step = window - overlap;
-        for (std::size_t start = 0;; start += step)
+        // The fewest windows that cover n markers with the required overlap, all of one length L
+        // (<= window; +1 so that rounding the starts down never shortens an overlap), starts spread
+        // evenly: no window is mostly a copy of its neighbour.
+        std::size_t const W = (n - overlap + (window - overlap) - 1) / (window - overlap);
+        std::size_t const L = std::min(window, (n + (W - 1) * overlap + W - 1) / W + 1);
+        for (std::size_t i = 0; i < W; ++i)
         {
             window_summary s;
-            if (start + window >= n)
-            {
-                s.first = n - window;
-                s.end = n;
-                w.push_back(s);
-                break;
-            }
-            s.first = start;
-            s.end = start + window;
+            s.first = i * (n - L) / (W - 1);
+            s.end = s.first + L;
             w.push_back(s);
         }
     }
@@ -185,7 +182,14 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
         }
         else
         {
-            hapcluster_model const model{d.g, N, d.W, opt.model};
+            // Small windows (samples × markers × K² < 1e6 pair cells: a fraction of a second) run
+            // in double precision: there the float kernel's round-off of the objective (~1e-7 of a
+            // small total) is not small next to the EM's own per-iteration gains.
+            hapcluster_options mopt = opt.model;
+            auto const Kd = static_cast<double>(mopt.clusters);
+            if (static_cast<double>(N) * static_cast<double>(d.W) * Kd * Kd < 1e6)
+                mopt.single_precision = false;
+            hapcluster_model const model{d.g, N, d.W, mopt};
             for (int r = 0; r < restarts; ++r)
             {
                 hapcluster_params start;
@@ -200,6 +204,7 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
                     w.trace = fit.trace;
                 // Posteriors of the missing genotypes of the core; each slot belongs to one sample.
                 hapcluster_params const & p = fit.params;
+                hapcluster_prepared const pp{p};
 #pragma omp parallel num_threads(threads) if (threads > 1)
                 {
                     std::vector<double> post(3 * d.W);
@@ -212,7 +217,10 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
                             any = sl[j] >= 0;
                         if (!any)
                             continue;
-                        hapcluster_forward_backward(p, model.sample(i), nullptr, post.data());
+                        if (mopt.single_precision)
+                            hapcluster_forward_backward(pp, model.sample(i), nullptr, post.data());
+                        else
+                            hapcluster_forward_backward(p, model.sample(i), nullptr, post.data());
                         for (std::size_t j = 0; j < d.W; ++j)
                             if (sl[j] >= 0)
                                 for (int x = 0; x < 3; ++x)

@@ -3,6 +3,7 @@
 /// (behaviour documented in include/emtk/geno/vcf_io.hpp).
 
 #include <emtk/geno/vcf_io.hpp>
+#include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
 
 #include <htslib/hts.h>
@@ -424,6 +425,21 @@ vcf_writer::vcf_writer(std::string path, vcf_reader const & reader, std::vector<
             w.fail("cannot write: directory '" + dir.string() + "' does not exist");
         if (fs::is_directory(tp, ec))
             w.fail("cannot write: is a directory");
+    }
+    if (w.target != "-" && output_suppressed())
+    {
+        // MPI ranks other than 0 (atomic_file.hpp): the same work, written nowhere.
+        w.index_target.clear();
+        min_shift = -1;
+        w.fp = hts_open("/dev/null", mode.c_str());
+    }
+    else if (w.target != "-")
+    {
+        namespace fs = std::filesystem;
+        fs::path const tp{w.target};
+        fs::path dir = tp.parent_path();
+        if (dir.empty())
+            dir = ".";
         std::string name{"."};
         name.append(tp.filename().string()).append(".tmp.XXXXXX"); // append: GCC 12 PR 105651
         std::string pattern = (dir / name).string();
@@ -440,7 +456,8 @@ vcf_writer::vcf_writer(std::string path, vcf_reader const & reader, std::vector<
         if (!w.index_target.empty())
             w.index_temporary = w.temporary + (min_shift > 0 ? ".csi" : ".tbi");
     }
-    w.fp = hts_open(w.temporary.empty() ? "-" : w.temporary.c_str(), mode.c_str());
+    if (!w.fp)
+        w.fp = hts_open(w.temporary.empty() ? "-" : w.temporary.c_str(), mode.c_str());
     if (!w.fp)
         w.fail("cannot open for writing");
     if (threads > 1 && mode != "w")

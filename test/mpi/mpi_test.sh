@@ -66,6 +66,14 @@ strip_timing plain_cov.json | grep -v '"inputs"' >plain_cov.notime.json
 strip_timing np2_cov.json | grep -v '"inputs"' >np2_cov.notime.json
 check_same_file "cov: the same JSON summary (run data aside)" plain_cov.notime.json np2_cov.notime.json
 
+# ---- emtk impute: samples split over the ranks ---------------------------------------------------
+"$PLAIN" impute -q -t 1 --seed 1 --json plain_imp.json -o plain_imp.vcf.gz "$ROOT/data/impute/example.vcf.gz"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" impute -q -t 1 --seed 1 --json np2_imp.json -o np2_imp.vcf.gz "$ROOT/data/impute/example.vcf.gz"
+check_status "impute on 2 ranks: exit 0" 0
+check "impute: 2 ranks = the build without MPI (records)" bash -c \
+  "cmp <(gzip -dc plain_imp.vcf.gz | grep -v '^##emtk') <(gzip -dc np2_imp.vcf.gz | grep -v '^##emtk')"
+check "impute: the index is written (rank 0)" test -s np2_imp.vcf.gz.tbi
+
 # ---- errors: one message, from rank 0 only --------------------------------------------------------
 printf '>a\nACGT\n>b\nAC!T\n' >bad.fa
 run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -o bad.hmm bad.fa

@@ -20,15 +20,33 @@
 /// with R(k) = Σ_l f(k,l) the row sums (= column sums by symmetry). One marker therefore costs
 /// O(K²) per sample instead of the naive O(K⁴); the backward recursion factorises the same way
 /// with u(k) = Σ_l α_l h(k,l). test/unit/geno checks both against the naive O(K⁴) recursion.
-/// Every pair array is symmetric, so only its upper triangle (k <= l) is computed; a full row sum
-/// is the triangle's row part plus its column part (K(K+1)/2 pair states per marker). The forward
-/// pass stores the prediction before the emission, so the expected ALT count of a chain needs no
-/// division: γ(k,l)·P(x¹=1 | k,l,g) = pred(k,l)·b(k,l)·θ_k·P(x² = g-1 | θ_l) / c_m.
+/// Kernel layout. Every pair array is symmetric; it is stored in full (K rows of Kp values, Kp =
+/// K rounded up to 4, the padding columns held at 0 in every forward quantity), and every row sum
+/// is accumulated as a column sum, acc(l) += x(k,l) over rows k: contiguous element-wise loops
+/// that the compiler vectorises (baseline SSE2) without reordering a floating-point sum, so the
+/// result does not depend on the vector width. Per marker the forward makes one sweep over the
+/// pairs, the backward two (the accumulating sweep, then b̂_{m-1}); emissions are formed inside
+/// the sweeps from per-row constants (a template per genotype value 0, 1, 2, missing), with no
+/// exp/log and no division per pair. The forward pass stores the prediction before the emission,
+/// so the expected ALT count of a chain needs no division:
+/// γ(k,l)·P(x¹=1 | k,l,g) = pred(k,l)·b̂(k,l)·θ_k·P(x² = g-1 | θ_l) / c_m.
 ///
 /// Numerics: scaled forward-backward (Rabiner 1989): the forward vector is normalised at every
 /// marker by c_m = p(g_m | g_1..g_{m-1}), the backward vector divided by the same c_m, and
 /// log p(g) = Σ_m log c_m. No logarithms inside the recursion; the scaled values stay O(1), so
-/// there is no underflow for any M. Everything in double precision.
+/// there is no underflow for any M.
+///
+/// Precision. The reference recursion (hapcluster_forward_backward on params; tests) is double
+/// throughout. The E-step of hapcluster_model and the imputation pass use the same recursion in
+/// single precision (hapcluster_prepared): pair arrays, sweeps and per-marker K-sums in float
+/// (4 pairs per SSE2 instruction, half the memory traffic), while c_m is summed, log p(g)
+/// accumulated, and the statistics and genotype posteriors accumulated in double. Round-off of
+/// float is ~6e-8 per operation and does not grow along the chain (each marker renormalises and
+/// the chain forgets): measured relative error of log p(g) ~1e-8, of statistics and posteriors
+/// < 1e-5 absolute (test/unit/geno bounds them against double). α below float's smallest normal
+/// (1.2e-38) acts as 0. Self-check: Σ_{k,l} γ_m(k,l) = 1 at every marker; a sample whose float
+/// run fails it by more than single_gamma_tolerance (float under/overflow: c_m = 0, infinite
+/// backward values) is redone in double, so the fast path never returns garbage.
 ///
 /// EM (the appendix of Scheet & Stephens 2006). Expected statistics per marker: jumps into each
 /// cluster (ρ and α), chains per cluster at observed genotypes and their expected ALT alleles (θ).
@@ -40,13 +58,15 @@
 /// without data (no observed genotype at m, no expected jump) keeps its previous value.
 ///
 /// Memory: the model references the genotypes (N × M bytes, sample-major); one E-step call keeps
-/// the forward pass of one sample, M × K² doubles (thread-local, reused), and statistics of
+/// the forward predictions of one sample, M × K × Kp floats (doubles in the reference path;
+/// thread-local, reused), 3·M·K + M doubles of per-sample statistics, and statistics of
 /// 3·M·K + M doubles per chunk of samples.
 
 #include <emtk/util/rng.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -66,6 +86,14 @@ struct hapcluster_options
     double jump_min = 1e-6;     ///< ρ floor: chains can always switch cluster
     double jump_max = 0.999;    ///< ρ ceiling
     double jump_init = 0.05;    ///< ρ of every interval at a random start
+    /// E-step in single precision (hapcluster_prepared; falls back to double for a sample whose
+    /// self-check fails). false: the double-precision reference recursion everywhere.
+    bool single_precision = true;
+    /// Random start from the data (hapcluster_model::initialize): cluster k's θ is
+    /// (p_m + x_mk) / 2, with p_m the observed ALT frequency and x_mk an allele of one random
+    /// sample (homozygous: its allele; heterozygous: a fair coin; missing: Bernoulli(p_m)).
+    /// false: θ uniform on [theta_min, theta_max] as in fastPHASE.
+    bool data_start = true;
 };
 
 /// \brief Parameters for M markers and K clusters.
@@ -103,6 +131,39 @@ double hapcluster_forward_backward(hapcluster_params const & p, std::span<std::i
                                    hapcluster_stats * stats, double * genotype_out = nullptr,
                                    std::vector<double> * pair_out = nullptr);
 
+/// \brief The single-precision forward-backward fails its self-check (and the sample is redone in
+/// double) when Σ_{k,l} γ_m(k,l) differs from 1 by more than this at some marker. Round-off of
+/// the float recursion keeps |Σγ - 1| below ~1e-5 (K <= 100); a larger error means underflow
+/// or overflow of float (tiny α or huge scaled backward values).
+inline constexpr double single_gamma_tolerance = 1e-3;
+
+/// \brief Parameters converted once for the single-precision kernel (float, rows padded to a
+/// multiple of 4 so that every pair loop is whole SSE2 registers). Keeps a reference to `p`
+/// (the double-precision fallback): `p` must outlive this object and not change.
+class hapcluster_prepared
+{
+public:
+    explicit hapcluster_prepared(hapcluster_params const & p);
+    ~hapcluster_prepared();
+    hapcluster_prepared(hapcluster_prepared const &) = delete;
+    hapcluster_prepared & operator=(hapcluster_prepared const &) = delete;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+    friend double hapcluster_forward_backward(hapcluster_prepared const &, std::span<std::int8_t const>,
+                                              hapcluster_stats *, double *, bool *);
+};
+
+/// \brief The same forward-backward in single precision (the E-step of hapcluster_model and
+/// the imputation pass): pair arrays, forward, backward and the per-marker sums in float; c_m,
+/// log p(g), the statistics and the genotype posteriors in double. Errors (tests bound them):
+/// log p(g) relative ~1e-7 per marker, statistics and posteriors ~1e-5 relative. A sample whose
+/// self-check fails (see single_gamma_tolerance) is recomputed in double; *fell_back tells.
+double hapcluster_forward_backward(hapcluster_prepared const & p, std::span<std::int8_t const> g,
+                                   hapcluster_stats * stats, double * genotype_out = nullptr,
+                                   bool * fell_back = nullptr);
+
 /// \brief log p(g | params) from an independent scaled backward pass (tests: equals the forward
 /// value up to round-off).
 [[nodiscard]] double hapcluster_backward_loglik(hapcluster_params const & p, std::span<std::int8_t const> g);
@@ -130,8 +191,15 @@ public:
     [[nodiscard]] std::size_t marker_count() const noexcept { return n_markers_; }
     [[nodiscard]] stats_type make_stats(params_type const & p) const;
     double expect(std::size_t i, params_type const & p, stats_type & s) const;
+    /// \brief The E-step of samples [begin, end) (em::range_model): converts the parameters once.
+    double expect_range(std::size_t begin, std::size_t end, params_type const & p, stats_type & s) const;
+    /// \brief MPI E-step (em::packable_model, em/distributed.hpp): the statistics as doubles
+    /// (sizes fixed by make_stats), and back.
+    void pack(stats_type const & s, std::vector<double> & out) const;
+    [[nodiscard]] std::size_t unpack(std::span<double const> in, stats_type & s) const;
     void maximize(stats_type const & s, params_type & p) const;
     [[nodiscard]] double log_prior(params_type const &) const noexcept { return 0.0; }
+    /// \brief A random start: hapcluster_initialize, then θ from the data when options().data_start.
     void initialize(rng & r, params_type & p) const;
 
     /// \brief Sample i's genotypes.
@@ -145,6 +213,7 @@ private:
     std::span<std::int8_t const> genotypes_;
     std::size_t n_samples_, n_markers_;
     hapcluster_options opt_;
+    std::vector<double> freq_; ///< observed ALT frequency per marker (0.5 without data)
 };
 
 } // namespace emtk::geno

@@ -233,38 +233,103 @@ TEST_CASE("EM never decreases the objective and recovers the generating model", 
         truth.theta[m * K + 1] = flip ? hi : lo;
     }
     auto const data = test::simulate_hapcluster(truth, N, 0.05, seed);
-    hapcluster_options hopt;
-    hopt.clusters = K;
-    hapcluster_model const model{data, N, M, hopt};
-    em::options opt;
-    opt.max_iter = 300;
-    opt.tol = 1e-9;
-    opt.restarts = 3;
-    opt.seed = seed;
-    opt.threads = 2;
-    opt.chunk_size = 64;
-    auto const res = em::fit(model, opt);
-    REQUIRE(res.ok());
-    CHECK(res.decreases == 0);
-    for (std::size_t t = 1; t < res.trace.size(); ++t)
-        CHECK(res.trace[t] >= res.trace[t - 1] - 1e-9 * std::abs(res.trace[t]));
-    // The fitted likelihood is at least the true model's (EM maximises it), up to convergence.
-    double l_true = 0;
-    for (std::size_t i = 0; i < N; ++i)
-        l_true += hapcluster_forward_backward(truth, model.sample(i), nullptr);
-    CHECK(res.log_likelihood >= l_true - 1.0);
-    // Jump rates and the θ of each marker (as a set: clusters are identified up to a permutation).
-    double jump_err = 0, theta_err = 0;
-    for (std::size_t m = 1; m < M; ++m)
-        jump_err += std::abs(res.params.jump[m] - truth.jump[m]);
-    for (std::size_t m = 0; m < M; ++m)
+    // Double precision: no decrease beyond round-off. Single precision (the default E-step): its
+    // objective carries ~1e-8 relative round-off, so decreases are counted beyond 1e-7 only.
+    for (bool const single : {false, true})
     {
-        double a0 = res.params.theta[m * K], a1 = res.params.theta[m * K + 1];
-        double b0 = truth.theta[m * K], b1 = truth.theta[m * K + 1];
-        theta_err += std::abs(std::min(a0, a1) - std::min(b0, b1)) + std::abs(std::max(a0, a1) - std::max(b0, b1));
+        INFO("single precision " << single);
+        hapcluster_options hopt;
+        hopt.clusters = K;
+        hopt.single_precision = single;
+        hapcluster_model const model{data, N, M, hopt};
+        em::options opt;
+        opt.max_iter = 300;
+        opt.tol = 1e-9;
+        opt.restarts = 3;
+        opt.seed = seed;
+        opt.threads = 2;
+        opt.chunk_size = 64;
+        double const tol = single ? 1e-7 : 1e-9;
+        opt.decrease_tol = tol;
+        auto const res = em::fit(model, opt);
+        REQUIRE(res.ok());
+        CHECK(res.decreases == 0);
+        for (std::size_t t = 1; t < res.trace.size(); ++t)
+            CHECK(res.trace[t] >= res.trace[t - 1] - tol * std::abs(res.trace[t]));
+        // The fitted likelihood is at least the true model's (EM maximises it), up to convergence.
+        double l_true = 0;
+        for (std::size_t i = 0; i < N; ++i)
+            l_true += hapcluster_forward_backward(truth, model.sample(i), nullptr);
+        CHECK(res.log_likelihood >= l_true - 1.0);
+        // Jump rates and the θ of each marker (as a set: clusters are identified up to a permutation).
+        double jump_err = 0, theta_err = 0;
+        for (std::size_t m = 1; m < M; ++m)
+            jump_err += std::abs(res.params.jump[m] - truth.jump[m]);
+        for (std::size_t m = 0; m < M; ++m)
+        {
+            double a0 = res.params.theta[m * K], a1 = res.params.theta[m * K + 1];
+            double b0 = truth.theta[m * K], b1 = truth.theta[m * K + 1];
+            theta_err += std::abs(std::min(a0, a1) - std::min(b0, b1)) + std::abs(std::max(a0, a1) - std::max(b0, b1));
+        }
+        CHECK(jump_err / (M - 1) < 0.03);
+        CHECK(theta_err / (2 * M) < 0.03);
     }
-    CHECK(jump_err / (M - 1) < 0.03);
-    CHECK(theta_err / (2 * M) < 0.03);
+}
+
+TEST_CASE("the single-precision forward-backward agrees with the double one", "[geno][hapcluster]")
+{
+    // Documented bounds (hapcluster.hpp): log-likelihood ~1e-7 relative per marker, statistics and
+    // posteriors ~1e-5. K = 13 and 5 exercise the row padding (K not a multiple of 4).
+    for (int const K : {1, 5, 12, 13})
+    {
+        INFO("K " << K);
+        std::size_t const M = 400;
+        auto const p = random_params(K, M, 40 + static_cast<std::uint64_t>(K));
+        auto const g = random_genotypes(M, 41, 0.1);
+        auto sd = make_hapcluster_stats(K, M), sf = make_hapcluster_stats(K, M);
+        std::vector<double> gd(3 * M), gf(3 * M);
+        double const ld = hapcluster_forward_backward(p, g, &sd, gd.data());
+        hapcluster_prepared const pp{p};
+        bool fell_back = true;
+        double const lf = hapcluster_forward_backward(pp, g, &sf, gf.data(), &fell_back);
+        CHECK_FALSE(fell_back);
+        CHECK(lf == Approx(ld).epsilon(1e-6));
+        CHECK(lf != ld); // really computed in another precision (the test could not tell otherwise)
+        for (std::size_t j = 0; j < sd.alt.size(); ++j)
+        {
+            CHECK(sf.chains[j] == Approx(sd.chains[j]).margin(1e-5));
+            CHECK(sf.alt[j] == Approx(sd.alt[j]).margin(1e-5));
+            CHECK(sf.jump_to[j] == Approx(sd.jump_to[j]).margin(1e-5));
+        }
+        for (std::size_t m = 0; m < M; ++m)
+            CHECK(sf.jumps[m] == Approx(sd.jumps[m]).margin(1e-5));
+        CHECK(sf.samples == 1.0);
+        for (std::size_t j = 0; j < 3 * M; ++j)
+            CHECK(gf[j] == Approx(gd[j]).margin(1e-5));
+    }
+}
+
+TEST_CASE("the single-precision forward-backward falls back to double when float underflows", "[geno][hapcluster]")
+{
+    // θ = 1e-30 in both clusters at marker 3 with genotype 2: the emission 1e-60 is 0 in float
+    // (c_3 = 0), representable in double. The fast call must notice and return the double result.
+    int const K = 2;
+    std::size_t const M = 8;
+    auto p = random_params(K, M, 50);
+    auto g = random_genotypes(M, 51, 0.0);
+    p.theta[3 * K] = p.theta[3 * K + 1] = 1e-30;
+    g[3] = 2;
+    auto sd = make_hapcluster_stats(K, M), sf = make_hapcluster_stats(K, M);
+    double const ld = hapcluster_forward_backward(p, g, &sd);
+    REQUIRE(std::isfinite(ld));
+    hapcluster_prepared const pp{p};
+    bool fell_back = false;
+    double const lf = hapcluster_forward_backward(pp, g, &sf, nullptr, &fell_back);
+    CHECK(fell_back);
+    CHECK(lf == ld);
+    CHECK(sf.chains == sd.chains);
+    CHECK(sf.jump_to == sd.jump_to);
+    CHECK(sf.samples == 1.0);
 }
 
 TEST_CASE("statistics merge and the M-step clamps", "[geno][hapcluster]")

@@ -41,7 +41,7 @@ genotype_matrix simulated_block(std::size_t N, std::size_t M, std::uint64_t seed
 
 TEST_CASE("window cores partition the markers, each marker in its most central window", "[geno][impute]")
 {
-    for (std::size_t n : {1u, 5u, 100u, 101u, 1000u, 1234u})
+    for (std::size_t n : {1u, 5u, 100u, 101u, 1000u, 1234u, 5866u})
         for (auto [w, o] : {std::pair<std::size_t, std::size_t>{100, 20}, {50, 0}, {30, 29}, {2000, 200}})
         {
             auto const plan = plan_windows(n, w, o);
@@ -73,6 +73,15 @@ TEST_CASE("window cores partition the markers, each marker in its most central w
                 CHECK(plan.front().first == 0);
                 CHECK(plan.back().end == n);
             }
+            // Consecutive windows overlap by at least `overlap` markers, and no window could be
+            // dropped: the count is the fewest that can cover n with that overlap.
+            for (std::size_t j = 1; j < plan.size(); ++j)
+            {
+                CHECK(plan[j].first > plan[j - 1].first);
+                CHECK(plan[j - 1].end >= plan[j].first + o);
+            }
+            if (n > w)
+                CHECK(plan.size() == (n - o + (w - o) - 1) / (w - o));
         }
 }
 
