@@ -1,6 +1,8 @@
 /// \file
 /// \brief --depth-bed: window depths from mosdepth's PREFIX.regions.bed(.gz).
 
+#include "windows.hpp"
+
 #include <emtk/cov/depth.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/table_reader.hpp>
@@ -8,7 +10,7 @@
 #include <algorithm>
 #include <charconv>
 #include <optional>
-#include <regex>
+#include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -19,18 +21,9 @@ window_table read_depth_bed(std::string const & path, depth_options const & opt)
     std::optional<region_spec> region;
     if (!opt.region.empty())
         region = parse_region(opt.region);
-    std::optional<std::regex> skip;
+    std::unique_ptr<detail::name_pattern> skip;
     if (!opt.exclude_chroms.empty())
-    {
-        try
-        {
-            skip.emplace(opt.exclude_chroms, std::regex::ECMAScript);
-        }
-        catch (std::regex_error const &)
-        {
-            throw usage_error("--exclude-chroms: '" + opt.exclude_chroms + "' is not a valid regular expression");
-        }
-    }
+        skip = std::make_unique<detail::name_pattern>(opt.exclude_chroms, "--exclude-chroms");
     std::unordered_set<std::string> wanted(opt.chroms.begin(), opt.chroms.end());
 
     window_table t;
@@ -72,7 +65,7 @@ window_table read_depth_bed(std::string const & path, depth_options const & opt)
         {
             if (seen.count(chrom))
                 throw_input_error(path, in.line_number(), "not sorted: " + chrom + " appears again after " + last_chrom);
-            bool selected = (wanted.empty() || wanted.count(chrom)) && !(skip && std::regex_search(chrom, *skip)) &&
+            bool selected = (wanted.empty() || wanted.count(chrom)) && !(skip && skip->search(chrom)) &&
                             (!region || region->chrom == chrom);
             current = -1;
             if (selected)

@@ -10,7 +10,7 @@
 #include <charconv>
 #include <map>
 #include <optional>
-#include <regex>
+#include <regex.h>
 #include <unordered_map>
 
 namespace emtk::cov {
@@ -95,6 +95,28 @@ void tile_windows(std::uint64_t begin, std::uint64_t end, std::uint32_t w, std::
 
 namespace detail {
 
+struct name_pattern::impl
+{
+    regex_t re;
+};
+
+name_pattern::name_pattern(std::string const & expr, std::string const & option) : p_{std::make_unique<impl>()}
+{
+    if (regcomp(&p_->re, expr.c_str(), REG_EXTENDED | REG_NOSUB) != 0)
+    {
+        p_.reset();
+        throw usage_error(option + ": '" + expr + "' is not a valid (POSIX extended) regular expression");
+    }
+}
+
+name_pattern::~name_pattern()
+{
+    if (p_)
+        regfree(&p_->re);
+}
+
+bool name_pattern::search(std::string const & name) const { return regexec(&p_->re, name.c_str(), 0, nullptr, 0) == 0; }
+
 namespace {
 
 struct bed_interval
@@ -145,18 +167,9 @@ std::vector<chrom_windows> plan_windows(std::vector<std::string> const & names,
     std::optional<region_spec> region;
     if (!opt.region.empty())
         region = parse_region(opt.region);
-    std::optional<std::regex> skip;
+    std::unique_ptr<name_pattern> skip;
     if (!opt.exclude_chroms.empty())
-    {
-        try
-        {
-            skip.emplace(opt.exclude_chroms, std::regex::ECMAScript | std::regex::optimize);
-        }
-        catch (std::regex_error const &)
-        {
-            throw usage_error("--exclude-chroms: '" + opt.exclude_chroms + "' is not a valid regular expression");
-        }
-    }
+        skip = std::make_unique<name_pattern>(opt.exclude_chroms, "--exclude-chroms");
     std::unordered_map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < names.size(); ++i)
         index.emplace(names[i], i);
@@ -191,7 +204,7 @@ std::vector<chrom_windows> plan_windows(std::vector<std::string> const & names,
     std::vector<chrom_windows> out;
     for (std::size_t i = 0; i < names.size(); ++i)
     {
-        if (!wanted[i] || (skip && std::regex_search(names[i], *skip)))
+        if (!wanted[i] || (skip && skip->search(names[i])))
             continue;
         chrom_windows cw;
         cw.tid = static_cast<int>(i);

@@ -6,10 +6,28 @@
 #include <emtk/cov/depth.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace emtk::cov::detail {
+
+/// \brief A POSIX extended regular expression matched anywhere in a name (--exclude-chroms).
+/// POSIX regcomp rather than std::regex: GCC 12's <regex> trips -Wmaybe-uninitialized.
+class name_pattern
+{
+public:
+    /// \throws usage_error for an invalid expression (the message names `option`).
+    name_pattern(std::string const & expr, std::string const & option);
+    ~name_pattern();
+    name_pattern(name_pattern const &) = delete;
+    name_pattern & operator=(name_pattern const &) = delete;
+    [[nodiscard]] bool search(std::string const & name) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> p_;
+};
 
 /// The windows of one chromosome, sorted by start (ties: by end), possibly overlapping (--by BED).
 struct chrom_windows

@@ -106,6 +106,12 @@ check_status "--region chr1:100001-200000 -w 500: exit 0" 0
 check_eq "--region: 200 windows of 500 bp, the first at 100000" \
   "$(gzip -dc reg.windows.bed.gz | grep -v '^#' | awk 'NR == 1 { s = $2 } END { print NR, s }')" "200 100000"
 
+run "$EMTK" cov --exclude-chroms '^chr2$' -o excl "$BAM"
+check_status "--exclude-chroms '^chr2\$': exit 0" 0
+check_eq "--exclude-chroms: only chr1's 300 windows" "$(gzip -dc excl.windows.bed.gz | grep -v '^#' | cut -f1 | sort -u | tr '\n' ' ')$(gzip -dc excl.windows.bed.gz | grep -vc '^#')" "chr1 300"
+run "$EMTK" cov --chroms chr2 -o only2 "$BAM"
+check_eq "--chroms chr2: only chr2's 300 windows" "$(gzip -dc only2.windows.bed.gz | grep -v '^#' | cut -f1 | sort -u | tr '\n' ' ')$(gzip -dc only2.windows.bed.gz | grep -vc '^#')" "chr2 300"
+
 # ---- depths equal mosdepth's ------------------------------------------------------------------------
 if have mosdepth; then
   mosdepth -n --by 1000 md "$BAM"
@@ -190,6 +196,8 @@ expect_error "unknown chromosome in --region" 1 "$E $BAM: --region: chromosome '
 expect_error "malformed --region" 2 \
   "$E --region expects CHROM, CHROM:START or CHROM:START-END (1-based, START <= END), got 'chr1:9-2'" \
   badreg2 "$EMTK" cov --region chr1:9-2 -o badreg2 "$BAM"
+expect_error "invalid --exclude-chroms" 2 "$E --exclude-chroms: '(chr' is not a valid (POSIX extended) regular expression" \
+  badre "$EMTK" cov --exclude-chroms '(chr' -o badre "$BAM"
 printf 'not a bam\n' >junk.bam
 expect_error "not an alignment file" 1 "$E junk.bam: not a BAM, CRAM or SAM file" junk "$EMTK" cov -o junk junk.bam
 check_no_cov_outputs "not an alignment file" junk

@@ -39,7 +39,7 @@ struct depth_options
     std::string by_bed;                 ///< BED of windows (chrom start end …), overrides `window`
     std::string region;                 ///< "chr", "chr:start-end" (1-based, inclusive); "" = whole genome
     std::vector<std::string> chroms;    ///< only these chromosomes ("" = all)
-    std::string exclude_chroms;         ///< ECMAScript regex: skip chromosomes whose name it matches (search)
+    std::string exclude_chroms;         ///< POSIX extended regex: skip chromosomes whose name it matches (anywhere)
     std::uint16_t exclude_flags = 1796; ///< -F: UNMAP | SECONDARY | QCFAIL | DUP
     std::uint16_t include_flags = 0;    ///< -f: keep only records with one of these flags (0 = all)
     int min_mapq = 0;                   ///< -Q
