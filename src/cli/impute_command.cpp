@@ -54,6 +54,10 @@ void impute_run(impute_arguments const & a)
     apply_verbosity(a.quiet, a.verbose);
     if (a.overlap >= a.window)
         throw usage_error("--overlap must be smaller than --window");
+    if (a.refine_overlap >= a.refine_window)
+        throw usage_error("--refine-overlap must be smaller than --refine-window");
+    if (a.template_block % 64 != 0)
+        throw usage_error("--template-block must be a multiple of 64");
     if (!(a.tol > 0))
         throw usage_error("--tol must be > 0");
     if (!(a.theta_min > 0 && a.theta_min < 0.5))
@@ -72,6 +76,12 @@ void impute_run(impute_arguments const & a)
     opt.model.theta_min = a.theta_min;
     opt.model.theta_max = 1 - a.theta_min;
     opt.restarts = a.restarts;
+    opt.refine.rounds = a.refine;
+    opt.refine.templates = a.templates;
+    opt.refine.window = static_cast<std::size_t>(a.refine_window);
+    opt.refine.overlap = static_cast<std::size_t>(a.refine_overlap);
+    opt.refine.average = a.refine_average;
+    opt.refine.template_block = static_cast<std::size_t>(a.template_block);
     opt.window = static_cast<std::size_t>(a.window);
     opt.overlap = static_cast<std::size_t>(a.overlap);
     opt.em.max_iter = a.max_iter;
@@ -119,11 +129,18 @@ void impute_run(impute_arguments const & a)
         rep.missing = res.missing;
         imputed += res.missing;
         for (auto const & w : res.windows)
+        {
             for (auto const & s : w.starts)
             {
                 iterations += s.iterations;
                 decreases += s.decreases;
             }
+            for (auto const & rr : w.refine)
+            {
+                iterations += rr.iterations;
+                decreases += rr.decreases;
+            }
+        }
         rep.windows = std::move(res.windows);
         log::info(block.contig + ": " + std::to_string(rep.sites) + " sites, " + std::to_string(rep.missing) +
                   " genotypes imputed, " + std::to_string(rep.windows.size()) + " windows");
@@ -188,6 +205,16 @@ void impute_run(impute_arguments const & a)
             j.field("overlap", a.overlap);
             j.field("theta_min", opt.model.theta_min);
             j.field("theta_max", opt.model.theta_max);
+            j.key("refine").begin_object();
+            j.field("rounds", a.refine);
+            j.field("templates", a.templates);
+            j.field("window", a.refine_window);
+            j.field("overlap", a.refine_overlap);
+            j.field("average", std::min(a.refine_average, std::max(a.refine, 1)));
+            j.field("template_block", a.template_block);
+            j.field("first_iterations", opt.refine.first_iterations);
+            j.field("later_iterations", opt.refine.later_iterations);
+            j.end_object();
         }
         j.field("max_iter", opt.em.max_iter);
         j.field("tol", a.tol);
@@ -235,6 +262,19 @@ void impute_run(impute_arguments const & a)
                 }
                 j.end_array();
                 j.key("objective_trace").value(win.trace);
+                j.key("refine").begin_array();
+                for (auto const & rr : win.refine)
+                {
+                    j.begin_object();
+                    j.field("objective", rr.objective);
+                    j.field("iterations", rr.iterations);
+                    j.field("stop_reason", rr.stop_reason);
+                    j.field("error", rr.error);
+                    j.field("mean_jump", rr.mean_jump);
+                    j.field("templates", static_cast<std::uint64_t>(rr.templates));
+                    j.end_object();
+                }
+                j.end_array();
                 j.end_object();
             }
         j.end_array();

@@ -21,13 +21,19 @@ struct impute_arguments
     std::string multiqc;          ///< MultiQC custom content (optional)
     std::string region;           ///< --region CHR[:FROM-TO] (indexed input)
     std::string method = "hapcluster";
-    int clusters = 20;            ///< -K
-    int restarts = 2;
-    int max_iter = 15;
+    int clusters = 12;            ///< -K
+    int restarts = 1;
+    int max_iter = 10;
     double tol = 1e-5;
     int window = 2000;
     int overlap = 200;
     double theta_min = 0.001;
+    int refine = 5;               ///< template rounds after the fastPHASE fit (0: pure fastPHASE)
+    int templates = 32;           ///< templates per sample and refinement window
+    int refine_window = 1000;
+    int refine_overlap = 200;
+    int refine_average = 3;       ///< posteriors averaged over the last rounds
+    int template_block = 0;       ///< markers per composite-template block (multiple of 64; 0 = whole window)
     std::uint64_t seed = 1;
     int threads = 1;
     bool quiet = false;

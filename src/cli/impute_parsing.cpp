@@ -11,8 +11,9 @@ namespace emtk::cli {
 void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
 {
     auto & info = parser.info;
-    info.short_description = "impute missing genotypes with a haplotype-cluster HMM (fastPHASE) fitted by EM";
-    info.synopsis.push_back("emtk impute [-K 20] [--restarts 2] [--max-iter 15] [--window 2000 --overlap 200] [--method hapcluster|hwe] "
+    info.short_description = "impute missing genotypes with haplotype-cluster HMMs (fastPHASE, then templates) fitted by EM";
+    info.synopsis.push_back("emtk impute [-K 12] [--restarts 1] [--max-iter 10] [--refine 5] [--templates 32] "
+                            "[--window 2000 --overlap 200] [--method hapcluster|hwe] "
                             "[--region CHR:FROM-TO] [--seed S] [-t N] [--json FILE] -o out.vcf.gz in.vcf.gz|in.bcf");
     info.description.push_back(
         "Fills the missing genotypes ('./.', and half-missing calls such as './1') of a VCF/BCF. Each contig is cut "
@@ -21,6 +22,13 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
         "from --restarts random starts (cluster allele frequencies seeded from random samples' genotypes), and "
         "the posterior genotype probabilities of the missing genotypes are "
         "averaged over the starts. Every marker takes its result from the window where it is most central.");
+    info.description.push_back(
+        "Refinement (--refine ROUNDS, default 5; --refine 0 = pure fastPHASE): the fastPHASE fit phases every sample "
+        "(a posterior draw of its two haplotypes); then, in each round, every sample is re-modelled as a mosaic of "
+        "--templates haplotypes of the other samples (the nearest by Hamming distance in refinement windows of "
+        "--refine-window markers): the same HMM with templates as clusters (diploid Li-Stephens, as IMPUTE2 and "
+        "MaCH), its mismatch and jump rates fitted by EM, which re-phases the samples for the next round. The "
+        "genotype probabilities are the mean over the last --refine-average rounds.");
     info.description.push_back(
         "Output: every observed genotype is kept exactly; each missing one gets the most probable genotype in GT. "
         "FORMAT/DS (ALT dosage) and FORMAT/GP (P of 0/0, 0/1, 1/1) are written for all samples (observed genotypes: "
@@ -31,10 +39,11 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     info.description.push_back(
         "Output type from the name: .bcf = BCF with a .csi index, .gz = bgzipped VCF with a .tbi index, '-' = VCF on "
         "stdout. Results are identical for any -t. Memory grows with the records of one contig plus "
-        "window x samples x 5 bytes and window x K^2 x 4 bytes per thread.");
+        "window x samples x 12 bytes and window x max(K, templates)^2 x 4 bytes per thread.");
     info.examples.push_back("emtk impute -o imputed.vcf.gz data/impute/example.vcf.gz");
     info.examples.push_back("emtk impute -K 16 -t 2 --json run.json -o imputed.bcf masked.vcf.gz");
     info.examples.push_back("emtk impute --method hwe -o baseline.vcf.gz data/impute/example.vcf.gz");
+    info.examples.push_back("emtk impute --refine 0 -K 20 --restarts 2 -o fastphase.vcf.gz data/impute/example.vcf.gz");
 
     parser.add_positional_option(a.input, "Genotypes: VCF, VCF.gz or BCF; '-' for stdin.");
     parser.add_option(a.output, 'o', "output", "Output VCF/BCF ('.bcf', '.gz' or '-' for stdout).",
@@ -56,6 +65,24 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::arithmetic_range_validator{2, 100000000});
     parser.add_option(a.overlap, '\0', "overlap", "Markers shared by consecutive windows (< --window).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100000000});
+    parser.add_option(a.refine, '\0', "refine",
+                      "Template rounds after the fastPHASE fit (diploid Li-Stephens over the other samples' "
+                      "haplotypes); 0 = pure fastPHASE.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100});
+    parser.add_option(a.templates, '\0', "templates", "Templates (nearest haplotypes) per sample and refinement window.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{2, 1000});
+    parser.add_option(a.refine_window, '\0', "refine-window", "Markers per refinement window.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{2, 100000000});
+    parser.add_option(a.refine_overlap, '\0', "refine-overlap",
+                      "Markers shared by consecutive refinement windows (< --refine-window).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000000});
+    parser.add_option(a.refine_average, '\0', "refine-average",
+                      "Genotype posteriors are averaged over the last N template rounds.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
+    parser.add_option(a.template_block, '\0', "template-block",
+                      "Templates are chosen again every N markers (composite templates; a multiple of 64; 0 = one "
+                      "set per refinement window).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000000});
     parser.add_option(a.theta_min, '\0', "theta-min",
                       "Cluster allele frequencies are kept in [x, 1-x].", seqan3::option_spec::advanced);
     parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same output.");

@@ -405,6 +405,119 @@ double run(prepared_params<T> const & p, std::span<std::int8_t const> g, double 
     return loglik;
 }
 
+/// Emission of genotype g (runtime value; < 0 = missing) for the ordered pair (k, l), in double.
+template <typename T>
+inline double emit_rt(int g, T tk, T qk, T tl, T ql)
+{
+    switch (g)
+    {
+    case 0: return static_cast<double>(emit<0>(tk, qk, tl, ql));
+    case 1: return static_cast<double>(emit<1>(tk, qk, tl, ql));
+    case 2: return static_cast<double>(emit<2>(tk, qk, tl, ql));
+    default: return 1.0;
+    }
+}
+
+/// Index drawn with probability ∝ w[0..n) given their total (> 0); round-off at the end of the
+/// scan falls on the last positive weight.
+template <typename F>
+std::size_t draw_index(std::size_t n, double total, F const & w, rng & r)
+{
+    double target = r.uniform() * total;
+    std::size_t last = 0;
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        double const x = w(i);
+        if (x > 0)
+        {
+            last = i;
+            if (target < x)
+                return i;
+            target -= x;
+        }
+    }
+    return last;
+}
+
+/// The stochastic traceback of haplotype_draw (hapcluster.hpp), from the forward quantities of
+/// the last run() in ws: f̂_m(k,l) = pred_m(k,l) e_m(k,l) / c_m and its row sums R̂_m. Given
+/// z_m = (k, l), the four cases of z_{m-1} have weights (1-ρ)² f̂(k,l) [both stay],
+/// (1-ρ)ρ α_l R̂(k) [chain 2 jumped into l], ρ(1-ρ) α_k R̂(l) [chain 1 jumped], ρ² α_k α_l [both].
+template <typename T>
+void draw_haplotypes(prepared_params<T> const & p, workspace<T> const & ws, std::span<std::int8_t const> g,
+                     haplotype_draw const & d)
+{
+    std::size_t const K = p.K, Kp = p.Kp, M = p.M, KKp = K * Kp;
+    rng & r = *d.random;
+    auto fhat = [&](std::size_t m, std::size_t k, std::size_t l) {
+        T const * t = p.t.data() + m * Kp;
+        T const * q = p.q.data() + m * Kp;
+        return static_cast<double>(ws.pred[m * KKp + k * Kp + l]) * emit_rt(g[m], t[k], q[k], t[l], q[l]);
+    };
+    auto pair_total = [&](std::size_t m) {
+        double tot = 0;
+        for (std::size_t k = 0; k < K; ++k)
+            for (std::size_t l = 0; l < K; ++l)
+                tot += fhat(m, k, l);
+        return tot;
+    };
+    auto draw_pair = [&](std::size_t m, std::size_t & k, std::size_t & l) {
+        std::size_t const x = draw_index(K * K, pair_total(m), [&](std::size_t i) { return fhat(m, i / K, i % K); }, r);
+        k = x / K;
+        l = x % K;
+    };
+    auto draw_in_row = [&](std::size_t m, std::size_t k) {
+        double tot = 0;
+        for (std::size_t l = 0; l < K; ++l)
+            tot += fhat(m, k, l);
+        return draw_index(K, tot, [&](std::size_t l) { return fhat(m, k, l); }, r);
+    };
+    auto alleles = [&](std::size_t m, std::size_t k, std::size_t l) {
+        double const tk = static_cast<double>(p.t[m * Kp + k]), tl = static_cast<double>(p.t[m * Kp + l]);
+        std::uint8_t a = 0, b = 0;
+        switch (g[m])
+        {
+        case 0: break;
+        case 2: a = b = 1; break;
+        case 1: {
+            double const x = tk * (1 - tl), y = (1 - tk) * tl;
+            a = r.uniform() * (x + y) < x ? 1 : 0;
+            b = static_cast<std::uint8_t>(1 - a);
+            break;
+        }
+        default:
+            a = r.uniform() < tk ? 1 : 0;
+            b = r.uniform() < tl ? 1 : 0;
+            break;
+        }
+        d.hap1[m] = a;
+        d.hap2[m] = b;
+    };
+    std::size_t k = 0, l = 0;
+    draw_pair(M - 1, k, l);
+    alleles(M - 1, k, l);
+    for (std::size_t m = M - 1; m > 0; --m)
+    {
+        // Case weights (common factor 1 / c_{m-1} dropped from all four).
+        double const rho = p.jump[m];
+        T const * a = p.a.data() + m * Kp;
+        T const * R = ws.rows.data() + (m - 1) * Kp;
+        double const c = ws.scale[m - 1];
+        double const ak = static_cast<double>(a[k]), al = static_cast<double>(a[l]);
+        double const w[4] = {(1 - rho) * (1 - rho) * fhat(m - 1, k, l),
+                             (1 - rho) * rho * al * static_cast<double>(R[k]) * c,
+                             rho * (1 - rho) * ak * static_cast<double>(R[l]) * c, rho * rho * ak * al * c};
+        switch (draw_index(4, w[0] + w[1] + w[2] + w[3], [&](std::size_t i) { return w[i]; }, r))
+        {
+        case 0: break;
+        case 1: l = draw_in_row(m - 1, k); break;
+        case 2: k = draw_in_row(m - 1, l); break; // f̂(k', l) = f̂(l, k')
+        default: draw_pair(m - 1, k, l); break;
+        }
+        alleles(m - 1, k, l);
+    }
+}
+
 /// Adds one sample's statistics (the layout of run) to s.
 void add_sample(double const * out, std::size_t K, std::size_t M, hapcluster_stats & s)
 {
@@ -423,7 +536,8 @@ void add_sample(double const * out, std::size_t K, std::size_t M, hapcluster_sta
 /// Double-precision forward-backward of one sample from raw parameters (reference path and the
 /// fallback of the single-precision one).
 double forward_backward_double(prepared_params<double> const & p, std::span<std::int8_t const> g,
-                               hapcluster_stats * stats, double * genotype_out, std::vector<double> * pair_out)
+                               hapcluster_stats * stats, double * genotype_out, std::vector<double> * pair_out,
+                               haplotype_draw const * draw)
 {
     std::vector<double> & buf = thread_workspace<double>().sample;
     if (stats)
@@ -432,6 +546,8 @@ double forward_backward_double(prepared_params<double> const & p, std::span<std:
     double const ll = run(p, g, stats ? buf.data() : nullptr, genotype_out, pair_out, 1e-6);
     if (stats && std::isfinite(ll))
         add_sample(buf.data(), p.K, p.M, *stats);
+    if (draw && std::isfinite(ll))
+        draw_haplotypes(p, thread_workspace<double>(), g, *draw);
     return ll;
 }
 
@@ -452,7 +568,8 @@ hapcluster_prepared::hapcluster_prepared(hapcluster_params const & p) : impl_{st
 hapcluster_prepared::~hapcluster_prepared() = default;
 
 double hapcluster_forward_backward(hapcluster_params const & p, std::span<std::int8_t const> g,
-                                   hapcluster_stats * stats, double * genotype_out, std::vector<double> * pair_out)
+                                   hapcluster_stats * stats, double * genotype_out, std::vector<double> * pair_out,
+                                   haplotype_draw const * draw)
 {
     EMTK_ASSERT(g.size() == p.M && p.alpha.size() == p.M * static_cast<std::size_t>(p.K) &&
                     p.theta.size() == p.alpha.size() && p.jump.size() == p.M,
@@ -461,11 +578,12 @@ double hapcluster_forward_backward(hapcluster_params const & p, std::span<std::i
         return 0.0;
     thread_local prepared_params<double> pd;
     prepare(p, pd);
-    return forward_backward_double(pd, g, stats, genotype_out, pair_out);
+    return forward_backward_double(pd, g, stats, genotype_out, pair_out, draw);
 }
 
 double hapcluster_forward_backward(hapcluster_prepared const & pp, std::span<std::int8_t const> g,
-                                   hapcluster_stats * stats, double * genotype_out, bool * fell_back)
+                                   hapcluster_stats * stats, double * genotype_out, bool * fell_back,
+                                   haplotype_draw const * draw)
 {
     auto const & p = pp.impl_->fast;
     EMTK_ASSERT(g.size() == p.M, "hapcluster parameters and genotypes disagree in shape");
@@ -481,11 +599,13 @@ double hapcluster_forward_backward(hapcluster_prepared const & pp, std::span<std
     {
         if (stats)
             add_sample(buf.data(), p.K, p.M, *stats);
+        if (draw)
+            draw_haplotypes(p, thread_workspace<float>(), g, *draw);
         return ll;
     }
     if (fell_back)
         *fell_back = true;
-    return hapcluster_forward_backward(*pp.impl_->params, g, stats, genotype_out);
+    return hapcluster_forward_backward(*pp.impl_->params, g, stats, genotype_out, nullptr, draw);
 }
 
 namespace {

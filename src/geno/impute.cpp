@@ -4,6 +4,7 @@
 #include <emtk/em/fit.hpp>
 #include <emtk/geno/hwe.hpp>
 #include <emtk/geno/impute.hpp>
+#include <emtk/geno/templates.hpp>
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
@@ -109,6 +110,10 @@ window_data cut_window(genotype_matrix const & gm, window_summary const & w)
     return d;
 }
 
+/// Random streams of a window beside its starts' (block_rng.split(w).split(r), r < restarts).
+constexpr std::uint64_t draw_stream = std::uint64_t{1} << 40;
+constexpr std::uint64_t refine_stream = draw_stream + 1;
+
 start_summary summarise(em::fit_result<hapcluster_params> const & r)
 {
     start_summary s;
@@ -190,6 +195,17 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
             if (static_cast<double>(N) * static_cast<double>(d.W) * Kd * Kd < 1e6)
                 mopt.single_precision = false;
             hapcluster_model const model{d.g, N, d.W, mopt};
+            // Stage 2 (templates.hpp) needs every sample phased: start 0 draws the haplotypes.
+            bool const refine = opt.refine.rounds > 0 && N >= 2;
+            haplotype_panel panel;
+            std::vector<double> stage1_jump;
+            if (refine)
+            {
+                panel.n_samples = N;
+                panel.n_markers = d.W;
+                panel.hap.assign(2 * N * d.W, 0);
+            }
+            rng const draw_rng = block_rng.split(wi).split(draw_stream);
             for (int r = 0; r < restarts; ++r)
             {
                 hapcluster_params start;
@@ -212,23 +228,41 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
                     for (std::size_t i = 0; i < N; ++i)
                     {
                         std::int32_t const * sl = d.slot.data() + i * d.W;
-                        bool any = false;
+                        bool const phase = refine && r == 0;
+                        bool any = phase;
                         for (std::size_t j = 0; j < d.W && !any; ++j)
                             any = sl[j] >= 0;
                         if (!any)
                             continue;
+                        rng sample_rng = draw_rng.split(i);
+                        haplotype_draw const draw{&sample_rng, panel.hap.data() + 2 * i * d.W,
+                                                  panel.hap.data() + (2 * i + 1) * d.W};
+                        haplotype_draw const * dp = phase ? &draw : nullptr;
                         if (mopt.single_precision)
-                            hapcluster_forward_backward(pp, model.sample(i), nullptr, post.data());
+                            hapcluster_forward_backward(pp, model.sample(i), nullptr, post.data(), nullptr, dp);
                         else
-                            hapcluster_forward_backward(p, model.sample(i), nullptr, post.data());
+                            hapcluster_forward_backward(p, model.sample(i), nullptr, post.data(), nullptr, dp);
                         for (std::size_t j = 0; j < d.W; ++j)
                             if (sl[j] >= 0)
                                 for (int x = 0; x < 3; ++x)
                                     acc[3 * static_cast<std::size_t>(sl[j]) + x] += post[3 * j + x];
                     }
                 }
+                if (r == 0 && refine)
+                    stage1_jump = p.jump;
                 if (progress)
                     progress(++done, total_starts);
+            }
+            if (refine)
+            {
+                // The refined posteriors replace the starts' average.
+                std::vector<double> post(3 * d.core_missing, 0.0);
+                w.refine = refine_window(d.g, N, d.W, panel, stage1_jump, d.slot, post, opt.refine, mopt, eo,
+                                         block_rng.split(wi).split(refine_stream));
+                for (std::size_t k = 0; k < post.size(); ++k)
+                    acc[k] = post[k] * restarts;
+                if (progress)
+                    progress(done, total_starts);
             }
         }
         // Core slots were numbered site by site, samples in order: the result's order.

@@ -84,8 +84,20 @@ run "$EMTK" impute --seed 2 "${FAST[@]}" -o d.vcf "$EX"
 check "another --seed gives other posteriors" bash -c '! cmp -s <(grep -v "^#" d.vcf) <(gzip -cd a.vcf.gz | grep -v "^#")'
 run "$EMTK" impute -t 2 --json def.json -o def.vcf.gz "$EX"
 check_status "default settings: exit status 0" 0
-check_eq "default settings: K 20, 2 starts, 15 iterations (geno/impute.hpp)" \
-  "$(json_section def.json model | json_values clusters) $(json_section def.json model | json_values restarts) $(json_section def.json model | json_values max_iter)" "20 2 15"
+check_eq "default settings: K 12, 1 start, 10 iterations; 5 template rounds of 32 templates, last 3 averaged (geno/impute.hpp)" \
+  "$(json_section def.json model | json_values clusters) $(json_section def.json model | json_values restarts) $(json_section def.json model | json_values max_iter) $(json_section def.json model | json_values rounds) $(json_section def.json model | json_values templates) $(json_section def.json model | json_values average)" "12 1 10 5 32 3"
+check_eq "default settings: every window refined in 5 rounds" \
+  "$(json_section def.json windows | grep -c '"mean_jump"')" "$(( 5 * $(json_section def.json windows | grep -c '"core_first_site"') ))"
+# Pure fastPHASE (--refine 0): no template round, other posteriors; still identical for any -t.
+run "$EMTK" impute "${FAST[@]}" --window 200 --overlap 40 --refine 0 --json f0.json -o f0.vcf.gz "$EX"
+check_status "--refine 0: exit status 0" 0
+check_eq "--refine 0: no template round in the summary" \
+  "$(json_section f0.json model | json_values rounds) $(json_section f0.json windows | grep -c '"mean_jump"' || true)" "0 0"
+check "--refine 0: other posteriors than the refined run" bash -c '! cmp -s <(gzip -cd f0.vcf.gz | grep -v "^#") <(gzip -cd a.vcf.gz | grep -v "^#")'
+run "$EMTK" impute "${FAST[@]}" --window 200 --overlap 40 --refine 0 -t 2 -o f2.vcf.gz "$EX"
+check_eq "--refine 0: -t 1 and -t 2 identical" "$(body f0.vcf.gz | md5sum)" "$(body f2.vcf.gz | md5sum)"
+check_eq "refined run: template rounds in the summary, EM objective never decreased" \
+  "$(json_section a.json windows | grep -c '"mean_jump"') $(json_top a.json objective_decreases)" "15 0"
 run "$EMTK" impute --method hwe --json h.json -o h.vcf "$EX"
 check_status "--method hwe: exit status 0" 0
 check_eq "--method hwe: every missing genotype filled" "$(grep -v '^#' h.vcf | cut -f 10- | tr '\t' '\n' | grep -c '^\./\.' || true)" "0"
@@ -143,6 +155,8 @@ check_status "not a VCF: exit status 1" 1
 check_stderr_one_line_starting "not a VCF: one line" "$E text.txt: "
 expect_error "--overlap >= --window" 2 "$E --overlap must be smaller than --window" \
   out "$EMTK" impute --window 10 --overlap 10 -o out.vcf.gz "$EX"
+expect_error "--refine-overlap >= --refine-window" 2 "$E --refine-overlap must be smaller than --refine-window" \
+  out "$EMTK" impute --refine-window 50 --refine-overlap 60 -o out.vcf.gz "$EX"
 expect_error "--region on stdin" 2 "$E --region needs an indexed file, not stdin" \
   out "$EMTK" impute --region 1 -o out.vcf.gz -
 expect_error "--region without an index" 1 \
@@ -155,5 +169,6 @@ check_status "no arguments: exit status 2" 2
 check_stderr_is "no arguments: usage line" "$E emtk impute needs an input VCF/BCF and -o OUTPUT (see 'emtk impute --help')"
 run "$EMTK" impute --help
 check "--help shows an example" grep -q "emtk impute -o imputed.vcf.gz data/impute/example.vcf.gz" "$(out_file)"
+check "--help documents --refine 0 (pure fastPHASE)" grep -q "\-\-refine 0" "$(out_file)"
 
 t_summary

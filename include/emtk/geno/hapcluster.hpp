@@ -121,15 +121,31 @@ struct hapcluster_stats
 /// \brief Zero statistics for M markers and K clusters.
 [[nodiscard]] hapcluster_stats make_hapcluster_stats(int K, std::size_t M);
 
+/// \brief Where a forward-backward call puts a draw of the sample's two haplotypes from their
+/// posterior (phasing): the pair path (z¹, z²) is drawn backwards from the stored forward
+/// quantities (stochastic traceback: z_M ∝ f̂_M, then z_{m-1} ∝ f̂_{m-1}(z') T(z'¹, z¹) T(z'², z²),
+/// split into its stay/jump cases so a marker costs O(K), a both-chains-jump step O(K²)); then at
+/// each marker the alleles given the clusters (k, l) and the genotype: 0/0 and 1/1 as observed, a
+/// heterozygote 1|0 with probability θ_k(1-θ_l) / [θ_k(1-θ_l) + (1-θ_k)θ_l], a missing genotype
+/// two independent alleles Bernoulli(θ_k), Bernoulli(θ_l). So hap1 + hap2 = g at every observed
+/// marker. The alleles are written as 0/1 bytes, M each.
+struct haplotype_draw
+{
+    rng * random = nullptr;       ///< the sample's own stream (determinism)
+    std::uint8_t * hap1 = nullptr;
+    std::uint8_t * hap2 = nullptr;
+};
+
 /// \brief Forward-backward for one sample's genotype vector g (M values in {-1,0,1,2}).
 /// \param stats        when not null, the sample's expected statistics are added to it
 /// \param genotype_out when not null, M×3 posterior probabilities of g = 0, 1, 2 at every marker
 ///                     (at observed markers, the posterior given all data: a point mass)
 /// \param pair_out     when not null, M×K×K posterior of the ordered pair (z¹, z²) (tests)
+/// \param draw         when not null, a posterior draw of the two haplotypes (haplotype_draw)
 /// \returns log p(g | params)
 double hapcluster_forward_backward(hapcluster_params const & p, std::span<std::int8_t const> g,
                                    hapcluster_stats * stats, double * genotype_out = nullptr,
-                                   std::vector<double> * pair_out = nullptr);
+                                   std::vector<double> * pair_out = nullptr, haplotype_draw const * draw = nullptr);
 
 /// \brief The single-precision forward-backward fails its self-check (and the sample is redone in
 /// double) when Σ_{k,l} γ_m(k,l) differs from 1 by more than this at some marker. Round-off of
@@ -152,7 +168,7 @@ private:
     struct impl;
     std::unique_ptr<impl> impl_;
     friend double hapcluster_forward_backward(hapcluster_prepared const &, std::span<std::int8_t const>,
-                                              hapcluster_stats *, double *, bool *);
+                                              hapcluster_stats *, double *, bool *, haplotype_draw const *);
 };
 
 /// \brief The same forward-backward in single precision (the E-step of hapcluster_model and
@@ -162,7 +178,7 @@ private:
 /// self-check fails (see single_gamma_tolerance) is recomputed in double; *fell_back tells.
 double hapcluster_forward_backward(hapcluster_prepared const & p, std::span<std::int8_t const> g,
                                    hapcluster_stats * stats, double * genotype_out = nullptr,
-                                   bool * fell_back = nullptr);
+                                   bool * fell_back = nullptr, haplotype_draw const * draw = nullptr);
 
 /// \brief log p(g | params) from an independent scaled backward pass (tests: equals the forward
 /// value up to round-off).

@@ -1,8 +1,18 @@
 #pragma once
 /// \file
 /// \brief Imputation of the missing genotypes of one block of sites (a chromosome): overlapping
-/// windows of markers, EM fits with several random starts, posteriors averaged over the starts,
-/// windows stitched.
+/// windows of markers; in each, stage 1 = EM fits of the fastPHASE model with several random
+/// starts, stage 2 = rounds of the template (diploid Li–Stephens) HMM seeded by stage 1's
+/// phasing; windows stitched.
+///
+/// Two stages. Stage 1 (hapcluster.hpp) fits K haplotype clusters by EM; its posteriors are the
+/// result of `--refine 0` (pure fastPHASE), and start 0's fit phases every sample (a posterior
+/// draw of its two haplotypes, haplotype_draw). Stage 2 (templates.hpp) re-models each sample as a
+/// mosaic of S haplotypes of the other samples (the nearest by Hamming distance in refinement
+/// windows), the same O(K²) kernel with templates as clusters, ε and ρ fitted by EM (em::fit),
+/// drawing new haplotypes for the next round. 20 clusters cannot represent rare haplotypes; the
+/// samples' own haplotypes can (the loss of stage 1 is at MAF < 5%). The genotype posteriors of
+/// a window are the mean over the last refine_options::average rounds.
 ///
 /// Windows. A block of M sites is cut into the fewest windows of at most `window` markers that
 /// overlap by at least `overlap` markers; all have the same length and their starts are spread
@@ -20,11 +30,14 @@
 /// slots, starts summed in start order: the result is identical for any thread count.
 ///
 /// Memory, per block: the genotype matrix (M × N bytes, referenced), the result (3 floats per
-/// missing genotype), per window a sample-major copy (W × N bytes) and a slot map (W × N × 4 bytes),
-/// and per thread one forward table (W × K × Kp floats, Kp = K rounded up to 4).
+/// missing genotype), per window a sample-major copy (W × N bytes), a slot map (W × N × 4 bytes),
+/// the stage-2 panel and draws (about 5 W N bytes) and per thread one forward table
+/// (W × K × Kp floats for stage 1, refinement window × S × Sp for stage 2; Kp = K rounded up to
+/// 4). 1,000 samples × 50,000 markers: ~60 MB beyond the reader's records (vcf_io.hpp).
 
 #include <emtk/em/options.hpp>
 #include <emtk/geno/hapcluster.hpp>
+#include <emtk/geno/templates.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -44,45 +57,66 @@ enum class impute_method
 
 /// \brief Options of impute_block. Defaults are documented here and nowhere else.
 ///
-/// Defaults (K = 20, 2 starts from the data, 15 EM iterations each) were chosen on a fixed tuning
-/// set (scripts/impute_simulate.sh OUT 1000 500000 4e-4 0.05 11: 500 samples, 1,486 sites, 5%
-/// masked; discordance / dosage r² at the masked genotypes; CPU = user seconds, 1 thread, on a
-/// loaded 2-core machine, so ±20%):
+/// Defaults: stage 1 K = 12, 1 start from the data, 10 EM iterations; stage 2 5 rounds of S = 32
+/// templates in refinement windows of 1,000 markers (overlap 200), round 1 with 2 EM iterations,
+/// the others 1, posteriors averaged over the last 3 rounds. Chosen on a fixed tuning set
+/// (scripts/impute_simulate.sh OUT 1000 500000 4e-4 0.05 11: 500 samples, 1,486 sites, 5% masked;
+/// discordance / dosage r² at the masked genotypes; CPU = user seconds, 1 thread, on a loaded
+/// 2-core machine, so ±20%). Beagle 5.4 on the same file: 40 s, 0.184%, r² 0.9946.
+///
+///     stage 1             rounds  S   window/overlap  average  CPU s  discordance  r²
+///     K20, 2 x 15          0      -   -               -         27    0.89%        0.977  (old defaults)
+///     K12, 1 x 10          0      -   -               -          5    1.60%        0.962
+///     K20, 2 x 15          2     32    400/100        1         44    0.42%        0.988
+///     K20, 2 x 15          3     32    400/100        1         46    0.35%        0.989
+///     K20, 2 x 15          2     64    400/100        1         72    0.32%        0.989
+///     K20, 2 x 15          2     32    200/50         1         46    0.56%        0.980
+///     K20, 2 x 15          2     32    800/150        1         48    0.37%        0.990
+///     K12, 1 x 10          2     32    400/100        1         17    0.41%        0.988
+///     K12, 1 x 10          4     32    400/100        1         24    0.39%        0.989
+///     K12, 1 x 10          6     32    800/150        1         29    0.31%        0.991
+///     K12, 1 x 10          4     32   2000/200        1         22    0.35%        0.991
+///     K12, 1 x 10          4     32   1000/200        1         23    0.29%        0.992
+///     K12, 1 x 10          4     24   1000/200        1         16    0.45%        0.988
+///     K12, 1 x 10          4     48   1000/200        1         37    0.29%        0.993
+///     K12, 1 x 10          4     32   1000/200        2         20    0.27%        0.993
+///     K12, 1 x 10          5     32   1000/200        3         20    0.23%        0.993  (defaults)
+///     K12, 1 x 10          6     32   1000/200        4         24    0.23%        0.994
+///     defaults, composite templates, blocks of 128    -         38    0.57%        0.986
+///     defaults, composite templates, blocks of 64     -         52    0.82%        0.979
+///
+/// The refinement carries the accuracy, so stage 1 is light: it only has to phase well enough
+/// for the first template choice. Rounds and averaging over rounds matter more than S beyond 32;
+/// refinement windows shorter than ~800 markers lose context (and add stitching of phase);
+/// composite templates (template sets chosen again per block of markers, templates.hpp) were worse
+/// here, so the default is one template set per refinement window (template_block = 0).
+/// Stage-1 tuning (restarts, K) before the refinement existed, same tuning set, refine 0:
 ///
 ///     K   starts x iterations   start     CPU s   discordance   r²
-///     12   2 x 30               uniform    35     1.40%         0.965   (previous defaults)
-///     12   6 x 10               uniform    26     1.87%         0.953
+///     12   2 x 30               uniform    35     1.40%         0.965
 ///     12   2 x 30               data       43     1.15%         0.971
-///     12   6 x 10               data       24     1.21%         0.970
-///     12   8 x 8                data       21     1.31%         0.967
-///     16   4 x 10               data       22     1.06%         0.973
 ///     16   4 x 15               data       34     0.97%         0.975
-///     20   3 x 10               data       24     0.91%         0.977
-///     20   2 x 15               data       28     0.85%         0.978   (defaults)
-///     24   2 x 10               data       25     0.89%         0.977
-///     28   2 x 8                data       28     0.85%         0.978
+///     20   2 x 15               data       28     0.85%         0.978
 ///     32   1 x 12               data       25     0.93%         0.978
 ///
-/// Starting θ from the data (hapcluster_options::data_start) is the largest gain; then K matters
-/// more than the number of starts averaged (fastPHASE's 20 starts x 25 iterations would cost ~10x
-/// for little: 6 averaged starts at K = 12 do not reach one start at K = 20). theta_min 0.01
-/// instead of 0.001 changed nothing (1.39% vs 1.40% at K = 12).
+/// Starting θ from the data (hapcluster_options::data_start) is the largest stage-1 gain.
 struct impute_options
 {
     impute_method method = impute_method::hapcluster;
     hapcluster_options model = [] {
         hapcluster_options o;
-        o.clusters = 20;
+        o.clusters = 12;
         return o;
     }();                          ///< K, clamps, precision, data start
-    int restarts = 2;             ///< random starts per window; posteriors averaged over them
+    int restarts = 1;             ///< random starts per window; posteriors averaged over them
+    refine_options refine;        ///< stage 2: template rounds (rounds = 0: pure fastPHASE)
     std::size_t window = 2000;    ///< markers per window
     std::size_t overlap = 200;    ///< markers shared by consecutive windows (< window)
     /// EM driver settings (max_iter, tol, rule, seed, threads, chunk_size). restarts is ignored:
     /// impute_block runs the starts itself to average their posteriors.
     em::options em = [] {
         em::options o;
-        o.max_iter = 15;
+        o.max_iter = 10;
         o.min_iter = 2;
         o.tol = 1e-5;
         o.rule = em::stop_rule::relative;
@@ -119,6 +153,7 @@ struct window_summary
     std::size_t core_first = 0, core_end = 0;   ///< markers whose results come from this window
     std::vector<start_summary> starts;
     std::vector<double> trace;                  ///< objective trace of the first start
+    std::vector<refine_round_summary> refine;   ///< stage-2 rounds (empty: not refined)
 };
 
 /// \brief The imputed posteriors of one block.

@@ -90,8 +90,11 @@ TEST_CASE("impute_block is identical for 1 and 3 threads and gives normalised po
     auto const gm = simulated_block(120, 300, 4);
     impute_options opt;
     opt.model.clusters = 4;
+    opt.restarts = 2;
     opt.window = 120;
     opt.overlap = 30;
+    opt.refine.window = 60;
+    opt.refine.overlap = 20;
     opt.em.max_iter = 8;
     opt.em.threads = 1;
     auto const a = impute_block(gm, opt, 0);
@@ -108,6 +111,9 @@ TEST_CASE("impute_block is identical for 1 and 3 threads and gives normalised po
         CHECK(w.starts.size() == 2);
         for (auto const & s : w.starts)
             CHECK(s.decreases == 0);
+        CHECK(w.refine.size() == static_cast<std::size_t>(opt.refine.rounds));
+        for (auto const & r : w.refine)
+            CHECK(r.decreases == 0);
     }
     // Another block index draws other starts.
     auto const c = impute_block(gm, opt, 1);
