@@ -9,14 +9,21 @@
   recall   REF.sto TEST.sto             sum-of-pairs recall of TEST against REF: the fraction of
            residue pairs aligned in REF (two upper-case residues in one column; lower-case residues
            and '.'-columns are inserts, not aligned) that TEST aligns too (same rule); prints one number
+  lost     REF.sto TEST.sto [HELD.fa]   where REF's aligned pairs go in TEST: prints "ok insert
+           misaligned", the fractions of REF's pairs that TEST aligns (= recall), leaves unaligned
+           because at least one of the two residues is an insert (lower case) in TEST, and aligns
+           to two different columns; with HELD.fa also the recall over the pairs whose two residues
+           both belong to records of HELD.fa (held-out sequences: no model saw their alignment)
+Stockholm files may be gzipped (name ending in .gz).
 """
+import gzip
 import random
 import sys
 
 
 def read_stockholm(path):
     rows, order, gc = {}, [], {}
-    with open(path) as f:
+    with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as f:
         for line in f:
             line = line.rstrip("\n")
             if not line.strip() or line.startswith("# STOCKHOLM") or line.startswith("//"):
@@ -116,6 +123,47 @@ def cmd_recall(ref, test):
     print("%.4f" % (len(r & t) / len(r) if r else 0.0))
 
 
+def residue_columns(path):
+    """(name, residue number) -> column of an upper-case residue, None for an insert residue."""
+    order, rows, _ = read_stockholm(path)
+    where = {}
+    for name in order:
+        pos = 0
+        for col, c in enumerate(rows[name]):
+            if c.isalpha():
+                pos += 1
+                where[(name, pos)] = col if c.isupper() else None
+    return where
+
+
+def cmd_lost(ref, test, held=None):
+    r, t = residue_columns(ref), residue_columns(test)
+    held_names = set(name for name, _ in read_fasta(held)) if held else set()
+    columns = {}
+    for key, col in r.items():
+        if col is not None:
+            columns.setdefault(col, []).append(key)
+    ok = ins = mis = held_ok = held_n = 0
+    for members in columns.values():
+        cols = [t.get(key) for key in members]
+        for a in range(len(cols)):
+            for b in range(a + 1, len(cols)):
+                both_held = members[a][0] in held_names and members[b][0] in held_names
+                held_n += both_held
+                if cols[a] is None or cols[b] is None:
+                    ins += 1
+                elif cols[a] == cols[b]:
+                    ok += 1
+                    held_ok += both_held
+                else:
+                    mis += 1
+    n = max(1, ok + ins + mis)
+    out = "%.4f %.4f %.4f" % (ok / n, ins / n, mis / n)
+    if held:
+        out += " %.4f" % (held_ok / max(1, held_n))
+    print(out)
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "split":
@@ -124,5 +172,7 @@ if __name__ == "__main__":
         cmd_decoys(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "recall":
         cmd_recall(sys.argv[2], sys.argv[3])
+    elif cmd == "lost":
+        cmd_lost(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     else:
         sys.exit(__doc__)

@@ -5,6 +5,9 @@
 #
 #   bash bench/hmm_train_vs_hmmbuild.sh [FAMILY...]      (default: Pkinase fn3)
 #   EMTK=/path/to/emtk EMTK_ARGS="--surgery" bash bench/hmm_train_vs_hmmbuild.sh
+#   bash bench/hmm_train_vs_hmmbuild.sh /usr/share/doc/hmmer/examples/testsuite/RRM_1.sto.gz
+# A FAMILY is a name in hmmer-examples' tutorial directory or the path of a Stockholm file
+# (.sto, or .sto.gz); the row is labelled with the file name without extensions.
 #
 # Per family (bench/hmm_family_tools.py): the Pfam seed alignment's records, ungapped, are split
 # 75% train / 25% held out (record i held out when i % 4 == 3); emtk trains on train.fa, hmmbuild
@@ -34,11 +37,18 @@ read -r -a extra <<<"${EMTK_ARGS:-}"
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmbuild -h | sed -n 2p | sed 's/^# *//')"
 echo "# emtk: $emtk hmm train -t ${THREADS:-2} ${extra[*]} -o emtk.hmm train.fa   hmmbuild: hmmbuild --cpu ${THREADS:-2} hb.hmm train.sto"
-printf '%-10s %-9s %5s %5s %9s %10s %7s %7s %8s\n' family model train M heldout max_E decoys recall time_s
+printf '%-10s %-9s %5s %5s %9s %10s %7s %7s %8s %6s %8s %8s\n' family model train M heldout max_E decoys recall ins_lost mis held_rec time_s
 for fam in "${families[@]}"; do
+  if [[ -f $fam ]]; then
+    ref="$fam"
+    fam="$(basename "$fam")"
+    fam="${fam%%.*}"
+  else
+    ref="$ex/$fam.sto"
+  fi
   d="$work/$fam"
   mkdir -p "$d"
-  read -r ntrain nheld < <("$py" "$tools" split "$ex/$fam.sto" "$d")
+  read -r ntrain nheld < <("$py" "$tools" split "$ref" "$d")
   "$py" "$tools" decoys "$d/all.fa" 1000 17 >"$d/decoys.fa"
   cat "$d/heldout.fa" "$d/decoys.fa" >"$d/targets.fa"
   ntargets=$((nheld + 1000))
@@ -58,9 +68,10 @@ for fam in "${families[@]}"; do
             printf "%d %.2g\n", c, mx }' "$d/$model.tbl")
     decoys=$(awk '!/^#/ && $1 ~ /^decoy/ && $5 < 0.01 { n++ } END { print n + 0 }' "$d/$model.tbl")
     hmmalign "$m" "$d/all.fa" >"$d/$model.sto"
-    recall=$("$py" "$tools" recall "$ex/$fam.sto" "$d/$model.sto")
+    read -r recall ins mis held_recall < <("$py" "$tools" lost "$ref" "$d/$model.sto" "$d/heldout.fa")
     t=$([[ $model == emtk ]] && echo "$t_emtk" || echo "$t_hb")
-    printf '%-10s %-9s %5d %5s %9s %10s %7d %7s %8.1f\n' "$fam" "$model" "$ntrain" \
-      "$(awk '$1 == "LENG" { print $2; exit }' "$m")" "$found/$nheld" "$maxe" "$decoys" "$recall" "$t"
+    printf '%-10s %-9s %5d %5s %9s %10s %7d %7s %8s %6s %8s %8.1f\n' "$fam" "$model" "$ntrain" \
+      "$(awk '$1 == "LENG" { print $2; exit }' "$m")" "$found/$nheld" "$maxe" "$decoys" "$recall" "$ins" "$mis" \
+      "$held_recall" "$t"
   done
 done

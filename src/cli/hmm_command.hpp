@@ -52,6 +52,7 @@ struct hmm_train_arguments
     int restarts = 1;
     int anneal = 0;               ///< noise-annealing steps per restart
     double anneal_noise = 0.5;
+    bool no_mean_phase = false;   ///< skip the posterior-mean phase (train.hpp)
     int surgery = 0;              ///< --surgery-rounds (0 = off)
     bool surgery_flag = false;    ///< --surgery: 3 rounds unless --surgery-rounds is given
     int max_iter = 200;

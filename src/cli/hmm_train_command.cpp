@@ -117,6 +117,7 @@ void hmm_train_run(hmm_train_arguments const & a)
     opt.seed = a.seed;
     opt.threads = a.threads;
     opt.max_iter = a.max_iter;
+    opt.mean_phase_iter = a.no_mean_phase ? 0 : a.max_iter; // posterior-mean phase (train.hpp): bounded like the clean phase
     opt.tol = a.tol;
     opt.anneal_steps = a.anneal;
     opt.anneal_noise = a.anneal_noise;
@@ -172,10 +173,11 @@ void hmm_train_run(hmm_train_arguments const & a)
     stopwatch train_clock;
     progress_bar bar{"emtk hmm train: iteration", 0};
     opt.on_iteration = [&](int phase, em::iteration_info const & it) {
+        std::string const what = phase == 0 ? "annealing, " : phase == 3 ? "posterior-mean phase, " : "";
         bar.update(static_cast<std::uint64_t>(it.iteration),
                    (phase == 2 ? "surgery round " + std::to_string(it.restart)
-                               : std::string{phase == 0 ? "annealing, " : ""} + "start " +
-                                     std::to_string(it.restart + 1) + "/" + std::to_string(it.restarts)) +
+                               : what + "start " + std::to_string(it.restart + 1) + "/" +
+                                     std::to_string(it.restarts)) +
                        " log posterior " + format_g(it.objective, 10));
     };
     hmm::train_result res = hmm::train_profile_hmm(set, opt);
@@ -263,6 +265,7 @@ void hmm_train_run(hmm_train_arguments const & a)
         }
         j.end_array();
         j.field("anneal_iterations", res.anneal_iterations);
+        j.field("mean_phase_iterations", res.mean_iterations);
         j.key("surgery").begin_array();
         for (auto const & r : res.surgery)
         {

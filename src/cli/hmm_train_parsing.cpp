@@ -19,7 +19,9 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
         "(plain or gzip; '-' for stdin) by log-space Baum-Welch with Dirichlet priors (MAP-EM: the log posterior "
         "never decreases), through emtk's EM core. Near-duplicate sequences are down-weighted (k-mer cluster "
         "weights) and the weights are scaled by entropy weighting as hmmbuild does, so the model stays general "
-        "enough to find remote family members; the effective number is written as EFFN.");
+        "enough to find remote family members; the effective number is written as EFFN. Each start first runs "
+        "EM with HMMER's posterior-mean match emissions (as hmmbuild estimates), then the MAP-EM phase whose "
+        "objective is checked and reported.");
     info.description.push_back(
         "The model is written as HMMER3/f text with NAME, LENG, ALPH, CONS, NSEQ, EFFN, DATE, COMPO and "
         "calibrated STATS LOCAL MSV/VITERBI/FORWARD lines, so HMMER's hmmsearch, hmmalign, hmmstat and "
@@ -60,12 +62,17 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_option(a.anneal_noise, '\0', "anneal-noise",
                       "Initial annealing noise per parameter row, as a fraction of the effective sequence number.",
                       seqan3::option_spec::advanced);
+    parser.add_flag(a.no_mean_phase, '\0', "no-mean-phase",
+                    "Skip the posterior-mean EM phase (hmmbuild's match-emission estimator) that runs before "
+                    "the MAP-EM phase of every start.",
+                    seqan3::option_spec::advanced);
     parser.add_option(a.surgery, '\0', "surgery-rounds",
                       "Model surgery rounds: drop match states used by under half of the (weighted) sequences, "
                       "add match states where an insert state is used by over half, refit (0 = off).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100});
     parser.add_flag(a.surgery_flag, '\0', "surgery", "Model surgery with up to 3 rounds (--surgery-rounds 3).");
-    parser.add_option(a.max_iter, '\0', "max-iter", "Maximum EM iterations per start (and per surgery round).",
+    parser.add_option(a.max_iter, '\0', "max-iter",
+                      "Maximum EM iterations per start and phase (posterior-mean, MAP) and per surgery round.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1000000});
     parser.add_option(a.tol, '\0', "tol", "Stop when the log posterior changes by less than tol x |log posterior|.");
     parser.add_flag(a.no_weights, '\0', "no-weights", "Give every sequence weight 1 (no near-duplicate down-weighting).");

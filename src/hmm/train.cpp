@@ -229,6 +229,14 @@ void hmm_training_model::maximize(stats_type const & s, params_type & p) const
     }
     else
         estimate_parameters(s, prior_, p.hmm);
+    if (mean_estimator_ && !prior_.none)
+    {
+        // Posterior-mean phase (train.hpp): HMMER's estimate of every match row from its counts.
+        auto const Ku = static_cast<std::size_t>(K_);
+        for (int k = 1; k <= p.hmm.M; ++k)
+            posterior_mean(prior_.em, std::span<double const>(s.mat.data() + static_cast<std::size_t>(k) * Ku, Ku),
+                           p.hmm.match(k));
+    }
     prepare(p);
 }
 
@@ -400,6 +408,13 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     anneal.decrease_tol = std::numeric_limits<double>::infinity();
     anneal.threads = opt.threads;
     anneal.chunk_size = opt.chunk_size;
+    em::options mean_phase; // objective not monotone: no decrease check (train.hpp)
+    mean_phase.max_iter = std::max(1, opt.mean_phase_iter);
+    mean_phase.tol = opt.tol;
+    mean_phase.rule = em::stop_rule::relative;
+    mean_phase.decrease_tol = std::numeric_limits<double>::infinity();
+    mean_phase.threads = opt.threads;
+    mean_phase.chunk_size = opt.chunk_size;
     em::options clean;
     clean.max_iter = opt.max_iter;
     clean.tol = opt.tol;
@@ -461,9 +476,11 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             };
             anneal.on_iteration = relay(0);
             clean.on_iteration = relay(1);
+            mean_phase.on_iteration = relay(3);
         }
         em::restart_summary summary;
         summary.restart = r;
+        int mean_iterations = 0;
         hmm_params start;
         try
         {
@@ -482,10 +499,25 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
                 }
                 start = std::move(a.params);
             }
+            if (opt.mean_phase_iter > 0 && !prior.none)
+            {
+                model.set_mean_estimator(true);
+                auto a = em::fit(model, std::move(start), mean_phase);
+                model.set_mean_estimator(false);
+                if (!a.ok())
+                {
+                    summary.reason = a.reason;
+                    fail(summary, "posterior-mean phase: " + a.message);
+                    continue;
+                }
+                mean_iterations = a.iterations;
+                start = std::move(a.params);
+            }
         }
         catch (em::degenerate_error const & e)
         {
             model.set_annealing(0);
+            model.set_mean_estimator(false);
             summary.reason = em::stop_reason::degenerate;
             fail(summary, e.what());
             continue;
@@ -510,6 +542,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             res.trace = std::move(f.trace);
             res.iterations = f.iterations;
             res.reason = f.reason;
+            res.mean_iterations = mean_iterations;
         }
     }
     if (res.best_restart < 0)

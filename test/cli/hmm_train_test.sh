@@ -98,6 +98,8 @@ check "JSON: objective trace never decreases" awk '
   on { v = $1 + 0; if (n++ && v < prev - 1e-6 * (prev < 0 ? -prev : prev)) bad = 1; prev = v }
   END { exit bad }' fam.json
 check "JSON: \"run\" (command line, threads, timings) is the last member" json_run_is_last fam.json
+check "JSON: the posterior-mean phase ran (1 <= mean_phase_iterations <= 200)" \
+  awk_true 'n >= 1 && n <= 200' "n=$(json_top fam.json mean_phase_iterations)"
 
 # ---- determinism, stdin/stdout, gzip ----------------------------------------------------------------
 
@@ -126,8 +128,16 @@ run "$EMTK" hmm train -q --seed-hmm fam.hmm --json sh.json -o sh.hmm fam.fa
 check_status "--seed-hmm: exit 0" 0
 check_eq "--seed-hmm: M = the seed model's" "$(hmm_field sh.hmm LENG)" "$m"
 check_eq "--seed-hmm: start kind in the JSON" "$(json_top sh.json start)" '"model"'
-run "$EMTK" hmm train -q --prior none -o none.hmm fam.fa
+run "$EMTK" hmm train -q --prior none --json none.json -o none.hmm fam.fa
 check_status "--prior none: exit 0" 0
+check_eq "--prior none: no posterior-mean phase" "$(json_top none.json mean_phase_iterations)" "0"
+run "$EMTK" hmm train -q --max-iter 2 --json mi2.json -o mi2.hmm fam.fa
+check "--max-iter 2 bounds the posterior-mean phase" \
+  awk_true 'n >= 1 && n <= 2' "n=$(json_top mi2.json mean_phase_iterations)"
+run "$EMTK" hmm train -q --no-mean-phase --json nmp.json -o nmp.hmm fam.fa
+check_status "--no-mean-phase: exit 0" 0
+check_eq "--no-mean-phase: no posterior-mean phase" "$(json_top nmp.json mean_phase_iterations)" "0"
+check "--no-mean-phase: a different model" bash -c "! cmp -s <(grep -v '^DATE' nmp.hmm) <(grep -v '^DATE' fam.hmm)"
 run "$EMTK" hmm train -q --anneal 5 -o ann.hmm fam.fa
 check_status "--anneal 5: exit 0" 0
 

@@ -32,7 +32,8 @@
 /// approach the exact M-step. It differs from HMMER's posterior mean in that the responsibilities
 /// come from the current parameters rather than from the marginal likelihood of the counts;
 /// both give similar estimates when the counts dominate. posterior_mean() implements HMMER's rule
-/// too (for building from alignments and for comparison), but training does not use it.
+/// too (for building from alignments, and in training's posterior-mean phase: train.hpp), where
+/// no objective is claimed; the MAP update above is what keeps the objective monotone.
 
 #include <emtk/seq/alphabet.hpp>
 
