@@ -149,7 +149,7 @@ fi
 
 section "emtk impute: missing genotypes of data/impute/example.vcf.gz (100 samples, 5% masked)"
 run build/emtk impute -t 2 --seed 1 --json demo-out/imputed.json -o demo-out/imputed.vcf.gz data/impute/example.vcf.gz
-zcat demo-out/imputed.vcf.gz | grep -v '^##' | head -n 3 | cut -c 1-150
+zcat demo-out/imputed.vcf.gz | awk '!/^##/ && n++ < 3' | cut -c 1-150
 if command -v python3 >/dev/null 2>&1; then
   run python3 scripts/impute_evaluate.py data/impute/example.truth.vcf.gz data/impute/example.vcf.gz \
     demo-out/imputed.vcf.gz
