@@ -28,11 +28,11 @@ struct impute_arguments
     int window = 2000;
     int overlap = 200;
     double theta_min = 0.001;
-    int refine = 5;               ///< template rounds after the fastPHASE fit (0: pure fastPHASE)
-    int templates = 32;           ///< templates per sample and refinement window
+    int refine = 6;               ///< template rounds after the fastPHASE fit (0: pure fastPHASE)
+    int templates = 40;           ///< templates per sample and refinement window
     int refine_window = 1000;
     int refine_overlap = 200;
-    int refine_average = 3;       ///< posteriors averaged over the last rounds
+    int refine_average = 4;       ///< posteriors averaged over the last rounds
     int template_block = 0;       ///< markers per composite-template block (multiple of 64; 0 = whole window)
     std::uint64_t seed = 1;
     int threads = 1;

@@ -12,7 +12,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
 {
     auto & info = parser.info;
     info.short_description = "impute missing genotypes with haplotype-cluster HMMs (fastPHASE, then templates) fitted by EM";
-    info.synopsis.push_back("emtk impute [-K 12] [--restarts 1] [--max-iter 10] [--refine 5] [--templates 32] "
+    info.synopsis.push_back("emtk impute [-K 12] [--restarts 1] [--max-iter 10] [--refine 6] [--templates 40] "
                             "[--window 2000 --overlap 200] [--method hapcluster|hwe] "
                             "[--region CHR:FROM-TO] [--seed S] [-t N] [--json FILE] -o out.vcf.gz in.vcf.gz|in.bcf");
     info.description.push_back(
@@ -23,7 +23,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
         "the posterior genotype probabilities of the missing genotypes are "
         "averaged over the starts. Every marker takes its result from the window where it is most central.");
     info.description.push_back(
-        "Refinement (--refine ROUNDS, default 5; --refine 0 = pure fastPHASE): the fastPHASE fit phases every sample "
+        "Refinement (--refine ROUNDS, default 6; --refine 0 = pure fastPHASE): the fastPHASE fit phases every sample "
         "(a posterior draw of its two haplotypes); then, in each round, every sample is re-modelled as a mosaic of "
         "--templates haplotypes of the other samples (the nearest by Hamming distance in refinement windows of "
         "--refine-window markers): the same HMM with templates as clusters (diploid Li-Stephens, as IMPUTE2 and "

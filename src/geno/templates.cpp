@@ -47,6 +47,20 @@ packed_window pack_window(haplotype_panel const & panel, std::size_t first, std:
     return w;
 }
 
+/// Bits that differ between two packed rows over words [first, end). Compiled with and without the
+/// POPCNT instruction (GCC's target_clones, chosen at load time from the CPU; the baseline x86-64
+/// has none and calls libgcc's table-driven popcount): integer arithmetic, same result on both.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(EMTK_NO_TARGET_CLONES)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+static std::uint64_t hamming(std::uint64_t const * x, std::uint64_t const * y, std::size_t first, std::size_t end)
+{
+    std::uint64_t d = 0;
+    for (std::size_t j = first; j < end; ++j)
+        d += static_cast<std::uint64_t>(std::popcount(x[j] ^ y[j]));
+    return d;
+}
+
 void select_templates(packed_window const & w, std::size_t n_samples, std::size_t i, std::size_t S,
                       std::vector<std::uint32_t> & out)
 {
@@ -74,10 +88,7 @@ void select_templates(packed_window const & w, std::size_t n_samples, std::size_
             if (h / 2 == i)
                 continue;
             std::uint64_t const * y = w.row(h);
-            std::uint64_t d = 0;
-            for (std::size_t j = word_first; j < word_end; ++j)
-                d += static_cast<std::uint64_t>(std::popcount(x[j] ^ y[j]));
-            k.push_back(d << 32 | h);
+            k.push_back(hamming(x, y, word_first, word_end) << 32 | h);
         }
     }
     // Each list sorted nearest first as far as needed; identical haplotypes are skipped, so the

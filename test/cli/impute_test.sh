@@ -84,10 +84,10 @@ run "$EMTK" impute --seed 2 "${FAST[@]}" -o d.vcf "$EX"
 check "another --seed gives other posteriors" bash -c '! cmp -s <(grep -v "^#" d.vcf) <(gzip -cd a.vcf.gz | grep -v "^#")'
 run "$EMTK" impute -t 2 --json def.json -o def.vcf.gz "$EX"
 check_status "default settings: exit status 0" 0
-check_eq "default settings: K 12, 1 start, 10 iterations; 5 template rounds of 32 templates, last 3 averaged (geno/impute.hpp)" \
-  "$(json_section def.json model | json_values clusters) $(json_section def.json model | json_values restarts) $(json_section def.json model | json_values max_iter) $(json_section def.json model | json_values rounds) $(json_section def.json model | json_values templates) $(json_section def.json model | json_values average)" "12 1 10 5 32 3"
-check_eq "default settings: every window refined in 5 rounds" \
-  "$(json_section def.json windows | grep -c '"mean_jump"')" "$(( 5 * $(json_section def.json windows | grep -c '"core_first_site"') ))"
+check_eq "default settings: K 12, 1 start, 10 iterations; 6 template rounds of 40 templates, last 4 averaged (geno/impute.hpp)" \
+  "$(json_section def.json model | json_values clusters) $(json_section def.json model | json_values restarts) $(json_section def.json model | json_values max_iter) $(json_section def.json model | json_values rounds) $(json_section def.json model | json_values templates) $(json_section def.json model | json_values average)" "12 1 10 6 40 4"
+check_eq "default settings: every window refined in 6 rounds" \
+  "$(json_section def.json windows | grep -c '"mean_jump"')" "$(( 6 * $(json_section def.json windows | grep -c '"core_first_site"') ))"
 # Pure fastPHASE (--refine 0): no template round, other posteriors; still identical for any -t.
 run "$EMTK" impute "${FAST[@]}" --window 200 --overlap 40 --refine 0 --json f0.json -o f0.vcf.gz "$EX"
 check_status "--refine 0: exit status 0" 0
@@ -97,7 +97,7 @@ check "--refine 0: other posteriors than the refined run" bash -c '! cmp -s <(gz
 run "$EMTK" impute "${FAST[@]}" --window 200 --overlap 40 --refine 0 -t 2 -o f2.vcf.gz "$EX"
 check_eq "--refine 0: -t 1 and -t 2 identical" "$(body f0.vcf.gz | md5sum)" "$(body f2.vcf.gz | md5sum)"
 check_eq "refined run: template rounds in the summary, EM objective never decreased" \
-  "$(json_section a.json windows | grep -c '"mean_jump"') $(json_top a.json objective_decreases)" "15 0"
+  "$(json_section a.json windows | grep -c '"mean_jump"') $(json_top a.json objective_decreases)" "18 0"
 run "$EMTK" impute --method hwe --json h.json -o h.vcf "$EX"
 check_status "--method hwe: exit status 0" 0
 check_eq "--method hwe: every missing genotype filled" "$(grep -v '^#' h.vcf | cut -f 10- | tr '\t' '\n' | grep -c '^\./\.' || true)" "0"
