@@ -17,7 +17,11 @@
 #   decoys    decoys with E < 0.01
 #   recall    sum-of-pairs recall of `hmmalign MODEL all.fa` against the Pfam seed alignment: the
 #             fraction of residue pairs Pfam aligns (upper case, same column) that hmmalign aligns
-#   time      wall seconds to build/train the model
+#   time      wall seconds to build/train the model (for MSA rows: align + hmmbuild)
+# When MAFFT, MUSCLE or Clustal Omega is installed (scripts/setup.sh --deps-only bench installs
+# them), three more rows per family show what a user without a trusted alignment does today:
+# align train.fa with the tool (mafft --localpair --maxiterate 1000 = L-INS-i, muscle -align,
+# clustalo), then hmmbuild from that alignment: the same unaligned input emtk gets.
 # Installs hmmer and hmmer-examples when missing (apt-get); builds emtk (Release) when build/emtk
 # does not exist.
 set -euo pipefail
@@ -37,7 +41,7 @@ read -r -a extra <<<"${EMTK_ARGS:-}"
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmbuild -h | sed -n 2p | sed 's/^# *//')"
 echo "# emtk: $emtk hmm train -t ${THREADS:-2} ${extra[*]} -o emtk.hmm train.fa   hmmbuild: hmmbuild --cpu ${THREADS:-2} hb.hmm train.sto"
-printf '%-10s %-9s %5s %5s %9s %10s %7s %7s %8s %6s %8s %8s\n' family model train M heldout max_E decoys recall ins_lost mis held_rec time_s
+printf '%-10s %-11s %5s %5s %9s %10s %7s %7s %8s %6s %8s %8s\n' family model train M heldout max_E decoys recall ins_lost mis held_rec time_s
 for fam in "${families[@]}"; do
   if [[ -f $fam ]]; then
     ref="$fam"
@@ -58,7 +62,21 @@ for fam in "${families[@]}"; do
   s=$(date +%s.%N)
   hmmbuild --cpu "${THREADS:-2}" -o /dev/null "$d/hmmbuild.hmm" "$d/train.sto"
   t_hb=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
-  for model in emtk hmmbuild; do
+  models=(emtk hmmbuild)
+  # Unsupervised peers: an MSA tool on the unaligned training sequences, then hmmbuild.
+  for tool in mafft muscle clustalo; do
+    command -v "$tool" >/dev/null || continue
+    s=$(date +%s.%N)
+    case $tool in
+      mafft) mafft --quiet --localpair --maxiterate 1000 --thread "${THREADS:-2}" "$d/train.fa" >"$d/$tool.afa" ;;
+      muscle) muscle -align "$d/train.fa" -output "$d/$tool.afa" -threads "${THREADS:-2}" >/dev/null 2>&1 ;;
+      clustalo) clustalo --threads "${THREADS:-2}" --force -i "$d/train.fa" -o "$d/$tool.afa" ;;
+    esac
+    hmmbuild --informat afa --cpu "${THREADS:-2}" -o /dev/null "$d/$tool+hb.hmm" "$d/$tool.afa"
+    declare "t_${tool}=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')"
+    models+=("$tool+hb")
+  done
+  for model in "${models[@]}"; do
     m="$d/$model.hmm"
     hmmsearch --cpu "${THREADS:-2}" -Z "$ntargets" --tblout "$d/$model.tbl" -o /dev/null "$m" "$d/targets.fa"
     read -r found maxe < <(awk -v f="$d/heldout.fa" '
@@ -69,8 +87,12 @@ for fam in "${families[@]}"; do
     decoys=$(awk '!/^#/ && $1 ~ /^decoy/ && $5 < 0.01 { n++ } END { print n + 0 }' "$d/$model.tbl")
     hmmalign "$m" "$d/all.fa" >"$d/$model.sto"
     read -r recall ins mis held_recall < <("$py" "$tools" lost "$ref" "$d/$model.sto" "$d/heldout.fa")
-    t=$([[ $model == emtk ]] && echo "$t_emtk" || echo "$t_hb")
-    printf '%-10s %-9s %5d %5s %9s %10s %7d %7s %8s %6s %8s %8.1f\n' "$fam" "$model" "$ntrain" \
+    case $model in
+      emtk) t=$t_emtk ;;
+      hmmbuild) t=$t_hb ;;
+      *) v="t_${model%+hb}" && t=${!v} ;;
+    esac
+    printf '%-10s %-11s %5d %5s %9s %10s %7d %7s %8s %6s %8s %8.1f\n' "$fam" "$model" "$ntrain" \
       "$(awk '$1 == "LENG" { print $2; exit }' "$m")" "$found/$nheld" "$maxe" "$decoys" "$recall" "$ins" "$mis" \
       "$held_recall" "$t"
   done
