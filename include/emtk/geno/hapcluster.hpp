@@ -23,8 +23,9 @@
 /// Kernel layout. Every pair array is symmetric; it is stored in full (K rows of Kp values, Kp =
 /// K rounded up to 4, the padding columns held at 0 in every forward quantity), and every row sum
 /// is accumulated as a column sum, acc(l) += x(k,l) over rows k: contiguous element-wise loops
-/// that the compiler vectorises (baseline SSE2) without reordering a floating-point sum, so the
-/// result does not depend on the vector width. Per marker the forward makes one sweep over the
+/// that the compiler vectorises (baseline SSE2, and AVX2 in a second copy of the single-precision
+/// kernel chosen at load time, hapcluster.cpp run_single) without reordering a floating-point sum,
+/// so the result does not depend on the vector width. Per marker the forward makes one sweep over the
 /// pairs, the backward two (the accumulating sweep, then b̂_{m-1}); emissions are formed inside
 /// the sweeps from per-row constants (a template per genotype value 0, 1, 2, missing), with no
 /// exp/log and no division per pair. The forward pass stores the prediction before the emission,
@@ -39,7 +40,7 @@
 /// Precision. The reference recursion (hapcluster_forward_backward on params; tests) is double
 /// throughout. The E-step of hapcluster_model and the imputation pass use the same recursion in
 /// single precision (hapcluster_prepared): pair arrays, sweeps and per-marker K-sums in float
-/// (4 pairs per SSE2 instruction, half the memory traffic), while c_m is summed, log p(g)
+/// (4 pairs per SSE2 instruction, 8 per AVX2, half the memory traffic), while c_m is summed, log p(g)
 /// accumulated, and the statistics and genotype posteriors accumulated in double. Round-off of
 /// float is ~6e-8 per operation and does not grow along the chain (each marker renormalises and
 /// the chain forgets): measured relative error of log p(g) ~1e-8, of statistics and posteriors
