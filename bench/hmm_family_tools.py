@@ -100,15 +100,10 @@ def cmd_decoys(fa, n, seed):
 
 
 def aligned_pairs(path):
-    order, rows, _ = read_stockholm(path)
     columns = {}
-    for name in order:
-        pos = 0
-        for col, c in enumerate(rows[name]):
-            if c.isalpha():
-                pos += 1
-                if c.isupper():
-                    columns.setdefault(col, []).append((name, pos))
+    for residue, col in residue_columns(path).items():
+        if col is not None:
+            columns.setdefault(col, []).append(residue)
     pairs = set()
     for members in columns.values():
         members.sort()

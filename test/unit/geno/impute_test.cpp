@@ -26,15 +26,7 @@ genotype_matrix simulated_block(std::size_t N, std::size_t M, std::uint64_t seed
         p.jump[m] = 0.05;
     for (auto & t : p.theta)
         t = r.uniform() < 0.5 ? 0.01 : 0.98;
-    auto const g = test::simulate_hapcluster(p, N, 0.05, seed);
-    genotype_matrix gm;
-    gm.n_samples = N;
-    gm.n_sites = M;
-    gm.g.resize(N * M);
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t m = 0; m < M; ++m)
-            gm.g[m * N + i] = g[i * M + m];
-    return gm;
+    return test::site_major(test::simulate_hapcluster(p, N, 0.05, seed), N, M);
 }
 
 } // namespace

@@ -2,6 +2,7 @@
 // Genotypes emitted by a known haplotype-cluster model (for parameter-recovery tests).
 
 #include <emtk/geno/hapcluster.hpp>
+#include <emtk/geno/impute.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <cstdint>
@@ -34,6 +35,20 @@ inline std::vector<std::int8_t> simulate_hapcluster(geno::hapcluster_params cons
         }
     }
     return g;
+}
+
+/// The site-major genotype_matrix (impute_block's input) of N samples × M markers held sample-major
+/// (as simulate_hapcluster returns them).
+inline geno::genotype_matrix site_major(std::vector<std::int8_t> const & g, std::size_t N, std::size_t M)
+{
+    geno::genotype_matrix gm;
+    gm.n_samples = N;
+    gm.n_sites = M;
+    gm.g.resize(N * M);
+    for (std::size_t i = 0; i < N; ++i)
+        for (std::size_t m = 0; m < M; ++m)
+            gm.g[m * N + i] = g[i * M + m];
+    return gm;
 }
 
 } // namespace emtk::test

@@ -374,13 +374,7 @@ TEST_CASE("refinement imputes at least as well as fastPHASE alone", "[geno][temp
     for (auto & x : g)
         if (mr.uniform() < 0.1)
             x = missing_genotype;
-    genotype_matrix gm;
-    gm.n_samples = N;
-    gm.n_sites = W;
-    gm.g.resize(N * W);
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t m = 0; m < W; ++m)
-            gm.g[m * N + i] = g[i * W + m];
+    auto const gm = test::site_major(g, N, W);
     impute_options opt;
     opt.model.clusters = 6;
     opt.restarts = 1;
