@@ -95,11 +95,12 @@ enum class impute_method
 ///     6      32   4          74     0.219%        0.9939
 ///     8      32   6          71     0.212%        0.9942
 ///     5      40   3          69     0.208%        0.9942
-///     6      40   4          82     0.196%        0.9945  (defaults; ~72 s with the AVX2 clone)
+///     6      40   4          82     0.196%        0.9945  (defaults)
 ///     5      48   3         124     0.182%        0.9947
 ///     6      48   4         135     0.173%        0.9949
 ///
-/// S costs S² per marker, rounds linearly; S = 48 is more accurate still but slower than Beagle on
+/// CPU figures are of the SSE2-only binary except the first row's second figure; the AVX2 clone
+/// saves ~13% (55 → 48 s). S costs S² per marker, rounds linearly; S = 48 is more accurate still but slower than Beagle on
 /// two threads, so the default stops at 40.
 ///
 /// The refinement carries the accuracy, so stage 1 is light: it only has to phase well enough
