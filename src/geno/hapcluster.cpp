@@ -410,7 +410,8 @@ double run(prepared_params<T> const & p, std::span<std::int8_t const> g, double 
 /// `flatten` inlines the kernels into each clone so both are vectorised for their target. "avx2"
 /// does not enable FMA, and every vector loop here is element-wise with scalar reductions in a
 /// fixed order, so both clones perform the same IEEE operations in the same order: the output is
-/// byte-identical on either (checked: the impute tests compare against fixed outputs).
+/// byte-identical on either (checked when the clones were added: emtk impute's VCF on a 500-sample,
+/// 6,112-site simulation was identical to that of the SSE2-only build).
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(EMTK_NO_TARGET_CLONES)
 __attribute__((target_clones("avx2", "default"), flatten))
 #endif

@@ -234,9 +234,11 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
                             any = sl[j] >= 0;
                         if (!any)
                             continue;
+                        // Only start 0 of a refined window phases: the panel is empty otherwise.
                         rng sample_rng = draw_rng.split(i);
-                        haplotype_draw const draw{&sample_rng, panel.hap.data() + 2 * i * d.W,
-                                                  panel.hap.data() + (2 * i + 1) * d.W};
+                        haplotype_draw draw;
+                        if (phase)
+                            draw = {&sample_rng, panel.hap.data() + 2 * i * d.W, panel.hap.data() + (2 * i + 1) * d.W};
                         haplotype_draw const * dp = phase ? &draw : nullptr;
                         if (mopt.single_precision)
                             hapcluster_forward_backward(pp, model.sample(i), nullptr, post.data(), nullptr, dp);

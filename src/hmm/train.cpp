@@ -408,19 +408,15 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     anneal.decrease_tol = std::numeric_limits<double>::infinity();
     anneal.threads = opt.threads;
     anneal.chunk_size = opt.chunk_size;
-    em::options mean_phase; // objective not monotone: no decrease check (train.hpp)
-    mean_phase.max_iter = std::max(1, opt.mean_phase_iter);
-    mean_phase.tol = opt.tol;
-    mean_phase.rule = em::stop_rule::relative;
-    mean_phase.decrease_tol = std::numeric_limits<double>::infinity();
-    mean_phase.threads = opt.threads;
-    mean_phase.chunk_size = opt.chunk_size;
     em::options clean;
     clean.max_iter = opt.max_iter;
     clean.tol = opt.tol;
     clean.rule = em::stop_rule::relative;
     clean.threads = opt.threads;
     clean.chunk_size = opt.chunk_size;
+    em::options mean_phase = clean; // objective not monotone: no decrease check (train.hpp)
+    mean_phase.max_iter = std::max(1, opt.mean_phase_iter);
+    mean_phase.decrease_tol = std::numeric_limits<double>::infinity();
 
     // Entropy weighting (entropy_weight.hpp): one scale for every restart, from the E-step of
     // restart 0's start, so that the restarts' objectives stay comparable.
