@@ -18,10 +18,11 @@
 #   recall    sum-of-pairs recall of `hmmalign MODEL all.fa` against the Pfam seed alignment: the
 #             fraction of residue pairs Pfam aligns (upper case, same column) that hmmalign aligns
 #   time      wall seconds to build/train the model (for MSA rows: align + hmmbuild)
-# When MAFFT, MUSCLE or Clustal Omega is installed (scripts/setup.sh --deps-only bench installs
-# them), three more rows per family show what a user without a trusted alignment does today:
-# align train.fa with the tool (mafft --localpair --maxiterate 1000 = L-INS-i, muscle -align,
-# clustalo), then hmmbuild from that alignment: the same unaligned input emtk gets.
+# For each multiple aligner installed (MAFFT, MUSCLE, Clustal Omega, ProbCons, T-Coffee, Kalign;
+# scripts/setup.sh --deps-only bench installs them), one more row per family shows what a user
+# without a trusted alignment does today: align train.fa with the tool (mafft --localpair
+# --maxiterate 1000 = L-INS-i, muscle -align, clustalo, probcons, t_coffee in its default mode,
+# kalign), then hmmbuild from that alignment: the same unaligned input emtk gets.
 # Installs hmmer and hmmer-examples when missing (apt-get); builds emtk (Release) when build/emtk
 # does not exist.
 set -euo pipefail
@@ -64,13 +65,17 @@ for fam in "${families[@]}"; do
   t_hb=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   models=(emtk hmmbuild)
   # Unsupervised peers: an MSA tool on the unaligned training sequences, then hmmbuild.
-  for tool in mafft muscle clustalo; do
+  for tool in mafft muscle clustalo probcons t_coffee kalign; do
     command -v "$tool" >/dev/null || continue
     s=$(date +%s.%N)
     case $tool in
       mafft) mafft --quiet --localpair --maxiterate 1000 --thread "${THREADS:-2}" "$d/train.fa" >"$d/$tool.afa" ;;
       muscle) muscle -align "$d/train.fa" -output "$d/$tool.afa" -threads "${THREADS:-2}" >/dev/null 2>&1 ;;
       clustalo) clustalo --threads "${THREADS:-2}" --force -i "$d/train.fa" -o "$d/$tool.afa" ;;
+      probcons) probcons "$d/train.fa" >"$d/$tool.afa" 2>/dev/null ;;
+      t_coffee) (cd "$d" && HOME_4_TCOFFEE="$d" TMP_4_TCOFFEE="$d" t_coffee -n_core 1 -quiet -output fasta_aln \
+                   -outfile "$d/$tool.afa" -in "$d/train.fa" >/dev/null 2>&1) ;;
+      kalign) kalign -i "$d/train.fa" -f fasta -o "$d/$tool.afa" >/dev/null 2>&1 ;;
     esac
     hmmbuild --informat afa --cpu "${THREADS:-2}" -o /dev/null "$d/$tool+hb.hmm" "$d/$tool.afa"
     declare "t_${tool}=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')"
