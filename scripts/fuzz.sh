@@ -15,7 +15,8 @@
 # Builds in build-fuzz/ (git-ignored), seeds each corpus from HMMER's test-suite files (hmmer-examples)
 # and small inputs written by this script,
 # keeps the corpora in build-fuzz/corpus/TARGET, and exits 1 if a target finds a crash (the input
-# is left as build-fuzz/crash-*, or under build-fuzz/afl/out/default/crashes for seq_read).
+# is left as build-fuzz/crash-* / timeout-*, or under build-fuzz/afl/out/default/{crashes,hangs}
+# for seq_read).
 # Installs clang, libclang-rt-14-dev, libomp-14-dev and afl++ when missing.
 # Not part of the test suite: fuzzing is open-ended; run it after changing a reader.
 set -euo pipefail
@@ -108,9 +109,9 @@ run_seq_read() {
     afl-fuzz -i "$input" -o "$a/out" -m none -t 2000 -V "$seconds" -- "$a/seq_read_afl" @@ >"$out/seq_read.log" 2>&1 || true
   grep -E 'saved_crashes|saved_hangs|execs_done' "$a/out/default/fuzzer_stats" >&2 || true
   # A seed that crashes is skipped by afl-fuzz with a warning: count it as a crash too.
-  if [[ -n $(ls "$a/out/default/crashes" 2>/dev/null | grep -v README) ]] ||
+  if [[ -n $(ls "$a/out/default/crashes" "$a/out/default/hangs" 2>/dev/null | grep -v -e README -e '^$' -e ':$') ]] ||
      grep -q 'results in a crash' "$out/seq_read.log"; then
-    echo "seq_read: FOUND A PROBLEM, see $out/seq_read.log and $a/out/default/crashes" >&2
+    echo "seq_read: FOUND A PROBLEM, see $out/seq_read.log and $a/out/default/{crashes,hangs}" >&2
     return 1
   fi
 }
