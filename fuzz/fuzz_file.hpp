@@ -12,8 +12,9 @@
 
 namespace emtk::fuzz {
 
-/// \brief Writes `data` to this process's temporary file (suffix chosen by the caller, e.g. ".hmm")
-/// and returns its path. The file is removed when the process exits normally.
+/// \brief Writes `data` to this process's temporary file and returns its path. The suffix of the
+/// first call (e.g. ".hmm") names the file for the life of the process; the file is removed when
+/// the process exits normally.
 inline std::string write_input(std::uint8_t const * data, std::size_t size, char const * suffix)
 {
     static std::string const path = [suffix] {

@@ -1,7 +1,7 @@
 /// \file
 /// \brief Fuzz target: HMMER3/f text. Every model read is written back and read again (the two
-/// must agree on M and name), configured for search when it has STATS lines, and scored on a short
-/// fixed sequence (forward ≥ Viterbi is checked).
+/// must agree on M and name) and scored in HMMER's search configuration on a short fixed
+/// sequence (Forward and Viterbi scores must be numbers, Viterbi ≤ Forward).
 #include "fuzz_file.hpp"
 
 #include <emtk/hmm/hmmer_io.hpp>
@@ -37,8 +37,9 @@ extern "C" int LLVMFuzzerTestOneInput(std::uint8_t const * data, std::size_t siz
         {
             continue;
         }
-        std::string const again = fuzz::write_input(reinterpret_cast<std::uint8_t const *>(out.str().data()),
-                                                    out.str().size(), ".hmm");
+        std::string const text = out.str();
+        std::string const again =
+            fuzz::write_input(reinterpret_cast<std::uint8_t const *>(text.data()), text.size(), ".hmm");
         std::vector<hmm::hmmer_model> const back = hmm::read_hmmer_all(again); // must not throw
         if (back.size() != 1 || back[0].hmm.M != m.hmm.M || back[0].name != m.name)
             std::abort();
