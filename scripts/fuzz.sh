@@ -4,9 +4,10 @@
 #   hmmer_read   HMMER3/f models (read, write back, read again, score)    fuzz/hmmer_read_fuzz.cpp
 #   msa_read     Stockholm / aligned FASTA, built into a model            fuzz/msa_read_fuzz.cpp
 #   depth_bed    mosdepth regions BED                                     fuzz/depth_bed_fuzz.cpp
+#   windows_bed  BED of windows (emtk cov --by)                           fuzz/windows_bed_fuzz.cpp
 #   table        numeric TSV (emtk mix)                                   fuzz/table_fuzz.cpp
 #   seq_read     FASTA/FASTQ, plain or gzip, each alphabet                fuzz/seq_read_afl.cpp
-# The first four are libFuzzer functions built with clang. SeqAn3 3.2 (the FASTA/FASTQ parser)
+# The first five are libFuzzer functions built with clang. SeqAn3 3.2 (the FASTA/FASTQ parser)
 # does not build with clang, so seq_read is a program built with GCC through afl-g++ and run by
 # afl-fuzz (AFL++; Debian's afl-gcc-fast plugin refuses Debian's GCC 12 build, hence afl-g++).
 #
@@ -24,7 +25,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 seconds="${1:-60}"
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(hmmer_read msa_read depth_bed table seq_read)
+((${#targets[@]})) || targets=(hmmer_read msa_read depth_bed windows_bed table seq_read)
 
 need=()
 for p in clang libclang-rt-14-dev libomp-14-dev zlib1g-dev libbz2-dev afl++; do
@@ -75,6 +76,8 @@ seed() { # seed the corpus of target $1 (once): HMMER's test-suite files when hm
               printf '# STOCKHOLM 1.0\n#=GF ID x\na ACD-EF\nb AC-GEF\n#=GC RF xx.xxx\n\na GH\nb GH\n//\n' >"$c/tiny.sto" ;;
     depth_bed) printf 'chr1\t0\t1000\t12.5\nchr1\t1000\t2000\t0\nchr2\t0\t500\t3.25\n' >"$c/a.bed"
                printf '#chrom\tstart\tend\tname\tmean\nchrX\t0\t100\tw1\t1e2\n' >"$c/b.bed" ;;
+    windows_bed) printf 'chr1\t0\t1000\nchr1\t500\t2500\tname\nchr2\t100\t5000\n' >"$c/a.bed"
+                 printf 'track name=x\n# c\nchr2\t0\t10\n' >"$c/b.bed" ;;
     table) printf 'x\ty\n1.5\t2\n-3e-2\t4\n# comment\n7\t8\n' >"$c/a.tsv"
            printf '1\t2\t3\n4\t5\t6\n' >"$c/b.tsv" ;;
   esac
