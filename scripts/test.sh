@@ -33,7 +33,7 @@ bash test/mpi/mpi_test.sh build-mpi/emtk build/emtk
 section "Sanitizer build (RelWithDebInfo, -DEMTK_SANITIZE=ON, build-sanitize/)"
 bash scripts/setup.sh --build-only --build-dir build-sanitize --build-type RelWithDebInfo -DEMTK_SANITIZE=ON
 
-section "Unit tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/)"
-ctest --test-dir build-sanitize -L unit --output-on-failure --no-tests=error -j2
+section "Unit tests and fuzz-target replays under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/)"
+ctest --test-dir build-sanitize -L "^(unit|fuzz)$" --output-on-failure --no-tests=error -j2
 
 section "All tests passed"
