@@ -32,282 +32,26 @@
 /// non-decreasing; it holds θ1 and the cycle's end point. Convergence: absolute/relative rules
 /// test the gain of each cycle's plain EM step (θ0 → θ1) and of successive cycle ends; the
 /// Aitken rule tests the sequence of cycle ends.
+///
+/// Stepwise EM (options.stepwise, models satisfying em::stepwise_model): see stepwise.hpp.
 
-#include <emtk/em/convergence.hpp>
-#include <emtk/em/distributed.hpp>
+#include <emtk/em/detail/run.hpp>
+#include <emtk/em/e_step.hpp>
 #include <emtk/em/model.hpp>
 #include <emtk/em/options.hpp>
-#include <emtk/util/log.hpp>
+#include <emtk/em/stepwise.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <exception>
-#include <optional>
-#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
-#if defined(_OPENMP)
-#include <omp.h>
-#endif
-
 namespace emtk::em {
 
-/// At most this many chunk statistics are alive at once during an E-step.
-inline constexpr std::size_t wave_chunks = 64;
-
 namespace detail {
-
-/// The E-step over MPI ranks (see the file comment and distributed.hpp). `total` holds zero
-/// statistics on entry.
-template <packable_model M>
-double e_step_distributed(M const & m, typename M::params_type const & params, typename M::stats_type & total,
-                          options const & opt, std::size_t n, std::size_t chunk, std::size_t n_chunks, int threads)
-{
-    (void)opt;
-    using stats_t = typename M::stats_type;
-    auto const R = static_cast<std::size_t>(dist::size()), me = static_cast<std::size_t>(dist::rank());
-    double loglik = 0.0;
-    for (std::size_t wave = 0; wave < n_chunks; wave += wave_chunks * R)
-    {
-        std::size_t const w_end = std::min(n_chunks, wave + wave_chunks * R);
-        // This rank's chunks of the wave, in chunk order.
-        std::vector<std::size_t> mine;
-        for (std::size_t c = wave; c < w_end; ++c)
-            if (c % R == me)
-                mine.push_back(c);
-        std::vector<std::vector<double>> packed(mine.size());
-        std::vector<std::exception_ptr> errors(mine.size());
-        int const team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), mine.size()));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
-        for (std::size_t q = 0; q < mine.size(); ++q)
-        {
-            try
-            {
-                stats_t s = m.make_stats(params);
-                double ll = 0.0;
-                std::size_t const b = mine[q] * chunk, e = std::min(n, b + chunk);
-                if constexpr (range_model<M>)
-                    ll = m.expect_range(b, e, params, s);
-                else
-                    for (std::size_t i = b; i < e; ++i)
-                        ll += m.expect(i, params, s);
-                packed[q].push_back(ll);
-                packed[q].push_back(0.0); // no error
-                m.pack(s, packed[q]);
-            }
-            catch (...)
-            {
-                errors[q] = std::current_exception();
-                packed[q] = {0.0, 1.0}; // error flag, no statistics
-            }
-        }
-        std::vector<double> buffer;
-        for (auto const & p : packed)
-            buffer.insert(buffer.end(), p.begin(), p.end());
-        std::vector<std::vector<double>> const all = dist::allgather(buffer);
-        for (std::size_t q = 0; q < mine.size(); ++q)
-            if (errors[q])
-                std::rethrow_exception(errors[q]);
-        std::vector<std::size_t> at(R, 0); // read position in each rank's buffer
-        for (std::size_t c = wave; c < w_end; ++c)
-        {
-            std::size_t const r = c % R;
-            std::span<double const> const in{all[r]};
-            double const ll = in[at[r]];
-            bool const failed = in[at[r] + 1] != 0.0;
-            at[r] += 2;
-            if (failed)
-                throw std::runtime_error("the E-step failed on MPI rank " + std::to_string(r));
-            stats_t s = m.make_stats(params);
-            at[r] += m.unpack(in.subspan(at[r]), s);
-            total += s;
-            loglik += ll;
-        }
-    }
-    return loglik;
-}
-
-} // namespace detail
-
-/// \brief One E-step: returns Σ_i log p(x_i | θ) and sets `total` to the merged statistics.
-/// Deterministic for any thread count (see the file comment). Exceptions thrown by the model are
-/// rethrown here (the one of the lowest-numbered chunk).
-template <model M>
-double e_step(M const & m, typename M::params_type const & params, typename M::stats_type & total,
-              options const & opt)
-{
-    using stats_t = typename M::stats_type;
-    std::size_t const n = m.item_count();
-    std::size_t const chunk = std::max<std::size_t>(1, opt.chunk_size);
-    std::size_t const n_chunks = (n + chunk - 1) / chunk;
-    #if defined(_OPENMP)
-    int const threads = opt.threads > 0 ? opt.threads : omp_get_max_threads();
-#else
-    int const threads = 1;
-#endif
-
-    total = m.make_stats(params);
-    if constexpr (packable_model<M>)
-        if (dist::size() > 1)
-            return detail::e_step_distributed(m, params, total, opt, n, chunk, n_chunks, threads);
-    double loglik = 0.0;
-    std::vector<std::optional<stats_t>> part;
-    std::vector<double> part_ll;
-    std::vector<std::exception_ptr> errors;
-    for (std::size_t wave = 0; wave < n_chunks; wave += wave_chunks)
-    {
-        std::size_t const w_end = std::min(n_chunks, wave + wave_chunks);
-        std::size_t const w_n = w_end - wave;
-        part.assign(w_n, std::nullopt);
-        part_ll.assign(w_n, 0.0);
-        errors.assign(w_n, nullptr);
-        // With a single chunk there is nothing to run in parallel.
-        int const team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), w_n));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
-        for (std::size_t c = 0; c < w_n; ++c)
-        {
-            try
-            {
-                stats_t s = m.make_stats(params);
-                double ll = 0.0;
-                std::size_t const b = (wave + c) * chunk, e = std::min(n, b + chunk);
-                if constexpr (range_model<M>)
-                    ll = m.expect_range(b, e, params, s);
-                else
-                    for (std::size_t i = b; i < e; ++i)
-                        ll += m.expect(i, params, s);
-                part[c].emplace(std::move(s));
-                part_ll[c] = ll;
-            }
-            catch (...)
-            {
-                errors[c] = std::current_exception();
-            }
-        }
-        for (std::size_t c = 0; c < w_n; ++c)
-        {
-            if (errors[c])
-                std::rethrow_exception(errors[c]);
-            total += *part[c];
-            loglik += part_ll[c];
-        }
-    }
-    return loglik;
-}
-
-namespace detail {
-
-template <model M>
-struct run_state
-{
-    typename M::params_type params{};
-    std::vector<double> trace;
-    int e_steps = 0;
-    stop_reason reason = stop_reason::max_iter;
-    std::string message;
-    int decreases = 0;
-    double largest_decrease = 0;
-    double last_loglik = 0;
-};
-
-/// Appends an objective to the trace, checks monotonicity, calls the callback; returns true when
-/// the run must stop because the objective is not finite (diverged).
-template <model M>
-bool record(run_state<M> & st, double objective, bool accelerated, int restart, options const & opt)
-{
-    if (!std::isfinite(objective))
-    {
-        st.reason = stop_reason::diverged;
-        st.message = "the objective became " + std::string{std::isnan(objective) ? "NaN" : "infinite"} +
-                     " at iteration " + std::to_string(st.trace.size() + 1);
-        return true;
-    }
-    double change = st.trace.empty() ? 0.0 : objective - st.trace.back();
-    if (!st.trace.empty() && -change > opt.decrease_tol * std::max(1.0, std::fabs(objective)))
-    {
-        if (st.decreases == 0)
-            log::warning("EM objective decreased by " + std::to_string(-change) + " at iteration " +
-                         std::to_string(st.trace.size() + 1) + " (restart " + std::to_string(restart + 1) +
-                         "): an E/M-step bug or a too coarse approximation");
-        ++st.decreases;
-        st.largest_decrease = std::max(st.largest_decrease, -change);
-    }
-    st.trace.push_back(objective);
-    if (opt.on_iteration)
-        opt.on_iteration(iteration_info{restart, opt.restarts, static_cast<int>(st.trace.size()), objective, change,
-                                        accelerated});
-    return false;
-}
-
-/// Applies the stop rule to `seq` once min_iter iterations are done; sets the reason.
-template <model M>
-bool check_converged(run_state<M> & st, std::span<double const> seq, options const & opt)
-{
-    if (static_cast<int>(st.trace.size()) >= std::max(2, opt.min_iter) && has_converged(seq, opt.rule, opt.tol))
-    {
-        st.reason = stop_reason::converged;
-        return true;
-    }
-    return false;
-}
-
-/// After convergence with options.final_m_step: one more M-step from `stats` (the E-step of
-/// st.params) and its evaluation, kept unless it is degenerate or not finite.
-template <model M>
-void final_step(M const & m, run_state<M> & st, typename M::stats_type const & stats, int restart,
-                options const & opt)
-{
-    if (!opt.final_m_step || st.reason != stop_reason::converged)
-        return;
-    typename M::params_type p = st.params;
-    try
-    {
-        m.maximize(stats, p);
-    }
-    catch (degenerate_error const &)
-    {
-        return;
-    }
-    typename M::stats_type s = m.make_stats(p);
-    double const ll = e_step(m, p, s, opt);
-    ++st.e_steps;
-    double const obj = ll + m.log_prior(p);
-    if (!std::isfinite(obj))
-        return;
-    st.params = std::move(p);
-    st.last_loglik = ll;
-    record(st, obj, false, restart, opt);
-}
-
-/// Plain EM from st.params.
-template <model M>
-void run_plain(M const & m, run_state<M> & st, int restart, options const & opt)
-{
-    typename M::stats_type stats = m.make_stats(st.params);
-    for (;;)
-    {
-        double const ll = e_step(m, st.params, stats, opt);
-        ++st.e_steps;
-        st.last_loglik = ll;
-        if (record(st, ll + m.log_prior(st.params), false, restart, opt))
-            return;
-        if (check_converged(st, st.trace, opt))
-        {
-            final_step(m, st, stats, restart, opt);
-            return;
-        }
-        if (static_cast<int>(st.trace.size()) >= opt.max_iter)
-        {
-            st.reason = stop_reason::max_iter;
-            return;
-        }
-        m.maximize(stats, st.params);
-    }
-}
 
 /// SQUAREM-accelerated EM from st.params (see the file comment).
 template <vector_model M>
@@ -434,6 +178,16 @@ run_state<M> run_one(M const & m, run_state<M> st, int restart, options const & 
 {
     try
     {
+        if (opt.stepwise.enabled)
+        {
+            if constexpr (stepwise_model<M>)
+            {
+                run_stepwise(m, st, restart, opt);
+                return st;
+            }
+            else
+                throw std::invalid_argument("stepwise EM needs statistics that can be scaled (em::stepwise_model)");
+        }
         if constexpr (vector_model<M>)
         {
             if (opt.accelerate)
@@ -477,6 +231,7 @@ void absorb(fit_result<typename M::params_type> & res, run_state<M> && st, int r
         res.iterations = s.iterations;
         res.e_steps = st.e_steps;
         res.reason = st.reason;
+        res.stepwise = std::move(st.stepwise);
     }
     (void)m;
 }

@@ -47,6 +47,31 @@ struct iteration_info
     bool accelerated = false; ///< this point came from a SQUAREM extrapolation
 };
 
+/// \brief Stepwise (mini-batch) EM, for data sets too large for a full E-step per iteration
+/// (Cappé & Moulines 2009, JRSS B 71:593; Liang & Klein 2009, "Online EM for unsupervised
+/// models", NAACL). See stepwise.hpp for the algorithm. Defaults are documented here only.
+struct stepwise_options
+{
+    bool enabled = false;          ///< off: batch EM (every iteration an E-step over all items)
+    std::size_t batch_size = 1000; ///< items per mini-batch (the last batch of a pass may be smaller)
+    /// Step size η_k = (k + 2)^(-alpha) for the k-th mini-batch update (k = 0, 1, … over all
+    /// passes); 0.5 < alpha ≤ 1 is the range in which stepwise EM converges (Cappé & Moulines).
+    double alpha = 0.7;
+    int max_passes = 20;           ///< at most this many passes over the items
+    /// Stop when the pass objective changes by less than tol × max(1, |L|) between passes. The
+    /// objective of a pass is evaluated once, after it (see `holdout`).
+    double tol = 1e-6;
+    /// Items of one shuffled block: mini-batches are drawn as blocks of consecutive items in a
+    /// seeded random order (0 = max(1, batch_size / 32), so a batch has ≥ 32 random blocks).
+    std::size_t block = 0;
+    /// 0: the pass objective is the full-data objective (one extra E-step over all items per pass).
+    /// > 0: about this many items (whole blocks, drawn once from the seed, the same for every
+    /// restart) are held out of the mini-batches and the pass objective is their log-likelihood
+    /// scaled to the number of items, plus the log prior: an estimate, cheaper on big data.
+    std::size_t holdout = 0;
+    int polish = 0;                ///< batch EM iterations after the passes (monotone; 0 = none)
+};
+
 /// \brief Options of em::fit. Defaults are documented here and nowhere else.
 struct options
 {
@@ -69,6 +94,8 @@ struct options
     /// ones whose change triggered the stop (EM never makes that step worse). Off by default so the
     /// trace ends exactly where the stop rule held; `emtk mix` turns it on.
     bool final_m_step = false;
+    /// Stepwise (mini-batch) EM instead of batch EM (models satisfying em::stepwise_model).
+    stepwise_options stepwise;
     /// Called after every iteration (progress bars, traces). May be empty.
     std::function<void(iteration_info const &)> on_iteration;
 };
@@ -81,6 +108,20 @@ struct restart_summary
     int iterations = 0;
     stop_reason reason = stop_reason::max_iter;
     std::string message; ///< for degenerate/diverged: what happened
+};
+
+/// \brief What a stepwise run did (fit_result::stepwise; all zero for batch EM).
+struct stepwise_summary
+{
+    bool used = false;             ///< the best restart ran stepwise EM
+    int passes = 0;                ///< passes over the items
+    std::size_t updates = 0;       ///< mini-batch M-steps
+    std::size_t batch_size = 0;    ///< items per mini-batch
+    double alpha = 0;              ///< step-size exponent
+    std::size_t held_out = 0;      ///< items held out for the pass objective (0: full-pass objective)
+    bool converged = false;        ///< the pass objective met stepwise_options::tol
+    int polish_iterations = 0;     ///< batch EM iterations after the passes
+    std::vector<double> pass_objective; ///< the objective after each pass
 };
 
 /// \brief Result of em::fit: the winning restart's parameters and trace, and every restart's summary.
@@ -99,6 +140,7 @@ struct fit_result
     std::vector<restart_summary> restarts;
     int decreases = 0;               ///< objective decreases beyond round-off, all restarts (should be 0)
     double largest_decrease = 0;     ///< the largest such decrease
+    stepwise_summary stepwise;       ///< filled when options.stepwise.enabled
     [[nodiscard]] bool ok() const noexcept { return best_restart >= 0; }
 };
 

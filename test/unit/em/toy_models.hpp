@@ -87,6 +87,15 @@ struct mix_stats
         s2 += o.s2;
         return *this;
     }
+    /// Scaling, for stepwise EM (em::stepwise_model).
+    mix_stats & operator*=(double a)
+    {
+        n1 *= a;
+        s1 *= a;
+        n2 *= a;
+        s2 *= a;
+        return *this;
+    }
 };
 
 /// Two-component Gaussian mixture, unit variances: a real EM (responsibilities, weighted means).
