@@ -112,7 +112,7 @@ TEST_CASE("stepwise: only models whose statistics scale qualify", "[em][stepwise
     CHECK_THROWS_AS(em::fit(gauss_mix{separated_data()}, o), std::invalid_argument);
 }
 
-TEST_CASE("stepwise: every training item is in one mini-batch per pass; the pass objective sees them all",
+TEST_CASE("stepwise: every training item is in one mini-batch per pass, and the pass objective sees them all",
           "[em][stepwise]")
 {
     mean_model m;
@@ -232,7 +232,7 @@ TEST_CASE("stepwise: the held-out objective", "[em][stepwise]")
     CHECK(s.mu2 == Approx(b.mu2).margin(0.05));
 }
 
-TEST_CASE("stepwise: byte-identical for any thread count; the mini-batch order follows the seed",
+TEST_CASE("stepwise: byte-identical for any thread count, and the mini-batch order follows the seed",
           "[em][stepwise]")
 {
     gauss_mix const m{simulate_mixture(5000, 0.4, -1.0, 2.0, 9)};
