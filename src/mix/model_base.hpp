@@ -17,7 +17,8 @@
 
 namespace emtk::mix::detail {
 
-/// Sufficient statistics as one flat vector; merging is element-wise addition.
+/// Sufficient statistics as one flat vector; merging is element-wise addition, scaling
+/// (stepwise EM, em::stepwise_model) element-wise multiplication.
 struct flat_stats
 {
     std::vector<double> v;
@@ -25,6 +26,12 @@ struct flat_stats
     {
         for (std::size_t i = 0; i < v.size(); ++i)
             v[i] += o.v[i];
+        return *this;
+    }
+    flat_stats & operator*=(double a)
+    {
+        for (double & x : v)
+            x *= a;
         return *this;
     }
 };
