@@ -116,6 +116,10 @@ void mix_run(mix_arguments const & a)
         throw usage_error("--tol must be > 0");
     if (!(a.ridge >= 0))
         throw usage_error("--ridge must be >= 0");
+    if (!mix::parse_em_mode(a.em_mode, opt.mode))
+        throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
+    if (!(a.step_alpha > 0.5 && a.step_alpha <= 1.0))
+        throw usage_error("--step-alpha must be in (0.5, 1]");
     if (a.shared_variance && opt.fam != mix::family::gaussian)
         throw usage_error("--shared-variance applies to the gaussian family only");
     if (a.output.empty())
@@ -135,6 +139,10 @@ void mix_run(mix_arguments const & a)
     opt.em.threads = a.threads;
     opt.em.accelerate = a.accelerate;
     opt.em.chunk_size = 4096;
+    opt.em.stepwise.batch_size = a.batch_size;
+    opt.em.stepwise.max_passes = a.passes;
+    opt.em.stepwise.alpha = a.step_alpha;
+    opt.em.stepwise.polish = a.polish;
 
     // Outputs: decide the paths before any work, so a bad directory fails fast.
     check_output_path(a.multiqc, a.input);
@@ -230,7 +238,10 @@ void mix_run(mix_arguments const & a)
     }
     auto const & best = sel.fits[static_cast<std::size_t>(sel.best)];
     int const best_k = sel.ks[static_cast<std::size_t>(sel.best)];
-    if (best.reason == em::stop_reason::max_iter)
+    if (best.reason == em::stop_reason::max_iter && best.stepwise.used && best.stepwise.polish_iterations == 0)
+        log::warning("K = " + std::to_string(best_k) + ": stepwise EM did not converge in " +
+                     std::to_string(a.passes) + " passes (raise --passes, or add --polish iterations)");
+    else if (best.reason == em::stop_reason::max_iter)
         log::warning("K = " + std::to_string(best_k) + ": EM did not converge in " + std::to_string(a.max_iter) +
                      " iterations (raise --max-iter or loosen --tol)");
     std::vector<double> post = mix::posteriors(data, best.model, a.hard, a.threads);
@@ -322,6 +333,21 @@ void mix_run(mix_arguments const & a)
             j.field("shared_variance", a.shared_variance);
         }
         j.field("hard", a.hard);
+        j.field("em_mode", best.stepwise.used ? "stepwise" : "batch");
+        if (best.stepwise.used)
+        {
+            auto const & sw = best.stepwise;
+            j.key("stepwise").begin_object();
+            j.field("batch_size", static_cast<std::uint64_t>(sw.batch_size));
+            j.field("alpha", sw.alpha);
+            j.field("passes", sw.passes);
+            j.field("updates", static_cast<std::uint64_t>(sw.updates));
+            j.field("objective", sw.held_out > 0 ? "held-out" : "full pass");
+            j.field("converged", sw.converged);
+            j.field("polish_iterations", sw.polish_iterations);
+            j.key("pass_objective").value(sw.pass_objective);
+            j.end_object();
+        }
         j.field("k", best_k);
         j.field("log_likelihood", best.log_likelihood);
         j.field("objective", best.objective);

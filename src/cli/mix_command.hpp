@@ -2,6 +2,7 @@
 /// \file
 /// \brief `emtk mix`: its arguments, parsing (SeqAn3, in mix_parsing.cpp) and the run (mix_command.cpp).
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -31,6 +32,11 @@ struct mix_arguments
     std::string stop_rule = "relative";
     bool accelerate = false;
     double ridge = 1e-6;
+    std::string em_mode = "auto";  ///< --stepwise auto|on|off
+    std::size_t batch_size = 100'000;
+    int passes = 20;
+    double step_alpha = 0.7;
+    int polish = 0;
     std::uint64_t seed = 1;
     int threads = 1;
     bool quiet = false;

@@ -23,6 +23,45 @@ char const * to_string(family f) noexcept
     return "?";
 }
 
+char const * to_string(em_mode m) noexcept
+{
+    switch (m)
+    {
+    case em_mode::automatic: return "auto";
+    case em_mode::batch: return "batch";
+    case em_mode::stepwise: return "stepwise";
+    }
+    return "?";
+}
+
+bool parse_em_mode(std::string const & s, em_mode & out) noexcept
+{
+    if (s == "auto")
+        out = em_mode::automatic;
+    else if (s == "batch" || s == "off")
+        out = em_mode::batch;
+    else if (s == "stepwise" || s == "on")
+        out = em_mode::stepwise;
+    else
+        return false;
+    return true;
+}
+
+em_mode resolve_em_mode(std::size_t n, mixture_options const & opt)
+{
+    bool const gaussian = opt.fam == family::gaussian;
+    switch (opt.mode)
+    {
+    case em_mode::batch: return em_mode::batch;
+    case em_mode::stepwise:
+        if (!gaussian)
+            throw usage_error("stepwise EM applies to the gaussian family (the count families fit distinct values)");
+        return em_mode::stepwise;
+    case em_mode::automatic: break;
+    }
+    return gaussian && n >= opt.stepwise_min_rows ? em_mode::stepwise : em_mode::batch;
+}
+
 char const * to_string(covariance_type c) noexcept { return c == covariance_type::full ? "full" : "diagonal"; }
 
 bool parse_family(std::string const & s, family & out) noexcept
@@ -123,6 +162,7 @@ mixture_fit run(Model const & model, dataset const & data, mixture_options const
     out.best_restart = res.best_restart;
     out.restarts = res.restarts;
     out.decreases = res.decreases;
+    out.stepwise = res.stepwise;
     if (!res.ok())
         return out;
     mixture m = model.to_public(res.params);
@@ -218,8 +258,15 @@ mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
 {
     validate(data, opt);
     if (opt.fam == family::gaussian)
-        return run(detail::gaussian_model{data, opt}, data, opt);
-    return run(detail::count_model{data, opt}, data, opt);
+    {
+        mixture_options o = opt;
+        o.em.stepwise.enabled = resolve_em_mode(data.n, opt) == em_mode::stepwise;
+        return run(detail::gaussian_model{data, o}, data, o);
+    }
+    (void)resolve_em_mode(data.n, opt); // rejects a stepwise request
+    mixture_options o = opt;
+    o.em.stepwise.enabled = false;
+    return run(detail::count_model{data, o}, data, o);
 }
 
 double log_likelihood(dataset const & data, mixture const & m, int threads)
