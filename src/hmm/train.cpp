@@ -191,7 +191,23 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
     thread_local estep_workspace ws;
     double const w = weights_[i];
     auto const & x = set_->seqs[i].dsq;
-    double const ll = scaled_expected_counts(*p.pprof, digital_sequence(x.data(), x.size()), s, w, ws);
+    digital_sequence const xs(x.data(), x.size());
+    if (auto const ll = scaled_expected_counts_checked(*p.pprof, xs, s, w, ws))
+        return w * *ll;
+    // The scaled kernel cannot represent this sequence's paths: the log-space reference (train.hpp,
+    // "Numerical robustness").
+    double const need = 48.0 * static_cast<double>(x.size() + 1) * static_cast<double>(p.hmm.M + 1);
+    if (need > static_cast<double>(opt_.logspace_limit))
+        throw em::degenerate_error("record '" + set_->seqs[i].name + "' (" + std::to_string(x.size()) +
+                                   " residues) is out of the scaled E-step's range against M = " +
+                                   std::to_string(p.hmm.M) + " and the log-space E-step would need " +
+                                   std::to_string(static_cast<long long>(need / (1 << 20))) + " MiB");
+    if (tally_)
+        tally_->note(i);
+    thread_local dp_matrix fwd, bwd;
+    double const ll = expected_counts(*p.prof, xs, s, w, fwd, bwd);
+    if (fwd.bytes() + bwd.bytes() > (std::size_t{256} << 20)) // do not keep a huge matrix per thread
+        fwd = dp_matrix{}, bwd = dp_matrix{};
     return w * ll;
 }
 
@@ -389,6 +405,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     if (fixed_M < 0 || (pool.empty() && fixed_M < 1))
         throw user_error(where + ": model length must be at least 1, got " + std::to_string(fixed_M));
     hmm_prior const prior = make_prior(opt.prior, set.type);
+    auto const tally = std::make_shared<logspace_tally>(set.seqs.size());
     // Restart 0: the most central sequence; restart r > 0: one drawn from the candidates.
     // Central mode: restart 0 from the most central sequence, restarts r > 0 random starts of the
     // same length (the objective, whose prior term grows with M, compares only models of one M).
@@ -439,6 +456,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         seq::sequence const * seed_seq = seed_of(0);
         hmm_training_model m0(set, seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M, prior, res.weights,
                               background, opt, seed_seq, 0);
+        m0.set_tally(tally);
         hmm_params p0;
         rng gen{opt.seed, 0};
         m0.initialize(gen, p0);
@@ -460,6 +478,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         int const M = seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M;
         res.start_sequences.push_back(seed_seq ? seed_seq->name : std::string{});
         hmm_training_model model(set, M, prior, res.weights, background, opt, seed_seq, r);
+        model.set_tally(tally);
         if (opt.on_iteration)
         {
             auto relay = [&opt, r, n_restarts](int phase) {
@@ -541,6 +560,16 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             res.mean_iterations = mean_iterations;
         }
     }
+    auto collect_tally = [&] {
+        res.logspace_sequences.clear();
+        res.logspace_e_steps = 0;
+        for (std::size_t i = 0; i < tally->size(); ++i)
+            if (auto const c = tally->count(i))
+            {
+                res.logspace_sequences.emplace_back(i, c);
+                res.logspace_e_steps += c;
+            }
+    };
     if (res.best_restart < 0)
         throw user_error(where + ": profile HMM training failed in every restart: " + first_failure);
 
@@ -551,6 +580,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         train_options o = opt;
         o.start_model = from;
         auto m = std::make_unique<hmm_training_model>(set, from.M, prior, res.weights, background, o, nullptr, 0);
+        m->set_tally(tally);
         rng unused{opt.seed, 0};
         m->initialize(unused, p); // restart 0: exactly `from`
         return m;
@@ -625,6 +655,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         adopt(f);
         res.lengths.push_back(res.hmm.M);
     }
+    collect_tally();
     return res;
 }
 

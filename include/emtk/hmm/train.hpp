@@ -13,6 +13,16 @@
 /// iteration is a (generalised) EM step. The E-step returns w_i log P(x_i) and counts times w_i,
 /// so the weighted objective is the one EM maximises; it never decreases in the clean phase.
 ///
+/// Numerical robustness (issue 16). The E-step runs scaled_dp.hpp's probability-space kernel with
+/// its reliability check; a sequence whose scaled result fails it (a fragment against a long
+/// glocal model, where every path deletes hundreds of nodes: scaled_dp.hpp, "When the bounds
+/// fail") is recomputed with the log-space reference (counts.hpp: exact, no flush, parameters as
+/// logs) in that E-step, so the restart goes on instead of failing with an infinite objective.
+/// Both kernels compute the same quantity (to ~1e−10 relative), so the objective stays monotone.
+/// The log-space matrices need 48 (L+1)(M+1) bytes; above train_options::logspace_limit the
+/// restart fails with a message naming the sequence. Fallbacks are counted per sequence
+/// (logspace_tally) and reported (train_result::logspace_*; JSON and -v log of the CLI).
+///
 /// Sequence weights (unaligned input, no Henikoff position weights): each sequence's set of
 /// distinct k-mers (k = 3 amino, 6 nucleic; degenerate codes break k-mers); sequences i and j are
 /// neighbours when |K_i ∩ K_j| ≥ identity · min(|K_i|, |K_j|); w_i = 1 / (number of neighbours
@@ -91,11 +101,13 @@
 #include <emtk/hmm/surgery.hpp>
 #include <emtk/seq/sequence.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace emtk {
@@ -127,6 +139,9 @@ struct train_options
     double seed_peak = 0.6;                  ///< seed-sequence start without a prior: P(M_k emits the k-th seed residue)
     double seed_counts = 2.0;                ///< seed-sequence start with a prior: row = prior's posterior mean after this many observations of the seed residue
     std::size_t chunk_size = 16;             ///< sequences per E-step chunk (fixes the summation order)
+    /// Largest log-space forward + backward (bytes, 48 (L+1)(M+1)) a fallback E-step may allocate
+    /// (file comment, "Numerical robustness"); a sequence that needs more fails its restart.
+    std::size_t logspace_limit = std::size_t{4} << 30;
     /// Start from this model (a seed HMM, or one built from a seed alignment) instead of a random
     /// or seed-sequence start; M = its length. Restart 0 starts from it exactly, restart r > 0
     /// from a perturbed copy (every row ~ Dirichlet(start_concentration · row)).
@@ -169,6 +184,21 @@ struct kmer_similarity
 /// \brief Residue composition of the set over the K canonical residues (degenerate codes split
 /// evenly over their members, plus one pseudo-count per residue), summing to 1.
 [[nodiscard]] std::vector<double> residue_composition(seq::sequence_set const & set);
+
+/// \brief Counts the E-steps that fell back to the log-space kernel, per sequence (file comment,
+/// "Numerical robustness"). Shared by the models of one training run; note() is thread-safe.
+class logspace_tally
+{
+public:
+    explicit logspace_tally(std::size_t n) : per_seq_(n) {}
+    void note(std::size_t i) noexcept { per_seq_[i].fetch_add(1, std::memory_order_relaxed); }
+    /// \brief Fallback E-steps of sequence i so far.
+    [[nodiscard]] std::uint64_t count(std::size_t i) const noexcept { return per_seq_[i].load(std::memory_order_relaxed); }
+    [[nodiscard]] std::size_t size() const noexcept { return per_seq_.size(); }
+
+private:
+    std::vector<std::atomic<std::uint64_t>> per_seq_;
+};
 
 /// \brief Baum-Welch for a profile HMM as an em::model (see the file comment).
 class hmm_training_model
@@ -213,6 +243,8 @@ public:
     void set_mean_estimator(bool on) noexcept { mean_estimator_ = on; }
     /// \brief The restart index that selects the annealing noise streams.
     void set_restart(int r) noexcept { restart_ = r; }
+    /// \brief Where log-space fallbacks are counted (nullptr: not counted).
+    void set_tally(std::shared_ptr<logspace_tally> t) noexcept { tally_ = std::move(t); }
     /// \brief Σ of the sequence weights.
     [[nodiscard]] double effective_sequences() const noexcept { return neff_; }
     /// \brief The configured training profile (glocal, unihit) of a core model.
@@ -232,6 +264,7 @@ private:
     bool mean_estimator_ = false;
     double neff_ = 0;
     residue_sets sets_;
+    std::shared_ptr<logspace_tally> tally_;
 };
 
 /// \brief One round of model surgery (train_result::surgery).
@@ -267,6 +300,10 @@ struct train_result
     std::vector<double> entropy_scales; ///< scales applied to the weights by entropy weighting, in order
     std::vector<double> weights;      ///< per-sequence weights (after every scaling)
     double effective_sequences = 0;   ///< Neff = Σ weights
+    /// Log-space fallbacks of the E-step (file comment, "Numerical robustness"): per sequence
+    /// index with at least one, the number of E-steps it fell back in (every phase and restart).
+    std::vector<std::pair<std::size_t, std::uint64_t>> logspace_sequences;
+    std::uint64_t logspace_e_steps = 0; ///< their sum
 };
 
 /// \brief Trains a profile HMM on `set` (see the file comment).
