@@ -186,6 +186,9 @@ void hmm_train_run(hmm_train_arguments const & a)
     if (res.reason == em::stop_reason::max_iter)
         log::warning("training did not converge in " + std::to_string(a.max_iter) +
                      " iterations (raise --max-iter or loosen --tol)");
+    log::info(std::string{"sequence weights and centrality ("} + (res.weights_exact ? "all pairs" : "MinHash candidates") +
+              ") in " + format_g(res.weighting_seconds, 3) + " s; effective sequences " +
+              format_g(res.effective_sequences, 6));
     if (!res.logspace_sequences.empty())
     {
         std::string names;
@@ -245,6 +248,7 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("residues", static_cast<std::uint64_t>(residues));
         j.field("effective_sequences", res.effective_sequences);
         j.key("entropy_scales").value(res.entropy_scales);
+        j.field("weights", std::string{res.weights_exact ? "exact" : "minhash"}); // weighting.hpp's mode
         j.end_object();
         j.key("model").begin_object();
         j.field("name", out.name);
@@ -329,7 +333,7 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("lambda", out.stats->forward_lambda);
         j.end_object();
         summary_run(j, a.threads,
-                    {{"read_s", read_s}, {"train_s", train_s}, {"calibrate_s", calibrate_s}, {"total_s", total.seconds()}});
+                    {{"read_s", read_s}, {"weighting_s", res.weighting_seconds}, {"train_s", train_s}, {"calibrate_s", calibrate_s}, {"total_s", total.seconds()}});
         j.end_object();
     }
     model_file->commit();

@@ -10,6 +10,7 @@
 #include <emtk/util/rng.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -86,77 +87,6 @@ std::vector<double> residue_composition(seq::sequence_set const & set)
     for (auto & v : f)
         v /= z;
     return f;
-}
-
-kmer_similarity kmer_similarities(seq::sequence_set const & set, double identity)
-{
-    int const K = seq::alphabet::get(set.type).K();
-    std::size_t const k = K == 20 ? 3 : 6;
-    std::size_t const n = set.seqs.size();
-    std::vector<std::vector<std::uint32_t>> kmers(n);
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        auto const & x = set.seqs[i].dsq;
-        auto & v = kmers[i];
-        for (std::size_t p = 0; p + k <= x.size(); ++p)
-        {
-            std::uint32_t code = 0;
-            bool ok = true;
-            for (std::size_t j = 0; j < k && ok; ++j)
-            {
-                ok = x[p + j] < K;
-                code = code * static_cast<std::uint32_t>(K) + x[p + j];
-            }
-            if (ok)
-                v.push_back(code);
-        }
-        std::sort(v.begin(), v.end());
-        v.erase(std::unique(v.begin(), v.end()), v.end());
-    }
-    kmer_similarity out;
-    out.neighbours.assign(n, 1.0); // itself
-    out.centrality.assign(n, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = i + 1; j < n; ++j)
-        {
-            auto const & a = kmers[i];
-            auto const & b = kmers[j];
-            if (a.empty() || b.empty())
-                continue;
-            std::size_t shared = 0;
-            for (std::size_t p = 0, q = 0; p < a.size() && q < b.size();)
-            {
-                if (a[p] < b[q])
-                    ++p;
-                else if (b[q] < a[p])
-                    ++q;
-                else
-                {
-                    ++shared;
-                    ++p;
-                    ++q;
-                }
-            }
-            double const frac = static_cast<double>(shared) / static_cast<double>(std::min(a.size(), b.size()));
-            out.centrality[i] += frac;
-            out.centrality[j] += frac;
-            if (frac >= identity)
-            {
-                out.neighbours[i] += 1.0;
-                out.neighbours[j] += 1.0;
-            }
-        }
-    return out;
-}
-
-std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff)
-{
-    auto const sim = kmer_similarities(set, identity);
-    std::vector<double> w(sim.neighbours.size());
-    neff = 0;
-    for (std::size_t i = 0; i < w.size(); ++i)
-        neff += w[i] = 1.0 / sim.neighbours[i];
-    return w;
 }
 
 hmm_training_model::hmm_training_model(seq::sequence_set const & set, int M, hmm_prior prior,
@@ -338,8 +268,26 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             throw user_error(where + ": record '" + s.name + "' is empty");
     train_result res;
     std::vector<double> background = residue_composition(set);
+    // k-mer similarities once (weighting.hpp): the weights and the central start's ranking.
+    kmer_options kopt;
+    kopt.identity = opt.weight_identity;
+    kopt.exact_limit = opt.weight_exact_limit;
+    bool const central = !opt.start_model && opt.seed_sequence.empty() && opt.length <= 0 && opt.central_start;
+    std::optional<kmer_similarity> sim;
+    if (opt.weighting || central)
+    {
+        auto const t0 = std::chrono::steady_clock::now();
+        sim = kmer_similarities(set, kopt);
+        res.weighting_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        res.weights_exact = sim->exact;
+    }
     if (opt.weighting)
-        res.weights = kmer_cluster_weights(set, opt.weight_identity, res.effective_sequences);
+    {
+        res.weights.resize(set.seqs.size());
+        res.effective_sequences = 0;
+        for (std::size_t i = 0; i < set.seqs.size(); ++i)
+            res.effective_sequences += res.weights[i] = 1.0 / sim->neighbours[i];
+    }
     else
     {
         res.weights.assign(set.seqs.size(), 1.0);
@@ -397,9 +345,8 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         if (pool.empty())
             for (std::size_t i = 0; i < set.seqs.size(); ++i)
                 pool.push_back(i);
-        auto const sim = kmer_similarities(set, opt.weight_identity);
         std::stable_sort(pool.begin(), pool.end(),
-                         [&](std::size_t x, std::size_t y) { return sim.centrality[x] > sim.centrality[y]; });
+                         [&](std::size_t x, std::size_t y) { return sim->centrality[x] > sim->centrality[y]; });
         res.start = "central";
     }
     if (fixed_M < 0 || (pool.empty() && fixed_M < 1))

@@ -28,7 +28,9 @@
 /// neighbours when |K_i ∩ K_j| ≥ identity · min(|K_i|, |K_j|); w_i = 1 / (number of neighbours
 /// of i, itself included). The effective sequence number is Neff = Σ w_i (the "1/cluster size"
 /// weighting used for direct-coupling analysis). Near-duplicates thus share one unit of weight.
-/// Cost O(N² · L) time: fine for the thousands of sequences of a family.
+/// weighting.hpp computes them (and the centrality below): all pairs up to
+/// train_options::weight_exact_limit sequences, MinHash candidates verified exactly above, so the
+/// cost grows about linearly with N.
 ///
 /// Starts (train_result::start):
 /// - "central" (default: no seed, no length): restart 0 starts from the most central sequence —
@@ -99,6 +101,7 @@
 #include <emtk/hmm/residues.hpp>
 #include <emtk/hmm/scaled_dp.hpp>
 #include <emtk/hmm/surgery.hpp>
+#include <emtk/hmm/weighting.hpp>
 #include <emtk/seq/sequence.hpp>
 
 #include <atomic>
@@ -132,6 +135,7 @@ struct train_options
     double anneal_noise = 0.5;               ///< initial noise per row, as a fraction of Neff
     bool weighting = true;                   ///< k-mer cluster weights (false: every weight 1)
     double weight_identity = 0.8;            ///< shared k-mer fraction that makes two sequences neighbours
+    std::size_t weight_exact_limit = kmer_options{}.exact_limit; ///< weighting.hpp: all pairs up to this many sequences
     double effective_number = 0;             ///< > 0: weights rescaled to sum to this (hmmbuild's --eset); 0 = see entropy_weighting
     bool entropy_weighting = true;           ///< weights scaled by entropy weighting (entropy_weight.hpp; off: Σ cluster weights)
     double re_target = 0;                    ///< entropy target, bits per match state; 0 = 0.59 amino, 0.62 DNA/RNA
@@ -168,18 +172,6 @@ struct hmm_params
     std::shared_ptr<prob_profile const> pprof; ///< its probability-space form for the E-step (scaled_dp.hpp)
     int anneal_step = 0;                 ///< M-steps taken with noise so far (see the file comment)
 };
-
-/// \brief Pairwise k-mer similarity summaries (k-mers as in the file comment): for each sequence,
-/// its number of neighbours (itself included) and its centrality Σ_j |K_i ∩ K_j| / min(|K_i|, |K_j|).
-struct kmer_similarity
-{
-    std::vector<double> neighbours;
-    std::vector<double> centrality;
-};
-[[nodiscard]] kmer_similarity kmer_similarities(seq::sequence_set const & set, double identity);
-
-/// \brief The weights of the file comment; returns w (N values) and sets `neff` to Σ w.
-[[nodiscard]] std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff);
 
 /// \brief Residue composition of the set over the K canonical residues (degenerate codes split
 /// evenly over their members, plus one pseudo-count per residue), summing to 1.
@@ -300,6 +292,8 @@ struct train_result
     std::vector<double> entropy_scales; ///< scales applied to the weights by entropy weighting, in order
     std::vector<double> weights;      ///< per-sequence weights (after every scaling)
     double effective_sequences = 0;   ///< Neff = Σ weights
+    bool weights_exact = true;        ///< weights and centrality from all pairs (weighting.hpp), else MinHash LSH
+    double weighting_seconds = 0;     ///< wall time of the k-mer weighting and centrality (before EM)
     /// Log-space fallbacks of the E-step (file comment, "Numerical robustness"): per sequence
     /// index with at least one, the number of E-steps it fell back in (every phase and restart).
     std::vector<std::pair<std::size_t, std::uint64_t>> logspace_sequences;
