@@ -186,6 +186,20 @@ void hmm_train_run(hmm_train_arguments const & a)
     if (res.reason == em::stop_reason::max_iter)
         log::warning("training did not converge in " + std::to_string(a.max_iter) +
                      " iterations (raise --max-iter or loosen --tol)");
+    log::info(std::string{"sequence weights and centrality ("} + (res.weights_exact ? "all pairs" : "MinHash candidates") +
+              ") in " + format_g(res.weighting_seconds, 3) + " s; effective sequences " +
+              format_g(res.effective_sequences, 6));
+    if (!res.logspace_sequences.empty())
+    {
+        std::string names;
+        for (std::size_t j = 0; j < res.logspace_sequences.size() && j < 5; ++j)
+            names += (j ? ", " : "") + set.seqs[res.logspace_sequences[j].first].name;
+        if (res.logspace_sequences.size() > 5)
+            names += ", …";
+        log::info(std::to_string(res.logspace_e_steps) + " E-steps of " + std::to_string(res.logspace_sequences.size()) +
+                  " sequences (" + names +
+                  ") ran in log space: out of the scaled kernel's range against the model (slower, same result)");
+    }
     if (res.decreases > 0)
         log::warning("the log posterior decreased " + std::to_string(res.decreases) +
                      " times during training beyond round-off (please report this)");
@@ -234,6 +248,7 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("residues", static_cast<std::uint64_t>(residues));
         j.field("effective_sequences", res.effective_sequences);
         j.key("entropy_scales").value(res.entropy_scales);
+        j.field("weights", std::string{res.weights_exact ? "exact" : "minhash"}); // weighting.hpp's mode
         j.end_object();
         j.key("model").begin_object();
         j.field("name", out.name);
@@ -296,6 +311,20 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("log_likelihood", res.log_likelihood);
         j.field("log_prior", res.objective - res.log_likelihood);
         j.field("objective_decreases", res.decreases);
+        // E-steps recomputed in log space (train.hpp, "Numerical robustness").
+        j.key("logspace_fallback").begin_object();
+        j.field("e_steps", res.logspace_e_steps);
+        j.key("sequences").begin_array();
+        for (auto const & [i, n] : res.logspace_sequences)
+        {
+            j.begin_object();
+            j.field("name", set.seqs[i].name);
+            j.field("length", static_cast<std::uint64_t>(set.seqs[i].dsq.size()));
+            j.field("e_steps", n);
+            j.end_object();
+        }
+        j.end_array();
+        j.end_object();
         j.key("objective_trace").value(res.trace);
         j.key("calibration").begin_object();
         j.field("msv_mu", out.stats->msv_mu);
@@ -304,7 +333,7 @@ void hmm_train_run(hmm_train_arguments const & a)
         j.field("lambda", out.stats->forward_lambda);
         j.end_object();
         summary_run(j, a.threads,
-                    {{"read_s", read_s}, {"train_s", train_s}, {"calibrate_s", calibrate_s}, {"total_s", total.seconds()}});
+                    {{"read_s", read_s}, {"weighting_s", res.weighting_seconds}, {"train_s", train_s}, {"calibrate_s", calibrate_s}, {"total_s", total.seconds()}});
         j.end_object();
     }
     model_file->commit();

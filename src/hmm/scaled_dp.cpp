@@ -180,6 +180,19 @@ prob_profile make_prob_profile(profile const & p)
                       Kp = static_cast<std::size_t>(p.Kp);
     for (auto * v : {&pp.tmm, &pp.tmi, &pp.tmd, &pp.tim, &pp.tii, &pp.tdm, &pp.tdd, &pp.enter, &pp.exit_m, &pp.exit_d})
         v->assign(W, 0.0);
+    // exp() of a log probability; one below the double range becomes 0 and is recorded (scaled_dp.hpp).
+    auto floor_to = [&](double lp, std::vector<std::pair<int, double>> * list, std::size_t k) {
+        double const v = to_prob(lp);
+        if (v == 0 && lp > em::log_zero)
+        {
+            if (list)
+                list->emplace_back(static_cast<int>(k), lp);
+            else
+                ++pp.floored_other;
+        }
+        return v;
+    };
+    auto const to_prob = [&](double lp) { return floor_to(lp, nullptr, 0); }; // every other parameter
     for (std::size_t k = 0; k <= M; ++k)
     {
         auto const & t = p.tsc[k];
@@ -199,13 +212,17 @@ prob_profile make_prob_profile(profile const & p)
         pp.tii[k] = to_prob(t[t_ii]);
         if (k >= 1)
         {
-            pp.enter[k] = to_prob(p.enter_m[k]);
-            pp.exit_m[k] = to_prob(p.exit_m[k]);
-            pp.exit_d[k] = to_prob(p.exit_d[k]);
+            pp.enter[k] = floor_to(p.enter_m[k], &pp.floored_enter, k);
+            pp.exit_m[k] = floor_to(p.exit_m[k], &pp.floored_exit_m, k);
+            pp.exit_d[k] = floor_to(p.exit_d[k], &pp.floored_exit_d, k);
         }
     }
-    pp.enter_i0 = to_prob(p.enter_i0);
-    pp.exit_i = to_prob(p.exit_i);
+    pp.enter_i0 = floor_to(p.enter_i0, nullptr, 0);
+    if (pp.enter_i0 == 0 && p.enter_i0 > em::log_zero)
+        --pp.floored_other, pp.floored_enter_i0 = p.enter_i0;
+    pp.exit_i = floor_to(p.exit_i, nullptr, 0);
+    if (pp.exit_i == 0 && p.exit_i > em::log_zero)
+        --pp.floored_other, pp.floored_exit_i = p.exit_i;
     pp.memit.assign(Kp * W, 0.0);
     pp.iemit.assign(Kp * W, 0.0);
     pp.xemit.assign(Kp, 0.0);
@@ -223,7 +240,7 @@ prob_profile make_prob_profile(profile const & p)
     pp.pins.assign((M + 1) * K, 0.0);
     for (std::size_t j = 0; j < (M + 1) * K; ++j)
     {
-        pp.pmat[j] = std::exp(p.lmat[j]);
+        pp.pmat[j] = std::exp(p.lmat[j]); // only ratios within a degenerate code's members are used
         pp.pins[j] = std::exp(p.lins[j]);
     }
     return pp;
@@ -308,8 +325,11 @@ struct scaled_kernel
         return sum ? finish(rows + (L & 1) * R, *sum, pt) : em::log_zero;
     }
 
-    double estep(hmm_counts & acc, double weight)
+    /// The E-step; with check (tol ≥ 0), nothing is added and nothing returned when the result
+    /// fails the reliability check (scaled_dp.hpp, "When the bounds fail").
+    std::optional<double> estep(hmm_counts & acc, double weight, double tol)
     {
+        bool const check = tol >= 0;
         EMTK_ASSERT(acc.M == pp.M && acc.K == pp.K, "hmm_counts of a different model size");
         bool const full = (L + 1) * R * sizeof(double) <= ws.full_limit;
         std::size_t const C = full ? L + 1 : static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(L + 1))));
@@ -320,11 +340,11 @@ struct scaled_kernel
                               : forward_pass([&](std::size_t i) { return i % C == 0 ? rows + (i / C) * R : seg + (i & 1) * R; },
                                              true);
         if (!sum)
-            return em::log_zero;
+            return check ? std::nullopt : std::optional<double>{em::log_zero};
         double pt = 0;
         double const ll = finish(full ? rows + L * R : (L % C == 0 ? rows + (L / C) * R : seg + (L & 1) * R), *sum, pt);
         if (ll == em::log_zero)
-            return ll;
+            return check ? std::nullopt : std::optional<double>{ll};
 
         double * bwd = grow(ws.bwd_, 2 * R);
         double * flows = grow(ws.flow_, n_flows * W);
@@ -363,8 +383,48 @@ struct scaled_kernel
                     std::swap(next, cur);
                 }
             }
+        // After the loops `next` holds backward row 0.
+        if (check && !reliable(tol, pt, next, flows, emacc, used, sf))
+            return std::nullopt;
         add_counts(acc, weight, pt, flows, emacc, used, sf);
         return ll;
+    }
+
+    /// The reliability check (scaled_dp.hpp, "When the bounds fail").
+    bool reliable(double tol, double pt, double const * b0, double const * flows, double const * emacc,
+                  std::array<bool, 256> const & used, scalar_flows const & sf) const
+    {
+        if (pp.floored_other > 0)
+            return false;
+        double const pb = b0[3 * W + x_n];
+        if (!std::isfinite(pb) || !(std::fabs(pb / pt - 1.0) <= tol))
+            return false;
+        double sum = sf.b_i0 + sf.x_i + sf.n_loop + sf.c_loop + sf.j_loop + sf.n_move + sf.j_move + sf.e_move + sf.e_loop;
+        for (std::size_t j = 0; j < n_flows * W; ++j)
+            sum += flows[j];
+        for (std::size_t c = 0; c < used.size(); ++c)
+            if (used[c])
+                for (std::size_t j = 0; j < 2 * W; ++j)
+                    sum += emacc[2 * c * W + j];
+        if (!std::isfinite(sum))
+            return false;
+        double const log_pt = std::log(pt);
+        double lost = 0;
+        auto add = [&](double log_t, double flow) {
+            if (flow > 0)
+                lost += std::exp(log_t + std::log(flow) - log_pt);
+        };
+        for (auto const & [k, lt] : pp.floored_enter)
+            add(lt, flows[f_en * W + static_cast<std::size_t>(k)]);
+        for (auto const & [k, lt] : pp.floored_exit_m)
+            add(lt, flows[f_xm * W + static_cast<std::size_t>(k)]);
+        for (auto const & [k, lt] : pp.floored_exit_d)
+            add(lt, flows[f_xd * W + static_cast<std::size_t>(k)]);
+        if (pp.floored_enter_i0 < 0)
+            add(pp.floored_enter_i0, sf.b_i0);
+        if (pp.floored_exit_i < 0)
+            add(pp.floored_exit_i, sf.x_i);
+        return lost <= tol; // false for NaN
     }
 
     /// Backward row i (into cur, from next = row i+1) and the counts that need forward row f,
@@ -573,7 +633,13 @@ struct scaled_kernel
 double scaled_expected_counts(prob_profile const & pp, digital_sequence x, hmm_counts & acc, double weight,
                               estep_workspace & ws)
 {
-    return detail::scaled_kernel{pp, x, ws}.estep(acc, weight);
+    return *detail::scaled_kernel{pp, x, ws}.estep(acc, weight, -1.0);
+}
+
+std::optional<double> scaled_expected_counts_checked(prob_profile const & pp, digital_sequence x, hmm_counts & acc,
+                                                     double weight, estep_workspace & ws, double tol)
+{
+    return detail::scaled_kernel{pp, x, ws}.estep(acc, weight, tol < 0 ? 0.0 : tol);
 }
 
 double scaled_forward(prob_profile const & pp, digital_sequence x, estep_workspace & ws)

@@ -10,6 +10,7 @@
 #include <emtk/util/rng.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -88,77 +89,6 @@ std::vector<double> residue_composition(seq::sequence_set const & set)
     return f;
 }
 
-kmer_similarity kmer_similarities(seq::sequence_set const & set, double identity)
-{
-    int const K = seq::alphabet::get(set.type).K();
-    std::size_t const k = K == 20 ? 3 : 6;
-    std::size_t const n = set.seqs.size();
-    std::vector<std::vector<std::uint32_t>> kmers(n);
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        auto const & x = set.seqs[i].dsq;
-        auto & v = kmers[i];
-        for (std::size_t p = 0; p + k <= x.size(); ++p)
-        {
-            std::uint32_t code = 0;
-            bool ok = true;
-            for (std::size_t j = 0; j < k && ok; ++j)
-            {
-                ok = x[p + j] < K;
-                code = code * static_cast<std::uint32_t>(K) + x[p + j];
-            }
-            if (ok)
-                v.push_back(code);
-        }
-        std::sort(v.begin(), v.end());
-        v.erase(std::unique(v.begin(), v.end()), v.end());
-    }
-    kmer_similarity out;
-    out.neighbours.assign(n, 1.0); // itself
-    out.centrality.assign(n, 0.0);
-    for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t j = i + 1; j < n; ++j)
-        {
-            auto const & a = kmers[i];
-            auto const & b = kmers[j];
-            if (a.empty() || b.empty())
-                continue;
-            std::size_t shared = 0;
-            for (std::size_t p = 0, q = 0; p < a.size() && q < b.size();)
-            {
-                if (a[p] < b[q])
-                    ++p;
-                else if (b[q] < a[p])
-                    ++q;
-                else
-                {
-                    ++shared;
-                    ++p;
-                    ++q;
-                }
-            }
-            double const frac = static_cast<double>(shared) / static_cast<double>(std::min(a.size(), b.size()));
-            out.centrality[i] += frac;
-            out.centrality[j] += frac;
-            if (frac >= identity)
-            {
-                out.neighbours[i] += 1.0;
-                out.neighbours[j] += 1.0;
-            }
-        }
-    return out;
-}
-
-std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff)
-{
-    auto const sim = kmer_similarities(set, identity);
-    std::vector<double> w(sim.neighbours.size());
-    neff = 0;
-    for (std::size_t i = 0; i < w.size(); ++i)
-        neff += w[i] = 1.0 / sim.neighbours[i];
-    return w;
-}
-
 hmm_training_model::hmm_training_model(seq::sequence_set const & set, int M, hmm_prior prior,
                                        std::vector<double> weights, std::vector<double> background,
                                        train_options const & opt, seq::sequence const * seed_seq, int restart)
@@ -191,7 +121,23 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
     thread_local estep_workspace ws;
     double const w = weights_[i];
     auto const & x = set_->seqs[i].dsq;
-    double const ll = scaled_expected_counts(*p.pprof, digital_sequence(x.data(), x.size()), s, w, ws);
+    digital_sequence const xs(x.data(), x.size());
+    if (auto const ll = scaled_expected_counts_checked(*p.pprof, xs, s, w, ws))
+        return w * *ll;
+    // The scaled kernel cannot represent this sequence's paths: the log-space reference (train.hpp,
+    // "Numerical robustness").
+    double const need = 48.0 * static_cast<double>(x.size() + 1) * static_cast<double>(p.hmm.M + 1);
+    if (need > static_cast<double>(opt_.logspace_limit))
+        throw em::degenerate_error("record '" + set_->seqs[i].name + "' (" + std::to_string(x.size()) +
+                                   " residues) is out of the scaled E-step's range against M = " +
+                                   std::to_string(p.hmm.M) + " and the log-space E-step would need " +
+                                   std::to_string(static_cast<long long>(need / (1 << 20))) + " MiB");
+    if (tally_)
+        tally_->note(i);
+    thread_local dp_matrix fwd, bwd;
+    double const ll = expected_counts(*p.prof, xs, s, w, fwd, bwd);
+    if (fwd.bytes() + bwd.bytes() > (std::size_t{256} << 20)) // do not keep a huge matrix per thread
+        fwd = dp_matrix{}, bwd = dp_matrix{};
     return w * ll;
 }
 
@@ -322,8 +268,26 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             throw user_error(where + ": record '" + s.name + "' is empty");
     train_result res;
     std::vector<double> background = residue_composition(set);
+    // k-mer similarities once (weighting.hpp): the weights and the central start's ranking.
+    kmer_options kopt;
+    kopt.identity = opt.weight_identity;
+    kopt.exact_limit = opt.weight_exact_limit;
+    bool const central = !opt.start_model && opt.seed_sequence.empty() && opt.length <= 0 && opt.central_start;
+    std::optional<kmer_similarity> sim;
+    if (opt.weighting || central)
+    {
+        auto const t0 = std::chrono::steady_clock::now();
+        sim = kmer_similarities(set, kopt);
+        res.weighting_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        res.weights_exact = sim->exact;
+    }
     if (opt.weighting)
-        res.weights = kmer_cluster_weights(set, opt.weight_identity, res.effective_sequences);
+    {
+        res.weights.resize(set.seqs.size());
+        res.effective_sequences = 0;
+        for (std::size_t i = 0; i < set.seqs.size(); ++i)
+            res.effective_sequences += res.weights[i] = 1.0 / sim->neighbours[i];
+    }
     else
     {
         res.weights.assign(set.seqs.size(), 1.0);
@@ -381,14 +345,14 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         if (pool.empty())
             for (std::size_t i = 0; i < set.seqs.size(); ++i)
                 pool.push_back(i);
-        auto const sim = kmer_similarities(set, opt.weight_identity);
         std::stable_sort(pool.begin(), pool.end(),
-                         [&](std::size_t x, std::size_t y) { return sim.centrality[x] > sim.centrality[y]; });
+                         [&](std::size_t x, std::size_t y) { return sim->centrality[x] > sim->centrality[y]; });
         res.start = "central";
     }
     if (fixed_M < 0 || (pool.empty() && fixed_M < 1))
         throw user_error(where + ": model length must be at least 1, got " + std::to_string(fixed_M));
     hmm_prior const prior = make_prior(opt.prior, set.type);
+    auto const tally = std::make_shared<logspace_tally>(set.seqs.size());
     // Restart 0: the most central sequence; restart r > 0: one drawn from the candidates.
     // Central mode: restart 0 from the most central sequence, restarts r > 0 random starts of the
     // same length (the objective, whose prior term grows with M, compares only models of one M).
@@ -439,6 +403,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         seq::sequence const * seed_seq = seed_of(0);
         hmm_training_model m0(set, seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M, prior, res.weights,
                               background, opt, seed_seq, 0);
+        m0.set_tally(tally);
         hmm_params p0;
         rng gen{opt.seed, 0};
         m0.initialize(gen, p0);
@@ -460,6 +425,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         int const M = seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M;
         res.start_sequences.push_back(seed_seq ? seed_seq->name : std::string{});
         hmm_training_model model(set, M, prior, res.weights, background, opt, seed_seq, r);
+        model.set_tally(tally);
         if (opt.on_iteration)
         {
             auto relay = [&opt, r, n_restarts](int phase) {
@@ -541,6 +507,16 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             res.mean_iterations = mean_iterations;
         }
     }
+    auto collect_tally = [&] {
+        res.logspace_sequences.clear();
+        res.logspace_e_steps = 0;
+        for (std::size_t i = 0; i < tally->size(); ++i)
+            if (auto const c = tally->count(i))
+            {
+                res.logspace_sequences.emplace_back(i, c);
+                res.logspace_e_steps += c;
+            }
+    };
     if (res.best_restart < 0)
         throw user_error(where + ": profile HMM training failed in every restart: " + first_failure);
 
@@ -551,6 +527,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         train_options o = opt;
         o.start_model = from;
         auto m = std::make_unique<hmm_training_model>(set, from.M, prior, res.weights, background, o, nullptr, 0);
+        m->set_tally(tally);
         rng unused{opt.seed, 0};
         m->initialize(unused, p); // restart 0: exactly `from`
         return m;
@@ -625,6 +602,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         adopt(f);
         res.lengths.push_back(res.hmm.M);
     }
+    collect_tally();
     return res;
 }
 

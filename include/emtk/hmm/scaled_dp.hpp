@@ -46,6 +46,25 @@
 /// Tested: log-likelihood within 1e−10 relative and counts within 1e−9 relative of the log-space
 /// reference on random and emitted sequences of every configuration (scaled_dp_test.cpp).
 ///
+/// When the bounds fail (issue 16). Both caveats above do happen in training: a glocal model of
+/// M ≈ 1,200 nodes and a 355-residue fragment (every path deletes ≥ 845 nodes) put the row maxima
+/// on dead-end cells ~2^1000 more probable *so far* than the cells the sequence must go through,
+/// so forward flushes every live cell and P̃ = 0; and t0(MD) Π t(DD) t(DM) entries of deep nodes
+/// fall below the double range and are set to 0 although the fragment has no other way in.
+/// scaled_expected_counts_checked() detects both after the backward pass and before adding any
+/// count, at O(M) cost per sequence:
+/// - P̃ = 0, or a non-finite backward value or flow;
+/// - **forward/backward disagreement**: backward recomputes P̃ as B̂(0, N) (F̃(0, N) = 1) without
+///   the forward flushes (backward's own flush threshold is relative to P̃ and provably harmless,
+///   1. above), so |B̂(0, N) / P̃ − 1| is the relative mass forward lost by flushing (to round-off);
+/// - **floored parameters**: the posterior mass of the paths through a glocal entry/exit that
+///   make_prob_profile() set to 0 is exp(log t) · flow / P̃, where the flow (F̃(B) · ê B̂(M_k)
+///   summed over rows for an entry, F̃(M_k) · B̂(E) for an exit) is accumulated by the kernel
+///   whether the parameter is 0 or not; any other floored parameter (never seen in practice:
+///   core transitions and emissions come from Dirichlet posteriors) makes the check fail.
+/// Above `tol` relative (default 1e−8, in log P an absolute 1e−8) the caller runs the log-space
+/// reference (counts.hpp) for that sequence instead; train.hpp counts and reports those.
+///
 /// Memory. A forward row holds R = 8 · (3W + 8) bytes with W = M + 2 rounded up to a multiple of
 /// 8 (M, I, D columns 0 … M plus padding, 5 special states). The L+1 forward rows are kept in
 /// full when (L+1) R ≤ estep_workspace::full_limit (32 MiB by default). Otherwise only every C-th
@@ -74,6 +93,8 @@
 #include <emtk/hmm/profile.hpp>
 
 #include <cstddef>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace emtk::hmm {
@@ -106,6 +127,12 @@ struct prob_profile
     std::vector<double> pmat;   ///< (M+1) · K: canonical match emissions (splitting degenerate counts)
     std::vector<double> pins;   ///< (M+1) · K: canonical insert emissions
     residue_sets sets;          ///< what each code stands for
+    /// Glocal entries B → M_k, exits M_k → E and D_k → E whose probability is below the double
+    /// range and was set to 0 ("Parameters below the double range"): (k, log probability).
+    std::vector<std::pair<int, double>> floored_enter, floored_exit_m, floored_exit_d;
+    double floored_enter_i0 = 0; ///< log B → I0 when it was set to 0 (else 0: not floored)
+    double floored_exit_i = 0;   ///< log I_M → E when it was set to 0 (else 0: not floored)
+    int floored_other = 0;       ///< any other parameter set to 0 that way
 };
 
 /// \brief The probability-space copy of a configured profile (see the file comment).
@@ -149,6 +176,16 @@ private:
 /// Precondition (asserted): every code < pp.Kp; acc has pp's M and K.
 double scaled_expected_counts(prob_profile const & pp, digital_sequence x, hmm_counts & acc, double weight,
                               estep_workspace & ws);
+
+/// \brief Relative tolerance of scaled_expected_counts_checked() (file comment, "When the bounds fail").
+inline constexpr double scaled_check_tol = 1e-8;
+
+/// \brief scaled_expected_counts() with the reliability check of the file comment ("When the
+/// bounds fail"): returns log P(x | profile) and adds the counts when the scaled result holds to
+/// `tol` relative; otherwise adds nothing and returns nothing (run the log-space reference).
+std::optional<double> scaled_expected_counts_checked(prob_profile const & pp, digital_sequence x, hmm_counts & acc,
+                                                     double weight, estep_workspace & ws,
+                                                     double tol = scaled_check_tol);
 
 /// \brief log P(x | profile) by the scaled forward algorithm in O(M) memory (two rows).
 double scaled_forward(prob_profile const & pp, digital_sequence x, estep_workspace & ws);

@@ -13,12 +13,24 @@
 /// iteration is a (generalised) EM step. The E-step returns w_i log P(x_i) and counts times w_i,
 /// so the weighted objective is the one EM maximises; it never decreases in the clean phase.
 ///
+/// Numerical robustness (issue 16). The E-step runs scaled_dp.hpp's probability-space kernel with
+/// its reliability check; a sequence whose scaled result fails it (a fragment against a long
+/// glocal model, where every path deletes hundreds of nodes: scaled_dp.hpp, "When the bounds
+/// fail") is recomputed with the log-space reference (counts.hpp: exact, no flush, parameters as
+/// logs) in that E-step, so the restart goes on instead of failing with an infinite objective.
+/// Both kernels compute the same quantity (to ~1e−10 relative), so the objective stays monotone.
+/// The log-space matrices need 48 (L+1)(M+1) bytes; above train_options::logspace_limit the
+/// restart fails with a message naming the sequence. Fallbacks are counted per sequence
+/// (logspace_tally) and reported (train_result::logspace_*; JSON and -v log of the CLI).
+///
 /// Sequence weights (unaligned input, no Henikoff position weights): each sequence's set of
 /// distinct k-mers (k = 3 amino, 6 nucleic; degenerate codes break k-mers); sequences i and j are
 /// neighbours when |K_i ∩ K_j| ≥ identity · min(|K_i|, |K_j|); w_i = 1 / (number of neighbours
 /// of i, itself included). The effective sequence number is Neff = Σ w_i (the "1/cluster size"
 /// weighting used for direct-coupling analysis). Near-duplicates thus share one unit of weight.
-/// Cost O(N² · L) time: fine for the thousands of sequences of a family.
+/// weighting.hpp computes them (and the centrality below): all pairs up to
+/// train_options::weight_exact_limit sequences, MinHash candidates verified exactly above, so the
+/// cost grows about linearly with N.
 ///
 /// Starts (train_result::start):
 /// - "central" (default: no seed, no length): restart 0 starts from the most central sequence —
@@ -89,13 +101,16 @@
 #include <emtk/hmm/residues.hpp>
 #include <emtk/hmm/scaled_dp.hpp>
 #include <emtk/hmm/surgery.hpp>
+#include <emtk/hmm/weighting.hpp>
 #include <emtk/seq/sequence.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace emtk {
@@ -120,6 +135,7 @@ struct train_options
     double anneal_noise = 0.5;               ///< initial noise per row, as a fraction of Neff
     bool weighting = true;                   ///< k-mer cluster weights (false: every weight 1)
     double weight_identity = 0.8;            ///< shared k-mer fraction that makes two sequences neighbours
+    std::size_t weight_exact_limit = kmer_options{}.exact_limit; ///< weighting.hpp: all pairs up to this many sequences
     double effective_number = 0;             ///< > 0: weights rescaled to sum to this (hmmbuild's --eset); 0 = see entropy_weighting
     bool entropy_weighting = true;           ///< weights scaled by entropy weighting (entropy_weight.hpp; off: Σ cluster weights)
     double re_target = 0;                    ///< entropy target, bits per match state; 0 = 0.59 amino, 0.62 DNA/RNA
@@ -127,6 +143,9 @@ struct train_options
     double seed_peak = 0.6;                  ///< seed-sequence start without a prior: P(M_k emits the k-th seed residue)
     double seed_counts = 2.0;                ///< seed-sequence start with a prior: row = prior's posterior mean after this many observations of the seed residue
     std::size_t chunk_size = 16;             ///< sequences per E-step chunk (fixes the summation order)
+    /// Largest log-space forward + backward (bytes, 48 (L+1)(M+1)) a fallback E-step may allocate
+    /// (file comment, "Numerical robustness"); a sequence that needs more fails its restart.
+    std::size_t logspace_limit = std::size_t{4} << 30;
     /// Start from this model (a seed HMM, or one built from a seed alignment) instead of a random
     /// or seed-sequence start; M = its length. Restart 0 starts from it exactly, restart r > 0
     /// from a perturbed copy (every row ~ Dirichlet(start_concentration · row)).
@@ -154,21 +173,24 @@ struct hmm_params
     int anneal_step = 0;                 ///< M-steps taken with noise so far (see the file comment)
 };
 
-/// \brief Pairwise k-mer similarity summaries (k-mers as in the file comment): for each sequence,
-/// its number of neighbours (itself included) and its centrality Σ_j |K_i ∩ K_j| / min(|K_i|, |K_j|).
-struct kmer_similarity
-{
-    std::vector<double> neighbours;
-    std::vector<double> centrality;
-};
-[[nodiscard]] kmer_similarity kmer_similarities(seq::sequence_set const & set, double identity);
-
-/// \brief The weights of the file comment; returns w (N values) and sets `neff` to Σ w.
-[[nodiscard]] std::vector<double> kmer_cluster_weights(seq::sequence_set const & set, double identity, double & neff);
-
 /// \brief Residue composition of the set over the K canonical residues (degenerate codes split
 /// evenly over their members, plus one pseudo-count per residue), summing to 1.
 [[nodiscard]] std::vector<double> residue_composition(seq::sequence_set const & set);
+
+/// \brief Counts the E-steps that fell back to the log-space kernel, per sequence (file comment,
+/// "Numerical robustness"). Shared by the models of one training run; note() is thread-safe.
+class logspace_tally
+{
+public:
+    explicit logspace_tally(std::size_t n) : per_seq_(n) {}
+    void note(std::size_t i) noexcept { per_seq_[i].fetch_add(1, std::memory_order_relaxed); }
+    /// \brief Fallback E-steps of sequence i so far.
+    [[nodiscard]] std::uint64_t count(std::size_t i) const noexcept { return per_seq_[i].load(std::memory_order_relaxed); }
+    [[nodiscard]] std::size_t size() const noexcept { return per_seq_.size(); }
+
+private:
+    std::vector<std::atomic<std::uint64_t>> per_seq_;
+};
 
 /// \brief Baum-Welch for a profile HMM as an em::model (see the file comment).
 class hmm_training_model
@@ -213,6 +235,8 @@ public:
     void set_mean_estimator(bool on) noexcept { mean_estimator_ = on; }
     /// \brief The restart index that selects the annealing noise streams.
     void set_restart(int r) noexcept { restart_ = r; }
+    /// \brief Where log-space fallbacks are counted (nullptr: not counted).
+    void set_tally(std::shared_ptr<logspace_tally> t) noexcept { tally_ = std::move(t); }
     /// \brief Σ of the sequence weights.
     [[nodiscard]] double effective_sequences() const noexcept { return neff_; }
     /// \brief The configured training profile (glocal, unihit) of a core model.
@@ -232,6 +256,7 @@ private:
     bool mean_estimator_ = false;
     double neff_ = 0;
     residue_sets sets_;
+    std::shared_ptr<logspace_tally> tally_;
 };
 
 /// \brief One round of model surgery (train_result::surgery).
@@ -267,6 +292,12 @@ struct train_result
     std::vector<double> entropy_scales; ///< scales applied to the weights by entropy weighting, in order
     std::vector<double> weights;      ///< per-sequence weights (after every scaling)
     double effective_sequences = 0;   ///< Neff = Σ weights
+    bool weights_exact = true;        ///< weights and centrality from all pairs (weighting.hpp), else MinHash LSH
+    double weighting_seconds = 0;     ///< wall time of the k-mer weighting and centrality (before EM)
+    /// Log-space fallbacks of the E-step (file comment, "Numerical robustness"): per sequence
+    /// index with at least one, the number of E-steps it fell back in (every phase and restart).
+    std::vector<std::pair<std::size_t, std::uint64_t>> logspace_sequences;
+    std::uint64_t logspace_e_steps = 0; ///< their sum
 };
 
 /// \brief Trains a profile HMM on `set` (see the file comment).

@@ -266,3 +266,43 @@ TEST_CASE("scaled E-step workspace stays within its documented memory bound", "[
     CHECK(estep_workspace::bound(500, Kp, 35000, 0) < 6'000'000);
     CHECK(std::size_t{3} * 8 * 501 * 35001 > 400'000'000); // what a full matrix would need
 }
+
+TEST_CASE("scaled E-step check: passes normal sequences, rejects what the scaled kernel cannot represent", "[hmm][scaled]")
+{
+    emtk::rng r{1616};
+    residue_sets const sets = amino_sets();
+    estep_workspace ws;
+    // A domain-sized model and its own sequences: the check passes and changes nothing.
+    {
+        profile_hmm const hmm = random_profile_hmm(r, 50, 20);
+        prob_profile const pp = make_prob_profile(make_profile(hmm, sets, mode(false, false)));
+        for (int j = 0; j < 5; ++j)
+        {
+            auto const x = emit_sequence(hmm, r);
+            hmm_counts a{50, 20}, b{50, 20};
+            double const la = scaled_expected_counts(pp, x, a, 1.0, ws);
+            auto const lb = scaled_expected_counts_checked(pp, x, b, 1.0, ws);
+            REQUIRE(lb.has_value());
+            CHECK(*lb == la);
+            CHECK(flatten(a) == flatten(b));
+        }
+    }
+    // A 300-residue fragment against a glocal model of M = 1200 (issue 16's SMC_N failure): every
+    // path deletes ≥ 900 nodes. The check rejects the scaled result and adds nothing; the
+    // log-space reference is finite.
+    profile_hmm const big = random_profile_hmm(r, 1200, 20);
+    profile const p = make_profile(big, sets, mode(false, false));
+    prob_profile const pp = make_prob_profile(p);
+    CHECK_FALSE(pp.floored_enter.empty()); // deep retracted-wing entries are below the double range
+    auto const x = random_sequence(r, 300, 20);
+    hmm_counts c{1200, 20};
+    auto const checked = scaled_expected_counts_checked(pp, x, c, 1.0, ws);
+    CHECK_FALSE(checked.has_value());
+    CHECK(c.sequences == 0);
+    hmm_counts ref{1200, 20};
+    double const lr = expected_counts(p, x, ref);
+    CHECK(std::isfinite(lr));
+    hmm_counts unchecked{1200, 20};
+    double const lu = scaled_expected_counts(pp, x, unchecked, 1.0, ws);
+    CHECK((!std::isfinite(lu) || rel_diff(lu, lr) > 1e-8)); // why the check exists
+}
