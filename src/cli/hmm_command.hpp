@@ -6,6 +6,7 @@
 /// Adding a subcommand = adding files src/cli/hmm_<name>_*.cpp (globbed by CMakeLists.txt), one
 /// of which defines a namespace-scope `hmm_registrar` for it: main.cpp needs no change.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -57,6 +58,9 @@ struct hmm_train_arguments
     bool surgery_flag = false;    ///< --surgery: 3 rounds unless --surgery-rounds is given
     int max_iter = 200;
     double tol = 1e-6;
+    std::string em_mode = "auto";   ///< --stepwise auto|on|off
+    std::size_t batch_size = 1000;  ///< --batch-size (stepwise EM)
+    int passes = 10;                ///< --passes (stepwise EM, per phase)
     bool no_weights = false;
     double weight_id = 0.8;
     double effn = 0;              ///< --effn: total sequence weight (0 = entropy weighting)

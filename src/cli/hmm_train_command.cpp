@@ -119,6 +119,10 @@ void hmm_train_run(hmm_train_arguments const & a)
     opt.max_iter = a.max_iter;
     opt.mean_phase_iter = a.no_mean_phase ? 0 : a.max_iter; // posterior-mean phase (train.hpp): bounded like the clean phase
     opt.tol = a.tol;
+    if (!em::parse_em_mode(a.em_mode, opt.mode))
+        throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
+    opt.stepwise.batch_size = a.batch_size;
+    opt.stepwise.max_passes = a.passes;
     opt.anneal_steps = a.anneal;
     opt.anneal_noise = a.anneal_noise;
     opt.weighting = !a.no_weights;
@@ -183,7 +187,9 @@ void hmm_train_run(hmm_train_arguments const & a)
     hmm::train_result res = hmm::train_profile_hmm(set, opt);
     bar.finish();
     double const train_s = train_clock.seconds();
-    if (res.reason == em::stop_reason::max_iter)
+    if (res.reason == em::stop_reason::max_iter && res.stepwise.used)
+        log::warning("stepwise training did not converge in " + std::to_string(a.passes) + " passes (raise --passes)");
+    else if (res.reason == em::stop_reason::max_iter)
         log::warning("training did not converge in " + std::to_string(a.max_iter) +
                      " iterations (raise --max-iter or loosen --tol)");
     log::info(std::string{"sequence weights and centrality ("} + (res.weights_exact ? "all pairs" : "MinHash candidates") +
@@ -306,6 +312,7 @@ void hmm_train_run(hmm_train_arguments const & a)
             j.value(len);
         j.end_array();
         j.field("iterations", res.iterations);
+        summary_em_mode(j, res.stepwise);
         j.field("stop_reason", em::to_string(res.reason));
         j.field("objective", res.objective);
         j.field("log_likelihood", res.log_likelihood);

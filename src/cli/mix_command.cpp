@@ -116,7 +116,7 @@ void mix_run(mix_arguments const & a)
         throw usage_error("--tol must be > 0");
     if (!(a.ridge >= 0))
         throw usage_error("--ridge must be >= 0");
-    if (!mix::parse_em_mode(a.em_mode, opt.mode))
+    if (!em::parse_em_mode(a.em_mode, opt.mode))
         throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
     if (!(a.step_alpha > 0.5 && a.step_alpha <= 1.0))
         throw usage_error("--step-alpha must be in (0.5, 1]");
@@ -333,21 +333,7 @@ void mix_run(mix_arguments const & a)
             j.field("shared_variance", a.shared_variance);
         }
         j.field("hard", a.hard);
-        j.field("em_mode", best.stepwise.used ? "stepwise" : "batch");
-        if (best.stepwise.used)
-        {
-            auto const & sw = best.stepwise;
-            j.key("stepwise").begin_object();
-            j.field("batch_size", static_cast<std::uint64_t>(sw.batch_size));
-            j.field("alpha", sw.alpha);
-            j.field("passes", sw.passes);
-            j.field("updates", static_cast<std::uint64_t>(sw.updates));
-            j.field("objective", sw.held_out > 0 ? "held-out" : "full pass");
-            j.field("converged", sw.converged);
-            j.field("polish_iterations", sw.polish_iterations);
-            j.key("pass_objective").value(sw.pass_objective);
-            j.end_object();
-        }
+        summary_em_mode(j, best.stepwise);
         j.field("k", best_k);
         j.field("log_likelihood", best.log_likelihood);
         j.field("objective", best.objective);

@@ -43,6 +43,24 @@ void summary_no_em(json_writer & j)
     j.key("objective_trace").value(std::vector<double>{});
 }
 
+void summary_em_mode(json_writer & j, em::stepwise_summary const & s)
+{
+    j.field("em_mode", s.used ? "stepwise" : "batch");
+    if (!s.used)
+        return;
+    j.key("stepwise").begin_object();
+    j.field("batch_size", static_cast<std::uint64_t>(s.batch_size));
+    j.field("alpha", s.alpha);
+    j.field("passes", s.passes);
+    j.field("updates", static_cast<std::uint64_t>(s.updates));
+    j.field("objective", s.held_out > 0 ? "held-out" : "full pass");
+    j.field("held_out", static_cast<std::uint64_t>(s.held_out));
+    j.field("converged", s.converged);
+    j.field("polish_iterations", s.polish_iterations);
+    j.key("pass_objective").value(s.pass_objective);
+    j.end_object();
+}
+
 void summary_run(json_writer & j, int threads, std::vector<std::pair<std::string, double>> const & timings)
 {
     j.key("run").begin_object();

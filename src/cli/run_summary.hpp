@@ -26,6 +26,7 @@
 /// with the tool's headline numbers; MultiQC picks it up when the name ends in `_mqc.json`.
 /// The sample name is the input file's name without directories and the usual extensions.
 
+#include <emtk/em/options.hpp>
 #include <emtk/util/json.hpp>
 
 #include <cstdint>
@@ -55,6 +56,10 @@ void summary_records(json_writer & j, record_counts const & r);
 void summary_no_em(json_writer & j);
 /// \brief Writes the "run" member (last): command line, threads, MPI ranks and the timings (in
 /// seconds; give "total_s" last).
+/// "em_mode": "batch" | "stepwise" and, for stepwise EM, "stepwise": {batch size, step exponent,
+/// passes, mini-batch updates, objective kind, convergence, polish iterations, pass objectives}.
+void summary_em_mode(json_writer & j, em::stepwise_summary const & s);
+
 void summary_run(json_writer & j, int threads, std::vector<std::pair<std::string, double>> const & timings);
 
 /// \brief A sample name from an input path: the file name without directories and without

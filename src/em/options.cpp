@@ -25,6 +25,30 @@ char const * to_string(stop_reason r) noexcept
     return "?";
 }
 
+char const * to_string(em_mode m) noexcept
+{
+    switch (m)
+    {
+    case em_mode::automatic: return "auto";
+    case em_mode::batch: return "batch";
+    case em_mode::stepwise: return "stepwise";
+    }
+    return "?";
+}
+
+bool parse_em_mode(std::string const & s, em_mode & out) noexcept
+{
+    if (s == "auto")
+        out = em_mode::automatic;
+    else if (s == "batch" || s == "off")
+        out = em_mode::batch;
+    else if (s == "stepwise" || s == "on")
+        out = em_mode::stepwise;
+    else
+        return false;
+    return true;
+}
+
 bool parse_stop_rule(std::string const & s, stop_rule & out) noexcept
 {
     if (s == "absolute")

@@ -92,6 +92,23 @@ hmm_counts & hmm_counts::operator+=(hmm_counts const & o)
     return *this;
 }
 
+hmm_counts & hmm_counts::operator*=(double a)
+{
+    for (auto & row : t)
+        for (double & x : row)
+            x *= a;
+    for (auto * v : {&mat, &ins, &enter, &exit_m, &exit_d})
+        for (double & x : *v)
+            x *= a;
+    exit_i *= a;
+    for (double & x : special)
+        x *= a;
+    for (double & x : flank)
+        x *= a;
+    sequences *= a;
+    return *this;
+}
+
 namespace {
 
 /// Adds `gamma` (expected emissions of code c by a state with canonical log emissions `lp` and

@@ -258,6 +258,17 @@ void hmm_training_model::initialize(rng & r, params_type & p) const
     prepare(p);
 }
 
+bool uses_stepwise(std::size_t n, train_options const & opt) noexcept
+{
+    switch (opt.mode)
+    {
+    case em::em_mode::batch: return false;
+    case em::em_mode::stepwise: return true;
+    case em::em_mode::automatic: break;
+    }
+    return n >= opt.stepwise_min_sequences;
+}
+
 train_result train_profile_hmm(seq::sequence_set const & set, train_options const & opt)
 {
     std::string const where = set.source.empty() ? "training set" : set.source;
@@ -378,6 +389,12 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     clean.rule = em::stop_rule::relative;
     clean.threads = opt.threads;
     clean.chunk_size = opt.chunk_size;
+    if (uses_stepwise(set.seqs.size(), opt))
+    {
+        clean.stepwise = opt.stepwise;
+        clean.stepwise.enabled = true;
+        clean.stepwise.holdout = std::min(opt.stepwise.holdout, set.seqs.size() / 20);
+    }
     em::options mean_phase = clean; // objective not monotone: no decrease check (train.hpp)
     mean_phase.max_iter = std::max(1, opt.mean_phase_iter);
     mean_phase.decrease_tol = std::numeric_limits<double>::infinity();
@@ -505,6 +522,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
             res.iterations = f.iterations;
             res.reason = f.reason;
             res.mean_iterations = mean_iterations;
+            res.stepwise = std::move(f.stepwise);
         }
     }
     auto collect_tally = [&] {
@@ -552,6 +570,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         res.trace = std::move(f.trace);
         res.iterations = f.iterations;
         res.reason = f.reason;
+        res.stepwise = std::move(f.stepwise);
     };
     for (int adjust = 0; entropy && adjust < 2; ++adjust)
     {

@@ -23,32 +23,9 @@ char const * to_string(family f) noexcept
     return "?";
 }
 
-char const * to_string(em_mode m) noexcept
+em::em_mode resolve_em_mode(std::size_t n, mixture_options const & opt)
 {
-    switch (m)
-    {
-    case em_mode::automatic: return "auto";
-    case em_mode::batch: return "batch";
-    case em_mode::stepwise: return "stepwise";
-    }
-    return "?";
-}
-
-bool parse_em_mode(std::string const & s, em_mode & out) noexcept
-{
-    if (s == "auto")
-        out = em_mode::automatic;
-    else if (s == "batch" || s == "off")
-        out = em_mode::batch;
-    else if (s == "stepwise" || s == "on")
-        out = em_mode::stepwise;
-    else
-        return false;
-    return true;
-}
-
-em_mode resolve_em_mode(std::size_t n, mixture_options const & opt)
-{
+    using em::em_mode;
     bool const gaussian = opt.fam == family::gaussian;
     switch (opt.mode)
     {
@@ -260,7 +237,7 @@ mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
     if (opt.fam == family::gaussian)
     {
         mixture_options o = opt;
-        o.em.stepwise.enabled = resolve_em_mode(data.n, opt) == em_mode::stepwise;
+        o.em.stepwise.enabled = resolve_em_mode(data.n, opt) == em::em_mode::stepwise;
         return run(detail::gaussian_model{data, o}, data, o);
     }
     (void)resolve_em_mode(data.n, opt); // rejects a stepwise request

@@ -31,7 +31,20 @@ enum class stop_reason
     degenerate  ///< the model reported a degenerate state (e.g. a collapsed mixture component)
 };
 
+/// \brief Batch EM, stepwise EM, or chosen by the tool from the size of its data (each tool states
+/// its threshold).
+enum class em_mode
+{
+    automatic, ///< stepwise from the tool's size threshold on, batch below it
+    batch,     ///< every iteration an E-step over all items
+    stepwise   ///< mini-batch EM (stepwise_options, stepwise.hpp)
+};
+
 [[nodiscard]] char const * to_string(stop_rule r) noexcept;
+/// \brief "auto" | "batch" | "stepwise".
+[[nodiscard]] char const * to_string(em_mode m) noexcept;
+/// \brief "auto"; "batch" or "off"; "stepwise" or "on". False if unknown.
+[[nodiscard]] bool parse_em_mode(std::string const & s, em_mode & out) noexcept;
 [[nodiscard]] char const * to_string(stop_reason r) noexcept;
 /// \brief "absolute" | "relative" | "aitken"; false if unknown.
 [[nodiscard]] bool parse_stop_rule(std::string const & s, stop_rule & out) noexcept;

@@ -51,6 +51,8 @@ struct hmm_counts
 
     /// \brief Adds other's counts (same M and K, asserted).
     hmm_counts & operator+=(hmm_counts const & other);
+    /// \brief Scales every count by a (stepwise EM, em::stepwise_model).
+    hmm_counts & operator*=(double a);
 
     /// \brief Expected emissions of canonical residue a by M_k.
     [[nodiscard]] double match(int k, int a) const noexcept { return mat[static_cast<std::size_t>(k * K + a)]; }

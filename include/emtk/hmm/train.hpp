@@ -155,6 +155,20 @@ struct train_options
     /// iterations whose M-step takes HMMER's posterior-mean match emissions (file comment,
     /// "Posterior-mean phase"); 0 = off. Off without a prior.
     int mean_phase_iter = 200;
+    /// Stepwise (mini-batch) EM for the posterior-mean phase, the clean phase and the refits
+    /// (em/stepwise.hpp): automatic = stepwise from stepwise_min_sequences sequences on, where a
+    /// full E-step per iteration costs more than a few passes of mini-batches.
+    em::em_mode mode = em::em_mode::automatic;
+    std::size_t stepwise_min_sequences = 20'000;
+    /// Stepwise settings: mini-batches of 1,000 sequences, at most 10 passes per phase, the pass
+    /// objective on 2,000 held-out sequences (at most 1/20 of the set); `enabled` is set from `mode`.
+    em::stepwise_options stepwise = [] {
+        em::stepwise_options s;
+        s.batch_size = 1000;
+        s.max_passes = 10;
+        s.holdout = 2000;
+        return s;
+    }();
     int surgery_rounds = 0;                  ///< model surgery rounds after training (0 = off)
     surgery_options surgery;                 ///< thresholds of a surgery round (surgery.hpp)
     /// Called after every EM iteration (progress bars); phase 0 = annealing, 1 = clean, 2 = refit
@@ -298,7 +312,11 @@ struct train_result
     /// index with at least one, the number of E-steps it fell back in (every phase and restart).
     std::vector<std::pair<std::size_t, std::uint64_t>> logspace_sequences;
     std::uint64_t logspace_e_steps = 0; ///< their sum
+    em::stepwise_summary stepwise;    ///< the best restart's clean phase under stepwise EM (used = false: batch)
 };
+
+/// \brief Whether train_profile_hmm runs stepwise EM on `n` sequences with these options.
+[[nodiscard]] bool uses_stepwise(std::size_t n, train_options const & opt) noexcept;
 
 /// \brief Trains a profile HMM on `set` (see the file comment).
 /// \throws user_error for fewer than two sequences, an empty record, a model length < 1, an

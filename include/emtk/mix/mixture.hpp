@@ -23,18 +23,7 @@ enum class covariance_type
     diagonal ///< independent columns within a component
 };
 
-/// \brief How fit_mixture runs EM.
-enum class em_mode
-{
-    automatic, ///< stepwise for a Gaussian mixture of at least mixture_options::stepwise_min_rows rows, else batch
-    batch,     ///< every iteration an E-step over all rows
-    stepwise   ///< mini-batch EM (em::stepwise_options, em/stepwise.hpp); Gaussian families only
-};
-
 [[nodiscard]] char const * to_string(family f) noexcept;
-[[nodiscard]] char const * to_string(em_mode m) noexcept;
-/// \brief "auto" | "batch" | "stepwise" (also "on"/"off"); false if unknown.
-[[nodiscard]] bool parse_em_mode(std::string const & s, em_mode & out) noexcept;
 [[nodiscard]] char const * to_string(covariance_type c) noexcept;
 [[nodiscard]] bool parse_family(std::string const & s, family & out) noexcept;
 [[nodiscard]] bool parse_covariance(std::string const & s, covariance_type & out) noexcept;
@@ -55,7 +44,7 @@ struct mixture_options
     double ridge = 1e-6;
     /// Batch or stepwise EM. The count families always run batch EM: their E-step runs once per
     /// distinct value, which stays small however many rows there are.
-    em_mode mode = em_mode::automatic;
+    em::em_mode mode = em::em_mode::automatic;
     /// em_mode::automatic switches to stepwise EM from this many rows on: there a full E-step per
     /// iteration costs more than a few passes of mini-batches (bench/mix_scale.sh).
     std::size_t stepwise_min_rows = 1'000'000;
@@ -109,7 +98,7 @@ struct mixture_fit
 
 /// \brief The EM mode fit_mixture uses for `n` rows with these options (resolves automatic).
 /// \throws usage_error for em_mode::stepwise with a count family.
-[[nodiscard]] em_mode resolve_em_mode(std::size_t n, mixture_options const & opt);
+[[nodiscard]] em::em_mode resolve_em_mode(std::size_t n, mixture_options const & opt);
 
 /// \brief Fits a K-component mixture through em::fit.
 /// \throws user_error when the data cannot support the request (K > number of distinct rows,

@@ -238,3 +238,62 @@ TEST_CASE("train: surgery moves M toward the truth and keeps the objective consi
     CHECK(std::abs(obj - res.objective) <= 1e-6 * std::abs(obj));
     CHECK(std::abs(ll - res.log_likelihood) <= 1e-6 * std::abs(ll));
 }
+
+TEST_CASE("train: stepwise EM is chosen by size and recovers a known DNA model as batch EM does",
+          "[hmm][train][stepwise]")
+{
+    train_options o;
+    CHECK_FALSE(uses_stepwise(o.stepwise_min_sequences - 1, o));
+    CHECK(uses_stepwise(o.stepwise_min_sequences, o));
+    o.mode = emtk::em::em_mode::batch;
+    CHECK_FALSE(uses_stepwise(1'000'000, o));
+    o.mode = emtk::em::em_mode::stepwise;
+    CHECK(uses_stepwise(2, o));
+
+    // 2,000 sequences emitted from a peaked M = 12 model; mini-batches of 100 (20 M-steps a pass),
+    // the pass objective on 100 held-out sequences (1/20 of the set). The stepwise model is batch
+    // EM's (match emissions within 0.03, held-out log-likelihood within 0.05 nats per sequence) and
+    // as good as the truth on held-out sequences (within 0.1 nats per sequence).
+    emtk::rng r{2025};
+    int const M = 12;
+    profile_hmm truth = peaked_model(r, M);
+    sequence_set const train = emit_sequences(truth, alphabet_type::dna, 2000, 81);
+    sequence_set const held = emit_sequences(truth, alphabet_type::dna, 200, 82);
+    o.length = M;
+    o.weighting = false;
+    o.max_iter = 60;
+    o.tol = 1e-7;
+    o.stepwise.batch_size = 100;
+    o.stepwise.max_passes = 15;
+    o.threads = 1;
+    train_result const sw = train_profile_hmm(train, o);
+    REQUIRE(sw.stepwise.used);
+    CHECK(sw.stepwise.held_out >= 100); // whole blocks of 100 / 32 = 3 sequences
+    CHECK(sw.stepwise.held_out < 103);
+    CHECK(sw.stepwise.passes >= 2);
+    CHECK(std::isfinite(sw.objective));
+    o.mode = emtk::em::em_mode::batch;
+    train_result const batch = train_profile_hmm(train, o);
+    CHECK_FALSE(batch.stepwise.used);
+    // The stepwise and the batch model: match emissions within 0.03 of each other on average.
+    double mad = 0;
+    for (int k = 1; k <= M; ++k)
+        for (int a = 0; a < 4; ++a)
+            mad += std::fabs(sw.hmm.match(k)[static_cast<std::size_t>(a)] - batch.hmm.match(k)[static_cast<std::size_t>(a)]);
+    mad /= 4.0 * M;
+    INFO("mean absolute difference of match emissions, stepwise vs batch " << mad);
+    CHECK(mad < 0.03);
+    profile_hmm a = sw.hmm, b = batch.hmm;
+    a.null = b.null = truth.null;
+    double const l_true = total_loglik(truth, held), l_sw = total_loglik(a, held), l_batch = total_loglik(b, held);
+    INFO("held-out log-likelihood: true " << l_true << ", stepwise " << l_sw << ", batch " << l_batch);
+    CHECK(l_sw > l_true - 0.1 * 200);
+    CHECK(std::fabs(l_sw - l_batch) < 0.05 * 200);
+
+    o.mode = emtk::em::em_mode::stepwise;
+    o.threads = 2;
+    train_result const sw2 = train_profile_hmm(train, o);
+    CHECK(sw2.trace == sw.trace);
+    CHECK(sw2.hmm.mat == sw.hmm.mat);
+    CHECK(sw2.hmm.t == sw.hmm.t);
+}
