@@ -116,15 +116,22 @@ kmer_similarity lsh_similarities(std::vector<kmer_set> const & kmers, std::size_
 
     // Centrality from document frequencies (weighting.hpp).
     std::vector<std::uint32_t> df(space, 0);
-    for (auto const & v : kmers)
-        for (auto m : v)
+    std::vector<std::size_t> sizes(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        sizes[i] = kmers[i].size();
+        for (auto m : kmers[i])
             ++df[m];
+    }
+    std::nth_element(sizes.begin(), sizes.begin() + static_cast<long>(n / 2), sizes.end());
+    double const typical = static_cast<double>(sizes[n / 2]);
     for (std::size_t i = 0; i < n; ++i)
     {
         double c = 0;
         for (auto m : kmers[i])
             c += static_cast<double>(df[m] - 1);
-        out.centrality[i] = kmers[i].empty() ? 0.0 : c / static_cast<double>(kmers[i].size());
+        double const norm = std::min(static_cast<double>(kmers[i].size()), typical);
+        out.centrality[i] = kmers[i].empty() ? 0.0 : c / std::max(norm, 1.0);
     }
 
     // One-permutation MinHash with optimal densification; band keys per sequence.
