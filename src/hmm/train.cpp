@@ -386,9 +386,20 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     // restart 0's start, so that the restarts' objectives stay comparable.
     bool const entropy = opt.entropy_weighting && !(opt.effective_number > 0) && !prior.none;
     std::vector<double> const hmmer_bg = hmmer_background(set.type);
+    // A single E-step outside em::fit: a sequence out of every kernel's reach is a user error here.
+    auto single_e_step = [&](hmm_training_model const & m, hmm_params const & p, hmm_counts & counts) {
+        try
+        {
+            em::e_step(m, p, counts, clean);
+        }
+        catch (em::degenerate_error const & e)
+        {
+            throw user_error(where + ": " + e.what());
+        }
+    };
     auto entropy_pass = [&](hmm_training_model const & m, hmm_params const & p) {
         hmm_counts counts;
-        em::e_step(m, p, counts, clean);
+        single_e_step(m, p, counts);
         double const target = entropy_target(p.hmm.M, set.type, opt.re_target);
         return entropy_scale(counts, prior, p.hmm, hmmer_bg, target);
     };
@@ -574,7 +585,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         hmm_params cur;
         auto before = model_from(res.hmm, cur);
         hmm_counts counts;
-        em::e_step(*before, cur, counts, clean);
+        single_e_step(*before, cur, counts);
         surgery_plan const plan = plan_surgery(counts, opt.surgery);
         surgery_round info;
         info.round = round;

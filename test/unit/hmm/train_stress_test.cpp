@@ -7,6 +7,7 @@
 #include <emtk/hmm/emit.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/seq/alphabet.hpp>
+#include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <catch2/catch.hpp>
@@ -134,6 +135,36 @@ TEST_CASE("train stress: M = 1200 with fragments a quarter of its length (the SM
     CHECK_FALSE(res.logspace_sequences.empty());
     for (auto const & [i, n] : res.logspace_sequences)
         CHECK(i >= 3); // only the fragments
+}
+
+TEST_CASE("train stress: a fallback beyond the log-space memory limit is a user error naming the record", "[hmm][train][stress]")
+{
+    emtk::rng r{170};
+    profile_hmm const h = family_model(r, 1200, 20, 0.6, 0.02);
+    sequence_set s = emit_sequences(h, alphabet_type::amino, 2, 5);
+    s.source = "stress";
+    auto const & q = s.seqs[0].dsq;
+    s.seqs.push_back(named("frag", 0, {q.begin() + 200, q.begin() + 500}));
+    for (bool entropy : {true, false}) // the failure in the entropy pass, and in every restart
+    {
+        train_options o = quick(2, 1);
+        o.length = 1200;
+        o.entropy_weighting = entropy;
+        o.logspace_limit = 1 << 20;
+        try
+        {
+            static_cast<void>(train_profile_hmm(s, o));
+            FAIL("no error");
+        }
+        catch (emtk::user_error const & e)
+        {
+            std::string const msg = e.what();
+            INFO(msg);
+            CHECK(msg.rfind("stress: ", 0) == 0);
+            CHECK(msg.find("record 'frag0' (300 residues)") != std::string::npos);
+            CHECK(msg.find("MiB") != std::string::npos);
+        }
+    }
 }
 
 TEST_CASE("train stress: a model of M = 3000 from two sequences", "[hmm][train][stress][big]")
