@@ -282,3 +282,28 @@ TEST_CASE("train stress: DNA and RNA families with flanks", "[hmm][train][stress
         static_cast<void>(check_invariants(s, quick(8, 3)));
     }
 }
+
+TEST_CASE("train: fragments do not set the model length (reference length without fragments)", "[hmm][train]")
+{
+    // 4 full-length members and 8 fragments of 30-60%: the plain median is a fragment's length;
+    // the reference length (train.hpp, "Starts") is the full members'.
+    emtk::rng r{171};
+    profile_hmm const h = family_model(r, 120, 20, 0.7, 0.02);
+    auto const full = emit_sequences(h, alphabet_type::amino, 12, 12);
+    sequence_set s = empty_set(alphabet_type::amino);
+    for (std::size_t i = 0; i < full.seqs.size(); ++i)
+    {
+        auto const & q = full.seqs[i].dsq;
+        std::size_t const len = i < 4 ? q.size() : q.size() * (30 + r.below(31)) / 100;
+        std::size_t const from = r.below(q.size() - len + 1);
+        s.seqs.push_back(named(i < 4 ? "full" : "frag", i, {q.begin() + static_cast<long>(from), q.begin() + static_cast<long>(from + len)}));
+    }
+    train_options o = quick(3, 2);
+    train_result const res = train_profile_hmm(s, o);
+    CHECK(res.start == "central");
+    CHECK(res.hmm.M >= 100);
+    REQUIRE(res.start_sequences.size() == 1);
+    CHECK(res.start_sequences[0].rfind("full", 0) == 0);
+    o.central_start = false; // random start: M = the reference length too
+    CHECK(train_profile_hmm(s, o).hmm.M >= 100);
+}
