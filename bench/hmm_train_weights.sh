@@ -2,8 +2,8 @@
 # Issue 17 point 2: the steps of `emtk hmm train` before EM — sequence weights and the central
 # start sequence (include/emtk/hmm/weighting.hpp) — at N = 5,000, 50,000 and 200,000 sequences
 # emitted from Pfam's Pkinase model (hmmemit, fixed seed), in the default mode (all pairs up to
-# 2,000 sequences, MinHash LSH above) and in exact (all-pairs) mode, which is the algorithm emtk
-# used for every N before; and the recall of neighbour pairs of LSH mode against exact mode on a
+# 2,000 sequences, MinHash LSH above) and in exact (all-pairs) mode, which gives the results emtk
+# gave for every N before (same algorithm, faster intersection); and the recall of neighbour pairs of LSH mode against exact mode on a
 # redundant set (5,000 sequences: 1,000 emitted ones and 4 near-copies each, one of them a
 # fragment). See bench/README.md ("hmm train: weighting before EM").
 #   bash bench/hmm_train_weights.sh [N...]         (default: 5000 50000 200000)

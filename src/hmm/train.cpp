@@ -58,14 +58,20 @@ void random_transitions(rng & r, profile_hmm & h)
     }
 }
 
-/// The median record length (the upper median for an even count).
-std::size_t median_length(seq::sequence_set const & set)
+/// The reference length of the family (train.hpp, "Starts"): the (upper) median length of the
+/// sequences that are not fragments, a fragment being shorter than half the upper-quartile length
+/// (hmmbuild's fragthresh 0.5, against a robust maximum: one very long sequence, e.g. a titin
+/// among domains, must not make every other sequence a fragment). Without fragments: the median.
+std::size_t reference_length(seq::sequence_set const & set)
 {
     std::vector<std::size_t> len;
     for (auto const & s : set.seqs)
         len.push_back(s.dsq.size());
     std::sort(len.begin(), len.end());
-    return len[len.size() / 2];
+    std::size_t const q3 = len[std::min(len.size() - 1, len.size() * 3 / 4)];
+    auto const first = std::find_if(len.begin(), len.end(), [&](std::size_t l) { return 2 * l >= q3; });
+    auto const kept = static_cast<std::size_t>(len.end() - first);
+    return *(first + static_cast<long>(kept / 2));
 }
 
 } // namespace
@@ -339,14 +345,14 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     else if (fixed_M > 0 || !opt.central_start)
     {
         if (fixed_M <= 0)
-            fixed_M = static_cast<int>(median_length(set));
+            fixed_M = static_cast<int>(reference_length(set));
         res.start = "random";
     }
     else
     {
-        // Candidates: lengths within [0.8, 1.25] x the median (all sequences if none), ordered by
+        // Candidates: lengths within [0.8, 1.25] x the reference length (all sequences if none), ordered by
         // k-mer centrality (ties by file order).
-        double const med = static_cast<double>(median_length(set));
+        double const med = static_cast<double>(reference_length(set));
         for (std::size_t i = 0; i < set.seqs.size(); ++i)
         {
             double const len = static_cast<double>(set.seqs[i].dsq.size());
@@ -403,9 +409,20 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     // restart 0's start, so that the restarts' objectives stay comparable.
     bool const entropy = opt.entropy_weighting && !(opt.effective_number > 0) && !prior.none;
     std::vector<double> const hmmer_bg = hmmer_background(set.type);
+    // A single E-step outside em::fit: a sequence out of every kernel's reach is a user error here.
+    auto single_e_step = [&](hmm_training_model const & m, hmm_params const & p, hmm_counts & counts) {
+        try
+        {
+            em::e_step(m, p, counts, clean);
+        }
+        catch (em::degenerate_error const & e)
+        {
+            throw user_error(where + ": " + e.what());
+        }
+    };
     auto entropy_pass = [&](hmm_training_model const & m, hmm_params const & p) {
         hmm_counts counts;
-        em::e_step(m, p, counts, clean);
+        single_e_step(m, p, counts);
         double const target = entropy_target(p.hmm.M, set.type, opt.re_target);
         return entropy_scale(counts, prior, p.hmm, hmmer_bg, target);
     };
@@ -593,7 +610,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         hmm_params cur;
         auto before = model_from(res.hmm, cur);
         hmm_counts counts;
-        em::e_step(*before, cur, counts, clean);
+        single_e_step(*before, cur, counts);
         surgery_plan const plan = plan_surgery(counts, opt.surgery);
         surgery_round info;
         info.round = round;

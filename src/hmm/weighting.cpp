@@ -80,18 +80,31 @@ std::uint64_t mix64(std::uint64_t z) noexcept // splitmix64's finaliser
     return z ^ (z >> 31);
 }
 
-kmer_similarity exact_similarities(std::vector<kmer_set> const & kmers, double identity)
+/// Exact mode. For each i, its k-mers are marked in a byte array over the code space (≤ 8 kB: stays
+/// in L1 cache), and |K_i ∩ K_j| for every j > i is the number of K_j's codes marked: the same
+/// integer as merging the sorted sets, with one branch-free load per k-mer of j.
+kmer_similarity exact_similarities(std::vector<kmer_set> const & kmers, std::size_t space, double identity)
 {
     std::size_t const n = kmers.size();
+    std::vector<std::uint8_t> mark(space, 0);
     kmer_similarity out;
     out.neighbours.assign(n, 1.0); // itself
     out.centrality.assign(n, 0.0);
     for (std::size_t i = 0; i < n; ++i)
+    {
+        if (kmers[i].empty())
+            continue;
+        for (auto m : kmers[i])
+            mark[m] = 1;
         for (std::size_t j = i + 1; j < n; ++j)
         {
-            double const frac = shared_fraction(kmers[i], kmers[j]);
-            if (frac < 0)
+            if (kmers[j].empty())
                 continue;
+            std::size_t shared = 0;
+            for (auto m : kmers[j])
+                shared += mark[m];
+            double const frac =
+                static_cast<double>(shared) / static_cast<double>(std::min(kmers[i].size(), kmers[j].size()));
             out.centrality[i] += frac;
             out.centrality[j] += frac;
             if (frac >= identity)
@@ -100,6 +113,9 @@ kmer_similarity exact_similarities(std::vector<kmer_set> const & kmers, double i
                 out.neighbours[j] += 1.0;
             }
         }
+        for (auto m : kmers[i])
+            mark[m] = 0;
+    }
     return out;
 }
 
@@ -116,15 +132,22 @@ kmer_similarity lsh_similarities(std::vector<kmer_set> const & kmers, std::size_
 
     // Centrality from document frequencies (weighting.hpp).
     std::vector<std::uint32_t> df(space, 0);
-    for (auto const & v : kmers)
-        for (auto m : v)
+    std::vector<std::size_t> sizes(n);
+    for (std::size_t i = 0; i < n; ++i)
+    {
+        sizes[i] = kmers[i].size();
+        for (auto m : kmers[i])
             ++df[m];
+    }
+    std::nth_element(sizes.begin(), sizes.begin() + static_cast<long>(n / 2), sizes.end());
+    double const typical = static_cast<double>(sizes[n / 2]);
     for (std::size_t i = 0; i < n; ++i)
     {
         double c = 0;
         for (auto m : kmers[i])
             c += static_cast<double>(df[m] - 1);
-        out.centrality[i] = kmers[i].empty() ? 0.0 : c / static_cast<double>(kmers[i].size());
+        double const norm = std::min(static_cast<double>(kmers[i].size()), typical);
+        out.centrality[i] = kmers[i].empty() ? 0.0 : c / std::max(norm, 1.0);
     }
 
     // One-permutation MinHash with optimal densification; band keys per sequence.
@@ -211,7 +234,7 @@ kmer_similarity kmer_similarities(seq::sequence_set const & set, kmer_options co
 {
     auto const kmers = kmer_sets(set);
     if (kmers.size() <= opt.exact_limit)
-        return exact_similarities(kmers, opt.identity);
+        return exact_similarities(kmers, kmer_shape(set).second, opt.identity);
     return lsh_similarities(kmers, kmer_shape(set).second, opt);
 }
 

@@ -35,13 +35,20 @@
 /// Starts (train_result::start):
 /// - "central" (default: no seed, no length): restart 0 starts from the most central sequence —
 ///   the one with the largest Σ_j |K_i ∩ K_j| / min(|K_i|, |K_j|) among the sequences whose length
-///   is within [0.8, 1.25] × the median; M = its length — and restart r > 0 from a random start
+///   is within [0.8, 1.25] × the reference length; M = its length — and restart r > 0 from a random start
 ///   (below) of the same M: the log posterior's prior term grows with M, so only models of one
 ///   length are compared. A sequence start (SAM/HMMER 2 practice) puts
 ///   the first E-step close to a star alignment on the seed, which random starts rarely reach for
 ///   protein families.
 /// - "sequence" (seed_sequence): every restart from that record.
-/// - "random" (length > 0 without a seed, or central_start off): match rows ~
+///   The reference length is the median length of the sequences that are not fragments; a
+///   fragment is shorter than half the upper-quartile length (hmmbuild's fragthresh 0.5 against a
+///   robust maximum, so that a few long multi-domain proteins do not turn the domains into
+///   "fragments": sequences ≥ 2× longer than the rest must be over a quarter of the set to set
+///   the length). Without fragments it is the median length (every benchmark family but SMC_N,
+///   where it moves from 1,171 to 1,189); with many fragments the plain median would pick a
+///   fragment as the start and train a model of part of the family (bench/README.md, "Fragments").
+/// - "random" (length > 0 without a seed, or central_start off; M = the reference length without --length): match rows ~
 ///   Dirichlet(init_concentration · K · background), transitions from match-biased Dirichlets.
 /// - "model" (start_model: --seed-hmm, --seed-msa): restart 0 from it exactly, others perturbed.
 /// A sequence start's match row k is drawn from a concentrated Dirichlet (100·K) around the prior's
@@ -122,7 +129,7 @@ namespace emtk::hmm {
 /// \brief Options of train_profile_hmm(). Defaults are documented here and nowhere else.
 struct train_options
 {
-    int length = 0;                          ///< model length M; 0 = from the start (central/seed sequence) or the median length
+    int length = 0;                          ///< model length M; 0 = from the start (central/seed sequence) or the reference length (file comment)
     bool central_start = true;               ///< with no seed and length 0: start from central sequences (else random)
     prior_kind prior = prior_kind::standard; ///< --prior none|laplace|default
     std::string seed_sequence;               ///< start from this record (by name; M = its length); empty = random

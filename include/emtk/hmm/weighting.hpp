@@ -30,10 +30,12 @@
 ///   J = |fragment| / |full|), so such a fragment can keep a larger weight than in exact mode.
 ///   bench/README.md ("hmm train: weighting before EM") measures the recall of neighbour pairs
 ///   against exact mode on a redundant set.
-/// - **Centrality**: Σ_j |K_i ∩ K_j| / |K_i| = Σ_{m ∈ K_i} (df(m) − 1) / |K_i|, with df(m) the number
-///   of sequences holding k-mer m: exact for that normalisation and O(Σ |K_i|); it replaces
-///   min(|K_i|, |K_j|) by |K_i|, which changes little among the start candidates (lengths within
-///   [0.8, 1.25] × the median).
+/// - **Centrality**: Σ_j |K_i ∩ K_j| / min(|K_i|, m̃) = Σ_{m ∈ K_i} (df(m) − 1) / min(|K_i|, m̃), with
+///   df(m) the number of sequences holding k-mer m and m̃ the median k-mer set size: exact for that
+///   normalisation and O(Σ |K_i|). It replaces min(|K_i|, |K_j|) by min(|K_i|, m̃) — the two agree
+///   when the other sets have about the median size — which changes little among the start
+///   candidates (lengths within [0.8, 1.25] × the median) and, unlike |K_i| alone, does not favour
+///   short sequences.
 /// Deterministic: the hashes use a fixed seed (the weights do not depend on --seed), candidate
 /// pairs are enumerated in sorted order, and neighbour counts are integers (exact sums for any
 /// thread count).

@@ -7,6 +7,7 @@
 #include <emtk/hmm/emit.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/seq/alphabet.hpp>
+#include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <catch2/catch.hpp>
@@ -136,6 +137,36 @@ TEST_CASE("train stress: M = 1200 with fragments a quarter of its length (the SM
         CHECK(i >= 3); // only the fragments
 }
 
+TEST_CASE("train stress: a fallback beyond the log-space memory limit is a user error naming the record", "[hmm][train][stress]")
+{
+    emtk::rng r{170};
+    profile_hmm const h = family_model(r, 1200, 20, 0.6, 0.02);
+    sequence_set s = emit_sequences(h, alphabet_type::amino, 2, 5);
+    s.source = "stress";
+    auto const & q = s.seqs[0].dsq;
+    s.seqs.push_back(named("frag", 0, {q.begin() + 200, q.begin() + 500}));
+    for (bool entropy : {true, false}) // the failure in the entropy pass, and in every restart
+    {
+        train_options o = quick(2, 1);
+        o.length = 1200;
+        o.entropy_weighting = entropy;
+        o.logspace_limit = 1 << 20;
+        try
+        {
+            static_cast<void>(train_profile_hmm(s, o));
+            FAIL("no error");
+        }
+        catch (emtk::user_error const & e)
+        {
+            std::string const msg = e.what();
+            INFO(msg);
+            CHECK(msg.rfind("stress: ", 0) == 0);
+            CHECK(msg.find("record 'frag0' (300 residues)") != std::string::npos);
+            CHECK(msg.find("MiB") != std::string::npos);
+        }
+    }
+}
+
 TEST_CASE("train stress: a model of M = 3000 from two sequences", "[hmm][train][stress][big]")
 {
     emtk::rng r{162};
@@ -250,4 +281,29 @@ TEST_CASE("train stress: DNA and RNA families with flanks", "[hmm][train][stress
         }
         static_cast<void>(check_invariants(s, quick(8, 3)));
     }
+}
+
+TEST_CASE("train: fragments do not set the model length (reference length without fragments)", "[hmm][train]")
+{
+    // 4 full-length members and 8 fragments of 30-60%: the plain median is a fragment's length;
+    // the reference length (train.hpp, "Starts") is the full members'.
+    emtk::rng r{171};
+    profile_hmm const h = family_model(r, 120, 20, 0.7, 0.02);
+    auto const full = emit_sequences(h, alphabet_type::amino, 12, 12);
+    sequence_set s = empty_set(alphabet_type::amino);
+    for (std::size_t i = 0; i < full.seqs.size(); ++i)
+    {
+        auto const & q = full.seqs[i].dsq;
+        std::size_t const len = i < 4 ? q.size() : q.size() * (30 + r.below(31)) / 100;
+        std::size_t const from = r.below(q.size() - len + 1);
+        s.seqs.push_back(named(i < 4 ? "full" : "frag", i, {q.begin() + static_cast<long>(from), q.begin() + static_cast<long>(from + len)}));
+    }
+    train_options o = quick(3, 2);
+    train_result const res = train_profile_hmm(s, o);
+    CHECK(res.start == "central");
+    CHECK(res.hmm.M >= 100);
+    REQUIRE(res.start_sequences.size() == 1);
+    CHECK(res.start_sequences[0].rfind("full", 0) == 0);
+    o.central_start = false; // random start: M = the reference length too
+    CHECK(train_profile_hmm(s, o).hmm.M >= 100);
 }
