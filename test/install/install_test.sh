@@ -2,8 +2,9 @@
 # What a user and a C++ developer do with an emtk build (label "install"):
 #   1. cmake --install into a temporary prefix; the expected files are there, `emtk --version`
 #      runs and agrees with the CMake package and CITATION.cff; `man emtk-mix` renders.
-#   2. test/install/consumer/ (find_package(emtk), links emtk::mix) configures, builds and fits a
-#      2-component Gaussian mixture against that prefix, recovering the parameters.
+#   2. test/install/consumer/ (find_package(emtk)) configures and builds against that prefix; one
+#      program fits a 2-component Gaussian mixture through emtk::mix and recovers the parameters,
+#      another links seq, hmm, cov and geno and runs code that reaches SeqAn 3's streams and htslib.
 #   3. The same consumer with emtk as a subproject (add_subdirectory) configures with emtk's tests,
 #      benchmarks and install rules off.
 #   4. cpack -G DEB builds emtk and emtk-dev; dpkg-deb --info/--contents show the expected fields
@@ -73,6 +74,8 @@ cmake -S "$consumer" -B "$tmp/consumer" "${generator[@]}" "${launcher[@]}" -DCMA
 grep -q "emtk $version from $prefix/lib/cmake/emtk" "$tmp/consumer.log" || { cat "$tmp/consumer.log"; fail "consumer did not find emtk $version in PREFIX"; }
 cmake --build "$tmp/consumer" >"$tmp/consumer-build.log" 2>&1 || { cat "$tmp/consumer-build.log"; fail "consumer build"; }
 "$tmp/consumer/fit_two_gaussians" || fail "the consumer's fit did not recover the parameters"
+mkdir "$tmp/scratch"
+"$tmp/consumer/link_modules" "$tmp/scratch" || fail "the consumer linking seq, hmm, cov and geno failed"
 
 step "consumer project with emtk as a subproject (add_subdirectory): tests and install rules off"
 cmake -S "$consumer" -B "$tmp/sub" "${generator[@]}" -DEMTK_SOURCE_DIR="$src" >"$tmp/sub.log" 2>&1 ||
