@@ -16,6 +16,8 @@
 
 #include <seqan3/argument_parser/all.hpp>
 
+#include <license_text.hpp> // generated from LICENSE (src/cli/CMakeLists.txt)
+
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -31,6 +33,10 @@ void set_info(seqan3::argument_parser & parser)
     parser.info.author = "the emtk developers";
     parser.info.url = "https://github.com/emtk/emtk";
     parser.info.short_description = "sequence analysis where every tool is an EM fit on one shared core";
+    parser.info.short_copyright = "(c) 2026 The emtk developers; BSD 3-Clause License";
+    parser.info.long_copyright = emtk::cli::license_text;
+    parser.info.citation = std::string{"The emtk developers: emtk, version "} + emtk::version_string +
+                           " (CITATION.cff in the source distribution)";
 }
 
 int fail(char const * what, int status)
