@@ -1,24 +1,37 @@
 // emtk hmm search's library part: models prepared for search, targets streamed in batches, the
 // (model, target) pairs of a batch scored in parallel, hits kept in input order, E-values at the
 // end. See include/emtk/hmm/search.hpp for the scores, thresholds, memory and determinism.
+#include <emtk/hmm/calibrate.hpp>
 #include <emtk/hmm/score.hpp>
 #include <emtk/hmm/search.hpp>
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <omp.h>
 
 namespace emtk::hmm {
 
-search_model::search_model(hmmer_model model, std::string const & source) : model_{std::move(model)}
+search_model::search_model(hmmer_model model, std::string const & /*source*/) : model_{std::move(model)}
 {
-    if (!model_.stats)
-        throw_input_error(source, 0,
-                          "model " + model_.name +
-                              " has no STATS LOCAL lines (it is not calibrated for E-values): calibrate it, e.g. "
-                              "with emtk hmm train or hmmbuild");
+    if (!model_.stats) // as emtk hmm train calibrates (HMMER's p7_Calibrate defaults)
+        model_.stats = calibrate(model_.hmm, model_.alphabet);
+    if (model_.compo.size() != static_cast<std::size_t>(model_.hmm.K))
+        model_.compo = hmmer_composition(model_.hmm);
     scorer_ = std::make_unique<hmmer_scorer>(model_.hmm, model_.alphabet);
+    filter_ = std::make_unique<search_filter>(*scorer_, model_.compo, model_.alphabet);
+}
+
+bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits) const
+{
+    bits = -std::numeric_limits<double>::infinity();
+    double correction = 0;
+    if (!filter_->passes_before_forward(x, *model_.stats, o, correction))
+        return false;
+    bits = sequence_bits(x);
+    // F3 on the bias-corrected Forward score (p7_pipeline.c); the reported score stays uncorrected.
+    return o.max || forward_pvalue(bits - correction, *model_.stats) <= o.F3;
 }
 
 search_model::~search_model() = default;
@@ -118,7 +131,8 @@ search_result search(std::span<search_model const> models, std::string const & m
             auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
             search_model const & sm = models[m];
             pair_result & r = pairs[static_cast<std::size_t>(t)];
-            r.bits = sm.sequence_bits(batch[q].dsq);
+            if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits))
+                continue; // r.kept stays false
             r.pvalue = sm.pvalue(r.bits);
             r.kept = sequence_passes(options, r.bits, r.pvalue, z_now);
             if (r.kept && options.domains)
