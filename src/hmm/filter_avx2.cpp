@@ -59,7 +59,7 @@ struct avx2_ops
 
 int msv_avx2(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch)
 {
-    return msv_striped<avx2_ops>(a, x, L, scratch);
+    return msv_with_ssv<avx2_ops>(a, x, L, scratch);
 }
 
 int vit_avx2(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int16_t * scratch)

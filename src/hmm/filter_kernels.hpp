@@ -54,6 +54,7 @@ inline constexpr int word_max = 32767;
 // Kernels per level (defined in filter_sse41.cpp / filter_avx2.cpp). MSV returns the final xJ in
 // byte units, or −1 on overflow; Viterbi returns the final xC in word units, or word_max + 1 on
 // overflow. `scratch` holds at least Q·W bytes (MSV) or 3·Q·W words (Viterbi).
+// MSV runs the single-segment SSV kernel first (below) and the full MSV only when needed.
 int msv_sse41(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch);
 int msv_avx2(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch);
 int vit_sse41(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int16_t * scratch);
@@ -101,6 +102,51 @@ int msv_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::
         xB = sat_u8(imax(a.base, xJ) - a.tjb);
     }
     return xJ;
+}
+
+/// The single-segment shortcut of the MSV kernel (after HMMER 3.3's SSV-before-MSV in msvfilter.c;
+/// the idea is Knudsen's): while no row's best cell exceeds base + tec, J never rises above the
+/// base, so B stays at base − tjb on every row, and the MSV recursion is the same with a constant B
+/// and no per-row horizontal maximum. This kernel runs that recursion, keeps the maximum of all
+/// cells in a vector and returns it (m). When m − tec ≤ base and m < 255 − bias, every row of the
+/// full kernel had xE ≤ m with the same cells, so its result is exactly sat(m − tec); otherwise the
+/// caller runs msv_striped (J used, or overflow).
+template <class V>
+int ssv_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp)
+{
+    using vec = typename V::vec;
+    constexpr int W = V::bytes;
+    int const Q = a.Q;
+    for (int q = 0; q < Q; ++q)
+        V::store(dp + q * W, V::zero());
+    vec const biasv = V::splat8(a.bias);
+    vec const xBv = V::subs8(V::splat8(sat_u8(a.base - a.tjb)), V::splat8(a.tbm));
+    vec xEv = V::zero();
+    for (std::size_t i = 0; i < L; ++i)
+    {
+        std::uint8_t const * rsc = a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W);
+        vec mpv = V::shift8(V::load(dp + (Q - 1) * W));
+        for (int q = 0; q < Q; ++q)
+        {
+            vec sv = V::max8(mpv, xBv);
+            sv = V::adds8(sv, biasv);
+            sv = V::subs8(sv, V::load(rsc + q * W));
+            xEv = V::max8(xEv, sv);
+            mpv = V::load(dp + q * W);
+            V::store(dp + q * W, sv);
+        }
+    }
+    return V::hmax8(xEv);
+}
+
+/// MSV through the SSV shortcut (ssv_striped), falling back to the full kernel when needed.
+template <class V>
+int msv_with_ssv(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp)
+{
+    int const m = ssv_striped<V>(a, x, L, dp);
+    if (m >= 255 - a.bias || m - a.tec > a.base)
+        return msv_striped<V>(a, x, L, dp);
+    return sat_u8(m - a.tec);
 }
 
 /// The striped Viterbi kernel with Farrar's lazy-F loop for D → D (see vit_args; the scalar

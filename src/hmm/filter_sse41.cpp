@@ -49,7 +49,7 @@ struct sse41_ops
 
 int msv_sse41(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch)
 {
-    return msv_striped<sse41_ops>(a, x, L, scratch);
+    return msv_with_ssv<sse41_ops>(a, x, L, scratch);
 }
 
 int vit_sse41(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int16_t * scratch)
