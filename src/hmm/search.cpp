@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <future>
 #include <limits>
 #include <omp.h>
 
@@ -88,16 +89,15 @@ search_result search(std::span<search_model const> models, std::string const & m
         result.models[m].M = hm.hmm.M;
     }
     int const threads = options.threads > 0 ? options.threads : 1;
-    std::vector<seq::sequence> batch;
+    std::vector<seq::sequence> batch, next;
     std::vector<pair_result> pairs;
     bool checked_alphabet = false;
-    for (;;)
-    {
-        // Read one batch.
-        batch.clear();
+    // Reads one batch into `out`; returns its residues.
+    auto read_batch = [&](std::vector<seq::sequence> & out) {
+        out.clear();
         std::size_t residues = 0;
         seq::sequence s;
-        while (batch.size() < options.batch_sequences && residues < options.batch_residues && targets.next(s))
+        while (out.size() < options.batch_sequences && residues < options.batch_residues && targets.next(s))
         {
             if (!checked_alphabet)
             {
@@ -112,10 +112,22 @@ search_result search(std::span<search_model const> models, std::string const & m
                 checked_alphabet = true;
             }
             residues += s.dsq.size();
-            batch.push_back(std::move(s));
+            out.push_back(std::move(s));
         }
+        return residues;
+    };
+    // With more than one thread, the next batch is read (one more thread, mostly waiting on I/O and
+    // parsing) while the current one is scored; the reader is used by one thread at a time, and
+    // a reading error surfaces, as without overlap, before the next batch is scored.
+    bool const overlap = threads > 1;
+    std::size_t residues = read_batch(batch);
+    for (;;)
+    {
         if (batch.empty())
             break;
+        std::future<std::size_t> ahead;
+        if (overlap)
+            ahead = std::async(std::launch::async, [&] { return read_batch(next); });
         std::uint64_t const first_index = result.targets;
         result.targets += batch.size();
         result.residues += residues;
@@ -160,6 +172,11 @@ search_result search(std::span<search_model const> models, std::string const & m
             }
         if (options.on_batch)
             options.on_batch(result.targets, result.residues);
+        if (overlap)
+            residues = ahead.get();
+        else
+            residues = read_batch(next);
+        std::swap(batch, next);
     }
     if (!checked_alphabet) // the reader throws for a file without records; this is a bug guard
         throw_input_error(targets.source(), 0, "no sequences in the file");
