@@ -157,6 +157,17 @@ struct search_filter::tables
         double const sc = static_cast<double>(xJ - msv_tjb(L) - msv_base) / msv_scale - 3.0;
         return (sc - null1_score(L, L)) / ln2;
     }
+    /// The byte threshold of ssv_rows (see filter.hpp): the smallest best-cell value xE whose MSV
+    /// score for length W, ((xE − tec − tjb − base)/scale − 3 − null1(W))/ln 2, has P ≤ F1.
+    [[nodiscard]] int ssv_threshold(std::size_t W, hmmer_stats const & st, double F1) const noexcept
+    {
+        if (!(F1 < 1.0))
+            return 0;
+        double const bits = st.msv_mu - std::log(-std::log1p(-F1)) / st.msv_lambda;
+        double const nats = bits * ln2 + null1_score(W, W) + 3.0;
+        double const xe = nats * msv_scale + msv_tjb(W) + msv_base + msv_tec;
+        return std::clamp(static_cast<int>(std::ceil(xe - 1e-9)), 0, 255);
+    }
     [[nodiscard]] vit_args vit_constants(std::size_t L) const noexcept
     {
         special_row const sp = special_transitions(*prof, L);
@@ -376,7 +387,75 @@ int vit_serial(search_filter::tables const & t, vit_args const & a, digital_sequ
     return xC;
 }
 
+/// Scalar reference of the SSV row scan: the serial constant-B recursion.
+void ssv_rows_serial(search_filter::tables const & t, digital_sequence x, int tjb, int threshold, std::uint8_t * flags)
+{
+    int const M = t.M;
+    auto & row = scratch.ints;
+    row.assign(static_cast<std::size_t>(M + 1), 0);
+    int const xBv = sat_u8(sat_u8(msv_base - tjb) - t.msv_tbm);
+    for (std::size_t i = 0; i < x.size(); ++i)
+    {
+        std::uint8_t const * cost = t.msv_cost_serial.data() + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(M + 1);
+        int prev = 0, best = 0;
+        for (int k = 1; k <= M; ++k)
+        {
+            int sv = std::max(prev, xBv);
+            sv = sat_u8(sv + t.msv_bias);
+            sv = sat_u8(sv - cost[k]);
+            prev = row[static_cast<std::size_t>(k)];
+            row[static_cast<std::size_t>(k)] = sv;
+            best = std::max(best, sv);
+        }
+        flags[i] = best >= threshold ? 1 : 0;
+    }
+}
+
+std::vector<std::size_t> flagged(std::vector<std::uint8_t> const & flags)
+{
+    std::vector<std::size_t> out;
+    for (std::size_t i = 0; i < flags.size(); ++i)
+        if (flags[i])
+            out.push_back(i);
+    return out;
+}
+
 } // namespace
+
+std::vector<std::size_t> search_filter::ssv_rows_reference(digital_sequence x, std::size_t W, hmmer_stats const & stats,
+                                                           double F1) const
+{
+    std::vector<std::uint8_t> flags(x.size(), 0);
+    ssv_rows_serial(*t_, x, t_->msv_tjb(W), t_->ssv_threshold(W, stats, F1), flags.data());
+    return flagged(flags);
+}
+
+std::vector<std::size_t> search_filter::ssv_rows(digital_sequence x, std::size_t W, hmmer_stats const & stats,
+                                                 double F1) const
+{
+    tables const & t = *t_;
+    std::vector<std::uint8_t> flags(x.size(), 0);
+    int const threshold = t.ssv_threshold(W, stats, F1);
+    if (level_ == simd_level::scalar)
+        ssv_rows_serial(t, x, t.msv_tjb(W), threshold, flags.data());
+    else
+    {
+        msv_args a;
+        a.cost = t.msv_cost_striped.data();
+        a.Q = t.msv_Q;
+        a.bias = t.msv_bias;
+        a.tbm = t.msv_tbm;
+        a.tec = t.msv_tec;
+        a.tjb = t.msv_tjb(W);
+        a.base = msv_base;
+        scratch.bytes.resize(static_cast<std::size_t>(t.msv_Q * t.msv_W));
+        if (level_ == simd_level::avx2)
+            filter_detail::ssv_rows_avx2(a, x.data(), x.size(), scratch.bytes.data(), threshold, flags.data());
+        else
+            filter_detail::ssv_rows_sse41(a, x.data(), x.size(), scratch.bytes.data(), threshold, flags.data());
+    }
+    return flagged(flags);
+}
 
 double search_filter::msv_bits_reference(digital_sequence x) const
 {

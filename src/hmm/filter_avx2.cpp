@@ -52,6 +52,8 @@ struct avx2_ops
         h = _mm_max_epi16(h, _mm_srli_si128(h, 2));
         return static_cast<std::int16_t>(_mm_extract_epi16(h, 0));
     }
+    /// Some lane with a ≥ t (unsigned bytes).
+    static bool any_ge8(vec a, vec t) { return _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(a, t), a)) != 0; }
     static bool any_gt16(vec a, vec b) { return _mm256_movemask_epi8(_mm256_cmpgt_epi16(a, b)) != 0; }
 };
 
@@ -60,6 +62,12 @@ struct avx2_ops
 int msv_avx2(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch)
 {
     return msv_with_ssv<avx2_ops>(a, x, L, scratch);
+}
+
+void ssv_rows_avx2(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch, int threshold,
+                   std::uint8_t * flags)
+{
+    ssv_rows_striped<avx2_ops>(a, x, L, scratch, threshold, flags);
 }
 
 int vit_avx2(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int16_t * scratch)
@@ -74,6 +82,7 @@ int vit_avx2(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int
 namespace emtk::hmm::filter_detail {
 int msv_avx2(msv_args const &, std::uint8_t const *, std::size_t, std::uint8_t *) { return -1; }
 int vit_avx2(vit_args const &, std::uint8_t const *, std::size_t, std::int16_t *) { return word_max + 1; }
+void ssv_rows_avx2(msv_args const &, std::uint8_t const *, std::size_t, std::uint8_t *, int, std::uint8_t *) {}
 } // namespace emtk::hmm::filter_detail
 
 #endif

@@ -57,6 +57,12 @@ inline constexpr int word_max = 32767;
 // MSV runs the single-segment SSV kernel first (below) and the full MSV only when needed.
 int msv_sse41(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch);
 int msv_avx2(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch);
+// DNA (nhmmer's SSV windows): marks flags[i] = 1 for every row i whose best cell of the constant-B
+// single-segment recursion (ssv_striped) reaches `threshold` (bytes).
+void ssv_rows_sse41(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch, int threshold,
+                    std::uint8_t * flags);
+void ssv_rows_avx2(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch, int threshold,
+                   std::uint8_t * flags);
 int vit_sse41(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int16_t * scratch);
 int vit_avx2(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int16_t * scratch);
 
@@ -137,6 +143,37 @@ int ssv_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::
         }
     }
     return V::hmax8(xEv);
+}
+
+/// The rows of x where a single ungapped segment (constant B, as ssv_striped) reaches `threshold`.
+template <class V>
+void ssv_rows_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp, int threshold,
+                      std::uint8_t * flags)
+{
+    using vec = typename V::vec;
+    constexpr int W = V::bytes;
+    int const Q = a.Q;
+    for (int q = 0; q < Q; ++q)
+        V::store(dp + q * W, V::zero());
+    vec const biasv = V::splat8(a.bias);
+    vec const xBv = V::subs8(V::splat8(sat_u8(a.base - a.tjb)), V::splat8(a.tbm));
+    vec const tv = V::splat8(threshold);
+    for (std::size_t i = 0; i < L; ++i)
+    {
+        std::uint8_t const * rsc = a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W);
+        vec mpv = V::shift8(V::load(dp + (Q - 1) * W));
+        vec rowv = V::zero();
+        for (int q = 0; q < Q; ++q)
+        {
+            vec sv = V::max8(mpv, xBv);
+            sv = V::adds8(sv, biasv);
+            sv = V::subs8(sv, V::load(rsc + q * W));
+            rowv = V::max8(rowv, sv);
+            mpv = V::load(dp + q * W);
+            V::store(dp + q * W, sv);
+        }
+        flags[i] = V::any_ge8(rowv, tv) ? 1 : 0;
+    }
 }
 
 /// MSV through the SSV shortcut (ssv_striped), falling back to the full kernel when needed.

@@ -42,6 +42,8 @@ struct sse41_ops
         v = _mm_max_epi16(v, _mm_srli_si128(v, 2));
         return static_cast<std::int16_t>(_mm_extract_epi16(v, 0));
     }
+    /// Some lane with a ≥ t (unsigned bytes).
+    static bool any_ge8(vec a, vec t) { return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(a, t), a)) != 0; }
     static bool any_gt16(vec a, vec b) { return _mm_movemask_epi8(_mm_cmpgt_epi16(a, b)) != 0; }
 };
 
@@ -50,6 +52,12 @@ struct sse41_ops
 int msv_sse41(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch)
 {
     return msv_with_ssv<sse41_ops>(a, x, L, scratch);
+}
+
+void ssv_rows_sse41(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch, int threshold,
+                   std::uint8_t * flags)
+{
+    ssv_rows_striped<sse41_ops>(a, x, L, scratch, threshold, flags);
 }
 
 int vit_sse41(vit_args const & a, std::uint8_t const * x, std::size_t L, std::int16_t * scratch)
@@ -64,6 +72,7 @@ int vit_sse41(vit_args const & a, std::uint8_t const * x, std::size_t L, std::in
 namespace emtk::hmm::filter_detail {
 int msv_sse41(msv_args const &, std::uint8_t const *, std::size_t, std::uint8_t *) { return -1; }
 int vit_sse41(vit_args const &, std::uint8_t const *, std::size_t, std::int16_t *) { return word_max + 1; }
+void ssv_rows_sse41(msv_args const &, std::uint8_t const *, std::size_t, std::uint8_t *, int, std::uint8_t *) {}
 } // namespace emtk::hmm::filter_detail
 
 #endif

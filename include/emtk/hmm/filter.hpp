@@ -106,6 +106,16 @@ public:
     [[nodiscard]] double viterbi_bits(digital_sequence x) const;
     /// \brief The same with the scalar reference kernel.
     [[nodiscard]] double viterbi_bits_reference(digital_sequence x) const;
+    /// \brief DNA (nhmmer's SSV stage): the 0-based positions i of x at which some ungapped
+    /// segment ending at i scores at least the MSV threshold of F1 for a sequence of length W: the
+    /// MSV filter score (bytes, with the length model of W) of a W-long sequence holding only that
+    /// segment has P-value ≤ F1 under the STATS MSV line. One ungapped diagonal, no J state: the
+    /// recursion of the MSV kernel with B fixed at its initial value. In increasing order.
+    [[nodiscard]] std::vector<std::size_t> ssv_rows(digital_sequence x, std::size_t W, hmmer_stats const & stats,
+                                                    double F1) const;
+    /// \brief The same with the scalar reference kernel.
+    [[nodiscard]] std::vector<std::size_t> ssv_rows_reference(digital_sequence x, std::size_t W,
+                                                              hmmer_stats const & stats, double F1) const;
     /// \brief The composition-bias correction (filtersc − null1)/ln 2 in bits (see the file comment).
     [[nodiscard]] double bias_bits(digital_sequence x) const;
 

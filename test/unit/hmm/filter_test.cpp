@@ -295,3 +295,34 @@ TEST_CASE("filter: --max passes everything, an empty target nothing", "[hmm][fil
     o.max = false;
     CHECK_FALSE(f.passes_before_forward(std::vector<std::uint8_t>{}, st, o, corr));
 }
+
+TEST_CASE("filter: the SSV row scan (DNA windows) is the same at every level", "[hmm][filter]")
+{
+    emtk::rng r{8080};
+    for (int trial = 0; trial < 30; ++trial)
+    {
+        int const M = 4 + static_cast<int>(r.below(150));
+        std::vector<std::uint8_t> cons;
+        profile_hmm const h = trial % 2 ? sharp_model(r, M, 4, 0.9, cons) : random_profile_hmm(r, M, 4);
+        hmmer_scorer const s(h, alphabet_type::dna);
+        hmmer_stats const st = calibrate(h, alphabet_type::dna);
+        auto x = emtk::hmm::test::random_sequence(r, 200 + r.below(2000), s.configured().Kp);
+        if (trial % 2) // plant a few consensus copies
+            for (int c = 0; c < 3; ++c)
+                std::copy(cons.begin(), cons.end(), x.begin() + static_cast<std::ptrdiff_t>(r.below(x.size() - cons.size())));
+        std::size_t const W = 2 * static_cast<std::size_t>(M);
+        double const F1 = trial % 3 == 0 ? 0.5 : 0.02;
+        search_filter const ref(s, composition(h), alphabet_type::dna, simd_level::scalar);
+        auto const want = ref.ssv_rows_reference(x, W, st, F1);
+        INFO("trial " << trial << " M " << M << " rows " << want.size());
+        if (trial % 2)
+            CHECK(!want.empty()); // the planted copies are found
+        CHECK(ref.ssv_rows(x, W, st, F1) == want);
+        for (simd_level l : simd_levels())
+        {
+            INFO("level " << simd_name(l));
+            search_filter const f(s, composition(h), alphabet_type::dna, l);
+            CHECK(f.ssv_rows(x, W, st, F1) == want);
+        }
+    }
+}
