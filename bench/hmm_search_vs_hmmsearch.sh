@@ -16,8 +16,8 @@
 # DNA (DNA=0 skips it): Dfam's MADE1.hmm (HMMER's tutorial) against the tutorial's dna_target.fa (330 kb of human
 # chr1) plus a random chromosome of GENOME_MB megabases (uniform bases, awk's rand with a fixed
 # seed) into which 100 `hmmemit` MADE1 copies are inserted, half of them reverse-complemented:
-# emtk against `nhmmer --cpu 1` (its default filters) and `nhmmer --max --cpu 1` (no filters, as
-# emtk), with the hits at E < 1e-3 and how many inserted copies each tool finds.
+# emtk (default filters) against `nhmmer --cpu THREADS` (its default filters) and `nhmmer --max` (no filters, as
+# emtk --max), with the hits at E < 1e-3 and how many inserted copies each tool finds.
 # Needs HMMER (hmmsearch, hmmemit, nhmmer), Debian's hmmer-examples and /usr/bin/python3;
 # emtk from build/emtk by default.
 set -euo pipefail
@@ -157,9 +157,9 @@ recall=$(awk 'NR == FNR { n++; t[n] = $1; s[n] = $2; lo[n] = $3; hi[n] = $4; nex
 
 echo
 echo "# MADE1.hmm (M=80, MAXL 426) vs dna_target.fa + ${genome_mb} Mb random chromosome with 100 inserted copies ($dna_residues residues, both strands searched), threads $threads"
-printf '%-40s %9s %12s %10s %14s\n' tool wall_s peak_MB "E<1e-3" copies_found
-printf '%-40s %9s %12.1f %10s %14s\n' "emtk hmm search" "$t_edna" "$(awk -v k="$m_edna" 'BEGIN { print k / 1024 }')" "$(wc -l <e3.txt)" "$(copies_found e3.txt)/100"
-printf '%-40s %9s %12.1f %10s %14s\n' "nhmmer --cpu $threads" "$t_nh" "$(awk -v k="$m_nh" 'BEGIN { print k / 1024 }')" "$(wc -l <nh.e3.txt)" "$(copies_found nh.e3.txt)/100"
-printf '%-40s %9s %12.1f %10s %14s\n' "nhmmer --max --cpu $threads" "$t_nhmax" "$(awk -v k="$m_nhmax" 'BEGIN { print k / 1024 }')" "$(wc -l <nhmax.e3.txt)" "$(copies_found nhmax.e3.txt)/100"
-echo "time ratio emtk/nhmmer: $(awk -v a="$t_edna" -v b="$t_nh" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'), emtk/nhmmer --max: $(awk -v a="$t_edna" -v b="$t_nhmax" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+printf '%-40s %9s %9s %12s %10s %14s\n' tool wall_s cpu_s peak_MB "E<1e-3" copies_found
+printf '%-40s %9s %9s %12s %10s %14s\n' "emtk hmm search -t $threads" "$t_edna" "$c_edna" "$(mb "$m_edna")" "$(wc -l <e3.txt)" "$(copies_found e3.txt)/100"
+printf '%-40s %9s %9s %12s %10s %14s\n' "nhmmer --cpu $threads" "$t_nh" "$c_nh" "$(mb "$m_nh")" "$(wc -l <nh.e3.txt)" "$(copies_found nh.e3.txt)/100"
+printf '%-40s %9s %9s %12s %10s %14s\n' "nhmmer --max --cpu $threads" "$t_nhmax" "$c_nhmax" "$(mb "$m_nhmax")" "$(wc -l <nhmax.e3.txt)" "$(copies_found nhmax.e3.txt)/100"
+echo "ratio emtk/nhmmer: wall $(ratio "$t_edna" "$t_nh"), CPU $(ratio "$c_edna" "$c_nh"), peak memory $(ratio "$m_edna" "$m_nh")"
 echo "nhmmer's hits with E < 1e-3 found by emtk (50% reciprocal overlap, same strand): $recall"

@@ -33,7 +33,9 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
         "stdout is a readable hit table; --tblout and --domtblout write tab-separated tables with a header line.");
     info.description.push_back(
         "DNA models (ALPH DNA or RNA, e.g. Dfam's) annotate DNA targets as nhmmer does: both strands (--watson, "
-        "--crick for one), long sequences in overlapping windows (--window), each hit a local alignment with "
+        "--crick for one), long sequences in overlapping windows (--window) filtered as nhmmer filters them (SSV "
+        "diagonals, then Viterbi and Forward on the windows around them; --max turns this off), each hit a local "
+        "alignment with "
         "its own score, composition-bias correction (--nonull2 turns it off) and E-value = P-value x Z, "
         "Z = residues searched (both strands) / the model's maximum hit length MAXL (-Z: database size in "
         "megabases). Minus-strand hits are reported as nhmmer does (from > to on the forward strand). "
@@ -77,7 +79,8 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
     parser.add_option(a.F3, '\0', "F3", "Protein: Forward filter threshold (P-value).", seqan3::option_spec::standard,
                       seqan3::arithmetic_range_validator{0.0, 1.0});
     parser.add_flag(a.nobias, '\0', "nobias", "Protein: no composition-bias filter.");
-    parser.add_flag(a.max, '\0', "max", "Protein: no filters at all (full Forward on every target; slow).");
+    parser.add_flag(a.max, '\0', "max", "No filters at all (protein: full Forward on every target; DNA: every window fully "
+                    "decoded, as nhmmer --max; slow).");
     parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
     parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");

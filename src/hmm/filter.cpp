@@ -168,6 +168,19 @@ struct search_filter::tables
         double const xe = nats * msv_scale + msv_tjb(W) + msv_base + msv_tec;
         return std::clamp(static_cast<int>(std::ceil(xe - 1e-9)), 0, 255);
     }
+    /// The striped MSV arguments with the length model of L.
+    [[nodiscard]] msv_args msv_striped_args(std::size_t L) const noexcept
+    {
+        msv_args a;
+        a.cost = msv_cost_striped.data();
+        a.Q = msv_Q;
+        a.bias = msv_bias;
+        a.tbm = msv_tbm;
+        a.tec = msv_tec;
+        a.tjb = msv_tjb(L);
+        a.base = msv_base;
+        return a;
+    }
     [[nodiscard]] vit_args vit_constants(std::size_t L) const noexcept
     {
         special_row const sp = special_transitions(*prof, L);
@@ -309,6 +322,25 @@ search_filter & search_filter::operator=(search_filter &&) noexcept = default;
 
 namespace {
 
+/// One row of the serial MSV cell recursion for residue c, in place in `row`, with B − tBM = xBv;
+/// returns the row's best cell.
+int msv_serial_row(search_filter::tables const & t, std::uint8_t c, std::vector<int> & row, int xBv)
+{
+    int const M = t.M;
+    std::uint8_t const * cost = t.msv_cost_serial.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(M + 1);
+    int prev = 0, best = 0;
+    for (int k = 1; k <= M; ++k)
+    {
+        int sv = std::max(prev, xBv);
+        sv = sat_u8(sv + t.msv_bias);
+        sv = sat_u8(sv - cost[k]);
+        prev = row[static_cast<std::size_t>(k)];
+        row[static_cast<std::size_t>(k)] = sv;
+        best = std::max(best, sv);
+    }
+    return best;
+}
+
 /// Scalar reference MSV: the serial recursion over k with the kernels' saturating byte operations.
 int msv_serial(search_filter::tables const & t, digital_sequence x)
 {
@@ -320,18 +352,7 @@ int msv_serial(search_filter::tables const & t, digital_sequence x)
     int xB = sat_u8(msv_base - tjb);
     for (std::uint8_t c : x)
     {
-        std::uint8_t const * cost = t.msv_cost_serial.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(M + 1);
-        int const xBv = sat_u8(xB - t.msv_tbm);
-        int prev = 0, xE = 0;
-        for (int k = 1; k <= M; ++k)
-        {
-            int sv = std::max(prev, xBv);
-            sv = sat_u8(sv + t.msv_bias);
-            sv = sat_u8(sv - cost[k]);
-            prev = row[static_cast<std::size_t>(k)];
-            row[static_cast<std::size_t>(k)] = sv;
-            xE = std::max(xE, sv);
-        }
+        int const xE = msv_serial_row(t, c, row, sat_u8(xB - t.msv_tbm));
         if (xE >= 255 - t.msv_bias)
             return -1;
         xJ = std::max(xJ, sat_u8(xE - t.msv_tec));
@@ -396,18 +417,7 @@ void ssv_rows_serial(search_filter::tables const & t, digital_sequence x, int tj
     int const xBv = sat_u8(sat_u8(msv_base - tjb) - t.msv_tbm);
     for (std::size_t i = 0; i < x.size(); ++i)
     {
-        std::uint8_t const * cost = t.msv_cost_serial.data() + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(M + 1);
-        int prev = 0, best = 0;
-        for (int k = 1; k <= M; ++k)
-        {
-            int sv = std::max(prev, xBv);
-            sv = sat_u8(sv + t.msv_bias);
-            sv = sat_u8(sv - cost[k]);
-            prev = row[static_cast<std::size_t>(k)];
-            row[static_cast<std::size_t>(k)] = sv;
-            best = std::max(best, sv);
-        }
-        flags[i] = best >= threshold ? 1 : 0;
+        flags[i] = msv_serial_row(t, x[i], row, xBv) >= threshold ? 1 : 0;
     }
 }
 
@@ -440,14 +450,7 @@ std::vector<std::size_t> search_filter::ssv_rows(digital_sequence x, std::size_t
         ssv_rows_serial(t, x, t.msv_tjb(W), threshold, flags.data());
     else
     {
-        msv_args a;
-        a.cost = t.msv_cost_striped.data();
-        a.Q = t.msv_Q;
-        a.bias = t.msv_bias;
-        a.tbm = t.msv_tbm;
-        a.tec = t.msv_tec;
-        a.tjb = t.msv_tjb(W);
-        a.base = msv_base;
+        msv_args const a = t.msv_striped_args(W);
         scratch.bytes.resize(static_cast<std::size_t>(t.msv_Q * t.msv_W));
         if (level_ == simd_level::avx2)
             filter_detail::ssv_rows_avx2(a, x.data(), x.size(), scratch.bytes.data(), threshold, flags.data());
@@ -471,14 +474,7 @@ double search_filter::msv_bits(digital_sequence x) const
     tables const & t = *t_;
     if (level_ == simd_level::scalar)
         return t.msv_result_bits(msv_serial(t, x), x.size());
-    msv_args a;
-    a.cost = t.msv_cost_striped.data();
-    a.Q = t.msv_Q;
-    a.bias = t.msv_bias;
-    a.tbm = t.msv_tbm;
-    a.tec = t.msv_tec;
-    a.tjb = t.msv_tjb(x.size());
-    a.base = msv_base;
+    msv_args const a = t.msv_striped_args(x.size());
     scratch.bytes.resize(static_cast<std::size_t>(t.msv_Q * t.msv_W));
     int const xJ = level_ == simd_level::avx2 ? filter_detail::msv_avx2(a, x.data(), x.size(), scratch.bytes.data())
                                               : filter_detail::msv_sse41(a, x.data(), x.size(), scratch.bytes.data());

@@ -72,36 +72,51 @@ inline int imax(int a, int b) { return a > b ? a : b; }
 inline int sat_u8(int v) { return v < 0 ? 0 : (v > 255 ? 255 : v); }
 inline int sat_i16(int v) { return v < word_neg_inf ? word_neg_inf : (v > word_max ? word_max : v); }
 
+/// Zeroes the Q byte vectors of an MSV row.
+template <class V>
+void msv_clear(std::uint8_t * dp, int Q)
+{
+    for (int q = 0; q < Q; ++q)
+        V::store(dp + q * V::bytes, V::zero());
+}
+
+/// One row of the MSV cell recursion, in place in dp: M(i,k) = max(M(i−1,k−1), B − tBM) ⊕ bias ⊖
+/// cost(k, x_i), with xBv = B − tBM splatted; returns the lane-wise maximum of the new cells.
+template <class V>
+typename V::vec msv_row(std::uint8_t const * rsc, std::uint8_t * dp, int Q, typename V::vec xBv, typename V::vec biasv)
+{
+    using vec = typename V::vec;
+    constexpr int W = V::bytes;
+    vec mpv = V::shift8(V::load(dp + (Q - 1) * W));
+    vec rowv = V::zero();
+    for (int q = 0; q < Q; ++q)
+    {
+        vec sv = V::max8(mpv, xBv);
+        sv = V::adds8(sv, biasv);
+        sv = V::subs8(sv, V::load(rsc + q * W));
+        rowv = V::max8(rowv, sv);
+        mpv = V::load(dp + q * W);
+        V::store(dp + q * W, sv);
+    }
+    return rowv;
+}
+
 /// The striped MSV kernel (see msv_args; the scalar reference is filter.cpp's msv_serial).
 template <class V>
 int msv_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp)
 {
-    using vec = typename V::vec;
     constexpr int W = V::bytes;
     int const Q = a.Q;
-    for (int q = 0; q < Q; ++q)
-        V::store(dp + q * W, V::zero());
-    vec const biasv = V::splat8(a.bias);
-    vec const tbmv = V::splat8(a.tbm);
+    msv_clear<V>(dp, Q);
+    auto const biasv = V::splat8(a.bias);
+    auto const tbmv = V::splat8(a.tbm);
     int const overflow_at = 255 - a.bias;
     int xJ = 0;
     int xB = sat_u8(a.base - a.tjb);
     for (std::size_t i = 0; i < L; ++i)
     {
         std::uint8_t const * rsc = a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W);
-        vec xEv = V::zero();
-        vec const xBv = V::subs8(V::splat8(xB), tbmv);
-        vec mpv = V::shift8(V::load(dp + (Q - 1) * W));
-        for (int q = 0; q < Q; ++q)
-        {
-            vec sv = V::max8(mpv, xBv);
-            sv = V::adds8(sv, biasv);
-            sv = V::subs8(sv, V::load(rsc + q * W));
-            xEv = V::max8(xEv, sv);
-            mpv = V::load(dp + q * W);
-            V::store(dp + q * W, sv);
-        }
-        int const xE = V::hmax8(xEv);
+        int const xE = V::hmax8(msv_row<V>(rsc, dp, Q, V::subs8(V::splat8(xB), tbmv), biasv));
         if (xE >= overflow_at)
             return -1;
         xJ = imax(xJ, sat_u8(xE - a.tec));
@@ -120,28 +135,15 @@ int msv_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::
 template <class V>
 int ssv_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp)
 {
-    using vec = typename V::vec;
     constexpr int W = V::bytes;
     int const Q = a.Q;
-    for (int q = 0; q < Q; ++q)
-        V::store(dp + q * W, V::zero());
-    vec const biasv = V::splat8(a.bias);
-    vec const xBv = V::subs8(V::splat8(sat_u8(a.base - a.tjb)), V::splat8(a.tbm));
-    vec xEv = V::zero();
+    msv_clear<V>(dp, Q);
+    auto const biasv = V::splat8(a.bias);
+    auto const xBv = V::subs8(V::splat8(sat_u8(a.base - a.tjb)), V::splat8(a.tbm));
+    auto xEv = V::zero();
     for (std::size_t i = 0; i < L; ++i)
-    {
-        std::uint8_t const * rsc = a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W);
-        vec mpv = V::shift8(V::load(dp + (Q - 1) * W));
-        for (int q = 0; q < Q; ++q)
-        {
-            vec sv = V::max8(mpv, xBv);
-            sv = V::adds8(sv, biasv);
-            sv = V::subs8(sv, V::load(rsc + q * W));
-            xEv = V::max8(xEv, sv);
-            mpv = V::load(dp + q * W);
-            V::store(dp + q * W, sv);
-        }
-    }
+        xEv = V::max8(xEv, msv_row<V>(a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W), dp, Q,
+                                      xBv, biasv));
     return V::hmax8(xEv);
 }
 
@@ -150,30 +152,18 @@ template <class V>
 void ssv_rows_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp, int threshold,
                       std::uint8_t * flags)
 {
-    using vec = typename V::vec;
     constexpr int W = V::bytes;
     int const Q = a.Q;
-    for (int q = 0; q < Q; ++q)
-        V::store(dp + q * W, V::zero());
-    vec const biasv = V::splat8(a.bias);
-    vec const xBv = V::subs8(V::splat8(sat_u8(a.base - a.tjb)), V::splat8(a.tbm));
-    vec const tv = V::splat8(threshold);
+    msv_clear<V>(dp, Q);
+    auto const biasv = V::splat8(a.bias);
+    auto const xBv = V::subs8(V::splat8(sat_u8(a.base - a.tjb)), V::splat8(a.tbm));
+    auto const tv = V::splat8(threshold);
     for (std::size_t i = 0; i < L; ++i)
-    {
-        std::uint8_t const * rsc = a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W);
-        vec mpv = V::shift8(V::load(dp + (Q - 1) * W));
-        vec rowv = V::zero();
-        for (int q = 0; q < Q; ++q)
-        {
-            vec sv = V::max8(mpv, xBv);
-            sv = V::adds8(sv, biasv);
-            sv = V::subs8(sv, V::load(rsc + q * W));
-            rowv = V::max8(rowv, sv);
-            mpv = V::load(dp + q * W);
-            V::store(dp + q * W, sv);
-        }
-        flags[i] = V::any_ge8(rowv, tv) ? 1 : 0;
-    }
+        flags[i] = V::any_ge8(msv_row<V>(a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W), dp,
+                                         Q, xBv, biasv),
+                              tv)
+                       ? 1
+                       : 0;
 }
 
 /// MSV through the SSV shortcut (ssv_striped), falling back to the full kernel when needed.
