@@ -1,6 +1,8 @@
 // emtk hmm search's library part: models prepared for search, targets streamed in batches, the
 // (model, target) pairs of a batch scored in parallel, hits kept in input order, E-values at the
 // end. See include/emtk/hmm/search.hpp for the scores, thresholds, memory and determinism.
+#include "domain_posterior.hpp"
+
 #include <emtk/hmm/calibrate.hpp>
 #include <emtk/hmm/score.hpp>
 #include <emtk/hmm/search.hpp>
@@ -22,6 +24,7 @@ search_model::search_model(hmmer_model model, std::string const & /*source*/) : 
         model_.compo = hmmer_composition(model_.hmm);
     scorer_ = std::make_unique<hmmer_scorer>(model_.hmm, model_.alphabet);
     filter_ = std::make_unique<search_filter>(*scorer_, model_.compo, model_.alphabet);
+    odds_ = std::make_unique<detail::odds_profile>(scorer_->configured());
 }
 
 bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits) const

@@ -70,6 +70,9 @@
 namespace emtk::hmm {
 
 class hmmer_scorer;
+namespace detail {
+struct odds_profile; // src/hmm/domain_posterior.hpp
+}
 
 /// \brief Thresholds, search space and parallelism of a search. Defaults are hmmsearch's.
 struct search_options
@@ -167,6 +170,7 @@ private:
     hmmer_model model_;
     std::unique_ptr<hmmer_scorer> scorer_;
     std::unique_ptr<search_filter> filter_;
+    std::unique_ptr<detail::odds_profile> odds_; // the configured profile in odds (domain definition)
 };
 
 /// \brief Reads all models of `path` and prepares them for search.
