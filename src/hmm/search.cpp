@@ -9,10 +9,11 @@
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <thread>
 #include <future>
 #include <limits>
-#include <omp.h>
 
 namespace emtk::hmm {
 
@@ -140,22 +141,34 @@ search_result search(std::span<search_model const> models, std::string const & m
         std::size_t const nb = batch.size();
         auto const n_pairs = static_cast<long long>(models.size() * nb);
         pairs.assign(static_cast<std::size_t>(n_pairs), pair_result{});
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (long long t = 0; t < n_pairs; ++t)
-        {
-            auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
-            search_model const & sm = models[m];
-            pair_result & r = pairs[static_cast<std::size_t>(t)];
-            if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits))
-                continue; // r.kept stays false
-            r.pvalue = sm.pvalue(r.bits);
-            r.kept = sequence_passes(options, r.bits, r.pvalue, z_now);
-            if (r.kept && options.domains)
+        // Pairs are claimed one at a time from a shared counter by `threads` workers (std::thread, not
+        // OpenMP: workers that finish block in join() instead of spinning at a barrier, which on a
+        // loaded machine took CPU from the reader thread); results go to their pair's slot, so
+        // the output does not depend on the number of threads.
+        std::atomic<long long> next_pair{0};
+        auto work = [&] {
+            for (long long t; (t = next_pair.fetch_add(1, std::memory_order_relaxed)) < n_pairs;)
             {
-                r.domains = sm.domains(batch[q].dsq);
-                r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
+                auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
+                search_model const & sm = models[m];
+                pair_result & r = pairs[static_cast<std::size_t>(t)];
+                if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits))
+                    continue; // r.kept stays false
+                r.pvalue = sm.pvalue(r.bits);
+                r.kept = sequence_passes(options, r.bits, r.pvalue, z_now);
+                if (r.kept && options.domains)
+                {
+                    r.domains = sm.domains(batch[q].dsq);
+                    r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
+                }
             }
-        }
+        };
+        {
+            std::vector<std::jthread> helpers;
+            for (int h = 1; h < threads && h < n_pairs; ++h)
+                helpers.emplace_back(work);
+            work();
+        } // joined here
         // Keep the passing pairs, model by model, in input order.
         for (std::size_t m = 0; m < models.size(); ++m)
             for (std::size_t q = 0; q < nb; ++q)
