@@ -1,28 +1,32 @@
 #!/usr/bin/env bash
-# Issue 4's speed benchmark: `emtk hmm search` against `hmmsearch --max --cpu 1` (protein) and
-# against `nhmmer` (DNA, both strands) on the same models and targets, one run each: wall time,
-# their ratio, peak memory (/usr/bin/time -v), and how far the results agree.
+# Issues 4 and 15's speed benchmark: `emtk hmm search` against `hmmsearch` (protein) and `nhmmer`
+# (DNA, both strands), both sides with their default settings (filters on) and the same threads,
+# on the same models and targets, one run each: wall and CPU time, their ratios, peak memory
+# (/usr/bin/time -v) and recall of HMMER's hits.
 #
-#   bash bench/hmm_search_vs_hmmsearch.sh [N_EMITTED] [N_DECOYS] [GENOME_MB]  (default 2000 2000 2)
-#   EMTK=/path/to/emtk THREADS=1 bash bench/hmm_search_vs_hmmsearch.sh
+#   bash bench/hmm_search_vs_hmmsearch.sh [N_MEMBERS] [N_DECOYS] [GENOME_MB]  (default 200 50000 2)
+#   EMTK=/path/to/emtk THREADS=2 DNA=0 KEEP=/tmp/dir bash bench/hmm_search_vs_hmmsearch.sh
 #
-# Targets: N_EMITTED sequences emitted from HMMER's tutorial Pkinase.hmm (`hmmemit -N N --seed 1`,
-# local fragments with flanks, as hmmemit emits by default) plus N_DECOYS shuffled copies of them
-# (awk Fisher-Yates, composition kept). Both tools score with the full Forward (no prefilter) and
-# without null2 (hmmsearch --nonull2) so that the numbers are comparable; -Z is the target count.
-# DNA: Dfam's MADE1.hmm (HMMER's tutorial) against the tutorial's dna_target.fa (330 kb of human
+# Protein targets: N_MEMBERS sequences emitted from HMMER's tutorial Pkinase.hmm (`hmmemit -N N
+# --seed 1`, local fragments with flanks, as hmmemit emits by default) plus N_DECOYS decoys, half
+# of them shuffled copies of the members (composition kept) and half i.i.d. from HMMER's amino
+# background with the members' lengths (Python's random, fixed seed). Scores: hmmsearch's default
+# subtracts null2, emtk does not (hmmsearch --nonull2 is run as well for the score comparison);
+# -Z is the target count. Recall: hmmsearch's hits at E < 0.01 that emtk reports at E < 0.01.
+# DNA (DNA=0 skips it): Dfam's MADE1.hmm (HMMER's tutorial) against the tutorial's dna_target.fa (330 kb of human
 # chr1) plus a random chromosome of GENOME_MB megabases (uniform bases, awk's rand with a fixed
 # seed) into which 100 `hmmemit` MADE1 copies are inserted, half of them reverse-complemented:
-# emtk against `nhmmer --cpu 1` (its default filters) and `nhmmer --max --cpu 1` (no filters, as
-# emtk), with the hits at E < 1e-3 and how many inserted copies each tool finds.
-# Needs HMMER (hmmsearch, hmmemit, nhmmer) and Debian's hmmer-examples; emtk from build/emtk by default.
+# emtk (default filters) against `nhmmer --cpu THREADS` (its default filters) and `nhmmer --max` (no filters, as
+# emtk --max), with the hits at E < 1e-3 and how many inserted copies each tool finds.
+# Needs HMMER (hmmsearch, hmmemit, nhmmer), Debian's hmmer-examples and /usr/bin/python3;
+# emtk from build/emtk by default.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 emtk="${EMTK:-$repo/build/emtk}"
-threads="${THREADS:-1}"
-n_emit="${1:-2000}"
-n_decoy="${2:-2000}"
+threads="${THREADS:-2}"
+n_emit="${1:-200}"
+n_decoy="${2:-50000}"
 genome_mb="${3:-2}"
 model=/usr/share/doc/hmmer/examples/tutorial/Pkinase.hmm
 dna_model=/usr/share/doc/hmmer/examples/tutorial/MADE1.hmm
@@ -32,47 +36,80 @@ for tool in hmmsearch hmmemit nhmmer /usr/bin/time; do
 done
 [[ -x $emtk ]] || { echo "no emtk binary at $emtk (build it, or set EMTK)" >&2; exit 1; }
 [[ -f $model ]] || { echo "no $model (apt-get install hmmer-examples)" >&2; exit 1; }
-work=$(mktemp -d "${TMPDIR:-/tmp}/emtk-bench-search.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+if [[ -n ${KEEP:-} ]]; then # KEEP=DIR: work in DIR and keep the data (profiling)
+  work=$KEEP
+  mkdir -p "$work"
+else
+  work=$(mktemp -d "${TMPDIR:-/tmp}/emtk-bench-search.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+fi
 cd "$work"
 
 hmmemit -N "$n_emit" --seed 1 "$model" |
   awk '/^>/ { if (s != "") print s; print; s = ""; next } { s = s $0 } END { if (s != "") print s }' >emitted.fa
-awk -v n="$n_decoy" 'BEGIN { srand(3) } /^>/ { name = substr($1, 2); next }
-  k < n { k++; m = length($0); for (i = 1; i <= m; i++) a[i] = substr($0, i, 1)
-    for (i = m; i > 1; i--) { j = int(rand() * i) + 1; t = a[i]; a[i] = a[j]; a[j] = t }
-    s = ""; for (i = 1; i <= m; i++) s = s a[i]; print ">shuf_" name; print s }' emitted.fa >decoys.fa
+/usr/bin/python3 - "$n_decoy" <<'PY' >decoys.fa
+import random, sys
+n = int(sys.argv[1])
+random.seed(3)
+members = [l.strip() for l in open("emitted.fa") if not l.startswith(">")]
+aa = "ACDEFGHIKLMNPQRSTVWY"
+# HMMER's amino background (p7_AminoFrequencies, Swiss-Prot 50.8)
+bg = [0.0787945, 0.0151600, 0.0535222, 0.0668298, 0.0397062, 0.0695071, 0.0229198, 0.0590092, 0.0594422,
+      0.0963728, 0.0237718, 0.0414386, 0.0482904, 0.0395639, 0.0540978, 0.0683364, 0.0540687, 0.0673417,
+      0.0114135, 0.0304133]
+for i in range(n):
+    m = members[i % len(members)]
+    if i % 2 == 0:
+        s = list(m); random.shuffle(s); name = "shuf_%d" % i
+    else:
+        s = random.choices(aa, weights=bg, k=len(m)); name = "rand_%d" % i
+    print(">" + name); print("".join(s))
+PY
 cat emitted.fa decoys.fa >targets.fa
 n=$(grep -c '>' targets.fa)
 residues=$(awk '!/^>/ { r += length($0) } END { print r }' targets.fa)
 
-# timed NAME CMD...: runs CMD under /usr/bin/time -v; prints "seconds peak_kB".
+# timed NAME CMD...: runs CMD under /usr/bin/time -v; prints "wall_seconds peak_kB cpu_seconds".
 timed() {
   local name=$1
   shift
   /usr/bin/time -v "$@" >"$name.stdout" 2>"$name.time"
   awk -F': ' '/Elapsed \(wall clock\)/ { n = split($2, p, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + p[i] }
-    /Maximum resident set size/ { kb = $2 } END { printf "%.2f %d\n", s, kb }' "$name.time"
+    /User time \(seconds\)|System time \(seconds\)/ { cpu += $2 }
+    /Maximum resident set size/ { kb = $2 } END { printf "%.2f %d %.2f\n", s, kb, cpu }' "$name.time"
 }
 
-read -r t_emtk m_emtk < <(timed emtk "$emtk" hmm search -t "$threads" -Z "$n" --tblout emtk.tsv --domtblout emtk.dom.tsv "$model" targets.fa)
-read -r t_hmmer m_hmmer < <(timed hmmer hmmsearch --max --nonull2 --cpu "$threads" -Z "$n" --tblout hmmer.tbl --domtblout hmmer.dom -o /dev/null "$model" targets.fa)
+read -r t_emtk m_emtk c_emtk < <(timed emtk "$emtk" hmm search -t "$threads" -Z "$n" --tblout emtk.tsv --domtblout emtk.dom.tsv "$model" targets.fa)
+read -r t_hmmer m_hmmer c_hmmer < <(timed hmmer hmmsearch --cpu "$threads" -Z "$n" --tblout hmmer.tbl --domtblout hmmer.dom -o /dev/null "$model" targets.fa)
+read -r t_nn m_nn c_nn < <(timed hmmernn hmmsearch --nonull2 --cpu "$threads" -Z "$n" --tblout hmmer_nn.tbl -o /dev/null "$model" targets.fa)
+read -r t_emax m_emax c_emax < <(timed emtkmax "$emtk" hmm search --max -t "$threads" -Z "$n" --tblout emtk_max.tsv "$model" targets.fa)
 
 grep -v '^#' hmmer.tbl | awk '{ print $1, $5, $6 }' | sort >h.txt
+grep -v '^#' hmmer_nn.tbl | awk '{ print $1, $5, $6 }' | sort >hnn.txt
 awk -F'\t' 'NR > 1 { print $1, $7, $6 }' emtk.tsv | sort >e.txt
-agree=$(join h.txt e.txt | awk '{ d = $3 - $5; if (d < 0) d = -d; if (d > md) md = d; k++ }
-  END { printf "%d common hits, max |score difference| %.3f bits", k, md }')
+awk -F'\t' 'NR > 1 { print $1, $7, $6 }' emtk_max.tsv | sort >emax.txt
+agree=$(join hnn.txt e.txt | awk '{ d = $3 - $5; if (d < 0) d = -d; if (d > md) md = d; k++ }
+  END { printf "%d hits common with hmmsearch --nonull2, max |score difference| %.3f bits", k, md }')
 h01=$(awk '$2 + 0 < 0.01' h.txt | wc -l)
 e01=$(awk '$2 + 0 < 0.01' e.txt | wc -l)
+emax01=$(awk '$2 + 0 < 0.01' emax.txt | wc -l)
 both01=$(join <(awk '$2 + 0 < 0.01' h.txt) <(awk '$2 + 0 < 0.01' e.txt) | wc -l)
+decoys_h=$(awk '$2 + 0 < 0.01 && $1 ~ /^(shuf|rand)_/' h.txt | wc -l)
+decoys_e=$(awk '$2 + 0 < 0.01 && $1 ~ /^(shuf|rand)_/' e.txt | wc -l)
+mb() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'; }
 
-echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmsearch -h | sed -n 2p | sed 's/^# *//')"
-echo "# Pkinase.hmm (M=$(awk '$1 == "LENG" { print $2; exit }' "$model")) vs $n targets ($residues residues: $n_emit hmmemit + $n_decoy shuffled), threads $threads"
-printf '%-40s %9s %12s\n' tool wall_s peak_MB
-printf '%-40s %9s %12.1f\n' "emtk hmm search" "$t_emtk" "$(awk -v k="$m_emtk" 'BEGIN { print k / 1024 }')"
-printf '%-40s %9s %12.1f\n' "hmmsearch --max --nonull2 --cpu $threads" "$t_hmmer" "$(awk -v k="$m_hmmer" 'BEGIN { print k / 1024 }')"
-echo "time ratio emtk/hmmsearch: $(awk -v a="$t_emtk" -v b="$t_hmmer" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
-echo "agreement: $agree; hits with E < 0.01: hmmsearch $h01, emtk $e01, both $both01"
+echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmsearch -h | sed -n 2p | sed 's/^# *//')  emtk SIMD: ${EMTK_SIMD:-best}"
+echo "# Pkinase.hmm (M=$(awk '$1 == "LENG" { print $2; exit }' "$model")) vs $n targets ($residues residues: $n_emit hmmemit + $n_decoy shuffled/random), threads $threads"
+printf '%-40s %9s %9s %12s %8s\n' tool wall_s cpu_s peak_MB "E<0.01"
+printf '%-40s %9s %9s %12s %8s\n' "emtk hmm search -t $threads" "$t_emtk" "$c_emtk" "$(mb "$m_emtk")" "$e01"
+printf '%-40s %9s %9s %12s %8s\n' "hmmsearch --cpu $threads" "$t_hmmer" "$c_hmmer" "$(mb "$m_hmmer")" "$h01"
+printf '%-40s %9s %9s %12s %8s\n' "emtk hmm search --max -t $threads" "$t_emax" "$c_emax" "$(mb "$m_emax")" "$emax01"
+printf '%-40s %9s %9s %12s %8s\n' "hmmsearch --nonull2 --cpu $threads" "$t_nn" "$c_nn" "$(mb "$m_nn")" "$(awk '$2 + 0 < 0.01' hnn.txt | wc -l)"
+echo "ratio emtk/hmmsearch: wall $(ratio "$t_emtk" "$t_hmmer"), CPU $(ratio "$c_emtk" "$c_hmmer"), peak memory $(ratio "$m_emtk" "$m_hmmer")"
+echo "recall of hmmsearch's hits at E < 0.01: $both01 of $h01 ($(awk -v a="$both01" -v b="$h01" 'BEGIN { if (b > 0) printf "%.1f%%", 100 * a / b }')); decoys at E < 0.01: hmmsearch $decoys_h, emtk $decoys_e"
+echo "agreement: $agree"
+[[ ${DNA:-1} == 0 ]] && exit 0
 
 # ---- DNA: emtk against nhmmer -------------------------------------------------------------------
 
@@ -97,9 +134,9 @@ awk -v mb="$genome_mb" 'BEGIN { srand(5); n = int(mb * 1e6); split("A C G T", b,
 cat "$dna_target" random_chr.fa >genome.fa
 dna_residues=$(awk '!/^>/ { r += length($0) } END { print r }' genome.fa)
 
-read -r t_edna m_edna < <(timed edna "$emtk" hmm search -t "$threads" --tblout emtk_dna.tsv "$dna_model" genome.fa)
-read -r t_nh m_nh < <(timed nh nhmmer --cpu "$threads" --tblout nh.tbl -o /dev/null "$dna_model" genome.fa)
-read -r t_nhmax m_nhmax < <(timed nhmax nhmmer --max --cpu "$threads" --tblout nhmax.tbl -o /dev/null "$dna_model" genome.fa)
+read -r t_edna m_edna c_edna < <(timed edna "$emtk" hmm search -t "$threads" --tblout emtk_dna.tsv "$dna_model" genome.fa)
+read -r t_nh m_nh c_nh < <(timed nh nhmmer --cpu "$threads" --tblout nh.tbl -o /dev/null "$dna_model" genome.fa)
+read -r t_nhmax m_nhmax c_nhmax < <(timed nhmax nhmmer --max --cpu "$threads" --tblout nhmax.tbl -o /dev/null "$dna_model" genome.fa)
 
 # hits at E < 1e-3 as "target strand lo hi"; copies found = inserted copies overlapped by >= 50%.
 awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { lo = $6 < $7 ? $6 : $7; hi = $6 < $7 ? $7 : $6; print $1, $11, lo, hi }' emtk_dna.tsv >e3.txt
@@ -120,9 +157,9 @@ recall=$(awk 'NR == FNR { n++; t[n] = $1; s[n] = $2; lo[n] = $3; hi[n] = $4; nex
 
 echo
 echo "# MADE1.hmm (M=80, MAXL 426) vs dna_target.fa + ${genome_mb} Mb random chromosome with 100 inserted copies ($dna_residues residues, both strands searched), threads $threads"
-printf '%-40s %9s %12s %10s %14s\n' tool wall_s peak_MB "E<1e-3" copies_found
-printf '%-40s %9s %12.1f %10s %14s\n' "emtk hmm search" "$t_edna" "$(awk -v k="$m_edna" 'BEGIN { print k / 1024 }')" "$(wc -l <e3.txt)" "$(copies_found e3.txt)/100"
-printf '%-40s %9s %12.1f %10s %14s\n' "nhmmer --cpu $threads" "$t_nh" "$(awk -v k="$m_nh" 'BEGIN { print k / 1024 }')" "$(wc -l <nh.e3.txt)" "$(copies_found nh.e3.txt)/100"
-printf '%-40s %9s %12.1f %10s %14s\n' "nhmmer --max --cpu $threads" "$t_nhmax" "$(awk -v k="$m_nhmax" 'BEGIN { print k / 1024 }')" "$(wc -l <nhmax.e3.txt)" "$(copies_found nhmax.e3.txt)/100"
-echo "time ratio emtk/nhmmer: $(awk -v a="$t_edna" -v b="$t_nh" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }'), emtk/nhmmer --max: $(awk -v a="$t_edna" -v b="$t_nhmax" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
+printf '%-40s %9s %9s %12s %10s %14s\n' tool wall_s cpu_s peak_MB "E<1e-3" copies_found
+printf '%-40s %9s %9s %12s %10s %14s\n' "emtk hmm search -t $threads" "$t_edna" "$c_edna" "$(mb "$m_edna")" "$(wc -l <e3.txt)" "$(copies_found e3.txt)/100"
+printf '%-40s %9s %9s %12s %10s %14s\n' "nhmmer --cpu $threads" "$t_nh" "$c_nh" "$(mb "$m_nh")" "$(wc -l <nh.e3.txt)" "$(copies_found nh.e3.txt)/100"
+printf '%-40s %9s %9s %12s %10s %14s\n' "nhmmer --max --cpu $threads" "$t_nhmax" "$c_nhmax" "$(mb "$m_nhmax")" "$(wc -l <nhmax.e3.txt)" "$(copies_found nhmax.e3.txt)/100"
+echo "ratio emtk/nhmmer: wall $(ratio "$t_edna" "$t_nh"), CPU $(ratio "$c_edna" "$c_nh"), peak memory $(ratio "$m_edna" "$m_nh")"
 echo "nhmmer's hits with E < 1e-3 found by emtk (50% reciprocal overlap, same strand): $recall"

@@ -20,7 +20,7 @@ function(emtk_add_module name)
     $<BUILD_INTERFACE:${PROJECT_SOURCE_DIR}/include>
     $<BUILD_INTERFACE:${PROJECT_BINARY_DIR}/generated>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
-  # OpenMP is public: include/emtk/em/fit.hpp has `#pragma omp` and includes <omp.h>.
+  # OpenMP is public: include/emtk/em/e_step.hpp (included by fit.hpp) has `#pragma omp` and <omp.h>.
   # emtk_options (warnings, sanitizer) only while building emtk itself.
   target_link_libraries(emtk_${name}
     PUBLIC $<BUILD_INTERFACE:emtk_options> OpenMP::OpenMP_CXX ${arg_PUBLIC}

@@ -43,6 +43,13 @@ struct hmm_search_arguments
     int threads = 1;
     bool quiet = false;
     bool verbose = false;
+
+    // ---- accelerated filter cascade (issue 15; hmm::filter_options) ----
+    double F1 = 0.02;            ///< --F1: MSV filter P-value threshold
+    double F2 = 1e-3;            ///< --F2: Viterbi filter P-value threshold
+    double F3 = 1e-5;            ///< --F3: Forward filter P-value threshold
+    bool nobias = false;         ///< --nobias: no composition-bias filter
+    bool max = false;            ///< --max: every filter off (full Forward on every target)
 };
 
 /// Declares the options on the `emtk hmm search` sub-parser.

@@ -220,6 +220,7 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
     opt.bias = !a.nonull2;
     opt.window = static_cast<std::size_t>(a.window);
     opt.threads = a.threads;
+    opt.filter.max = a.max; // issue 15: nhmmer's filter thresholds; --max turns them off
     progress_bar bar{"emtk hmm search: targets", 0};
     opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues (strands counted)"); };
     hmm::dna_search_result const r = hmm::search_dna(models, a.models, targets, opt);
@@ -266,6 +267,7 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
         opt.domZ = a.domZ;
     opt.domains = !a.no_domains;
     opt.threads = a.threads;
+    opt.filter = {a.F1, a.F2, a.F3, !a.nobias, a.max}; // issue 15's filter cascade
     progress_bar bar{"emtk hmm search: targets", 0};
     opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues"); };
     hmm::search_result const r = hmm::search(models, a.models, targets, opt);

@@ -19,8 +19,9 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
         "Scores every target sequence against every model of a HMMER3 file (HMMER3/a-f, from emtk or HMMER, "
         "plain or gzip) as hmmsearch does: local multi-hit Forward score in bits against HMMER's null model, with "
         "the P-value from the model's STATS LOCAL FORWARD line and E-value = P-value x Z (Z = number of targets, "
-        "or -Z). No prefilter is used (as hmmsearch --max) and no null2 bias correction: scores match "
-        "'hmmsearch --max --nonull2'. Models without STATS lines are refused (calibrate them first).");
+        "or -Z). Targets first pass HMMER's accelerated filters (MSV, composition bias, Viterbi, Forward: --F1, "
+        "--F2, --F3, --nobias; --max turns them off). No null2 bias correction: scores match "
+        "'hmmsearch --max --nonull2'. Models without STATS lines are calibrated first (as emtk hmm train does).");
     info.description.push_back(
         "For each reported sequence, domains are found from posterior decoding (HMMER's domain definition "
         "heuristics), each envelope is rescored on its own (domain score, conditional E-value with domZ = "
@@ -32,7 +33,9 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
         "stdout is a readable hit table; --tblout and --domtblout write tab-separated tables with a header line.");
     info.description.push_back(
         "DNA models (ALPH DNA or RNA, e.g. Dfam's) annotate DNA targets as nhmmer does: both strands (--watson, "
-        "--crick for one), long sequences in overlapping windows (--window), each hit a local alignment with "
+        "--crick for one), long sequences in overlapping windows (--window) filtered as nhmmer filters them (SSV "
+        "diagonals, then Viterbi and Forward on the windows around them; --max turns this off), each hit a local "
+        "alignment with "
         "its own score, composition-bias correction (--nonull2 turns it off) and E-value = P-value x Z, "
         "Z = residues searched (both strands) / the model's maximum hit length MAXL (-Z: database size in "
         "megabases). Minus-strand hits are reported as nhmmer does (from > to on the forward strand). "
@@ -68,6 +71,16 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1000, 100000000});
     parser.add_option(a.alphabet, '\0', "alphabet", "Alphabet of the targets (default: guessed from the data).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});
+    // Accelerated filter cascade (issue 15): hmmsearch's options and defaults.
+    parser.add_option(a.F1, '\0', "F1", "Protein: MSV filter threshold: targets with MSV P-value > this are dropped.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0.0, 1.0});
+    parser.add_option(a.F2, '\0', "F2", "Protein: Viterbi filter threshold (P-value).", seqan3::option_spec::standard,
+                      seqan3::arithmetic_range_validator{0.0, 1.0});
+    parser.add_option(a.F3, '\0', "F3", "Protein: Forward filter threshold (P-value).", seqan3::option_spec::standard,
+                      seqan3::arithmetic_range_validator{0.0, 1.0});
+    parser.add_flag(a.nobias, '\0', "nobias", "Protein: no composition-bias filter.");
+    parser.add_flag(a.max, '\0', "max", "No filters at all (protein: full Forward on every target; DNA: every window fully "
+                    "decoded, as nhmmer --max; slow).");
     parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
     parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");

@@ -1,24 +1,42 @@
 // emtk hmm search's library part: models prepared for search, targets streamed in batches, the
 // (model, target) pairs of a batch scored in parallel, hits kept in input order, E-values at the
 // end. See include/emtk/hmm/search.hpp for the scores, thresholds, memory and determinism.
+#include "domain_posterior.hpp"
+
+#include <emtk/hmm/calibrate.hpp>
 #include <emtk/hmm/score.hpp>
 #include <emtk/hmm/search.hpp>
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
-#include <omp.h>
+#include <thread>
+#include <future>
+#include <limits>
 
 namespace emtk::hmm {
 
-search_model::search_model(hmmer_model model, std::string const & source) : model_{std::move(model)}
+search_model::search_model(hmmer_model model, std::string const & /*source*/) : model_{std::move(model)}
 {
-    if (!model_.stats)
-        throw_input_error(source, 0,
-                          "model " + model_.name +
-                              " has no STATS LOCAL lines (it is not calibrated for E-values): calibrate it, e.g. "
-                              "with emtk hmm train or hmmbuild");
+    if (!model_.stats) // as emtk hmm train calibrates (HMMER's p7_Calibrate defaults)
+        model_.stats = calibrate(model_.hmm, model_.alphabet);
+    if (model_.compo.size() != static_cast<std::size_t>(model_.hmm.K))
+        model_.compo = hmmer_composition(model_.hmm);
     scorer_ = std::make_unique<hmmer_scorer>(model_.hmm, model_.alphabet);
+    filter_ = std::make_unique<search_filter>(*scorer_, model_.compo, model_.alphabet);
+    odds_ = std::make_unique<detail::odds_profile>(scorer_->configured());
+}
+
+bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits) const
+{
+    bits = -std::numeric_limits<double>::infinity();
+    double correction = 0;
+    if (!filter_->passes_before_forward(x, *model_.stats, o, correction))
+        return false;
+    bits = sequence_bits(x);
+    // F3 on the bias-corrected Forward score (p7_pipeline.c); the reported score stays uncorrected.
+    return o.max || forward_pvalue(bits - correction, *model_.stats) <= o.F3;
 }
 
 search_model::~search_model() = default;
@@ -75,16 +93,15 @@ search_result search(std::span<search_model const> models, std::string const & m
         result.models[m].M = hm.hmm.M;
     }
     int const threads = options.threads > 0 ? options.threads : 1;
-    std::vector<seq::sequence> batch;
+    std::vector<seq::sequence> batch, next;
     std::vector<pair_result> pairs;
     bool checked_alphabet = false;
-    for (;;)
-    {
-        // Read one batch.
-        batch.clear();
+    // Reads one batch into `out`; returns its residues.
+    auto read_batch = [&](std::vector<seq::sequence> & out) {
+        out.clear();
         std::size_t residues = 0;
         seq::sequence s;
-        while (batch.size() < options.batch_sequences && residues < options.batch_residues && targets.next(s))
+        while (out.size() < options.batch_sequences && residues < options.batch_residues && targets.next(s))
         {
             if (!checked_alphabet)
             {
@@ -99,10 +116,22 @@ search_result search(std::span<search_model const> models, std::string const & m
                 checked_alphabet = true;
             }
             residues += s.dsq.size();
-            batch.push_back(std::move(s));
+            out.push_back(std::move(s));
         }
+        return residues;
+    };
+    // With more than one thread, the next batch is read (one more thread, mostly waiting on I/O and
+    // parsing) while the current one is scored; the reader is used by one thread at a time, and
+    // a reading error surfaces, as without overlap, before the next batch is scored.
+    bool const overlap = threads > 1;
+    std::size_t residues = read_batch(batch);
+    for (;;)
+    {
         if (batch.empty())
             break;
+        std::future<std::size_t> ahead;
+        if (overlap)
+            ahead = std::async(std::launch::async, [&] { return read_batch(next); });
         std::uint64_t const first_index = result.targets;
         result.targets += batch.size();
         result.residues += residues;
@@ -112,21 +141,34 @@ search_result search(std::span<search_model const> models, std::string const & m
         std::size_t const nb = batch.size();
         auto const n_pairs = static_cast<long long>(models.size() * nb);
         pairs.assign(static_cast<std::size_t>(n_pairs), pair_result{});
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (long long t = 0; t < n_pairs; ++t)
-        {
-            auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
-            search_model const & sm = models[m];
-            pair_result & r = pairs[static_cast<std::size_t>(t)];
-            r.bits = sm.sequence_bits(batch[q].dsq);
-            r.pvalue = sm.pvalue(r.bits);
-            r.kept = sequence_passes(options, r.bits, r.pvalue, z_now);
-            if (r.kept && options.domains)
+        // Pairs are claimed one at a time from a shared counter by `threads` workers (std::thread, not
+        // OpenMP: workers that finish block in join() instead of spinning at a barrier, which on a
+        // loaded machine took CPU from the reader thread); results go to their pair's slot, so
+        // the output does not depend on the number of threads.
+        std::atomic<long long> next_pair{0};
+        auto work = [&] {
+            for (long long t; (t = next_pair.fetch_add(1, std::memory_order_relaxed)) < n_pairs;)
             {
-                r.domains = sm.domains(batch[q].dsq);
-                r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
+                auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
+                search_model const & sm = models[m];
+                pair_result & r = pairs[static_cast<std::size_t>(t)];
+                if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits))
+                    continue; // r.kept stays false
+                r.pvalue = sm.pvalue(r.bits);
+                r.kept = sequence_passes(options, r.bits, r.pvalue, z_now);
+                if (r.kept && options.domains)
+                {
+                    r.domains = sm.domains(batch[q].dsq);
+                    r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
+                }
             }
-        }
+        };
+        {
+            std::vector<std::jthread> helpers;
+            for (int h = 1; h < threads && h < n_pairs; ++h)
+                helpers.emplace_back(work);
+            work();
+        } // joined here
         // Keep the passing pairs, model by model, in input order.
         for (std::size_t m = 0; m < models.size(); ++m)
             for (std::size_t q = 0; q < nb; ++q)
@@ -146,6 +188,11 @@ search_result search(std::span<search_model const> models, std::string const & m
             }
         if (options.on_batch)
             options.on_batch(result.targets, result.residues);
+        if (overlap)
+            residues = ahead.get();
+        else
+            residues = read_batch(next);
+        std::swap(batch, next);
     }
     if (!checked_alphabet) // the reader throws for a file without records; this is a bug guard
         throw_input_error(targets.source(), 0, "no sequences in the file");

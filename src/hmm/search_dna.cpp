@@ -236,6 +236,38 @@ std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool 
     return out;
 }
 
+/// The hits of one window through the filters (search_dna.hpp, "Filters"): SSV positions, ± W
+/// sub-windows merged, Viterbi and Forward filters, then scan_window on each survivor.
+std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence x, bool bias, filter_options const & fo)
+{
+    if (fo.max)
+        return scan_window(dm, x, bias);
+    std::vector<raw_hit> out;
+    search_model const & sm = *dm.sm;
+    hmmer_stats const & st = *sm.model().stats;
+    auto const W = static_cast<std::size_t>(dm.W);
+    std::vector<std::size_t> const rows = sm.filter().ssv_rows(x, W, st, fo.F1);
+    std::size_t r = 0;
+    while (r < rows.size())
+    {
+        std::size_t const from = rows[r] >= W ? rows[r] - W : 0;
+        std::size_t to = std::min(x.size(), rows[r] + W + 1); // [from, to)
+        while (++r < rows.size() && (rows[r] >= W ? rows[r] - W : 0) <= to)
+            to = std::min(x.size(), rows[r] + W + 1);
+        digital_sequence const sub = x.subspan(from, to - from);
+        if (viterbi_pvalue(sm.filter().viterbi_bits(sub), st) > fo.F2)
+            continue;
+        if (forward_pvalue(sm.scorer().forward_bits(sub), st) > fo.F3)
+            continue;
+        for (raw_hit h : scan_window(dm, sub, bias))
+        {
+            h.ali_from += from, h.ali_to += from, h.env_from += from, h.env_to += from;
+            out.push_back(h);
+        }
+    }
+    return out;
+}
+
 /// One unit of work: a window of one strand of one target for one model.
 struct task
 {
@@ -433,7 +465,8 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             task const & tk = tasks[static_cast<std::size_t>(ti)];
             target_data const & td = batch[tk.target];
             digital_sequence const strand_seq = tk.minus ? digital_sequence{td.rc} : digital_sequence{td.s.dsq};
-            auto hits = scan_window(dms[tk.model], strand_seq.subspan(tk.start, tk.length), options.bias);
+            auto hits = scan_window_filtered(dms[tk.model], strand_seq.subspan(tk.start, tk.length), options.bias,
+                                             options.filter);
             for (auto & h : hits)
             {
                 h.window = tk.window;

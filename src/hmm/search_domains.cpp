@@ -25,7 +25,7 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) c
     if (L == 0)
         return out;
     profile const & multi = scorer_->configured();
-    detail::odds_profile const op{multi};
+    detail::odds_profile const & op = *odds_; // built once per model
     detail::occupancy const o = detail::decode_occupancy(multi, op, x);
 
     std::vector<std::pair<std::size_t, std::size_t>> const envelopes = detail::find_envelopes(o);

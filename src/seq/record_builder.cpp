@@ -12,7 +12,9 @@
 namespace emtk::seq::detail {
 
 namespace {
-bool is_space(char c) noexcept { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+/// std::isspace in the "C" locale (emtk never changes it): ' ', \t, \n, \v, \f, \r. Inline
+/// instead of libc's call per residue, which took a third of the reading time (issue 15).
+constexpr bool is_space(char c) noexcept { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 /// "a DNA residue", "an RNA residue", "an amino-acid residue".
 std::string_view residue_noun(alphabet_type t) noexcept

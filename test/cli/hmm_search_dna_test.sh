@@ -199,4 +199,15 @@ check_status "truncated model: exit 1" 1
 check_stderr_one_line_starting "truncated model: one line naming the file and line" "$E trunc.hmm:26: file ends inside a model"
 check "truncated model: no GFF3" test ! -e out.gff3
 
+# ---- filters (issue 15): the SSV/Viterbi/Forward windows lose none of the --max hits ---------------
+
+run "$EMTK" hmm search --max --tblout dmax.tsv "$MODEL" "$TARGET"
+check_status "--max: exit 0" 0
+run "$EMTK" hmm search --tblout dfilt.tsv "$MODEL" "$TARGET"
+check_eq "filters on: the same hits with E < 1e-3 as --max (target, strand, alignment)" \
+  "$(awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { print $1, $11, $6, $7 }' dfilt.tsv)" \
+  "$(awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { print $1, $11, $6, $7 }' dmax.tsv)"
+run env EMTK_SIMD=scalar "$EMTK" hmm search --tblout dscalar.tsv "$MODEL" "$TARGET"
+check_same_file "filters on: the scalar kernels give identical bytes" dfilt.tsv dscalar.tsv
+
 t_summary

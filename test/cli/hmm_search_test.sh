@@ -123,9 +123,15 @@ expect_error "empty target file" 1 "$E empty.fa: empty file: no sequences" out \
 expect_error "invalid residue" 1 \
   "$E inval.fa: record 2 (p2): position 4: '-' is not an amino-acid residue (alphabet guessed from the first records)" out \
   "$EMTK" hmm search --tblout out.tsv --domtblout out.json "$MODEL" inval.fa
-expect_error "model without STATS" 1 \
-  "$E nostats.hmm: model globins45 has no STATS LOCAL lines (it is not calibrated for E-values): calibrate it, e.g. with emtk hmm train or hmmbuild" out \
-  "$EMTK" hmm search --tblout out.tsv nostats.hmm targets.fa
+
+# A model without STATS lines is calibrated as emtk hmm train does: same hits and scores, E-values
+# within the calibration's sampling error.
+run "$EMTK" hmm search --tblout nostats.tsv nostats.hmm targets.fa
+check_status "model without STATS: calibrated, exit 0" 0
+check "model without STATS: same targets and scores, E-values within 1.5x" \
+  awk -F'\t' 'NR == FNR { if (FNR > 1) { s[$1] = $6; e[$1] = $7 } next }
+    FNR > 1 { n++; if (!($1 in s) || s[$1] != $6) exit 1; r = $7 / e[$1]; if (r < 1) r = 1 / r; if (r > 1.5) exit 1 }
+    END { exit n != length(s) }' hits.tsv nostats.tsv
 
 # ---- the issue's check: HMMER's Pkinase.hmm against the Pkinase seeds plus shuffled decoys ----------
 
@@ -136,7 +142,7 @@ if command -v hmmsearch >/dev/null 2>&1 && [[ -f $TUT/Pkinase.hmm && -f $TUT/Pki
   shuffle_fasta 7 <pk_seeds.fa >pk_decoys.fa
   cat pk_seeds.fa pk_decoys.fa >pk.fa
   hmmsearch --max --nonull2 --cpu 1 -Z 1000 --tblout pk_hmmer.tbl -o /dev/null "$TUT/Pkinase.hmm" pk.fa
-  run "$EMTK" hmm search -Z 1000 --tblout pk_emtk.tsv "$TUT/Pkinase.hmm" pk.fa
+  run "$EMTK" hmm search --max -Z 1000 --tblout pk_emtk.tsv "$TUT/Pkinase.hmm" pk.fa
   check_status "Pkinase: exit 0" 0
   grep -v '^#' pk_hmmer.tbl | awk '{ print $1, $5, $6 }' | sort >pk_h.txt
   awk -F'\t' 'NR > 1 { print $1, $7, $6 }' pk_emtk.tsv | sort >pk_e.txt
@@ -149,6 +155,19 @@ if command -v hmmsearch >/dev/null 2>&1 && [[ -f $TUT/Pkinase.hmm && -f $TUT/Pki
     "$(awk '$2 + 0 < 0.01 { print $1 }' pk_h.txt)"
   check "Pkinase: all seeds below E = 0.01, no decoy" \
     awk -v n="$(grep -c '>' pk_seeds.fa)" '$2 + 0 < 0.01 { if ($1 ~ /^shuf_/) exit 1; k++ } END { exit k != n }' pk_e.txt
+  # Default pipelines on both sides (filters on): the same hits below E = 0.01; and the filters only
+  # remove targets, so every emtk hit scores as with --max.
+  hmmsearch --nonull2 --cpu 1 -Z 1000 --tblout pk_hmmer_f.tbl -o /dev/null "$TUT/Pkinase.hmm" pk.fa
+  run "$EMTK" hmm search -Z 1000 --tblout pk_emtk_f.tsv "$TUT/Pkinase.hmm" pk.fa
+  check_eq "Pkinase, default filters: the same hits below E = 0.01 as hmmsearch's default pipeline" \
+    "$(awk -F'\t' 'NR > 1 && $7 + 0 < 0.01 { print $1 }' pk_emtk_f.tsv | sort)" \
+    "$(grep -v '^#' pk_hmmer_f.tbl | awk '$5 + 0 < 0.01 { print $1 }' | sort)"
+  check "Pkinase: the filtered hits are a subset of --max's, with the same scores" \
+    awk -F'\t' 'NR == FNR { s[$1] = $6; next } FNR > 1 && s[$1] != $6 { exit 1 }' pk_emtk.tsv pk_emtk_f.tsv
+  run env EMTK_SIMD=scalar "$EMTK" hmm search -Z 1000 --tblout pk_emtk_scalar.tsv "$TUT/Pkinase.hmm" pk.fa
+  check_same_file "Pkinase: the scalar kernels (EMTK_SIMD=scalar) give identical bytes" pk_emtk_f.tsv pk_emtk_scalar.tsv
+  run env EMTK_SIMD=sse4.1 "$EMTK" hmm search -Z 1000 --tblout pk_emtk_sse.tsv "$TUT/Pkinase.hmm" pk.fa
+  check_same_file "Pkinase: the SSE4.1 kernels give identical bytes" pk_emtk_f.tsv pk_emtk_sse.tsv
 else
   echo "ok - Pkinase comparison with hmmsearch # SKIP HMMER or hmmer-examples not installed"
 fi

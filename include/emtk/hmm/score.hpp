@@ -88,6 +88,9 @@ public:
     [[nodiscard]] profile const & configured() const noexcept { return p_; }
     /// \brief Number of nodes.
     [[nodiscard]] int nodes() const noexcept { return p_.M; }
+    /// \brief Match log-odds scores in nats, (M+1)·Kp, row k = node k (row 0 unused, −∞ where a
+    /// code cannot be emitted): what the filters (filter.hpp) quantise.
+    [[nodiscard]] std::vector<double> const & match_log_odds() const noexcept { return lo_; }
 
     /// \brief MSV bit score of x (length model set to x.size()). Codes must be < Kp (asserted).
     [[nodiscard]] double msv_bits(digital_sequence x, score_mode mode = score_mode::exact) const;

@@ -3,10 +3,16 @@
 /// \brief Searching protein (or other single-strand) targets with profile HMMs, as hmmsearch
 /// does: per-sequence and per-domain hits with bit scores and E-values from the models' STATS.
 ///
+/// Filters (filter.hpp): by default each target first goes through HMMER's accelerated cascade
+/// (MSV F1 = 0.02, composition bias, Viterbi F2 = 1e-3, Forward F3 = 1e-5; search_options::filter),
+/// and only survivors are scored, defined and reported; `filter.max` turns every filter off (as
+/// `hmmsearch --max`), which scores every target with the full Forward. The filters only remove
+/// targets: the scores of those that pass are the same either way.
+///
 /// Per-sequence score (hmmer_scorer::forward_bits, score.hpp): the full local multi-hit Forward
 /// score of the whole target against the model configured as HMMER configures it for search, minus
-/// HMMER's null1 model, in bits. No prefilter (what `hmmsearch --max` does) and **no null2 bias
-/// correction**: emtk's scores are those of `hmmsearch --max --nonull2` (within 0.05 bits on the
+/// HMMER's null1 model, in bits. **No null2 bias
+/// correction** of reported scores: emtk's scores are those of `hmmsearch --max --nonull2` (within 0.05 bits on the
 /// tutorial globins, 0.5 bits on Pkinase; test/cli/hmm_search_test.sh checks that). hmmsearch's
 /// default scores subtract null2, which lowers low-complexity or compositionally biased hits by up
 /// to a few bits. P-value: the exponential tail of the STATS LOCAL FORWARD line (forward_pvalue());
@@ -48,6 +54,7 @@
 /// (forward and backward: 80·L bytes) and O(M) rows; the alignment of an envelope of length Ld
 /// uses full matrices (about 72·Ld·M bytes: 6.5 MB for Ld = M = 300).
 
+#include <emtk/hmm/filter.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/seq/reader.hpp>
 
@@ -63,6 +70,9 @@
 namespace emtk::hmm {
 
 class hmmer_scorer;
+namespace detail {
+struct odds_profile; // src/hmm/domain_posterior.hpp
+}
 
 /// \brief Thresholds, search space and parallelism of a search. Defaults are hmmsearch's.
 struct search_options
@@ -79,6 +89,9 @@ struct search_options
     std::size_t batch_residues = 4 << 20; ///< … or this many residues
     /// Called after each batch with the targets and residues searched so far (progress display).
     std::function<void(std::uint64_t targets, std::uint64_t residues)> on_batch;
+
+    // ---- the accelerated filter cascade (filter.hpp) ----
+    filter_options filter;            ///< --F1/--F2/--F3, --nobias, --max
 };
 
 /// \brief One domain of a sequence hit. Coordinates are 1-based and inclusive.
@@ -128,8 +141,9 @@ struct search_result
 class search_model
 {
 public:
-    /// \brief Configures `model`. `source` names the model file for messages.
-    /// \throws user_error "SOURCE: model NAME has no STATS LOCAL lines: …" when it is not calibrated.
+    /// \brief Configures `model` and its filters. A model without STATS lines is calibrated here as
+    /// `emtk hmm train` does (calibrate.hpp, default options: seed 42), a model without COMPO gets
+    /// hmmer_composition(). `source` names the model file (kept for messages).
     search_model(hmmer_model model, std::string const & source);
     ~search_model();
     search_model(search_model &&) noexcept;
@@ -146,10 +160,17 @@ public:
     [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x) const;
     /// \brief The configured scorer (HMMER's search configuration of the model).
     [[nodiscard]] hmmer_scorer const & scorer() const noexcept { return *scorer_; }
+    /// \brief The model's filter cascade.
+    [[nodiscard]] search_filter const & filter() const noexcept { return *filter_; }
+    /// \brief Whether target x survives every filter of `o`, Forward included; `bits` receives
+    /// its Forward score when it was computed (always when x passes), else −∞.
+    [[nodiscard]] bool filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits) const;
 
 private:
     hmmer_model model_;
     std::unique_ptr<hmmer_scorer> scorer_;
+    std::unique_ptr<search_filter> filter_;
+    std::unique_ptr<detail::odds_profile> odds_; // the configured profile in odds (domain definition)
 };
 
 /// \brief Reads all models of `path` and prepares them for search.

@@ -49,6 +49,7 @@
 /// window (about 100 bytes per residue: 10 MB for 100 kb) and the optimal-accuracy alignment of
 /// one envelope (about 100·Ld·M bytes, Ld ≤ W + 46: 3.6 MB for MADE1).
 
+#include <emtk/hmm/filter.hpp>
 #include <emtk/hmm/search.hpp>
 #include <emtk/seq/reader.hpp>
 
@@ -76,6 +77,9 @@ struct dna_search_options
     /// Called after each batch of targets (≥ 4 Mb or one chromosome) with the targets and residues
     /// (strands counted) searched so far (progress display).
     std::function<void(std::uint64_t targets, std::uint64_t residues)> on_batch;
+
+    // ---- the accelerated filters (filter.hpp; nhmmer's defaults F1 0.02, F2 3e-3, F3 3e-5) ----
+    filter_options filter{0.02, 3e-3, 3e-5, false, false}; ///< `max` = every window gets the full pipeline
 };
 
 /// \brief One hit on a DNA target (coordinates 1-based on the forward strand; see the file comment).

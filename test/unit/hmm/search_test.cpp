@@ -4,6 +4,7 @@
 #include <emtk/hmm/emit.hpp>
 #include <emtk/hmm/profile_hmm.hpp>
 #include <emtk/hmm/score.hpp>
+#include <emtk/hmm/calibrate.hpp>
 #include <emtk/hmm/search.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/seq/reader.hpp>
@@ -146,6 +147,7 @@ TEST_CASE("search: per-sequence scores are the Forward scores and P-values of th
     search_options o;
     o.evalue = 1e300; // report everything
     o.domains = false;
+    o.filter.max = true; // no filter
     auto const r = run(models, write_fasta(dir, ts), o);
     REQUIRE(r.targets == ts.size());
     CHECK(r.Z == static_cast<double>(ts.size()));
@@ -231,6 +233,7 @@ TEST_CASE("search: E-values decrease with the score and thresholds select by the
     search_options all;
     all.evalue = 1e300;
     all.domains = false; // with domains, sequences without a region are dropped (tested below)
+    all.filter.max = true;
     auto const r = run(models, path, all);
     auto hits = r.models[0].hits;
     REQUIRE(hits.size() == ts.size());
@@ -339,13 +342,40 @@ TEST_CASE("search: with domains, only sequences with a domain region are reporte
     }
 }
 
-TEST_CASE("search: uncalibrated models and alphabet mismatches are user errors", "[hmm][search]")
+TEST_CASE("search: the filters only remove targets; the hits that pass keep their --max scores", "[hmm][search]")
+{
+    emtk::test::temp_dir dir;
+    hmmer_model const m = sharp_model(40, 31);
+    auto const ts = make_targets(m, 30, 13);
+    std::string const path = write_fasta(dir, ts);
+    std::vector<search_model> models;
+    models.emplace_back(m, "models.hmm");
+    search_options o;
+    o.filter.max = true;
+    auto const all = run(models, path, o).models[0].hits;
+    o.filter = {};
+    auto const filtered = run(models, path, o).models[0].hits;
+    CHECK(filtered.size() <= all.size());
+    CHECK(!filtered.empty());
+    for (auto const & h : filtered)
+    {
+        auto const it = std::find_if(all.begin(), all.end(), [&](auto const & a) { return a.index == h.index; });
+        REQUIRE(it != all.end());
+        CHECK(it->bits == h.bits);
+        CHECK(it->evalue == h.evalue);
+        CHECK(it->domains.size() == h.domains.size());
+    }
+}
+
+TEST_CASE("search: uncalibrated models are calibrated; alphabet mismatches are user errors", "[hmm][search]")
 {
     hmmer_model m = sharp_model(20, 3);
     m.stats.reset();
-    CHECK_THROWS_WITH(search_model(m, "m.hmm"),
-                      "m.hmm: model sharp20 has no STATS LOCAL lines (it is not calibrated for E-values): calibrate "
-                      "it, e.g. with emtk hmm train or hmmbuild");
+    search_model const sm(m, "m.hmm");
+    REQUIRE(sm.model().stats);
+    hmmer_stats const want = calibrate(m.hmm, m.alphabet);
+    CHECK(sm.model().stats->msv_mu == want.msv_mu);
+    CHECK(sm.model().stats->forward_tau == want.forward_tau);
     emtk::test::temp_dir dir;
     std::string const dna = dir.file("dna.fa");
     std::ofstream{dna} << ">d1\nACGTACGTACGGTACCATGACGATCGATCGA\n";
