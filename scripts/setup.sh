@@ -13,7 +13,7 @@
 #   GROUP              extra package groups: bench (python3-sklearn python3-numpy beagle mafft muscle
 #                      clustalo probcons t-coffee kalign),
 #                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-#                      libopenmpi-dev openmpi-bin snakemake)
+#                      libopenmpi-dev openmpi-bin snakemake multiqc)
 #
 # Packages are checked with dpkg-query first; apt-get runs only when something is missing, so a
 # second run is fast. Without apt-get (not Debian/Ubuntu) the script lists what is needed and exits 1.
@@ -26,9 +26,9 @@ BENCH_PACKAGES=(python3-sklearn python3-numpy beagle mafft muscle clustalo probc
 # Peers for the tests: HMMER reads our models and its example models are read by ours; genometools
 # validates our GFF3; samtools/bwa/dwgsim/mosdepth simulate and check coverage; bcftools/tabix/scrm
 # simulate and check genotypes; Open MPI builds and runs the MPI test (test/mpi/); snakemake runs
-# the example workflow (test/workflow/).
+# the example workflow (test/workflow/); MultiQC's mosdepth module reads emtk cov's mosdepth files.
 TEST_PACKAGES=(hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-  libopenmpi-dev openmpi-bin snakemake)
+  libopenmpi-dev openmpi-bin snakemake multiqc)
 
 deps=1
 build=1
