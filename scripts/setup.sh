@@ -13,7 +13,7 @@
 #   GROUP              extra package groups: bench (python3-sklearn python3-numpy beagle mafft muscle
 #                      clustalo probcons t-coffee kalign),
 #                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-#                      libopenmpi-dev openmpi-bin snakemake man-db)
+#                      libopenmpi-dev openmpi-bin snakemake man-db multiqc)
 #
 # Packages are checked with dpkg-query first; apt-get runs only when something is missing, so a
 # second run is fast. Without apt-get (not Debian/Ubuntu) the script lists what is needed and exits 1.
@@ -27,9 +27,10 @@ BENCH_PACKAGES=(python3-sklearn python3-numpy beagle mafft muscle clustalo probc
 # validates our GFF3; samtools/bwa/dwgsim/mosdepth simulate and check coverage; bcftools/tabix/scrm
 # simulate and check genotypes; Open MPI builds and runs the MPI test (test/mpi/); snakemake runs
 # the example workflow (test/workflow/); man-db renders the installed man pages and dpkg-shlibdeps
-# (dpkg-dev, with build-essential) derives the .deb's Depends (test/install/).
+# (dpkg-dev, with build-essential) derives the .deb's Depends (test/install/); MultiQC's mosdepth
+# module reads emtk cov's mosdepth files.
 TEST_PACKAGES=(hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-  libopenmpi-dev openmpi-bin snakemake man-db)
+  libopenmpi-dev openmpi-bin snakemake man-db multiqc)
 
 deps=1
 build=1

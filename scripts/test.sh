@@ -23,7 +23,7 @@ bash scripts/setup.sh test
 section "Test suite (Release, build/)"
 ctest --test-dir build --output-on-failure --no-tests=error -j2
 
-section "Workflow test (snakemake -j 2 on workflows/Snakefile)"
+section "Workflow test (snakemake --lint and -j 2 on workflow/Snakefile)"
 bash test/workflow/snakemake_test.sh build/emtk
 
 section "MPI build (-DEMTK_MPI=ON, build-mpi/) and the MPI test (test/mpi/mpi_test.sh)"

@@ -9,6 +9,7 @@
 #include <emtk/cov/cn_model.hpp>
 #include <emtk/cov/depth.hpp>
 #include <emtk/cov/gc.hpp>
+#include <emtk/cov/mosdepth_output.hpp>
 #include <emtk/cov/plot.hpp>
 #include <emtk/cov/segment.hpp>
 #include <emtk/mix/mixture.hpp>
@@ -64,7 +65,10 @@ void cov_run(cov_arguments const & a)
 
     // ---- options ----
     cov::depth_options dopt;
-    dopt.reference = a.reference;
+    if (!a.reference.empty() && !a.fasta.empty() && a.reference != a.fasta)
+        throw usage_error("-r/--reference and -f/--fasta name the same file (the reference); give one");
+    std::string const reference = a.reference.empty() ? a.fasta : a.reference;
+    dopt.reference = reference;
     dopt.window = a.window;
     dopt.by_bed = a.by;
     dopt.region = a.region;
@@ -106,8 +110,14 @@ void cov_run(cov_arguments const & a)
     std::string const segments_path = a.output + ".segments.bed";
     std::string const svg_path = a.output + ".svg";
     std::string const json_path = a.json.empty() ? a.output + ".json" : a.json;
+    // mosdepth's summary and distributions (BAM/CRAM input: they need per-base depths).
+    std::string const mosdepth_paths[] = {a.output + ".mosdepth.summary.txt", a.output + ".mosdepth.global.dist.txt",
+                                          a.output + ".mosdepth.region.dist.txt"};
     for (auto const & out : {windows_path, windows_path + ".tbi", segments_path, svg_path, json_path, a.multiqc})
         check_output_path(out, a.input);
+    if (!a.depth_bed)
+        for (auto const & out : mosdepth_paths)
+            check_output_path(out, a.input);
 
     // ---- depth ----
     stopwatch depth_clock;
@@ -126,10 +136,10 @@ void cov_run(cov_arguments const & a)
     // ---- GC correction ----
     std::vector<double> model_depth = t.depth;
     cov::gc_summary gcs;
-    bool const gc_on = !a.reference.empty() && !a.no_gc;
+    bool const gc_on = !reference.empty() && !a.no_gc;
     if (gc_on)
     {
-        std::vector<double> const gc = cov::window_gc(a.reference, t);
+        std::vector<double> const gc = cov::window_gc(reference, t);
         gcs = cov::gc_correct(model_depth, gc);
     }
 
@@ -213,6 +223,15 @@ void cov_run(cov_arguments const & a)
     stopwatch write_clock;
     cov::indexed_bed_output windows_out{windows_path};
     atomic_output_file segments_out{segments_path}, svg_out{svg_path}, json_out{json_path};
+    std::vector<atomic_output_file> mosdepth_out;
+    if (!a.depth_bed)
+    {
+        for (auto const & path : mosdepth_paths)
+            mosdepth_out.emplace_back(path);
+        mosdepth_out[0].stream() << cov::mosdepth_summary(t);
+        mosdepth_out[1].stream() << cov::mosdepth_distribution(t, false);
+        mosdepth_out[2].stream() << cov::mosdepth_distribution(t, true);
+    }
     {
         std::string buf = "#chrom\tstart\tend\tdepth\tcn\tposterior\n";
         for (std::size_t i = 0; i < t.size(); ++i)
@@ -362,6 +381,8 @@ void cov_run(cov_arguments const & a)
     segments_out.commit();
     svg_out.commit();
     json_out.commit();
+    for (auto & f : mosdepth_out)
+        f.commit();
     if (!a.multiqc.empty())
     {
         std::vector<multiqc_metric> m{{"windows", static_cast<double>(t.size())},

@@ -29,6 +29,7 @@ struct cov_arguments
     int mapq = 0;
     bool fast_mode = false;
     std::string reference;
+    std::string fasta;              ///< -f/--fasta: mosdepth's name of --reference
     bool no_gc = false;
     double read_length = 150;       ///< --depth-bed: read length for the count scale
     std::string family = "nb";

@@ -25,7 +25,9 @@ void cov_declare(seqan3::argument_parser & parser, cov_arguments & a)
     info.description.push_back(
         "Writes PREFIX.windows.bed.gz (+ .tbi: chrom, start, end, depth, CN, posterior), PREFIX.segments.bed "
         "(chrom, start, end, CN, windows, mean depth, quality = mean posterior of the CN), PREFIX.json (haploid "
-        "depth, weights, BIC table, objective traces, reads used and filtered) and PREFIX.svg. With --reference, "
+        "depth, weights, BIC table, objective traces, reads used and filtered) and PREFIX.svg; from a BAM/CRAM also "
+        "mosdepth's PREFIX.mosdepth.summary.txt, PREFIX.mosdepth.global.dist.txt and PREFIX.mosdepth.region.dist.txt "
+        "(MultiQC's mosdepth module reads them). With --reference, "
         "depths are GC-corrected before the fit (not in the depth column). A failed run leaves no output file.");
     info.examples.push_back("emtk cov -t 2 --segment -o out/sample data/cov/sample.bam");
     info.examples.push_back("emtk cov -w 500 --region chr1:1-500000 -Q 20 -o out/chr1 sample.bam");
@@ -52,6 +54,7 @@ void cov_declare(seqan3::argument_parser & parser, cov_arguments & a)
     parser.add_flag(a.fast_mode, 'x', "fast-mode", "Count each record from start to end: no CIGAR, no mate overlap "
                                                    "(mosdepth -x).");
     parser.add_option(a.reference, 'r', "reference", "Indexed FASTA: the CRAM reference; also turns on GC correction.");
+    parser.add_option(a.fasta, 'f', "fasta", "The same as --reference (mosdepth's name of the option).");
     parser.add_flag(a.no_gc, '\0', "no-gc-correction", "With --reference, do not GC-correct the depths.");
     parser.add_option(a.read_length, '\0', "read-length",
                       "--depth-bed with a count family: the read length that turns depths into read counts.");

@@ -122,7 +122,7 @@ void impute_run(impute_arguments const & a)
             bar.update(++starts_done, block.contig);
         });
         fit_s += fit_clock.seconds();
-        writer.write_block(reader, block, res.gp);
+        writer.write_block(reader, block, res.gp, res.phase);
         contig_report rep;
         rep.contig = block.contig;
         rep.sites = block.genotypes.n_sites;

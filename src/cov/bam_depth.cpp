@@ -18,6 +18,7 @@
 #include <memory>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #if defined(_OPENMP)
@@ -138,7 +139,7 @@ class chrom_depth
 {
 public:
     chrom_depth(detail::chrom_windows const & w, depth_options const & opt, std::string const & path)
-        : w_{w}, opt_{opt}, path_{path}, acc_{w.start, w.stop, w.length}
+        : w_{w}, opt_{opt}, path_{path}, acc_{w.start, w.stop, w.length, w.begin, w.end, opt.by_bed.empty()}
     {
     }
 
@@ -181,6 +182,10 @@ public:
     }
 
     [[nodiscard]] std::vector<std::int64_t> const & finish() { return acc_.finish(); }
+    /// Per-base depths over the chromosome's range and its windows (after finish()).
+    [[nodiscard]] depth_histogram const & bases() const noexcept { return acc_.bases(); }
+    [[nodiscard]] depth_histogram const & window_bases() const noexcept { return acc_.window_bases(); }
+    [[nodiscard]] std::vector<double> const & float_means() const noexcept { return acc_.float_means(); }
     [[nodiscard]] read_counts const & counts() const noexcept { return counts_; }
 
 private:
@@ -248,6 +253,17 @@ struct chrom_result
 {
     std::vector<std::int64_t> sums;
     read_counts counts;
+    depth_histogram bases, window_bases;
+    std::vector<double> float_means;
+
+    void take(chrom_depth & cd)
+    {
+        sums = cd.finish();
+        float_means = cd.float_means();
+        counts = cd.counts();
+        bases = cd.bases();
+        window_bases = cd.window_bases();
+    }
 };
 
 chrom_result depth_indexed(alignment_file & f, detail::chrom_windows const & w, depth_options const & opt,
@@ -265,8 +281,7 @@ chrom_result depth_indexed(alignment_file & f, detail::chrom_windows const & w, 
     if (rc < -1)
         read_failed(path, w.name, rc);
     chrom_result r;
-    r.sums = cd.finish();
-    r.counts = cd.counts();
+    r.take(cd);
     return r;
 }
 
@@ -363,8 +378,7 @@ window_table bam_window_depth(std::string const & path, depth_options const & op
         auto close_current = [&] {
             if (current)
             {
-                results[static_cast<std::size_t>(current_plan)].sums = current->finish();
-                results[static_cast<std::size_t>(current_plan)].counts = current->counts();
+                results[static_cast<std::size_t>(current_plan)].take(*current);
                 current.reset();
             }
         };
@@ -416,6 +430,15 @@ window_table bam_window_depth(std::string const & path, depth_options const & op
             t.depth.push_back(static_cast<double>(results[i].sums[j]) / static_cast<double>(w.stop[j] - w.start[j]));
         }
         t.reads += results[i].counts;
+        t.chrom_bases.push_back(std::move(results[i].bases));
+        t.chrom_window_bases.push_back(std::move(results[i].window_bases));
+        t.chrom_has_records.push_back(results[i].counts.records > 0);
+        if (opt.by_bed.empty())
+        {
+            auto & m = results[i].float_means;
+            m.resize(w.start.size(), 0.0); // a chromosome without records: all 0
+            t.mosdepth_window_mean.insert(t.mosdepth_window_mean.end(), m.begin(), m.end());
+        }
     }
     t.mean_read_span = t.reads.used ? static_cast<double>(t.reads.aligned_bases) / static_cast<double>(t.reads.used) : 0;
     return t;

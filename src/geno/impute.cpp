@@ -134,6 +134,7 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
     impute_result res;
     res.missing = static_cast<std::size_t>(std::count(gm.g.begin(), gm.g.end(), missing_genotype));
     res.gp.assign(3 * res.missing, 0.0f);
+    res.phase.assign(res.missing, phase_unknown);
     if (M == 0 || N == 0)
         return res;
     // Offset of each site's first missing genotype in the result.
@@ -263,6 +264,13 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
                                          block_rng.split(wi).split(refine_stream));
                 for (std::size_t k = 0; k < post.size(); ++k)
                     acc[k] = post[k] * restarts;
+                // The phase of each imputed genotype: the sample's haplotypes in the panel.
+                std::size_t const base = offset[w.core_first];
+                for (std::size_t i = 0; i < N; ++i)
+                    for (std::size_t j = 0; j < d.W; ++j)
+                        if (std::int32_t const sl = d.slot[i * d.W + j]; sl >= 0)
+                            res.phase[base + static_cast<std::size_t>(sl)] =
+                                static_cast<std::uint8_t>((panel.row(2 * i)[j] & 1u) | ((panel.row(2 * i + 1)[j] & 1u) << 1));
                 if (progress)
                     progress(done, total_starts);
             }

@@ -499,7 +499,8 @@ vcf_writer::~vcf_writer() = default;
 
 std::string vcf_writer::index_path() const { return p_->index_target; }
 
-void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::span<float const> gp)
+void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::span<float const> gp,
+                             std::span<std::uint8_t const> phase)
 {
     impl & w = *p_;
     auto & rd = *reader.p_;
@@ -516,6 +517,11 @@ void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::
             int const ngt = bcf_get_genotypes(w.hdr, r, &w.gt.p, &w.gt.n);
             EMTK_ASSERT(ngt == static_cast<int>(2 * N), "modelled record lost its diploid GT");
             std::int8_t const * g = block.genotypes.g.data() + static_cast<std::size_t>(site) * N;
+            // Phased record: every observed call phased (the second allele carries the flag).
+            bool phased = true;
+            for (std::size_t i = 0; i < N && phased; ++i)
+                if (g[i] != missing_genotype)
+                    phased = bcf_gt_is_phased(w.gt.p[2 * i + 1]);
             double alt = 0, sum_d = 0, sum_d2 = 0, sum_e2 = 0;
             int n_imp = 0;
             for (std::size_t i = 0; i < N; ++i)
@@ -532,11 +538,27 @@ void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::
                 }
                 EMTK_ASSERT(3 * next + 2 < gp.size(), "fewer imputed genotypes than missing ones");
                 double const p0 = gp[3 * next], p1 = gp[3 * next + 1], p2 = gp[3 * next + 2];
+                std::uint8_t const ph = phase.empty() ? phase_unknown : phase[next];
                 ++next;
                 double const d = p1 + 2 * p2;
                 int const best = (p1 > p0 && p1 >= p2) ? 1 : (p2 > p0 && p2 > p1) ? 2 : 0;
-                w.gt.p[2 * i] = bcf_gt_unphased(best == 2 ? 1 : 0);
-                w.gt.p[2 * i + 1] = bcf_gt_unphased(best >= 1 ? 1 : 0);
+                int a0 = best == 2 ? 1 : 0, a1 = best >= 1 ? 1 : 0;
+                if (phased)
+                {
+                    // A heterozygote takes the model's haplotype draw when that is heterozygous too.
+                    if (best == 1 && (ph == 1 || ph == 2))
+                    {
+                        a0 = ph & 1;
+                        a1 = ph >> 1;
+                    }
+                    w.gt.p[2 * i] = bcf_gt_phased(a0);
+                    w.gt.p[2 * i + 1] = bcf_gt_phased(a1);
+                }
+                else
+                {
+                    w.gt.p[2 * i] = bcf_gt_unphased(a0);
+                    w.gt.p[2 * i + 1] = bcf_gt_unphased(a1);
+                }
                 q[0] = round3(p0);
                 q[1] = round3(p1);
                 q[2] = round3(p2);
@@ -570,6 +592,7 @@ void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::
             w.fail("write failed (disk full?)");
     }
     EMTK_ASSERT(3 * next == gp.size(), "more imputed genotypes than missing ones");
+    EMTK_ASSERT(phase.empty() || phase.size() == next, "one phase per imputed genotype");
 }
 
 void vcf_writer::commit()

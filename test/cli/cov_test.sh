@@ -29,7 +29,14 @@ cov_outputs() {
 }
 # no_cov_outputs PREFIX: none of the outputs nor a temporary file.
 check_no_cov_outputs() {
-  check_no_outputs "$1: no output file" "$2" "$2.windows.bed.gz" "$2.windows.bed.gz.tbi" "$2.segments.bed" "$2.svg"
+  check_no_outputs "$1: no output file" "$2" "$2.windows.bed.gz" "$2.windows.bed.gz.tbi" "$2.segments.bed" "$2.svg" \
+    "$2.mosdepth.summary.txt" "$2.mosdepth.global.dist.txt" "$2.mosdepth.region.dist.txt"
+}
+MOSDEPTH_FILES=(mosdepth.summary.txt mosdepth.global.dist.txt mosdepth.region.dist.txt)
+# same_mosdepth_files EMTK_PREFIX MOSDEPTH_PREFIX: the three files byte-identical.
+same_mosdepth_files() {
+  local f
+  for f in "${MOSDEPTH_FILES[@]}"; do cmp -s "$1.$f" "$2.$f" || { echo "$f differs"; return 1; }; done
 }
 # compare_depth EMTK_WINDOWS MOSDEPTH_REGIONS: prints the number of windows and the largest difference;
 # fails if the windows differ.
@@ -120,6 +127,10 @@ if have mosdepth; then
   else
     not_ok "depth = mosdepth -n --by 1000 to 0.01" "$cmp"
   fi
+  check "PREFIX.mosdepth.{summary,global.dist,region.dist}.txt = mosdepth -n --by 1000's, byte for byte" \
+    same_mosdepth_files one md
+  mosdepth -n -c chr2 --by 1000 md2 "$BAM"
+  check "--chroms chr2: the mosdepth files = mosdepth -c chr2's" same_mosdepth_files only2 md2
   mosdepth -n -x -Q 10 --by 700 mdx "$BAM"
   run "$EMTK" cov -x -Q 10 -w 700 -o fast "$BAM"
   if cmp=$(compare_depth fast.windows.bed.gz mdx.regions.bed.gz) && awk_true "m <= 0.01" "m=${cmp#* }"; then
@@ -127,6 +138,7 @@ if have mosdepth; then
   else
     not_ok "--fast-mode -Q 10 -w 700 = mosdepth -x -Q 10 --by 700" "$cmp"
   fi
+  check "--fast-mode -Q 10 -w 700: the mosdepth files = mosdepth's" same_mosdepth_files fast mdx
   printf 'chr1\t5000\t25000\nchr1\t20000\t61234\nchr2\t100\t300000\n' >win.bed
   mosdepth -n -F 1024 --by win.bed mdb "$BAM"
   run "$EMTK" cov -F 1024 --by win.bed -o byb "$BAM"
@@ -135,9 +147,39 @@ if have mosdepth; then
   else
     not_ok "--by BED -F 1024 = mosdepth" "$cmp" "$(last_run)"
   fi
+  check "--by BED: global and region distributions = mosdepth's (the windows' bases, overlaps twice)" bash -c \
+    'cmp byb.mosdepth.global.dist.txt mdb.mosdepth.global.dist.txt && cmp byb.mosdepth.region.dist.txt mdb.mosdepth.region.dist.txt'
+  # mosdepth 0.3 starts the minimum of the first CHROM_region, total and total_region rows at 0
+  # (an uninitialised minimum); emtk writes the true minimum there. Everything else is equal.
+  check "--by BED: summary = mosdepth's (but min of its first _region and total rows)" bash -c \
+    "cmp <(awk -F'\t' -v OFS='\t' 'NR > 1 && (\$1 ~ /_region\$/ || \$1 ~ /^total/) { \$5 = \"-\" } 1' byb.mosdepth.summary.txt) \
+         <(awk -F'\t' -v OFS='\t' 'NR > 1 && (\$1 ~ /_region\$/ || \$1 ~ /^total/) { \$5 = \"-\" } 1' mdb.mosdepth.summary.txt)"
+  check_eq "--by BED: the windows' true minimum depth (chr1 5000-61234)" \
+    "$(awk '$1 == "chr1_region" { print $5 }' byb.mosdepth.summary.txt)" \
+    "$(samtools depth -a -r chr1:5001-61234 -G 1024 "$BAM" | awk 'NR == 1 || $3 < m { m = $3 } END { print m }')"
+  if have multiqc; then
+    # MultiQC's mosdepth module on emtk's files and on mosdepth's own (same sample name): same tables.
+    mkdir -p mqc_emtk mqc_mosdepth
+    for f in "${MOSDEPTH_FILES[@]}"; do cp "one.$f" "mqc_emtk/s.$f"; cp "md.$f" "mqc_mosdepth/s.$f"; done
+    run multiqc -q -f -m mosdepth -o mqc_emtk/report mqc_emtk
+    check_status "multiqc -m mosdepth on emtk's files: exit 0" 0
+    multiqc -q -f -m mosdepth -o mqc_mosdepth/report mqc_mosdepth >/dev/null 2>&1 || true
+    check_eq "multiqc: general statistics (mean, median, % >= 1/5/10x) of the sample" \
+      "$(cut -f 2- mqc_emtk/report/multiqc_data/multiqc_general_stats.txt 2>/dev/null | tail -n 1 | tr '\t' ' ')" \
+      "$(cut -f 2- mqc_mosdepth/report/multiqc_data/multiqc_general_stats.txt 2>/dev/null | tail -n 1 | tr '\t' ' ')"
+    check "multiqc: the mean of 12.92 in its general statistics" \
+      grep -q "12.92" mqc_emtk/report/multiqc_data/multiqc_general_stats.txt
+    for t in mosdepth_perchrom mosdepth_cov_dist mosdepth_cumcov_dist; do
+      check "multiqc: $t.txt = from mosdepth's files" \
+        cmp mqc_emtk/report/multiqc_data/$t.txt mqc_mosdepth/report/multiqc_data/$t.txt
+    done
+  else
+    skip "multiqc reads the mosdepth files" "multiqc not installed (scripts/setup.sh test installs it)"
+  fi
   # --depth-bed: mosdepth's regions give the same calls as the BAM (read length 100).
   run "$EMTK" cov --depth-bed --segment --read-length 100 -o dbed md.regions.bed.gz
   check_status "--depth-bed md.regions.bed.gz: exit 0" 0
+  check "--depth-bed: no mosdepth files (they need per-base depths)" bash -c '! compgen -G "dbed.mosdepth.*" >/dev/null'
   agree=$(paste <(gzip -dc one.windows.bed.gz | grep -v '^#') <(gzip -dc dbed.windows.bed.gz | grep -v '^#') |
     awk '{ n++; if ($5 == $11) a++ } END { printf "%.4f", a / n }')
   check "--depth-bed --segment: >= 99% of windows get the BAM run's CN ($agree)" awk_true "a >= 0.99" "a=$agree"
@@ -160,6 +202,13 @@ if have dwgsim && have bwa && [[ -x $PY ]]; then
     gzip -dc cram.windows.bed.gz >cram.w
     gzip -dc bam_nogc.windows.bed.gz >bam.w
     check_same_file "CRAM with --reference = BAM" cram.w bam.w
+    run "$EMTK" cov -f sim/ref.fa --no-gc-correction -o cramf sim.cram
+    gzip -dc cramf.windows.bed.gz >cramf.w
+    check_same_file "CRAM with -f (mosdepth's --fasta) = with --reference" cramf.w cram.w
+    check "CRAM: the mosdepth files as from the BAM" same_mosdepth_files cramf bam_nogc
+    expect_error "-f and --reference naming different files" 2 \
+      "$E -r/--reference and -f/--fasta name the same file (the reference); give one" \
+      tworef "$EMTK" cov -f sim/ref.fa --reference other.fa -o tworef sim.cram
     expect_error "CRAM without --reference" 1 "$E sim.cram: CRAM input needs its reference: give --reference FASTA" \
       bad_cram "$EMTK" cov -o bad_cram sim.cram
     check_no_cov_outputs "CRAM without --reference" bad_cram

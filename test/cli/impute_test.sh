@@ -98,6 +98,29 @@ run "$EMTK" impute "${FAST[@]}" --window 200 --overlap 40 --refine 0 -t 2 -o f2.
 check_eq "--refine 0: -t 1 and -t 2 identical" "$(body f0.vcf.gz | md5sum)" "$(body f2.vcf.gz | md5sum)"
 check_eq "refined run: template rounds in the summary, EM objective never decreased" \
   "$(json_section a.json windows | grep -c '"mean_jump"') $(json_top a.json objective_decreases)" "18 0"
+# Phase (bcftools reads the GTs): the example is phased, so its imputed calls are too; heterozygotes
+# take the orientation of the model's haplotype draw (both orientations occur), or 0|1 without one.
+# imputed_gts IN OUT: the output GT of every call missing in IN (bcftools query, one a line).
+imputed_gts() { paste <(bcftools query -f '[%GT\n]' "$1") <(bcftools query -f '[%GT\n]' "$2") | awk '$1 == "./." { print $2 }'; }
+if command -v bcftools >/dev/null 2>&1; then
+  check_eq "phased input: every imputed call phased (bcftools query)" \
+    "$(imputed_gts "$EX" a.vcf.gz | grep -c '/' || true) $(imputed_gts "$EX" a.vcf.gz | wc -l)" "0 $imputed"
+  check_eq "phased input: imputed heterozygotes in both orientations (the model's draw)" \
+    "$(imputed_gts "$EX" a.vcf.gz | grep -E '^(0\|1|1\|0)$' | sort -u | tr '\n' ' ')" "0|1 1|0 "
+  gzip -cd "$EX" | sed '/^#/!s#|#/#g' >unphased.vcf
+  run "$EMTK" impute "${FAST[@]}" --window 200 --overlap 40 -o u.vcf.gz unphased.vcf
+  check_status "unphased input: exit status 0" 0
+  check_eq "unphased input: every imputed call unphased (bcftools query)" \
+    "$(imputed_gts unphased.vcf u.vcf.gz | grep -c '|' || true)" "0"
+  check_eq "unphased input: the same genotypes, DS and GP as the phased run" \
+    "$(bcftools query -f '[%GT:%DS:%GP\t]\n' u.vcf.gz | tr '|' '/' | sed 's#1/0#0/1#g' | md5sum)" \
+    "$(bcftools query -f '[%GT:%DS:%GP\t]\n' a.vcf.gz | tr '|' '/' | sed 's#1/0#0/1#g' | md5sum)"
+  run "$EMTK" impute "${FAST[@]}" --refine 0 --window 200 --overlap 40 -o p0.vcf.gz "$EX"
+  check_eq "--refine 0 (no haplotype draw): imputed heterozygotes phased 0|1" \
+    "$(imputed_gts "$EX" p0.vcf.gz | grep -E '^(0\|1|1\|0|0/1)$' | sort -u | tr '\n' ' ')" "0|1 "
+else
+  not_ok "bcftools is installed (scripts/setup.sh test installs it)"
+fi
 run "$EMTK" impute --method hwe --json h.json -o h.vcf "$EX"
 check_status "--method hwe: exit status 0" 0
 check_eq "--method hwe: every missing genotype filled" "$(grep -v '^#' h.vcf | cut -f 10- | tr '\t' '\n' | grep -c '^\./\.' || true)" "0"
@@ -113,8 +136,10 @@ run "$EMTK" impute -K 2 --json m.json -o m.vcf mixed.vcf
 check_status "mixed records: exit status 0" 0
 check_eq "mixed: multiallelic, all-missing, haploid and GT-less records unchanged" \
   "$(grep -v '^#' m.vcf | sed -n '3,5p;7p' | md5sum)" "$(grep -v '^#' mixed.vcf | sed -n '3,5p;7p' | md5sum)"
-check_eq "mixed: phased observed call kept, half-missing and missing calls imputed" \
-  "$(grep -v '^#' m.vcf | sed -n 6p | cut -f 10- | awk -F'\t' '{ split($1, a, ":"); split($2, b, ":"); split($3, c, ":"); print (a[1] ~ /^[01]\/[01]$/), b[1], (c[1] ~ /^[01]\/[01]$/) }')" "1 0|1 1"
+check_eq "mixed: phased observed call kept, half-missing and missing calls imputed phased like it" \
+  "$(grep -v '^#' m.vcf | sed -n 6p | cut -f 10- | awk -F'\t' '{ split($1, a, ":"); split($2, b, ":"); split($3, c, ":"); print (a[1] ~ /^[01]\|[01]$/), b[1], (c[1] ~ /^[01]\|[01]$/) }')" "1 0|1 1"
+check_eq "mixed: unphased records' imputed calls unphased" \
+  "$(grep -v '^#' m.vcf | sed -n '1,2p' | cut -f 10- | tr '\t' '\n' | cut -d: -f 1 | grep -c '|' || true)" "0"
 rec=$(json_section m.json record_details)
 check_eq "mixed: counts (read, imputed, multiallelic, no GT, haploid, all missing, duplicate positions)" \
   "$(printf '%s\n' "$rec" | json_values read) $(printf '%s\n' "$rec" | json_values imputed) $(printf '%s\n' "$rec" | json_values count | tr '\n' ' ')" \

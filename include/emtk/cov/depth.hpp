@@ -25,6 +25,7 @@
 /// per chromosome, so the output order and values do not depend on the thread count. Without an
 /// index the file is read once in order (and must be coordinate-sorted).
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -59,6 +60,35 @@ struct read_counts
     read_counts & operator+=(read_counts const & o);
 };
 
+/// \brief Per-base depth distribution of a set of bases (mosdepth's dist and summary files).
+struct depth_histogram
+{
+    std::vector<std::uint64_t> bases;   ///< bases[d]: bases at depth d (d >= 0)
+    std::uint64_t length = 0;           ///< bases counted, negative depths included
+    std::int64_t sum = 0;               ///< Σ depth
+    /// Bases at a negative depth (only mosdepth's mate-overlap shortcut makes them); left out of
+    /// `bases`, as mosdepth leaves them out of its distributions.
+    std::uint64_t negative = 0;
+    std::int64_t min_negative = 0;      ///< the lowest negative depth (0: none)
+    /// \brief Adds n bases at depth d (inline: called per base in the depth pass).
+    void add(std::int64_t d, std::uint64_t n)
+    {
+        if (d >= 0 && static_cast<std::uint64_t>(d) < bases.size()) [[likely]]
+        {
+            bases[static_cast<std::size_t>(d)] += n;
+            length += n;
+            sum += d * static_cast<std::int64_t>(n);
+            return;
+        }
+        add_rare(d, n);
+    }
+    /// \brief add() for a negative depth or one beyond the table (grows it).
+    void add_rare(std::int64_t d, std::uint64_t n);
+    depth_histogram & operator+=(depth_histogram const & o);
+    [[nodiscard]] std::int64_t min() const noexcept; ///< lowest depth (0 when empty)
+    [[nodiscard]] std::int64_t max() const noexcept; ///< highest depth (0 when empty)
+};
+
 /// \brief Windows of the selected chromosomes, in header order, sorted by start within each.
 struct window_table
 {
@@ -69,6 +99,15 @@ struct window_table
     std::vector<double> depth;              ///< per window: mean per-base depth
     read_counts reads;                      ///< from a BAM/CRAM; all zero for --depth-bed input
     double mean_read_span = 0;              ///< aligned_bases / used (0 when unknown)
+    /// From a BAM/CRAM only (empty for --depth-bed input), per selected chromosome: the per-base
+    /// depth over the range read (the chromosome, or the --region range), over the windows (a base
+    /// once per window holding it), and whether the file has any record on it (mosdepth writes no
+    /// summary or distribution line for a chromosome without records).
+    std::vector<depth_histogram> chrom_bases, chrom_window_bases;
+    std::vector<bool> chrom_has_records;
+    /// From a BAM/CRAM with fixed windows: per window, mosdepth's floating-point mean (Σ depth/length
+    /// added base by base; within ~1e-12 of `depth`), which its region distribution rounds.
+    std::vector<double> mosdepth_window_mean;
     std::string source;                     ///< the input file, for messages
     [[nodiscard]] std::size_t size() const noexcept { return start.size(); }
 };

@@ -174,12 +174,20 @@ struct window_summary
     std::vector<refine_round_summary> refine;   ///< stage-2 rounds (empty: not refined)
 };
 
+/// \brief impute_result::phase of a genotype whose phase the model did not draw.
+inline constexpr std::uint8_t phase_unknown = 0xFF;
+
 /// \brief The imputed posteriors of one block.
 struct impute_result
 {
     /// P(g = 0, 1, 2) of every missing genotype, 3 floats each, in site-major order (site by
     /// site, samples in order within a site).
     std::vector<float> gp;
+    /// The model's phase of every missing genotype, one byte each in gp's order: bit 0 = the allele
+    /// on haplotype 1, bit 1 = the allele on haplotype 2 of the sample's last haplotype draw
+    /// (stage 2's panel after its rounds), or phase_unknown when the model drew no haplotypes
+    /// (`--refine 0`, the allele-frequency method, a single sample).
+    std::vector<std::uint8_t> phase;
     std::size_t missing = 0;
     std::vector<window_summary> windows;
 };

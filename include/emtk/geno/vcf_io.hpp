@@ -17,7 +17,11 @@
 ///
 /// Writing. vcf_writer writes the input header plus FORMAT/GT, DS, GP and INFO/AF, IMP_R2, IMP_N
 /// declarations, then each block's records: for a modelled record GT keeps every observed call
-/// exactly (phase included) and gets the most probable genotype (unphased) for each missing one;
+/// exactly (phase included) and gets the most probable genotype for each missing one: unphased
+/// (`0/1`) unless every observed call of the record is phased; then phased like the rest of the
+/// file: a homozygote as `0|0` / `1|1`, a heterozygote oriented by the sample's haplotypes of the
+/// model's last draw (impute_result::phase) when they are heterozygous there, else `0|1` (no draw:
+/// `--refine 0`, `--method hwe`; or a draw homozygous where the posterior favours 0/1);
 /// DS (expected ALT dosage) and GP (posterior of 0/0, 0/1, 1/1) are written for all samples,
 /// observed calls getting hard values (DS 0/1/2, GP 1,0,0 / 0,1,0 / 0,0,1); INFO/AF is the
 /// estimated ALT frequency (observed calls + imputed dosages), IMP_N the number of imputed
@@ -108,8 +112,10 @@ public:
     vcf_writer & operator=(vcf_writer const &) = delete;
 
     /// \brief Writes the records of the reader's current block; `gp` holds P(0/0, 0/1, 1/1) of each
-    /// missing genotype of the block's matrix, site-major (impute_result::gp).
-    void write_block(vcf_reader & reader, vcf_block const & block, std::span<float const> gp);
+    /// missing genotype of the block's matrix, site-major (impute_result::gp); `phase` the model's
+    /// phase of each (impute_result::phase; empty: unknown).
+    void write_block(vcf_reader & reader, vcf_block const & block, std::span<float const> gp,
+                     std::span<std::uint8_t const> phase = {});
     /// \brief Closes, writes the index, renames onto the target. \throws user_error on failure
     void commit();
     /// \brief The index written (empty for plain VCF and stdout).
