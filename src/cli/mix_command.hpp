@@ -33,6 +33,8 @@ struct mix_arguments
     double ridge = 1e-6;
     std::uint64_t seed = 1;
     int threads = 1;
+    std::string missing = "error"; ///< missing entries: error | drop | model
+    int draws = 0;                 ///< multiple imputations written (--missing model)
     bool quiet = false;
     bool verbose = false;
 };
