@@ -11,7 +11,7 @@
 #   --build-type TYPE  CMAKE_BUILD_TYPE (default: Release)
 #   -DVAR=VALUE        passed on to cmake's configure step (e.g. -DEMTK_SANITIZE=ON)
 #   GROUP              extra package groups: bench (python3-sklearn python3-numpy beagle mafft muscle
-#                      clustalo probcons t-coffee kalign),
+#                      clustalo probcons t-coffee kalign r-cran-amelia r-cran-mice),
 #                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
 #                      libopenmpi-dev openmpi-bin snakemake man-db multiqc)
 #
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 # Base packages. libgomp (OpenMP) comes with gcc via build-essential.
 BASE_PACKAGES=(build-essential cmake ninja-build pkg-config git libseqan3-dev libhts-dev catch2 zlib1g-dev)
-BENCH_PACKAGES=(python3-sklearn python3-numpy beagle mafft muscle clustalo probcons t-coffee kalign)
+BENCH_PACKAGES=(python3-sklearn python3-numpy beagle mafft muscle clustalo probcons t-coffee kalign r-cran-amelia r-cran-mice)
 # Peers for the tests: HMMER reads our models and its example models are read by ours; genometools
 # validates our GFF3; samtools/bwa/dwgsim/mosdepth simulate and check coverage; bcftools/tabix/scrm
 # simulate and check genotypes; Open MPI builds and runs the MPI test (test/mpi/); snakemake runs

@@ -6,6 +6,7 @@
 #include "mix_command.hpp"
 
 #include <emtk/em/options.hpp>
+#include <emtk/mix/missing.hpp>
 #include <emtk/mix/mixture.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
@@ -89,6 +90,38 @@ void write_fit_summary(json_writer & j, int k, mix::mixture_fit const & f)
     j.end_object();
 }
 
+/// The "missing" object of the JSON summary: policy, rows dropped, entries missing per column,
+/// the missingness patterns (at most 100, most frequent first) and the imputed tables written.
+void write_missing(json_writer & j, mix::missing_policy policy, mix::incomplete_table const & t,
+                   mix::missingness const & g, std::vector<std::string> const & imputed)
+{
+    j.key("missing").begin_object();
+    j.field("policy", mix::to_string(policy));
+    j.field("dropped_rows", static_cast<std::uint64_t>(t.dropped_rows));
+    j.field("rows_with_missing", g.rows_with_missing);
+    j.field("rows_all_missing", g.rows_all_missing);
+    j.key("per_column").begin_object();
+    for (std::size_t c = 0; c < t.data.d; ++c)
+        j.field(t.data.names[c], g.per_column[c]);
+    j.end_object();
+    j.field("n_patterns", static_cast<std::uint64_t>(g.patterns.size()));
+    j.key("patterns").begin_array();
+    for (std::size_t q = 0; q < g.patterns.size() && q < 100; ++q)
+    {
+        std::vector<std::string> cols;
+        for (std::size_t c = 0; c < t.data.d; ++c)
+            if (g.patterns[q][c] != 0)
+                cols.push_back(t.data.names[c]);
+        j.begin_object();
+        j.key("missing").value(cols);
+        j.field("rows", g.pattern_rows[q]);
+        j.end_object();
+    }
+    j.end_array();
+    j.key("imputed").value(imputed);
+    j.end_object();
+}
+
 std::string format_g(double v, int digits)
 {
     char buf[64];
@@ -124,6 +157,13 @@ void mix_run(mix_arguments const & a)
         throw usage_error("--shared-variance applies to the gaussian family only");
     if (a.output.empty())
         throw usage_error("-o/--output PREFIX is required");
+    mix::missing_policy policy{};
+    if (!mix::parse_missing_policy(a.missing, policy))
+        throw usage_error("--missing must be error, drop or model, got '" + a.missing + "'");
+    if (a.draws > 0 && policy != mix::missing_policy::model)
+        throw usage_error("--draws needs --missing model");
+    if (a.draws > 0 && a.output == "-")
+        throw usage_error("--draws writes PREFIX.imputed.N.tsv files: give a file prefix with -o, not '-'");
     std::optional<std::pair<int, int>> range;
     if (!a.k_range.empty())
         range = parse_k_range(a.k_range);
@@ -149,7 +189,14 @@ void mix_run(mix_arguments const & a)
     std::string const tsv_path = a.output == "-" ? "-" : a.output + ".tsv";
     std::string const json_path = !a.json.empty() ? a.json : (a.output == "-" ? "" : a.output + ".json");
 
-    for (auto const & out : {tsv_path, json_path})
+    // Imputed tables (--missing model): PREFIX.imputed.tsv, then PREFIX.imputed.N.tsv per draw.
+    std::vector<std::string> imputed_paths;
+    if (policy == mix::missing_policy::model && a.output != "-")
+        for (int r = 0; r <= a.draws; ++r)
+            imputed_paths.push_back(a.output + ".imputed" + (r == 0 ? std::string{} : "." + std::to_string(r)) + ".tsv");
+    std::vector<std::string> all_outputs{tsv_path, json_path};
+    all_outputs.insert(all_outputs.end(), imputed_paths.begin(), imputed_paths.end());
+    for (auto const & out : all_outputs)
     {
         if (out.empty() || out == "-")
             continue;
@@ -169,18 +216,31 @@ void mix_run(mix_arguments const & a)
     std::vector<std::string> columns = split_list(a.columns);
     if (columns.empty())
         columns = {(ends_with(a.input, ".bed") || ends_with(a.input, ".bed.gz")) ? "4" : "1"};
-    numeric_table table = read_numeric_table(a.input, columns);
-    mix::dataset data;
-    data.n = table.n;
-    data.d = table.d;
-    data.values = std::move(table.values);
-    data.names = table.names;
-    data.source = a.input;
-    data.line_of_row = std::move(table.line_of_row);
+    mix::incomplete_table table = mix::read_incomplete_table(a.input, columns, policy);
+    mix::dataset & data = table.data;
     double const read_s = read_clock.seconds();
     log::info("read " + std::to_string(data.n) + (data.n == 1 ? " row" : " rows") + " of " +
               std::to_string(data.d) + (data.d == 1 ? " column" : " columns") + " from " +
               (a.input == "-" ? std::string{"<stdin>"} : a.input));
+    if (table.dropped_rows > 0)
+        log::info("dropped " + std::to_string(table.dropped_rows) + (table.dropped_rows == 1 ? " row" : " rows") +
+                  " with a missing value (--missing drop)");
+    mix::missingness const gaps = mix::describe_missing(data);
+    if (gaps.rows_with_missing > 0)
+        log::info(std::to_string(gaps.rows_with_missing) + " of " + std::to_string(data.n) +
+                  " rows have missing entries (" + std::to_string(gaps.patterns.size()) +
+                  " missingness patterns): fitted on their observed values");
+    if (gaps.rows_all_missing > 0)
+    {
+        std::string lines;
+        for (auto l : gaps.all_missing_lines)
+            lines += (lines.empty() ? "" : ", ") + std::to_string(l);
+        log::warning(std::to_string(gaps.rows_all_missing) +
+                     (gaps.rows_all_missing == 1 ? " row has" : " rows have") +
+                     " no observed value in the fitted columns (line" + (gaps.rows_all_missing == 1 ? " " : "s ") +
+                     lines + (gaps.rows_all_missing > gaps.all_missing_lines.size() ? ", ..." : "") +
+                     "): kept, with the mixing weights as posteriors and values imputed from the mixture");
+    }
 
     // Fit.
     stopwatch fit_clock;
@@ -246,12 +306,23 @@ void mix_run(mix_arguments const & a)
                      " iterations (raise --max-iter or loosen --tol)");
     std::vector<double> post = mix::posteriors(data, best.model, a.hard, a.threads);
     double const fit_s = fit_clock.seconds();
+    stopwatch impute_clock;
+    std::vector<std::vector<double>> imputed; // expectation, then each draw
+    for (std::size_t r = 0; r < imputed_paths.size(); ++r)
+        imputed.push_back(mix::impute(data, best.model, static_cast<int>(r) - 1, a.seed, a.threads));
+    double const impute_s = impute_clock.seconds();
 
     // Write: both files are complete before either is renamed into place.
     std::size_t const k = best.model.components.size();
     std::unique_ptr<atomic_output_file> tsv_file = std::make_unique<atomic_output_file>(tsv_path);
     std::unique_ptr<atomic_output_file> json_file =
         json_path.empty() ? nullptr : std::make_unique<atomic_output_file>(json_path);
+    std::vector<std::unique_ptr<atomic_output_file>> imputed_files;
+    for (std::size_t r = 0; r < imputed_paths.size(); ++r)
+    {
+        imputed_files.push_back(std::make_unique<atomic_output_file>(imputed_paths[r]));
+        mix::write_imputed_table(imputed_files.back()->stream(), table, imputed[r]);
+    }
     {
         std::ostream & out = tsv_file->stream();
         std::string line = "row\tcomponent\tposterior";
@@ -326,6 +397,8 @@ void mix_run(mix_arguments const & a)
         j.key("columns").value(data.names);
         j.field("rows", static_cast<std::uint64_t>(data.n));
         j.end_object();
+        if (policy != mix::missing_policy::error)
+            write_missing(j, policy, table, gaps, imputed_paths);
         j.field("family", mix::to_string(opt.fam));
         if (opt.fam == mix::family::gaussian)
         {
@@ -374,12 +447,18 @@ void mix_run(mix_arguments const & a)
         j.end_array();
         j.key("objective_trace").value(best.trace);
         // Everything that may differ between two runs of the same fit lives under "run".
-        summary_run(j, a.threads, {{"read_s", read_s}, {"fit_s", fit_s}, {"total_s", total.seconds()}});
+        if (policy == mix::missing_policy::model)
+            summary_run(j, a.threads,
+                        {{"read_s", read_s}, {"fit_s", fit_s}, {"impute_s", impute_s}, {"total_s", total.seconds()}});
+        else
+            summary_run(j, a.threads, {{"read_s", read_s}, {"fit_s", fit_s}, {"total_s", total.seconds()}});
         j.end_object();
     }
     tsv_file->commit();
     if (json_file)
         json_file->commit();
+    for (auto & f : imputed_files)
+        f->commit();
     if (!a.multiqc.empty())
         write_multiqc(a.multiqc, "mix", "Finite mixtures fitted by EM (K chosen by BIC when a range is given).",
                       sample_name(a.input),

@@ -39,6 +39,8 @@ struct mix_arguments
     int polish = 0;
     std::uint64_t seed = 1;
     int threads = 1;
+    std::string missing = "error"; ///< missing entries: error | drop | model
+    int draws = 0;                 ///< multiple imputations written (--missing model)
     bool quiet = false;
     bool verbose = false;
 };

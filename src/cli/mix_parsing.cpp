@@ -23,6 +23,7 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
         "The count families need one column of non-negative integers.");
     info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
     info.examples.push_back("emtk mix --family negbin -k 3 -c count -o out/counts data/example.tsv");
+    info.examples.push_back("emtk mix --missing model -k 3 -c x,y --draws 5 -o out/gappy gappy.tsv");
     info.examples.push_back("zcat sample.regions.bed.gz | emtk mix -c 4 -k 4 -o sample -");
 
     parser.add_positional_option(a.input, "Table of values (TSV/BED, plain or .gz; '-' for stdin).");
@@ -73,6 +74,16 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
     parser.add_option(a.ridge, '\0', "ridge",
                       "Variance floor added to each component's variance, relative to the column's variance.",
                       seqan3::option_spec::advanced);
+    parser.add_option(a.missing, '\0', "missing",
+                      "Missing entries (empty field, NA, NaN, '.') in the fitted columns: error stops; drop leaves "
+                      "the row out; model fits by EM on the observed values (marginal densities, conditional "
+                      "expectations) and writes PREFIX.imputed.tsv, the input table with each missing entry "
+                      "replaced by its conditional expectation under the fitted mixture.",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"error", "drop", "model"});
+    parser.add_option(a.draws, '\0', "draws",
+                      "With --missing model: also write N multiple imputations PREFIX.imputed.1.tsv ... "
+                      "PREFIX.imputed.N.tsv, draws from the conditional distribution (seeded by --seed).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 1000});
     parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same output.");
     parser.add_option(a.threads, 't', "threads", "Threads for the E-step (output is identical for any number).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});

@@ -9,6 +9,7 @@
 #include <memory>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 namespace emtk::mix {
 
@@ -156,22 +157,11 @@ mixture_fit run(Model const & model, dataset const & data, mixture_options const
     return out;
 }
 
-mixture_options options_for(mixture const & m)
-{
-    mixture_options o;
-    o.fam = m.fam;
-    o.k = static_cast<int>(m.components.size());
-    o.cov = m.cov;
-    o.shared_variance = m.shared_variance;
-    o.ridge = 0; // the public covariances already include the floor
-    return o;
-}
-
 /// Calls fn(row, lp) with lp[k] = log w_k + log f_k(row) for every row, in parallel.
 template <typename Fn>
 void for_each_row_logjoint(dataset const & data, mixture const & m, int threads, Fn && fn)
 {
-    mixture_options o = options_for(m);
+    mixture_options o = detail::options_for(m);
     if (m.fam == family::gaussian)
     {
         detail::gaussian_model model{data, o};
@@ -208,7 +198,7 @@ void for_each_row_logjoint(dataset const & data, mixture const & m, int threads,
 /// fixed chunks whose log-likelihoods are summed in chunk order (same result for any threads).
 double gauss1d_pass(dataset const & data, mixture const & m, int threads, double * resp)
 {
-    detail::gaussian_model model{data, options_for(m)};
+    detail::gaussian_model model{data, detail::options_for(m)};
     auto p = model.from_public(m);
     constexpr std::size_t chunk = 4096;
     std::size_t const n_chunks = (data.n + chunk - 1) / chunk, k = m.components.size();
@@ -233,21 +223,27 @@ double gauss1d_pass(dataset const & data, mixture const & m, int threads, double
 
 mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
 {
-    validate(data, opt);
+    // Rows with no observed value have marginal density 1 under any parameters: they are left out
+    // of the fit (and of BIC's n), which is exact for the observed-data likelihood.
+    std::optional<dataset> const part = detail::observed_rows(data);
+    dataset const & obs = part ? *part : data;
+    validate(obs, opt);
     if (opt.fam == family::gaussian)
     {
         mixture_options o = opt;
-        o.em.stepwise.enabled = resolve_em_mode(data.n, opt) == em::em_mode::stepwise;
-        return run(detail::gaussian_model{data, o}, data, o);
+        o.em.stepwise.enabled = resolve_em_mode(obs.n, opt) == em::em_mode::stepwise;
+        return run(detail::gaussian_model{obs, o}, obs, o);
     }
-    (void)resolve_em_mode(data.n, opt); // rejects a stepwise request
+    (void)resolve_em_mode(obs.n, opt); // rejects a stepwise request
     mixture_options o = opt;
     o.em.stepwise.enabled = false;
-    return run(detail::count_model{data, o}, data, o);
+    return run(detail::count_model{obs, o}, obs, o);
 }
 
 double log_likelihood(dataset const & data, mixture const & m, int threads)
 {
+    if (std::optional<dataset> const part = detail::observed_rows(data))
+        return log_likelihood(*part, m, threads); // rows with nothing observed contribute log 1
     if (m.fam == family::gaussian && m.d == 1)
         return gauss1d_pass(data, m, threads, nullptr);
     std::size_t const k = m.components.size();
@@ -265,6 +261,29 @@ double log_likelihood(dataset const & data, mixture const & m, int threads)
 std::vector<double> posteriors(dataset const & data, mixture const & m, bool hard, int threads)
 {
     std::size_t const k = m.components.size();
+    if (std::optional<dataset> const part = detail::observed_rows(data))
+    {
+        // Rows with no observed value: the posterior is the prior, i.e. the mixing weights.
+        std::vector<double> sub = posteriors(*part, m, hard, threads);
+        std::vector<double> prior(k);
+        for (std::size_t c = 0; c < k; ++c)
+            prior[c] = m.components[c].weight;
+        if (hard)
+        {
+            std::size_t best = static_cast<std::size_t>(std::max_element(prior.begin(), prior.end()) - prior.begin());
+            std::fill(prior.begin(), prior.end(), 0.0);
+            prior[best] = 1.0;
+        }
+        std::vector<double> out(data.n * k);
+        std::size_t r = 0;
+        for (std::size_t i = 0; i < data.n; ++i)
+        {
+            bool const none = detail::nothing_observed(data, i);
+            double const * src = none ? prior.data() : sub.data() + (r++) * k;
+            std::copy_n(src, k, out.data() + i * k);
+        }
+        return out;
+    }
     std::vector<double> out(data.n * k);
     if (m.fam == family::gaussian && m.d == 1 && !hard)
     {

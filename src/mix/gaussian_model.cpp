@@ -27,23 +27,29 @@ gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt
     block_ = 1 + d_ + cov_size();
     centre_.assign(d_, 0.0);
     colvar_.assign(d_, 0.0);
-    for (std::size_t i = 0; i < n_; ++i)
-        for (std::size_t j = 0; j < d_; ++j)
-            centre_[j] += data.at(i, j);
-    for (double & c : centre_)
-        c /= static_cast<double>(n_);
-    x_.resize(n_ * d_);
-    for (std::size_t i = 0; i < n_; ++i)
-        for (std::size_t j = 0; j < d_; ++j)
-        {
-            double v = data.at(i, j) - centre_[j];
-            x_[i * d_ + j] = v;
-            colvar_[j] += v * v;
-        }
+    std::vector<double> n_obs(d_, static_cast<double>(n_)); // observed entries per column
+    if (data.has_missing())
+        index_patterns(data, n_obs);
+    else
+    {
+        for (std::size_t i = 0; i < n_; ++i)
+            for (std::size_t j = 0; j < d_; ++j)
+                centre_[j] += data.at(i, j);
+        for (double & c : centre_)
+            c /= static_cast<double>(n_);
+        x_.resize(n_ * d_);
+        for (std::size_t i = 0; i < n_; ++i)
+            for (std::size_t j = 0; j < d_; ++j)
+            {
+                double v = data.at(i, j) - centre_[j];
+                x_[i * d_ + j] = v;
+                colvar_[j] += v * v;
+            }
+    }
     floor_.resize(d_);
     for (std::size_t j = 0; j < d_; ++j)
     {
-        colvar_[j] /= static_cast<double>(n_);
+        colvar_[j] /= n_obs[j];
         if (!(colvar_[j] > 0))
             throw user_error(located_message(data.source, 0,
                                              data.column_label(j) +
@@ -53,8 +59,58 @@ gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt
     }
 }
 
+void gaussian_model::index_patterns(dataset const & data, std::vector<double> & n_obs)
+{
+    // Centre and variance from the observed entries; missing entries become 0 (the mean).
+    std::fill(n_obs.begin(), n_obs.end(), 0.0);
+    for (std::size_t i = 0; i < n_; ++i)
+        for (std::size_t j = 0; j < d_; ++j)
+            if (!data.is_missing(i, j))
+            {
+                centre_[j] += data.at(i, j);
+                n_obs[j] += 1;
+            }
+    for (std::size_t j = 0; j < d_; ++j)
+        centre_[j] /= std::max(1.0, n_obs[j]);
+    x_.assign(n_ * d_, 0.0);
+    for (std::size_t i = 0; i < n_; ++i)
+        for (std::size_t j = 0; j < d_; ++j)
+            if (!data.is_missing(i, j))
+            {
+                double v = data.at(i, j) - centre_[j];
+                x_[i * d_ + j] = v;
+                colvar_[j] += v * v;
+            }
+    for (std::size_t j = 0; j < d_; ++j)
+        if (n_obs[j] == 0)
+            n_obs[j] = 1; // a column with no observed value: variance 0, reported below
+    // Patterns, numbered in order of first appearance.
+    pattern_of_row_.assign(n_, 0);
+    std::vector<std::vector<std::uint8_t>> seen;
+    for (std::size_t i = 0; i < n_; ++i)
+    {
+        auto const * m = data.missing.data() + i * d_;
+        if (std::none_of(m, m + d_, [](std::uint8_t v) { return v != 0; }))
+            continue;
+        std::vector<std::uint8_t> key(m, m + d_);
+        auto it = std::find(seen.begin(), seen.end(), key);
+        if (it == seen.end())
+        {
+            pattern pat;
+            for (std::size_t j = 0; j < d_; ++j)
+                (key[j] ? pat.mis : pat.obs).push_back(j);
+            patterns_.push_back(std::move(pat));
+            seen.push_back(std::move(key));
+            it = seen.end() - 1;
+        }
+        pattern_of_row_[i] = static_cast<std::uint32_t>(1 + (it - seen.begin()));
+    }
+}
+
 void gaussian_model::log_joint(std::size_t i, gauss_params const & p, double * lp) const
 {
+    if (std::size_t const q = pattern_of(i); q != 0)
+        return log_joint_missing(i, q, p, lp);
     double const * x = x_.data() + i * d_;
     if (d_ == 1)
     {
@@ -113,7 +169,15 @@ double gaussian_model::posteriors_range(std::size_t begin, std::size_t end, gaus
                          p.chol.data(), nullptr, resp);
 }
 
-void gaussian_model::accumulate(std::size_t i, gauss_params const &, double const * resp, flat_stats & s) const
+void gaussian_model::accumulate(std::size_t i, gauss_params const & p, double const * resp, flat_stats & s) const
+{
+    if (std::size_t const q = pattern_of(i); q != 0)
+        accumulate_missing(i, q, p, resp, s);
+    else
+        accumulate_complete(i, resp, s);
+}
+
+void gaussian_model::accumulate_complete(std::size_t i, double const * resp, flat_stats & s) const
 {
     double const * x = x_.data() + i * d_;
     for (std::size_t k = 0; k < k_; ++k)
@@ -248,6 +312,8 @@ void gaussian_model::prepare(gauss_params & p) const
         }
         p.lnorm[k] = p.logw[k] - 0.5 * static_cast<double>(d_) * log_2pi - 0.5 * logdet;
     }
+    if (!patterns_.empty())
+        prepare_patterns(p);
 }
 
 void gaussian_model::initialize(rng & gen, gauss_params & p) const
@@ -279,7 +345,8 @@ void gaussian_model::initialize(rng & gen, gauss_params & p) const
         for (std::size_t i = 0; i < n_; ++i)
         {
             resp[nearest[i]] = 1.0;
-            accumulate(i, p, resp.data(), s);
+            accumulate_complete(i, resp.data(), s); // missing entries at the column mean
+
             resp[nearest[i]] = 0.0;
         }
     }

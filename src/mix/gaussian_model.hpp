@@ -8,6 +8,17 @@
 /// 1e-16 × (distance of the component from the overall mean / its sd)² relative to its variance,
 /// negligible unless a component lies > 1e6 sd away from the data centre. Every covariance gets
 /// the floor ridge × var(column) added to its diagonal (MixtureOptions::ridge).
+///
+/// Missing values (dataset::missing, Little & Rubin 2002, ch. 11). Rows are grouped by their
+/// missingness pattern (o = observed, m = missing coordinates). For each pattern and component,
+/// prepare() factorises Σ_oo (Cholesky), and forms the regression B = Σ_mo Σ_oo⁻¹ and the
+/// conditional covariance C = Σ_mm − B Σ_om. The E-step then uses the marginal density of x_o
+/// for the responsibilities, and the expected sufficient statistics E[x] = (x_o, μ_m + B (x_o − μ_o))
+/// and E[x xᵀ] = E[x] E[x]ᵀ + C on the mm block, so the M-step below is unchanged and each
+/// iteration is an exact EM step for the observed-data log-likelihood. Missing entries are stored
+/// as 0 in x_ (the column mean after centring); that is what the k-means++ start sees (a
+/// mean-imputed start), never what the E-step uses. Complete rows take the code path of complete
+/// data, so a table without missing values gives the same bits as before.
 
 #include "model_base.hpp"
 
@@ -16,6 +27,7 @@
 #include <emtk/mix/mixture.hpp>
 #include <emtk/util/rng.hpp>
 
+#include <cstdint>
 #include <vector>
 
 namespace emtk::mix::detail {
@@ -28,6 +40,11 @@ struct gauss_params
     // Derived by gaussian_model::prepare():
     std::vector<double> chol;  ///< full: K×d×d lower Cholesky factor; diagonal: K×d inverse variances
     std::vector<double> lnorm; ///< K: log w_k - d/2 log 2π - 1/2 log det Σ_k
+    // Missing-value caches, index q×K + k for incomplete pattern q (empty for complete data):
+    std::vector<double> p_lnorm;             ///< log w_k - d_o/2 log 2π - 1/2 log det Σ_oo
+    std::vector<std::vector<double>> p_chol; ///< full: Cholesky factor of Σ_oo; diagonal: 1/σ²_o
+    std::vector<std::vector<double>> p_reg;  ///< full: B = Σ_mo Σ_oo⁻¹, d_m×d_o; diagonal: empty
+    std::vector<std::vector<double>> p_ccov; ///< full: C = Σ_mm - B Σ_om, d_m×d_m; diagonal: σ²_m
 };
 
 class gaussian_model
@@ -66,7 +83,30 @@ public:
     [[nodiscard]] mixture to_public(gauss_params const & p) const;
     [[nodiscard]] gauss_params from_public(mixture const & m) const;
 
+    /// Row i with its missing entries filled (user coordinates, d values): the conditional
+    /// expectation under the mixture (gen null), or a draw from the conditional distribution.
+    void impute_row(std::size_t i, gauss_params const & p, rng * gen, double * out) const;
+
 private:
+    struct pattern
+    {
+        std::vector<std::size_t> obs, mis; ///< observed and missing coordinates
+    };
+    /// Pattern of row i: 0 for a complete row, else 1 + index into patterns_.
+    [[nodiscard]] std::size_t pattern_of(std::size_t i) const noexcept
+    {
+        return pattern_of_row_.empty() ? 0 : pattern_of_row_[i];
+    }
+    void accumulate_complete(std::size_t i, double const * resp, flat_stats & s) const;
+    void log_joint_missing(std::size_t i, std::size_t q, gauss_params const & p, double * lp) const;
+    void accumulate_missing(std::size_t i, std::size_t q, gauss_params const & p, double const * resp,
+                            flat_stats & s) const;
+    /// Conditional mean of component k for row i (pattern q ≥ 1), centred coordinates, all d.
+    void conditional_mean(std::size_t i, std::size_t q, gauss_params const & p, std::size_t k, double * xhat) const;
+    void prepare_patterns(gauss_params & p) const;
+    /// Constructor part for data with missing entries: centre, variances, x_ and the patterns.
+    void index_patterns(dataset const & data, std::vector<double> & n_obs);
+
     void m_step(flat_stats const & s, gauss_params & p, bool initial) const;
     void prepare(gauss_params & p) const;
     [[nodiscard]] std::size_t cov_size() const noexcept { return full_ ? d_ * d_ : d_; }
@@ -78,6 +118,8 @@ private:
     std::vector<double> colvar_;  ///< column variances
     std::vector<double> floor_;   ///< ridge × colvar
     std::vector<std::string> labels_; ///< "column 'x'" for messages
+    std::vector<pattern> patterns_;   ///< distinct incomplete patterns, in order of first row
+    std::vector<std::uint32_t> pattern_of_row_; ///< see pattern_of(); empty for complete data
 };
 
 } // namespace emtk::mix::detail

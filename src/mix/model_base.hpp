@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <span>
 #include <sstream>
 #include <stdexcept>
@@ -73,6 +75,60 @@ double mixture_expect(Family const & fam, std::size_t i, Params const & p, Stats
         ll = em::log_normalize(std::span<double>{lp.data(), static_cast<std::size_t>(k)});
     fam.accumulate(i, p, lp.data(), s);
     return fam.item_weight(i) * ll;
+}
+
+/// Options that rebuild a model for a fitted mixture (posteriors, log-likelihood, imputation).
+inline mixture_options options_for(mixture const & m)
+{
+    mixture_options o;
+    o.fam = m.fam;
+    o.k = static_cast<int>(m.components.size());
+    o.cov = m.cov;
+    o.shared_variance = m.shared_variance;
+    o.ridge = 0; // the public covariances already include the floor
+    return o;
+}
+
+/// True when row i of data has no observed value.
+inline bool nothing_observed(dataset const & data, std::size_t i)
+{
+    if (!data.has_missing())
+        return false;
+    auto const * m = data.missing.data() + i * data.d;
+    return std::all_of(m, m + data.d, [](std::uint8_t v) { return v != 0; });
+}
+
+/// The rows of data with at least one observed value (mask dropped when they are then complete),
+/// or nothing when every row has one.
+inline std::optional<dataset> observed_rows(dataset const & data)
+{
+    if (!data.has_missing())
+        return std::nullopt;
+    std::size_t none = 0;
+    for (std::size_t i = 0; i < data.n; ++i)
+        none += nothing_observed(data, i) ? 1 : 0;
+    if (none == 0)
+        return std::nullopt;
+    dataset out;
+    out.d = data.d;
+    out.names = data.names;
+    out.source = data.source;
+    bool any = false;
+    for (std::size_t i = 0; i < data.n; ++i)
+    {
+        if (nothing_observed(data, i))
+            continue;
+        out.values.insert(out.values.end(), data.row(i), data.row(i) + data.d);
+        out.missing.insert(out.missing.end(), data.missing.begin() + static_cast<std::ptrdiff_t>(i * data.d),
+                           data.missing.begin() + static_cast<std::ptrdiff_t>((i + 1) * data.d));
+        out.line_of_row.push_back(data.line(i));
+        ++out.n;
+    }
+    for (auto v : out.missing)
+        any = any || v != 0;
+    if (!any)
+        out.missing.clear();
+    return out;
 }
 
 /// A number with 3 significant digits, for messages.

@@ -17,6 +17,15 @@ struct dataset
     std::vector<std::string> names; ///< column names, for messages and output
     std::string source = "<data>";  ///< file name, for messages
     std::vector<std::uint64_t> line_of_row; ///< file line of each row (empty: row i is line i+1)
+    /// n*d flags, 1 where the entry is missing (its value is then NaN); empty when nothing is
+    /// missing. Only `--missing model` produces a non-empty mask (missing.hpp).
+    std::vector<std::uint8_t> missing;
+
+    [[nodiscard]] bool has_missing() const noexcept { return !missing.empty(); }
+    [[nodiscard]] bool is_missing(std::size_t i, std::size_t j) const noexcept
+    {
+        return !missing.empty() && missing[i * d + j] != 0;
+    }
 
     [[nodiscard]] std::uint64_t line(std::size_t i) const noexcept { return line_of_row.empty() ? i + 1 : line_of_row[i]; }
 
