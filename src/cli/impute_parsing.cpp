@@ -101,6 +101,9 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
     parser.add_option(a.phase_states, '\0', "phase-states", "With --ref: panel haplotypes per block (phasing).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});
+    parser.add_option(a.phase_rounds, '\0', "phase-rounds",
+                      "With --ref: phasing rounds (later rounds choose states from the current haplotypes).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
     parser.add_option(a.ref_block, '\0', "ref-block", "With --ref: typed markers per state block.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
     parser.add_option(a.ref_window, '\0', "ref-window", "With --ref: panel markers per window.",

@@ -52,6 +52,7 @@ void impute_ref_run(impute_arguments const & a)
     opt.fit_error = !a.ref_fixed_error;
     opt.states = static_cast<std::size_t>(a.ref_states);
     opt.phase_states = static_cast<std::size_t>(a.phase_states);
+    opt.phase_rounds = a.phase_rounds;
     opt.block = static_cast<std::size_t>(a.ref_block);
     opt.window = static_cast<std::size_t>(a.ref_window);
     opt.overlap = static_cast<std::size_t>(a.ref_overlap);
@@ -132,6 +133,7 @@ void impute_ref_run(impute_arguments const & a)
         j.field("ne", a.ne);
         j.field("states", a.ref_states);
         j.field("phase_states", a.phase_states);
+        j.field("phase_rounds", a.phase_rounds);
         j.field("block", a.ref_block);
         j.field("window", a.ref_window);
         j.field("overlap", a.ref_overlap);

@@ -125,122 +125,129 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
         S = std::max(S, s.size());
     std::size_t const S2 = S * S;
     // Back-pointers: per marker and pair a code (0 both kept, 1 first kept, 2 second kept, 3 both
-    // jumped) and, per marker, the row/column/global arg-max of the previous marker.
+    // jumped) and, per marker, the row/column/global arg-max of that marker's δ (used by the next).
     std::vector<std::uint8_t> code(K * S2, 0);
     std::vector<std::uint16_t> rowarg(K * S, 0), colarg(K * S, 0);
     std::vector<std::uint32_t> garg(K, 0);
-    std::vector<double> delta(S2, 0), next(S2, 0), rowmax(S), colmax(S);
+    std::vector<double> delta(S2, 0), rowmax(S), colmax(S), colcand(S);
+    std::vector<std::uint8_t> x(S);
     std::vector<int> map;
     double const match = 1 - eps;
-    auto emit = [&](std::size_t t, std::vector<std::uint32_t> const & set, std::size_t a, std::size_t b) {
-        if (g[t] < 0)
-            return 1.0;
-        int const s = static_cast<int>(w.allele(t, set[a])) + static_cast<int>(w.allele(t, set[b]));
-        return s == g[t] ? match : eps;
+    double gmax = 0;
+    // The maxima of δ at marker t (fused into the pass that fills δ).
+    auto finish = [&](std::size_t t, std::size_t n) {
+        gmax = -1;
+        for (std::size_t b = 0; b < n; ++b)
+            colmax[b] = -1;
+        for (std::size_t a = 0; a < n; ++a)
+        {
+            double const * d = delta.data() + a * S;
+            double m = -1;
+            std::uint16_t best = 0;
+            for (std::size_t b = 0; b < n; ++b)
+            {
+                if (d[b] > m)
+                {
+                    m = d[b];
+                    best = static_cast<std::uint16_t>(b);
+                }
+                if (d[b] > colmax[b])
+                {
+                    colmax[b] = d[b];
+                    colarg[t * S + b] = static_cast<std::uint16_t>(a);
+                }
+            }
+            rowmax[a] = m;
+            rowarg[t * S + a] = best;
+            if (m > gmax)
+            {
+                gmax = m;
+                garg[t] = static_cast<std::uint32_t>(a * S + best);
+            }
+        }
+        EMTK_ASSERT(gmax > 0, "diploid Viterbi underflow");
+        double const inv = 1 / gmax;
+        for (std::size_t a = 0; a < n; ++a)
+        {
+            for (std::size_t b = 0; b < n; ++b)
+                delta[a * S + b] *= inv;
+            rowmax[a] *= inv;
+            colmax[a] *= inv;
+        }
+        gmax = 1;
     };
     {
         auto const & set = sets[0];
         std::size_t const n = set.size();
         for (std::size_t a = 0; a < n; ++a)
+            x[a] = static_cast<std::uint8_t>(w.allele(0, set[a]));
+        for (std::size_t a = 0; a < n; ++a)
             for (std::size_t b = 0; b < n; ++b)
-                delta[a * S + b] = emit(0, set, a, b);
+                delta[a * S + b] = g[0] < 0 ? 1.0 : (x[a] + x[b] == g[0] ? match : eps);
+        finish(0, n);
     }
+    std::vector<double> next(S2, 0);
     for (std::size_t t = 1; t < K; ++t)
     {
         auto const & prev = sets[block_of(w, t - 1)];
         auto const & cur = sets[block_of(w, t)];
-        std::size_t const np = prev.size(), nc = cur.size();
-        // Row/column/global maxima of the previous marker.
-        double gmax = -1;
-        std::uint32_t gbest = 0;
-        for (std::size_t a = 0; a < np; ++a)
-        {
-            double m = -1;
-            std::uint16_t best = 0;
-            for (std::size_t b = 0; b < np; ++b)
-                if (delta[a * S + b] > m)
-                {
-                    m = delta[a * S + b];
-                    best = static_cast<std::uint16_t>(b);
-                }
-            rowmax[a] = m;
-            rowarg[(t - 1) * S + a] = best;
-            if (m > gmax)
-            {
-                gmax = m;
-                gbest = static_cast<std::uint32_t>(a * S + best);
-            }
-        }
-        for (std::size_t b = 0; b < np; ++b)
-        {
-            double m = -1;
-            std::uint16_t best = 0;
-            for (std::size_t a = 0; a < np; ++a)
-                if (delta[a * S + b] > m)
-                {
-                    m = delta[a * S + b];
-                    best = static_cast<std::uint16_t>(a);
-                }
-            colmax[b] = m;
-            colarg[(t - 1) * S + b] = best;
-        }
-        garg[t - 1] = gbest;
-        if (&prev == &cur)
-        {
-            map.resize(nc);
-            for (std::size_t j = 0; j < nc; ++j)
-                map[j] = static_cast<int>(j);
-        }
-        else
+        std::size_t const nc = cur.size();
+        bool const same = &prev == &cur;
+        if (!same)
             map_sets(prev, cur, map);
-        double const rho = w.rho[t], jump = rho / static_cast<double>(nc), stay = 1 - rho + jump;
-        double const w_both = stay * stay, w_one = stay * jump, w_none = jump * jump;
-        double best_all = 0;
         for (std::size_t a = 0; a < nc; ++a)
+            x[a] = static_cast<std::uint8_t>(w.allele(t, cur[a]));
+        double const rho = w.rho[t], jump = rho / static_cast<double>(nc), stay = 1 - rho + jump;
+        double const w_both = stay * stay, w_one = stay * jump, v_none = jump * jump * gmax;
+        int const gt = g[t];
+        for (std::size_t b = 0; b < nc; ++b)
+        {
+            int const pb = same ? static_cast<int>(b) : map[b];
+            colcand[b] = pb >= 0 ? w_one * colmax[static_cast<std::size_t>(pb)] : -1.0;
+        }
+        std::uint8_t * cd = code.data() + t * S2;
+        for (std::size_t a = 0; a < nc; ++a)
+        {
+            int const pa = same ? static_cast<int>(a) : map[a];
+            double const rowcand = pa >= 0 ? w_one * rowmax[static_cast<std::size_t>(pa)] : -1.0;
+            double const * drow = pa >= 0 ? delta.data() + static_cast<std::size_t>(pa) * S : nullptr;
+            double * out = next.data() + a * S;
+            // Best of "both jump" and "first kept" does not depend on b.
+            double base = v_none;
+            std::uint8_t base_code = 3;
+            if (rowcand > base)
+            {
+                base = rowcand;
+                base_code = 1;
+            }
             for (std::size_t b = 0; b < nc; ++b)
             {
-                double v = w_none * gmax;
-                std::uint8_t c = 3;
-                int const pa = map[a], pb = map[b];
-                if (pa >= 0 && w_one * rowmax[static_cast<std::size_t>(pa)] > v)
+                double v = base;
+                std::uint8_t c = base_code;
+                if (colcand[b] > v)
                 {
-                    v = w_one * rowmax[static_cast<std::size_t>(pa)];
-                    c = 1;
-                }
-                if (pb >= 0 && w_one * colmax[static_cast<std::size_t>(pb)] > v)
-                {
-                    v = w_one * colmax[static_cast<std::size_t>(pb)];
+                    v = colcand[b];
                     c = 2;
                 }
-                if (pa >= 0 && pb >= 0 && w_both * delta[static_cast<std::size_t>(pa) * S + static_cast<std::size_t>(pb)] > v)
+                if (drow)
                 {
-                    v = w_both * delta[static_cast<std::size_t>(pa) * S + static_cast<std::size_t>(pb)];
-                    c = 0;
+                    int const pb = same ? static_cast<int>(b) : map[b];
+                    if (pb >= 0 && w_both * drow[pb] > v)
+                    {
+                        v = w_both * drow[pb];
+                        c = 0;
+                    }
                 }
-                v *= emit(t, cur, a, b);
-                next[a * S + b] = v;
-                code[t * S2 + a * S + b] = c;
-                best_all = std::max(best_all, v);
+                double const e = gt < 0 ? 1.0 : (x[a] + x[b] == gt ? match : eps);
+                out[b] = v * e;
+                cd[a * S + b] = c;
             }
-        EMTK_ASSERT(best_all > 0, "diploid Viterbi underflow");
-        for (std::size_t a = 0; a < nc; ++a)
-            for (std::size_t b = 0; b < nc; ++b)
-                delta[a * S + b] = next[a * S + b] / best_all;
+        }
+        std::swap(delta, next);
+        finish(t, nc);
     }
-    // Traceback.
-    std::size_t a = 0, b = 0;
-    {
-        std::size_t const n = sets[block_of(w, K - 1)].size();
-        double m = -1;
-        for (std::size_t x = 0; x < n; ++x)
-            for (std::size_t y = 0; y < n; ++y)
-                if (delta[x * S + y] > m)
-                {
-                    m = delta[x * S + y];
-                    a = x;
-                    b = y;
-                }
-    }
+    // Traceback from the best final pair.
+    std::size_t a = garg[K - 1] / S, b = garg[K - 1] % S;
     for (std::size_t t = K; t-- > 0;)
     {
         auto const & cur = sets[block_of(w, t)];
@@ -252,8 +259,8 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
             h1[t] = h2[t] = static_cast<std::int8_t>(gt / 2);
         else
         {
-            h1[t] = static_cast<std::int8_t>(xa); // xa == xb: either orientation fits
-            h2[t] = static_cast<std::int8_t>(1 - h1[t]);
+            h1[t] = static_cast<std::int8_t>(xa);
+            h2[t] = static_cast<std::int8_t>(1 - xa);
         }
         if (t == 0)
             break;
@@ -266,8 +273,7 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
         }
         else
             map_sets(prev, cur, map);
-        std::uint8_t const c = code[t * S2 + a * S + b];
-        switch (c)
+        switch (code[t * S2 + a * S + b])
         {
         case 0:
             a = static_cast<std::size_t>(map[a]);

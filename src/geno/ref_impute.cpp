@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <optional>
 
 namespace emtk::geno {
@@ -429,6 +430,21 @@ private:
             auto const dsets = ref_select_states(w, g, true, opt_.phase_states, salt_of(2 * N + s, first_pos));
             std::span<std::int8_t> h1{haps.data() + 2 * s * K, K}, h2{haps.data() + (2 * s + 1) * K, K};
             ref_phase(w, g, dsets, eps_, h1, h2);
+            // Later rounds: the pairs' states are the haplotypes that match the current phasing's
+            // two haplotypes best (haploid IBS), half from each; the opposite-homozygote counts
+            // of round 1 cannot tell the two haplotypes' matches apart.
+            for (int round = 1; round < opt_.phase_rounds; ++round)
+            {
+                std::size_t const half_states = std::max<std::size_t>(1, opt_.phase_states / 2);
+                auto const s1 = ref_select_states(w, h1, false, half_states, salt_of(2 * s, first_pos + round));
+                auto const s2 = ref_select_states(w, h2, false, half_states, salt_of(2 * s + 1, first_pos + round));
+                state_sets merged(s1.size());
+                for (std::size_t b = 0; b < s1.size(); ++b)
+                {
+                    std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+                }
+                ref_phase(w, g, merged, eps_, h1, h2);
+            }
             sets[2 * s] = ref_select_states(w, h1, false, opt_.states, salt_of(2 * s, first_pos));
             sets[2 * s + 1] = ref_select_states(w, h2, false, opt_.states, salt_of(2 * s + 1, first_pos));
         }
