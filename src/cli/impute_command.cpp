@@ -50,6 +50,8 @@ void write_count(json_writer & j, char const * key, std::uint64_t n, char const 
 
 void impute_run(impute_arguments const & a)
 {
+    if (!a.ref.empty())
+        return impute_ref_run(a); // reference panel (issue 20)
     stopwatch total;
     apply_verbosity(a.quiet, a.verbose);
     if (a.overlap >= a.window)

@@ -38,11 +38,26 @@ struct impute_arguments
     int threads = 1;
     bool quiet = false;
     bool verbose = false;
+    // Reference-panel imputation (issue 20; geno/ref_impute.hpp explains the defaults).
+    std::string ref;              ///< --ref: phased, indexed panel ("" = within-study imputation)
+    std::string map;              ///< --map: PLINK genetic map
+    double cm_per_mb = 1.0;       ///< rate without --map
+    double ne = 100000;           ///< --ne
+    int ref_states = 160;         ///< --ref-states (haploid states per block)
+    int phase_states = 64;        ///< --phase-states (diploid stage)
+    int phase_rounds = 3;         ///< --phase-rounds
+    int ref_block = 24;           ///< --ref-block (typed markers per state block)
+    int ref_window = 40000;       ///< --ref-window (panel markers)
+    int ref_overlap = 4000;       ///< --ref-overlap
+    double ref_error = 1e-3;      ///< --ref-error (start of the EM for the mismatch rate)
+    bool ref_fixed_error = false; ///< --ref-fixed-error
 };
 
 /// Declares the options on the `emtk impute` sub-parser.
 void impute_declare(seqan3::argument_parser & parser, impute_arguments & args);
 /// Runs `emtk impute`. \throws user_error / usage_error.
 void impute_run(impute_arguments const & args);
+/// Runs `emtk impute --ref` (impute_ref_command.cpp). \throws user_error / usage_error.
+void impute_ref_run(impute_arguments const & args);
 
 } // namespace emtk::cli

@@ -88,6 +88,32 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same output.");
     parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
+    // Reference panel (issue 20): geno/ref_impute.hpp.
+    parser.add_option(a.ref, '\0', "ref",
+                      "Impute to the markers of this phased reference panel (VCF.gz/BCF with a .tbi/.csi index): "
+                      "study markers matched by position and alleles (swaps and strand flips handled), every panel "
+                      "marker written with phased GT, DS, GP, INFO AF, IMP_R2 and the IMP flag for untyped markers.");
+    parser.add_option(a.map, '\0', "map", "With --ref: PLINK genetic map (chrom id cM bp), interpolated linearly.");
+    parser.add_option(a.cm_per_mb, '\0', "cm-per-mb", "With --ref and no --map: constant recombination rate.");
+    parser.add_option(a.ne, '\0', "ne", "With --ref: effective population size in the jump rate.",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.ref_states, '\0', "ref-states", "With --ref: panel haplotypes per block (imputation).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.phase_states, '\0', "phase-states", "With --ref: panel haplotypes per block (phasing).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});
+    parser.add_option(a.phase_rounds, '\0', "phase-rounds",
+                      "With --ref: phasing rounds (later rounds choose states from the current haplotypes).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
+    parser.add_option(a.ref_block, '\0', "ref-block", "With --ref: typed markers per state block.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.ref_window, '\0', "ref-window", "With --ref: panel markers per window.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{2, 100000000});
+    parser.add_option(a.ref_overlap, '\0', "ref-overlap", "With --ref: panel markers shared by windows.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000000});
+    parser.add_option(a.ref_error, '\0', "ref-error", "With --ref: starting mismatch rate (fitted by EM).",
+                      seqan3::option_spec::advanced);
+    parser.add_flag(a.ref_fixed_error, '\0', "ref-fixed-error", "With --ref: keep --ref-error, do not fit it.",
+                    seqan3::option_spec::advanced);
     parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
     parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
 }

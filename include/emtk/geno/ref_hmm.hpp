@@ -1,0 +1,68 @@
+#pragma once
+/// \file
+/// \brief The kernels of reference-panel imputation (issue 20): state selection, diploid phasing
+/// and haploid Li–Stephens posteriors over panel haplotypes. Used by ref_impute.cpp.
+///
+/// Model (Li & Stephens 2003, as in IMPUTE2 / Beagle 4.1+ / Minimac): a study haplotype is a
+/// mosaic of panel haplotypes. Between the typed markers t−1 and t the copied haplotype is
+/// re-drawn uniformly from the current states with probability ρ_t = 1 − exp(−0.04 Ne d_t / H)
+/// (d_t in cM from the genetic map, H the panel's haplotypes: Beagle's parameterisation, so the
+/// same map and Ne mean the same), else kept; an allele is emitted with probability 1 − ε when it
+/// equals the copied haplotype's, ε otherwise (a missing allele emits 1).
+///
+/// States. The typed markers of a window are cut into blocks of `block` markers. Each block has
+/// its own state set: the S panel haplotypes with the fewest mismatches with the study haplotype
+/// (or, for the unphased diploid stage, the fewest opposite homozygotes with the genotype) over the
+/// block and its two neighbours (IBS matching on the typed markers, counted 64 haplotypes at a
+/// time with bit-sliced counters). Ties are broken by a hash of (salt, haplotype), so equally good
+/// haplotypes are sampled evenly, not by their order in the panel. At a block boundary a state
+/// continues only if its haplotype is in both sets; the others are reached by a jump. The HMM
+/// costs O(S) per typed marker and haplotype (O(S²) for the diploid stage), independent of H;
+/// selection costs O(H / 64) word operations per typed marker and O(H) per block.
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace emtk::geno {
+
+/// \brief The typed markers of a window as the HMM sees them.
+struct ref_window
+{
+    std::size_t haps = 0;                  ///< H, panel haplotypes
+    std::size_t words = 0;                 ///< (H + 63) / 64
+    std::size_t typed = 0;                 ///< K, typed markers in the window
+    std::vector<std::uint64_t> bits;       ///< K × words: panel alleles at the typed markers
+    std::vector<double> rho;               ///< K: jump probability from typed marker t−1 to t (rho[0] = 0)
+    std::size_t block = 32;                ///< typed markers per state block
+    [[nodiscard]] std::size_t blocks() const noexcept { return typed == 0 ? 0 : (typed + block - 1) / block; }
+    [[nodiscard]] bool allele(std::size_t t, std::uint32_t h) const noexcept
+    {
+        return (bits[t * words + h / 64] >> (h % 64)) & 1U;
+    }
+};
+
+/// \brief One state set per block (sorted haplotype indices).
+using state_sets = std::vector<std::vector<std::uint32_t>>;
+
+/// \brief Chooses the state sets of one study haplotype (`diploid` false: alleles 0/1/−1) or one
+/// unphased genotype vector (`diploid` true: 0/1/2/−1), `states` per block (at most H).
+[[nodiscard]] state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid,
+                                           std::size_t states, std::uint64_t salt);
+
+/// \brief Phases one sample: the Viterbi path of the diploid HMM over ordered pairs of states
+/// (blocks' sets from ref_select_states(diploid = true)); writes the two haplotypes' alleles at the
+/// typed markers (−1 where the genotype is missing). Observed genotypes are kept: h1 + h2 = g.
+void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets const & sets, double eps,
+               std::span<std::int8_t> h1, std::span<std::int8_t> h2);
+
+/// \brief Forward-backward of one haplotype. \returns log p(alleles). If `gamma` is not empty
+/// (K × stride floats) it receives the state posteriors at each typed marker (state j of the
+/// marker's block set at gamma[t * stride + j]). Adds the expected mismatches and the number of
+/// observed alleles to `mismatches` / `observed` (E-step statistics of ε).
+double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets,
+                              double eps, std::span<float> gamma, std::size_t stride, double & mismatches,
+                              double & observed);
+
+} // namespace emtk::geno

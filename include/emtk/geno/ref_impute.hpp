@@ -1,0 +1,107 @@
+#pragma once
+/// \file
+/// \brief `emtk impute --ref`: imputation of a study (array-like genotypes) to the markers of a
+/// phased reference panel (issue 20).
+///
+/// Pipeline, per panel contig that the study has (contig names with or without "chr"):
+///  1. The panel is streamed in windows of `window` markers overlapping by `overlap` (only one
+///     window of bit-packed haplotypes is in memory: window × H / 8 bytes); each marker is matched
+///     to the study's markers at its position (panel.hpp: same alleles, swapped, strand-flipped).
+///     Matched markers are the window's typed markers.
+///  2. Phasing: every study sample's genotypes at the typed markers are phased by the Viterbi path of
+///     the diploid Li–Stephens HMM over pairs of `phase_states` panel haplotypes chosen per block of
+///     typed markers (ref_hmm.hpp).
+///  3. The mismatch rate ε is fitted by EM (em::fit over the 2N study haplotypes: expected
+///     mismatches / observed alleles), starting from the previous window's value (the first from
+///     `error`). Fixed: the jump probabilities (from the genetic map and `ne`: ρ = 1 − exp(−0.04
+///     Ne d_cM / H), Beagle's form), ε of the phasing stage (the value fitted in the previous window).
+///  4. Imputation: each study haplotype's state posteriors at the typed markers (haploid HMM over
+///     `states` haplotypes per block), interpolated linearly in cM between the flanking typed
+///     markers (Beagle's approximation: it ignores the emissions between typed markers, exact at
+///     the typed markers, and both flanking posteriors are exact); P(ALT) of the haplotype at a
+///     panel marker = Σ_states posterior × the state's allele.
+///  5. Output per panel marker in the core of its window (the markers not in the outer half of an
+///     overlap): GT phased (each haplotype's more probable allele; observed genotypes kept exactly,
+///     phased), DS = p1 + p2, GP = ((1−p1)(1−p2), p1(1−p2) + p2(1−p1), p1 p2), INFO AF (mean
+///     dosage / 2), IMP_R2 (Beagle's DR2: var(DS) / E[var(G)] over all samples), IMP (flag: the
+///     marker was not typed in the study).
+///
+/// Markers of the study that are not in the panel, or whose alleles do not match, are left out and
+/// counted; so are multiallelic study records (the output holds the panel's markers, as Beagle's
+/// does) and multiallelic panel records. Deterministic: no random numbers (ties in the state
+/// selection by a hash of the sample); parallel over samples with every result in its own slot.
+
+#include <emtk/em/options.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace emtk::geno {
+
+/// \brief Options of ref_impute. Defaults are documented here.
+struct ref_impute_options
+{
+    std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
+    std::string panel;              ///< phased, indexed VCF.gz/BCF
+    std::string output;             ///< VCF/BCF ("-" = stdout; .gz bgzipped + .tbi; .bcf + .csi)
+    std::string map;                ///< PLINK map ("" = constant rate)
+    double cm_per_mb = 1.0;         ///< rate without a map (and outside a contig of one map line)
+    double ne = 100000;             ///< effective population size in ρ (Beagle's default)
+    double error = 1e-3;            ///< starting ε of the first window's EM
+    bool fit_error = true;          ///< false: ε stays at `error`
+    std::size_t states = 160;       ///< haploid states per block (imputation)
+    std::size_t phase_states = 64;  ///< diploid stage: states per block (pairs: the square)
+    int phase_rounds = 3;           ///< phasing rounds (round 2+: states from the current haplotypes)
+    std::size_t block = 24;         ///< typed markers per state block
+    std::size_t window = 40000;     ///< panel markers per window
+    std::size_t overlap = 4000;     ///< panel markers shared by consecutive windows
+    std::vector<std::string> header_lines; ///< extra "##" lines for the output
+    /// EM settings for ε (threads and chunking used; seed unused: no random start).
+    em::options em = [] {
+        em::options o;
+        o.max_iter = 4;
+        o.min_iter = 1;
+        o.tol = 1e-4;
+        o.rule = em::stop_rule::relative;
+        o.chunk_size = 16;
+        return o;
+    }();
+};
+
+/// \brief One window's fit.
+struct ref_window_summary
+{
+    std::string contig;
+    std::int64_t first_pos = 0, last_pos = 0;
+    std::size_t markers = 0, typed = 0;
+    double error = 0;               ///< fitted ε
+    int iterations = 0;
+    std::vector<double> trace;      ///< EM objective (log-likelihood of the study haplotypes)
+    int decreases = 0;
+};
+
+/// \brief What ref_impute did.
+struct ref_impute_summary
+{
+    std::size_t samples = 0, panel_haplotypes = 0;
+    // study
+    std::uint64_t study_records = 0, study_usable = 0, study_multiallelic = 0, study_no_gt = 0,
+                  study_non_diploid = 0;
+    std::uint64_t matched = 0, matched_swap = 0, matched_flip = 0, matched_flip_swap = 0;
+    std::uint64_t dropped_allele_mismatch = 0; ///< a panel marker at the position, other alleles
+    std::uint64_t dropped_not_in_panel = 0;    ///< no panel marker at the position (incl. contigs not in the panel)
+    std::vector<std::string> contigs_not_in_panel;
+    // panel
+    std::uint64_t panel_records = 0, panel_markers = 0, panel_multiallelic = 0;
+    std::uint64_t written = 0, imputed_markers = 0;
+    std::vector<ref_window_summary> windows;
+    std::string index; ///< index written ("" for plain VCF / stdout)
+};
+
+/// \brief Runs the pipeline (see the file comment) and writes the output atomically.
+/// \throws user_error on bad input (panel not phased, not sorted, not indexed; no marker of the
+/// study in the panel; a bad map), leaving no output.
+[[nodiscard]] ref_impute_summary ref_impute(ref_impute_options const & opt);
+
+} // namespace emtk::geno

@@ -1,0 +1,401 @@
+/// \file
+/// \brief State selection, diploid Viterbi phasing and haploid forward-backward over panel
+/// haplotypes (ref_hmm.hpp).
+
+#include <emtk/geno/ref_hmm.hpp>
+#include <emtk/util/error.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace emtk::geno {
+
+namespace {
+
+/// SplitMix64 finaliser: a fixed, well-mixed hash for tie-breaking.
+std::uint64_t mix(std::uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+/// For each entry of `to` the index of the same haplotype in `from` (−1 if absent); both sorted.
+void map_sets(std::vector<std::uint32_t> const & from, std::vector<std::uint32_t> const & to, std::vector<int> & idx)
+{
+    idx.assign(to.size(), -1);
+    std::size_t i = 0;
+    for (std::size_t j = 0; j < to.size(); ++j)
+    {
+        while (i < from.size() && from[i] < to[j])
+            ++i;
+        if (i < from.size() && from[i] == to[j])
+            idx[j] = static_cast<int>(i);
+    }
+}
+
+std::size_t block_of(ref_window const & w, std::size_t t) { return t / w.block; }
+
+} // namespace
+
+state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid, std::size_t states,
+                             std::uint64_t salt)
+{
+    std::size_t const nb = w.blocks();
+    state_sets sets(nb);
+    if (nb == 0)
+        return sets;
+    std::size_t const S = std::min(states, w.haps);
+    std::size_t const W = w.words;
+    // Per block, mismatch counts as bit-sliced counters: plane k holds bit k of every haplotype's
+    // count (16 planes: counts < 65,536, far above any block).
+    constexpr std::size_t planes = 16;
+    std::vector<std::uint64_t> block_counts(nb * planes * W, 0);
+    for (std::size_t t = 0; t < w.typed; ++t)
+    {
+        std::int8_t const o = obs[t];
+        if (o < 0 || (diploid && o == 1))
+            continue; // no information (a heterozygote matches every haplotype's allele)
+        bool const want_alt = diploid ? o == 2 : o == 1;
+        std::uint64_t * c = block_counts.data() + block_of(w, t) * planes * W;
+        std::uint64_t const * b = w.bits.data() + t * W;
+        for (std::size_t k = 0; k < W; ++k)
+        {
+            std::uint64_t carry = want_alt ? ~b[k] : b[k];
+            if (k == W - 1 && w.haps % 64)
+                carry &= (std::uint64_t{1} << (w.haps % 64)) - 1;
+            for (std::size_t p = 0; p < planes && carry; ++p)
+            {
+                std::uint64_t & plane = c[p * W + k];
+                std::uint64_t const next = plane & carry;
+                plane ^= carry;
+                carry = next;
+            }
+        }
+    }
+    std::vector<std::uint32_t> counts(nb * w.haps, 0);
+    for (std::size_t bk = 0; bk < nb; ++bk)
+    {
+        std::uint64_t const * c = block_counts.data() + bk * planes * W;
+        std::uint32_t * out = counts.data() + bk * w.haps;
+        for (std::size_t p = 0; p < planes; ++p)
+            for (std::size_t k = 0; k < W; ++k)
+            {
+                std::uint64_t v = c[p * W + k];
+                while (v)
+                {
+                    int const bit = __builtin_ctzll(v);
+                    v &= v - 1;
+                    out[k * 64 + static_cast<std::size_t>(bit)] += std::uint32_t{1} << p;
+                }
+            }
+    }
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> key(w.haps);
+    for (std::size_t bk = 0; bk < nb; ++bk)
+    {
+        std::size_t const lo = bk == 0 ? 0 : bk - 1, hi = std::min(nb - 1, bk + 1);
+        for (std::size_t h = 0; h < w.haps; ++h)
+        {
+            std::uint64_t n = 0;
+            for (std::size_t b2 = lo; b2 <= hi; ++b2)
+                n += counts[b2 * w.haps + h];
+            // Count in the high 32 bits, the tie-breaking hash below.
+            key[h] = {(n << 32) | (mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32), static_cast<std::uint32_t>(h)};
+        }
+        std::nth_element(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(S - 1), key.end());
+        auto & set = sets[bk];
+        set.resize(S);
+        for (std::size_t s = 0; s < S; ++s)
+            set[s] = key[s].second;
+        std::sort(set.begin(), set.end());
+    }
+    return sets;
+}
+
+void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets const & sets, double eps,
+               std::span<std::int8_t> h1, std::span<std::int8_t> h2)
+{
+    std::size_t const K = w.typed;
+    if (K == 0)
+        return;
+    std::size_t S = 0;
+    for (auto const & s : sets)
+        S = std::max(S, s.size());
+    std::size_t const S2 = S * S;
+    // Back-pointers: per marker and pair a code (0 both kept, 1 first kept, 2 second kept, 3 both
+    // jumped) and, per marker, the row/column/global arg-max of that marker's δ (used by the next).
+    std::vector<std::uint8_t> code(K * S2, 0);
+    std::vector<std::uint16_t> rowarg(K * S, 0), colarg(K * S, 0);
+    std::vector<std::uint32_t> garg(K, 0);
+    std::vector<double> delta(S2, 0), rowmax(S), colmax(S), colcand(S);
+    std::vector<std::uint8_t> x(S);
+    std::vector<int> map;
+    double const match = 1 - eps;
+    double gmax = 0;
+    // The maxima of δ at marker t (fused into the pass that fills δ).
+    auto finish = [&](std::size_t t, std::size_t n) {
+        gmax = -1;
+        for (std::size_t b = 0; b < n; ++b)
+            colmax[b] = -1;
+        for (std::size_t a = 0; a < n; ++a)
+        {
+            double const * d = delta.data() + a * S;
+            double m = -1;
+            std::uint16_t best = 0;
+            for (std::size_t b = 0; b < n; ++b)
+            {
+                if (d[b] > m)
+                {
+                    m = d[b];
+                    best = static_cast<std::uint16_t>(b);
+                }
+                if (d[b] > colmax[b])
+                {
+                    colmax[b] = d[b];
+                    colarg[t * S + b] = static_cast<std::uint16_t>(a);
+                }
+            }
+            rowmax[a] = m;
+            rowarg[t * S + a] = best;
+            if (m > gmax)
+            {
+                gmax = m;
+                garg[t] = static_cast<std::uint32_t>(a * S + best);
+            }
+        }
+        EMTK_ASSERT(gmax > 0, "diploid Viterbi underflow");
+        double const inv = 1 / gmax;
+        for (std::size_t a = 0; a < n; ++a)
+        {
+            for (std::size_t b = 0; b < n; ++b)
+                delta[a * S + b] *= inv;
+            rowmax[a] *= inv;
+            colmax[a] *= inv;
+        }
+        gmax = 1;
+    };
+    {
+        auto const & set = sets[0];
+        std::size_t const n = set.size();
+        for (std::size_t a = 0; a < n; ++a)
+            x[a] = static_cast<std::uint8_t>(w.allele(0, set[a]));
+        for (std::size_t a = 0; a < n; ++a)
+            for (std::size_t b = 0; b < n; ++b)
+                delta[a * S + b] = g[0] < 0 ? 1.0 : (x[a] + x[b] == g[0] ? match : eps);
+        finish(0, n);
+    }
+    std::vector<double> next(S2, 0);
+    for (std::size_t t = 1; t < K; ++t)
+    {
+        auto const & prev = sets[block_of(w, t - 1)];
+        auto const & cur = sets[block_of(w, t)];
+        std::size_t const nc = cur.size();
+        bool const same = &prev == &cur;
+        if (!same)
+            map_sets(prev, cur, map);
+        for (std::size_t a = 0; a < nc; ++a)
+            x[a] = static_cast<std::uint8_t>(w.allele(t, cur[a]));
+        double const rho = w.rho[t], jump = rho / static_cast<double>(nc), stay = 1 - rho + jump;
+        double const w_both = stay * stay, w_one = stay * jump, v_none = jump * jump * gmax;
+        int const gt = g[t];
+        for (std::size_t b = 0; b < nc; ++b)
+        {
+            int const pb = same ? static_cast<int>(b) : map[b];
+            colcand[b] = pb >= 0 ? w_one * colmax[static_cast<std::size_t>(pb)] : -1.0;
+        }
+        std::uint8_t * cd = code.data() + t * S2;
+        for (std::size_t a = 0; a < nc; ++a)
+        {
+            int const pa = same ? static_cast<int>(a) : map[a];
+            double const rowcand = pa >= 0 ? w_one * rowmax[static_cast<std::size_t>(pa)] : -1.0;
+            double const * drow = pa >= 0 ? delta.data() + static_cast<std::size_t>(pa) * S : nullptr;
+            double * out = next.data() + a * S;
+            // Best of "both jump" and "first kept" does not depend on b.
+            double base = v_none;
+            std::uint8_t base_code = 3;
+            if (rowcand > base)
+            {
+                base = rowcand;
+                base_code = 1;
+            }
+            for (std::size_t b = 0; b < nc; ++b)
+            {
+                double v = base;
+                std::uint8_t c = base_code;
+                if (colcand[b] > v)
+                {
+                    v = colcand[b];
+                    c = 2;
+                }
+                if (drow)
+                {
+                    int const pb = same ? static_cast<int>(b) : map[b];
+                    if (pb >= 0 && w_both * drow[pb] > v)
+                    {
+                        v = w_both * drow[pb];
+                        c = 0;
+                    }
+                }
+                double const e = gt < 0 ? 1.0 : (x[a] + x[b] == gt ? match : eps);
+                out[b] = v * e;
+                cd[a * S + b] = c;
+            }
+        }
+        std::swap(delta, next);
+        finish(t, nc);
+    }
+    // Traceback from the best final pair.
+    std::size_t a = garg[K - 1] / S, b = garg[K - 1] % S;
+    for (std::size_t t = K; t-- > 0;)
+    {
+        auto const & cur = sets[block_of(w, t)];
+        int const xa = w.allele(t, cur[a]); // a heterozygote takes the first state's allele on h1
+        std::int8_t const gt = g[t];
+        if (gt < 0)
+            h1[t] = h2[t] = -1;
+        else if (gt != 1)
+            h1[t] = h2[t] = static_cast<std::int8_t>(gt / 2);
+        else
+        {
+            h1[t] = static_cast<std::int8_t>(xa);
+            h2[t] = static_cast<std::int8_t>(1 - xa);
+        }
+        if (t == 0)
+            break;
+        auto const & prev = sets[block_of(w, t - 1)];
+        if (&prev == &cur)
+        {
+            map.resize(cur.size());
+            for (std::size_t j = 0; j < cur.size(); ++j)
+                map[j] = static_cast<int>(j);
+        }
+        else
+            map_sets(prev, cur, map);
+        switch (code[t * S2 + a * S + b])
+        {
+        case 0:
+            a = static_cast<std::size_t>(map[a]);
+            b = static_cast<std::size_t>(map[b]);
+            break;
+        case 1:
+            a = static_cast<std::size_t>(map[a]);
+            b = rowarg[(t - 1) * S + a];
+            break;
+        case 2:
+            b = static_cast<std::size_t>(map[b]);
+            a = colarg[(t - 1) * S + b];
+            break;
+        default:
+            a = garg[t - 1] / S;
+            b = garg[t - 1] % S;
+        }
+    }
+}
+
+double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets,
+                              double eps, std::span<float> gamma, std::size_t stride, double & mismatches,
+                              double & observed)
+{
+    std::size_t const K = w.typed;
+    if (K == 0)
+        return 0;
+    std::size_t S = 0;
+    for (auto const & s : sets)
+        S = std::max(S, s.size());
+    // Forward probabilities, scaled to sum 1 at each marker (log of the scales = log-likelihood).
+    std::vector<double> alpha(K * S, 0), beta(S), bnext(S), eb(S);
+    std::vector<int> map;
+    double ll = 0;
+    auto emit = [&](std::size_t t, std::uint32_t h) {
+        return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
+    };
+    for (std::size_t t = 0; t < K; ++t)
+    {
+        auto const & cur = sets[block_of(w, t)];
+        std::size_t const nc = cur.size();
+        double * a = alpha.data() + t * S;
+        if (t == 0)
+            for (std::size_t j = 0; j < nc; ++j)
+                a[j] = emit(t, cur[j]) / static_cast<double>(nc);
+        else
+        {
+            auto const & prev = sets[block_of(w, t - 1)];
+            double const * ap = alpha.data() + (t - 1) * S;
+            double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
+            if (&prev == &cur)
+                for (std::size_t j = 0; j < nc; ++j)
+                    a[j] = emit(t, cur[j]) * ((1 - rho) * ap[j] + jump);
+            else
+            {
+                map_sets(prev, cur, map);
+                for (std::size_t j = 0; j < nc; ++j)
+                    a[j] = emit(t, cur[j]) * ((map[j] >= 0 ? (1 - rho) * ap[map[j]] : 0.0) + jump);
+            }
+        }
+        double sum = 0;
+        for (std::size_t j = 0; j < nc; ++j)
+            sum += a[j];
+        EMTK_ASSERT(sum > 0, "haploid forward underflow");
+        for (std::size_t j = 0; j < nc; ++j)
+            a[j] /= sum;
+        ll += std::log(sum);
+    }
+    // Backward with per-marker scaling; posteriors on the way.
+    std::fill(beta.begin(), beta.end(), 1.0);
+    for (std::size_t t = K; t-- > 0;)
+    {
+        auto const & cur = sets[block_of(w, t)];
+        std::size_t const nc = cur.size();
+        double const * a = alpha.data() + t * S;
+        double norm = 0;
+        for (std::size_t j = 0; j < nc; ++j)
+            norm += a[j] * beta[j];
+        if (hap[t] >= 0)
+        {
+            double mm = 0;
+            for (std::size_t j = 0; j < nc; ++j)
+                if (static_cast<int>(w.allele(t, cur[j])) != hap[t])
+                    mm += a[j] * beta[j];
+            mismatches += mm / norm;
+            observed += 1;
+        }
+        if (!gamma.empty())
+        {
+            float * gm = gamma.data() + t * stride;
+            for (std::size_t j = 0; j < nc; ++j)
+                gm[j] = static_cast<float>(a[j] * beta[j] / norm);
+        }
+        if (t == 0)
+            break;
+        // β_{t−1}(i) = Σ_j T(i, j) e_t(j) β_t(j).
+        auto const & prev = sets[block_of(w, t - 1)];
+        std::size_t const np = prev.size();
+        double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
+        double total = 0;
+        for (std::size_t j = 0; j < nc; ++j)
+        {
+            eb[j] = emit(t, cur[j]) * beta[j];
+            total += eb[j];
+        }
+        if (&prev == &cur)
+            for (std::size_t i = 0; i < np; ++i)
+                bnext[i] = (1 - rho) * eb[i] + jump * total;
+        else
+        {
+            map_sets(cur, prev, map); // index in cur of each prev state
+            for (std::size_t i = 0; i < np; ++i)
+                bnext[i] = (map[i] >= 0 ? (1 - rho) * eb[static_cast<std::size_t>(map[i])] : 0.0) + jump * total;
+        }
+        double m = 0;
+        for (std::size_t i = 0; i < np; ++i)
+            m = std::max(m, bnext[i]);
+        EMTK_ASSERT(m > 0, "haploid backward underflow");
+        for (std::size_t i = 0; i < np; ++i)
+            beta[i] = bnext[i] / m;
+    }
+    return ll;
+}
+
+} // namespace emtk::geno

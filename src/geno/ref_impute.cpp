@@ -1,0 +1,608 @@
+/// \file
+/// \brief `emtk impute --ref` pipeline (ref_impute.hpp): panel windows, matching, phasing, ε by EM,
+/// imputation, output. htslib only in the output writer below and in panel.cpp.
+
+#include <emtk/em/fit.hpp>
+#include <emtk/geno/genetic_map.hpp>
+#include <emtk/geno/panel.hpp>
+#include <emtk/geno/ref_hmm.hpp>
+#include <emtk/geno/ref_impute.hpp>
+#include <emtk/util/atomic_file.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/rng.hpp>
+
+#include <htslib/hts.h>
+#include <htslib/vcf.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iterator>
+#include <optional>
+
+namespace emtk::geno {
+
+namespace {
+
+bool ends_with(std::string const & s, std::string const & suffix)
+{
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+float round3(double x) { return static_cast<float>(std::nearbyint(x * 1000.0) / 1000.0); }
+
+// ---------------------------------------------------------------------------------------------
+// Output (htslib handles owned by unique_ptr; files through atomic_output_file).
+
+struct hts_file_close
+{
+    void operator()(htsFile * f) const noexcept { hts_close(f); }
+};
+struct bcf_hdr_free
+{
+    void operator()(bcf_hdr_t * h) const noexcept { bcf_hdr_destroy(h); }
+};
+struct bcf_rec_free
+{
+    void operator()(bcf1_t * r) const noexcept { bcf_destroy(r); }
+};
+
+class ref_writer
+{
+public:
+    ref_writer(std::string const & path, study_data const & study, panel_reader const & panel,
+               std::vector<std::string> const & extra)
+        : path_{path}
+    {
+        std::string mode = "w";
+        int min_shift = -1;
+        if (path != "-")
+        {
+            if (ends_with(path, ".bcf"))
+            {
+                mode = "wb";
+                min_shift = 14;
+                index_ = path + ".csi";
+            }
+            else if (ends_with(path, ".gz"))
+            {
+                mode = "wz";
+                min_shift = 0;
+                index_ = path + ".tbi";
+            }
+            out_.emplace(path);
+            if (!index_.empty())
+                idx_.emplace(index_);
+        }
+        std::string const target = out_ ? out_->temporary() : std::string{"-"};
+        fp_.reset(hts_open(target.empty() ? "-" : target.c_str(), mode.c_str()));
+        if (!fp_)
+            fail("cannot open for writing");
+        hdr_.reset(bcf_hdr_init("w"));
+        std::vector<std::string> lines;
+        for (auto const & c : study.contigs)
+        {
+            std::int64_t len = panel.contig_length(c.name);
+            if (len == 0)
+                len = panel.contig_length(c.name.rfind("chr", 0) == 0 ? c.name.substr(3) : "chr" + c.name);
+            lines.push_back("##contig=<ID=" + c.name + (len > 0 ? ",length=" + std::to_string(len) : "") + ">");
+        }
+        lines.emplace_back("##INFO=<ID=AF,Number=A,Type=Float,Description=\"Estimated ALT allele frequency in the "
+                           "study (mean dosage / 2)\">");
+        lines.emplace_back("##INFO=<ID=IMP_R2,Number=1,Type=Float,Description=\"Estimated squared correlation "
+                           "between dosage and true genotype (like Beagle's DR2)\">");
+        lines.emplace_back("##INFO=<ID=IMP,Number=0,Type=Flag,Description=\"Imputed marker (not typed in the "
+                           "study)\">");
+        lines.emplace_back("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype (phased)\">");
+        lines.emplace_back("##FORMAT=<ID=DS,Number=1,Type=Float,Description=\"Expected ALT allele dosage\">");
+        lines.emplace_back("##FORMAT=<ID=GP,Number=G,Type=Float,Description=\"Genotype posterior probabilities of "
+                           "0/0, 0/1, 1/1\">");
+        lines.push_back("##emtk_imputeReference=" + panel.path());
+        for (auto const & l : extra)
+            lines.push_back(l);
+        for (auto const & l : lines)
+            if (bcf_hdr_append(hdr_.get(), l.c_str()) != 0)
+                fail("cannot add the header line " + l);
+        for (auto const & s : study.samples)
+            if (bcf_hdr_add_sample(hdr_.get(), s.c_str()) != 0)
+                fail("cannot add sample " + s);
+        if (bcf_hdr_sync(hdr_.get()) != 0 || bcf_hdr_write(fp_.get(), hdr_.get()) != 0)
+            fail("cannot write the header");
+        if (min_shift >= 0 && bcf_idx_init(fp_.get(), hdr_.get(), min_shift, idx_->temporary().c_str()) != 0)
+            fail("cannot start the index");
+        rec_.reset(bcf_init());
+        N_ = study.samples.size();
+        gt_.resize(2 * N_);
+        ds_.resize(N_);
+        gp_.resize(3 * N_);
+    }
+
+    /// Writes one marker; p holds P(ALT) of the 2N haplotypes, `obs` the observed (oriented)
+    /// genotypes with their phase (h1, h2) or null for an untyped marker.
+    void write(std::string const & contig, panel_marker const & m, float const * p, std::int8_t const * obs,
+               std::int8_t const * h1, std::int8_t const * h2)
+    {
+        bcf1_t * r = rec_.get();
+        bcf_clear(r);
+        r->rid = bcf_hdr_name2id(hdr_.get(), contig.c_str());
+        EMTK_ASSERT(r->rid >= 0, "output contig not declared");
+        r->pos = m.pos - 1;
+        bcf_float_set_missing(r->qual);
+        std::string const alleles = m.ref + "," + m.alt;
+        bcf_update_id(hdr_.get(), r, m.id.c_str());
+        bcf_update_alleles_str(hdr_.get(), r, alleles.c_str());
+        double sum_d = 0, sum_d2 = 0, sum_e2 = 0;
+        for (std::size_t i = 0; i < N_; ++i)
+        {
+            float * q = gp_.data() + 3 * i;
+            double d = 0;
+            if (obs && obs[i] >= 0)
+            {
+                gt_[2 * i] = bcf_gt_phased(h1[i]);
+                gt_[2 * i + 1] = bcf_gt_phased(h2[i]);
+                q[0] = q[1] = q[2] = 0.0f;
+                q[obs[i]] = 1.0f;
+                d = obs[i];
+                sum_e2 += d * d;
+            }
+            else
+            {
+                double const p1 = p[2 * i], p2 = p[2 * i + 1];
+                gt_[2 * i] = bcf_gt_phased(p1 >= 0.5 ? 1 : 0);
+                gt_[2 * i + 1] = bcf_gt_phased(p2 >= 0.5 ? 1 : 0);
+                double const g0 = (1 - p1) * (1 - p2), g2 = p1 * p2, g1 = 1 - g0 - g2;
+                q[0] = round3(g0);
+                q[1] = round3(g1);
+                q[2] = round3(g2);
+                d = p1 + p2;
+                sum_e2 += g1 + 4 * g2;
+            }
+            ds_[i] = round3(d);
+            sum_d += d;
+            sum_d2 += d * d;
+        }
+        double const n = static_cast<double>(N_), mean = sum_d / n;
+        double const num = sum_d2 - n * mean * mean, den = sum_e2 - n * mean * mean;
+        float const af = static_cast<float>(std::nearbyint(mean / 2 * 1e4) / 1e4);
+        float const r2 = den > 1e-12 ? round3(std::clamp(num / den, 0.0, 1.0)) : 0.0f;
+        if (bcf_update_info_float(hdr_.get(), r, "AF", &af, 1) != 0 ||
+            bcf_update_info_float(hdr_.get(), r, "IMP_R2", &r2, 1) != 0 ||
+            (!obs && bcf_update_info_flag(hdr_.get(), r, "IMP", nullptr, 1) != 0) ||
+            bcf_update_genotypes(hdr_.get(), r, gt_.data(), static_cast<int>(2 * N_)) != 0 ||
+            bcf_update_format_float(hdr_.get(), r, "DS", ds_.data(), static_cast<int>(N_)) != 0 ||
+            bcf_update_format_float(hdr_.get(), r, "GP", gp_.data(), static_cast<int>(3 * N_)) != 0)
+            fail("cannot build the record at " + contig + ":" + std::to_string(m.pos));
+        if (bcf_write(fp_.get(), hdr_.get(), r) != 0)
+            fail("write failed (disk full?)");
+    }
+
+    void commit()
+    {
+        if (idx_ && bcf_idx_save(fp_.get()) != 0)
+            fail("cannot write the index");
+        if (hts_close(fp_.release()) != 0)
+            fail("write failed (disk full?)");
+        if (out_)
+            out_->commit();
+        if (idx_)
+        {
+            // A stale index of the other kind would describe the previous file.
+            std::remove((path_ + (ends_with(index_, ".tbi") ? ".csi" : ".tbi")).c_str());
+            idx_->commit();
+        }
+    }
+
+    [[nodiscard]] std::string const & index() const noexcept { return index_; }
+
+private:
+    [[noreturn]] void fail(std::string const & what) const { throw user_error(path_ + ": " + what); }
+    std::string path_, index_;
+    std::optional<atomic_output_file> out_, idx_;
+    std::unique_ptr<htsFile, hts_file_close> fp_;
+    std::unique_ptr<bcf_hdr_t, bcf_hdr_free> hdr_;
+    std::unique_ptr<bcf1_t, bcf_rec_free> rec_;
+    std::size_t N_ = 0;
+    std::vector<std::int32_t> gt_;
+    std::vector<float> ds_, gp_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// ε by EM over the study haplotypes (em::fit).
+
+struct eps_params
+{
+    double eps = 1e-3;
+};
+
+struct eps_stats
+{
+    double mismatches = 0, observed = 0;
+    eps_stats & operator+=(eps_stats const & o)
+    {
+        mismatches += o.mismatches;
+        observed += o.observed;
+        return *this;
+    }
+};
+
+/// Items: the 2N study haplotypes of a window with their state sets. M-step: ε = E[mismatches] /
+/// observed alleles (the exact maximiser of the expected complete log-likelihood).
+struct eps_model
+{
+    using params_type = eps_params;
+    using stats_type = eps_stats;
+    ref_window const * w = nullptr;
+    std::vector<std::int8_t> const * haps = nullptr; ///< 2N × K
+    std::vector<state_sets> const * sets = nullptr;
+    double start = 1e-3;
+    [[nodiscard]] std::size_t item_count() const { return sets->size(); }
+    [[nodiscard]] eps_stats make_stats(eps_params const &) const { return {}; }
+    double expect(std::size_t i, eps_params const & p, eps_stats & s) const
+    {
+        std::span<std::int8_t const> const h{haps->data() + i * w->typed, w->typed};
+        return ref_haploid_posteriors(*w, h, (*sets)[i], p.eps, {}, 0, s.mismatches, s.observed);
+    }
+    void maximize(eps_stats const & s, eps_params & p) const
+    {
+        if (s.observed > 0)
+            p.eps = std::clamp(s.mismatches / s.observed, 1e-6, 0.5);
+    }
+    [[nodiscard]] double log_prior(eps_params const &) const { return 0; }
+    void initialize(rng &, eps_params & p) const { p.eps = start; }
+};
+
+std::uint64_t salt_of(std::size_t haplotype, std::int64_t first_pos)
+{
+    return (static_cast<std::uint64_t>(haplotype) << 32) ^ static_cast<std::uint64_t>(first_pos);
+}
+
+/// The state of one contig's streaming.
+struct contig_state
+{
+    std::string panel_name;
+    study_contig const * study = nullptr;
+    std::vector<char> used, pos_seen;
+    std::size_t cursor = 0;    ///< first study marker at or after the last panel position
+    bool first_window = true;
+};
+
+struct window_buffer
+{
+    std::vector<panel_marker> markers;
+    std::vector<std::int32_t> match; ///< study marker index or −1
+    std::vector<char> swapped;       ///< study genotype g becomes 2 − g
+};
+
+class pipeline
+{
+public:
+    pipeline(ref_impute_options const & opt, study_data const & study, panel_reader & panel, genetic_map const & map,
+             ref_writer & out, ref_impute_summary & sum)
+        : opt_{opt}, study_{study}, panel_{panel}, map_{map}, out_{out}, sum_{sum}, eps_{opt.error}
+    {}
+
+    void run()
+    {
+        std::string contig;
+        panel_marker m;
+        while (panel_.next(contig, m))
+        {
+            if (contig != cs_.panel_name)
+            {
+                finish_contig();
+                start_contig(contig);
+            }
+            if (!cs_.study)
+                continue;
+            add_marker(std::move(m));
+            m = panel_marker{};
+            if (buf_.markers.size() == opt_.window + 1)
+            {
+                process(false);
+                std::size_t const drop = opt_.window - opt_.overlap;
+                buf_.markers.erase(buf_.markers.begin(), buf_.markers.begin() + static_cast<std::ptrdiff_t>(drop));
+                buf_.match.erase(buf_.match.begin(), buf_.match.begin() + static_cast<std::ptrdiff_t>(drop));
+                buf_.swapped.erase(buf_.swapped.begin(), buf_.swapped.begin() + static_cast<std::ptrdiff_t>(drop));
+                cs_.first_window = false;
+            }
+        }
+        finish_contig();
+        for (auto const & c : study_.contigs)
+            if (!seen_contig(c))
+            {
+                sum_.contigs_not_in_panel.push_back(c.name);
+                sum_.dropped_not_in_panel += c.pos.size();
+            }
+    }
+
+private:
+    bool seen_contig(study_contig const & c) const
+    {
+        return std::find(done_.begin(), done_.end(), &c) != done_.end();
+    }
+
+    void start_contig(std::string const & name)
+    {
+        cs_ = contig_state{};
+        cs_.panel_name = name;
+        cs_.study = study_.find(name);
+        if (cs_.study && seen_contig(*cs_.study))
+            cs_.study = nullptr; // two panel contigs map to one study contig ("1" and "chr1"): first wins
+        if (!cs_.study)
+            return;
+        cs_.used.assign(cs_.study->pos.size(), 0);
+        cs_.pos_seen.assign(cs_.study->pos.size(), 0);
+        buf_ = window_buffer{};
+    }
+
+    void finish_contig()
+    {
+        if (!cs_.study)
+            return;
+        if (!buf_.markers.empty())
+            process(true);
+        for (std::size_t k = 0; k < cs_.used.size(); ++k)
+            if (!cs_.used[k])
+                ++(cs_.pos_seen[k] ? sum_.dropped_allele_mismatch : sum_.dropped_not_in_panel);
+        done_.push_back(cs_.study);
+        cs_.study = nullptr;
+    }
+
+    void add_marker(panel_marker && m)
+    {
+        auto const & sc = *cs_.study;
+        while (cs_.cursor < sc.pos.size() && sc.pos[cs_.cursor] < m.pos)
+            ++cs_.cursor;
+        std::int32_t match = -1;
+        char swapped = 0;
+        for (std::size_t k = cs_.cursor; k < sc.pos.size() && sc.pos[k] == m.pos; ++k)
+        {
+            cs_.pos_seen[k] = 1;
+            if (cs_.used[k])
+                continue;
+            auto const r = match_alleles(sc.ref[k], sc.alt[k], m.ref, m.alt);
+            if (r == allele_match::mismatch)
+                continue;
+            cs_.used[k] = 1;
+            match = static_cast<std::int32_t>(k);
+            swapped = r == allele_match::swap || r == allele_match::flip_swap;
+            ++sum_.matched;
+            sum_.matched_swap += r == allele_match::swap;
+            sum_.matched_flip += r == allele_match::flip;
+            sum_.matched_flip_swap += r == allele_match::flip_swap;
+            break;
+        }
+        buf_.markers.push_back(std::move(m));
+        buf_.match.push_back(match);
+        buf_.swapped.push_back(swapped);
+    }
+
+    /// Imputes the buffered window and writes its core markers.
+    void process(bool last)
+    {
+        auto const & M = buf_.markers;
+        std::size_t const n = last ? M.size() : opt_.window;
+        std::size_t const half = opt_.overlap / 2;
+        std::size_t const core_begin = cs_.first_window ? 0 : half;
+        std::size_t const core_end = last ? n : n - opt_.overlap + half;
+        std::size_t const N = study_.samples.size(), H = panel_.haplotypes();
+        auto const & sc = *cs_.study;
+
+        // Typed markers, their genotypes (panel orientation) and cM positions.
+        std::vector<std::size_t> typed;
+        for (std::size_t i = 0; i < n; ++i)
+            if (buf_.match[i] >= 0)
+                typed.push_back(i);
+        std::size_t const K = typed.size();
+        std::vector<std::int64_t> bp(n);
+        for (std::size_t i = 0; i < n; ++i)
+            bp[i] = M[i].pos;
+        std::vector<double> const cm = map_.positions_cm(sc.name, bp);
+        ref_window w;
+        w.haps = H;
+        w.words = (H + 63) / 64;
+        w.typed = K;
+        w.block = opt_.block;
+        w.bits.resize(K * w.words);
+        w.rho.assign(K, 0.0);
+        std::vector<std::int8_t> G(N * K); // sample-major
+        for (std::size_t t = 0; t < K; ++t)
+        {
+            std::size_t const i = typed[t];
+            std::copy(M[i].bits.begin(), M[i].bits.end(), w.bits.begin() + static_cast<std::ptrdiff_t>(t * w.words));
+            if (t > 0)
+            {
+                double const d = std::max(0.0, cm[i] - cm[typed[t - 1]]);
+                w.rho[t] = -std::expm1(-0.04 * opt_.ne * d / static_cast<double>(H));
+            }
+            std::int8_t const * g = sc.g.data() + static_cast<std::size_t>(buf_.match[i]) * N;
+            for (std::size_t s = 0; s < N; ++s)
+                G[s * K + t] = (g[s] >= 0 && buf_.swapped[i]) ? static_cast<std::int8_t>(2 - g[s]) : g[s];
+        }
+        int const threads = std::max(1, opt_.em.threads);
+        // Phasing, then each haplotype's state sets.
+        std::vector<std::int8_t> haps(2 * N * K);
+        std::vector<state_sets> sets(2 * N);
+        std::int64_t const first_pos = M.front().pos;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+        for (std::size_t s = 0; s < N; ++s)
+        {
+            std::span<std::int8_t const> const g{G.data() + s * K, K};
+            auto const dsets = ref_select_states(w, g, true, opt_.phase_states, salt_of(2 * N + s, first_pos));
+            std::span<std::int8_t> h1{haps.data() + 2 * s * K, K}, h2{haps.data() + (2 * s + 1) * K, K};
+            ref_phase(w, g, dsets, eps_, h1, h2);
+            // Later rounds: the pairs' states are the haplotypes that match the current phasing's
+            // two haplotypes best (haploid IBS), half from each; the opposite-homozygote counts
+            // of round 1 cannot tell the two haplotypes' matches apart.
+            for (int round = 1; round < opt_.phase_rounds; ++round)
+            {
+                std::size_t const half_states = std::max<std::size_t>(1, opt_.phase_states / 2);
+                auto const s1 = ref_select_states(w, h1, false, half_states, salt_of(2 * s, first_pos + round));
+                auto const s2 = ref_select_states(w, h2, false, half_states, salt_of(2 * s + 1, first_pos + round));
+                state_sets merged(s1.size());
+                for (std::size_t b = 0; b < s1.size(); ++b)
+                {
+                    std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+                }
+                ref_phase(w, g, merged, eps_, h1, h2);
+            }
+            sets[2 * s] = ref_select_states(w, h1, false, opt_.states, salt_of(2 * s, first_pos));
+            sets[2 * s + 1] = ref_select_states(w, h2, false, opt_.states, salt_of(2 * s + 1, first_pos));
+        }
+        ref_window_summary ws;
+        ws.contig = sc.name;
+        ws.first_pos = M.front().pos;
+        ws.last_pos = M[n - 1].pos;
+        ws.markers = n;
+        ws.typed = K;
+        if (K > 0 && opt_.fit_error)
+        {
+            eps_model model;
+            model.w = &w;
+            model.haps = &haps;
+            model.sets = &sets;
+            model.start = eps_;
+            auto const res = em::fit(model, eps_params{eps_}, opt_.em);
+            if (res.ok())
+                eps_ = res.params.eps;
+            ws.iterations = res.iterations;
+            ws.trace = res.trace;
+            ws.decreases = res.decreases;
+        }
+        ws.error = eps_;
+        sum_.windows.push_back(ws);
+
+        // Flanking typed markers of every marker (ordinal in `typed`).
+        std::vector<std::size_t> lo(n, 0), hi(n, 0);
+        {
+            std::size_t t = 0;
+            for (std::size_t i = 0; i < n; ++i)
+            {
+                while (t + 1 < K && typed[t + 1] <= i)
+                    ++t;
+                lo[i] = t;
+                hi[i] = (K > 0 && typed[t] < i && t + 1 < K) ? t + 1 : t;
+            }
+        }
+        std::size_t const core = core_end - core_begin;
+        std::vector<float> prob(core * 2 * N, 0.0f);
+        std::size_t stride = 0;
+        for (auto const & s : sets)
+            for (auto const & b : s)
+                stride = std::max(stride, b.size());
+        if (K == 0)
+        {
+            for (std::size_t c = 0; c < core; ++c)
+                std::fill_n(prob.begin() + static_cast<std::ptrdiff_t>(c * 2 * N), 2 * N,
+                            static_cast<float>(M[core_begin + c].alt_count) / static_cast<float>(H));
+        }
+        else
+        {
+#pragma omp parallel num_threads(threads) if (threads > 1)
+            {
+                std::vector<float> gamma(K * stride);
+#pragma omp for schedule(dynamic, 1)
+                for (std::size_t h = 0; h < 2 * N; ++h)
+                {
+                    double mm = 0, ob = 0;
+                    std::span<std::int8_t const> const hv{haps.data() + h * K, K};
+                    (void)ref_haploid_posteriors(w, hv, sets[h], eps_, gamma, stride, mm, ob);
+                    auto p_at = [&](std::size_t t, std::size_t i) {
+                        auto const & set = sets[h][t / w.block];
+                        float const * gm = gamma.data() + t * stride;
+                        std::uint64_t const * b = M[i].bits.data();
+                        double p = 0;
+                        for (std::size_t j = 0; j < set.size(); ++j)
+                            if ((b[set[j] / 64] >> (set[j] % 64)) & 1U)
+                                p += gm[j];
+                        return p;
+                    };
+                    for (std::size_t c = 0; c < core; ++c)
+                    {
+                        std::size_t const i = core_begin + c;
+                        std::size_t const a = lo[i], z = hi[i];
+                        double p = p_at(a, i);
+                        if (z != a)
+                        {
+                            double const span_cm = cm[typed[z]] - cm[typed[a]];
+                            double const f = span_cm > 0 ? (cm[i] - cm[typed[a]]) / span_cm
+                                                         : static_cast<double>(i - typed[a]) /
+                                                               static_cast<double>(typed[z] - typed[a]);
+                            p = (1 - f) * p + f * p_at(z, i);
+                        }
+                        prob[c * 2 * N + h] = static_cast<float>(std::clamp(p, 0.0, 1.0));
+                    }
+                }
+            }
+        }
+        // Write the core.
+        std::vector<std::int8_t> obs(N), h1(N), h2(N);
+        std::size_t t = 0;
+        for (std::size_t c = 0; c < core; ++c)
+        {
+            std::size_t const i = core_begin + c;
+            while (t < K && typed[t] < i)
+                ++t;
+            bool const is_typed = t < K && typed[t] == i;
+            if (is_typed)
+                for (std::size_t s = 0; s < N; ++s)
+                {
+                    obs[s] = G[s * K + t];
+                    h1[s] = haps[2 * s * K + t];
+                    h2[s] = haps[(2 * s + 1) * K + t];
+                }
+            out_.write(sc.name, M[i], prob.data() + c * 2 * N, is_typed ? obs.data() : nullptr, h1.data(), h2.data());
+            ++sum_.written;
+            sum_.imputed_markers += !is_typed;
+        }
+    }
+
+    ref_impute_options const & opt_;
+    study_data const & study_;
+    panel_reader & panel_;
+    genetic_map const & map_;
+    ref_writer & out_;
+    ref_impute_summary & sum_;
+    double eps_;
+    contig_state cs_;
+    window_buffer buf_;
+    std::vector<study_contig const *> done_;
+};
+
+} // namespace
+
+ref_impute_summary ref_impute(ref_impute_options const & opt)
+{
+    if (opt.overlap >= opt.window)
+        throw user_error("the window overlap must be smaller than the window");
+    if (opt.block == 0 || opt.states == 0 || opt.phase_states == 0 || opt.phase_states > 65535)
+        throw user_error("states and block sizes must be positive (phase states at most 65535)");
+    study_data const study = read_study(opt.study);
+    panel_reader panel{opt.panel};
+    genetic_map const map = opt.map.empty() ? genetic_map::constant(opt.cm_per_mb)
+                                            : genetic_map::read(opt.map, opt.cm_per_mb);
+    for (auto const & c : study.contigs)
+        if (!c.pos.empty() && !map.has_contig(c.name))
+            throw user_error(opt.map + ": the genetic map has no line for contig " + c.name + " of " + opt.study);
+    ref_impute_summary sum;
+    sum.samples = study.samples.size();
+    sum.panel_haplotypes = panel.haplotypes();
+    sum.study_records = study.counts.records;
+    sum.study_usable = study.counts.usable;
+    sum.study_multiallelic = study.counts.multiallelic;
+    sum.study_no_gt = study.counts.no_gt;
+    sum.study_non_diploid = study.counts.non_diploid;
+    ref_writer out{opt.output, study, panel, opt.header_lines};
+    pipeline{opt, study, panel, map, out, sum}.run();
+    sum.panel_records = panel.counts().records;
+    sum.panel_markers = panel.counts().markers;
+    sum.panel_multiallelic = panel.counts().multiallelic;
+    if (sum.matched == 0)
+        throw user_error(opt.study + ": no marker of the study matches a marker of the reference panel " + opt.panel +
+                         " (same contig, position and alleles; " + std::to_string(sum.dropped_allele_mismatch) +
+                         " with other alleles, " + std::to_string(sum.dropped_not_in_panel) + " not in the panel)");
+    out.commit();
+    sum.index = out.index();
+    return sum;
+}
+
+} // namespace emtk::geno

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2016 # awk programs are single-quoted on purpose
+# CLI tests for `emtk impute --ref` (issue 20): output readable by bcftools (view, stats, query),
+# phased GT consistent with the observed genotypes, the IMP flag, identical output for -t 1 and
+# -t 2, marker matching (allele swaps, strand flips, "chr" prefixes, missing and mismatched
+# markers), and bad input (unphased, unsorted or unindexed panel, no overlap, bad map): one error
+# line, exit status 1, no output.
+#
+#   bash test/cli/impute_ref_test.sh build/emtk test/cli
+#
+# Data: a small scrm simulation made here (scripts/impute_ref_simulate.sh: 200 panel haplotypes,
+# 20 study samples, 300 kb, 5% of the markers typed). Accuracy is measured by bench/, not here.
+set -euo pipefail
+
+CLI_DIR=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+ROOT=$(cd "$CLI_DIR/../.." && pwd)
+# shellcheck source=lib.sh
+source "$CLI_DIR/lib.sh"
+t_init "${1:-}"
+E="[emtk] error:"
+for tool in scrm bgzip tabix bcftools; do
+  command -v "$tool" >/dev/null || { echo "ok - skipped: $tool is not installed"; t_summary; }
+done
+
+"$ROOT/scripts/impute_ref_simulate.sh" sim 200 20 300000 0.05 3 2>/dev/null
+P=sim/panel.vcf.gz
+S=sim/study.vcf.gz
+body() { gzip -cdf "$1" | grep -v '^#'; }
+n_typed=$(body "$S" | wc -l)
+n_panel=$(body "$P" | wc -l)
+
+# ---- a normal run ---------------------------------------------------------------------------------
+
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --json a1.json -o a1.vcf.gz "$S"
+check_status "run: exit status 0" 0
+check "run: bgzipped output and .tbi index" test -s a1.vcf.gz -a -s a1.vcf.gz.tbi
+check_json_parses "run: JSON summary parses" a1.json
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 -o a2.vcf.gz "$S"
+check_status "run -t 2: exit status 0" 0
+check_eq "-t 1 and -t 2 give the same records" "$(body a1.vcf.gz | md5sum)" "$(body a2.vcf.gz | md5sum)"
+
+check "bcftools view reads the output" bcftools view -Ou -o /dev/null a1.vcf.gz
+check_eq "bcftools stats: every panel marker written" \
+  "$(bcftools stats a1.vcf.gz | awk -F'\t' '$1 == "SN" && $3 == "number of records:" { print $4 }')" "$n_panel"
+check_eq "bcftools query: every GT phased" \
+  "$(bcftools query -f '[%GT\n]' a1.vcf.gz | grep -vc '|' || true)" "0"
+check_eq "IMP flag on the untyped markers only" \
+  "$(bcftools query -i 'INFO/IMP=1' -f '%POS\n' a1.vcf.gz | wc -l)" "$((n_panel - n_typed))"
+check_eq "GP sums to 1 (3 decimals) and DS = GP1 + 2 GP2" \
+  "$(bcftools query -f '[%GP\t%DS\n]' a1.vcf.gz | awk -F'[,\t]' '{ s = $1 + $2 + $3; d = $2 + 2 * $3
+     if (s < 0.997 || s > 1.003 || d - $4 > 0.004 || $4 - d > 0.004) bad++ } END { print bad + 0 }')" "0"
+check_eq "typed markers: phased GT has the observed genotype" \
+  "$(join -t $'\t' <(bcftools query -f '%POS[\t%GT]\n' "$S" | sort -k1,1) \
+                   <(bcftools query -f '%POS[\t%GT]\n' a1.vcf.gz | sort -k1,1) |
+     awk -F'\t' '{ n = (NF - 1) / 2
+       for (i = 2; i <= n + 1; i++) { a = $i; b = $(i + n); gsub(/[\/|]/, "", a); gsub(/[\/|]/, "", b)
+         if (substr(a, 1, 1) + substr(a, 2, 1) != substr(b, 1, 1) + substr(b, 2, 1)) bad++; seen++ } }
+       END { print bad + 0, seen + 0 }')" "0 $((n_typed * 20))"
+check_eq "JSON: every typed marker matched" \
+  "$(json_section a1.json matching | json_values matched)" "$n_typed"
+
+# ---- matching: swaps, strand flips, "chr" names ---------------------------------------------------
+
+# Record k of the study: k % 5 == 1 alleles swapped (genotypes recoded), == 2 strand-flipped
+# (complemented; only unambiguous SNPs), == 3 both; contig renamed chr1. The result must be the
+# same records as the untouched study's (contig name aside).
+gzip -cd "$S" | awk -F'\t' -v OFS='\t' '
+  function comp(a) { return a == "A" ? "T" : a == "T" ? "A" : a == "C" ? "G" : "C" }
+  /^##contig/ { sub(/ID=1,/, "ID=chr1,") }
+  /^#/ { print; next }
+  { k++; $1 = "chr1"; amb = (comp($4) == $5)
+    if (k % 5 == 1 || (k % 5 == 3 && !amb)) {
+      if (k % 5 == 3) { $4 = comp($4); $5 = comp($5); fs++ } else sw++
+      t = $4; $4 = $5; $5 = t
+      for (i = 10; i <= NF; i++) $i = ($i == "0/0") ? "1/1" : ($i == "1/1") ? "0/0" : $i
+    } else if (k % 5 == 2 && !amb) { $4 = comp($4); $5 = comp($5); fl++ }
+    print }
+  END { print sw + 0, fl + 0, fs + 0 > "counts.txt" }' | bgzip >mod.vcf.gz
+read -r n_sw n_fl n_fs <counts.txt
+run "$EMTK" impute --ref "$P" --map sim/plink.map --json m.json -o m.vcf.gz mod.vcf.gz
+check_status "swapped/flipped study, chr names: exit status 0" 0
+check_eq "JSON: swaps, flips, flipped+swapped counted" \
+  "$(json_section m.json matching | json_values swapped) $(json_section m.json matching | json_values strand_flipped) $(json_section m.json matching | json_values flipped_and_swapped)" \
+  "$n_sw $n_fl $n_fs"
+check "some swaps and flips were made" awk_true "a > 0 && b > 0 && c > 0" "a=$n_sw" "b=$n_fl" "c=$n_fs"
+check_eq "swapped/flipped study: the same records (contig chr1)" \
+  "$(body m.vcf.gz | sed 's/^chr1\t/1\t/' | md5sum)" "$(body a1.vcf.gz | md5sum)"
+
+# Missing and mismatched markers: record 2 moved to a position the panel lacks, record 4 given
+# alleles that match nothing; both dropped and counted.
+gzip -cd "$S" | awk -F'\t' -v OFS='\t' '/^#/ { print; next }
+  { k++ } k == 2 { $2 = $2 + 1 } k == 4 { $4 = "AC"; $5 = "G" } { print }' | bgzip >missing_in.vcf.gz
+gzip -cd "$P" | awk -F'\t' 'NR > 1 && !/^#/ { print $2 }' >panel_pos.txt
+moved=$(gzip -cd "$S" | awk -F'\t' '!/^#/ { k++ } k == 2 { print $2 + 1; exit }')
+if grep -qx "$moved" panel_pos.txt; then exp_missing=0; else exp_missing=1; fi
+run "$EMTK" impute --ref "$P" --cm-per-mb 1 --json miss.json -o miss.vcf.gz missing_in.vcf.gz
+check_status "missing and mismatched markers: exit status 0" 0
+check_eq "JSON: one allele mismatch and the moved marker dropped" \
+  "$(json_section miss.json matching | json_values dropped_allele_mismatch) $(json_section miss.json matching | json_values dropped_not_in_panel)" \
+  "1 $exp_missing"
+check "warning names the dropped markers" grep -q "study markers left out" "$(err_file)"
+
+# ---- bad input: one line, exit 1, no output --------------------------------------------------------
+
+bad_run() { # DESC SUBSTRING CMD...
+  local desc=$1 sub=$2
+  shift 2
+  run "$@"
+  check_status "$desc: exit status 1" 1
+  check_stderr_one_line_starting "$desc: one error line" "$E" "$sub"
+  check_no_outputs "$desc: no output left" bad bad.vcf.gz bad.vcf.gz.tbi
+}
+
+gzip -cd "$P" | awk -F'\t' -v OFS='\t' '!/^#/ { k++ } k == 3 { sub(/\|/, "/", $10) } { print }' | bgzip >unphased.vcf.gz
+tabix -p vcf unphased.vcf.gz
+bad_run "unphased panel" "unphased" "$EMTK" impute --ref unphased.vcf.gz -o bad.vcf.gz "$S"
+
+cp "$P" noindex.vcf.gz
+bad_run "panel without index" "no index" "$EMTK" impute --ref noindex.vcf.gz -o bad.vcf.gz "$S"
+
+# Unsorted: records 3 and 4 exchanged; an index copied from the sorted file (tabix refuses to
+# index an unsorted file, so a stale index is how such a panel meets emtk).
+gzip -cd "$P" | awk '/^#/ { print; next } { k++ } k == 3 { hold = $0; next } { print } k == 4 { print hold }' |
+  bgzip >unsorted.vcf.gz
+cp "$P.tbi" unsorted.vcf.gz.tbi
+touch unsorted.vcf.gz.tbi
+bad_run "unsorted panel" "not sorted" "$EMTK" impute --ref unsorted.vcf.gz -o bad.vcf.gz "$S"
+
+gzip -cd "$S" | sed 's/^1\t/7\t/; s/ID=1,/ID=7,/' | bgzip >other.vcf.gz
+bad_run "no overlap with the study" "no marker of the study matches" "$EMTK" impute --ref "$P" -o bad.vcf.gz other.vcf.gz
+
+printf '1 m1 0.0\n' >bad.map
+bad_run "bad genetic map" "bad.map:1:" "$EMTK" impute --ref "$P" --map bad.map -o bad.vcf.gz "$S"
+
+t_summary

@@ -1,0 +1,223 @@
+// Reference-panel imputation pieces (issue 20): the PLINK genetic map (interpolation, extrapolation,
+// "chr" names, bad lines), allele matching (swaps, strand flips, ambiguous SNPs), state selection,
+// the haploid posteriors (normalised, find the copied haplotype, EM step never lowers the
+// likelihood) and the diploid phasing (consistent with the genotypes, recovers the haplotypes).
+
+#include <emtk/geno/genetic_map.hpp>
+#include <emtk/geno/panel.hpp>
+#include <emtk/geno/ref_hmm.hpp>
+#include <emtk/util/error.hpp>
+#include <emtk/util/rng.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+
+using namespace emtk;
+using namespace emtk::geno;
+
+namespace {
+
+std::string write_temp(std::string const & name, std::string const & text)
+{
+    auto const path = std::filesystem::temp_directory_path() / ("emtk_ref_test_" + name);
+    std::ofstream{path} << text;
+    return path.string();
+}
+
+/// A random panel of H haplotypes over K typed markers (allele frequencies 0.1..0.5).
+ref_window random_panel(std::size_t H, std::size_t K, std::uint64_t seed)
+{
+    ref_window w;
+    w.haps = H;
+    w.words = (H + 63) / 64;
+    w.typed = K;
+    w.block = 16;
+    w.bits.assign(K * w.words, 0);
+    w.rho.assign(K, 0.01);
+    w.rho[0] = 0;
+    rng r{seed, 3};
+    for (std::size_t t = 0; t < K; ++t)
+    {
+        double const f = 0.1 + 0.4 * r.uniform();
+        for (std::size_t h = 0; h < H; ++h)
+            if (r.uniform() < f)
+                w.bits[t * w.words + h / 64] |= std::uint64_t{1} << (h % 64);
+    }
+    return w;
+}
+
+std::vector<std::int8_t> copy_hap(ref_window const & w, std::uint32_t h)
+{
+    std::vector<std::int8_t> out(w.typed);
+    for (std::size_t t = 0; t < w.typed; ++t)
+        out[t] = static_cast<std::int8_t>(w.allele(t, h));
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("genetic map: linear interpolation, constant-rate extrapolation, chr names", "[geno][ref]")
+{
+    auto const path = write_temp("a.map", "# comment\nchr1 a 1.0 1000000\nchr1 b 3.0 2000000\n1x c 0 5\n2 d 0.5 100\n");
+    auto const m = genetic_map::read(path);
+    CHECK(m.position_cm("1", 1500000) == Approx(2.0));
+    CHECK(m.position_cm("chr1", 1250000) == Approx(1.5));
+    CHECK(m.position_cm("1", 1000000) == Approx(1.0));
+    // Outside: the contig's mean rate (2 cM over 1 Mb).
+    CHECK(m.position_cm("1", 500000) == Approx(0.0));
+    CHECK(m.position_cm("1", 2500000) == Approx(4.0));
+    // One line: the fallback rate (1 cM/Mb).
+    CHECK(m.position_cm("chr2", 1000100) == Approx(1.5));
+    CHECK(m.has_contig("chr2"));
+    CHECK_FALSE(m.has_contig("3"));
+    CHECK_THROWS_AS(m.position_cm("3", 10), user_error);
+    auto const c = genetic_map::constant(2.0);
+    CHECK(c.position_cm("anything", 3000000) == Approx(6.0));
+    std::vector<std::int64_t> const bp{2000000, 1000000, 1500000};
+    auto const v = m.positions_cm("1", bp);
+    CHECK(v == std::vector<double>{3.0, 1.0, 2.0});
+}
+
+TEST_CASE("genetic map: bad lines name the file and the line", "[geno][ref]")
+{
+    auto expect = [](std::string const & name, std::string const & text, std::string const & what) {
+        auto const path = write_temp(name, text);
+        try
+        {
+            (void)genetic_map::read(path);
+            FAIL("no error for " << name);
+        }
+        catch (user_error const & e)
+        {
+            std::string const msg = e.what();
+            CHECK(msg.find(path) != std::string::npos);
+            CHECK(msg.find(what) != std::string::npos);
+        }
+    };
+    expect("cols.map", "1 a 0.1 100\n1 b 0.2\n", ":2: expected 4 columns");
+    expect("unsorted.map", "1 a 0.1 100\n1 b 0.2 50\n", ":2: positions of 1 are not strictly increasing");
+    expect("decrease.map", "1 a 0.3 100\n1 b 0.2 200\n", ":2: cM decreases");
+    expect("number.map", "1 a x 100\n", ":1: column 3");
+    expect("empty.map", "# nothing\n", "no marker line");
+}
+
+TEST_CASE("allele matching: same, swap, strand flip, both, mismatch, ambiguous", "[geno][ref]")
+{
+    CHECK(match_alleles("A", "C", "A", "C") == allele_match::same);
+    CHECK(match_alleles("a", "c", "A", "C") == allele_match::same);
+    CHECK(match_alleles("C", "A", "A", "C") == allele_match::swap);
+    CHECK(match_alleles("T", "G", "A", "C") == allele_match::flip);
+    CHECK(match_alleles("G", "T", "A", "C") == allele_match::flip_swap);
+    CHECK(match_alleles("A", "G", "A", "C") == allele_match::mismatch);
+    CHECK(match_alleles("AT", "A", "AT", "A") == allele_match::same);
+    CHECK(match_alleles("A", "AT", "AT", "A") == allele_match::swap);
+    CHECK(match_alleles("N", "A", "A", "C") == allele_match::mismatch);
+    // A/T: the flip equals the swap; the swap is taken (a flip cannot be told apart).
+    CHECK(match_alleles("T", "A", "A", "T") == allele_match::swap);
+}
+
+TEST_CASE("state selection: the haplotype copied is chosen in every block", "[geno][ref]")
+{
+    auto const w = random_panel(300, 64, 1);
+    auto const hap = copy_hap(w, 123);
+    auto const sets = ref_select_states(w, hap, false, 10, 99);
+    REQUIRE(sets.size() == 4);
+    for (auto const & s : sets)
+    {
+        CHECK(s.size() == 10);
+        CHECK(std::is_sorted(s.begin(), s.end()));
+        CHECK(std::binary_search(s.begin(), s.end(), 123U));
+    }
+    // Diploid: a genotype made of haplotypes 7 and 200 keeps both (no opposite homozygote).
+    std::vector<std::int8_t> g(w.typed);
+    for (std::size_t t = 0; t < w.typed; ++t)
+        g[t] = static_cast<std::int8_t>(w.allele(t, 7) + w.allele(t, 200));
+    auto const d = ref_select_states(w, g, true, 40, 5);
+    for (auto const & s : d)
+    {
+        CHECK(std::binary_search(s.begin(), s.end(), 7U));
+        CHECK(std::binary_search(s.begin(), s.end(), 200U));
+    }
+    // More states than haplotypes: all of them.
+    auto const all = ref_select_states(random_panel(20, 20, 2), std::vector<std::int8_t>(20, 0), false, 50, 1);
+    CHECK(all.front().size() == 20);
+}
+
+TEST_CASE("haploid posteriors: normalised, find the copied haplotypes, EM step is monotone", "[geno][ref]")
+{
+    auto w = random_panel(200, 96, 4);
+    // A mosaic: haplotype 11 on markers 0..47, haplotype 150 on 48..95, one allele missing.
+    auto hap = copy_hap(w, 11);
+    auto const second = copy_hap(w, 150);
+    std::copy(second.begin() + 48, second.end(), hap.begin() + 48);
+    hap[20] = -1;
+    auto const sets = ref_select_states(w, hap, false, 16, 3);
+    std::size_t const stride = 16;
+    std::vector<float> gamma(w.typed * stride);
+    double mm = 0, ob = 0;
+    double const eps0 = 0.05;
+    double const ll0 = ref_haploid_posteriors(w, hap, sets, eps0, gamma, stride, mm, ob);
+    CHECK(ob == Approx(95));
+    for (std::size_t t = 0; t < w.typed; ++t)
+    {
+        auto const & set = sets[t / w.block];
+        double const sum = std::accumulate(gamma.begin() + static_cast<std::ptrdiff_t>(t * stride),
+                                           gamma.begin() + static_cast<std::ptrdiff_t>(t * stride + set.size()), 0.0);
+        CHECK(sum == Approx(1.0).epsilon(1e-5));
+        if (t < 40 || t > 56)
+        {
+            auto const it = std::max_element(gamma.begin() + static_cast<std::ptrdiff_t>(t * stride),
+                                             gamma.begin() + static_cast<std::ptrdiff_t>(t * stride + set.size()));
+            std::uint32_t const best = set[static_cast<std::size_t>(it - gamma.begin()) - t * stride];
+            // The copied haplotype or one identical to it at the markers around t.
+            std::uint32_t const truth = t < 48 ? 11 : 150;
+            bool same = true;
+            for (std::size_t u = t > 8 ? t - 8 : 0; u < std::min(w.typed, t + 8); ++u)
+                same = same && w.allele(u, best) == w.allele(u, truth);
+            CHECK(same);
+        }
+    }
+    // One EM step (ε = E[mismatches] / observed) does not lower the log-likelihood.
+    double const eps1 = std::clamp(mm / ob, 1e-6, 0.5);
+    double m2 = 0, o2 = 0;
+    double const ll1 = ref_haploid_posteriors(w, hap, sets, eps1, {}, 0, m2, o2);
+    CHECK(ll1 >= ll0 - 1e-9);
+    CHECK(eps1 < eps0);
+}
+
+TEST_CASE("diploid phasing: consistent with the genotypes, recovers the two haplotypes", "[geno][ref]")
+{
+    auto const w = random_panel(250, 80, 6);
+    auto const a = copy_hap(w, 42), b = copy_hap(w, 199);
+    std::vector<std::int8_t> g(w.typed);
+    for (std::size_t t = 0; t < w.typed; ++t)
+        g[t] = static_cast<std::int8_t>(a[t] + b[t]);
+    g[5] = -1;
+    auto const sets = ref_select_states(w, g, true, 24, 8);
+    std::vector<std::int8_t> h1(w.typed), h2(w.typed);
+    ref_phase(w, g, sets, 1e-3, h1, h2);
+    std::size_t agree = 0, het = 0;
+    for (std::size_t t = 0; t < w.typed; ++t)
+    {
+        if (g[t] < 0)
+        {
+            CHECK(h1[t] == -1);
+            CHECK(h2[t] == -1);
+            continue;
+        }
+        CHECK(h1[t] + h2[t] == g[t]);
+        if (g[t] == 1)
+        {
+            ++het;
+            agree += h1[t] == a[t];
+        }
+    }
+    REQUIRE(het > 10);
+    // Phase recovered up to the labelling of the two haplotypes.
+    CHECK((agree == het || agree == 0));
+}
