@@ -2,6 +2,8 @@
 /// \brief htslib adapter of `emtk impute`: VCF/BCF reading by contig, imputed output with index
 /// (behaviour documented in include/emtk/geno/vcf_io.hpp).
 
+#include "hts_handles.hpp"
+
 #include <emtk/geno/vcf_io.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
@@ -34,14 +36,8 @@ bool ends_with(std::string const & s, std::string const & suffix)
     return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-/// Frees a malloc'ed htslib buffer on scope exit.
-template <typename T>
-struct malloc_buffer
-{
-    T * p = nullptr;
-    int n = 0;
-    ~malloc_buffer() { std::free(p); }
-};
+using detail::hts_ptr;
+using detail::malloc_buffer;
 
 } // namespace
 
@@ -52,45 +48,26 @@ struct malloc_buffer
 struct vcf_reader::impl
 {
     std::string path, region;
-    htsFile * fp = nullptr;
-    bcf_hdr_t * hdr = nullptr;
-    hts_idx_t * idx = nullptr;
-    tbx_t * tbx = nullptr;
-    hts_itr_t * itr = nullptr;
-    kstring_t line{0, 0, nullptr};
+    // Owners, destroyed in reverse order: records and iterator before the index, header and file.
+    hts_ptr<htsFile> fp;
+    hts_ptr<bcf_hdr_t> hdr;
+    hts_ptr<hts_idx_t> idx;
+    hts_ptr<tbx_t> tbx;
+    hts_ptr<hts_itr_t> itr;
+    detail::owned_kstring line;
     bool is_bcf = false;
     std::vector<std::string> samples;
     vcf_counts counts;
     std::vector<std::uint64_t> observed;
     // The current contig's records, in input order, and for each its modelled-site index (-1: passed through).
-    std::vector<bcf1_t *> records;
+    std::vector<hts_ptr<bcf1_t>> records;
     std::vector<std::int64_t> site_of_record;
-    bcf1_t * pending = nullptr;
+    hts_ptr<bcf1_t> pending;
     std::set<int> seen_contigs;
     malloc_buffer<std::int32_t> gt;
 
-    ~impl()
-    {
-        clear_records();
-        if (pending)
-            bcf_destroy(pending);
-        if (itr)
-            hts_itr_destroy(itr);
-        if (tbx)
-            tbx_destroy(tbx);
-        if (idx)
-            hts_idx_destroy(idx);
-        if (hdr)
-            bcf_hdr_destroy(hdr);
-        if (fp)
-            hts_close(fp);
-        std::free(line.s);
-    }
-
     void clear_records()
     {
-        for (auto * r : records)
-            bcf_destroy(r);
         records.clear();
         site_of_record.clear();
     }
@@ -99,7 +76,7 @@ struct vcf_reader::impl
 
     std::string where(bcf1_t const * r) const
     {
-        return "record " + std::to_string(counts.records) + " (" + bcf_hdr_id2name(hdr, r->rid) + ":" +
+        return "record " + std::to_string(counts.records) + " (" + bcf_hdr_id2name(hdr.get(), r->rid) + ":" +
                std::to_string(r->pos + 1) + ")";
     }
 
@@ -110,16 +87,16 @@ struct vcf_reader::impl
         if (itr)
         {
             if (is_bcf)
-                ret = bcf_itr_next(fp, itr, r);
+                ret = bcf_itr_next(fp.get(), itr.get(), r);
             else
             {
-                ret = tbx_itr_next(fp, tbx, itr, &line);
+                ret = tbx_itr_next(fp.get(), tbx.get(), itr.get(), &line.s);
                 if (ret >= 0)
-                    ret = vcf_parse1(&line, hdr, r);
+                    ret = vcf_parse1(&line.s, hdr.get(), r);
             }
         }
         else
-            ret = bcf_read(fp, hdr, r);
+            ret = bcf_read(fp.get(), hdr.get(), r);
         if (ret == -1)
             return false;
         if (ret < -1 || r->errcode)
@@ -139,13 +116,14 @@ struct vcf_reader::impl
         return true;
     }
 
-    /// Classifies a record and, when modelled, appends its genotypes to the block.
-    void take(bcf1_t * r, vcf_block & b)
+    /// Classifies a record and, when modelled, appends its genotypes to the block; keeps it.
+    void take(hts_ptr<bcf1_t> rec, vcf_block & b)
     {
+        bcf1_t * r = rec.get();
         std::size_t const N = samples.size();
         std::int64_t site = -1;
         bcf_unpack(r, BCF_UN_STR);
-        int const ngt = bcf_get_genotypes(hdr, r, &gt.p, &gt.n);
+        int const ngt = bcf_get_genotypes(hdr.get(), r, &gt.p, &gt.n);
         if (ngt <= 0)
             ++counts.no_gt;
         else if (r->n_allele > 2)
@@ -212,7 +190,7 @@ struct vcf_reader::impl
                 }
             }
         }
-        records.push_back(r);
+        records.push_back(std::move(rec));
         site_of_record.push_back(site);
     }
 };
@@ -226,38 +204,38 @@ vcf_reader::vcf_reader(std::string path, std::string region) : p_{std::make_uniq
     if (!s.region.empty() && s.path == "-")
         throw usage_error("--region needs an indexed file, not stdin");
     errno = 0;
-    s.fp = hts_open(s.path.c_str(), "r");
+    s.fp.reset(hts_open(s.path.c_str(), "r"));
     if (!s.fp)
         s.fail(std::string{"cannot open: "} + (errno ? std::strerror(errno) : "not a readable file"));
-    htsFormat const * f = hts_get_format(s.fp);
+    htsFormat const * f = hts_get_format(s.fp.get());
     if (f->category != variant_data)
         s.fail("not a VCF or BCF file");
     s.is_bcf = f->format == bcf;
-    s.hdr = bcf_hdr_read(s.fp);
+    s.hdr.reset(bcf_hdr_read(s.fp.get()));
     if (!s.hdr)
         s.fail("cannot read the VCF header (truncated or malformed)");
-    int const n = bcf_hdr_nsamples(s.hdr);
+    int const n = bcf_hdr_nsamples(s.hdr.get());
     if (n == 0)
         s.fail("no samples in the header: nothing to impute");
     for (int i = 0; i < n; ++i)
         s.samples.emplace_back(s.hdr->samples[i]);
     s.observed.assign(static_cast<std::size_t>(n), 0);
-    int const gt_id = bcf_hdr_id2int(s.hdr, BCF_DT_ID, "GT");
-    if (!bcf_hdr_idinfo_exists(s.hdr, BCF_HL_FMT, gt_id))
+    int const gt_id = bcf_hdr_id2int(s.hdr.get(), BCF_DT_ID, "GT");
+    if (!bcf_hdr_idinfo_exists(s.hdr.get(), BCF_HL_FMT, gt_id))
         s.fail("no FORMAT/GT field declared in the header: nothing to impute");
     if (!s.region.empty())
     {
         if (s.is_bcf)
         {
-            s.idx = bcf_index_load3(s.path.c_str(), nullptr, HTS_IDX_SILENT_FAIL);
+            s.idx.reset(bcf_index_load3(s.path.c_str(), nullptr, HTS_IDX_SILENT_FAIL));
             if (s.idx)
-                s.itr = bcf_itr_querys(s.idx, s.hdr, s.region.c_str());
+                s.itr.reset(bcf_itr_querys(s.idx.get(), s.hdr.get(), s.region.c_str()));
         }
         else
         {
-            s.tbx = tbx_index_load3(s.path.c_str(), nullptr, HTS_IDX_SILENT_FAIL);
+            s.tbx.reset(tbx_index_load3(s.path.c_str(), nullptr, HTS_IDX_SILENT_FAIL));
             if (s.tbx)
-                s.itr = tbx_itr_querys(s.tbx, s.region.c_str());
+                s.itr.reset(tbx_itr_querys(s.tbx.get(), s.region.c_str()));
         }
         if (!s.idx && !s.tbx)
             s.fail("--region needs an index (" + s.path + (s.is_bcf ? ".csi" : ".tbi or .csi") +
@@ -283,50 +261,35 @@ bool vcf_reader::next_block(vcf_block & out)
     out.genotypes.n_sites = 0;
     out.genotypes.n_samples = s.samples.size();
     out.genotypes.g.clear();
-    bcf1_t * r = s.pending;
-    s.pending = nullptr;
+    hts_ptr<bcf1_t> r = std::move(s.pending);
     if (!r)
     {
-        r = bcf_init();
-        if (!s.read(r))
-        {
-            bcf_destroy(r);
+        r = detail::new_record();
+        if (!s.read(r.get()))
             return false;
-        }
     }
     int const rid = r->rid;
     if (!s.seen_contigs.insert(rid).second)
-    {
-        std::string const msg = s.where(r) + ": contig '" + bcf_hdr_id2name(s.hdr, rid) +
-                                "' appears again after another contig: the records are not sorted (bcftools sort)";
-        bcf_destroy(r);
-        s.fail(msg);
-    }
-    out.contig = bcf_hdr_id2name(s.hdr, rid);
+        s.fail(s.where(r.get()) + ": contig '" + bcf_hdr_id2name(s.hdr.get(), rid) +
+               "' appears again after another contig: the records are not sorted (bcftools sort)");
+    out.contig = bcf_hdr_id2name(s.hdr.get(), rid);
     ++s.counts.contigs;
     std::int64_t last = -1;
     for (;;)
     {
         if (r->pos < last)
-        {
-            std::string const msg = s.where(r) + ": the records are not sorted: position " + std::to_string(r->pos + 1) +
-                                    " comes after " + std::to_string(last + 1) + " (bcftools sort)";
-            bcf_destroy(r);
-            s.fail(msg);
-        }
+            s.fail(s.where(r.get()) + ": the records are not sorted: position " + std::to_string(r->pos + 1) +
+                   " comes after " + std::to_string(last + 1) + " (bcftools sort)");
         if (r->pos == last)
             ++s.counts.duplicate_positions;
         last = r->pos;
-        s.take(r, out);
-        r = bcf_init();
-        if (!s.read(r))
-        {
-            bcf_destroy(r);
+        s.take(std::move(r), out);
+        r = detail::new_record();
+        if (!s.read(r.get()))
             break;
-        }
         if (r->rid != rid)
         {
-            s.pending = r;
+            s.pending = std::move(r);
             break;
         }
     }
@@ -340,18 +303,17 @@ bool vcf_reader::next_block(vcf_block & out)
 struct vcf_writer::impl
 {
     std::string target, temporary, index_target, index_temporary;
-    htsFile * fp = nullptr;
-    bcf_hdr_t * hdr = nullptr;
+    hts_ptr<htsFile> fp;
+    hts_ptr<bcf_hdr_t> hdr;
     bool committed = false;
     malloc_buffer<std::int32_t> gt;
     std::vector<float> ds, gp;
 
     ~impl()
     {
-        if (fp)
-            hts_close(fp);
-        if (hdr)
-            bcf_hdr_destroy(hdr);
+        // The file first (it may hold an index being built), then the header, then the temporaries.
+        fp.reset();
+        hdr.reset();
         if (!committed)
         {
             if (!temporary.empty())
@@ -431,7 +393,7 @@ vcf_writer::vcf_writer(std::string path, vcf_reader const & reader, std::vector<
         // MPI ranks other than 0 (atomic_file.hpp): the same work, written nowhere.
         w.index_target.clear();
         min_shift = -1;
-        w.fp = hts_open("/dev/null", mode.c_str());
+        w.fp.reset(hts_open("/dev/null", mode.c_str()));
     }
     else if (w.target != "-")
     {
@@ -457,41 +419,43 @@ vcf_writer::vcf_writer(std::string path, vcf_reader const & reader, std::vector<
             w.index_temporary = w.temporary + (min_shift > 0 ? ".csi" : ".tbi");
     }
     if (!w.fp)
-        w.fp = hts_open(w.temporary.empty() ? "-" : w.temporary.c_str(), mode.c_str());
+        w.fp.reset(hts_open(w.temporary.empty() ? "-" : w.temporary.c_str(), mode.c_str()));
     if (!w.fp)
         w.fail("cannot open for writing");
     if (threads > 1 && mode != "w")
-        hts_set_threads(w.fp, threads);
-    w.hdr = bcf_hdr_dup(reader.p_->hdr);
+        hts_set_threads(w.fp.get(), threads);
+    w.hdr.reset(bcf_hdr_dup(reader.p_->hdr.get()));
+    if (!w.hdr)
+        w.fail("cannot copy the input header");
     std::string const in = shown(reader.path());
-    declare(w.hdr, BCF_HL_FMT, "GT", 1, BCF_VL_FIXED, BCF_HT_STR,
+    declare(w.hdr.get(), BCF_HL_FMT, "GT", 1, BCF_VL_FIXED, BCF_HT_STR,
             "##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">", in);
-    declare(w.hdr, BCF_HL_FMT, "DS", 1, BCF_VL_FIXED, BCF_HT_REAL,
+    declare(w.hdr.get(), BCF_HL_FMT, "DS", 1, BCF_VL_FIXED, BCF_HT_REAL,
             "##FORMAT=<ID=DS,Number=1,Type=Float,Description=\"Expected ALT allele dosage P(0/1)+2P(1/1) "
             "(emtk impute; observed genotypes: their allele count)\">",
             in);
-    declare(w.hdr, BCF_HL_FMT, "GP", 0, BCF_VL_G, BCF_HT_REAL,
+    declare(w.hdr.get(), BCF_HL_FMT, "GP", 0, BCF_VL_G, BCF_HT_REAL,
             "##FORMAT=<ID=GP,Number=G,Type=Float,Description=\"Genotype posterior probabilities of 0/0, 0/1, 1/1 "
             "(emtk impute; observed genotypes: 1 for the observed one)\">",
             in);
-    declare(w.hdr, BCF_HL_INFO, "AF", 0, BCF_VL_A, BCF_HT_REAL,
+    declare(w.hdr.get(), BCF_HL_INFO, "AF", 0, BCF_VL_A, BCF_HT_REAL,
             "##INFO=<ID=AF,Number=A,Type=Float,Description=\"Estimated ALT allele frequency (observed genotypes "
             "and imputed dosages)\">",
             in);
-    declare(w.hdr, BCF_HL_INFO, "IMP_R2", 1, BCF_VL_FIXED, BCF_HT_REAL,
+    declare(w.hdr.get(), BCF_HL_INFO, "IMP_R2", 1, BCF_VL_FIXED, BCF_HT_REAL,
             "##INFO=<ID=IMP_R2,Number=1,Type=Float,Description=\"Estimated squared correlation between imputed "
             "dosage and true genotype over the imputed genotypes (like Beagle's DR2)\">",
             in);
-    declare(w.hdr, BCF_HL_INFO, "IMP_N", 1, BCF_VL_FIXED, BCF_HT_INT,
+    declare(w.hdr.get(), BCF_HL_INFO, "IMP_N", 1, BCF_VL_FIXED, BCF_HT_INT,
             "##INFO=<ID=IMP_N,Number=1,Type=Integer,Description=\"Number of genotypes imputed at this site\">", in);
     for (auto const & l : header_lines)
-        if (bcf_hdr_append(w.hdr, l.c_str()) != 0)
+        if (bcf_hdr_append(w.hdr.get(), l.c_str()) != 0)
             w.fail("cannot add the header line " + l);
-    if (bcf_hdr_sync(w.hdr) != 0)
+    if (bcf_hdr_sync(w.hdr.get()) != 0)
         w.fail("cannot build the output header");
-    if (bcf_hdr_write(w.fp, w.hdr) != 0)
+    if (bcf_hdr_write(w.fp.get(), w.hdr.get()) != 0)
         w.fail("cannot write the header");
-    if (min_shift >= 0 && bcf_idx_init(w.fp, w.hdr, min_shift, w.index_temporary.c_str()) != 0)
+    if (min_shift >= 0 && bcf_idx_init(w.fp.get(), w.hdr.get(), min_shift, w.index_temporary.c_str()) != 0)
         w.fail("cannot start the index");
 }
 
@@ -510,11 +474,11 @@ void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::
     std::size_t next = 0; // index of the next missing genotype in gp
     for (std::size_t k = 0; k < rd.records.size(); ++k)
     {
-        bcf1_t * r = rd.records[k];
+        bcf1_t * r = rd.records[k].get();
         std::int64_t const site = rd.site_of_record[k];
         if (site >= 0)
         {
-            int const ngt = bcf_get_genotypes(w.hdr, r, &w.gt.p, &w.gt.n);
+            int const ngt = bcf_get_genotypes(w.hdr.get(), r, &w.gt.p, &w.gt.n);
             EMTK_ASSERT(ngt == static_cast<int>(2 * N), "modelled record lost its diploid GT");
             std::int8_t const * g = block.genotypes.g.data() + static_cast<std::size_t>(site) * N;
             // Phased record: every observed call phased (the second allele carries the flag).
@@ -569,26 +533,26 @@ void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::
                 sum_e2 += p1 + 4 * p2;
                 ++n_imp;
             }
-            if (bcf_update_genotypes(w.hdr, r, w.gt.p, static_cast<int>(2 * N)) != 0 ||
-                bcf_update_format_float(w.hdr, r, "DS", w.ds.data(), static_cast<int>(N)) != 0 ||
-                bcf_update_format_float(w.hdr, r, "GP", w.gp.data(), static_cast<int>(3 * N)) != 0)
+            if (bcf_update_genotypes(w.hdr.get(), r, w.gt.p, static_cast<int>(2 * N)) != 0 ||
+                bcf_update_format_float(w.hdr.get(), r, "DS", w.ds.data(), static_cast<int>(N)) != 0 ||
+                bcf_update_format_float(w.hdr.get(), r, "GP", w.gp.data(), static_cast<int>(3 * N)) != 0)
                 w.fail("cannot update the FORMAT fields of " + rd.where(r));
             float const af = static_cast<float>(std::nearbyint(alt / (2.0 * static_cast<double>(N)) * 1e6) / 1e6);
             std::int32_t const imp_n = n_imp;
-            bcf_update_info_float(w.hdr, r, "AF", &af, 1);
-            bcf_update_info_int32(w.hdr, r, "IMP_N", &imp_n, 1);
+            bcf_update_info_float(w.hdr.get(), r, "AF", &af, 1);
+            bcf_update_info_int32(w.hdr.get(), r, "IMP_N", &imp_n, 1);
             if (n_imp > 0)
             {
                 // DR2-like (Browning & Browning 2009): var(dosage) / E[var(genotype)] over the imputed genotypes.
                 double const mean = sum_d / n_imp;
                 double const num = sum_d2 - n_imp * mean * mean, den = sum_e2 - n_imp * mean * mean;
                 float const r2 = den > 1e-12 ? round3(std::clamp(num / den, 0.0, 1.0)) : 0.0f;
-                bcf_update_info_float(w.hdr, r, "IMP_R2", &r2, 1);
+                bcf_update_info_float(w.hdr.get(), r, "IMP_R2", &r2, 1);
             }
             else
-                bcf_update_info_float(w.hdr, r, "IMP_R2", nullptr, 0);
+                bcf_update_info_float(w.hdr.get(), r, "IMP_R2", nullptr, 0);
         }
-        if (bcf_write(w.fp, w.hdr, r) != 0)
+        if (bcf_write(w.fp.get(), w.hdr.get(), r) != 0)
             w.fail("write failed (disk full?)");
     }
     EMTK_ASSERT(3 * next == gp.size(), "more imputed genotypes than missing ones");
@@ -598,10 +562,9 @@ void vcf_writer::write_block(vcf_reader & reader, vcf_block const & block, std::
 void vcf_writer::commit()
 {
     impl & w = *p_;
-    if (!w.index_temporary.empty() && bcf_idx_save(w.fp) != 0)
+    if (!w.index_temporary.empty() && bcf_idx_save(w.fp.get()) != 0)
         w.fail("cannot write the index");
-    int const rc = hts_close(w.fp);
-    w.fp = nullptr;
+    int const rc = hts_close(w.fp.release());
     if (rc != 0)
         w.fail("write failed (disk full?)");
     if (w.temporary.empty())

@@ -27,6 +27,7 @@ CONFIG=$ROOT/config/config.yaml
 check "the catalog's layout: workflow/Snakefile, workflow/rules/*.smk, workflow/envs/*.yaml, config/config.yaml" \
   bash -c "test -s '$SNAKEFILE' && test -s '$CONFIG' && ls '$ROOT'/workflow/rules/*.smk '$ROOT'/workflow/envs/*.yaml >/dev/null"
 # --lint (in a scratch directory: Snakemake leaves .snakemake/ where it runs).
+mkdir -p "$WORK/lint"
 lint=$(snakemake -s "$SNAKEFILE" --configfile "$CONFIG" --directory "$WORK/lint" --lint 2>&1) && lint_rc=0 || lint_rc=$?
 check_eq "snakemake --lint: no lint (exit status, output)" "$lint_rc $(printf '%s' "$lint" | grep -v '^Congratulations, your workflow is in a good condition!$' | head -n 5)" "0 "
 check "every rule has a log and a benchmark" bash -c \

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 using namespace emtk;
@@ -24,16 +25,18 @@ struct event
 
 } // namespace
 
-TEST_CASE("accumulator window sums equal a per-base depth array", "[cov]")
+TEST_CASE("accumulator window sums and depth histograms equal a per-base depth array", "[cov]")
 {
     for (std::uint64_t seed : {1u, 2u, 3u, 4u, 5u})
     {
+        for (bool fixed : {false, true})
+        {
         rng r{seed};
         std::uint64_t const len = 20000 + r.below(20000);
         // Windows: fixed tiling plus overlapping random ones, sorted by start.
         std::vector<std::uint64_t> starts, stops;
         cov::tile_windows(0, len, 700, starts, stops);
-        for (int k = 0; k < 40; ++k)
+        for (int k = 0; k < (fixed ? 0 : 40); ++k)
         {
             std::uint64_t a = r.below(len), b = a + 1 + r.below(5000);
             starts.push_back(a);
@@ -51,7 +54,9 @@ TEST_CASE("accumulator window sums equal a per-base depth array", "[cov]")
         }
         // Records sorted by start; some long (forcing the ring buffer to grow), some blocks split.
         std::vector<std::int64_t> naive(len + 1, 0);
-        cov::detail::depth_accumulator acc{s2, e2, len};
+        // Histogram range: the middle half (a --region); fixed windows also get mosdepth's float means.
+        std::uint64_t const hb = len / 4, he = 3 * len / 4;
+        cov::detail::depth_accumulator acc{s2, e2, len, hb, he, fixed};
         std::uint64_t pos = 0;
         while (true)
         {
@@ -83,8 +88,62 @@ TEST_CASE("accumulator window sums equal a per-base depth array", "[cov]")
                 want += naive[p];
             INFO("seed " << seed << " window " << s2[w] << "-" << e2[w]);
             CHECK(sums[w] == want);
+            if (fixed)
+            {
+                double m = 0; // mosdepth's imean: depth / length added base by base
+                for (std::uint64_t p = s2[w]; p < e2[w]; ++p)
+                    m += static_cast<double>(naive[p]) / static_cast<double>(e2[w] - s2[w]);
+                CHECK(acc.float_means()[w] == m);
+            }
+        }
+        cov::depth_histogram in_range, in_windows;
+        for (std::uint64_t p = hb; p < he; ++p)
+            in_range.add(naive[p], 1);
+        for (std::size_t w = 0; w < s2.size(); ++w)
+            for (std::uint64_t p = s2[w]; p < e2[w]; ++p)
+                in_windows.add(naive[p], 1);
+        for (auto const & [got, want] : {std::pair{&acc.bases(), &in_range}, std::pair{&acc.window_bases(), &in_windows}})
+        {
+            INFO("seed " << seed << (fixed ? " fixed windows" : " overlapping windows"));
+            CHECK(got->length == want->length);
+            CHECK(got->sum == want->sum);
+            CHECK(got->min() == want->min());
+            CHECK(got->max() == want->max());
+            std::vector<std::uint64_t> a = got->bases, b = want->bases;
+            a.resize(std::max(a.size(), b.size()), 0);
+            b.resize(a.size(), 0);
+            CHECK(a == b);
+        }
+        CHECK(acc.bases().length == he - hb);
+        CHECK(acc.float_means().size() == (fixed ? s2.size() : 0));
         }
     }
+}
+
+TEST_CASE("depth_histogram: negative depths apart, min and max, sums", "[cov]")
+{
+    cov::depth_histogram h;
+    CHECK(h.min() == 0);
+    CHECK(h.max() == 0);
+    h.add(3, 2);
+    h.add(0, 5);
+    h.add(200, 1);
+    CHECK(h.min() == 0);
+    CHECK(h.max() == 200);
+    CHECK(h.length == 8);
+    CHECK(h.sum == 206);
+    h.add(-1, 2);
+    CHECK(h.min() == -1);
+    CHECK(h.negative == 2);
+    CHECK(h.length == 10);
+    CHECK(h.sum == 204);
+    CHECK(h.bases[3] == 2);
+    cov::depth_histogram g;
+    g.add(1, 1);
+    g += h;
+    CHECK(g.length == 11);
+    CHECK(g.bases[1] == 1);
+    CHECK(g.bases[200] == 1);
 }
 
 TEST_CASE("fixed windows tile like mosdepth: the last one is shorter", "[cov]")
