@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -64,6 +65,24 @@ sequence named(std::string prefix, std::size_t i, std::vector<std::uint8_t> dsq)
     s.name = std::move(prefix);
     s.name += std::to_string(i);
     s.dsq = std::move(dsq);
+    return s;
+}
+
+sequence_set empty_set(alphabet_type type);
+
+/// The records of `full`: the first `whole` kept ("full<i>"), the others cut to a random piece of
+/// lo–hi % of their length ("frag<i>").
+sequence_set fragmented(emtk::rng & r, sequence_set const & full, std::size_t whole, std::size_t lo, std::size_t hi)
+{
+    sequence_set s = empty_set(full.type);
+    for (std::size_t i = 0; i < full.seqs.size(); ++i)
+    {
+        auto const & q = full.seqs[i].dsq;
+        std::size_t const len = i < whole ? q.size() : std::max<std::size_t>(1, q.size() * (lo + r.below(hi - lo + 1)) / 100);
+        std::size_t const from = r.below(q.size() - len + 1);
+        s.seqs.push_back(named(i < whole ? "full" : "frag", i,
+                               {q.begin() + static_cast<long>(from), q.begin() + static_cast<long>(from + len)}));
+    }
     return s;
 }
 
@@ -222,15 +241,7 @@ TEST_CASE("train stress: fragments of a family", "[hmm][train][stress]")
 {
     emtk::rng r{165};
     profile_hmm const h = family_model(r, 120, 20, 0.6, 0.03);
-    auto const full = emit_sequences(h, alphabet_type::amino, 12, 6);
-    sequence_set s = empty_set(alphabet_type::amino);
-    for (std::size_t i = 0; i < full.seqs.size(); ++i)
-    {
-        auto const & q = full.seqs[i].dsq;
-        std::size_t const len = i < 2 ? q.size() : 20 + r.below(q.size() / 2);
-        std::size_t const from = r.below(q.size() - len + 1);
-        s.seqs.push_back(named("frag", i, {q.begin() + static_cast<long>(from), q.begin() + static_cast<long>(from + len)}));
-    }
+    sequence_set const s = fragmented(r, emit_sequences(h, alphabet_type::amino, 12, 6), 2, 15, 65);
     static_cast<void>(check_invariants(s, quick(8, 3)));
 }
 
@@ -289,15 +300,7 @@ TEST_CASE("train: fragments do not set the model length (reference length withou
     // the reference length (train.hpp, "Starts") is the full members'.
     emtk::rng r{171};
     profile_hmm const h = family_model(r, 120, 20, 0.7, 0.02);
-    auto const full = emit_sequences(h, alphabet_type::amino, 12, 12);
-    sequence_set s = empty_set(alphabet_type::amino);
-    for (std::size_t i = 0; i < full.seqs.size(); ++i)
-    {
-        auto const & q = full.seqs[i].dsq;
-        std::size_t const len = i < 4 ? q.size() : q.size() * (30 + r.below(31)) / 100;
-        std::size_t const from = r.below(q.size() - len + 1);
-        s.seqs.push_back(named(i < 4 ? "full" : "frag", i, {q.begin() + static_cast<long>(from), q.begin() + static_cast<long>(from + len)}));
-    }
+    sequence_set const s = fragmented(r, emit_sequences(h, alphabet_type::amino, 12, 12), 4, 30, 60);
     train_options o = quick(3, 2);
     train_result const res = train_profile_hmm(s, o);
     CHECK(res.start == "central");
