@@ -124,6 +124,9 @@ expect_error "invalid residue" 1 \
   "$E inval.fa: record 2 (p2): position 4: '-' is not an amino-acid residue (alphabet guessed from the first records)" out \
   "$EMTK" hmm search --tblout out.tsv --domtblout out.json "$MODEL" inval.fa
 
+expect_error "--F1 outside [0, 1]" 2 "$E Validation failed for option --F1: Value 2 is not in range [0,1]." out \
+  "$EMTK" hmm search --F1 2 --tblout out.tsv "$MODEL" targets.fa
+
 # A model without STATS lines is calibrated as emtk hmm train does: same hits and scores, E-values
 # within the calibration's sampling error.
 run "$EMTK" hmm search --tblout nostats.tsv nostats.hmm targets.fa

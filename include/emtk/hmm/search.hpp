@@ -46,10 +46,10 @@
 /// sequences only pass by their length-scaled null score, e.g. shuffled decoys near E = 10).
 ///
 /// Streaming, memory and threads: targets are read in batches (batch_sequences records or
-/// batch_residues residues); the (model, target) pairs of a batch are scored in parallel (OpenMP,
-/// `threads`), each pair independently, and kept in input order: output is identical for any number
+/// batch_residues residues); the (model, target) pairs of a batch are scored in parallel (`threads`
+/// worker threads; with more than one, the next batch is read meanwhile by one more thread), each pair independently, and kept in input order: output is identical for any number
 /// of threads. Z is known only at the end, so a hit is kept while P × (targets read so far) passes
-/// the threshold (E-values only grow with Z) and filtered again at the end: memory is one batch plus
+/// the threshold (E-values only grow with Z) and filtered again at the end: memory is two batches plus
 /// the kept hits, not the number of targets. Domain definition keeps 5 special states per row
 /// (forward and backward: 80·L bytes) and O(M) rows; the alignment of an envelope of length Ld
 /// uses full matrices (about 72·Ld·M bytes: 6.5 MB for Ld = M = 300).
@@ -84,7 +84,7 @@ struct search_options
     std::optional<double> Z;          ///< -Z: search space for E-values (default: targets searched)
     std::optional<double> domZ;       ///< --domZ: for c-Evalues (default: sequences reported)
     bool domains = true;              ///< define, score and align domains of reported sequences
-    int threads = 1;                  ///< OpenMP threads (results do not depend on it)
+    int threads = 1;                  ///< worker threads (results do not depend on it)
     std::size_t batch_sequences = 2048;   ///< a batch ends after this many targets …
     std::size_t batch_residues = 4 << 20; ///< … or this many residues
     /// Called after each batch with the targets and residues searched so far (progress display).
