@@ -66,5 +66,5 @@ TEST_CASE("sequence_reader: empty input and non-FASTA fail at construction", "[s
     std::ofstream{empty} << "\n\n";
     std::ofstream{tsv} << "col\tval\n";
     CHECK_THROWS_WITH(sequence_reader{empty}, empty + ": empty file: no sequences");
-    CHECK_THROWS_WITH(sequence_reader{tsv}, tsv + ": not a FASTA or FASTQ file: it starts with 'c' (expected '>' or '@')");
+    CHECK_THROWS_WITH(sequence_reader{tsv}, tsv + ": not a FASTA, FASTQ, EMBL or GenBank file: it starts with 'c' (expected '>', '@', 'ID' or 'LOCUS')");
 }
