@@ -121,7 +121,7 @@ bool read_flat_record(std::istream & in, flat_format format, std::string const &
                                                   ") has no '//' line before the next LOCUS line");
         }
     }
-    throw_input_error(path, line, "the file ends inside record " + name + " (line " + std::to_string(record_line) +
+    throw_input_error(path, 0, "the file ends inside record " + name + " (line " + std::to_string(record_line) +
                                       "): expected a final '//' line");
 }
 

@@ -33,8 +33,8 @@ enum class flat_format
 /// \param header receives "NAME DESCRIPTION"; \param residues the residue characters
 /// \param line   running line number (for messages), updated
 /// \returns false at the end of the data (only blank lines left)
-/// \throws user_error "PATH:LINE: …" for a record that does not start with its ID/LOCUS line,
-///         lacks its SQ/ORIGIN line, or ends without "//".
+/// \throws user_error "PATH:LINE: …" for a record that does not start with its ID/LOCUS line or
+///         lacks its SQ/ORIGIN line; "PATH: the file ends inside record …" without a final "//".
 bool read_flat_record(std::istream & in, flat_format format, std::string const & path, std::uint64_t & line,
                       std::string & header, std::string & residues);
 
