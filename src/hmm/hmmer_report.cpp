@@ -5,6 +5,8 @@
 #include <emtk/hmm/alignment_io.hpp>
 #include <emtk/hmm/hmmer_tables.hpp>
 
+#include "hmmer_text.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -13,15 +15,6 @@ namespace emtk::hmm {
 
 namespace {
 
-template <typename... Args>
-std::string fmt(char const * f, Args... args)
-{
-    int const n = std::snprintf(nullptr, 0, f, args...);
-    std::string s(static_cast<std::size_t>(n), '\0');
-    std::snprintf(s.data(), s.size() + 1, f, args...);
-    return s;
-}
-
 std::string const rule = "# - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -\n";
 
 void report_header(std::ostream & out, hmmer_run_info const & info, char const * what)
@@ -29,7 +22,7 @@ void report_header(std::ostream & out, hmmer_run_info const & info, char const *
     out << "# " << info.program << " :: " << what << '\n' << "# " << info.version << '\n' << rule;
     auto line = [&](char const * label, std::string const & v) {
         if (!v.empty())
-            out << fmt("# %-32s %s\n", label, v.c_str());
+            out << detail::printf_string("# %-32s %s\n", label, v.c_str());
     };
     line("query HMM file:", info.query_file);
     line("target sequence database:", info.target_file);
@@ -43,7 +36,7 @@ void report_header(std::ostream & out, hmmer_run_info const & info, char const *
 
 void query_block(std::ostream & out, std::string const & name, std::string const & acc, std::string const & desc, int M)
 {
-    out << fmt("Query:       %s  [M=%d]\n", name.c_str(), M);
+    out << detail::printf_string("Query:       %s  [M=%d]\n", name.c_str(), M);
     if (!acc.empty())
         out << "Accession:   " << acc << '\n';
     if (!desc.empty())
@@ -51,20 +44,6 @@ void query_block(std::ostream & out, std::string const & name, std::string const
 }
 
 std::string truncated(std::string const & s, std::size_t w) { return s.size() <= w ? s : s.substr(0, w); }
-
-std::size_t count_reported(sequence_hit const & h)
-{
-    return static_cast<std::size_t>(std::count_if(h.domains.begin(), h.domains.end(), [](domain_hit const & d) { return d.reported; }));
-}
-
-domain_hit const * best_domain(sequence_hit const & h)
-{
-    domain_hit const * best = nullptr;
-    for (auto const & d : h.domains)
-        if (!best || d.bits > best->bits)
-            best = &d;
-    return best;
-}
 
 /// HMMER's four-line alignment display, in blocks of the width left by the names and coordinates.
 void print_alignment(std::ostream & out, domain_alignment const & a, std::string const & model, std::string const & target,
@@ -103,10 +82,10 @@ void print_alignment(std::ostream & out, domain_alignment const & a, std::string
             k1 = k2 = k - 1;
         if (!any_i)
             i1 = i2 = i - 1;
-        out << fmt("  %*s %*zu %s %-*zu\n", namew, model.c_str(), coordw, k1, a.model.substr(from, n).c_str(), coordw, k2);
-        out << fmt("  %*s %s\n", namew + coordw + 1, "", a.match.substr(from, n).c_str());
-        out << fmt("  %*s %*zu %s %-*zu\n", namew, target.c_str(), coordw, i1, a.target.substr(from, n).c_str(), coordw, i2);
-        out << fmt("  %*s %s PP\n", namew + coordw + 1, "", a.pp.substr(from, n).c_str());
+        out << detail::printf_string("  %*s %*zu %s %-*zu\n", namew, model.c_str(), coordw, k1, a.model.substr(from, n).c_str(), coordw, k2);
+        out << detail::printf_string("  %*s %s\n", namew + coordw + 1, "", a.match.substr(from, n).c_str());
+        out << detail::printf_string("  %*s %*zu %s %-*zu\n", namew, target.c_str(), coordw, i1, a.target.substr(from, n).c_str(), coordw, i2);
+        out << detail::printf_string("  %*s %s PP\n", namew + coordw + 1, "", a.pp.substr(from, n).c_str());
         out << '\n';
     }
 }
@@ -115,12 +94,12 @@ void statistics(std::ostream & out, std::size_t models, int M, std::uint64_t tar
                 double domZ, bool z_given, bool domz_given)
 {
     out << "Internal pipeline statistics summary:\n-------------------------------------\n";
-    out << fmt("%-26s %16zu  (%d nodes)\n", "Query model(s):", models, M);
-    out << fmt("%-26s %16llu  (%llu residues searched)\n", "Target sequences:", static_cast<unsigned long long>(targets),
+    out << detail::printf_string("%-26s %16zu  (%d nodes)\n", "Query model(s):", models, M);
+    out << detail::printf_string("%-26s %16llu  (%llu residues searched)\n", "Target sequences:", static_cast<unsigned long long>(targets),
                static_cast<unsigned long long>(residues));
-    out << fmt("%-26s %16.0f  %s\n", "Initial search space (Z):", Z,
+    out << detail::printf_string("%-26s %16.0f  %s\n", "Initial search space (Z):", Z,
                z_given ? "[as set by -Z on cmdline]" : "[actual number of targets]");
-    out << fmt("%-26s %16.0f  %s\n", "Domain search space  (domZ):", domZ,
+    out << detail::printf_string("%-26s %16.0f  %s\n", "Domain search space  (domZ):", domZ,
                domz_given ? "[as set by --domZ on cmdline]" : "[number of targets reported over threshold]");
 }
 
@@ -140,10 +119,10 @@ void write_hmmer_report(std::ostream & out, search_result const & r, hmmer_run_i
         auto const nw = static_cast<int>(namew);
         std::size_t const descw = std::max<std::size_t>(32, opt.width > namew + 61 ? opt.width - namew - 61 : 0);
         out << "Scores for complete sequences (score includes all domains):\n";
-        out << fmt("  %22s  %22s  %8s\n", " --- full sequence ---", " --- best 1 domain ---", "-#dom-");
-        out << fmt("  %9s %6s %5s  %9s %6s %5s  %5s %2s  %-*s %s\n", "E-value", " score", " bias", "E-value", " score",
+        out << detail::printf_string("  %22s  %22s  %8s\n", " --- full sequence ---", " --- best 1 domain ---", "-#dom-");
+        out << detail::printf_string("  %9s %6s %5s  %9s %6s %5s  %5s %2s  %-*s %s\n", "E-value", " score", " bias", "E-value", " score",
                    " bias", "  exp", "N", nw, "Sequence", "Description");
-        out << fmt("  %9s %6s %5s  %9s %6s %5s  %5s %2s  %-*s %s\n", "-------", "------", "-----", "-------", "------",
+        out << detail::printf_string("  %9s %6s %5s  %9s %6s %5s  %5s %2s  %-*s %s\n", "-------", "------", "-----", "-------", "------",
                    "-----", " ----", "--", nw, "--------", "-----------");
         bool threshold_shown = false;
         for (std::size_t i : order)
@@ -154,10 +133,10 @@ void write_hmmer_report(std::ostream & out, search_result const & r, hmmer_run_i
                 out << "  ------ inclusion threshold ------\n";
                 threshold_shown = true;
             }
-            domain_hit const * d = best_domain(h);
-            out << fmt("%c %9.2g %6.1f %5.1f  %9.2g %6.1f %5.1f  %5.1f %2d  %-*s %s\n", ' ', h.evalue, h.bits, 0.0,
+            domain_hit const * d = detail::best_domain(h);
+            out << detail::printf_string("%c %9.2g %6.1f %5.1f  %9.2g %6.1f %5.1f  %5.1f %2d  %-*s %s\n", ' ', h.evalue, h.bits, 0.0,
                        d ? d->i_evalue : h.evalue, d ? d->bits : h.bits, 0.0, h.counts.expected,
-                       static_cast<int>(count_reported(h)), nw, h.name.c_str(), truncated(h.description, descw).c_str());
+                       detail::reported_count(h), nw, h.name.c_str(), truncated(h.description, descw).c_str());
         }
         if (m.hits.empty())
             out << "\n   [No hits detected that satisfy reporting thresholds]\n";
@@ -166,7 +145,7 @@ void write_hmmer_report(std::ostream & out, search_result const & r, hmmer_run_i
         {
             sequence_hit const & h = m.hits[i];
             out << ">> " << h.name << "  " << truncated(h.description, opt.width > h.name.size() + 4 ? opt.width - h.name.size() - 4 : 0) << '\n';
-            if (count_reported(h) == 0)
+            if (detail::reported_count(h) == 0)
             {
                 out << "   [No individual domains that satisfy reporting thresholds (although complete target did)]\n\n";
                 continue;
@@ -178,7 +157,7 @@ void write_hmmer_report(std::ostream & out, search_result const & r, hmmer_run_i
             {
                 if (!d.reported)
                     continue;
-                out << fmt(" %3d %c %6.1f %5.1f %9.2g %9.2g %7d %7d %c%c %7zu %7zu %c%c %7zu %7zu %c%c %4.2f\n", ++nd,
+                out << detail::printf_string(" %3d %c %6.1f %5.1f %9.2g %9.2g %7d %7d %c%c %7zu %7zu %c%c %7zu %7zu %c%c %4.2f\n", ++nd,
                            d.included ? '!' : '?', d.bits, 0.0, d.c_evalue, d.i_evalue, d.hmm_from, d.hmm_to,
                            d.hmm_from == 1 ? '[' : '.', d.hmm_to == m.M ? ']' : '.', d.ali_from, d.ali_to,
                            d.ali_from == 1 ? '[' : '.', d.ali_to == h.length ? ']' : '.', d.env_from, d.env_to,
@@ -195,7 +174,7 @@ void write_hmmer_report(std::ostream & out, search_result const & r, hmmer_run_i
             {
                 if (!d.reported)
                     continue;
-                out << fmt("  == domain %d  score: %.1f bits;  conditional E-value: %.2g\n", ++nd, d.bits, d.c_evalue);
+                out << detail::printf_string("  == domain %d  score: %.1f bits;  conditional E-value: %.2g\n", ++nd, d.bits, d.c_evalue);
                 print_alignment(out, d.alignment, m.name, h.name, d, opt.width);
             }
             out << '\n';
@@ -223,9 +202,9 @@ void write_hmmer_report(std::ostream & out, dna_search_result const & r, hmmer_r
         auto const nw = static_cast<int>(namew);
         auto const pw = static_cast<int>(posw);
         out << "Scores for complete hits:\n";
-        out << fmt("  %9s %6s %5s  %-*s %*s %*s  %s\n", "E-value", " score", " bias", nw, "Sequence", pw, "start", pw,
+        out << detail::printf_string("  %9s %6s %5s  %-*s %*s %*s  %s\n", "E-value", " score", " bias", nw, "Sequence", pw, "start", pw,
                    "end", "Description");
-        out << fmt("  %9s %6s %5s  %-*s %*s %*s  %s\n", "-------", "------", "-----", nw, "--------", pw, "-----", pw,
+        out << detail::printf_string("  %9s %6s %5s  %-*s %*s %*s  %s\n", "-------", "------", "-----", nw, "--------", pw, "-----", pw,
                    "-----", "-----------");
         bool threshold_shown = false;
         for (std::size_t i : order)
@@ -236,7 +215,7 @@ void write_hmmer_report(std::ostream & out, dna_search_result const & r, hmmer_r
                 out << "  ------ inclusion threshold ------\n";
                 threshold_shown = true;
             }
-            out << fmt("%c %9.2g %6.1f %5.1f  %-*s %*zu %*zu  %s\n", ' ', h.evalue, h.bits, h.bias, nw, h.name.c_str(),
+            out << detail::printf_string("%c %9.2g %6.1f %5.1f  %-*s %*zu %*zu  %s\n", ' ', h.evalue, h.bits, h.bias, nw, h.name.c_str(),
                        pw, h.ali_from, pw, h.ali_to, h.description.c_str());
         }
         if (m.hits.empty())
@@ -248,7 +227,7 @@ void write_hmmer_report(std::ostream & out, dna_search_result const & r, hmmer_r
             out << ">> " << h.name << "  " << h.description << '\n';
             out << "    score  bias    Evalue   hmmfrom    hmm to     alifrom    ali to      envfrom    env to       sq len      acc\n";
             out << "   ------ ----- ---------   -------   -------    --------- ---------    --------- ---------    ---------    ----\n";
-            out << fmt(" %c %6.1f %5.1f %9.2g   %7d   %7d %c%c %9zu %9zu %c%c %9zu %9zu %c%c %9zu    %4.2f\n\n",
+            out << detail::printf_string(" %c %6.1f %5.1f %9.2g   %7d   %7d %c%c %9zu %9zu %c%c %9zu %9zu %c%c %9zu    %4.2f\n\n",
                        h.included ? '!' : '?', h.bits, h.bias, h.evalue, h.hmm_from, h.hmm_to,
                        h.hmm_from == 1 ? '[' : '.', h.hmm_to == m.M ? ']' : '.', h.ali_from, h.ali_to,
                        std::min(h.ali_from, h.ali_to) == 1 ? '[' : '.', std::max(h.ali_from, h.ali_to) == h.length ? ']' : '.',
@@ -256,10 +235,10 @@ void write_hmmer_report(std::ostream & out, dna_search_result const & r, hmmer_r
                        std::max(h.env_from, h.env_to) == h.length ? ']' : '.', h.length, h.accuracy);
         }
         out << "\n\nInternal pipeline statistics summary:\n-------------------------------------\n";
-        out << fmt("%-26s %16d  (%d nodes)\n", "Query model(s):", 1, m.M);
-        out << fmt("%-26s %16llu  (%llu residues searched, both strands counted)\n", "Target sequences:",
+        out << detail::printf_string("%-26s %16d  (%d nodes)\n", "Query model(s):", 1, m.M);
+        out << detail::printf_string("%-26s %16llu  (%llu residues searched, both strands counted)\n", "Target sequences:",
                    static_cast<unsigned long long>(r.targets), static_cast<unsigned long long>(r.residues));
-        out << fmt("%-26s %16zu\n", "Total number of hits:", m.hits.size());
+        out << detail::printf_string("%-26s %16zu\n", "Total number of hits:", m.hits.size());
         out << "//\n";
     }
     out << "[ok]\n";
