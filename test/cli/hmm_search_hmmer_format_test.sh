@@ -148,6 +148,23 @@ expect_error "--cut_ga on a model without GA" 1 \
 expect_error "--cut_ga with -T" 2 "$E --cut_ga/--cut_tc/--cut_nc replace -T, --domT, --incT and --incdomT: give one or the other" \
   o "$EMTK" hmm search --cut_ga -T 20 --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
 
+# ---- usage errors: one line, exit 2, no output ------------------------------------------------------
+
+expect_error "--cut_ga with --cut_tc" 2 "$E --cut_ga, --cut_tc and --cut_nc exclude each other" \
+  o "$EMTK" hmm search --cut_ga --cut_tc --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
+expect_error "-t and --cpu disagree" 2 "$E -t and --cpu are the same option: give one" \
+  o "$EMTK" hmm search -t 2 --cpu 3 --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
+expect_error "--incE 0" 2 "$E --incE and --incdomE must be > 0" \
+  o "$EMTK" hmm search --incE 0 --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
+expect_error "-o - with a table on stdout" 2 "$E -o - and a table on stdout ('-') exclude each other" \
+  o "$EMTK" hmm search -o - --tblout - "$TUT/Pkinase.hmm" pk.fa
+expect_error "-A -" 2 "$E --json, --multiqc and -A need a file name (not '-')" \
+  o "$EMTK" hmm search -A - --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
+expect_error "--no-domains with --domtblout" 2 "$E --no-domains excludes --domtblout, --domtsv and -A (they list domains)" \
+  o "$EMTK" hmm search --no-domains --domtblout o.dom --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
+expect_error "-A with DNA models" 2 "$E -A is for protein searches (DNA hits: use --gff3 or --bed)" \
+  o "$EMTK" hmm search -A o.sto --tblout o.tbl "$TUT/MADE1.hmm" "$TUT/dna_target.fa"
+
 # ---- EMBL and GenBank targets -----------------------------------------------------------------------
 
 # to_flat FMT: one-line FASTA on stdin to EMBL (with a feature table whose translation holds "SQ",
