@@ -24,6 +24,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 namespace emtk::cli {
 
@@ -321,10 +322,14 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
     search_outputs::put(outs.domtbl, [&](std::ostream & o) { hmm::write_hmmer_domtblout(o, r, info); });
     search_outputs::put(outs.tsv, [&](std::ostream & o) { write_tsv(o, r); });
     search_outputs::put(outs.domtsv, [&](std::ostream & o) { write_domtsv(o, r); });
-    search_outputs::put(outs.msa, [&](std::ostream & o) {
-        if (hmm::write_included_stockholm(o, r) == 0)
-            log::warning("-A " + a.msa + ": no domain satisfies the inclusion thresholds: the file is empty");
-    });
+    if (outs.msa) // as hmmsearch: no file when no domain is included
+    {
+        std::ostringstream sto;
+        if (hmm::write_included_stockholm(sto, r) == 0)
+            log::warning("-A " + a.msa + ": no domain satisfies the inclusion thresholds; no alignment saved");
+        else
+            search_outputs::put(outs.msa, [&](std::ostream & o) { o << sto.str(); });
+    }
     search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
     search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
     write_search_summary(a, outs, r, false, r.Z, clock);

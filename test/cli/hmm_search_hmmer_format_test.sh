@@ -134,6 +134,12 @@ check_status "-A: emtk's Stockholm reader reads it back (hmm train --seed-msa)" 
 mlen=$(hmmbuild --amino back_hmmer.hmm e.sto | awk '$1 == 1 { print $5 }')
 check_eq "-A: emtk's model from it has hmmbuild's number of match columns" "$(awk '$1 == "LENG" { print $2 }' back_emtk.hmm)" "$mlen"
 
+run "$EMTK" hmm search -A none.sto --incE 1e-300 --tblout o.tbl "$TUT/Pkinase.hmm" decoys.fa
+check_status "-A with nothing included: exit 0" 0
+check_stderr_is "-A with nothing included: a warning" \
+  "[emtk] warning: -A none.sto: no domain satisfies the inclusion thresholds; no alignment saved"
+check "-A with nothing included: no file (as hmmsearch)" test ! -e none.sto
+
 # ---- --cut_ga on HMMER's Pkinase.hmm ------------------------------------------------------------------
 
 hmmsearch --cpu 1 --cut_ga --tblout hga.tbl -o /dev/null "$TUT/Pkinase.hmm" pk.fa
