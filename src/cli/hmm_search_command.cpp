@@ -369,8 +369,10 @@ void hmm_search_run(hmm_search_arguments const & a)
         check_output_path(*f, a.targets, "target file");
         check_output_path(*f, a.models, "model file");
     }
-    if (a.json == "-" || a.multiqc == "-" || a.msa == "-")
-        throw usage_error("--json, --multiqc and -A need a file name (not '-')");
+    if (a.json == "-" || a.multiqc == "-")
+        throw usage_error("--json and --multiqc need a file name (not '-')");
+    if (a.msa == "-")
+        throw usage_error("-A needs a file name (not '-')");
 
     search_outputs outs{a};
     std::vector<hmm::search_model> const models = hmm::load_search_models(a.models);

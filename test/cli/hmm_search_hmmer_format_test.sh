@@ -164,7 +164,7 @@ expect_error "--incE 0" 2 "$E --incE and --incdomE must be > 0" \
   o "$EMTK" hmm search --incE 0 --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
 expect_error "-o - with a table on stdout" 2 "$E -o - and a table on stdout ('-') exclude each other" \
   o "$EMTK" hmm search -o - --tblout - "$TUT/Pkinase.hmm" pk.fa
-expect_error "-A -" 2 "$E --json, --multiqc and -A need a file name (not '-')" \
+expect_error "-A -" 2 "$E -A needs a file name (not '-')" \
   o "$EMTK" hmm search -A - --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
 expect_error "--no-domains with --domtblout" 2 "$E --no-domains excludes --domtblout, --domtsv and -A (they list domains)" \
   o "$EMTK" hmm search --no-domains --domtblout o.dom --tblout o.tbl "$TUT/Pkinase.hmm" pk.fa
