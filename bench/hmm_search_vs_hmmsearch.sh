@@ -79,10 +79,10 @@ timed() {
     /Maximum resident set size/ { kb = $2 } END { printf "%.2f %d %.2f\n", s, kb, cpu }' "$name.time"
 }
 
-read -r t_emtk m_emtk c_emtk < <(timed emtk "$emtk" hmm search -t "$threads" -Z "$n" --tblout emtk.tsv --domtblout emtk.dom.tsv "$model" targets.fa)
+read -r t_emtk m_emtk c_emtk < <(timed emtk "$emtk" hmm search -t "$threads" -Z "$n" --tsv emtk.tsv --domtsv emtk.dom.tsv "$model" targets.fa)
 read -r t_hmmer m_hmmer c_hmmer < <(timed hmmer hmmsearch --cpu "$threads" -Z "$n" --tblout hmmer.tbl --domtblout hmmer.dom -o /dev/null "$model" targets.fa)
 read -r t_nn m_nn c_nn < <(timed hmmernn hmmsearch --nonull2 --cpu "$threads" -Z "$n" --tblout hmmer_nn.tbl -o /dev/null "$model" targets.fa)
-read -r t_emax m_emax c_emax < <(timed emtkmax "$emtk" hmm search --max -t "$threads" -Z "$n" --tblout emtk_max.tsv "$model" targets.fa)
+read -r t_emax m_emax c_emax < <(timed emtkmax "$emtk" hmm search --max -t "$threads" -Z "$n" --tsv emtk_max.tsv "$model" targets.fa)
 
 grep -v '^#' hmmer.tbl | awk '{ print $1, $5, $6 }' | sort >h.txt
 grep -v '^#' hmmer_nn.tbl | awk '{ print $1, $5, $6 }' | sort >hnn.txt
@@ -134,7 +134,7 @@ awk -v mb="$genome_mb" 'BEGIN { srand(5); n = int(mb * 1e6); split("A C G T", b,
 cat "$dna_target" random_chr.fa >genome.fa
 dna_residues=$(awk '!/^>/ { r += length($0) } END { print r }' genome.fa)
 
-read -r t_edna m_edna c_edna < <(timed edna "$emtk" hmm search -t "$threads" --tblout emtk_dna.tsv "$dna_model" genome.fa)
+read -r t_edna m_edna c_edna < <(timed edna "$emtk" hmm search -t "$threads" --tsv emtk_dna.tsv "$dna_model" genome.fa)
 read -r t_nh m_nh c_nh < <(timed nh nhmmer --cpu "$threads" --tblout nh.tbl -o /dev/null "$dna_model" genome.fa)
 read -r t_nhmax m_nhmax c_nhmax < <(timed nhmax nhmmer --max --cpu "$threads" --tblout nhmax.tbl -o /dev/null "$dna_model" genome.fa)
 

@@ -113,8 +113,8 @@ print(f"  sequences {d['input']['sequences']} (effective {d['input']['effective_
 PY
 fi
 section "emtk hmm search: the kept model (models/globins45.hmm) against the globins"
-run build/emtk hmm search -t 2 --tblout demo-out/globins45.hits.tsv models/globins45.hmm data/globins45.fa >demo-out/globins45.hits.txt
-head -n 12 demo-out/globins45.hits.txt
+run build/emtk hmm search -t 2 --tsv demo-out/globins45.hits.tsv models/globins45.hmm data/globins45.fa >demo-out/globins45.hits.txt
+sed -n '/^Query:/,$p' demo-out/globins45.hits.txt | head -n 9
 awk -F'\t' 'NR > 1 { n++ } END { printf "  %d hits in demo-out/globins45.hits.tsv\n", n }' demo-out/globins45.hits.tsv
 
 if command -v hmmsearch >/dev/null 2>&1; then
@@ -127,7 +127,7 @@ section "emtk hmm train + search: a DNA repeat model annotating a genome, both s
 run build/emtk hmm train -t 2 --seed 1 -o demo-out/repeat.hmm data/repeat_family.fa
 run build/emtk hmm search -t 2 -E 1e-3 --gff3 demo-out/genome.repeats.gff3 --bed demo-out/genome.repeats.bed \
   demo-out/repeat.hmm data/genome.fa >demo-out/genome.repeats.txt
-head -n 10 demo-out/genome.repeats.txt
+sed -n '/^Query:/,$p' demo-out/genome.repeats.txt | head -n 7
 # How many of the 24 true copies (data/genome_repeats.bed) a hit covers by half or more, same strand.
 awk -F'\t' 'NR == FNR { n++; c[n] = $1; s[n] = $2; e[n] = $3; st[n] = $6; next }
   { for (i = 1; i <= n; i++) if (c[i] == $1 && st[i] == $6) {

@@ -6,6 +6,8 @@
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
+#include <charconv>
+#include <cstdlib>
 #include <filesystem>
 
 #include <emtk/util/log.hpp>
@@ -108,6 +110,19 @@ std::vector<std::string> split_list(std::string const & s, char sep)
     if (!cur.empty())
         out.push_back(cur);
     return out;
+}
+
+std::time_t output_date()
+{
+    if (char const * e = std::getenv("SOURCE_DATE_EPOCH"); e && *e)
+    {
+        long long v = 0;
+        auto const r = std::from_chars(e, e + std::char_traits<char>::length(e), v);
+        if (r.ec != std::errc{} || *r.ptr != '\0' || v < 0)
+            throw usage_error(std::string{"SOURCE_DATE_EPOCH must be a non-negative integer, got '"} + e + "'");
+        return static_cast<std::time_t>(v);
+    }
+    return std::time(nullptr);
 }
 
 } // namespace emtk::cli

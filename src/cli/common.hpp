@@ -3,6 +3,7 @@
 /// \brief What every subcommand shares: the command line for run summaries, verbosity, timing.
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ void set_command_line(int argc, char const * const * argv);
 
 /// The version line: "emtk 0.1.0 (commit abcdef123456)".
 [[nodiscard]] std::string version_line();
+
+/// Seconds since the epoch for dates written into outputs: SOURCE_DATE_EPOCH when set
+/// (reproducible output), else now. \throws usage_error for a malformed SOURCE_DATE_EPOCH.
+[[nodiscard]] std::time_t output_date();
 
 /// Applies -q / -v to the log sink.
 void apply_verbosity(bool quiet, bool verbose);

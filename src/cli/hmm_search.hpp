@@ -21,8 +21,8 @@ struct hmm_search_arguments
 {
     std::string models;          ///< HMMER3 model file (one or many models, plain or gzip)
     std::string targets;         ///< FASTA/FASTQ targets, plain or gzip; "-" = stdin
-    std::string tblout;          ///< per-sequence TSV (optional; "-" = stdout)
-    std::string domtblout;       ///< per-domain TSV (optional; "-" = stdout; protein searches)
+    std::string tblout;          ///< per-sequence (DNA: per-hit) table in HMMER's layout (optional; "-" = stdout)
+    std::string domtblout;       ///< per-domain table in HMMER's layout (optional; "-" = stdout; protein searches)
     std::string gff3;            ///< GFF3 of the hits (optional; "-" = stdout)
     std::string bed;             ///< BED6 of the hits (optional; "-" = stdout)
     std::string json;            ///< run summary (optional)
@@ -41,6 +41,20 @@ struct hmm_search_arguments
     bool nonull2 = false;        ///< DNA: no composition-bias correction
     int window = 100000;         ///< DNA: window length
     int threads = 1;
+    // --- HMMER-compatible output (issue 15) ---
+    std::string dfamtblout;      ///< DNA: nhmmer's Dfam table (optional; "-" = stdout)
+    std::string tsv;             ///< per-sequence (DNA: per-hit) TSV with a header line (emtk's own)
+    std::string domtsv;          ///< per-domain TSV with a header line (protein)
+    std::string output;          ///< -o: the main report here instead of stdout
+    std::string msa;             ///< -A: Stockholm of the included domains (protein)
+    bool noali = false;          ///< --noali: no alignments in the main report
+    int cpu = 0;                 ///< --cpu: alias of -t (used when given)
+    double inc_evalue = 0.01;    ///< --incE
+    double incdom_evalue = 0.01; ///< --incdomE
+    double inc_bits = 0;         ///< --incT (used when given)
+    double incdom_bits = 0;      ///< --incdomT (used when given)
+    bool inc_bits_set = false, incdom_bits_set = false, cpu_set = false;
+    bool cut_ga = false, cut_tc = false, cut_nc = false; ///< model score cutoffs as thresholds
     bool quiet = false;
     bool verbose = false;
 
@@ -57,9 +71,7 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
 /// Runs `emtk hmm search`. \throws user_error / usage_error.
 void hmm_search_run(hmm_search_arguments const & args);
 
-/// DNA hits as TSV with a header line (hmm_search_dna.cpp).
+/// DNA hits as TSV with a header line (hmm_search_dna.cpp; --tsv).
 void write_dna_tblout(std::ostream & out, hmm::dna_search_result const & r);
-/// DNA hits as the readable table of stdout.
-void write_dna_table(std::ostream & out, hmm::dna_search_result const & r, std::string const & targets);
 
 } // namespace emtk::cli

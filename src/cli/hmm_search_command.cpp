@@ -1,12 +1,14 @@
 /// \file
 /// \brief `emtk hmm search`: read the models, stream the targets through hmm::search()
-/// (include/emtk/hmm/search.hpp), write the readable table (stdout) and the TSV tables.
+/// (include/emtk/hmm/search.hpp), write the main report (stdout or -o) and the tables in HMMER's
+/// layouts (include/emtk/hmm/hmmer_tables.hpp), emtk's TSV tables, GFF3, BED and -A.
 
 #include "common.hpp"
 #include "hmm_search.hpp"
 #include "run_summary.hpp"
 
 #include <emtk/hmm/hits_io.hpp>
+#include <emtk/hmm/hmmer_tables.hpp>
 #include <emtk/hmm/search.hpp>
 #include <emtk/hmm/search_dna.hpp>
 #include <emtk/seq/reader.hpp>
@@ -18,9 +20,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 namespace emtk::cli {
 
@@ -50,7 +54,7 @@ std::size_t reported_domains(hmm::sequence_hit const & h)
     return n;
 }
 
-void write_tblout(std::ostream & out, hmm::search_result const & r)
+void write_tsv(std::ostream & out, hmm::search_result const & r)
 {
     out << "target\tquery\taccession\ttarget_length\tquery_length\tscore\tevalue\tpvalue\tdomains\n";
     for (auto const & m : r.models)
@@ -60,7 +64,7 @@ void write_tblout(std::ostream & out, hmm::search_result const & r)
                 << reported_domains(h) << '\n';
 }
 
-void write_domtblout(std::ostream & out, hmm::search_result const & r)
+void write_domtsv(std::ostream & out, hmm::search_result const & r)
 {
     out << "target\tquery\taccession\ttarget_length\tquery_length\tscore\tevalue\tdomain\tn_domains\t"
            "domain_score\tc_evalue\ti_evalue\thmm_from\thmm_to\tali_from\tali_to\tenv_from\tenv_to\n";
@@ -82,46 +86,42 @@ void write_domtblout(std::ostream & out, hmm::search_result const & r)
         }
 }
 
-void write_table(std::ostream & out, hmm::search_result const & r, std::string const & targets)
+/// Whether an argument is a thread option (left out of the tables' "Option settings": any -t
+/// gives the same bytes); `takes_value` tells whether the next argument is its value.
+bool thread_option(std::string const & arg, bool & takes_value)
 {
-    char line[512];
-    for (auto const & m : r.models)
+    takes_value = arg == "-t" || arg == "--threads" || arg == "--cpu";
+    return takes_value || (arg.starts_with("-t") && arg.size() > 2 && !arg.starts_with("--")) ||
+           arg.starts_with("--threads=") || arg.starts_with("--cpu=");
+}
+
+/// The footer and report header fields of HMMER's outputs.
+hmm::hmmer_run_info run_info(hmm_search_arguments const & a)
+{
+    hmm::hmmer_run_info info;
+    info.version = version_line();
+    info.query_file = a.models;
+    info.target_file = a.targets;
+    std::vector<std::string> const & cl = command_line();
+    for (std::size_t i = 0; i < cl.size(); ++i)
     {
-        out << "Query: " << m.name << "  [M=" << m.M << "]";
-        if (!m.accession.empty())
-            out << "  " << m.accession;
-        out << '\n';
-        if (!m.description.empty())
-            out << "Description: " << m.description << '\n';
-        out << "Hits (scores as hmmsearch --max --nonull2, in target order):\n";
-        std::snprintf(line, sizeof line, "  %10s %8s %5s %8s  %-20s %s\n", "E-value", "score", "#dom", "length",
-                      "target", "description");
-        out << line;
-        if (m.hits.empty())
-            out << "  [no hits above the reporting threshold]\n";
-        for (auto const & h : m.hits)
+        bool takes_value = false;
+        if (thread_option(cl[i], takes_value))
         {
-            std::snprintf(line, sizeof line, "  %10.2g %8.1f %5zu %8zu  %-20s ", h.evalue, h.bits, reported_domains(h),
-                          h.length, h.name.c_str());
-            out << line << h.description << '\n';
-            std::size_t k = 0;
-            for (auto const & d : h.domains)
-            {
-                if (!d.reported)
-                    continue;
-                std::snprintf(line, sizeof line,
-                              "      domain %zu: score %.1f  c-Evalue %.2g  i-Evalue %.2g  hmm %d-%d  ali %zu-%zu  "
-                              "env %zu-%zu\n",
-                              ++k, d.bits, d.c_evalue, d.i_evalue, d.hmm_from, d.hmm_to, d.ali_from, d.ali_to,
-                              d.env_from, d.env_to);
-                out << line;
-            }
+            i += takes_value ? 1 : 0;
+            continue;
         }
-        out << '\n';
+        info.options += (info.options.empty() ? "" : " ") + cl[i];
     }
-    out << "# " << r.targets << " targets (" << r.residues << " residues) from " << (targets == "-" ? "<stdin>" : targets)
-        << " searched with " << r.models.size() << (r.models.size() == 1 ? " model" : " models") << ", Z = "
-        << general(r.Z) << '\n';
+    std::error_code ec;
+    info.current_dir = std::filesystem::current_path(ec).string();
+    info.date = hmm::hmmer_date(output_date());
+    info.output_file = a.output;
+    info.msa_file = a.msa;
+    info.tblout_file = a.tblout;
+    info.domtblout_file = a.domtblout;
+    info.dfamtblout_file = a.dfamtblout;
+    return info;
 }
 
 } // namespace
@@ -132,22 +132,29 @@ namespace {
 /// and removed unless committed.
 struct search_outputs
 {
-    std::unique_ptr<atomic_output_file> tbl, domtbl, gff3, bed, json;
-    bool stdout_taken = false; ///< one of them writes to stdout (then the readable table does not)
+    std::unique_ptr<atomic_output_file> tbl, domtbl, dfamtbl, tsv, domtsv, gff3, bed, json, report, msa;
+    bool stdout_taken = false; ///< one of them writes to stdout (then the main report does not)
 
     explicit search_outputs(hmm_search_arguments const & a)
     {
         int dashes = 0;
-        for (auto const * f : {&a.tblout, &a.domtblout, &a.gff3, &a.bed})
+        for (auto const * f : {&a.tblout, &a.domtblout, &a.dfamtblout, &a.tsv, &a.domtsv, &a.gff3, &a.bed})
             dashes += *f == "-";
         if (dashes > 1)
-            throw usage_error("only one of --tblout, --domtblout, --gff3 and --bed can write to stdout ('-')");
+            throw usage_error("only one of --tblout, --domtblout, --dfamtblout, --tsv, --domtsv, --gff3 and --bed can "
+                              "write to stdout ('-')");
+        if (dashes == 1 && a.output == "-")
+            throw usage_error("-o - and a table on stdout ('-') exclude each other");
         stdout_taken = dashes == 1;
         auto open = [](std::string const & f) {
             return f.empty() ? nullptr : std::make_unique<atomic_output_file>(f);
         };
-        tbl = open(a.tblout), domtbl = open(a.domtblout), gff3 = open(a.gff3), bed = open(a.bed);
+        tbl = open(a.tblout), domtbl = open(a.domtblout), dfamtbl = open(a.dfamtblout);
+        tsv = open(a.tsv), domtsv = open(a.domtsv), gff3 = open(a.gff3), bed = open(a.bed);
         json = open(a.json);
+        msa = open(a.msa);
+        if (!a.output.empty() && a.output != "-")
+            report = open(a.output);
     }
 
     template <typename Write>
@@ -189,7 +196,7 @@ void write_search_summary(hmm_search_arguments const & a, search_outputs & outs,
             j.end_object();
         }
         j.end_array();
-        summary_run(j, a.threads, {{"total_s", clock.seconds()}});
+        summary_run(j, a.cpu_set ? a.cpu : a.threads, {{"total_s", clock.seconds()}});
         j.end_object();
     });
     if (!a.multiqc.empty())
@@ -202,11 +209,26 @@ void write_search_summary(hmm_search_arguments const & a, search_outputs & outs,
                        {"hits", static_cast<double>(nhits)}});
 }
 
+int threads_of(hmm_search_arguments const & a) { return a.cpu_set ? a.cpu : a.threads; }
+
+hmm::model_cutoff cutoff_of(hmm_search_arguments const & a)
+{
+    if (a.cut_ga + a.cut_tc + a.cut_nc > 1)
+        throw usage_error("--cut_ga, --cut_tc and --cut_nc exclude each other");
+    if ((a.cut_ga || a.cut_tc || a.cut_nc) && (a.bits_set || a.dom_bits_set || a.inc_bits_set || a.incdom_bits_set))
+        throw usage_error("--cut_ga/--cut_tc/--cut_nc replace -T, --domT, --incT and --incdomT: give one or the other");
+    return a.cut_ga ? hmm::model_cutoff::ga : a.cut_tc ? hmm::model_cutoff::tc
+           : a.cut_nc ? hmm::model_cutoff::nc : hmm::model_cutoff::none;
+}
+
 void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> const & models,
              seq::sequence_reader & targets, search_outputs & outs, stopwatch const & clock)
 {
-    if (!a.domtblout.empty())
-        throw usage_error("--domtblout is for protein searches: DNA hits are single alignments (use --tblout)");
+    if (!a.domtblout.empty() || !a.domtsv.empty())
+        throw usage_error("--domtblout and --domtsv are for protein searches: DNA hits are single alignments (use "
+                          "--tblout, --dfamtblout or --tsv)");
+    if (!a.msa.empty())
+        throw usage_error("-A is for protein searches (DNA hits: use --gff3 or --bed)");
     if (a.watson && a.crick)
         throw usage_error("--watson and --crick exclude each other (the default searches both strands)");
     hmm::dna_search_options opt;
@@ -219,7 +241,11 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
     opt.bottom = !a.watson;
     opt.bias = !a.nonull2;
     opt.window = static_cast<std::size_t>(a.window);
-    opt.threads = a.threads;
+    opt.threads = threads_of(a);
+    opt.inc_evalue = a.inc_evalue;
+    if (a.inc_bits_set)
+        opt.inc_bits = a.inc_bits;
+    opt.cutoff = cutoff_of(a);
     opt.filter.max = a.max; // issue 15: nhmmer's filter thresholds; --max turns them off
     progress_bar bar{"emtk hmm search: targets", 0};
     opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues (strands counted)"); };
@@ -230,7 +256,10 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
         nhits += m.hits.size();
     log::info("searched " + std::to_string(r.targets) + " DNA targets (" + std::to_string(r.residues) +
               " residues, strands counted): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
-    search_outputs::put(outs.tbl, [&](std::ostream & o) { write_dna_tblout(o, r); });
+    hmm::hmmer_run_info const info = run_info(a);
+    search_outputs::put(outs.tbl, [&](std::ostream & o) { hmm::write_hmmer_tblout(o, r, info); });
+    search_outputs::put(outs.dfamtbl, [&](std::ostream & o) { hmm::write_hmmer_dfamtblout(o, r, info); });
+    search_outputs::put(outs.tsv, [&](std::ostream & o) { write_dna_tblout(o, r); });
     search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
     search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
     double Z = 0;
@@ -242,9 +271,11 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
     if (opt.Z_mb)
         Z = *opt.Z_mb * 1e6 * ((opt.top ? 1 : 0) + (opt.bottom ? 1 : 0)) / static_cast<double>(r.models.front().max_length);
     write_search_summary(a, outs, r, true, Z, clock);
-    if (!outs.stdout_taken)
+    hmm::hmmer_report_options const ro{!a.noali};
+    search_outputs::put(outs.report, [&](std::ostream & o) { hmm::write_hmmer_report(o, r, info, ro); });
+    if (!outs.report && !outs.stdout_taken)
     {
-        write_dna_table(std::cout, r, a.targets);
+        hmm::write_hmmer_report(std::cout, r, info, ro);
         std::cout.flush();
     }
 }
@@ -254,6 +285,10 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
 {
     if (a.watson || a.crick || a.nonull2)
         throw usage_error("--watson, --crick and --nonull2 apply to DNA models (these models are protein models)");
+    if (!a.dfamtblout.empty())
+        throw usage_error("--dfamtblout is for DNA searches (use --tblout and --domtblout)");
+    if (a.no_domains && (!a.domtblout.empty() || !a.domtsv.empty() || !a.msa.empty()))
+        throw usage_error("--no-domains excludes --domtblout, --domtsv and -A (they list domains)");
     hmm::search_options opt;
     opt.evalue = a.evalue;
     opt.dom_evalue = a.dom_evalue;
@@ -266,7 +301,14 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
     if (a.domZ_set)
         opt.domZ = a.domZ;
     opt.domains = !a.no_domains;
-    opt.threads = a.threads;
+    opt.threads = threads_of(a);
+    opt.inc_evalue = a.inc_evalue;
+    opt.incdom_evalue = a.incdom_evalue;
+    if (a.inc_bits_set)
+        opt.inc_bits = a.inc_bits;
+    if (a.incdom_bits_set)
+        opt.incdom_bits = a.incdom_bits;
+    opt.cutoff = cutoff_of(a);
     opt.filter = {a.F1, a.F2, a.F3, !a.nobias, a.max}; // issue 15's filter cascade
     progress_bar bar{"emtk hmm search: targets", 0};
     opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues"); };
@@ -277,14 +319,27 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
         nhits += m.hits.size();
     log::info("searched " + std::to_string(r.targets) + " targets (" + std::to_string(r.residues) +
               " residues): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
-    search_outputs::put(outs.tbl, [&](std::ostream & o) { write_tblout(o, r); });
-    search_outputs::put(outs.domtbl, [&](std::ostream & o) { write_domtblout(o, r); });
+    hmm::hmmer_run_info const info = run_info(a);
+    search_outputs::put(outs.tbl, [&](std::ostream & o) { hmm::write_hmmer_tblout(o, r, info); });
+    search_outputs::put(outs.domtbl, [&](std::ostream & o) { hmm::write_hmmer_domtblout(o, r, info); });
+    search_outputs::put(outs.tsv, [&](std::ostream & o) { write_tsv(o, r); });
+    search_outputs::put(outs.domtsv, [&](std::ostream & o) { write_domtsv(o, r); });
+    if (outs.msa) // as hmmsearch: no file when no domain is included
+    {
+        std::ostringstream sto;
+        if (hmm::write_included_stockholm(sto, r) == 0)
+            log::warning("-A " + a.msa + ": no domain satisfies the inclusion thresholds; no alignment saved");
+        else
+            search_outputs::put(outs.msa, [&](std::ostream & o) { o << sto.str(); });
+    }
     search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
     search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
     write_search_summary(a, outs, r, false, r.Z, clock);
-    if (!outs.stdout_taken)
+    hmm::hmmer_report_options const ro{!a.noali};
+    search_outputs::put(outs.report, [&](std::ostream & o) { hmm::write_hmmer_report(o, r, info, ro); });
+    if (!outs.report && !outs.stdout_taken)
     {
-        write_table(std::cout, r, a.targets);
+        hmm::write_hmmer_report(std::cout, r, info, ro);
         std::cout.flush();
     }
 }
@@ -303,13 +358,23 @@ void hmm_search_run(hmm_search_arguments const & a)
         throw usage_error("-Z must be > 0");
     if (a.domZ_set && !(a.domZ > 0))
         throw usage_error("--domZ must be > 0");
+    if (!(a.inc_evalue > 0) || !(a.incdom_evalue > 0))
+        throw usage_error("--incE and --incdomE must be > 0");
+    if (a.cpu_set && a.threads != 1 && a.threads != a.cpu)
+        throw usage_error("-t and --cpu are the same option: give one");
     std::optional<seq::alphabet_type> forced;
     if (!a.alphabet.empty())
         forced = seq::alphabet::parse(a.alphabet);
-    for (auto const * f : {&a.tblout, &a.domtblout, &a.gff3, &a.bed, &a.json, &a.multiqc})
+    for (auto const * f : {&a.tblout, &a.domtblout, &a.dfamtblout, &a.tsv, &a.domtsv, &a.gff3, &a.bed, &a.json,
+                           &a.multiqc, &a.output, &a.msa})
+    {
         check_output_path(*f, a.targets, "target file");
+        check_output_path(*f, a.models, "model file");
+    }
     if (a.json == "-" || a.multiqc == "-")
         throw usage_error("--json and --multiqc need a file name (not '-')");
+    if (a.msa == "-")
+        throw usage_error("-A needs a file name (not '-')");
 
     search_outputs outs{a};
     std::vector<hmm::search_model> const models = hmm::load_search_models(a.models);

@@ -54,19 +54,6 @@ std::string default_name(std::string const & input)
     return n.empty() ? "emtk_model" : n;
 }
 
-/// Seconds since the epoch for DATE: SOURCE_DATE_EPOCH when set (reproducible output), else now.
-std::time_t model_date()
-{
-    if (char const * e = std::getenv("SOURCE_DATE_EPOCH"); e && *e)
-    {
-        long long v = 0;
-        auto const r = std::from_chars(e, e + std::char_traits<char>::length(e), v);
-        if (r.ec != std::errc{} || *r.ptr != '\0' || v < 0)
-            throw usage_error(std::string{"SOURCE_DATE_EPOCH must be a non-negative integer, got '"} + e + "'");
-        return static_cast<std::time_t>(v);
-    }
-    return std::time(nullptr);
-}
 
 } // namespace
 
@@ -225,7 +212,7 @@ void hmm_train_run(hmm_train_arguments const & a)
     out.hmm = res.hmm;
     out.nseq = static_cast<int>(set.seqs.size());
     out.effn = res.effective_sequences;
-    out.date = hmm::hmmer_date(model_date());
+    out.date = hmm::hmmer_date(output_date());
     stopwatch calibrate_clock;
     {
         // E-value calibration as hmmbuild does (calibrate.hpp): STATS LOCAL MSV/VITERBI/FORWARD.

@@ -311,7 +311,7 @@ posterior decode_full(odds_profile const & op, special_probs const & t, digital_
     return pp;
 }
 
-std::vector<std::pair<std::size_t, std::size_t>> find_envelopes(occupancy const & o)
+std::vector<std::pair<std::size_t, std::size_t>> find_envelopes(occupancy const & o, int * regions, int * split)
 {
     std::size_t const L = o.mocc.empty() ? 0 : o.mocc.size() - 1;
     std::vector<std::pair<std::size_t, std::size_t>> envelopes;
@@ -330,7 +330,12 @@ std::vector<std::pair<std::size_t, std::size_t>> find_envelopes(occupancy const 
         }
         else if (o.mocc[j] - e < rt2)
         {
+            std::size_t const before = envelopes.size();
             split_region(o, i, j, envelopes);
+            if (regions)
+                ++*regions;
+            if (split && envelopes.size() > before + 1)
+                ++*split;
             i = 0;
             triggered = false;
         }

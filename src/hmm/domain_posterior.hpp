@@ -80,7 +80,10 @@ double backward_odds(odds_profile const & op, special_probs const & t, digital_s
 
 /// HMMER's region scan over an occupancy (thresholds rt1 = 0.25, rt2 = 0.10) and the split of
 /// regions that look like several domains (rt3 = 0.20): the envelopes (1-based, inclusive) in
-/// sequence order.
-[[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>> find_envelopes(occupancy const & o);
+/// sequence order. `regions` and `split`, when given, receive the number of regions and of
+/// regions split into several envelopes (HMMER's reg and clu).
+[[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>> find_envelopes(occupancy const & o,
+                                                                             int * regions = nullptr,
+                                                                             int * split = nullptr);
 
 } // namespace emtk::hmm::detail

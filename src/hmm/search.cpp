@@ -47,6 +47,20 @@ double search_model::sequence_bits(std::span<std::uint8_t const> x) const { retu
 
 double search_model::pvalue(double bits) const noexcept { return forward_pvalue(bits, *model_.stats); }
 
+std::array<double, 2> model_cutoff_scores(hmmer_model const & m, model_cutoff c, std::string const & source)
+{
+    if (c == model_cutoff::none)
+        return {0, 0};
+    auto const & line = c == model_cutoff::ga ? m.ga : c == model_cutoff::tc ? m.tc : m.nc;
+    char const * tag = c == model_cutoff::ga ? "GA" : c == model_cutoff::tc ? "TC" : "NC";
+    if (!line)
+        throw_input_error(source, 0,
+                          "model " + m.name + " has no " + tag + " line (needed by --cut_" +
+                              std::string{c == model_cutoff::ga ? "ga" : c == model_cutoff::tc ? "tc" : "nc"} +
+                              "): use -T/--domT or a model with Pfam's score cutoffs");
+    return *line;
+}
+
 std::vector<search_model> load_search_models(std::string const & path)
 {
     hmmer_reader reader{path};
@@ -67,6 +81,7 @@ struct pair_result
     double bits = 0, pvalue = 1;
     bool kept = false;
     std::vector<domain_hit> domains;
+    domain_counts counts;
 };
 
 /// Whether a sequence passes the reporting threshold with search space `z`.
@@ -77,6 +92,19 @@ bool sequence_passes(search_options const & o, double bits, double pvalue, doubl
     return pvalue * z <= o.evalue;
 }
 
+/// The options of model `m`: with a cutoff, its GA/TC/NC scores replace -T/--domT/--incT/--incdomT.
+search_options model_options(search_options const & o, hmmer_model const & m, std::string const & source)
+{
+    search_options r = o;
+    if (o.cutoff != model_cutoff::none)
+    {
+        auto const [seq, dom] = model_cutoff_scores(m, o.cutoff, source);
+        r.bits = r.inc_bits = seq;
+        r.dom_bits = r.incdom_bits = dom;
+    }
+    return r;
+}
+
 } // namespace
 
 search_result search(std::span<search_model const> models, std::string const & models_source,
@@ -84,6 +112,9 @@ search_result search(std::span<search_model const> models, std::string const & m
 {
     search_result result;
     result.models.resize(models.size());
+    std::vector<search_options> per_model;
+    for (auto const & sm : models)
+        per_model.push_back(model_options(options, sm.model(), models_source));
     for (std::size_t m = 0; m < models.size(); ++m)
     {
         auto const & hm = models[m].model();
@@ -155,10 +186,10 @@ search_result search(std::span<search_model const> models, std::string const & m
                 if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits))
                     continue; // r.kept stays false
                 r.pvalue = sm.pvalue(r.bits);
-                r.kept = sequence_passes(options, r.bits, r.pvalue, z_now);
+                r.kept = sequence_passes(per_model[m], r.bits, r.pvalue, z_now);
                 if (r.kept && options.domains)
                 {
-                    r.domains = sm.domains(batch[q].dsq);
+                    r.domains = sm.domains(batch[q].dsq, &r.counts);
                     r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
                 }
             }
@@ -184,6 +215,7 @@ search_result search(std::span<search_model const> models, std::string const & m
                 h.bits = r.bits;
                 h.pvalue = r.pvalue;
                 h.domains = std::move(r.domains);
+                h.counts = r.counts;
                 result.models[m].hits.push_back(std::move(h));
             }
         if (options.on_batch)
@@ -199,28 +231,34 @@ search_result search(std::span<search_model const> models, std::string const & m
 
     // Final thresholds with the final Z, then domain E-values with domZ.
     result.Z = options.Z.value_or(static_cast<double>(result.targets));
-    for (auto & mh : result.models)
+    for (std::size_t m = 0; m < result.models.size(); ++m)
     {
+        model_hits & mh = result.models[m];
+        search_options const & mo = per_model[m];
         std::erase_if(mh.hits, [&](sequence_hit const & h) {
-            return !sequence_passes(options, h.bits, h.pvalue, result.Z);
+            return !sequence_passes(mo, h.bits, h.pvalue, result.Z);
         });
         mh.domZ = options.domZ.value_or(static_cast<double>(mh.hits.size()));
         for (auto & h : mh.hits)
         {
             h.evalue = h.pvalue * result.Z;
+            h.included = mo.inc_bits ? h.bits >= *mo.inc_bits : h.evalue <= mo.inc_evalue;
             domain_hit * best = nullptr;
             bool any = false;
             for (auto & d : h.domains)
             {
                 d.c_evalue = d.pvalue * mh.domZ;
                 d.i_evalue = d.pvalue * result.Z;
-                d.reported = options.dom_bits ? d.bits >= *options.dom_bits : d.c_evalue <= options.dom_evalue;
+                d.reported = mo.dom_bits ? d.bits >= *mo.dom_bits : d.c_evalue <= mo.dom_evalue;
+                d.included = h.included && (mo.incdom_bits ? d.bits >= *mo.incdom_bits : d.c_evalue <= mo.incdom_evalue);
                 any = any || d.reported;
                 if (!best || d.bits > best->bits)
                     best = &d;
             }
             if (!any && best)
                 best->reported = true;
+            for (auto & d : h.domains)
+                d.included = d.included && d.reported;
         }
     }
     return result;

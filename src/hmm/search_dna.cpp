@@ -364,6 +364,11 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
     dna_search_result result;
     std::vector<dna_model> dms(models.size());
     result.models.resize(models.size());
+    std::vector<dna_search_options> per_model(models.size(), options); // thresholds (cutoffs are per model)
+    for (std::size_t m = 0; m < models.size(); ++m)
+        if (options.cutoff != model_cutoff::none)
+            per_model[m].bits = per_model[m].inc_bits =
+                model_cutoff_scores(models[m].model(), options.cutoff, models_source)[0];
     for (std::size_t m = 0; m < models.size(); ++m)
     {
         auto const & hm = models[m].model();
@@ -493,7 +498,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             std::size_t const L = s.dsq.size();
             for (raw_hit const & r : hits)
             {
-                if (!passes(options, r.bits, r.pvalue * z_of(res_now, dm.W)))
+                if (!passes(per_model[tk.model], r.bits, r.pvalue * z_of(res_now, dm.W)))
                     continue;
                 dna_hit h;
                 h.index = first_index + tk.target;
@@ -523,7 +528,10 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         double const Z = res_final / static_cast<double>(dms[m].W);
         for (auto & h : mh.hits)
             h.evalue = h.pvalue * Z;
-        std::erase_if(mh.hits, [&](dna_hit const & h) { return !passes(options, h.bits, h.evalue); });
+        dna_search_options const & mo = per_model[m];
+        std::erase_if(mh.hits, [&](dna_hit const & h) { return !passes(mo, h.bits, h.evalue); });
+        for (auto & h : mh.hits)
+            h.included = mo.inc_bits ? h.bits >= *mo.inc_bits : h.evalue <= mo.inc_evalue;
         // Per target in input order; within a target by position on the forward strand.
         std::stable_sort(mh.hits.begin(), mh.hits.end(), [](dna_hit const & a, dna_hit const & b) {
             if (a.index != b.index)

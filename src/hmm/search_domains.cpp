@@ -4,6 +4,7 @@
 // After HMMER 3.3 src/p7_domaindef.c (p7_domaindef_ByPosteriorHeuristics, is_multidomain_region,
 // rescore_isolated_domain) and src/p7_pipeline.c (domain bit score); read, not copied. The numerics
 // and the deviations from HMMER are described in include/emtk/hmm/search.hpp.
+#include "domain_display.hpp"
 #include "domain_posterior.hpp"
 
 #include <emtk/hmm/score.hpp>
@@ -18,7 +19,7 @@
 
 namespace emtk::hmm {
 
-std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) const
+std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, domain_counts * counts) const
 {
     std::vector<domain_hit> out;
     std::size_t const L = x.size();
@@ -28,7 +29,16 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) c
     detail::odds_profile const & op = *odds_; // built once per model
     detail::occupancy const o = detail::decode_occupancy(multi, op, x);
 
-    std::vector<std::pair<std::size_t, std::size_t>> const envelopes = detail::find_envelopes(o);
+    domain_counts dc;
+    std::vector<std::pair<std::size_t, std::size_t>> const envelopes =
+        detail::find_envelopes(o, &dc.regions, &dc.clustered);
+    dc.expected = o.btot.empty() ? 0.0 : o.btot.back();
+    dc.envelopes = static_cast<int>(envelopes.size());
+    if (counts)
+        *counts = dc;
+    std::string const consensus =
+        model_.consensus.empty() ? hmmer_consensus(model_.hmm, model_.alphabet) : model_.consensus;
+    seq::alphabet const & abc = seq::alphabet::get(model_.alphabet);
 
     // Rescore and align each envelope: unihit local, length model of the whole target.
     profile uni = multi;
@@ -74,6 +84,9 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x) c
         }
         if (first) // no match state on the path (cannot happen in local mode: entry is B → M_k)
             continue;
+        // HMMER's acc: the expected accuracy of the envelope's alignment (N, C included) per residue.
+        d.accuracy = v.accuracy / static_cast<double>(Ld);
+        d.alignment = detail::display_alignment(uni, consensus, abc, sub, v);
         out.push_back(d);
     }
     return out;

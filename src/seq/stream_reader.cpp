@@ -1,6 +1,7 @@
 /// \file
-/// \brief sequence_reader (include/emtk/seq/reader.hpp): FASTA/FASTQ through SeqAn3 3.2, one
-/// record at a time, our own checks around it.
+/// \brief sequence_reader (include/emtk/seq/reader.hpp): FASTA/FASTQ through SeqAn3 3.2, EMBL /
+/// UniProt and GenBank flat files through flat_reader.hpp, one record at a time, our own checks
+/// around it.
 ///
 /// The one SeqAn3 translation unit of the seq module (ARCHITECTURE.md: SeqAn3 only inside
 /// src/seq/); read_sequences() (reader.cpp) is a loop over this reader. What each part does and why:
@@ -8,8 +9,10 @@
 ///   (SeqAn3's own gzip layer cannot unget its 18-byte magic probe on std::cin, and its file
 ///   constructor picks the format from the extension). SeqAn3 then sees decompressed text, so its
 ///   own compression probe (SEQAN3_HAS_ZLIB) never triggers.
-/// - The format is chosen from the first non-blank character ('>' or ';' FASTA, '@' FASTQ) and
-///   given to seqan3::sequence_file_input's stream constructor as a format tag.
+/// - The format is chosen from the first non-blank character ('>' or ';' FASTA, '@' FASTQ, 'I'
+///   EMBL/UniProt, 'L' GenBank); FASTA and FASTQ go to seqan3::sequence_file_input's stream
+///   constructor as a format tag, EMBL and GenBank to read_flat_record() (why not SeqAn3's: see
+///   flat_reader.hpp).
 /// - Records are pulled through the file's input iterator: SeqAn3 parses one record per
 ///   increment, so memory holds one record (plus record_builder's alphabet sample).
 /// - Residues are read as plain `char` (traits below), not as a SeqAn3 alphabet: dna15/aa27 would
@@ -25,6 +28,7 @@
 #include <emtk/seq/reader.hpp>
 #include <emtk/util/error.hpp>
 
+#include "flat_reader.hpp"
 #include "gz_streambuf.hpp"
 #include "record_builder.hpp"
 
@@ -51,8 +55,27 @@ using text_fields = seqan3::fields<seqan3::field::id, seqan3::field::seq>; // qu
 using text_formats = seqan3::type_list<seqan3::format_fasta, seqan3::format_fastq>;
 using text_file = seqan3::sequence_file_input<text_traits, text_fields, text_formats>;
 
-/// Skips blanks and returns whether the data are FASTQ; throws for empty and non-FASTA/FASTQ data.
-bool detect_fastq(detail::gz_streambuf & buffer, std::string const & path)
+enum class text_format
+{
+    fasta,
+    fastq,
+    embl,
+    genbank
+};
+
+char const * format_label(text_format f)
+{
+    switch (f)
+    {
+    case text_format::fastq: return "FASTQ";
+    case text_format::embl: return "EMBL";
+    case text_format::genbank: return "GenBank";
+    default: return "FASTA";
+    }
+}
+
+/// Skips blanks and returns the format of the data; throws for empty data and unknown formats.
+text_format detect_format(detail::gz_streambuf & buffer, std::string const & path)
 {
     // Format from the first non-blank character (the final '\n' of gz_streambuf is blank too).
     int first = buffer.sgetc();
@@ -63,8 +86,13 @@ bool detect_fastq(detail::gz_streambuf & buffer, std::string const & path)
     }
     if (first == std::char_traits<char>::eof())
         throw_input_error(path, 0, "empty file: no sequences");
-    bool const fastq = first == '@';
-    if (!fastq && first != '>' && first != ';')
+    if (first == '@')
+        return text_format::fastq;
+    if (first == 'I')
+        return text_format::embl;
+    if (first == 'L')
+        return text_format::genbank;
+    if (first != '>' && first != ';')
     {
         std::string magic; // the first bytes, to name compressions that zlib does not read
         for (int c = first; magic.size() < 4 && c != std::char_traits<char>::eof(); c = buffer.snextc())
@@ -74,10 +102,10 @@ bool detect_fastq(detail::gz_streambuf & buffer, std::string const & path)
         if (magic == "\x28\xB5\x2F\xFD")
             throw_input_error(path, 0, "zstd-compressed input is not supported (use gzip or plain text)");
         throw_input_error(path, 0,
-                          "not a FASTA or FASTQ file: it starts with " +
-                              detail::printable(static_cast<char>(first)) + " (expected '>' or '@')");
+                          "not a FASTA, FASTQ, EMBL or GenBank file: it starts with " +
+                              detail::printable(static_cast<char>(first)) + " (expected '>', '@', 'ID' or 'LOCUS')");
     }
-    return fastq;
+    return text_format::fasta;
 }
 
 } // namespace
@@ -87,16 +115,19 @@ struct sequence_reader::impl
     std::string path;
     detail::gz_streambuf buffer;
     std::istream in;
+    text_format format;
     bool fastq;
     detail::record_builder builder;
     std::unique_ptr<text_file> file;
     std::optional<decltype(std::declval<text_file &>().begin())> it;
     std::uint64_t number = 0;   // records parsed
     std::uint64_t returned = 0; // records returned by next()
+    std::uint64_t line = 0;     // lines read (EMBL, GenBank)
     bool at_end = false;
 
     impl(std::string const & p, std::optional<alphabet_type> forced)
-        : path{p}, buffer{p}, in{&buffer}, fastq{detect_fastq(buffer, p)}, builder{p, forced}
+        : path{p}, buffer{p}, in{&buffer}, format{detect_format(buffer, p)},
+          fastq{format == text_format::fastq}, builder{p, forced}
     {
         in.exceptions(std::ios::badbit); // let errors thrown by the buffer reach us, not just set badbit
     }
@@ -104,7 +135,18 @@ struct sequence_reader::impl
     /// Parses one more record into the builder; false at the end of the data.
     bool parse_one()
     {
-        std::string const format_name = fastq ? "FASTQ" : "FASTA";
+        std::string const format_name = format_label(format);
+        if (format == text_format::embl || format == text_format::genbank)
+        {
+            std::string header, residues;
+            if (!detail::read_flat_record(in, format == text_format::embl ? detail::flat_format::embl
+                                                                          : detail::flat_format::genbank,
+                                          path, line, header, residues))
+                return false;
+            ++number;
+            builder.add(number, std::move(header), std::move(residues));
+            return true;
+        }
         try
         {
             if (!file)

@@ -49,11 +49,11 @@ L=$(awk 'NR == 2 { print length($0) }' target.fa)
 
 # ---- outputs -------------------------------------------------------------------------------------
 
-run "$EMTK" hmm search --tblout hits.tsv --gff3 hits.gff3 --bed hits.bed "$MODEL" "$TARGET"
+run "$EMTK" hmm search --tsv hits.tsv --gff3 hits.gff3 --bed hits.bed "$MODEL" "$TARGET"
 check_status "DNA search: exit 0" 0
 check_stderr_empty "DNA search: nothing on stderr"
 cp "$(out_file)" table.txt
-check "table names the model and both strands" grep -q 'Query: MADE1  \[M=80, max hit length 426\]' table.txt
+check "report names the model" grep -q '^Query:       MADE1  \[M=80\]' table.txt
 check_eq "tblout header" "$(head -n 1 hits.tsv)" \
   "$(printf 'target\tquery\taccession\thmm_from\thmm_to\tali_from\tali_to\tenv_from\tenv_to\ttarget_length\tstrand\tevalue\tscore\tbias\tdescription')"
 check "tblout: 15 tab-separated fields; + hits from <= to, - hits from >= to; hmm 1..80" awk -F'\t' 'NR > 1 {
@@ -123,35 +123,35 @@ fi
 
 # ---- invariants ----------------------------------------------------------------------------------
 
-"$EMTK" hmm search -E 1e-3 --tblout rc.tsv "$MODEL" target_rc.fa >/dev/null
+"$EMTK" hmm search -E 1e-3 --tsv rc.tsv "$MODEL" target_rc.fa >/dev/null
 # A hit (s, from, to) on the target is (other strand, L - from + 1, L - to + 1) on its reverse complement.
 check "reverse complement of the target: the same hits, strands and coordinates mirrored" bash -c '
   diff <(awk -F"\t" -v L='"$L"' "NR > 1 && \$12 + 0 < 1e-3 { print (\$11 == \"+\" ? \"-\" : \"+\"), L - \$6 + 1, L - \$7 + 1, \$4, \$5, \$13 }" rc.tsv | sort) \
        <(awk -F"\t" "NR > 1 && \$12 + 0 < 1e-3 { print \$11, \$6, \$7, \$4, \$5, \$13 }" hits.tsv | sort)'
-"$EMTK" hmm search --window 1000 --tblout w1000.tsv "$MODEL" "$TARGET" >/dev/null
+"$EMTK" hmm search --window 1000 --tsv w1000.tsv "$MODEL" "$TARGET" >/dev/null
 check "windows of 1 kb (overlapping by the max hit length) give the same hits with E < 1e-3" \
   bash -c "diff <(awk -F'\t' 'NR > 1 && \$12 + 0 < 1e-3' hits.tsv) <(awk -F'\t' 'NR > 1 && \$12 + 0 < 1e-3' w1000.tsv)"
-"$EMTK" hmm search -t 2 --tblout t2.tsv --gff3 t2.gff3 "$MODEL" "$TARGET" >t2.txt
+"$EMTK" hmm search -t 2 --tsv t2.tsv --gff3 t2.gff3 "$MODEL" "$TARGET" >t2.txt
 check_same_file "-t 2: the same tblout as -t 1" hits.tsv t2.tsv
 check_same_file "-t 2: the same GFF3 as -t 1" hits.gff3 t2.gff3
 check_same_file "-t 2: the same table as -t 1" table.txt t2.txt
-"$EMTK" hmm search --watson --tblout top.tsv "$MODEL" "$TARGET" >/dev/null
-"$EMTK" hmm search --crick --tblout bottom.tsv "$MODEL" "$TARGET" >/dev/null
+"$EMTK" hmm search --watson --tsv top.tsv "$MODEL" "$TARGET" >/dev/null
+"$EMTK" hmm search --crick --tsv bottom.tsv "$MODEL" "$TARGET" >/dev/null
 check "--watson: only + hits; --crick: only - hits" bash -c \
   "awk -F'\t' 'NR > 1 && \$11 != \"+\" { exit 1 }' top.tsv && awk -F'\t' 'NR > 1 && \$11 != \"-\" { exit 1 }' bottom.tsv"
 check "--watson and --crick together find the E < 1e-3 hits of both strands" bash -c \
   "diff <(awk -F'\t' 'NR > 1 && \$12 + 0 < 1e-3 { print \$6, \$7, \$11 }' hits.tsv | sort) \
         <(awk -F'\t' 'FNR > 1 && \$12 + 0 < 1e-3 { print \$6, \$7, \$11 }' top.tsv bottom.tsv | sort)"
 gzip -c target.fa >target.fa.gz
-"$EMTK" hmm search -E 1e-3 --tblout gz.tsv "$MODEL" target.fa.gz >/dev/null
-"$EMTK" hmm search -E 1e-3 --tblout stdin.tsv "$MODEL" - <target.fa >/dev/null
+"$EMTK" hmm search -E 1e-3 --tsv gz.tsv "$MODEL" target.fa.gz >/dev/null
+"$EMTK" hmm search -E 1e-3 --tsv stdin.tsv "$MODEL" - <target.fa >/dev/null
 check "gzip targets: the hits with E <= 1e-3 of the plain file" bash -c \
   "diff <(awk -F'\t' 'NR == 1 || \$12 + 0 <= 1e-3' hits.tsv) gz.tsv"
 check_same_file "stdin targets: the same hits as gzip" gz.tsv stdin.tsv
-"$EMTK" hmm search --nonull2 -E 1e-3 --tblout nobias.tsv "$MODEL" "$TARGET" >/dev/null
+"$EMTK" hmm search --nonull2 -E 1e-3 --tsv nobias.tsv "$MODEL" "$TARGET" >/dev/null
 check "--nonull2: bias 0 and scores >= the corrected ones" bash -c \
   "awk -F'\t' 'NR > 1 && \$14 != \"0.00\" { exit 1 }' nobias.tsv && [ \$(wc -l <nobias.tsv) -ge \$(wc -l <gz.tsv) ]"
-"$EMTK" hmm search -Z 100 -E 1e-3 --tblout z.tsv "$MODEL" "$TARGET" >/dev/null
+"$EMTK" hmm search -Z 100 -E 1e-3 --tsv z.tsv "$MODEL" "$TARGET" >/dev/null
 check "-Z 100 (Mb, both strands): E-values scaled by 200e6 / 660000" awk -F'\t' '
   NR == FNR { if (FNR > 1) e[$6 " " $7] = $12; next }
   FNR > 1 && ($6 " " $7) in e { r = $12 / e[$6 " " $7]; if (r < 300 || r > 306) bad = 1; n++ }
@@ -162,27 +162,27 @@ check "-Z 100 (Mb, both strands): E-values scaled by 200e6 / 660000" awk -F'\t' 
 printf '>p\nMKVLAAGIVGLLLAAQQ\n' >prot.fa
 expect_error "DNA model, protein targets" 1 \
   "$E prot.fa: the targets are amino sequences but model MADE1 in $MODEL is DNA (use --alphabet to force the targets' alphabet)" \
-  out "$EMTK" hmm search --tblout out.tsv --gff3 out.gff3 "$MODEL" prot.fa
+  out "$EMTK" hmm search --tsv out.tsv --gff3 out.gff3 "$MODEL" prot.fa
 check "no GFF3 left behind" test ! -e out.gff3
 expect_error "protein model, DNA targets" 1 \
   "$E target.fa: the targets are DNA sequences but model globins4 in $TUT/globins4.hmm is amino (use --alphabet to force the targets' alphabet)" \
-  out "$EMTK" hmm search --tblout out.tsv "$TUT/globins4.hmm" target.fa
+  out "$EMTK" hmm search --tsv out.tsv "$TUT/globins4.hmm" target.fa
 cat "$MODEL" "$TUT/globins4.hmm" >mixed.hmm
 expect_error "protein and DNA models in one file" 1 \
   "$E mixed.hmm: mixes protein and nucleotide models (model globins4): search them separately" \
-  out "$EMTK" hmm search --tblout out.tsv mixed.hmm target.fa
-expect_error "--domtblout with DNA models" 2 \
-  "$E --domtblout is for protein searches: DNA hits are single alignments (use --tblout)" \
-  out "$EMTK" hmm search --tblout out.tsv --domtblout out.dom "$MODEL" target.fa
+  out "$EMTK" hmm search --tsv out.tsv mixed.hmm target.fa
+expect_error "--domtsv with DNA models" 2 \
+  "$E --domtblout and --domtsv are for protein searches: DNA hits are single alignments (use --tblout, --dfamtblout or --tsv)" \
+  out "$EMTK" hmm search --tsv out.tsv --domtsv out.dom "$MODEL" target.fa
 check "no domtblout left behind" test ! -e out.dom
 expect_error "--watson with --crick" 2 \
   "$E --watson and --crick exclude each other (the default searches both strands)" \
-  out "$EMTK" hmm search --tblout out.tsv --watson --crick "$MODEL" target.fa
+  out "$EMTK" hmm search --tsv out.tsv --watson --crick "$MODEL" target.fa
 expect_error "--nonull2 with protein models" 2 \
   "$E --watson, --crick and --nonull2 apply to DNA models (these models are protein models)" \
   out "$EMTK" hmm search --nonull2 "$TUT/globins4.hmm" prot.fa
 expect_error "two outputs on stdout" 2 \
-  "$E only one of --tblout, --domtblout, --gff3 and --bed can write to stdout ('-')" \
+  "$E only one of --tblout, --domtblout, --dfamtblout, --tsv, --domtsv, --gff3 and --bed can write to stdout ('-')" \
   out "$EMTK" hmm search --gff3 - --bed - "$MODEL" target.fa
 : >empty.fa
 expect_error "empty target file" 1 "$E empty.fa: empty file: no sequences" \
@@ -201,13 +201,13 @@ check "truncated model: no GFF3" test ! -e out.gff3
 
 # ---- filters (issue 15): the SSV/Viterbi/Forward windows lose none of the --max hits ---------------
 
-run "$EMTK" hmm search --max --tblout dmax.tsv "$MODEL" "$TARGET"
+run "$EMTK" hmm search --max --tsv dmax.tsv "$MODEL" "$TARGET"
 check_status "--max: exit 0" 0
-run "$EMTK" hmm search --tblout dfilt.tsv "$MODEL" "$TARGET"
+run "$EMTK" hmm search --tsv dfilt.tsv "$MODEL" "$TARGET"
 check_eq "filters on: the same hits with E < 1e-3 as --max (target, strand, alignment)" \
   "$(awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { print $1, $11, $6, $7 }' dfilt.tsv)" \
   "$(awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { print $1, $11, $6, $7 }' dmax.tsv)"
-run env EMTK_SIMD=scalar "$EMTK" hmm search --tblout dscalar.tsv "$MODEL" "$TARGET"
+run env EMTK_SIMD=scalar "$EMTK" hmm search --tsv dscalar.tsv "$MODEL" "$TARGET"
 check_same_file "filters on: the scalar kernels give identical bytes" dfilt.tsv dscalar.tsv
 
 t_summary

@@ -48,7 +48,7 @@ check "hmm --help lists search" grep -q 'search' "$(out_file)"
 
 # ---- outputs -------------------------------------------------------------------------------------
 
-run "$EMTK" hmm search --tblout hits.tsv --domtblout doms.tsv "$MODEL" targets.fa
+run "$EMTK" hmm search --tsv hits.tsv --domtsv doms.tsv "$MODEL" targets.fa
 check_status "search: exit 0" 0
 check_stderr_empty "search: nothing on stderr"
 cp "$(out_file)" table1.txt
@@ -66,31 +66,32 @@ check_eq "tblout: every globin reported" \
   "$(awk -F'\t' 'NR > 1 && $1 !~ /^shuf_/ && $7 + 0 < 1e-10' hits.tsv | wc -l | tr -d ' ')" "$n_seqs"
 check "tblout: no decoy below E = 0.01" awk -F'\t' 'NR > 1 && $1 ~ /^shuf_/ && $7 + 0 < 0.01 { exit 1 }' hits.tsv
 check "tblout: E-values default threshold 10" awk -F'\t' 'NR > 1 && $7 + 0 > 10 { exit 1 }' hits.tsv
-check "table names the query and lists the hits" grep -q '^Query: globins45' table1.txt
-check_eq "table and tblout list the same targets" \
-  "$(awk '$1 ~ /^[0-9.e+-]+$/ && NF >= 5 { print $5 }' table1.txt)" "$(awk -F'\t' 'NR > 1 { print $1 }' hits.tsv)"
+check "report names the query and lists the hits" grep -q '^Query:       globins45  \[M=' table1.txt
+check_eq "report and tsv list the same targets" \
+  "$(awk '/^Scores for complete/ { on = 1; next } on && /^$/ { exit } on && $1 ~ /^[0-9]/ { print $9 }' table1.txt | sort)" \
+  "$(awk -F'\t' 'NR > 1 { print $1 }' hits.tsv | sort)"
 check "domtblout: one row per reported domain" awk -F'\t' 'NR == FNR { if (FNR > 1) want[$1] = $9; next }
     FNR > 1 { got[$1]++ } END { for (t in want) if (got[t] != want[t]) exit 1 }' hits.tsv doms.tsv
 
 # Determinism: -t 2, stdin and gzip give the same bytes.
-run "$EMTK" hmm search -t 2 --tblout hits2.tsv --domtblout doms2.tsv "$MODEL" targets.fa.gz
+run "$EMTK" hmm search -t 2 --tsv hits2.tsv --domtsv doms2.tsv "$MODEL" targets.fa.gz
 check_same_file "tblout: -t 2 and gzip input give identical bytes" hits.tsv hits2.tsv
 check_same_file "domtblout: -t 2 and gzip input give identical bytes" doms.tsv doms2.tsv
-run_in targets.fa "$EMTK" hmm search --tblout hits3.tsv "$MODEL" -
+run_in targets.fa "$EMTK" hmm search --tsv hits3.tsv "$MODEL" -
 check_same_file "tblout: stdin targets give identical bytes" hits.tsv hits3.tsv
-run "$EMTK" hmm search --tblout - "$MODEL" targets.fa
+run "$EMTK" hmm search --tsv - "$MODEL" targets.fa
 check_same_file "--tblout - writes the table to stdout" hits.tsv "$(out_file)"
 
 # Thresholds.
-run "$EMTK" hmm search -E 1e-20 --tblout e.tsv "$MODEL" targets.fa
+run "$EMTK" hmm search -E 1e-20 --tsv e.tsv "$MODEL" targets.fa
 check "-E 1e-20 keeps only E <= 1e-20" awk -F'\t' 'NR > 1 && $7 + 0 > 1e-20 { exit 1 } END { exit NR < 2 }' e.tsv
-run "$EMTK" hmm search -T 100 --tblout t.tsv "$MODEL" targets.fa
+run "$EMTK" hmm search -T 100 --tsv t.tsv "$MODEL" targets.fa
 check "-T 100 keeps only scores >= 100" awk -F'\t' 'NR > 1 && $6 + 0 < 100 { exit 1 } END { exit NR < 2 }' t.tsv
-run "$EMTK" hmm search -Z 1000000 --tblout z.tsv "$MODEL" seqs.fa
+run "$EMTK" hmm search -Z 1000000 --tsv z.tsv "$MODEL" seqs.fa
 check "-Z scales the E-values: E = P x Z" awk -F'\t' 'NR > 1 { r = $7 / ($8 * 1e6); if (r < 0.99 || r > 1.01) exit 1 }' z.tsv
 
 # GFF3 and BED6 of the reported domains.
-run "$EMTK" hmm search --domtblout gd.tsv --gff3 doms.gff3 --bed doms.bed "$MODEL" targets.fa
+run "$EMTK" hmm search --domtsv gd.tsv --gff3 doms.gff3 --bed doms.bed "$MODEL" targets.fa
 check_status "--gff3 --bed: exit 0" 0
 n_doms=$(($(wc -l <gd.tsv) - 1))
 check_eq "GFF3: one protein_hmm_match per reported domain" "$(grep -c $'\tprotein_hmm_match\t' doms.gff3)" "$n_doms"
@@ -111,25 +112,25 @@ printf '>d\nACGTACGTTAGCATCGATCGATCGAGCTAGCTAGCATCGA\n' >dna.fa
 printf '>p1\nMKVLAAGW\n>p2\nMKV-LA\n' >inval.fa
 expect_error "not a HMMER3 file" 1 \
   "$E bad.hmm:1: expected a HMMER3 header line ('HMMER3/f [...]'), found 'not'" out \
-  "$EMTK" hmm search --tblout out.tsv bad.hmm targets.fa
+  "$EMTK" hmm search --tsv out.tsv bad.hmm targets.fa
 expect_error "truncated model" 1 \
   "$E trunc.hmm:41: file ends inside a model (model 'globins45'): expected the transition line of node 7" out \
-  "$EMTK" hmm search --tblout out.tsv trunc.hmm targets.fa
+  "$EMTK" hmm search --tsv out.tsv trunc.hmm targets.fa
 expect_error "alphabet mismatch" 1 \
   "$E dna.fa: the targets are DNA sequences but model globins45 in $MODEL is amino (use --alphabet to force the targets' alphabet)" out \
-  "$EMTK" hmm search --tblout out.tsv "$MODEL" dna.fa
+  "$EMTK" hmm search --tsv out.tsv "$MODEL" dna.fa
 expect_error "empty target file" 1 "$E empty.fa: empty file: no sequences" out \
-  "$EMTK" hmm search --tblout out.tsv "$MODEL" empty.fa
+  "$EMTK" hmm search --tsv out.tsv "$MODEL" empty.fa
 expect_error "invalid residue" 1 \
   "$E inval.fa: record 2 (p2): position 4: '-' is not an amino-acid residue (alphabet guessed from the first records)" out \
-  "$EMTK" hmm search --tblout out.tsv --domtblout out.json "$MODEL" inval.fa
+  "$EMTK" hmm search --tsv out.tsv --domtsv out.json "$MODEL" inval.fa
 
 expect_error "--F1 outside [0, 1]" 2 "$E Validation failed for option --F1: Value 2 is not in range [0,1]." out \
-  "$EMTK" hmm search --F1 2 --tblout out.tsv "$MODEL" targets.fa
+  "$EMTK" hmm search --F1 2 --tsv out.tsv "$MODEL" targets.fa
 
 # A model without STATS lines is calibrated as emtk hmm train does: same hits and scores, E-values
 # within the calibration's sampling error.
-run "$EMTK" hmm search --tblout nostats.tsv nostats.hmm targets.fa
+run "$EMTK" hmm search --tsv nostats.tsv nostats.hmm targets.fa
 check_status "model without STATS: calibrated, exit 0" 0
 check "model without STATS: same targets and scores, E-values within 1.5x" \
   awk -F'\t' 'NR == FNR { if (FNR > 1) { s[$1] = $6; e[$1] = $7 } next }
@@ -145,7 +146,7 @@ if command -v hmmsearch >/dev/null 2>&1 && [[ -f $TUT/Pkinase.hmm && -f $TUT/Pki
   shuffle_fasta 7 <pk_seeds.fa >pk_decoys.fa
   cat pk_seeds.fa pk_decoys.fa >pk.fa
   hmmsearch --max --nonull2 --cpu 1 -Z 1000 --tblout pk_hmmer.tbl -o /dev/null "$TUT/Pkinase.hmm" pk.fa
-  run "$EMTK" hmm search --max -Z 1000 --tblout pk_emtk.tsv "$TUT/Pkinase.hmm" pk.fa
+  run "$EMTK" hmm search --max -Z 1000 --tsv pk_emtk.tsv "$TUT/Pkinase.hmm" pk.fa
   check_status "Pkinase: exit 0" 0
   grep -v '^#' pk_hmmer.tbl | awk '{ print $1, $5, $6 }' | sort >pk_h.txt
   awk -F'\t' 'NR > 1 { print $1, $7, $6 }' pk_emtk.tsv | sort >pk_e.txt
@@ -161,15 +162,15 @@ if command -v hmmsearch >/dev/null 2>&1 && [[ -f $TUT/Pkinase.hmm && -f $TUT/Pki
   # Default pipelines on both sides (filters on): the same hits below E = 0.01; and the filters only
   # remove targets, so every emtk hit scores as with --max.
   hmmsearch --nonull2 --cpu 1 -Z 1000 --tblout pk_hmmer_f.tbl -o /dev/null "$TUT/Pkinase.hmm" pk.fa
-  run "$EMTK" hmm search -Z 1000 --tblout pk_emtk_f.tsv "$TUT/Pkinase.hmm" pk.fa
+  run "$EMTK" hmm search -Z 1000 --tsv pk_emtk_f.tsv "$TUT/Pkinase.hmm" pk.fa
   check_eq "Pkinase, default filters: the same hits below E = 0.01 as hmmsearch's default pipeline" \
     "$(awk -F'\t' 'NR > 1 && $7 + 0 < 0.01 { print $1 }' pk_emtk_f.tsv | sort)" \
     "$(grep -v '^#' pk_hmmer_f.tbl | awk '$5 + 0 < 0.01 { print $1 }' | sort)"
   check "Pkinase: the filtered hits are a subset of --max's, with the same scores" \
     awk -F'\t' 'NR == FNR { s[$1] = $6; next } FNR > 1 && s[$1] != $6 { exit 1 }' pk_emtk.tsv pk_emtk_f.tsv
-  run env EMTK_SIMD=scalar "$EMTK" hmm search -Z 1000 --tblout pk_emtk_scalar.tsv "$TUT/Pkinase.hmm" pk.fa
+  run env EMTK_SIMD=scalar "$EMTK" hmm search -Z 1000 --tsv pk_emtk_scalar.tsv "$TUT/Pkinase.hmm" pk.fa
   check_same_file "Pkinase: the scalar kernels (EMTK_SIMD=scalar) give identical bytes" pk_emtk_f.tsv pk_emtk_scalar.tsv
-  run env EMTK_SIMD=sse4.1 "$EMTK" hmm search -Z 1000 --tblout pk_emtk_sse.tsv "$TUT/Pkinase.hmm" pk.fa
+  run env EMTK_SIMD=sse4.1 "$EMTK" hmm search -Z 1000 --tsv pk_emtk_sse.tsv "$TUT/Pkinase.hmm" pk.fa
   check_same_file "Pkinase: the SSE4.1 kernels give identical bytes" pk_emtk_f.tsv pk_emtk_sse.tsv
 else
   echo "ok - Pkinase comparison with hmmsearch # SKIP HMMER or hmmer-examples not installed"

@@ -145,7 +145,7 @@ check_status "--anneal 5: exit 0" 0
 
 printf 'hello world\nthis is text\n' >text.txt
 expect_error "not a sequence file" 1 \
-  "$E text.txt: not a FASTA or FASTQ file: it starts with 'h' (expected '>' or '@')" o "$EMTK" hmm train -o o.hmm text.txt
+  "$E text.txt: not a FASTA, FASTQ, EMBL or GenBank file: it starts with 'h' (expected '>', '@', 'ID' or 'LOCUS')" o "$EMTK" hmm train -o o.hmm text.txt
 printf '>a\nACGTACGTACGTAC\n>b\nACGTTTGACAGTAC\n>c\nMKVLWQERTYHHKL\n' >mixed.fa
 expect_error "mixed alphabets" 1 \
   "$E mixed.fa: record 1 (a) looks like nucleotides but record 3 (c) is protein: mixed alphabets (use --alphabet to force one)" \

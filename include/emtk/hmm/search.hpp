@@ -45,6 +45,13 @@
 /// defined, a sequence in which no region is found is not reported (as in p7_pipeline.c: such
 /// sequences only pass by their length-scaled null score, e.g. shuffled decoys near E = 10).
 ///
+/// Inclusion (HMMER's second, stricter threshold: what a HMMER user takes as "significant"): a
+/// reported sequence is included when its E-value ≤ inc_evalue (or its score ≥ inc_bits), a
+/// reported domain of an included sequence when its c-Evalue ≤ incdom_evalue (or its score ≥
+/// incdom_bits). With `cutoff` set (hmmsearch's --cut_ga/--cut_tc/--cut_nc) every model uses its
+/// own GA/TC/NC pair instead: the first value for sequence reporting and inclusion, the second for
+/// domains (a model without that line is refused, as HMMER refuses it).
+///
 /// Streaming, memory and threads: targets are read in batches (batch_sequences records or
 /// batch_residues residues); the (model, target) pairs of a batch are scored in parallel (`threads`
 /// worker threads; with more than one, the next batch is read meanwhile by one more thread), each pair independently, and kept in input order: output is identical for any number
@@ -58,6 +65,7 @@
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/seq/reader.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -73,6 +81,15 @@ class hmmer_scorer;
 namespace detail {
 struct odds_profile; // src/hmm/domain_posterior.hpp
 }
+
+/// \brief Which of a model's Pfam score cutoffs to use as thresholds (hmmsearch --cut_ga …).
+enum class model_cutoff
+{
+    none,
+    ga, ///< gathering
+    tc, ///< trusted
+    nc  ///< noise
+};
 
 /// \brief Thresholds, search space and parallelism of a search. Defaults are hmmsearch's.
 struct search_options
@@ -92,6 +109,22 @@ struct search_options
 
     // ---- the accelerated filter cascade (filter.hpp) ----
     filter_options filter;            ///< --F1/--F2/--F3, --nobias, --max
+    // --- inclusion thresholds and model cutoffs (HMMER-compatible output, issue 15) ---
+    double inc_evalue = 0.01;              ///< --incE: include sequences with E-value ≤ this
+    std::optional<double> inc_bits;        ///< --incT: include sequences with score ≥ this instead
+    double incdom_evalue = 0.01;           ///< --incdomE: include domains with c-Evalue ≤ this
+    std::optional<double> incdom_bits;     ///< --incdomT: include domains with score ≥ this instead
+    model_cutoff cutoff = model_cutoff::none; ///< --cut_ga/--cut_tc/--cut_nc: per-model thresholds
+};
+
+/// \brief The alignment of a domain as HMMER displays it: four lines of equal length, one
+/// column per step of the alignment (match, insert or delete state).
+struct domain_alignment
+{
+    std::string model;  ///< consensus residue of each match/delete column ('.' for inserts)
+    std::string match;  ///< the residue when it is the consensus, '+' for a positive score, ' ' else
+    std::string target; ///< upper case for matches, lower case for inserts, '-' for deletions
+    std::string pp;     ///< posterior of each residue: '0'…'9' (tenths, rounded), '*' (≥ 0.95), '.' deletions
 };
 
 /// \brief One domain of a sequence hit. Coordinates are 1-based and inclusive.
@@ -105,6 +138,20 @@ struct domain_hit
     double c_evalue = 0;                  ///< P × domZ
     double i_evalue = 0;                  ///< P × Z
     bool reported = false;                ///< passes the domain threshold (or is the best domain)
+    // --- HMMER-compatible output (issue 15) ---
+    bool included = false;                ///< passes the domain inclusion threshold
+    double accuracy = 0;                  ///< expected accuracy of the envelope's alignment / envelope length (HMMER's acc)
+    domain_alignment alignment;           ///< the envelope's alignment, for display and -A
+};
+
+/// \brief Counts of the domain definition of one sequence (HMMER's exp, reg, clu, ov, env).
+struct domain_counts
+{
+    double expected = 0;   ///< expected number of domains: Σ P(B) over the target
+    int regions = 0;       ///< regions of core occupancy found
+    int clustered = 0;     ///< regions that looked like several domains and were split
+    int overlaps = 0;      ///< overlapping envelopes (none: the split never overlaps)
+    int envelopes = 0;     ///< envelopes rescored
 };
 
 /// \brief A reported target for one model.
@@ -117,6 +164,9 @@ struct sequence_hit
     double pvalue = 1;                ///< P-value of `bits`
     double evalue = 0;                ///< P × Z
     std::vector<domain_hit> domains;  ///< in sequence order (all found; `reported` marks those to show)
+    // --- HMMER-compatible output (issue 15) ---
+    bool included = false;            ///< passes the inclusion threshold
+    domain_counts counts;             ///< of the domain definition
 };
 
 /// \brief The reported hits of one model, in target input order.
@@ -157,7 +207,8 @@ public:
     [[nodiscard]] double pvalue(double bits) const noexcept;
     /// \brief The domains of `x` (see the file comment): envelopes, alignments, scores, P-values;
     /// E-values are left 0 (they need Z and domZ).
-    [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x) const;
+    /// `counts`, when given, receives the counts of the domain definition.
+    [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x, domain_counts * counts = nullptr) const;
     /// \brief The configured scorer (HMMER's search configuration of the model).
     [[nodiscard]] hmmer_scorer const & scorer() const noexcept { return *scorer_; }
     /// \brief The model's filter cascade.
@@ -173,14 +224,20 @@ private:
     std::unique_ptr<detail::odds_profile> odds_; // the configured profile in odds (domain definition)
 };
 
+/// \brief The (sequence, domain) score thresholds of a cutoff for model `m`.
+/// \throws user_error "SOURCE: model NAME has no GA line (needed by --cut_ga)" when absent.
+[[nodiscard]] std::array<double, 2> model_cutoff_scores(hmmer_model const & m, model_cutoff c,
+                                                        std::string const & source);
+
 /// \brief Reads all models of `path` and prepares them for search.
 /// \throws user_error as hmmer_reader, "no models" for a file without any, and as search_model.
 [[nodiscard]] std::vector<search_model> load_search_models(std::string const & path);
 
 /// \brief Searches every target of `targets` with every model (see the file comment).
 /// \param models_source the models' file name, for messages
-/// \throws user_error from the reader (bad targets) and when a model's alphabet is not the
-///         targets' ("TARGETS: the targets are DNA but model NAME in MODELS is amino …").
+/// \throws user_error from the reader (bad targets), when a model's alphabet is not the
+///         targets' ("TARGETS: the targets are DNA but model NAME in MODELS is amino …"), and with
+///         a cutoff when a model lacks its line ("MODELS: model NAME has no GA line: …").
 [[nodiscard]] search_result search(std::span<search_model const> models, std::string const & models_source,
                                    seq::sequence_reader & targets, search_options const & options);
 

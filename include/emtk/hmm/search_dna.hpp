@@ -80,6 +80,11 @@ struct dna_search_options
 
     // ---- the accelerated filters (filter.hpp; nhmmer's defaults F1 0.02, F2 3e-3, F3 3e-5) ----
     filter_options filter{0.02, 3e-3, 3e-5, false, false}; ///< `max` = every window gets the full pipeline
+    // --- inclusion threshold and model cutoffs (HMMER-compatible output, issue 15) ---
+    double inc_evalue = 0.01;                 ///< --incE: include hits with E-value ≤ this
+    std::optional<double> inc_bits;           ///< --incT: include hits with score ≥ this instead
+    model_cutoff cutoff = model_cutoff::none; ///< --cut_ga/--cut_tc/--cut_nc: each model's first
+                                              ///< value replaces -T and --incT (nhmmer's rule)
 };
 
 /// \brief One hit on a DNA target (coordinates 1-based on the forward strand; see the file comment).
@@ -97,6 +102,7 @@ struct dna_hit
     double pvalue = 1;                ///< from the STATS LOCAL FORWARD line
     double evalue = 0;                ///< P × Z
     double accuracy = 0;              ///< mean posterior probability of the aligned residues
+    bool included = false;            ///< passes the inclusion threshold (issue 15)
 };
 
 /// \brief The reported hits of one model: by target input order, then by position.

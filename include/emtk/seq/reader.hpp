@@ -1,6 +1,6 @@
 #pragma once
 /// \file
-/// \brief Streaming FASTA/FASTQ reader: one digital sequence at a time, so that memory does not
+/// \brief Streaming FASTA/FASTQ/EMBL/GenBank reader: one digital sequence at a time, so that memory does not
 /// grow with the number of records (searching a proteome, scanning a genome).
 ///
 /// Same formats, alphabet rules, residue rules and error messages as read_sequences()
@@ -20,7 +20,8 @@
 
 namespace emtk::seq {
 
-/// \brief Reads the records of one FASTA/FASTQ file (plain or gzip, "-" = stdin) one by one.
+/// \brief Reads the records of one FASTA, FASTQ, EMBL/UniProt or GenBank file (plain or gzip, "-" =
+/// stdin) one by one.
 ///
 /// Not copyable; one reader per thread (it owns the file).
 class sequence_reader
@@ -30,7 +31,7 @@ public:
     /// \param path   file name, or "-" for stdin
     /// \param forced the alphabet to use instead of guessing (see read_sequences())
     /// \throws user_error for a file that cannot be opened, an empty file, a file that is not FASTA
-    ///         or FASTQ (same messages as read_sequences()).
+    ///         or FASTQ, EMBL or GenBank (same messages as read_sequences()).
     explicit sequence_reader(std::string const & path, std::optional<alphabet_type> forced = {});
     ~sequence_reader();
     sequence_reader(sequence_reader const &) = delete;

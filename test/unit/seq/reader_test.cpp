@@ -226,9 +226,9 @@ TEST_CASE("read_sequences: file-level errors", "[seq][reader]")
     auto blank = dir.write("blank.fa", "\n  \n\t\n");
     CHECK(error_of(blank) == blank + ": empty file: no sequences");
     auto tsv = dir.write("t.tsv", "chr1\t100\t200\n");
-    CHECK(error_of(tsv) == tsv + ": not a FASTA or FASTQ file: it starts with 'c' (expected '>' or '@')");
+    CHECK(error_of(tsv) == tsv + ": not a FASTA, FASTQ, EMBL or GenBank file: it starts with 'c' (expected '>', '@', 'ID' or 'LOCUS')");
     auto binary = dir.write("b.bin", std::string{"\x89PNG\r\n"});
-    CHECK(error_of(binary) == binary + ": not a FASTA or FASTQ file: it starts with byte 0x89 (expected '>' or '@')");
+    CHECK(error_of(binary) == binary + ": not a FASTA, FASTQ, EMBL or GenBank file: it starts with byte 0x89 (expected '>', '@', 'ID' or 'LOCUS')");
     auto bz2 = dir.write("x.fa.bz2", "BZh91AY&SY");
     CHECK(error_of(bz2) == bz2 + ": bzip2-compressed input is not supported (use gzip or plain text)");
     auto zst = dir.write("x.fa.zst", std::string{"\x28\xB5\x2F\xFD\x00"});

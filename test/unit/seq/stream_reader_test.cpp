@@ -66,5 +66,53 @@ TEST_CASE("sequence_reader: empty input and non-FASTA fail at construction", "[s
     std::ofstream{empty} << "\n\n";
     std::ofstream{tsv} << "col\tval\n";
     CHECK_THROWS_WITH(sequence_reader{empty}, empty + ": empty file: no sequences");
-    CHECK_THROWS_WITH(sequence_reader{tsv}, tsv + ": not a FASTA or FASTQ file: it starts with 'c' (expected '>' or '@')");
+    CHECK_THROWS_WITH(sequence_reader{tsv}, tsv + ": not a FASTA, FASTQ, EMBL or GenBank file: it starts with 'c' (expected '>', '@', 'ID' or 'LOCUS')");
+}
+
+TEST_CASE("sequence_reader: EMBL/UniProt and GenBank flat files", "[seq][stream_reader][flat]")
+{
+    temp_dir dir;
+    std::string const embl = dir.file("x.embl");
+    {
+        // A feature table and a description holding "SQ" (which cut SeqAn3's EMBL records).
+        std::ofstream out{embl};
+        out << "ID   P1_HUMAN; Reviewed;  12 AA.\nAC   P00001;\nDE   RecName: Full=SQSTM1-like\nDE   protein.\n"
+               "FT   CDS  1..12\nFT                   /translation=\"MSQ\"\nSQ   SEQUENCE   12 AA;\n"
+               "     MKVLAA GWSQLL          12\n//\nID   P2; x\nSQ   Sequence\n     ACDE\n//\n";
+    }
+    sequence_reader r{embl};
+    sequence s;
+    REQUIRE(r.next(s));
+    CHECK(s.name == "P1_HUMAN");
+    CHECK(s.description == "RecName: Full=SQSTM1-like protein.");
+    CHECK(s.dsq.size() == 12);
+    REQUIRE(r.next(s));
+    CHECK(s.name == "P2");
+    CHECK(s.description.empty());
+    CHECK(s.dsq.size() == 4);
+    CHECK_FALSE(r.next(s));
+
+    std::string const gb = dir.file("x.gb");
+    {
+        std::ofstream out{gb};
+        out << "LOCUS       AB000001     20 bp    DNA     linear   PRI 01-JAN-2000\n"
+               "DEFINITION  Homo sapiens test\n            sequence, partial.\nACCESSION   AB000001\n"
+               "FEATURES             Location/Qualifiers\n     source          1..20\n                     "
+               "/organism=\"Homo sapiens\"\nORIGIN\n        1 acgtacgtac gtacgtacgt\n//\n";
+    }
+    sequence_reader g{gb};
+    REQUIRE(g.next(s));
+    CHECK(g.type() == alphabet_type::dna);
+    CHECK(s.name == "AB000001");
+    CHECK(s.description == "Homo sapiens test sequence, partial.");
+    CHECK(s.dsq.size() == 20);
+    CHECK_FALSE(g.next(s));
+
+    std::string const bad = dir.file("bad.gb");
+    {
+        std::ofstream out{bad};
+        out << "LOCUS       A 3 aa\nORIGIN\n 1 mkv\n//\nLOCUSX\n";
+    }
+    sequence_reader b{bad};
+    CHECK_THROWS_WITH([&] { while (b.next(s)) {} }(), bad + ":5: expected a GenBank record starting with 'LOCUS', found 'LOCUSX'");
 }
