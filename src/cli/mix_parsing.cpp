@@ -78,7 +78,7 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
                       "Missing entries (empty field, NA, NaN, '.') in the fitted columns: error stops; drop leaves "
                       "the row out; model fits by EM on the observed values (marginal densities, conditional "
                       "expectations) and writes PREFIX.imputed.tsv, the input table with each missing entry "
-                      "replaced by its conditional expectation under the fitted mixture.",
+                      "replaced by its conditional expectation under the fitted mixture (not with -o -).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"error", "drop", "model"});
     parser.add_option(a.draws, '\0', "draws",
                       "With --missing model: also write N multiple imputations PREFIX.imputed.1.tsv ... "

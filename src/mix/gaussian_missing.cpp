@@ -130,9 +130,27 @@ void gaussian_model::prepare_patterns(gauss_params & p) const
                             v -= B[r * no + a] * c[o[a] * d_ + m[s]];
                         C[r * nm + s] = v;
                     }
+                // The E-step's quadratic form uses the precision Σ_oo⁻¹ = L⁻ᵀ L⁻¹ (column e solves
+                // L Lᵀ p = e_e): z·Σ⁻¹z is then a sum of independent products that vectorise, not a
+                // triangular solve. Σ_oo carries the ridge floor, so its condition number stays
+                // moderate and the forms agree to round-off.
+                std::vector<double> prec(no * no);
+                for (std::size_t e = 0; e < no; ++e)
+                {
+                    std::fill(col.begin(), col.end(), 0.0);
+                    col[e] = 1.0;
+                    forward_solve(L.data(), no, col.data());
+                    backward_solve(L.data(), no, col.data());
+                    for (std::size_t a = 0; a < no; ++a)
+                        prec[a * no + e] = col[a];
+                }
+                for (std::size_t a = 0; a < no; ++a) // exactly symmetric
+                    for (std::size_t e = 0; e < a; ++e)
+                        prec[a * no + e] = prec[e * no + a] = 0.5 * (prec[a * no + e] + prec[e * no + a]);
                 for (std::size_t r = 0; r < nm; ++r) // exact symmetry despite round-off
                     for (std::size_t s = 0; s < r; ++s)
                         C[r * nm + s] = C[s * nm + r] = 0.5 * (C[r * nm + s] + C[s * nm + r]);
+                L = std::move(prec);
             }
             p.p_lnorm[at] = p.logw[k] - 0.5 * static_cast<double>(no) * log_2pi - 0.5 * logdet;
         }
@@ -149,21 +167,21 @@ void gaussian_model::log_joint_missing(std::size_t i, std::size_t q, gauss_param
     {
         std::size_t const at = (q - 1) * k_ + k;
         double const * mu = p.mean.data() + k * d_;
-        double const * L = p.p_chol[at].data();
+        double const * P = p.p_chol[at].data();
         double quad = 0;
         for (std::size_t a = 0; a < no; ++a)
-        {
-            double t = x[o[a]] - mu[o[a]];
-            if (full_)
+            y[a] = x[o[a]] - mu[o[a]];
+        if (full_)
+            for (std::size_t a = 0; a < no; ++a)
             {
-                for (std::size_t b = 0; b < a; ++b)
-                    t -= L[a * no + b] * y[b];
-                y[a] = t / L[a * no + a];
-                quad += y[a] * y[a];
+                double s = 0;
+                for (std::size_t b = 0; b < no; ++b)
+                    s += P[a * no + b] * y[b];
+                quad += y[a] * s;
             }
-            else
-                quad += t * t * L[a];
-        }
+        else
+            for (std::size_t a = 0; a < no; ++a)
+                quad += y[a] * y[a] * P[a];
         lp[k] = p.p_lnorm[at] - 0.5 * quad;
     }
 }

@@ -28,7 +28,7 @@ gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt
     centre_.assign(d_, 0.0);
     colvar_.assign(d_, 0.0);
     std::vector<double> n_obs(d_, static_cast<double>(n_)); // observed entries per column
-    if (data.has_missing())
+    if (std::any_of(data.missing.begin(), data.missing.end(), [](std::uint8_t v) { return v != 0; }))
         index_patterns(data, n_obs);
     else
     {
@@ -84,14 +84,14 @@ void gaussian_model::index_patterns(dataset const & data, std::vector<double> & 
     for (std::size_t j = 0; j < d_; ++j)
         if (n_obs[j] == 0)
             n_obs[j] = 1; // a column with no observed value: variance 0, reported below
-    // Patterns, numbered in order of first appearance.
+    // Patterns, numbered in order of first appearance. Complete rows get a pattern too (no
+    // missing coordinate): in a table with gaps every row takes the per-pattern code, whose
+    // cached factors (inverse diagonals) make it faster than the complete-data path.
     pattern_of_row_.assign(n_, 0);
     std::vector<std::vector<std::uint8_t>> seen;
     for (std::size_t i = 0; i < n_; ++i)
     {
         auto const * m = data.missing.data() + i * d_;
-        if (std::none_of(m, m + d_, [](std::uint8_t v) { return v != 0; }))
-            continue;
         std::vector<std::uint8_t> key(m, m + d_);
         auto it = std::find(seen.begin(), seen.end(), key);
         if (it == seen.end())

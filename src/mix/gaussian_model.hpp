@@ -11,7 +11,7 @@
 ///
 /// Missing values (dataset::missing, Little & Rubin 2002, ch. 11). Rows are grouped by their
 /// missingness pattern (o = observed, m = missing coordinates). For each pattern and component,
-/// prepare() factorises Σ_oo (Cholesky), and forms the regression B = Σ_mo Σ_oo⁻¹ and the
+/// prepare() factorises Σ_oo (Cholesky) into its inverse, and forms the regression B = Σ_mo Σ_oo⁻¹ and the
 /// conditional covariance C = Σ_mm − B Σ_om. The E-step then uses the marginal density of x_o
 /// for the responsibilities, and the expected sufficient statistics E[x] = (x_o, μ_m + B (x_o − μ_o))
 /// and E[x xᵀ] = E[x] E[x]ᵀ + C on the mm block, so the M-step below is unchanged and each
@@ -42,7 +42,7 @@ struct gauss_params
     std::vector<double> lnorm; ///< K: log w_k - d/2 log 2π - 1/2 log det Σ_k
     // Missing-value caches, index q×K + k for incomplete pattern q (empty for complete data):
     std::vector<double> p_lnorm;             ///< log w_k - d_o/2 log 2π - 1/2 log det Σ_oo
-    std::vector<std::vector<double>> p_chol; ///< full: Cholesky factor of Σ_oo; diagonal: 1/σ²_o
+    std::vector<std::vector<double>> p_chol; ///< full: the precision Σ_oo⁻¹; diagonal: 1/σ²_o
     std::vector<std::vector<double>> p_reg;  ///< full: B = Σ_mo Σ_oo⁻¹, d_m×d_o; diagonal: empty
     std::vector<std::vector<double>> p_ccov; ///< full: C = Σ_mm - B Σ_om, d_m×d_m; diagonal: σ²_m
 };
@@ -92,7 +92,8 @@ private:
     {
         std::vector<std::size_t> obs, mis; ///< observed and missing coordinates
     };
-    /// Pattern of row i: 0 for a complete row, else 1 + index into patterns_.
+    /// Pattern of row i: 0 for complete data (no mask), else 1 + index into patterns_ (complete
+    /// rows of a table with gaps included).
     [[nodiscard]] std::size_t pattern_of(std::size_t i) const noexcept
     {
         return pattern_of_row_.empty() ? 0 : pattern_of_row_[i];
