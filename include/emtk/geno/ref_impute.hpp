@@ -53,7 +53,7 @@ struct ref_impute_options
     std::size_t states = 160;       ///< haploid states per block (imputation)
     std::size_t phase_states = 64;  ///< diploid stage: states per block (pairs: the square)
     int phase_rounds = 3;           ///< phasing rounds (round 2+: states from the current haplotypes)
-    std::size_t block = 24;         ///< typed markers per state block
+    std::size_t block = 48;         ///< typed markers per state block
     std::size_t window = 40000;     ///< panel markers per window
     std::size_t overlap = 4000;     ///< panel markers shared by consecutive windows
     std::vector<std::string> header_lines; ///< extra "##" lines for the output
