@@ -93,6 +93,7 @@ struct ref_window_summary
     std::size_t markers = 0, typed = 0;
     double error = 0;               ///< fitted ε
     int iterations = 0;
+    std::string stop_reason = "none"; ///< em::fit's stop reason ("none": ε not fitted)
     std::vector<double> trace;      ///< EM objective (log-likelihood of the study haplotypes)
     int decreases = 0;
 };
