@@ -46,7 +46,7 @@ struct impute_arguments
     int ref_states = 160;         ///< --ref-states (haploid states per block)
     int phase_states = 64;        ///< --phase-states (diploid stage)
     int phase_rounds = 3;         ///< --phase-rounds
-    int ref_block = 24;           ///< --ref-block (typed markers per state block)
+    int ref_block = 48;           ///< --ref-block (typed markers per state block)
     int ref_window = 40000;       ///< --ref-window (panel markers)
     int ref_overlap = 4000;       ///< --ref-overlap
     double ref_error = 1e-3;      ///< --ref-error (start of the EM for the mismatch rate)

@@ -95,7 +95,19 @@ void impute_ref_run(impute_arguments const & a)
                                           {"no_gt", s.study_no_gt},
                                           {"non_diploid", s.study_non_diploid}}});
         std::vector<double> trace = s.windows.empty() ? std::vector<double>{} : s.windows.front().trace;
-        j.field("stop_reason", "max_iter");
+        // "converged" only when every window's fit of ε converged; otherwise the first other reason.
+        std::string reason = s.windows.empty() ? "none" : "converged";
+        for (auto const & w : s.windows)
+            if (w.stop_reason != "converged")
+            {
+                reason = w.stop_reason;
+                break;
+            }
+        int iterations = 0;
+        for (auto const & w : s.windows)
+            iterations += w.iterations;
+        j.field("iterations", iterations);
+        j.field("stop_reason", reason);
         j.key("objective_trace").value(trace);
         j.field("method", "reference");
         j.key("input").begin_object();
@@ -150,6 +162,7 @@ void impute_ref_run(impute_arguments const & a)
             j.field("typed", static_cast<std::uint64_t>(w.typed));
             j.field("error", w.error);
             j.field("iterations", w.iterations);
+            j.field("stop_reason", w.stop_reason);
             j.key("objective_trace").value(w.trace);
             j.end_object();
         }

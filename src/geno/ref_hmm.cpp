@@ -93,16 +93,27 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             }
     }
     std::vector<std::pair<std::uint64_t, std::uint32_t>> key(w.haps);
+    constexpr std::size_t wide = 4; // the wider context: 4 blocks on each side
     for (std::size_t bk = 0; bk < nb; ++bk)
     {
         std::size_t const lo = bk == 0 ? 0 : bk - 1, hi = std::min(nb - 1, bk + 1);
+        std::size_t const wlo = bk < wide ? 0 : bk - wide, whi = std::min(nb - 1, bk + wide);
         for (std::size_t h = 0; h < w.haps; ++h)
         {
-            std::uint64_t n = 0;
-            for (std::size_t b2 = lo; b2 <= hi; ++b2)
-                n += counts[b2 * w.haps + h];
-            // Count in the high 32 bits, the tie-breaking hash below.
-            key[h] = {(n << 32) | (mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32), static_cast<std::uint32_t>(h)};
+            std::uint64_t n = 0, n_wide = 0;
+            for (std::size_t b2 = wlo; b2 <= whi; ++b2)
+            {
+                std::uint64_t const c = counts[b2 * w.haps + h];
+                n_wide += c;
+                if (b2 >= lo && b2 <= hi)
+                    n += c;
+            }
+            // Mismatches over the block and its neighbours in the high bits, then over the wider
+            // context (among equally good haplotypes, the longer match is the closer relative),
+            // then the tie-breaking hash.
+            key[h] = {(std::min<std::uint64_t>(n, 0xffff) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
+                          (mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32),
+                      static_cast<std::uint32_t>(h)};
         }
         std::nth_element(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(S - 1), key.end());
         auto & set = sets[bk];

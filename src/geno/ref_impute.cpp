@@ -465,6 +465,7 @@ private:
             if (res.ok())
                 eps_ = res.params.eps;
             ws.iterations = res.iterations;
+            ws.stop_reason = em::to_string(res.reason);
             ws.trace = res.trace;
             ws.decreases = res.decreases;
         }

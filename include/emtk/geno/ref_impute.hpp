@@ -40,6 +40,22 @@
 namespace emtk::geno {
 
 /// \brief Options of ref_impute. Defaults are documented here.
+///
+/// Chosen on the benchmark's simulations (scripts/impute_ref_simulate.sh OUT 1000|5000 200 2000000
+/// 0.05 1: 200 study samples typed at 5% of the markers; discordance at the untyped markers,
+/// 2 threads on a loaded machine). Panel of 1,000 haplotypes (Beagle 5.4: 0.236%, 22 s):
+///
+///     phase states  rounds  block  states   discordance  wall s
+///     32            1       24     160      0.389%        8.8
+///     64            1       24     160      0.316%       11.9
+///     32            3       24     160      0.304%       15.8
+///     96            3       24     160      0.256%       21.3
+///     128           2       24     160      0.248%       23.9
+///     64            3       48     160      0.269%       14.5   (defaults)
+///
+/// Panel of 5,000 haplotypes (Beagle 5.4: 0.045%): defaults with blocks of 24 0.086%, 48 0.083%;
+/// 320 states 0.078%; Ne 2e4 / 1e5 / 5e5: 0.087% / 0.086% / 0.104%. Phasing carries most of the
+/// remaining gap on the small panel (S² pairs per typed marker), state choice on the large one.
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -53,7 +69,7 @@ struct ref_impute_options
     std::size_t states = 160;       ///< haploid states per block (imputation)
     std::size_t phase_states = 64;  ///< diploid stage: states per block (pairs: the square)
     int phase_rounds = 3;           ///< phasing rounds (round 2+: states from the current haplotypes)
-    std::size_t block = 24;         ///< typed markers per state block
+    std::size_t block = 48;         ///< typed markers per state block
     std::size_t window = 40000;     ///< panel markers per window
     std::size_t overlap = 4000;     ///< panel markers shared by consecutive windows
     std::vector<std::string> header_lines; ///< extra "##" lines for the output
@@ -77,6 +93,7 @@ struct ref_window_summary
     std::size_t markers = 0, typed = 0;
     double error = 0;               ///< fitted ε
     int iterations = 0;
+    std::string stop_reason = "none"; ///< em::fit's stop reason ("none": ε not fitted)
     std::vector<double> trace;      ///< EM objective (log-likelihood of the study haplotypes)
     int decreases = 0;
 };
