@@ -89,7 +89,7 @@ if [[ -x $PY ]]; then
   check_eq "domtblout: python gives the same targets for both files" "$("$PY" parse.py e.dom 23 6 0.01 | grep -v '^descriptions')" \
     "$("$PY" parse.py h.dom 23 6 0.01 | grep -v '^descriptions')"
   check "tblout: the description (with spaces) is the last column" bash -c \
-    "'$PY' parse.py e.tbl 19 4 0.01 | grep -q \"descriptions: \\['-', 'seed 1 of Pkinase'\\]\""
+    "'$PY' parse.py e.tbl 19 4 0.01 | grep -q \"descriptions: .*'seed 1 of Pkinase'\""
 fi
 
 # Layout: HMMER's header lines and rows at HMMER's widths (on the seeds, where both report the
