@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command (and what CI runs through .ci/run): install what is missing, build
 # emtk (Release, in build/), run the whole test suite, then build an optimised (-O2 -g) tree with
-# AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/) and run the unit tests under it.
+# AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/) and run the unit tests and the
+# bad-input CLI tests of cov and impute (with leak detection) under it.
 # In between, the example workflow runs with snakemake (test/workflow/snakemake_test.sh) and an MPI
 # build (build-mpi/) runs test/mpi/mpi_test.sh (mpirun -np 2 = one process).
 # Exits non-zero if any step or any test fails, and if a ctest run finds no test at all.
@@ -35,5 +36,13 @@ bash scripts/setup.sh --build-only --build-dir build-sanitize --build-type RelWi
 
 section "Unit tests and fuzz-target replays under AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/)"
 ctest --test-dir build-sanitize -L "^(unit|fuzz)$" --output-on-failure --no-tests=error -j2
+
+section "Bad-input CLI tests under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-sanitize/emtk)"
+# Every bad input of cov and impute (truncated/short/bad VCF records, CRAM without its reference,
+# ...) must fail cleanly with no leak report (ASAN_OPTIONS=detect_leaks=1 above): the scripts'
+# bad-input sections only (EMTK_TEST_BADINPUT_ONLY=1), not their fits, to keep the job short.
+for t in cov impute; do
+  EMTK_TEST_BADINPUT_ONLY=1 bash "test/cli/${t}_test.sh" build-sanitize/emtk test/cli
+done
 
 section "All tests passed"

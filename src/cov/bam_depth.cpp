@@ -21,6 +21,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #if defined(_OPENMP)
 #include <omp.h>
 #endif
@@ -65,7 +67,10 @@ alignment_file open_alignments(std::string const & path, depth_options const & o
     {
         if (opt.reference.empty())
             throw user_error(located_message(path, 0, "CRAM input needs its reference: give --reference FASTA"));
-        if (hts_set_fai_filename(f.fp.get(), opt.reference.c_str()) != 0)
+        // An unreadable reference is reported before htslib sees it: htslib 1.16's
+        // cram_load_reference loses its reference table when the file cannot be opened.
+        if (::access(opt.reference.c_str(), R_OK) != 0 ||
+            hts_set_fai_filename(f.fp.get(), opt.reference.c_str()) != 0)
             throw user_error(located_message(opt.reference, 0, "cannot use as the CRAM reference (FASTA with .fai)"));
         hts_set_opt(f.fp.get(), CRAM_OPT_DECODE_MD, 0);
         hts_set_opt(f.fp.get(), CRAM_OPT_REQUIRED_FIELDS,

@@ -53,11 +53,13 @@ std::vector<double> window_gc(std::string const & fasta, window_table const & t)
             hi = std::max(hi, t.end[k]);
         }
         hts_pos_t len = 0;
-        char * seq = faidx_fetch_seq64(fai.get(), t.chrom_names[t.chrom[i]].c_str(), static_cast<hts_pos_t>(lo),
-                                       static_cast<hts_pos_t>(hi) - 1, &len);
+        std::unique_ptr<char, void (*)(void *)> const owned{
+            faidx_fetch_seq64(fai.get(), t.chrom_names[t.chrom[i]].c_str(), static_cast<hts_pos_t>(lo),
+                              static_cast<hts_pos_t>(hi) - 1, &len),
+            std::free};
+        char const * seq = owned.get();
         if (!seq || len < 0)
         {
-            std::free(seq);
             throw user_error(located_message(fasta, 0, "cannot read " + t.chrom_names[t.chrom[i]] + ":" +
                                                            std::to_string(lo + 1) + "-" + std::to_string(hi)));
         }
@@ -76,7 +78,6 @@ std::vector<double> window_gc(std::string const & fasta, window_table const & t)
             if (2 * acgt >= t.end[k] - t.start[k] && acgt > 0)
                 gc[k] = static_cast<double>(gcn) / static_cast<double>(acgt);
         }
-        std::free(seq);
         i = j;
     }
     return gc;

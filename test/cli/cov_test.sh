@@ -5,6 +5,8 @@
 # input: one line on stderr, exit 1 (2 for usage), no output file.
 #
 #   bash test/cli/cov_test.sh build/emtk test/cli
+#   EMTK_TEST_BADINPUT_ONLY=1 bash test/cli/cov_test.sh ...   # only the bad-input tests (the
+#                                                             # sanitizer job runs them with LSan)
 #
 # Uses data/cov/sample.bam (made by scripts/cov_simulate.sh -z, see data/cov/README.md). Peers:
 # samtools (required), mosdepth, bgzip/tabix, dwgsim + bwa (simulation); checks needing a missing
@@ -45,6 +47,9 @@ compare_depth() {
     awk -F'\t' '{ if ($1 != $5 || $2 != $6 || $3 != $7) bad++; d = $4 - $8; if (d < 0) d = -d; if (d > m) m = d }
       END { printf "%d %.4f", NR, m; exit (bad > 0 || NR == 0) }'
 }
+
+BADINPUT_ONLY=${EMTK_TEST_BADINPUT_ONLY:-0}
+if [[ $BADINPUT_ONLY != 1 ]]; then
 
 # ---- command line ---------------------------------------------------------------------------------
 run "$EMTK" cov --help
@@ -219,6 +224,8 @@ else
   skip "simulation" "dwgsim, bwa or /usr/bin/python3 missing"
 fi
 
+fi # BADINPUT_ONLY
+
 # ---- bad input ------------------------------------------------------------------------------------
 samtools sort -n -o byname.bam "$BAM" 2>/dev/null
 expect_error "unsorted BAM" 1 \
@@ -253,5 +260,18 @@ check_no_cov_outputs "not an alignment file" junk
 expect_error "missing input" 1 "$E missing.bam: cannot open: No such file or directory" miss "$EMTK" cov -o miss missing.bam
 expect_error "output directory missing" 1 "$E nodir/x.windows.bed.gz: cannot write: directory 'nodir' does not exist" \
   nodir/x "$EMTK" cov -o nodir/x "$BAM"
+# A CRAM (made without a reference: no_ref) read without a reference, or with a missing one.
+samtools view -C --output-fmt-option no_ref=1 -o noref.cram "$BAM" 2>/dev/null
+expect_error "CRAM without a reference" 1 "$E noref.cram: CRAM input needs its reference: give --reference FASTA" \
+  cram_noref "$EMTK" cov -o cram_noref noref.cram
+check_no_cov_outputs "CRAM without a reference" cram_noref
+expect_error "CRAM with a missing reference file (-f)" 1 "$E missing.fa: cannot use as the CRAM reference (FASTA with .fai)" \
+  cram_missing "$EMTK" cov -f missing.fa -o cram_missing noref.cram
+check_no_cov_outputs "CRAM with a missing reference" cram_missing
+printf 'chr1\t10\n' >bad_by.bed
+run "$EMTK" cov --by bad_by.bed -o bad_by "$BAM"
+check_status "--by BED with a short line: exit status 1" 1
+check_stderr_one_line_starting "--by BED with a short line: one line naming the file" "$E bad_by.bed"
+check_no_cov_outputs "--by BED with a short line" bad_by
 
 t_summary

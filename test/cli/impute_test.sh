@@ -4,6 +4,8 @@
 # pass-through records, determinism across thread counts, bad inputs (one-line errors, no output).
 #
 #   bash test/cli/impute_test.sh build/emtk test/cli
+#   EMTK_TEST_BADINPUT_ONLY=1 bash test/cli/impute_test.sh ...   # only the bad-input tests (the
+#                                                                # sanitizer job runs them with LSan)
 #
 # Data: data/impute/example.vcf.gz (100 samples, 473 sites, 5% masked; scripts/impute_simulate.sh)
 # and small hand-written VCFs. Fits are kept short (-K 4, few iterations): the checks are about
@@ -21,6 +23,10 @@ FAST=(-K 4 --max-iter 5 --restarts 2)
 
 # body FILE: the VCF records (plain or gzip), without the header.
 body() { gzip -cdf "$1" | grep -v '^#'; }
+
+HDR='##fileformat=VCFv4.2\n##contig=<ID=1,length=1000>\n##contig=<ID=2,length=1000>\n##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\n'
+BADINPUT_ONLY=${EMTK_TEST_BADINPUT_ONLY:-0}
+if [[ $BADINPUT_ONLY != 1 ]]; then
 
 # ---- a normal run --------------------------------------------------------------------------------
 
@@ -130,7 +136,6 @@ check "--region: only records in 1:1-60000" bash -c 'n=$(grep -vc "^#" r.vcf); l
 
 # ---- pass-through records and documented behaviours ------------------------------------------------
 
-HDR='##fileformat=VCFv4.2\n##contig=<ID=1,length=1000>\n##contig=<ID=2,length=1000>\n##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\tC\n'
 printf "$HDR"'1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\t./.\n1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t./.\t1/1\n1\t6\t.\tA\tC,G\t.\t.\t.\tGT\t0/2\t./.\t1/1\n1\t7\t.\tA\tC\t.\t.\t.\tGT\t./.\t./.\t./.\n1\t8\t.\tA\tC\t.\t.\t.\tGT\t0\t1\t.\n1\t9\t.\tA\tC\t.\t.\t.\tGT\t./1\t0|1\t./.\n1\t10\t.\tA\tC\t.\t.\t.\t.\t.\t.\t.\n' >mixed.vcf
 run "$EMTK" impute -K 2 --json m.json -o m.vcf mixed.vcf
 check_status "mixed records: exit status 0" 0
@@ -154,6 +159,8 @@ check_stderr_one_line_starting "a sample with every genotype missing: one warnin
 check_eq "a sample with every genotype missing: counted in the summary" \
   "$(json_section s.json genotypes | json_values count | tail -n 1)" "1"
 
+fi # BADINPUT_ONLY
+
 # ---- bad input -----------------------------------------------------------------------------------
 
 printf '##fileformat=VCFv4.2\n##contig=<ID=1,length=1000>\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\n1\t5\t.\tA\tC\t.\t.\t.\t.\t.\n' >nogt.vcf
@@ -167,6 +174,19 @@ printf "$HDR"'1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\t./.\n2\t5\t.\tA\tC\t.\t.\t.\
 expect_error "a contig that reappears" 1 \
   "$E contigs.vcf: record 3 (1:7): contig '1' appears again after another contig: the records are not sorted (bcftools sort)" \
   out "$EMTK" impute -o out.vcf.gz contigs.vcf
+printf "$HDR"'1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\t./.\n1\t6\t.\tA\tC\t.\t.\t.\tGT\t0/1\n' >short.vcf
+run "$EMTK" impute -o out.vcf.gz short.vcf
+check_status "a record with too few columns: exit status 1" 1
+check_stderr_one_line_starting "a record with too few columns: one line naming the file and record" "$E short.vcf: record 2"
+check "a record with too few columns: no output" bash -c '! compgen -G "out.vcf.gz*" >/dev/null && ! compgen -G ".out.vcf.gz*" >/dev/null'
+printf "$HDR"'1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\t./.\n1\t6\t.\tA\tC\t.\t.\t.\tGT\t0/3\t0/0\t./.\n' >badgt.vcf
+expect_error "a GT allele beyond the ALT alleles" 1 \
+  "$E badgt.vcf: record 2 (1:6): GT allele index out of range for a biallelic site" out "$EMTK" impute -o out.vcf.gz badgt.vcf
+gzip -cd "$EX" >full.vcf
+head -c 30000 full.vcf >trunc.vcf
+run "$EMTK" impute -o out.vcf.gz trunc.vcf
+check_status "a plain VCF cut in a record: exit status 1" 1
+check_stderr_one_line_starting "a plain VCF cut in a record: one line naming the file" "$E trunc.vcf: record "
 head -c 9000 "$EX" >trunc.vcf.gz
 run "$EMTK" impute -o out.vcf.gz trunc.vcf.gz
 check_status "truncated BGZF: exit status 1" 1
@@ -184,6 +204,7 @@ expect_error "--refine-overlap >= --refine-window" 2 "$E --refine-overlap must b
   out "$EMTK" impute --refine-window 50 --refine-overlap 60 -o out.vcf.gz "$EX"
 expect_error "--region on stdin" 2 "$E --region needs an indexed file, not stdin" \
   out "$EMTK" impute --region 1 -o out.vcf.gz -
+[[ -f mixed.vcf ]] || printf "$HDR"'1\t5\t.\tA\tC\t.\t.\t.\tGT\t0/1\t0/0\t./.\n' >mixed.vcf
 expect_error "--region without an index" 1 \
   "$E mixed.vcf: --region needs an index (mixed.vcf.tbi or .csi): make one with 'bcftools index'" \
   out "$EMTK" impute --region 1 -o out.vcf.gz mixed.vcf
