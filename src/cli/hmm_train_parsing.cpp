@@ -1,6 +1,7 @@
 /// \file
 /// \brief Declares `emtk hmm train`'s options on its SeqAn3 sub-parser.
 
+#include "em_parsing.hpp"
 #include "hmm_command.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
@@ -75,14 +76,8 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "Maximum EM iterations per start and phase (posterior-mean, MAP) and per surgery round.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1000000});
     parser.add_option(a.tol, '\0', "tol", "Stop when the log posterior changes by less than tol x |log posterior|.");
-    parser.add_option(a.em_mode, '\0', "stepwise",
-                      "Stepwise (mini-batch) EM: 'auto' uses it from 20,000 sequences on, 'on' always, 'off' never "
-                      "(batch EM: an E-step over every sequence per iteration).",
-                      seqan3::option_spec::standard, seqan3::value_list_validator{"auto", "on", "off"});
-    parser.add_option(a.batch_size, '\0', "batch-size", "Stepwise EM: sequences per mini-batch.",
-                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000000});
-    parser.add_option(a.passes, '\0', "passes", "Stepwise EM: at most this many passes over the sequences per phase.",
-                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    declare_stepwise_options(parser, a.em_mode, a.batch_size, a.passes, "from 20,000 sequences on", "sequences",
+                             " per phase");
     parser.add_flag(a.no_weights, '\0', "no-weights", "Give every sequence weight 1 (no near-duplicate down-weighting).");
     parser.add_option(a.weight_id, '\0', "weight-id",
                       "Shared k-mer fraction above which two sequences count as near-duplicates.",

@@ -1,6 +1,7 @@
 /// \file
 /// \brief Declares `emtk mix`'s options on its SeqAn3 sub-parser.
 
+#include "em_parsing.hpp"
 #include "mix_command.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
@@ -58,14 +59,8 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
                       "absolute: |dL| < tol; relative: |dL| < tol*|L|; aitken: Aitken-extrapolated limit within tol.",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"absolute", "relative", "aitken"});
     parser.add_flag(a.accelerate, '\0', "accelerate", "SQUAREM acceleration of EM (Varadhan & Roland 2008).");
-    parser.add_option(a.em_mode, '\0', "stepwise",
-                      "Stepwise (mini-batch) EM: 'auto' uses it for a Gaussian mixture of at least 1,000,000 rows, "
-                      "'on' always (Gaussian only), 'off' never (batch EM: an E-step over all rows per iteration).",
-                      seqan3::option_spec::standard, seqan3::value_list_validator{"auto", "on", "off"});
-    parser.add_option(a.batch_size, '\0', "batch-size", "Stepwise EM: rows per mini-batch.",
-                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000000000});
-    parser.add_option(a.passes, '\0', "passes", "Stepwise EM: at most this many passes over the rows.",
-                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    declare_stepwise_options(parser, a.em_mode, a.batch_size, a.passes,
+                             "for a Gaussian mixture of at least 1,000,000 rows (the count families: never)", "rows", "");
     parser.add_option(a.step_alpha, '\0', "step-alpha",
                       "Stepwise EM: step size (k+2)^-alpha of the k-th mini-batch, 0.5 < alpha <= 1.",
                       seqan3::option_spec::advanced);
