@@ -1,6 +1,8 @@
 /// \file
 /// \brief Study and reference-panel reading and allele matching (panel.hpp). htslib stays here.
 
+#include "hts_handles.hpp"
+
 #include <emtk/geno/panel.hpp>
 #include <emtk/util/error.hpp>
 
@@ -16,31 +18,15 @@ namespace emtk::geno {
 
 namespace {
 
-// RAII for every htslib handle (unique_ptr with the library's own release functions).
-struct hts_file_close
-{
-    void operator()(htsFile * f) const noexcept { hts_close(f); }
-};
-struct bcf_hdr_free
-{
-    void operator()(bcf_hdr_t * h) const noexcept { bcf_hdr_destroy(h); }
-};
-struct bcf_rec_free
-{
-    void operator()(bcf1_t * r) const noexcept { bcf_destroy(r); }
-};
-struct hts_idx_free
-{
-    void operator()(hts_idx_t * i) const noexcept { hts_idx_destroy(i); }
-};
+// RAII for every htslib handle: detail::hts_ptr (hts_handles.hpp).
 struct c_free
 {
     void operator()(void * p) const noexcept { std::free(p); }
 };
-using hts_file_ptr = std::unique_ptr<htsFile, hts_file_close>;
-using bcf_hdr_ptr = std::unique_ptr<bcf_hdr_t, bcf_hdr_free>;
-using bcf_rec_ptr = std::unique_ptr<bcf1_t, bcf_rec_free>;
-using hts_idx_ptr = std::unique_ptr<hts_idx_t, hts_idx_free>;
+using hts_file_ptr = detail::hts_ptr<htsFile>;
+using bcf_hdr_ptr = detail::hts_ptr<bcf_hdr_t>;
+using bcf_rec_ptr = detail::hts_ptr<bcf1_t>;
+using hts_idx_ptr = detail::hts_ptr<hts_idx_t>;
 
 /// A growing int32 buffer filled by bcf_get_genotypes (malloc'ed by htslib).
 struct gt_buffer

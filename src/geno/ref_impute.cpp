@@ -2,6 +2,8 @@
 /// \brief `emtk impute --ref` pipeline (ref_impute.hpp): panel windows, matching, phasing, ε by EM,
 /// imputation, output. htslib only in the output writer below and in panel.cpp.
 
+#include "hts_handles.hpp"
+
 #include <emtk/em/fit.hpp>
 #include <emtk/geno/genetic_map.hpp>
 #include <emtk/geno/panel.hpp>
@@ -31,20 +33,7 @@ bool ends_with(std::string const & s, std::string const & suffix)
 float round3(double x) { return static_cast<float>(std::nearbyint(x * 1000.0) / 1000.0); }
 
 // ---------------------------------------------------------------------------------------------
-// Output (htslib handles owned by unique_ptr; files through atomic_output_file).
-
-struct hts_file_close
-{
-    void operator()(htsFile * f) const noexcept { hts_close(f); }
-};
-struct bcf_hdr_free
-{
-    void operator()(bcf_hdr_t * h) const noexcept { bcf_hdr_destroy(h); }
-};
-struct bcf_rec_free
-{
-    void operator()(bcf1_t * r) const noexcept { bcf_destroy(r); }
-};
+// Output (htslib handles owned by detail::hts_ptr, hts_handles.hpp; files through atomic_output_file).
 
 class ref_writer
 {
@@ -197,9 +186,9 @@ private:
     [[noreturn]] void fail(std::string const & what) const { throw user_error(path_ + ": " + what); }
     std::string path_, index_;
     std::optional<atomic_output_file> out_, idx_;
-    std::unique_ptr<htsFile, hts_file_close> fp_;
-    std::unique_ptr<bcf_hdr_t, bcf_hdr_free> hdr_;
-    std::unique_ptr<bcf1_t, bcf_rec_free> rec_;
+    detail::hts_ptr<htsFile> fp_;
+    detail::hts_ptr<bcf_hdr_t> hdr_;
+    detail::hts_ptr<bcf1_t> rec_;
     std::size_t N_ = 0;
     std::vector<std::int32_t> gt_;
     std::vector<float> ds_, gp_;
