@@ -56,6 +56,21 @@ check_same_file "mix: the same JSON summary (timings aside)" plain_mix.notime.js
 run "${MPIRUN[@]}" 2 "$MPI_EMTK" mix -q --family negbin -k 3 -c count --seed 1 -o np2_nb "$ROOT/data/example.tsv"
 check_same_file "mix negbin: 2 ranks = the build without MPI" plain_nb.tsv np2_nb.tsv
 
+# ---- stepwise (mini-batch) EM: the mini-batches are split over the ranks ------------------------
+# The mini-batch order comes from --seed alone (include/emtk/em/stepwise.hpp); each batch's E-step
+# is split over the ranks and merged in chunk order, so 2 ranks write what 1 process writes.
+"$PLAIN" mix -q -k 3 -c x,y --seed 2 --stepwise on --batch-size 64 --passes 4 -o plain_sw "$ROOT/data/example.tsv"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" mix -q -k 3 -c x,y --seed 2 --stepwise on --batch-size 64 --passes 4 -o np2_sw "$ROOT/data/example.tsv"
+check_status "mix --stepwise on 2 ranks: exit 0" 0
+check_same_file "mix --stepwise: 2 ranks = the build without MPI (TSV)" plain_sw.tsv np2_sw.tsv
+strip_timing plain_sw.json >plain_sw.notime.json
+strip_timing np2_sw.json >np2_sw.notime.json
+check_same_file "mix --stepwise: the same JSON summary (timings aside)" plain_sw.notime.json np2_sw.notime.json
+"$PLAIN" hmm train -q -t 1 --seed 3 --stepwise on --batch-size 16 --passes 3 -o plain_sw.hmm "$ROOT/data/globins45.fa"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -t 1 --seed 3 --stepwise on --batch-size 16 --passes 3 -o np2_sw.hmm "$ROOT/data/globins45.fa"
+check_status "hmm train --stepwise on 2 ranks: exit 0" 0
+check_same_file "hmm train --stepwise: 2 ranks = the build without MPI" plain_sw.hmm np2_sw.hmm
+
 # ---- emtk cov: windows (data points of the mixture) and chromosomes (the HMM) split over the ranks
 "$PLAIN" cov -q --segment --seed 1 -o plain_cov "$ROOT/data/cov/sample.bam"
 run "${MPIRUN[@]}" 2 "$MPI_EMTK" cov -q --segment --seed 1 -o np2_cov "$ROOT/data/cov/sample.bam"
