@@ -153,6 +153,8 @@ void gaussian_model::log_joint(std::size_t i, gauss_params const & p, double * l
 
 double gaussian_model::expect_range(std::size_t begin, std::size_t end, gauss_params const & p, flat_stats & s) const
 {
+    if (!patterns_.empty())
+        return expect_range_missing(begin, end, p, s);
     if (d_ == 1 && !hard_)
         return gauss1d_estep(x_.data() + begin, end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(),
                              p.chol.data(), s.v.data(), nullptr);
