@@ -8,8 +8,11 @@
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
+#include <unordered_map>
 #include <utility>
 
 namespace emtk::mix::detail {
@@ -72,14 +75,14 @@ void backward_solve(double const * L, std::size_t n, double * b)
 
 constexpr std::size_t block = 64; // rows of one pattern per kernel call
 
-/// Responsibilities of nb <= block rows of one pattern (observed values xo, d_o×block, one row of
-/// `block` per observed coordinate) into lp (K×block) and their log-likelihood. fac[k] is L⁻¹
+/// Responsibilities of nb <= block rows of one pattern (observed values xo: coordinate a of row j
+/// at xo[a·ld + j]) into lp (K×block) and their log-likelihood. fac[k] is L⁻¹
 /// (full) or 1/σ² (diagonal) of component k's observed block, mu_o its K×d_o observed means.
 /// Soft EM: posteriors by exp_poly/log_poly (simd_math.hpp); hard EM: one-hot at the first
 /// maximum, log-likelihood the classification one (as mixture_expect).
 EMTK_SIMD_CLONES
 double pattern_posteriors(std::size_t nb, std::size_t no, std::size_t kk, bool full, bool hard, double const * xo,
-                          double const * mu_o, double const * const * fac, double const * lnorm, double * dx,
+                          std::size_t ld, double const * mu_o, double const * const * fac, double const * lnorm, double * dx,
                           double * lp) noexcept
 {
     alignas(64) double acc[block];
@@ -89,7 +92,7 @@ double pattern_posteriors(std::size_t nb, std::size_t no, std::size_t kk, bool f
         for (std::size_t b = 0; b < no; ++b)
         {
             double const mb = mu_o[k * no + b];
-            double const * x = xo + b * block;
+            double const * x = xo + b * ld;
             double * y = dx + b * block;
 #pragma omp simd
             for (std::size_t j = 0; j < nb; ++j)
@@ -190,10 +193,10 @@ double pattern_posteriors(std::size_t nb, std::size_t no, std::size_t kk, bool f
 }
 
 /// Adds, per component k, Σ r, Σ r x_o and Σ r x_o x_oᵀ (lower triangle; diagonal only when not
-/// full) of nb rows to agg[k × (1 + d_o + d_o²)].
+/// full) of nb rows (laid out as in pattern_posteriors) to agg[k × (1 + d_o + d_o²)].
 EMTK_SIMD_CLONES
-void pattern_sums(std::size_t nb, std::size_t no, std::size_t kk, bool full, double const * xo, double const * resp,
-                  double * rx, double * agg) noexcept
+void pattern_sums(std::size_t nb, std::size_t no, std::size_t kk, bool full, double const * xo, std::size_t ld,
+                  double const * resp, double * rx, double * agg) noexcept
 {
     std::size_t const stride = 1 + no + no * no;
     for (std::size_t k = 0; k < kk; ++k)
@@ -207,7 +210,7 @@ void pattern_sums(std::size_t nb, std::size_t no, std::size_t kk, bool full, dou
         A[0] += s0;
         for (std::size_t a = 0; a < no; ++a)
         {
-            double const * x = xo + a * block;
+            double const * x = xo + a * ld;
             double * y = rx + a * block;
             double s1 = 0.0;
 #pragma omp simd reduction(+ : s1)
@@ -224,7 +227,7 @@ void pattern_sums(std::size_t nb, std::size_t no, std::size_t kk, bool full, dou
             double const * y = rx + a * block;
             for (std::size_t c = full ? 0 : a; c <= a; ++c)
             {
-                double const * x = xo + c * block;
+                double const * x = xo + c * ld;
                 double s2 = 0.0;
 #pragma omp simd reduction(+ : s2)
                 for (std::size_t j = 0; j < nb; ++j)
@@ -238,14 +241,50 @@ void pattern_sums(std::size_t nb, std::size_t no, std::size_t kk, bool full, dou
 /// Per-thread buffers of expect_range_missing (no allocation once they have grown).
 struct missing_scratch
 {
-    std::vector<std::uint32_t> count;                       // rows per pattern in the chunk
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> key; // (pattern, row) when patterns are many
-    std::vector<std::size_t> rows;                          // the chunk's rows grouped by pattern
-    std::vector<double> xo, dx, lp, mu, agg, fold;
+    std::vector<std::uint32_t> count, lo;                     // per pattern: rows in the chunk, first one
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> key; // (pattern, position) when patterns are many
+    std::vector<double> dx, lp, mu, agg;
     std::vector<double const *> fac;
 };
 
 } // namespace
+
+void gaussian_model::number_patterns(dataset const & data)
+{
+    // Patterns, numbered in order of first appearance (a mask of ≤ 64 columns is one 64-bit key).
+    // Complete rows get a pattern too (no missing coordinate): in a table with gaps every row
+    // takes the per-pattern code.
+    if (n_ > std::numeric_limits<std::uint32_t>::max())
+        throw user_error(located_message(data.source, 0, "more than 4294967295 rows with missing values"));
+    pattern_of_row_.assign(n_, 0);
+    pos_in_pattern_.assign(n_, 0);
+    std::unordered_map<std::uint64_t, std::uint32_t> seen;
+    for (std::size_t i = 0; i < n_; ++i)
+    {
+        auto const * m = data.missing.data() + i * d_;
+        std::uint64_t key = 0;
+        for (std::size_t j = 0; j < d_; ++j)
+            key |= static_cast<std::uint64_t>(m[j] != 0) << j;
+        auto [it, fresh] = seen.try_emplace(key, static_cast<std::uint32_t>(patterns_.size() + 1));
+        if (fresh)
+        {
+            pattern pat;
+            for (std::size_t j = 0; j < d_; ++j)
+                (m[j] ? pat.mis : pat.obs).push_back(j);
+            patterns_.push_back(std::move(pat));
+        }
+        pattern_of_row_[i] = it->second;
+        pos_in_pattern_[i] = static_cast<std::uint32_t>(patterns_[it->second - 1].rows++);
+    }
+    for (auto & pat : patterns_)
+        pat.x.resize(pat.obs.size() * pat.rows);
+    for (std::size_t i = 0; i < n_; ++i)
+    {
+        pattern & pat = patterns_[pattern_of_row_[i] - 1];
+        for (std::size_t a = 0; a < pat.obs.size(); ++a)
+            pat.x[a * pat.rows + pos_in_pattern_[i]] = x_[i * d_ + pat.obs[a]];
+    }
+}
 
 void gaussian_model::prepare_patterns(gauss_params & p) const
 {
@@ -359,10 +398,9 @@ void gaussian_model::log_joint_missing(std::size_t i, std::size_t q, gauss_param
     }
 }
 
-void gaussian_model::conditional_mean(std::size_t i, std::size_t q, gauss_params const & p, std::size_t k,
+void gaussian_model::conditional_mean(double const * x, std::size_t q, gauss_params const & p, std::size_t k,
                                       double * xhat) const
 {
-    double const * x = x_.data() + i * d_;
     double const * mu = p.mean.data() + k * d_;
     auto const & o = patterns_[q - 1].obs;
     auto const & m = patterns_[q - 1].mis;
@@ -381,7 +419,7 @@ void gaussian_model::conditional_mean(std::size_t i, std::size_t q, gauss_params
     }
 }
 
-void gaussian_model::accumulate_missing(std::size_t i, std::size_t q, gauss_params const & p, double const * resp,
+void gaussian_model::accumulate_missing(double const * x, std::size_t q, gauss_params const & p, double const * resp,
                                         flat_stats & s) const
 {
     auto const & m = patterns_[q - 1].mis;
@@ -392,7 +430,7 @@ void gaussian_model::accumulate_missing(std::size_t i, std::size_t q, gauss_para
         double const r = resp[k];
         if (r == 0.0)
             continue;
-        conditional_mean(i, q, p, k, xh);
+        conditional_mean(x, q, p, k, xh);
         double * b = s.v.data() + k * block_;
         b[0] += r;
         for (std::size_t a = 0; a < d_; ++a)
@@ -423,48 +461,45 @@ double gaussian_model::expect_range_missing(std::size_t begin, std::size_t end, 
 {
     thread_local missing_scratch sc;
     std::size_t const n = end - begin, np = patterns_.size();
-    // Rows grouped by pattern, in row order within a pattern (a counting sort when the patterns
-    // are few, else a sort of (pattern, row) pairs): the same groups for any thread count.
-    std::vector<std::pair<std::size_t, std::size_t>> groups; // (pattern, rows) in pattern order
-    sc.rows.resize(n);
+    // The chunk's rows of one pattern are consecutive in that pattern's storage: groups
+    // (pattern, first position, rows), in pattern order (counted per pattern when the patterns are
+    // few, else by sorting (pattern, position) pairs): the same groups for any thread count.
+    std::vector<std::array<std::size_t, 3>> groups;
     if (np <= 2 * n + 64)
     {
         sc.count.assign(np + 1, 0);
+        sc.lo.resize(np + 1);
         for (std::size_t i = begin; i < end; ++i)
-            ++sc.count[pattern_of_row_[i]];
-        std::size_t at = 0;
-        for (std::size_t q = 1; q <= np; ++q)
         {
-            std::size_t const c = sc.count[q];
-            if (c > 0)
-                groups.emplace_back(q, c);
-            sc.count[q] = static_cast<std::uint32_t>(at);
-            at += c;
+            std::uint32_t const q = pattern_of_row_[i];
+            if (sc.count[q]++ == 0)
+                sc.lo[q] = pos_in_pattern_[i];
         }
-        for (std::size_t i = begin; i < end; ++i)
-            sc.rows[sc.count[pattern_of_row_[i]]++] = i;
+        for (std::size_t q = 1; q <= np; ++q)
+            if (sc.count[q] > 0)
+                groups.push_back({q, sc.lo[q], sc.count[q]});
     }
     else
     {
         sc.key.clear();
         for (std::size_t i = begin; i < end; ++i)
-            sc.key.emplace_back(pattern_of_row_[i], static_cast<std::uint32_t>(i - begin));
+            sc.key.emplace_back(pattern_of_row_[i], pos_in_pattern_[i]);
         std::sort(sc.key.begin(), sc.key.end());
         for (std::size_t r = 0; r < n; ++r)
         {
-            sc.rows[r] = begin + sc.key[r].second;
             if (r == 0 || sc.key[r].first != sc.key[r - 1].first)
-                groups.emplace_back(sc.key[r].first, 0);
-            ++groups.back().second;
+                groups.push_back({sc.key[r].first, sc.key[r].second, 0});
+            ++groups.back()[2];
         }
     }
     double ll = 0.0;
-    std::size_t first = 0;
     double resp_row[max_components];
+    double row[64];
     sc.fac.resize(k_);
-    for (auto const & [q, count] : groups)
+    for (auto const & [q, lo, count] : groups)
     {
-        auto const & o = patterns_[q - 1].obs;
+        pattern const & pat = patterns_[q - 1];
+        auto const & o = pat.obs;
         std::size_t const no = o.size(), nm = d_ - no;
         // Statistics per group (Σr, Σr x_o, Σr x_o x_oᵀ, mapped once) when that is cheaper than
         // forming E[x] and E[x xᵀ] row by row (products counted; the group sums are vectorised,
@@ -474,7 +509,6 @@ double gaussian_model::expect_range_missing(std::size_t begin, std::size_t end, 
         double const per_row_group = 0.5 * dno * (dno + 1) + dno + 1;
         double const fold_cost = dnm * dno * (dno + dnm + 1) + static_cast<double>(d_ * d_);
         bool const grouped = !full_ || c * per_row_group / 4 + fold_cost <= c * per_row_direct;
-        sc.xo.resize(no * block);
         sc.dx.resize(no * block);
         sc.lp.resize(k_ * block);
         sc.mu.resize(k_ * no);
@@ -491,28 +525,26 @@ double gaussian_model::expect_range_missing(std::size_t begin, std::size_t end, 
         for (std::size_t b0 = 0; b0 < count; b0 += block)
         {
             std::size_t const nb = std::min(block, count - b0);
-            std::size_t const * rows = sc.rows.data() + first + b0;
-            for (std::size_t j = 0; j < nb; ++j)
-            {
-                double const * x = x_.data() + rows[j] * d_;
-                for (std::size_t a = 0; a < no; ++a)
-                    sc.xo[a * block + j] = x[o[a]];
-            }
-            ll += pattern_posteriors(nb, no, k_, full_, hard_, sc.xo.data(), sc.mu.data(), sc.fac.data(), lnorm,
+            double const * xo = pat.x.data() + lo + b0;
+            ll += pattern_posteriors(nb, no, k_, full_, hard_, xo, pat.rows, sc.mu.data(), sc.fac.data(), lnorm,
                                      sc.dx.data(), sc.lp.data());
             if (grouped)
-                pattern_sums(nb, no, k_, full_, sc.xo.data(), sc.lp.data(), sc.dx.data(), sc.agg.data());
-            else
-                for (std::size_t j = 0; j < nb; ++j)
-                {
-                    for (std::size_t k = 0; k < k_; ++k)
-                        resp_row[k] = sc.lp[k * block + j];
-                    accumulate_missing(rows[j], q, p, resp_row, s);
-                }
+            {
+                pattern_sums(nb, no, k_, full_, xo, pat.rows, sc.lp.data(), sc.dx.data(), sc.agg.data());
+                continue;
+            }
+            std::fill(row, row + d_, 0.0);
+            for (std::size_t j = 0; j < nb; ++j)
+            {
+                for (std::size_t a = 0; a < no; ++a)
+                    row[o[a]] = xo[a * pat.rows + j];
+                for (std::size_t k = 0; k < k_; ++k)
+                    resp_row[k] = sc.lp[k * block + j];
+                accumulate_missing(row, q, p, resp_row, s);
+            }
         }
         if (grouped)
             fold_pattern(q, p, sc.agg.data(), s);
-        first += count;
     }
     return ll;
 }
@@ -619,7 +651,7 @@ void gaussian_model::impute_row(std::size_t i, gauss_params const & p, rng * gen
         std::copy(x_.data() + i * d_, x_.data() + (i + 1) * d_, out);
         for (std::size_t k = 0; k < k_; ++k)
         {
-            conditional_mean(i, q, p, k, xh);
+            conditional_mean(x_.data() + i * d_, q, p, k, xh);
             for (std::size_t u = 0; u < nm; ++u)
                 out[m[u]] += lp[k] * xh[m[u]];
         }
@@ -627,7 +659,7 @@ void gaussian_model::impute_row(std::size_t i, gauss_params const & p, rng * gen
     else
     {
         std::size_t const k = gen->categorical(std::span<double const>{lp, k_});
-        conditional_mean(i, q, p, k, out);
+        conditional_mean(x_.data() + i * d_, q, p, k, out);
         auto const & C = p.p_ccov[(q - 1) * k_ + k];
         double z[64];
         for (std::size_t u = 0; u < nm; ++u)

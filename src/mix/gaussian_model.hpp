@@ -95,6 +95,10 @@ private:
     struct pattern
     {
         std::vector<std::size_t> obs, mis; ///< observed and missing coordinates
+        std::size_t rows = 0;              ///< rows with this pattern
+        /// Their observed values (centred), one column of `rows` values per observed coordinate,
+        /// rows in input order: the E-step kernel reads a chunk's rows of the pattern as one slice.
+        std::vector<double> x;
     };
     /// Pattern of row i: 0 for complete data (no mask), else 1 + index into patterns_ (complete
     /// rows of a table with gaps included).
@@ -104,10 +108,14 @@ private:
     }
     void accumulate_complete(std::size_t i, double const * resp, flat_stats & s) const;
     void log_joint_missing(std::size_t i, std::size_t q, gauss_params const & p, double * lp) const;
-    void accumulate_missing(std::size_t i, std::size_t q, gauss_params const & p, double const * resp,
+    /// Adds the expected statistics of row x (d values, centred, pattern q ≥ 1) weighted by resp.
+    void accumulate_missing(double const * x, std::size_t q, gauss_params const & p, double const * resp,
                             flat_stats & s) const;
-    /// Conditional mean of component k for row i (pattern q ≥ 1), centred coordinates, all d.
-    void conditional_mean(std::size_t i, std::size_t q, gauss_params const & p, std::size_t k, double * xhat) const;
+    /// Conditional mean of component k for row x (pattern q ≥ 1), centred coordinates, all d.
+    void conditional_mean(double const * x, std::size_t q, gauss_params const & p, std::size_t k,
+                          double * xhat) const;
+    /// Numbers the missingness patterns of data (pattern_of_row_, patterns_, pos_in_pattern_).
+    void number_patterns(dataset const & data);
     void prepare_patterns(gauss_params & p) const;
     /// expect_range() for data with missing entries: rows grouped by pattern (gaussian_missing.cpp).
     double expect_range_missing(std::size_t begin, std::size_t end, gauss_params const & p, flat_stats & s) const;
@@ -129,6 +137,7 @@ private:
     std::vector<std::string> labels_; ///< "column 'x'" for messages
     std::vector<pattern> patterns_;   ///< distinct incomplete patterns, in order of first row
     std::vector<std::uint32_t> pattern_of_row_; ///< see pattern_of(); empty for complete data
+    std::vector<std::uint32_t> pos_in_pattern_; ///< index of row i among its pattern's rows
 };
 
 } // namespace emtk::mix::detail
