@@ -38,37 +38,7 @@ double gauss1d_estep(double const * x, std::size_t n, int k, double const * lnor
                 l[i] = ln - h * t * t;
             }
         }
-#pragma omp simd
-        for (std::size_t i = 0; i < nb; ++i)
-            mx[i] = lp[i];
-        for (std::size_t c = 1; c < kk; ++c)
-        {
-            double const * l = lp + c * block;
-#pragma omp simd
-            for (std::size_t i = 0; i < nb; ++i)
-                mx[i] = l[i] > mx[i] ? l[i] : mx[i];
-        }
-#pragma omp simd
-        for (std::size_t i = 0; i < nb; ++i)
-            sum[i] = 0.0;
-        for (std::size_t c = 0; c < kk; ++c)
-        {
-            double * l = lp + c * block;
-#pragma omp simd
-            for (std::size_t i = 0; i < nb; ++i)
-            {
-                double const e = exp_poly(l[i] - mx[i]);
-                l[i] = e;
-                sum[i] += e;
-            }
-        }
-        double block_ll = 0.0;
-#pragma omp simd reduction(+ : block_ll)
-        for (std::size_t i = 0; i < nb; ++i)
-        {
-            block_ll += mx[i] + log_poly(sum[i]);
-            sum[i] = 1.0 / sum[i];
-        }
+        double const block_ll = block_log_sum_exp(lp, kk, block, nb, mx, sum);
         ll += block_ll;
         for (std::size_t c = 0; c < kk; ++c)
         {

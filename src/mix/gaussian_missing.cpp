@@ -150,38 +150,8 @@ double pattern_posteriors(std::size_t nb, std::size_t no, std::size_t kk, bool f
         }
         return ll;
     }
-    double * mx = acc;
     double * sum = quad;
-#pragma omp simd
-    for (std::size_t j = 0; j < nb; ++j)
-        mx[j] = lp[j];
-    for (std::size_t k = 1; k < kk; ++k)
-    {
-        double const * l = lp + k * block;
-#pragma omp simd
-        for (std::size_t j = 0; j < nb; ++j)
-            mx[j] = l[j] > mx[j] ? l[j] : mx[j];
-    }
-#pragma omp simd
-    for (std::size_t j = 0; j < nb; ++j)
-        sum[j] = 0.0;
-    for (std::size_t k = 0; k < kk; ++k)
-    {
-        double * l = lp + k * block;
-#pragma omp simd
-        for (std::size_t j = 0; j < nb; ++j)
-        {
-            double const e = exp_poly(l[j] - mx[j]);
-            l[j] = e;
-            sum[j] += e;
-        }
-    }
-#pragma omp simd reduction(+ : ll)
-    for (std::size_t j = 0; j < nb; ++j)
-    {
-        ll += mx[j] + log_poly(sum[j]);
-        sum[j] = 1.0 / sum[j];
-    }
+    ll = block_log_sum_exp(lp, kk, block, nb, acc, sum);
     for (std::size_t k = 0; k < kk; ++k)
     {
         double * l = lp + k * block;

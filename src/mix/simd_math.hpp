@@ -6,6 +6,7 @@
 /// test/unit/mix/gauss1d_kernel_test.cpp.
 
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 
 /// On x86-64 a kernel so marked is compiled for AVX-512, AVX2+FMA and baseline SSE2 and the loader
@@ -81,6 +82,47 @@ inline double log_poly(double x) noexcept
     p = p * s2 + 1.0 / 3;
     p = p * s2 + 1.0;
     return e * ln2_hi + (e * ln2_lo + 2.0 * s * p);
+}
+
+/// The log-sum-exp step of a block E-step: lp holds K rows of `stride` log-joints (nb used per
+/// row). Replaces lp[k][j] by e^{lp[k][j] − m_j} (m_j = max_k), sets inv[j] = 1 / Σ_k of those
+/// (the caller multiplies to get posteriors) and returns Σ_j (m_j + log Σ_k e^{lp[k][j] − m_j}).
+/// mx and inv hold nb values each. Inlined into the SIMD kernels, which it is written for.
+inline double block_log_sum_exp(double * lp, std::size_t kk, std::size_t stride, std::size_t nb, double * mx,
+                                double * inv) noexcept
+{
+#pragma omp simd
+    for (std::size_t j = 0; j < nb; ++j)
+        mx[j] = lp[j];
+    for (std::size_t k = 1; k < kk; ++k)
+    {
+        double const * l = lp + k * stride;
+#pragma omp simd
+        for (std::size_t j = 0; j < nb; ++j)
+            mx[j] = l[j] > mx[j] ? l[j] : mx[j];
+    }
+#pragma omp simd
+    for (std::size_t j = 0; j < nb; ++j)
+        inv[j] = 0.0;
+    for (std::size_t k = 0; k < kk; ++k)
+    {
+        double * l = lp + k * stride;
+#pragma omp simd
+        for (std::size_t j = 0; j < nb; ++j)
+        {
+            double const e = exp_poly(l[j] - mx[j]);
+            l[j] = e;
+            inv[j] += e;
+        }
+    }
+    double ll = 0.0;
+#pragma omp simd reduction(+ : ll)
+    for (std::size_t j = 0; j < nb; ++j)
+    {
+        ll += mx[j] + log_poly(inv[j]);
+        inv[j] = 1.0 / inv[j];
+    }
+    return ll;
 }
 
 } // namespace emtk::mix::detail
