@@ -98,6 +98,7 @@ private:
         std::size_t rows = 0;              ///< rows with this pattern
         /// Their observed values (centred), one column of `rows` values per observed coordinate,
         /// rows in input order: the E-step kernel reads a chunk's rows of the pattern as one slice.
+        /// A second copy of x_'s observed entries: a table with gaps takes up to 16 bytes per value.
         std::vector<double> x;
     };
     /// Pattern of row i: 0 for complete data (no mask), else 1 + index into patterns_ (complete
