@@ -2,21 +2,27 @@
 """Benchmark `emtk mix --missing model` against imputers (bench/README.md).
 
 Simulates 5-column data from a 3-component full-covariance Gaussian mixture, hides entries
-(MCAR at several rates, and one MAR pattern), and runs on the same table:
+(MCAR at several rates, and one MAR pattern), writes one TSV per scenario and runs on it:
   emtk mix --missing model -k 3 --accelerate (imputation = conditional expectation under the fitted mixture),
     with its default 3 k-means++ starts ("emtk") and with one start ("emtk1", --restarts 1),
-  scikit-learn IterativeImputer (BayesianRidge, its defaults),
+  scikit-learn IterativeImputer (BayesianRidge, its defaults)      } bench/mix_missing_peer.py
+  mean imputation                                                   }
   R Amelia II (m = 5 imputations, their mean is the point imputation),
-  R mice (m = 5, default method pmm, their mean is the point imputation),
-  mean imputation.
-Reports the RMSE on the hidden entries, the parameter error (emtk: its own fit; the others: a
-scikit-learn GaussianMixture(3, full) fitted to their completed table, the usual two-step route)
-and the wall time of the imputation (the GaussianMixture fit is not counted).
+  R mice (m = 5, default method pmm, their mean is the point imputation).
+Timing is the same for every method: each runs as its own process (emtk, /usr/bin/python3,
+Rscript), timed from outside as a whole, from reading the scenario's TSV to writing its completed
+table (start-up, imports and the file reading and writing included), one after the other on the
+same machine in one run, with the same thread budget (--threads: emtk -t, OMP/OpenBLAS/MKL
+threads of numpy and R). Reported: wall time and CPU time (user + system, of the process and its
+children). Then, untimed: the RMSE on the hidden entries and the parameter error (emtk: its own
+fit; the others: a scikit-learn GaussianMixture(3, full) fitted to their completed table, the
+usual two-step route).
 """
 import argparse
 import itertools
 import json
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -103,7 +109,6 @@ args <- commandArgs(trailingOnly = TRUE)
 method <- args[1]; input <- args[2]; output <- args[3]; seed <- as.integer(args[4])
 x <- read.delim(input, na.strings = "NA")
 set.seed(seed)
-t0 <- proc.time()[["elapsed"]]
 if (method == "amelia") {
   suppressPackageStartupMessages(library(Amelia))
   a <- amelia(x, m = 5, p2s = 0)
@@ -113,10 +118,23 @@ if (method == "amelia") {
   mi <- mice(x, m = 5, printFlag = FALSE, seed = seed)
   imp <- Reduce(`+`, lapply(1:5, function(i) as.matrix(complete(mi, i)))) / 5
 }
-el <- proc.time()[["elapsed"]] - t0
 write.table(format(imp, digits = 10), output, sep = "\t", quote = FALSE, row.names = FALSE)
-cat(el, "\n", file = paste0(output, ".time"))
 """
+
+
+def timed(cmd, env):
+    """Runs cmd as a process; returns (wall seconds, CPU seconds of it and its children)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, env=env, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+
+
+def load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
 
 
 def main():
@@ -132,71 +150,77 @@ def main():
                     "shortest time among emtk, IterativeImputer, Amelia and mice in every scenario")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
+    commands = {}
     rscript = os.path.join(a.out, "impute.R")
     with open(rscript, "w") as f:
         f.write(R_SCRIPT)
     x = simulate(a.rows, a.seed)
     peers = a.peers.split(",")
+    env = dict(os.environ)
+    for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[v] = str(a.threads)
+    peer_py = os.path.join(os.path.dirname(os.path.abspath(__file__)), "mix_missing_peer.py")
     results = {}
-    lines = []
+    lines = ["# %d rows, threads %d, load average before %s" % (a.rows, a.threads, load())]
+    print(lines[0], flush=True)
     for sc in a.scenarios.split(","):
         m = hide(x, sc, a.seed)
         path = os.path.join(a.out, "%s.tsv" % sc)
         write_table(path, x, m)
         for peer in peers:
-            t0 = time.perf_counter()
             if peer in ("emtk", "emtk1"):
                 prefix = os.path.join(a.out, "%s.%s" % (sc, peer))
                 starts = ["--restarts", "1"] if peer == "emtk1" else []  # default: 3 starts
-                subprocess.run([a.emtk, "mix", "--missing", "model", "-k", "3", "-c", "1,2,3,4,5", "--seed", "1",
-                                "--accelerate", "-t", str(a.threads), "-q", "-o", prefix, path] + starts, check=True)
-                el = time.perf_counter() - t0
-                xc = read_table(prefix + ".imputed.tsv")
+                outp = prefix + ".imputed.tsv"
+                cmd = [a.emtk, "mix", "--missing", "model", "-k", "3", "-c", "1,2,3,4,5", "--seed", "1",
+                       "--accelerate", "-t", str(a.threads), "-q", "-o", prefix, path] + starts
+            elif peer in ("iterative", "mean"):
+                outp = os.path.join(a.out, "%s.%s.tsv" % (sc, peer))
+                cmd = ["/usr/bin/python3", peer_py, peer, path, outp, str(a.seed)]
+            else:
+                outp = os.path.join(a.out, "%s.%s.tsv" % (sc, peer))
+                cmd = ["Rscript", rscript, peer, path, outp, str(a.seed)]
+            if os.path.exists(outp):
+                os.remove(outp)
+            wall, cpu = timed(cmd, env)
+            commands.setdefault(peer, cmd)
+            xc = read_table(outp)
+            if peer in ("emtk", "emtk1"):
                 js = json.load(open(prefix + ".json"))
                 comps = js["components"]
                 perr = match_error(np.array([c["mean"] for c in comps]),
                                    np.array([np.array(c["covariance"]).reshape(5, 5) for c in comps]))
-            elif peer == "iterative":
-                from sklearn.experimental import enable_iterative_imputer  # noqa: F401
-                from sklearn.impute import IterativeImputer
-                xm = np.where(m, np.nan, x)
-                xc = IterativeImputer(random_state=a.seed).fit_transform(xm)
-                el = time.perf_counter() - t0
-                perr = gmm_error(xc, a.seed)
-            elif peer == "mean":
-                xm = np.where(m, np.nan, x)
-                xc = np.where(m, np.nanmean(xm, axis=0), x)
-                el = time.perf_counter() - t0
-                perr = gmm_error(xc, a.seed)
             else:
-                outp = os.path.join(a.out, "%s.%s.tsv" % (sc, peer))
-                subprocess.run(["Rscript", rscript, peer, path, outp, str(a.seed)], check=True,
-                               stdout=subprocess.DEVNULL)
-                el = time.perf_counter() - t0  # R start-up and reading included, as for emtk
-                xc = read_table(outp)
                 perr = gmm_error(xc, a.seed)
             rmse = float(np.sqrt(np.mean((xc[m] - x[m]) ** 2)))
-            results[(sc, peer)] = (rmse, perr[0], perr[1], el)
-            line = "%-7s %-10s RMSE %.4f  mean err %.4f  cov err %.4f  time %.2f s" % (sc, peer, rmse, perr[0],
-                                                                                      perr[1], el)
+            results[(sc, peer)] = (rmse, perr[0], perr[1], wall, cpu)
+            line = "%-7s %-10s RMSE %.4f  mean err %.4f  cov err %.4f  wall %.2f s  cpu %.2f s" % (
+                sc, peer, rmse, perr[0], perr[1], wall, cpu)
             print(line, flush=True)
             lines.append(line)
+    lines.append("# load average after %s" % load())
+    print(lines[-1])
     with open(os.path.join(a.out, "report.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     # Markdown table
-    print("\n| scenario | tool | RMSE (hidden) | mean err | cov err | time (s) |\n|---|---|---|---|---|---|")
-    for (sc, peer), (r, e1, e2, t) in results.items():
-        print("| %s | %s | %.4f | %.4f | %.4f | %.2f |" % (sc, peer, r, e1, e2, t))
+    print("\n| scenario | tool | RMSE (hidden) | mean err | cov err | wall (s) | CPU (s) |\n|---|---|---|---|---|---|---|")
+    for (sc, peer), (r, e1, e2, t, c) in results.items():
+        print("| %s | %s | %.4f | %.4f | %.4f | %.2f | %.2f |" % (sc, peer, r, e1, e2, t, c))
+    print("\nCommands (SCENARIO.tsv = %s/SCENARIO.tsv; environment %s):" % (
+        a.out, " ".join("%s=%d" % (v, a.threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                           "MKL_NUM_THREADS"))))
+    for peer, cmd in commands.items():
+        print("  %-9s %s" % (peer, " ".join(cmd)))
     if a.check:
         bad = []
         for sc in a.scenarios.split(","):
             if (sc, "emtk") not in results:
                 continue
-            r0, _, _, t0 = results[(sc, "emtk")]
+            r0, _, _, t0, _ = results[(sc, "emtk")]
             for peer in peers:
                 if peer.startswith("emtk") or (sc, peer) not in results:
                     continue
-                r, _, _, t = results[(sc, peer)]
+                r, _, _, t, _ = results[(sc, peer)]
                 if r <= r0:
                     bad.append("%s: %s RMSE %.4f <= emtk %.4f" % (sc, peer, r, r0))
                 if peer != "mean" and t <= t0:

@@ -84,27 +84,7 @@ void gaussian_model::index_patterns(dataset const & data, std::vector<double> & 
     for (std::size_t j = 0; j < d_; ++j)
         if (n_obs[j] == 0)
             n_obs[j] = 1; // a column with no observed value: variance 0, reported below
-    // Patterns, numbered in order of first appearance. Complete rows get a pattern too (no
-    // missing coordinate): in a table with gaps every row takes the per-pattern code, whose
-    // cached factors (inverse diagonals) make it faster than the complete-data path.
-    pattern_of_row_.assign(n_, 0);
-    std::vector<std::vector<std::uint8_t>> seen;
-    for (std::size_t i = 0; i < n_; ++i)
-    {
-        auto const * m = data.missing.data() + i * d_;
-        std::vector<std::uint8_t> key(m, m + d_);
-        auto it = std::find(seen.begin(), seen.end(), key);
-        if (it == seen.end())
-        {
-            pattern pat;
-            for (std::size_t j = 0; j < d_; ++j)
-                (key[j] ? pat.mis : pat.obs).push_back(j);
-            patterns_.push_back(std::move(pat));
-            seen.push_back(std::move(key));
-            it = seen.end() - 1;
-        }
-        pattern_of_row_[i] = static_cast<std::uint32_t>(1 + (it - seen.begin()));
-    }
+    number_patterns(data);
 }
 
 void gaussian_model::log_joint(std::size_t i, gauss_params const & p, double * lp) const
@@ -153,6 +133,8 @@ void gaussian_model::log_joint(std::size_t i, gauss_params const & p, double * l
 
 double gaussian_model::expect_range(std::size_t begin, std::size_t end, gauss_params const & p, flat_stats & s) const
 {
+    if (!patterns_.empty())
+        return expect_range_missing(begin, end, p, s);
     if (d_ == 1 && !hard_)
         return gauss1d_estep(x_.data() + begin, end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(),
                              p.chol.data(), s.v.data(), nullptr);
@@ -172,7 +154,7 @@ double gaussian_model::posteriors_range(std::size_t begin, std::size_t end, gaus
 void gaussian_model::accumulate(std::size_t i, gauss_params const & p, double const * resp, flat_stats & s) const
 {
     if (std::size_t const q = pattern_of(i); q != 0)
-        accumulate_missing(i, q, p, resp, s);
+        accumulate_missing(x_.data() + i * d_, q, p, resp, s);
     else
         accumulate_complete(i, resp, s);
 }

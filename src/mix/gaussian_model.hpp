@@ -11,11 +11,15 @@
 ///
 /// Missing values (dataset::missing, Little & Rubin 2002, ch. 11). Rows are grouped by their
 /// missingness pattern (o = observed, m = missing coordinates). For each pattern and component,
-/// prepare() factorises Σ_oo (Cholesky) into its inverse, and forms the regression B = Σ_mo Σ_oo⁻¹ and the
-/// conditional covariance C = Σ_mm − B Σ_om. The E-step then uses the marginal density of x_o
-/// for the responsibilities, and the expected sufficient statistics E[x] = (x_o, μ_m + B (x_o − μ_o))
-/// and E[x xᵀ] = E[x] E[x]ᵀ + C on the mm block, so the M-step below is unchanged and each
-/// iteration is an exact EM step for the observed-data log-likelihood. Missing entries are stored
+/// prepare() factorises Σ_oo = L Lᵀ (Cholesky), keeps L⁻¹ and log det Σ_oo, and forms the
+/// regression B = Σ_mo Σ_oo⁻¹ and the conditional covariance C = Σ_mm − B Σ_om. The E-step then
+/// uses the marginal density of x_o for the responsibilities (quadratic form ‖L⁻¹(x_o − μ_o)‖²),
+/// and the expected sufficient statistics E[x] = (x_o, μ_m + B (x_o − μ_o)) and
+/// E[x xᵀ] = E[x] E[x]ᵀ + C on the mm block, so the M-step below is unchanged and each
+/// iteration is an exact EM step for the observed-data log-likelihood. expect_range() groups the
+/// rows of a chunk by pattern and runs a vectorised kernel over each group; since E[x] is affine
+/// in x_o, a group's statistics are Σr, Σr x_o and Σr x_o x_oᵀ per component, mapped to the full
+/// coordinates once per group (gaussian_missing.cpp). Missing entries are stored
 /// as 0 in x_ (the column mean after centring); that is what the k-means++ start sees (a
 /// mean-imputed start), never what the E-step uses. Complete rows take the code path of complete
 /// data, so a table without missing values gives the same bits as before.
@@ -42,7 +46,7 @@ struct gauss_params
     std::vector<double> lnorm; ///< K: log w_k - d/2 log 2π - 1/2 log det Σ_k
     // Missing-value caches, index q×K + k for incomplete pattern q (empty for complete data):
     std::vector<double> p_lnorm;             ///< log w_k - d_o/2 log 2π - 1/2 log det Σ_oo
-    std::vector<std::vector<double>> p_chol; ///< full: the precision Σ_oo⁻¹; diagonal: 1/σ²_o
+    std::vector<std::vector<double>> p_chol; ///< full: L⁻¹ (d_o×d_o, lower), Σ_oo = L Lᵀ; diagonal: 1/σ²_o
     std::vector<std::vector<double>> p_reg;  ///< full: B = Σ_mo Σ_oo⁻¹, d_m×d_o; diagonal: empty
     std::vector<std::vector<double>> p_ccov; ///< full: C = Σ_mm - B Σ_om, d_m×d_m; diagonal: σ²_m
 };
@@ -91,6 +95,11 @@ private:
     struct pattern
     {
         std::vector<std::size_t> obs, mis; ///< observed and missing coordinates
+        std::size_t rows = 0;              ///< rows with this pattern
+        /// Their observed values (centred), one column of `rows` values per observed coordinate,
+        /// rows in input order: the E-step kernel reads a chunk's rows of the pattern as one slice.
+        /// A second copy of x_'s observed entries: a table with gaps takes up to 16 bytes per value.
+        std::vector<double> x;
     };
     /// Pattern of row i: 0 for complete data (no mask), else 1 + index into patterns_ (complete
     /// rows of a table with gaps included).
@@ -100,11 +109,19 @@ private:
     }
     void accumulate_complete(std::size_t i, double const * resp, flat_stats & s) const;
     void log_joint_missing(std::size_t i, std::size_t q, gauss_params const & p, double * lp) const;
-    void accumulate_missing(std::size_t i, std::size_t q, gauss_params const & p, double const * resp,
+    /// Adds the expected statistics of row x (d values, centred, pattern q ≥ 1) weighted by resp.
+    void accumulate_missing(double const * x, std::size_t q, gauss_params const & p, double const * resp,
                             flat_stats & s) const;
-    /// Conditional mean of component k for row i (pattern q ≥ 1), centred coordinates, all d.
-    void conditional_mean(std::size_t i, std::size_t q, gauss_params const & p, std::size_t k, double * xhat) const;
+    /// Conditional mean of component k for row x (pattern q ≥ 1), centred coordinates, all d.
+    void conditional_mean(double const * x, std::size_t q, gauss_params const & p, std::size_t k,
+                          double * xhat) const;
+    /// Numbers the missingness patterns of data (pattern_of_row_, patterns_, pos_in_pattern_).
+    void number_patterns(dataset const & data);
     void prepare_patterns(gauss_params & p) const;
+    /// expect_range() for data with missing entries: rows grouped by pattern (gaussian_missing.cpp).
+    double expect_range_missing(std::size_t begin, std::size_t end, gauss_params const & p, flat_stats & s) const;
+    /// Adds one pattern group's Σr, Σr x_o, Σr x_o x_oᵀ (agg, per component) to s.
+    void fold_pattern(std::size_t q, gauss_params const & p, double const * agg, flat_stats & s) const;
     /// Constructor part for data with missing entries: centre, variances, x_ and the patterns.
     void index_patterns(dataset const & data, std::vector<double> & n_obs);
 
@@ -121,6 +138,7 @@ private:
     std::vector<std::string> labels_; ///< "column 'x'" for messages
     std::vector<pattern> patterns_;   ///< distinct incomplete patterns, in order of first row
     std::vector<std::uint32_t> pattern_of_row_; ///< see pattern_of(); empty for complete data
+    std::vector<std::uint32_t> pos_in_pattern_; ///< index of row i among its pattern's rows
 };
 
 } // namespace emtk::mix::detail

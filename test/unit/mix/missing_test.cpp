@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "mix/gaussian_model.hpp"
+
 #include <emtk/mix/missing.hpp>
 #include <emtk/mix/mixture.hpp>
 #include <emtk/util/error.hpp>
@@ -314,6 +316,56 @@ TEST_CASE("missing values: identical results for 1 and 2 threads", "[mix][missin
     CHECK(posteriors(gappy, a.model, false, 1) == posteriors(gappy, a.model, false, 2));
     CHECK(impute(gappy, a.model, -1, 1, 1) == impute(gappy, a.model, -1, 1, 2));
     CHECK(impute(gappy, a.model, 2, 1, 1) == impute(gappy, a.model, 2, 1, 2));
+}
+
+TEST_CASE("grouped E-step over patterns = the row-by-row E-step", "[mix][missing][kernel]")
+{
+    // The chunk kernel (rows grouped by pattern, statistics per group mapped once) against
+    // expect() row by row: the same sums up to round-off, for few patterns (counting sort, group
+    // statistics) and many (8 columns at 50%: sort of (pattern, row) pairs, row-by-row statistics
+    // for the small groups), full and diagonal, soft and hard.
+    truth t8 = three_by_three();
+    for (auto & mu : t8.mu)
+        mu.insert(mu.end(), {1, -1, 0.5, 2, -2});
+    for (auto & c : t8.cov)
+    {
+        std::vector<double> big(64, 0.0);
+        for (std::size_t a = 0; a < 8; ++a)
+            for (std::size_t b = 0; b < 8; ++b)
+                big[a * 8 + b] = a < 3 && b < 3 ? c[a * 3 + b] : (a == b ? 1.0 + 0.1 * static_cast<double>(a) : 0.0);
+        c = big;
+    }
+    for (auto const & [gappy, label] : {std::pair{hide(simulate(three_by_three(), 3000, 31), 0.3, 31), "3 columns"},
+                                        std::pair{hide(simulate(t8, 3000, 32), 0.5, 32), "8 columns"}})
+        for (auto c : {covariance_type::full, covariance_type::diagonal})
+            for (bool hard : {false, true})
+            {
+                INFO(label << " cov " << to_string(c) << " hard " << hard);
+                auto o = gauss(3, c);
+                o.hard = hard;
+                mix::detail::gaussian_model model{gappy, o};
+                mix::detail::gauss_params p;
+                rng gen{3};
+                model.initialize(gen, p);
+                auto rowwise = model.make_stats(p);
+                double ll_rowwise = 0;
+                for (std::size_t i = 0; i < gappy.n; ++i)
+                    ll_rowwise += model.expect(i, p, rowwise);
+                double scale = 0;
+                for (double v : rowwise.v)
+                    scale = std::max(scale, std::fabs(v));
+                for (std::size_t chunk : {1000, 50}) // 50 rows: fewer rows than 8-column patterns
+                {
+                    auto grouped = model.make_stats(p);
+                    double ll_grouped = 0;
+                    for (std::size_t b = 0; b < gappy.n; b += chunk)
+                        ll_grouped += model.expect_range(b, std::min(gappy.n, b + chunk), p, grouped);
+                    CHECK(ll_grouped == Approx(ll_rowwise).epsilon(1e-12));
+                    REQUIRE(grouped.v.size() == rowwise.v.size());
+                    for (std::size_t j = 0; j < rowwise.v.size(); ++j)
+                        CHECK(grouped.v[j] == Approx(rowwise.v[j]).margin(1e-11 * scale));
+                }
+            }
 }
 
 TEST_CASE("count families: a missing count is integrated out", "[mix][missing][counts]")
