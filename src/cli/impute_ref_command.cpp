@@ -141,7 +141,8 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("haplotypes", static_cast<std::uint64_t>(s.panel_haplotypes));
     j.field("records", s.panel_records);
     j.field("markers", s.panel_markers);
-    j.field("multiallelic_skipped", s.panel_multiallelic);
+    j.field("multiallelic_split", s.panel_multiallelic);
+    j.field("no_alt_skipped", s.panel_no_alt);
     j.end_object();
     j.key("matching").begin_object();
     j.field("matched", s.matched);
