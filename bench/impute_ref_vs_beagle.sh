@@ -11,13 +11,15 @@
 #   beagle ref=panel.vcf.gz gt=study.vcf.gz map=plink.map out=beagle nthreads=THREADS
 # each under /usr/bin/time -v, scored by scripts/impute_ref_evaluate.py at the untyped markers
 # (discordance and dosage r2 by MAF bin). Prints one table per panel and the ratios emtk / beagle.
+# SEED=N in the environment sets the simulation's seed (default 1).
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 emtk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 out=${2:-bench-out/impute_ref}
+seed=${SEED:-1}
 threads=${3:-2}
 shift $(($# < 3 ? $# : 3))
 panels=("$@")
@@ -36,7 +38,7 @@ peak_mb() { awk -F': ' '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }
 
 for n in "${panels[@]}"; do
   d=$out/h$n
-  "$root/scripts/impute_ref_simulate.sh" "$d" "$n" 200 2000000 0.05 1
+  "$root/scripts/impute_ref_simulate.sh" "$d" "$n" 200 2000000 0.05 "$seed"
   cd "$d"
   /usr/bin/time -v -o emtk.time "$emtk" impute --ref panel.vcf.gz --map plink.map -t "$threads" --json emtk.json \
     -o emtk.vcf.gz study.vcf.gz >emtk.log 2>&1
@@ -45,7 +47,7 @@ for n in "${panels[@]}"; do
   for t in emtk beagle; do
     "$py" "$root/scripts/impute_ref_evaluate.py" truth.vcf.gz study.vcf.gz "$t.vcf.gz" "$t" >"$t.eval"
   done
-  printf '# panel %s haplotypes, 200 study samples, %s markers (%s typed), %s threads, load average %s\n' "$n" \
+  printf '# seed %s, panel %s haplotypes, 200 study samples, %s markers (%s typed), %s threads, load average %s\n' "$seed" "$n" \
     "$(zcat truth.vcf.gz | grep -vc '^#')" "$(zcat study.vcf.gz | grep -vc '^#')" "$threads" "$(cut -d ' ' -f 1-3 /proc/loadavg)"
   printf 'tool\twall_s\tuser_s\tpeak_MB\n'
   for t in emtk beagle; do

@@ -6,12 +6,13 @@
 #
 # Defaults: OUTDIR bench-out/impute, 2 threads, 1000 haplotypes (500 samples) over 2 Mb
 # (scripts/impute_simulate.sh: scrm, theta = rho = 4e-4 per bp, 5% of the genotypes masked).
+# SEED=N in the environment sets the simulation's seed (default 1).
 # Prints, for emtk impute (hapcluster), emtk impute --method hwe and beagle gt=...: wall time,
 # user CPU time, peak resident memory (/usr/bin/time -v), discordance and dosage r2 at the masked genotypes
 # (scripts/impute_evaluate.py, also by MAF bin), and the time ratio emtk / beagle.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 emtk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -19,6 +20,7 @@ out=${2:-bench-out/impute}
 threads=${3:-2}
 haps=${4:-1000}
 length=${5:-2000000}
+seed=${SEED:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
 [[ -x $py ]] || py=python3
@@ -26,7 +28,7 @@ command -v beagle >/dev/null || { echo "impute_vs_beagle.sh: beagle is not insta
 [[ -x /usr/bin/time ]] || { echo "impute_vs_beagle.sh: /usr/bin/time (GNU time) is needed" >&2; exit 1; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-"$root/scripts/impute_simulate.sh" "$out" "$haps" "$length" 4e-4 0.05 1
+"$root/scripts/impute_simulate.sh" "$out" "$haps" "$length" 4e-4 0.05 "$seed"
 
 # measure NAME CMD...: runs CMD under /usr/bin/time -v; leaves NAME.time.
 measure() {
@@ -46,7 +48,7 @@ for n in emtk hwe beagle; do
   "$py" "$root/scripts/impute_evaluate.py" truth.vcf.gz masked.vcf.gz "$n.vcf.gz" "$n" >"$n.eval"
 done
 
-printf '# %s samples, %s sites, %s threads, load average %s\n' "$((haps / 2))" \
+printf '# seed %s, %s samples, %s sites, %s threads, load average %s\n' "$seed" "$((haps / 2))" \
   "$(zcat truth.vcf.gz | grep -vc '^#')" "$threads" "$(cut -d ' ' -f 1-3 /proc/loadavg)"
 printf 'tool\twall_s\tuser_s\tpeak_MB\tmasked\tdiscordance\tdosage_r2\n'
 for n in emtk hwe beagle; do

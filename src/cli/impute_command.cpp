@@ -1,13 +1,12 @@
 /// \file
-/// \brief `emtk impute`: read a VCF/BCF contig by contig, impute each contig's missing genotypes,
-/// write the VCF/BCF (+ index) and the JSON summary.
+/// \brief `emtk impute`: maps the arguments to geno::impute_vcf_options, runs the within-study
+/// imputation (geno/impute_vcf.hpp) and writes the JSON summary and MultiQC file.
 
 #include "common.hpp"
 #include "run_summary.hpp"
 #include "impute_command.hpp"
 
-#include <emtk/geno/impute.hpp>
-#include <emtk/geno/vcf_io.hpp>
+#include <emtk/geno/impute_vcf.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/json.hpp>
@@ -21,23 +20,6 @@ namespace emtk::cli {
 
 namespace {
 
-/// A contig's random-stream index: 64-bit FNV-1a of its name (Fowler-Noll-Vo; offset basis and
-/// prime from the published parameters).
-std::uint64_t contig_stream(std::string const & name)
-{
-    std::uint64_t h = 14695981039346656037ULL;
-    for (unsigned char ch : name)
-        h = (h ^ ch) * 1099511628211ULL;
-    return h;
-}
-
-struct contig_report
-{
-    std::string contig;
-    std::size_t sites = 0, missing = 0;
-    std::vector<geno::window_summary> windows;
-};
-
 void write_count(json_writer & j, char const * key, std::uint64_t n, char const * behaviour)
 {
     j.key(key).begin_object();
@@ -46,14 +28,9 @@ void write_count(json_writer & j, char const * key, std::uint64_t n, char const 
     j.end_object();
 }
 
-} // namespace
-
-void impute_run(impute_arguments const & a)
+/// Checks the arguments (usage_error) and fills the library's options.
+geno::impute_vcf_options make_options(impute_arguments const & a)
 {
-    if (!a.ref.empty())
-        return impute_ref_run(a); // reference panel (issue 20)
-    stopwatch total;
-    apply_verbosity(a.quiet, a.verbose);
     if (a.overlap >= a.window)
         throw usage_error("--overlap must be smaller than --window");
     if (a.refine_overlap >= a.refine_window)
@@ -72,7 +49,12 @@ void impute_run(impute_arguments const & a)
     if (!a.json.empty() && a.json == a.output)
         throw usage_error("--json and -o name the same file");
 
-    geno::impute_options opt;
+    geno::impute_vcf_options v;
+    v.input = a.input;
+    v.region = a.region;
+    v.output = a.output;
+    v.header_lines = impute_header_lines();
+    geno::impute_options & opt = v.impute;
     opt.method = a.method == "hwe" ? geno::impute_method::hwe : geno::impute_method::hapcluster;
     opt.model.clusters = a.clusters;
     opt.model.theta_min = a.theta_min;
@@ -93,208 +75,199 @@ void impute_run(impute_arguments const & a)
     opt.em.threads = a.threads;
     if (opt.method == geno::impute_method::hwe)
         opt.em.max_iter = std::max(a.max_iter, 1000); // linear convergence at the missing rate
+    return v;
+}
 
-    geno::vcf_reader reader{a.input, a.region};
-    std::vector<std::string> header_lines{
-        "##emtk_imputeVersion=" + std::string{version_string} + " (commit " + git_commit + ")"};
+void write_model(json_writer & j, impute_arguments const & a, geno::impute_options const & opt)
+{
+    j.key("model").begin_object();
+    if (opt.method == geno::impute_method::hapcluster)
     {
-        std::string cmd = "##emtk_imputeCommand=";
-        for (std::size_t i = 0; i < command_line().size(); ++i)
-            cmd.append(i ? " " : "").append(command_line()[i]);
-        header_lines.push_back(cmd);
+        j.field("clusters", a.clusters);
+        j.field("restarts", a.restarts);
+        j.field("window", a.window);
+        j.field("overlap", a.overlap);
+        j.field("theta_min", opt.model.theta_min);
+        j.field("theta_max", opt.model.theta_max);
+        j.key("refine").begin_object();
+        j.field("rounds", a.refine);
+        j.field("templates", a.templates);
+        j.field("window", a.refine_window);
+        j.field("overlap", a.refine_overlap);
+        j.field("average", std::min(a.refine_average, std::max(a.refine, 1)));
+        j.field("template_block", a.template_block);
+        j.field("first_iterations", opt.refine.first_iterations);
+        j.field("later_iterations", opt.refine.later_iterations);
+        j.end_object();
     }
-    // The JSON file is opened before the work so that a bad path fails fast.
-    std::unique_ptr<atomic_output_file> json_file = a.json.empty() ? nullptr : std::make_unique<atomic_output_file>(a.json);
-    geno::vcf_writer writer{a.output, reader, header_lines, 1};
+    j.field("max_iter", opt.em.max_iter);
+    j.field("tol", a.tol);
+    j.field("stop_rule", em::to_string(opt.em.rule));
+    j.end_object();
+}
 
-    progress_bar bar{"emtk impute: starts fitted", 0};
-    std::vector<contig_report> reports;
-    geno::vcf_block block;
-    double fit_s = 0;
-    std::uint64_t starts_done = 0;
-    int iterations = 0, decreases = 0;
-    std::size_t imputed = 0;
-    while (reader.next_block(block))
-    {
-        stopwatch fit_clock;
-        // The random streams of a contig depend on its name only (not on its position in the
-        // file), so imputing one contig alone (--region, a pipeline's scatter) gives exactly the
-        // records of the whole-file run.
-        auto res = geno::impute_block(block.genotypes, opt, contig_stream(block.contig), [&](std::size_t, std::size_t) {
-            bar.update(++starts_done, block.contig);
-        });
-        fit_s += fit_clock.seconds();
-        writer.write_block(reader, block, res.gp, res.phase);
-        contig_report rep;
-        rep.contig = block.contig;
-        rep.sites = block.genotypes.n_sites;
-        rep.missing = res.missing;
-        imputed += res.missing;
-        for (auto const & w : res.windows)
+void write_windows(json_writer & j, std::vector<geno::impute_contig_report> const & reports)
+{
+    j.key("windows").begin_array();
+    for (auto const & r : reports)
+        for (std::size_t w = 0; w < r.windows.size(); ++w)
         {
-            for (auto const & s : w.starts)
+            auto const & win = r.windows[w];
+            j.begin_object();
+            j.field("contig", r.contig);
+            j.field("first_site", static_cast<std::uint64_t>(win.first + 1));
+            j.field("last_site", static_cast<std::uint64_t>(win.end));
+            j.field("core_first_site", static_cast<std::uint64_t>(win.core_first + 1));
+            j.field("core_last_site", static_cast<std::uint64_t>(win.core_end));
+            j.key("starts").begin_array();
+            for (auto const & s : win.starts)
             {
-                iterations += s.iterations;
-                decreases += s.decreases;
-            }
-            for (auto const & rr : w.refine)
-            {
-                iterations += rr.iterations;
-                decreases += rr.decreases;
-            }
-        }
-        rep.windows = std::move(res.windows);
-        log::info(block.contig + ": " + std::to_string(rep.sites) + " sites, " + std::to_string(rep.missing) +
-                  " genotypes imputed, " + std::to_string(rep.windows.size()) + " windows");
-        reports.push_back(std::move(rep));
-    }
-    bar.finish();
-    auto const & c = reader.counts();
-    std::uint64_t samples_all_missing = 0;
-    for (auto n : reader.observed_per_sample())
-        samples_all_missing += n == 0 ? 1 : 0;
-    if (c.modelled == 0)
-        log::warning(std::string{"no record could be imputed in "} + (a.input == "-" ? "<stdin>" : a.input) +
-                     " (none is biallelic with diploid GT and an observed genotype): the output is a copy");
-    if (samples_all_missing > 0)
-        log::warning(std::to_string(samples_all_missing) +
-                     " sample(s) have no observed genotype: imputed from the population model alone");
-    if (decreases > 0)
-        log::warning("the EM objective decreased " + std::to_string(decreases) + " time(s) (a bug: please report)");
-
-    if (json_file)
-    {
-        json_writer j{json_file->stream()};
-        j.begin_object();
-        summary_head(j, "emtk impute", static_cast<std::uint64_t>(a.seed), {a.input});
-        summary_records(j, record_counts{c.modelled, c.multiallelic + c.no_gt + c.haploid + c.all_missing_sites,
-                                         {{"multiallelic", c.multiallelic},
-                                          {"no_gt", c.no_gt},
-                                          {"haploid", c.haploid},
-                                          {"all_missing", c.all_missing_sites}}});
-        {
-            // Schema members: every window has its own fit (under "windows"); the summary gives the
-            // first window's trace and "converged" only when every start of every window converged.
-            bool all_converged = true;
-            std::vector<double> first_trace;
-            for (auto const & r : reports)
-                for (auto const & w : r.windows)
-                {
-                    if (first_trace.empty())
-                        first_trace = w.trace;
-                    for (auto const & st : w.starts)
-                        all_converged = all_converged && st.stop_reason == "converged";
-                }
-            j.field("stop_reason", all_converged ? "converged" : "max_iter");
-            j.key("objective_trace").value(first_trace);
-        }
-        j.field("method", a.method);
-        j.key("input").begin_object();
-        j.field("file", a.input);
-        j.field("region", a.region);
-        j.field("samples", static_cast<std::uint64_t>(reader.samples().size()));
-        j.end_object();
-        j.key("output").begin_object();
-        j.field("file", a.output);
-        j.field("index", writer.index_path());
-        j.end_object();
-        j.key("model").begin_object();
-        if (opt.method == geno::impute_method::hapcluster)
-        {
-            j.field("clusters", a.clusters);
-            j.field("restarts", a.restarts);
-            j.field("window", a.window);
-            j.field("overlap", a.overlap);
-            j.field("theta_min", opt.model.theta_min);
-            j.field("theta_max", opt.model.theta_max);
-            j.key("refine").begin_object();
-            j.field("rounds", a.refine);
-            j.field("templates", a.templates);
-            j.field("window", a.refine_window);
-            j.field("overlap", a.refine_overlap);
-            j.field("average", std::min(a.refine_average, std::max(a.refine, 1)));
-            j.field("template_block", a.template_block);
-            j.field("first_iterations", opt.refine.first_iterations);
-            j.field("later_iterations", opt.refine.later_iterations);
-            j.end_object();
-        }
-        j.field("max_iter", opt.em.max_iter);
-        j.field("tol", a.tol);
-        j.field("stop_rule", em::to_string(opt.em.rule));
-        j.end_object();
-        j.key("record_details").begin_object();
-        j.field("read", c.records);
-        j.field("imputed", c.modelled);
-        write_count(j, "multiallelic", c.multiallelic, "passed through unchanged (also records without ALT)");
-        write_count(j, "no_gt", c.no_gt, "passed through unchanged");
-        write_count(j, "haploid", c.haploid, "records with a non-diploid call: passed through unchanged");
-        write_count(j, "all_missing", c.all_missing_sites, "every genotype missing: passed through unchanged");
-        write_count(j, "duplicate_positions", c.duplicate_positions,
-                    "records at the position of the previous record: each imputed as its own marker");
-        j.end_object();
-        j.key("genotypes").begin_object();
-        j.field("imputed", static_cast<std::uint64_t>(imputed));
-        write_count(j, "half_missing", c.half_missing_calls, "calls with one missing allele: treated as missing");
-        j.field("haploid_calls", c.haploid_calls);
-        write_count(j, "samples_all_missing", samples_all_missing,
-                    "samples without an observed genotype: imputed from the population model alone");
-        j.end_object();
-        j.field("contigs", c.contigs);
-        j.field("iterations", iterations);
-        j.field("objective_decreases", decreases);
-        j.key("windows").begin_array();
-        for (auto const & r : reports)
-            for (std::size_t w = 0; w < r.windows.size(); ++w)
-            {
-                auto const & win = r.windows[w];
                 j.begin_object();
-                j.field("contig", r.contig);
-                j.field("first_site", static_cast<std::uint64_t>(win.first + 1));
-                j.field("last_site", static_cast<std::uint64_t>(win.end));
-                j.field("core_first_site", static_cast<std::uint64_t>(win.core_first + 1));
-                j.field("core_last_site", static_cast<std::uint64_t>(win.core_end));
-                j.key("starts").begin_array();
-                for (auto const & s : win.starts)
-                {
-                    j.begin_object();
-                    j.field("objective", s.objective);
-                    j.field("iterations", s.iterations);
-                    j.field("stop_reason", s.stop_reason);
-                    j.end_object();
-                }
-                j.end_array();
-                j.key("objective_trace").value(win.trace);
-                j.key("refine").begin_array();
-                for (auto const & rr : win.refine)
-                {
-                    j.begin_object();
-                    j.field("objective", rr.objective);
-                    j.field("iterations", rr.iterations);
-                    j.field("stop_reason", rr.stop_reason);
-                    j.field("error", rr.error);
-                    j.field("mean_jump", rr.mean_jump);
-                    j.field("templates", static_cast<std::uint64_t>(rr.templates));
-                    j.end_object();
-                }
-                j.end_array();
+                j.field("objective", s.objective);
+                j.field("iterations", s.iterations);
+                j.field("stop_reason", s.stop_reason);
                 j.end_object();
             }
-        j.end_array();
-        summary_run(j, a.threads, {{"fit_s", fit_s}, {"total_s", total.seconds()}});
-        j.end_object();
+            j.end_array();
+            j.key("objective_trace").value(win.trace);
+            j.key("refine").begin_array();
+            for (auto const & rr : win.refine)
+            {
+                j.begin_object();
+                j.field("objective", rr.objective);
+                j.field("iterations", rr.iterations);
+                j.field("stop_reason", rr.stop_reason);
+                j.field("error", rr.error);
+                j.field("mean_jump", rr.mean_jump);
+                j.field("templates", static_cast<std::uint64_t>(rr.templates));
+                j.end_object();
+            }
+            j.end_array();
+            j.end_object();
+        }
+    j.end_array();
+}
+
+void write_json(std::ostream & os, impute_arguments const & a, geno::impute_vcf_options const & v,
+                geno::impute_vcf_summary const & s, double total_s)
+{
+    auto const & c = s.counts;
+    json_writer j{os};
+    j.begin_object();
+    summary_head(j, "emtk impute", static_cast<std::uint64_t>(a.seed), {a.input});
+    summary_records(j, record_counts{c.modelled, c.multiallelic + c.no_gt + c.haploid + c.all_missing_sites,
+                                     {{"multiallelic", c.multiallelic},
+                                      {"no_gt", c.no_gt},
+                                      {"haploid", c.haploid},
+                                      {"all_missing", c.all_missing_sites}}});
+    {
+        // Schema members: every window has its own fit (under "windows"); the summary gives the
+        // first window's trace and "converged" only when every start of every window converged.
+        bool all_converged = true;
+        std::vector<double> first_trace;
+        for (auto const & r : s.contigs)
+            for (auto const & w : r.windows)
+            {
+                if (first_trace.empty())
+                    first_trace = w.trace;
+                for (auto const & st : w.starts)
+                    all_converged = all_converged && st.stop_reason == "converged";
+            }
+        j.field("stop_reason", all_converged ? "converged" : "max_iter");
+        j.key("objective_trace").value(first_trace);
     }
-    writer.commit();
+    j.field("method", a.method);
+    j.key("input").begin_object();
+    j.field("file", a.input);
+    j.field("region", a.region);
+    j.field("samples", static_cast<std::uint64_t>(s.samples));
+    j.end_object();
+    j.key("output").begin_object();
+    j.field("file", a.output);
+    j.field("index", s.index);
+    j.end_object();
+    write_model(j, a, v.impute);
+    j.key("record_details").begin_object();
+    j.field("read", c.records);
+    j.field("imputed", c.modelled);
+    write_count(j, "multiallelic", c.multiallelic, "passed through unchanged (also records without ALT)");
+    write_count(j, "no_gt", c.no_gt, "passed through unchanged");
+    write_count(j, "haploid", c.haploid, "records with a non-diploid call: passed through unchanged");
+    write_count(j, "all_missing", c.all_missing_sites, "every genotype missing: passed through unchanged");
+    write_count(j, "duplicate_positions", c.duplicate_positions,
+                "records at the position of the previous record: each imputed as its own marker");
+    j.end_object();
+    j.key("genotypes").begin_object();
+    j.field("imputed", static_cast<std::uint64_t>(s.imputed));
+    write_count(j, "half_missing", c.half_missing_calls, "calls with one missing allele: treated as missing");
+    j.field("haploid_calls", c.haploid_calls);
+    write_count(j, "samples_all_missing", s.samples_all_missing,
+                "samples without an observed genotype: imputed from the population model alone");
+    j.end_object();
+    j.field("contigs", c.contigs);
+    j.field("iterations", s.iterations);
+    j.field("objective_decreases", s.decreases);
+    write_windows(j, s.contigs);
+    summary_run(j, a.threads, {{"fit_s", s.fit_s}, {"total_s", total_s}});
+    j.end_object();
+}
+
+} // namespace
+
+std::vector<std::string> impute_header_lines()
+{
+    std::vector<std::string> lines{"##emtk_imputeVersion=" + std::string{version_string} + " (commit " + git_commit + ")"};
+    std::string cmd = "##emtk_imputeCommand=";
+    for (std::size_t i = 0; i < command_line().size(); ++i)
+        cmd.append(i ? " " : "").append(command_line()[i]);
+    lines.push_back(cmd);
+    return lines;
+}
+
+void impute_run(impute_arguments const & a)
+{
+    if (!a.ref.empty())
+        return impute_ref_run(a); // reference panel (issue 20)
+    stopwatch total;
+    apply_verbosity(a.quiet, a.verbose);
+    geno::impute_vcf_options const v = make_options(a);
+    // The JSON file is opened before the work so that a bad path fails fast.
+    std::unique_ptr<atomic_output_file> json_file = a.json.empty() ? nullptr : std::make_unique<atomic_output_file>(a.json);
+
+    progress_bar bar{"emtk impute: starts fitted", 0};
+    std::uint64_t starts_done = 0;
+    geno::impute_vcf_callbacks cb;
+    cb.start_done = [&](std::string const & contig) { bar.update(++starts_done, contig); };
+    cb.contig_done = [](geno::impute_contig_report const & rep) {
+        log::info(rep.contig + ": " + std::to_string(rep.sites) + " sites, " + std::to_string(rep.missing) +
+                  " genotypes imputed, " + std::to_string(rep.windows.size()) + " windows");
+    };
+    cb.before_commit = [&](geno::impute_vcf_summary const & s) {
+        bar.finish();
+        if (s.counts.modelled == 0)
+            log::warning(std::string{"no record could be imputed in "} + (a.input == "-" ? "<stdin>" : a.input) +
+                         " (none is biallelic with diploid GT and an observed genotype): the output is a copy");
+        if (s.samples_all_missing > 0)
+            log::warning(std::to_string(s.samples_all_missing) +
+                         " sample(s) have no observed genotype: imputed from the population model alone");
+        if (s.decreases > 0)
+            log::warning("the EM objective decreased " + std::to_string(s.decreases) + " time(s) (a bug: please report)");
+        if (json_file)
+            write_json(json_file->stream(), a, v, s, total.seconds());
+    };
+    auto const s = geno::impute_vcf(v, cb);
     if (json_file)
         json_file->commit();
+    auto const & c = s.counts;
     if (!a.multiqc.empty())
         write_multiqc(a.multiqc, "impute", "Missing genotypes imputed with the haplotype-cluster HMM (fastPHASE) fitted by EM.",
                       sample_name(a.input),
-                      {{"samples", static_cast<double>(reader.samples().size())},
+                      {{"samples", static_cast<double>(s.samples)},
                        {"records", static_cast<double>(c.records)},
                        {"sites_imputed", static_cast<double>(c.modelled)},
-                       {"genotypes_imputed", static_cast<double>(imputed)},
+                       {"genotypes_imputed", static_cast<double>(s.imputed)},
                        {"records_passed_through", static_cast<double>(c.records - c.modelled)}});
-    log::info("imputed " + std::to_string(imputed) + " genotypes at " + std::to_string(c.modelled) + " sites; " +
+    log::info("imputed " + std::to_string(s.imputed) + " genotypes at " + std::to_string(c.modelled) + " sites; " +
               std::to_string(c.records - c.modelled) + " records passed through");
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace seqan3 {
 class argument_parser;
@@ -57,6 +58,8 @@ struct impute_arguments
 void impute_declare(seqan3::argument_parser & parser, impute_arguments & args);
 /// Runs `emtk impute`. \throws user_error / usage_error.
 void impute_run(impute_arguments const & args);
+/// The "##emtk_imputeVersion" and "##emtk_imputeCommand" header lines of the outputs.
+[[nodiscard]] std::vector<std::string> impute_header_lines();
 /// Runs `emtk impute --ref` (impute_ref_command.cpp). \throws user_error / usage_error.
 void impute_ref_run(impute_arguments const & args);
 

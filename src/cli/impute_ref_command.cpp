@@ -17,10 +17,11 @@
 
 namespace emtk::cli {
 
-void impute_ref_run(impute_arguments const & a)
+namespace {
+
+/// Checks the arguments (usage_error) and fills the library's options.
+geno::ref_impute_options make_ref_options(impute_arguments const & a)
 {
-    stopwatch total;
-    apply_verbosity(a.quiet, a.verbose);
     if (a.output.empty())
         throw usage_error("-o/--output is required");
     if (a.ref_overlap >= a.ref_window)
@@ -57,16 +58,13 @@ void impute_ref_run(impute_arguments const & a)
     opt.window = static_cast<std::size_t>(a.ref_window);
     opt.overlap = static_cast<std::size_t>(a.ref_overlap);
     opt.em.threads = a.threads;
-    opt.header_lines.push_back("##emtk_imputeVersion=" + std::string{version_string} + " (commit " + git_commit + ")");
-    {
-        std::string cmd = "##emtk_imputeCommand=";
-        for (std::size_t i = 0; i < command_line().size(); ++i)
-            cmd.append(i ? " " : "").append(command_line()[i]);
-        opt.header_lines.push_back(cmd);
-    }
-    std::unique_ptr<atomic_output_file> json_file = a.json.empty() ? nullptr : std::make_unique<atomic_output_file>(a.json);
-    auto const s = geno::ref_impute(opt);
+    opt.header_lines = impute_header_lines();
+    return opt;
+}
 
+/// Matching, left-out records and objective decreases on stderr; returns the decreases.
+int log_ref_summary(geno::ref_impute_summary const & s)
+{
     if (s.matched_swap + s.matched_flip + s.matched_flip_swap > 0)
         log::info("matched study markers with swapped alleles: " + std::to_string(s.matched_swap) +
                   ", strand-flipped: " + std::to_string(s.matched_flip) +
@@ -85,91 +83,116 @@ void impute_ref_run(impute_arguments const & a)
     if (decreases > 0)
         log::warning("the EM objective decreased " + std::to_string(decreases) + " time(s) (a bug: please report)");
 
+    return decreases;
+}
+
+void write_ref_windows(json_writer & j, std::vector<geno::ref_window_summary> const & windows)
+{
+    j.key("windows").begin_array();
+    for (auto const & w : windows)
+    {
+        j.begin_object();
+        j.field("contig", w.contig);
+        j.field("first_pos", static_cast<std::int64_t>(w.first_pos));
+        j.field("last_pos", static_cast<std::int64_t>(w.last_pos));
+        j.field("markers", static_cast<std::uint64_t>(w.markers));
+        j.field("typed", static_cast<std::uint64_t>(w.typed));
+        j.field("error", w.error);
+        j.field("iterations", w.iterations);
+        j.field("stop_reason", w.stop_reason);
+        j.key("objective_trace").value(w.trace);
+        j.end_object();
+    }
+    j.end_array();
+}
+
+void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_impute_summary const & s, int decreases,
+                    double total_s)
+{
+    json_writer j{os};
+    j.begin_object();
+    summary_head(j, "emtk impute", std::nullopt, {a.input, a.ref});
+    summary_records(j, record_counts{s.study_usable, s.study_records - s.study_usable,
+                                     {{"multiallelic", s.study_multiallelic},
+                                      {"no_gt", s.study_no_gt},
+                                      {"non_diploid", s.study_non_diploid}}});
+    std::vector<double> trace = s.windows.empty() ? std::vector<double>{} : s.windows.front().trace;
+    // "converged" only when every window's fit of ε converged; otherwise the first other reason.
+    std::string reason = s.windows.empty() ? "none" : "converged";
+    for (auto const & w : s.windows)
+        if (w.stop_reason != "converged")
+        {
+            reason = w.stop_reason;
+            break;
+        }
+    int iterations = 0;
+    for (auto const & w : s.windows)
+        iterations += w.iterations;
+    j.field("iterations", iterations);
+    j.field("stop_reason", reason);
+    j.key("objective_trace").value(trace);
+    j.field("method", "reference");
+    j.key("input").begin_object();
+    j.field("file", a.input);
+    j.field("samples", static_cast<std::uint64_t>(s.samples));
+    j.end_object();
+    j.key("reference").begin_object();
+    j.field("file", a.ref);
+    j.field("haplotypes", static_cast<std::uint64_t>(s.panel_haplotypes));
+    j.field("records", s.panel_records);
+    j.field("markers", s.panel_markers);
+    j.field("multiallelic_split", s.panel_multiallelic);
+    j.field("no_alt_skipped", s.panel_no_alt);
+    j.end_object();
+    j.key("matching").begin_object();
+    j.field("matched", s.matched);
+    j.field("swapped", s.matched_swap);
+    j.field("strand_flipped", s.matched_flip);
+    j.field("flipped_and_swapped", s.matched_flip_swap);
+    j.field("dropped_allele_mismatch", s.dropped_allele_mismatch);
+    j.field("dropped_not_in_panel", s.dropped_not_in_panel);
+    j.key("contigs_not_in_panel").begin_array();
+    for (auto const & c : s.contigs_not_in_panel)
+        j.value(c);
+    j.end_array();
+    j.end_object();
+    j.key("output").begin_object();
+    j.field("file", a.output);
+    j.field("index", s.index);
+    j.field("markers", s.written);
+    j.field("imputed_markers", s.imputed_markers);
+    j.end_object();
+    j.key("model").begin_object();
+    j.field("map", a.map);
+    j.field("cm_per_mb", a.cm_per_mb);
+    j.field("ne", a.ne);
+    j.field("states", a.ref_states);
+    j.field("phase_states", a.phase_states);
+    j.field("phase_rounds", a.phase_rounds);
+    j.field("block", a.ref_block);
+    j.field("window", a.ref_window);
+    j.field("overlap", a.ref_overlap);
+    j.field("error_fitted", !a.ref_fixed_error);
+    j.end_object();
+    write_ref_windows(j, s.windows);
+    j.field("objective_decreases", decreases);
+    summary_run(j, a.threads, {{"total_s", total_s}});
+    j.end_object();
+}
+
+} // namespace
+
+void impute_ref_run(impute_arguments const & a)
+{
+    stopwatch total;
+    apply_verbosity(a.quiet, a.verbose);
+    geno::ref_impute_options const opt = make_ref_options(a);
+    std::unique_ptr<atomic_output_file> json_file = a.json.empty() ? nullptr : std::make_unique<atomic_output_file>(a.json);
+    auto const s = geno::ref_impute(opt);
+    int const decreases = log_ref_summary(s);
     if (json_file)
     {
-        json_writer j{json_file->stream()};
-        j.begin_object();
-        summary_head(j, "emtk impute", std::nullopt, {a.input, a.ref});
-        summary_records(j, record_counts{s.study_usable, s.study_records - s.study_usable,
-                                         {{"multiallelic", s.study_multiallelic},
-                                          {"no_gt", s.study_no_gt},
-                                          {"non_diploid", s.study_non_diploid}}});
-        std::vector<double> trace = s.windows.empty() ? std::vector<double>{} : s.windows.front().trace;
-        // "converged" only when every window's fit of ε converged; otherwise the first other reason.
-        std::string reason = s.windows.empty() ? "none" : "converged";
-        for (auto const & w : s.windows)
-            if (w.stop_reason != "converged")
-            {
-                reason = w.stop_reason;
-                break;
-            }
-        int iterations = 0;
-        for (auto const & w : s.windows)
-            iterations += w.iterations;
-        j.field("iterations", iterations);
-        j.field("stop_reason", reason);
-        j.key("objective_trace").value(trace);
-        j.field("method", "reference");
-        j.key("input").begin_object();
-        j.field("file", a.input);
-        j.field("samples", static_cast<std::uint64_t>(s.samples));
-        j.end_object();
-        j.key("reference").begin_object();
-        j.field("file", a.ref);
-        j.field("haplotypes", static_cast<std::uint64_t>(s.panel_haplotypes));
-        j.field("records", s.panel_records);
-        j.field("markers", s.panel_markers);
-        j.field("multiallelic_skipped", s.panel_multiallelic);
-        j.end_object();
-        j.key("matching").begin_object();
-        j.field("matched", s.matched);
-        j.field("swapped", s.matched_swap);
-        j.field("strand_flipped", s.matched_flip);
-        j.field("flipped_and_swapped", s.matched_flip_swap);
-        j.field("dropped_allele_mismatch", s.dropped_allele_mismatch);
-        j.field("dropped_not_in_panel", s.dropped_not_in_panel);
-        j.key("contigs_not_in_panel").begin_array();
-        for (auto const & c : s.contigs_not_in_panel)
-            j.value(c);
-        j.end_array();
-        j.end_object();
-        j.key("output").begin_object();
-        j.field("file", a.output);
-        j.field("index", s.index);
-        j.field("markers", s.written);
-        j.field("imputed_markers", s.imputed_markers);
-        j.end_object();
-        j.key("model").begin_object();
-        j.field("map", a.map);
-        j.field("cm_per_mb", a.cm_per_mb);
-        j.field("ne", a.ne);
-        j.field("states", a.ref_states);
-        j.field("phase_states", a.phase_states);
-        j.field("phase_rounds", a.phase_rounds);
-        j.field("block", a.ref_block);
-        j.field("window", a.ref_window);
-        j.field("overlap", a.ref_overlap);
-        j.field("error_fitted", !a.ref_fixed_error);
-        j.end_object();
-        j.key("windows").begin_array();
-        for (auto const & w : s.windows)
-        {
-            j.begin_object();
-            j.field("contig", w.contig);
-            j.field("first_pos", static_cast<std::int64_t>(w.first_pos));
-            j.field("last_pos", static_cast<std::int64_t>(w.last_pos));
-            j.field("markers", static_cast<std::uint64_t>(w.markers));
-            j.field("typed", static_cast<std::uint64_t>(w.typed));
-            j.field("error", w.error);
-            j.field("iterations", w.iterations);
-            j.field("stop_reason", w.stop_reason);
-            j.key("objective_trace").value(w.trace);
-            j.end_object();
-        }
-        j.end_array();
-        j.field("objective_decreases", decreases);
-        summary_run(j, a.threads, {{"total_s", total.seconds()}});
-        j.end_object();
+        write_ref_json(json_file->stream(), a, s, decreases, total.seconds());
         json_file->commit();
     }
     log::info("reference panel: " + std::to_string(s.written) + " markers written (" + std::to_string(s.imputed_markers) +

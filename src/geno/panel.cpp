@@ -224,6 +224,9 @@ struct panel_reader::impl
     std::string contig;
     std::int64_t last_pos = 0;
     std::set<std::string> seen;
+    std::vector<panel_marker> split; ///< the markers of a split record not yet returned
+    std::size_t split_next = 0;
+    std::vector<std::uint8_t> allele; ///< each haplotype's allele index of the current record
 };
 
 panel_reader::panel_reader(std::string path) : p_{std::make_unique<impl>()}
@@ -267,6 +270,12 @@ std::int64_t panel_reader::contig_length(std::string const & contig) const
 bool panel_reader::next(std::string & contig, panel_marker & out)
 {
     impl & p = *p_;
+    if (p.split_next < p.split.size())
+    {
+        out = std::move(p.split[p.split_next++]);
+        contig = p.contig;
+        return true;
+    }
     bcf_hdr_t * h = p.hdr.get();
     bcf1_t * r = p.rec.get();
     for (;;)
@@ -288,9 +297,9 @@ bool panel_reader::next(std::string & contig, panel_marker & out)
             throw user_error(where(p.path, h, r) + ": position is before the previous record's (" +
                              std::to_string(p.last_pos) + "): the reference panel is not sorted");
         p.last_pos = pos;
-        if (r->n_allele != 2)
+        if (r->n_allele < 2)
         {
-            ++p.counts.multiallelic;
+            ++p.counts.no_alt;
             continue;
         }
         int const k = p.gt.get(h, r);
@@ -298,12 +307,7 @@ bool panel_reader::next(std::string & contig, panel_marker & out)
             throw user_error(where(p.path, h, r) + ": the reference panel record has no GT");
         if (static_cast<std::size_t>(k) != p.haps)
             throw user_error(where(p.path, h, r) + ": expected diploid calls in the reference panel");
-        out.pos = pos;
-        out.id = r->d.id ? r->d.id : ".";
-        out.ref = r->d.allele[0];
-        out.alt = r->d.allele[1];
-        out.bits.assign((p.haps + 63) / 64, 0);
-        out.alt_count = 0;
+        p.allele.resize(p.haps);
         std::int32_t const * g = p.gt.p.get();
         for (std::size_t i = 0; i < p.haps; i += 2)
         {
@@ -317,18 +321,38 @@ bool panel_reader::next(std::string & contig, panel_marker & out)
             if (!bcf_gt_is_phased(b))
                 throw user_error(where(p.path, h, r) + ": sample " + h->samples[i / 2] +
                                  " is unphased; the reference panel must be phased ('0|1')");
-            if (bcf_gt_allele(a) != 0)
-            {
-                out.bits[i / 64] |= std::uint64_t{1} << (i % 64);
-                ++out.alt_count;
-            }
-            if (bcf_gt_allele(b) != 0)
-            {
-                out.bits[(i + 1) / 64] |= std::uint64_t{1} << ((i + 1) % 64);
-                ++out.alt_count;
-            }
+            int const aa = bcf_gt_allele(a), bb = bcf_gt_allele(b);
+            if (aa >= r->n_allele || bb >= r->n_allele)
+                throw user_error(where(p.path, h, r) + ": sample " + h->samples[i / 2] + " has an allele index beyond ALT");
+            p.allele[i] = static_cast<std::uint8_t>(aa);
+            p.allele[i + 1] = static_cast<std::uint8_t>(bb);
         }
-        ++p.counts.markers;
+        std::uint32_t const n_alleles = static_cast<std::uint32_t>(r->n_allele);
+        if (n_alleles > 255)
+            throw user_error(where(p.path, h, r) + ": more than 254 ALT alleles");
+        p.split.resize(n_alleles - 1);
+        for (std::uint32_t a = 1; a < n_alleles; ++a)
+        {
+            panel_marker & m = p.split[a - 1];
+            m.pos = pos;
+            m.id = r->d.id ? r->d.id : ".";
+            m.ref = r->d.allele[0];
+            m.alt = r->d.allele[a];
+            m.allele = a;
+            m.alleles = n_alleles;
+            m.bits.assign((p.haps + 63) / 64, 0);
+            m.alt_count = 0;
+            for (std::size_t i = 0; i < p.haps; ++i)
+                if (p.allele[i] == a)
+                {
+                    m.bits[i / 64] |= std::uint64_t{1} << (i % 64);
+                    ++m.alt_count;
+                }
+        }
+        p.counts.multiallelic += n_alleles > 2;
+        p.counts.markers += n_alleles - 1;
+        p.split_next = 1;
+        out = std::move(p.split[0]);
         contig = name;
         return true;
     }

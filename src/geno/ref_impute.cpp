@@ -77,14 +77,14 @@ public:
         }
         lines.emplace_back("##INFO=<ID=AF,Number=A,Type=Float,Description=\"Estimated ALT allele frequency in the "
                            "study (mean dosage / 2)\">");
-        lines.emplace_back("##INFO=<ID=IMP_R2,Number=1,Type=Float,Description=\"Estimated squared correlation "
+        lines.emplace_back("##INFO=<ID=IMP_R2,Number=A,Type=Float,Description=\"Estimated squared correlation "
                            "between dosage and true genotype (like Beagle's DR2)\">");
-        lines.emplace_back("##INFO=<ID=IMP,Number=0,Type=Flag,Description=\"Imputed marker (not typed in the "
-                           "study)\">");
+        lines.emplace_back("##INFO=<ID=IMP,Number=0,Type=Flag,Description=\"Imputed marker (no allele of it typed "
+                           "in the study)\">");
         lines.emplace_back("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype (phased)\">");
-        lines.emplace_back("##FORMAT=<ID=DS,Number=1,Type=Float,Description=\"Expected ALT allele dosage\">");
-        lines.emplace_back("##FORMAT=<ID=GP,Number=G,Type=Float,Description=\"Genotype posterior probabilities of "
-                           "0/0, 0/1, 1/1\">");
+        lines.emplace_back("##FORMAT=<ID=DS,Number=A,Type=Float,Description=\"Expected dosage of each ALT allele\">");
+        lines.emplace_back("##FORMAT=<ID=GP,Number=G,Type=Float,Description=\"Genotype posterior probabilities (VCF "
+                           "order: 0/0, 0/1, 1/1, 0/2, 1/2, 2/2, ...)\">");
         lines.push_back("##emtk_imputeReference=" + panel.path());
         for (auto const & l : extra)
             lines.push_back(l);
@@ -101,64 +101,135 @@ public:
         rec_.reset(bcf_init());
         N_ = study.samples.size();
         gt_.resize(2 * N_);
-        ds_.resize(N_);
-        gp_.resize(3 * N_);
     }
 
-    /// Writes one marker; p holds P(ALT) of the 2N haplotypes, `obs` the observed (oriented)
-    /// genotypes with their phase (h1, h2) or null for an untyped marker.
+    /// Takes one marker; p holds P(ALT) of the 2N haplotypes, `obs` the observed (oriented)
+    /// genotypes with their phase (h1, h2) or null for an untyped marker. The ALT alleles of a
+    /// split multiallelic record (panel.hpp) are collected and written as one record after the last.
     void write(std::string const & contig, panel_marker const & m, float const * p, std::int8_t const * obs,
                std::int8_t const * h1, std::int8_t const * h2)
     {
+        if (m.allele == 1)
+        {
+            alts_.clear();
+            q_.clear();
+            any_typed_ = false;
+        }
+        alts_.push_back(m.alt);
+        any_typed_ = any_typed_ || obs;
+        // Observed haplotypes enter with their allele (probability 0 or 1), marked by t_.
+        std::size_t const base = q_.size();
+        q_.resize(base + 2 * N_);
+        t_.resize(base + 2 * N_);
+        for (std::size_t i = 0; i < N_; ++i)
+        {
+            bool const seen = obs && obs[i] >= 0;
+            q_[base + 2 * i] = seen ? static_cast<float>(h1[i]) : p[2 * i];
+            q_[base + 2 * i + 1] = seen ? static_cast<float>(h2[i]) : p[2 * i + 1];
+            t_[base + 2 * i] = t_[base + 2 * i + 1] = seen;
+        }
+        if (m.allele + 1 == m.alleles)
+            emit(contig, m);
+    }
+
+    /// Per haplotype, the allele probabilities of a split record: an observed ALT (t_ set, q_ = 1)
+    /// excludes the others; otherwise the imputed P(ALT k) are scaled to sum to at most 1
+    /// (each ALT was imputed as its own biallelic marker) and REF takes the rest.
+    void allele_probs(std::size_t h, std::size_t A, double * v) const
+    {
+        double sum = 0;
+        std::size_t seen_alt = A;
+        for (std::size_t k = 0; k < A; ++k)
+        {
+            v[k + 1] = q_[k * 2 * N_ + h];
+            sum += v[k + 1];
+            if (t_[k * 2 * N_ + h] && v[k + 1] > 0.5)
+                seen_alt = k;
+        }
+        if (seen_alt < A)
+        {
+            for (std::size_t k = 0; k < A; ++k)
+                v[k + 1] = k == seen_alt ? 1.0 : 0.0;
+            sum = 1;
+        }
+        else if (sum > 1)
+        {
+            for (std::size_t k = 0; k < A; ++k)
+                v[k + 1] /= sum;
+            sum = 1;
+        }
+        v[0] = 1 - sum;
+    }
+
+    /// Writes the collected record: GT (each haplotype's most probable allele; REF unless an ALT
+    /// reaches 0.5 or exceeds REF), DS and AF per ALT, GP in VCF order, IMP_R2 per ALT.
+    void emit(std::string const & contig, panel_marker const & m)
+    {
+        std::size_t const A = alts_.size(), G = (A + 1) * (A + 2) / 2;
         bcf1_t * r = rec_.get();
         bcf_clear(r);
         r->rid = bcf_hdr_name2id(hdr_.get(), contig.c_str());
         EMTK_ASSERT(r->rid >= 0, "output contig not declared");
         r->pos = m.pos - 1;
         bcf_float_set_missing(r->qual);
-        std::string const alleles = m.ref + "," + m.alt;
+        std::string alleles = m.ref;
+        for (auto const & x : alts_)
+            alleles.append(",").append(x);
         bcf_update_id(hdr_.get(), r, m.id.c_str());
         bcf_update_alleles_str(hdr_.get(), r, alleles.c_str());
-        double sum_d = 0, sum_d2 = 0, sum_e2 = 0;
+        ds_.resize(A * N_);
+        gp_.resize(G * N_);
+        std::vector<double> sum_d(A, 0.0), sum_d2(A, 0.0), sum_e2(A, 0.0), v1(A + 1), v2(A + 1);
         for (std::size_t i = 0; i < N_; ++i)
         {
-            float * q = gp_.data() + 3 * i;
-            double d = 0;
-            if (obs && obs[i] >= 0)
+            allele_probs(2 * i, A, v1.data());
+            allele_probs(2 * i + 1, A, v2.data());
+            auto pick = [&](std::vector<double> const & v) {
+                std::size_t best = 1;
+                for (std::size_t k = 2; k <= A; ++k)
+                    if (v[k] > v[best])
+                        best = k;
+                return (v[best] >= 0.5 || v[best] > v[0]) ? static_cast<int>(best) : 0;
+            };
+            gt_[2 * i] = bcf_gt_phased(pick(v1));
+            gt_[2 * i + 1] = bcf_gt_phased(pick(v2));
+            float * q = gp_.data() + G * i;
+            for (std::size_t k = 0; k < A; ++k)
             {
-                gt_[2 * i] = bcf_gt_phased(h1[i]);
-                gt_[2 * i + 1] = bcf_gt_phased(h2[i]);
-                q[0] = q[1] = q[2] = 0.0f;
-                q[obs[i]] = 1.0f;
-                d = obs[i];
-                sum_e2 += d * d;
-            }
-            else
-            {
-                double const p1 = p[2 * i], p2 = p[2 * i + 1];
-                gt_[2 * i] = bcf_gt_phased(p1 >= 0.5 ? 1 : 0);
-                gt_[2 * i + 1] = bcf_gt_phased(p2 >= 0.5 ? 1 : 0);
+                double const p1 = v1[k + 1], p2 = v2[k + 1], d = p1 + p2;
                 double const g0 = (1 - p1) * (1 - p2), g2 = p1 * p2, g1 = 1 - g0 - g2;
-                q[0] = round3(g0);
-                q[1] = round3(g1);
-                q[2] = round3(g2);
-                d = p1 + p2;
-                sum_e2 += g1 + 4 * g2;
+                if (A == 1)
+                {
+                    q[0] = round3(g0);
+                    q[1] = round3(g1);
+                    q[2] = round3(g2);
+                }
+                ds_[i * A + k] = round3(d);
+                sum_d[k] += d;
+                sum_d2[k] += d * d;
+                sum_e2[k] += g1 + 4 * g2;
             }
-            ds_[i] = round3(d);
-            sum_d += d;
-            sum_d2 += d * d;
+            if (A > 1)
+                for (std::size_t b = 0; b <= A; ++b)
+                    for (std::size_t a = 0; a <= b; ++a)
+                        q[b * (b + 1) / 2 + a] = round3(a == b ? v1[a] * v2[a] : v1[a] * v2[b] + v1[b] * v2[a]);
         }
-        double const n = static_cast<double>(N_), mean = sum_d / n;
-        double const num = sum_d2 - n * mean * mean, den = sum_e2 - n * mean * mean;
-        float const af = static_cast<float>(std::nearbyint(mean / 2 * 1e4) / 1e4);
-        float const r2 = den > 1e-12 ? round3(std::clamp(num / den, 0.0, 1.0)) : 0.0f;
-        if (bcf_update_info_float(hdr_.get(), r, "AF", &af, 1) != 0 ||
-            bcf_update_info_float(hdr_.get(), r, "IMP_R2", &r2, 1) != 0 ||
-            (!obs && bcf_update_info_flag(hdr_.get(), r, "IMP", nullptr, 1) != 0) ||
+        std::vector<float> af(A), r2(A);
+        double const n = static_cast<double>(N_);
+        for (std::size_t k = 0; k < A; ++k)
+        {
+            double const mean = sum_d[k] / n;
+            double const num = sum_d2[k] - n * mean * mean, den = sum_e2[k] - n * mean * mean;
+            af[k] = static_cast<float>(std::nearbyint(mean / 2 * 1e4) / 1e4);
+            r2[k] = den > 1e-12 ? round3(std::clamp(num / den, 0.0, 1.0)) : 0.0f;
+        }
+        int const nA = static_cast<int>(A);
+        if (bcf_update_info_float(hdr_.get(), r, "AF", af.data(), nA) != 0 ||
+            bcf_update_info_float(hdr_.get(), r, "IMP_R2", r2.data(), nA) != 0 ||
+            (!any_typed_ && bcf_update_info_flag(hdr_.get(), r, "IMP", nullptr, 1) != 0) ||
             bcf_update_genotypes(hdr_.get(), r, gt_.data(), static_cast<int>(2 * N_)) != 0 ||
-            bcf_update_format_float(hdr_.get(), r, "DS", ds_.data(), static_cast<int>(N_)) != 0 ||
-            bcf_update_format_float(hdr_.get(), r, "GP", gp_.data(), static_cast<int>(3 * N_)) != 0)
+            bcf_update_format_float(hdr_.get(), r, "DS", ds_.data(), static_cast<int>(A * N_)) != 0 ||
+            bcf_update_format_float(hdr_.get(), r, "GP", gp_.data(), static_cast<int>(G * N_)) != 0)
             fail("cannot build the record at " + contig + ":" + std::to_string(m.pos));
         if (bcf_write(fp_.get(), hdr_.get(), r) != 0)
             fail("write failed (disk full?)");
@@ -192,6 +263,10 @@ private:
     std::size_t N_ = 0;
     std::vector<std::int32_t> gt_;
     std::vector<float> ds_, gp_;
+    std::vector<std::string> alts_; ///< ALT alleles of the record being collected
+    std::vector<float> q_;          ///< per ALT, 2N haplotype probabilities of that ALT
+    std::vector<char> t_;           ///< per ALT and haplotype: observed (q_ is 0 or 1)
+    bool any_typed_ = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -586,6 +661,7 @@ ref_impute_summary ref_impute(ref_impute_options const & opt)
     sum.panel_records = panel.counts().records;
     sum.panel_markers = panel.counts().markers;
     sum.panel_multiallelic = panel.counts().multiallelic;
+    sum.panel_no_alt = panel.counts().no_alt;
     if (sum.matched == 0)
         throw user_error(opt.study + ": no marker of the study matches a marker of the reference panel " + opt.panel +
                          " (same contig, position and alleles; " + std::to_string(sum.dropped_allele_mismatch) +

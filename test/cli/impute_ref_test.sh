@@ -100,6 +100,53 @@ check_eq "JSON: one allele mismatch and the moved marker dropped" \
   "1 $exp_missing"
 check "warning names the dropped markers" grep -q "study markers left out" "$(err_file)"
 
+# ---- multiallelic panel records: split per ALT, imputed, re-joined ----------------------------------
+
+# Two panel records made triallelic with a new base: U (the untyped record with the most ALT
+# alleles on second haplotypes), where every ALT on a second haplotype ("a|1") becomes the new
+# allele, and T (the first typed record), where every REF on a second haplotype ("a|0") does. The
+# study keeps T biallelic (REF and the first ALT): it matches T's first ALT, whose carriers are
+# unchanged, so every other record must come out as with the biallelic panel.
+gzip -cd "$S" | awk '!/^#/ { print $2 }' >typed_pos.txt
+pos_t=$(head -n 1 typed_pos.txt)
+pos_u=$(gzip -cd "$P" | awk -F'\t' 'NR == FNR { typed[$1] = 1; next } /^#/ || ($2 in typed) { next }
+  { n = 0; for (i = 10; i <= NF; i++) n += substr($i, 3, 1) == "1"; if (n > best) { best = n; pos = $2 } }
+  END { print pos }' typed_pos.txt -)
+gzip -cd "$P" | awk -F'\t' -v OFS='\t' -v u="$pos_u" -v t="$pos_t" '
+  !/^#/ && ($2 == u || $2 == t) { alt3 = "ACGT"; for (i = 1; i <= 4; i++) { b = substr(alt3, i, 1); if (b != $4 && b != $5) break }
+    $5 = $5 "," b; from = $2 == u ? "1" : "0"; for (i = 10; i <= NF; i++) if (substr($i, 3, 1) == from) $i = substr($i, 1, 2) "2" }
+  { print }' | bgzip >multi.vcf.gz
+tabix -p vcf multi.vcf.gz
+run "$EMTK" impute --ref multi.vcf.gz --map sim/plink.map -t 1 --json ma.json -o ma1.vcf.gz "$S"
+check_status "multiallelic panel: exit status 0" 0
+run "$EMTK" impute --ref multi.vcf.gz --map sim/plink.map -t 2 -o ma2.vcf.gz "$S"
+check_eq "multiallelic panel: -t 1 and -t 2 give the same records" "$(body ma1.vcf.gz | md5sum)" "$(body ma2.vcf.gz | md5sum)"
+check "multiallelic panel: bcftools view reads the output" bcftools view -Ou -o /dev/null ma1.vcf.gz
+check_eq "multiallelic panel: one record per panel record (re-joined)" \
+  "$(bcftools stats ma1.vcf.gz | awk -F'\t' '$1 == "SN" && $3 == "number of records:" { print $4 }')" "$n_panel"
+check_eq "multiallelic panel: JSON counts the split records" \
+  "$(json_section ma.json reference | json_values multiallelic_split)" "2"
+check_eq "multiallelic panel: U and T keep their three alleles" \
+  "$(bcftools query -i 'N_ALT == 2' -f '%POS\n' ma1.vcf.gz | sort -n | tr '\n' ' ')" \
+  "$(printf '%s\n' "$pos_u" "$pos_t" | sort -n | tr '\n' ' ')"
+check_eq "multiallelic panel: U imputed (IMP), T typed" \
+  "$(bcftools query -i 'INFO/IMP=1 && N_ALT == 2' -f '%POS\n' ma1.vcf.gz)" "$pos_u"
+check_eq "multiallelic panel: 2 DS, 6 GP summing to 1 and phased GT per sample at U and T" \
+  "$(bcftools query -i 'N_ALT == 2' -f '[%GT\t%DS\t%GP\n]' ma1.vcf.gz | awk -F'\t' '{ nd = split($2, d, ","); ng = split($3, g, ",")
+     s = 0; for (i = 1; i <= ng; i++) s += g[i]
+     if (nd != 2 || ng != 6 || s < 0.995 || s > 1.005 || $1 !~ /^[0-2]\|[0-2]$/) bad++; n++ } END { print bad + 0, n }')" \
+  "0 $((2 * 20))"
+check "multiallelic panel: the new allele is imputed at U (some 2 in GT)" \
+  awk_true "n > 0" "n=$(bcftools query -r "1:$pos_u" -f '[%GT\n]' ma1.vcf.gz | grep -c 2 || true)"
+check_eq "multiallelic panel: T's observed genotype = copies of the first ALT in GT" \
+  "$(paste <(bcftools query -r "1:$pos_t" -f '[%GT\n]' "$S") <(bcftools query -r "1:$pos_t" -f '[%GT\n]' ma1.vcf.gz) |
+     awk -F'\t' '{ split($1, a, /[\/|]/); split($2, b, /[\/|]/); if (a[1] == ".") next
+       if (a[1] + a[2] != (b[1] == 1) + (b[2] == 1)) bad++ } END { print bad + 0 }')" "0"
+check_eq "multiallelic panel: every other record as with the biallelic panel" \
+  "$(body ma1.vcf.gz | awk -F'\t' -v u="$pos_u" -v t="$pos_t" '$2 != u && $2 != t' | md5sum)" \
+  "$(body a1.vcf.gz | awk -F'\t' -v u="$pos_u" -v t="$pos_t" '$2 != u && $2 != t' | md5sum)"
+check "multiallelic panel: bcftools norm -m- splits the output" sh -c 'bcftools norm -m- -Ou -o /dev/null ma1.vcf.gz 2>/dev/null'
+
 # ---- bad input: one line, exit 1, no output --------------------------------------------------------
 
 bad_run() { # DESC SUBSTRING CMD...

@@ -11,8 +11,11 @@
 /// Panel (panel_reader): a phased VCF/BCF, bgzipped (or BCF) with a .tbi/.csi index beside it;
 /// read sequentially, contig by contig, in the panel's order. Checks (user_error naming the file and
 /// the record): no index, no samples or no GT in the header, an unphased, missing or non-diploid
-/// call, records out of order within a contig, a contig that reappears. Multiallelic panel
-/// records and records without an ALT allele are skipped and counted.
+/// call, records out of order within a contig, a contig that reappears. A multiallelic panel
+/// record with A ALT alleles is split into A biallelic markers (as `bcftools norm -m-`: marker k
+/// carries ALT k, a haplotype's bit is set when its allele is ALT k), returned one after the other
+/// with `allele` = k and `alleles` = A + 1, and re-joined into one record on output
+/// (ref_impute.hpp). Records without an ALT allele are skipped and counted.
 ///
 /// Matching (match_alleles): by position, then alleles: the same REF/ALT (`same`), swapped
 /// (`swap`: the study's genotype g becomes 2 − g), the reverse complement of a SNP's alleles
@@ -74,21 +77,25 @@ enum class allele_match
 [[nodiscard]] allele_match match_alleles(std::string const & study_ref, std::string const & study_alt,
                                          std::string const & panel_ref, std::string const & panel_alt);
 
-/// \brief One biallelic panel marker: alleles of every panel haplotype as bits.
+/// \brief One biallelic panel marker (or one ALT allele of a multiallelic record): alleles of
+/// every panel haplotype as bits.
 struct panel_marker
 {
     std::int64_t pos = 0;
     std::string id, ref, alt;
     std::vector<std::uint64_t> bits; ///< haplotype h's allele is bit h % 64 of word h / 64 (1 = ALT)
     std::uint32_t alt_count = 0;     ///< haplotypes carrying ALT
+    std::uint32_t allele = 1;        ///< which ALT of the record this marker is (1-based)
+    std::uint32_t alleles = 2;       ///< alleles of the record (REF + ALTs); > 2: split record
 };
 
 /// \brief What panel_reader met.
 struct panel_counts
 {
     std::uint64_t records = 0;
-    std::uint64_t markers = 0;       ///< biallelic markers returned
-    std::uint64_t multiallelic = 0;  ///< skipped (also records without ALT)
+    std::uint64_t markers = 0;       ///< biallelic markers returned (split records: one per ALT)
+    std::uint64_t multiallelic = 0;  ///< records split into biallelic markers
+    std::uint64_t no_alt = 0;        ///< records without an ALT allele: skipped
 };
 
 class panel_reader
@@ -102,7 +109,7 @@ public:
 
     [[nodiscard]] std::size_t haplotypes() const noexcept;
     [[nodiscard]] std::string const & path() const noexcept;
-    /// \brief Reads the next biallelic marker. \returns false at the end of the panel.
+    /// \brief Reads the next biallelic marker (the next ALT of a split record first). \returns false at the end of the panel.
     /// `contig` receives the marker's contig name. \throws user_error on a bad record
     bool next(std::string & contig, panel_marker & out);
     /// \brief The contig's length from the header (0 if unknown).

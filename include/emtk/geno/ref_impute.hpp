@@ -26,9 +26,16 @@
 ///     dosage / 2), IMP_R2 (Beagle's DR2: var(DS) / E[var(G)] over all samples), IMP (flag: the
 ///     marker was not typed in the study).
 ///
+/// Multiallelic panel records: split into one biallelic marker per ALT allele (panel.hpp), each
+/// imputed as a marker of its own, and re-joined into one output record (as `bcftools norm -m-`
+/// then `-m+`): per haplotype the ALT probabilities are scaled to sum to at most 1 (an observed
+/// ALT excludes the others), REF takes the rest; GT is the most probable allele, DS, AF and IMP_R2
+/// per ALT (Number=A), GP over the (A+1)(A+2)/2 genotypes in VCF order. A study record typed for
+/// one ALT (biallelic, e.g. after `bcftools norm -m-`) matches that ALT's marker.
+///
 /// Markers of the study that are not in the panel, or whose alleles do not match, are left out and
 /// counted; so are multiallelic study records (the output holds the panel's markers, as Beagle's
-/// does) and multiallelic panel records. Deterministic: no random numbers (ties in the state
+/// does; split them with `bcftools norm -m-` to use them) and panel records without ALT. Deterministic: no random numbers (ties in the state
 /// selection by a hash of the sample); parallel over samples with every result in its own slot.
 
 #include <emtk/em/options.hpp>
@@ -110,7 +117,9 @@ struct ref_impute_summary
     std::uint64_t dropped_not_in_panel = 0;    ///< no panel marker at the position (incl. contigs not in the panel)
     std::vector<std::string> contigs_not_in_panel;
     // panel
-    std::uint64_t panel_records = 0, panel_markers = 0, panel_multiallelic = 0;
+    std::uint64_t panel_records = 0, panel_markers = 0;
+    std::uint64_t panel_multiallelic = 0; ///< records split into one marker per ALT, re-joined on output
+    std::uint64_t panel_no_alt = 0;       ///< records without ALT: skipped
     std::uint64_t written = 0, imputed_markers = 0;
     std::vector<ref_window_summary> windows;
     std::string index; ///< index written ("" for plain VCF / stdout)
