@@ -79,7 +79,9 @@ namespace emtk::hmm {
 
 class hmmer_scorer;
 namespace detail {
-struct odds_profile; // src/hmm/domain_posterior.hpp
+struct odds_profile;  // src/hmm/domain_posterior.hpp
+struct float_profile; // src/hmm/domain_float.hpp
+struct float_pass;    // src/hmm/domain_float.hpp: a float Forward pass kept for domain definition
 }
 
 /// \brief Which of a model's Pfam score cutoffs to use as thresholds (hmmsearch --cut_ga …).
@@ -207,21 +209,31 @@ public:
     [[nodiscard]] double pvalue(double bits) const noexcept;
     /// \brief The domains of `x` (see the file comment): envelopes, alignments, scores, P-values;
     /// E-values are left 0 (they need Z and domZ).
-    /// `counts`, when given, receives the counts of the domain definition.
-    [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x, domain_counts * counts = nullptr) const;
+    /// `counts`, when given, receives the counts of the domain definition. `exact`: Forward/Backward
+    /// in double (`--max`, and the default here); false: in float (the default pipeline after the
+    /// filters, src/hmm/domain_float.hpp: scores within ~1e-3 bits, same envelopes but at
+    /// occupancy thresholds met within float round-off).
+    /// `forward`, with `exact` false: the pass filtered_bits() left for the same x (not recomputed).
+    [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x, domain_counts * counts = nullptr,
+                                                  bool exact = true, detail::float_pass const * forward = nullptr) const;
     /// \brief The configured scorer (HMMER's search configuration of the model).
     [[nodiscard]] hmmer_scorer const & scorer() const noexcept { return *scorer_; }
     /// \brief The model's filter cascade.
     [[nodiscard]] search_filter const & filter() const noexcept { return *filter_; }
     /// \brief Whether target x survives every filter of `o`, Forward included; `bits` receives
-    /// its Forward score when it was computed (always when x passes), else −∞.
-    [[nodiscard]] bool filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits) const;
+    /// its Forward score when it was computed (always when x passes), else −∞. Without `o.max` and
+    /// with `forward` (a per-thread workspace), that Forward is the float one of domain definition
+    /// (src/hmm/domain_float.hpp; within 1e-3 bits of sequence_bits()) and its pass is kept in
+    /// `forward` for domains(); otherwise it is sequence_bits() (double).
+    [[nodiscard]] bool filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits,
+                                     detail::float_pass * forward = nullptr) const;
 
 private:
     hmmer_model model_;
     std::unique_ptr<hmmer_scorer> scorer_;
     std::unique_ptr<search_filter> filter_;
     std::unique_ptr<detail::odds_profile> odds_; // the configured profile in odds (domain definition)
+    std::unique_ptr<detail::float_profile> float_; // the same in float (domain definition after the filters)
 };
 
 /// \brief The (sequence, domain) score thresholds of a cutoff for model `m`.
