@@ -107,9 +107,14 @@ occupancy decode_occupancy_float(profile const & p, float_profile const & fp, di
     double const llb = run_backward(fp, t, x, b, false);
     if (std::isfinite(ll) && !float_passes_agree(ll, llb))
         return decode_occupancy(p, *fp.source, x);
-    auto post = [&](double fv, std::size_t fi, double bv, std::size_t bi) {
-        return fv > 0 && bv > 0 ? std::exp(std::log(fv) + f.log_scale[fi] + std::log(bv) + b.log_scale[bi] - ll) : 0.0;
+    // fv·bv·e^{r}, r = the rows' log scales minus ll (one exp per pair of rows); through logs when
+    // e^{r} alone could overflow or underflow.
+    auto post = [](double fv, double bv, double r, double er) {
+        if (!(fv > 0 && bv > 0))
+            return 0.0;
+        return er > 0 ? fv * bv * er : std::exp(std::log(fv) + std::log(bv) + r);
     };
+    auto factor = [](double r) { return std::abs(r) < 600 ? std::exp(r) : 0.0; };
     occupancy o;
     o.mocc.assign(L + 1, 0.0);
     o.btot.assign(L + 1, 0.0);
@@ -118,14 +123,18 @@ occupancy decode_occupancy_float(profile const & p, float_profile const & fp, di
         return o;
     auto const & fr = f.rows;
     auto const & br = b.rows;
+    double r_prev = f.log_scale[0] + b.log_scale[0] - ll, e_prev = factor(r_prev); // rows (i−1, i−1)
     for (std::size_t i = 1; i <= L; ++i)
     {
+        double const r = f.log_scale[i] + b.log_scale[i] - ll, e = factor(r);       // rows (i, i)
+        double const r1 = f.log_scale[i - 1] + b.log_scale[i] - ll, e1 = factor(r1); // rows (i−1, i)
         // N emits residue i when N is occupied at row i; C and J when they loop from row i−1.
-        double const flank = post(fr[i][x_n], i, br[i][x_n], i) + post(fr[i - 1][x_c] * t.cc, i - 1, br[i][x_c], i) +
-                             post(fr[i - 1][x_j] * t.jj, i - 1, br[i][x_j], i);
+        double const flank = post(fr[i][x_n], br[i][x_n], r, e) + post(fr[i - 1][x_c] * t.cc, br[i][x_c], r1, e1) +
+                             post(fr[i - 1][x_j] * t.jj, br[i][x_j], r1, e1);
         o.mocc[i] = std::clamp(1.0 - flank, 0.0, 1.0);
-        o.btot[i] = o.btot[i - 1] + post(fr[i - 1][x_b], i - 1, br[i - 1][x_b], i - 1);
-        o.etot[i] = o.etot[i - 1] + post(fr[i][x_e], i, br[i][x_e], i);
+        o.btot[i] = o.btot[i - 1] + post(fr[i - 1][x_b], br[i - 1][x_b], r_prev, e_prev);
+        o.etot[i] = o.etot[i - 1] + post(fr[i][x_e], br[i][x_e], r, e);
+        r_prev = r, e_prev = e;
     }
     return o;
 }

@@ -71,7 +71,7 @@ float max8(float m, float const * __restrict a, float const * __restrict b, floa
 /// (0: no rescaling). Scaling by 2^-e is exact.
 int rescale_exponent(float big)
 {
-    if (!(big > 0))
+    if (!(big > 0) || (big >= 0x1p-40f && big <= 0x1p40f))
         return 0;
     int e = 0;
     (void)std::frexp(big, &e);

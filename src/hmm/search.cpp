@@ -40,14 +40,8 @@ bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options
         return false;
     if (o.max || !forward || x.empty())
         bits = sequence_bits(x);
-    else
-    {
-        // The float Forward of domain definition, kept for domains() (HMMER's pipeline also scores
-        // its filter survivors with a float Forward).
-        std::size_t const L = x.size();
-        detail::special_probs const t{special_transitions(scorer_->configured(), L)};
-        bits = (detail::forward_float(*float_, t, x, *forward, false) - null1_score(L, L)) / std::numbers::ln2;
-    }
+    else // the float Forward, kept for domains() (HMMER's pipeline also scores its survivors in float)
+        bits = float_sequence_bits(x, *forward);
     // F3 on the bias-corrected Forward score (p7_pipeline.c); the reported score stays uncorrected.
     return o.max || forward_pvalue(bits - correction, *model_.stats) <= o.F3;
 }
@@ -57,6 +51,15 @@ search_model::search_model(search_model &&) noexcept = default;
 search_model & search_model::operator=(search_model &&) noexcept = default;
 
 double search_model::sequence_bits(std::span<std::uint8_t const> x) const { return scorer_->forward_bits(x); }
+
+double search_model::float_sequence_bits(std::span<std::uint8_t const> x, detail::float_pass & pass) const
+{
+    std::size_t const L = x.size();
+    if (L == 0)
+        return sequence_bits(x);
+    detail::special_probs const t{special_transitions(scorer_->configured(), L)};
+    return (detail::forward_float(*float_, t, x, pass, false) - null1_score(L, L)) / std::numbers::ln2;
+}
 
 double search_model::pvalue(double bits) const noexcept { return forward_pvalue(bits, *model_.stats); }
 

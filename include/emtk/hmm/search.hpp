@@ -205,6 +205,11 @@ public:
     [[nodiscard]] hmmer_model const & model() const noexcept { return model_; }
     /// \brief Per-sequence bit score (hmmer_scorer::forward_bits).
     [[nodiscard]] double sequence_bits(std::span<std::uint8_t const> x) const;
+    /// \brief Per-sequence bit score with the float Forward of domain definition (within 1e-3 bits of
+    /// sequence_bits(), src/hmm/domain_float.hpp); the pass is left in `pass` (a per-thread workspace).
+    [[nodiscard]] double float_sequence_bits(std::span<std::uint8_t const> x, detail::float_pass & pass) const;
+    /// \brief The configured profile in float odds (domain definition after the filters).
+    [[nodiscard]] detail::float_profile const & float_odds() const noexcept { return *float_; }
     /// \brief P-value of a Forward bit score under the model's STATS.
     [[nodiscard]] double pvalue(double bits) const noexcept;
     /// \brief The domains of `x` (see the file comment): envelopes, alignments, scores, P-values;
