@@ -157,18 +157,8 @@ void decode_full_float(float_profile const & fp, special_probs const & t, digita
         pp = decode_full(*fp.source, t, x, score);
         return;
     }
-    pp.L = L;
-    pp.m.assign((L + 1) * n, 0.0);
-    pp.ins.assign((L + 1) * n, 0.0);
-    pp.n.assign(L + 1, 0.0);
-    pp.c.assign(L + 1, 0.0);
-    pp.j.assign(L + 1, 0.0);
-    // value · e^{r}, r the row's log scale minus ll; through logs when e^{r} could overflow.
-    auto post = [](double fv, double bv, double r) {
-        if (!(fv > 0 && bv > 0))
-            return 0.0;
-        return std::abs(r) < 600 ? fv * bv * std::exp(r) : std::exp(std::log(fv) + std::log(bv) + r);
-    };
+    reset_posterior(pp, L, fp.M);
+    auto const post = posterior_product;
     for (std::size_t i = 1; i <= L; ++i)
     {
         double const r = f.log_scale[i] + b.log_scale[i] - ll;

@@ -84,6 +84,50 @@ void scale_row(float * __restrict r, std::size_t np, float f)
         r[k] *= f;
 }
 
+/// When `big` leaves [2^-40, 2^40]: rows a, b (and c when given) and the specials divided by the
+/// power of two nearest below `big`; returns the log of the factor divided out (0: nothing done).
+double rescale(float big, float_specials & sv, std::size_t np, float * a, float * b, float * c)
+{
+    int const ex = rescale_exponent(big);
+    if (ex == 0)
+        return 0.0;
+    float const f = std::ldexp(1.0f, -ex);
+    scale_row(a, np, f);
+    scale_row(b, np, f);
+    if (c)
+        scale_row(c, np, f);
+    for (float & v : sv)
+        v *= f;
+    return ex * std::numbers::ln2;
+}
+
+/// Stores row i of a pass: its specials, log scale and, with keep_core, its match/insert cells.
+void store_row(float_pass & out, std::size_t i, float_specials const & sv, double logscale, float const * m,
+               float const * ins, std::size_t np, bool keep_core)
+{
+    out.rows[i] = sv;
+    out.log_scale[i] = logscale;
+    if (keep_core)
+    {
+        std::copy(m, m + np, out.core_m.begin() + static_cast<std::ptrdiff_t>(i * np));
+        std::copy(ins, ins + np, out.core_i.begin() + static_cast<std::ptrdiff_t>(i * np));
+    }
+}
+
+/// Sizes a pass's outputs for L residues and zeroes `buf`, six rows of np floats: returns them.
+float * prepare(float_pass & out, std::vector<float> & buf, std::size_t L, std::size_t np, bool keep_core)
+{
+    buf.assign(6 * np, 0.0f);
+    out.rows.resize(L + 1);
+    out.log_scale.resize(L + 1);
+    if (keep_core)
+    {
+        out.core_m.assign((L + 1) * np, 0.0f);
+        out.core_i.assign((L + 1) * np, 0.0f);
+    }
+    return buf.data();
+}
+
 /// r[k] = a[k]·b[k], k < n.
 void multiply(float * __restrict r, float const * __restrict a, float const * __restrict b, std::size_t n)
 {
@@ -142,15 +186,8 @@ double forward(float_profile const & fp, float const * sp, digital_sequence x, f
     std::size_t const L = x.size(), np = fp.np;
     auto const M = static_cast<std::size_t>(fp.M);
     thread_local std::vector<float> buf;
-    buf.assign(6 * np, 0.0f);
-    float * mp = buf.data(), * ip = mp + np, * dp = ip + np, * mc = dp + np, * ic = mc + np, * dc = ic + np;
-    out.rows.resize(L + 1);
-    out.log_scale.resize(L + 1);
-    if (keep_core)
-    {
-        out.core_m.assign((L + 1) * np, 0.0f);
-        out.core_i.assign((L + 1) * np, 0.0f);
-    }
+    float * mp = prepare(out, buf, L, np, keep_core), * ip = mp + np, * dp = ip + np, * mc = dp + np, * ic = mc + np,
+          * dc = ic + np;
     float const nn = sp[0], nb = sp[1], ec = sp[2], ej = sp[3], cc = sp[4], jj = sp[6], jb = sp[7];
     float N = 1, B = nb, E = 0, J = 0, C = 0;
     out.rows[0] = {N, B, E, J, C};
@@ -186,22 +223,10 @@ double forward(float_profile const & fp, float const * sp, digital_sequence x, f
         std::swap(mp, mc);
         std::swap(ip, ic);
         std::swap(dp, dc);
-        if (int const ex = rescale_exponent(std::max(std::max(N, B), std::max(J, C))); ex != 0)
-        {
-            float const f = std::ldexp(1.0f, -ex);
-            scale_row(mp, np, f);
-            scale_row(ip, np, f);
-            scale_row(dp, np, f);
-            N *= f, B *= f, E *= f, J *= f, C *= f;
-            logscale += ex * std::numbers::ln2;
-        }
-        out.rows[i] = {N, B, E, J, C};
-        out.log_scale[i] = logscale;
-        if (keep_core)
-        {
-            std::copy(mp, mp + np, out.core_m.begin() + static_cast<std::ptrdiff_t>(i * np));
-            std::copy(ip, ip + np, out.core_i.begin() + static_cast<std::ptrdiff_t>(i * np));
-        }
+        float_specials sv{N, B, E, J, C};
+        logscale += rescale(std::max(std::max(N, B), std::max(J, C)), sv, np, mp, ip, dp);
+        N = sv[x_n], B = sv[x_b], E = sv[x_e], J = sv[x_j], C = sv[x_c];
+        store_row(out, i, sv, logscale, mp, ip, np, keep_core);
     }
     return std::log(static_cast<double>(C) * static_cast<double>(sp[5])) + logscale;
 }
@@ -212,15 +237,8 @@ double backward(float_profile const & fp, float const * sp, digital_sequence x, 
     std::size_t const L = x.size(), np = fp.np;
     auto const M = static_cast<std::size_t>(fp.M);
     thread_local std::vector<float> buf;
-    buf.assign(6 * np, 0.0f);
-    float * mn = buf.data(), * in = mn + np, * mc = in + np, * ic = mc + np, * dc = ic + np, * w = dc + np;
-    out.rows.resize(L + 1);
-    out.log_scale.resize(L + 1);
-    if (keep_core)
-    {
-        out.core_m.assign((L + 1) * np, 0.0f);
-        out.core_i.assign((L + 1) * np, 0.0f);
-    }
+    float * mn = prepare(out, buf, L, np, keep_core), * in = mn + np, * mc = in + np, * ic = mc + np, * dc = ic + np,
+          * w = dc + np;
     float const nn = sp[0], nb = sp[1], ec = sp[2], ej = sp[3], cc = sp[4], ct = sp[5], jj = sp[6], jb = sp[7];
     float N = 0, B = 0, E = 0, J = 0, C = 0;
     double logscale = 0;
@@ -268,21 +286,10 @@ double backward(float_profile const & fp, float const * sp, digital_sequence x, 
         }
         add_shifted(mc + 1, md + 1, dc + 2, M);
         float const big = max8(std::max(std::max(N, B), std::max(std::max(J, C), E)), mc, ic, dc, np);
-        if (int const ex = rescale_exponent(big); ex != 0)
-        {
-            float const f = std::ldexp(1.0f, -ex);
-            scale_row(mc, np, f);
-            scale_row(ic, np, f);
-            N *= f, B *= f, E *= f, J *= f, C *= f;
-            logscale += ex * std::numbers::ln2;
-        }
-        out.rows[i] = {N, B, E, J, C};
-        out.log_scale[i] = logscale;
-        if (keep_core)
-        {
-            std::copy(mc, mc + np, out.core_m.begin() + static_cast<std::ptrdiff_t>(i * np));
-            std::copy(ic, ic + np, out.core_i.begin() + static_cast<std::ptrdiff_t>(i * np));
-        }
+        float_specials sv{N, B, E, J, C};
+        logscale += rescale(big, sv, np, mc, ic, nullptr);
+        N = sv[x_n], B = sv[x_b], E = sv[x_e], J = sv[x_j], C = sv[x_c];
+        store_row(out, i, sv, logscale, mc, ic, np, keep_core);
         std::swap(mn, mc);
         std::swap(in, ic);
     }

@@ -7,7 +7,10 @@
 /// (MSV F1 = 0.02, composition bias, Viterbi F2 = 1e-3, Forward F3 = 1e-5; search_options::filter),
 /// and only survivors are scored, defined and reported; `filter.max` turns every filter off (as
 /// `hmmsearch --max`), which scores every target with the full Forward. The filters only remove
-/// targets: the scores of those that pass are the same either way.
+/// targets. After the filters, the survivors' Forward (their reported score) and the domain
+/// definition run in single precision (src/hmm/domain_float.hpp: within 1e-3 bits of the double
+/// path, tested), as HMMER's pipeline does; with `filter.max` everything stays in double, so
+/// `--max` output is that of the double path.
 ///
 /// Per-sequence score (hmmer_scorer::forward_bits, score.hpp): the full local multi-hit Forward
 /// score of the whole target against the model configured as HMMER configures it for search, minus
