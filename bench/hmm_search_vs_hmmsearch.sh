@@ -18,7 +18,13 @@
 # seed) into which 100 `hmmemit` MADE1 copies are inserted, half of them reverse-complemented:
 # emtk (default filters) against `nhmmer --cpu THREADS` (its default filters) and `nhmmer --max` (no filters, as
 # emtk --max), with the hits at E < 1e-3 and how many inserted copies each tool finds.
-# Needs HMMER (hmmsearch, hmmemit, nhmmer), Debian's hmmer-examples and /usr/bin/python3;
+# Library (LIB=0 skips it): LIB_MODELS (24) DNA models built by `hmmbuild --dna` from random
+# families (a random consensus of 60-300 bases, 25 copies with 12% substitutions and 3% gaps,
+# Python's random, fixed seed), against a random chromosome of GENOME_MB megabases with 5 copies
+# of each family's consensus (15% substitutions, alternate strands): `emtk hmm search LIB GENOME`
+# against `nhmmer --cpu THREADS LIB GENOME` (both read the models in turn), hits at E < 1e-3 and
+# recall of nhmmer's (same family, strand, 50% reciprocal overlap).
+# Needs HMMER (hmmsearch, hmmemit, nhmmer, hmmbuild), Debian's hmmer-examples and /usr/bin/python3;
 # emtk from build/emtk by default.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -163,3 +169,68 @@ printf '%-40s %9s %9s %12s %10s %14s\n' "nhmmer --cpu $threads" "$t_nh" "$c_nh" 
 printf '%-40s %9s %9s %12s %10s %14s\n' "nhmmer --max --cpu $threads" "$t_nhmax" "$c_nhmax" "$(mb "$m_nhmax")" "$(wc -l <nhmax.e3.txt)" "$(copies_found nhmax.e3.txt)/100"
 echo "ratio emtk/nhmmer: wall $(ratio "$t_edna" "$t_nh"), CPU $(ratio "$c_edna" "$c_nh"), peak memory $(ratio "$m_edna" "$m_nh")"
 echo "nhmmer's hits with E < 1e-3 found by emtk (50% reciprocal overlap, same strand): $recall"
+
+[[ ${LIB:-1} == 0 ]] && exit 0
+
+# ---- (c) a library of DNA models against a genome: emtk against nhmmer -------------------------
+
+lib_models="${LIB_MODELS:-24}"
+/usr/bin/python3 - "$lib_models" "$genome_mb" 5 <<'PY'
+import random, sys
+n_models, genome_mb, copies = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+random.seed(11)
+B = "ACGT"
+cons = []
+with open("lib.sto", "w") as st:
+    for m in range(n_models):
+        L = random.randint(60, 300)
+        c = "".join(random.choice(B) for _ in range(L))
+        cons.append(c)
+        st.write("# STOCKHOLM 1.0\n#=GF ID fam%02d\n" % m)
+        for s in range(25):
+            row = [random.choice(B) if random.random() < 0.12 else x for x in c]
+            row = ["-" if random.random() < 0.03 else x for x in row]
+            st.write("fam%02d_s%02d %s\n" % (m, s, "".join(row)))
+        st.write("//\n")
+n = int(genome_mb * 1e6)
+g = random.choices(B, k=n)
+comp = {"A": "T", "C": "G", "G": "C", "T": "A"}
+ins = []
+for m, c in enumerate(cons):
+    for k in range(copies):
+        cp = "".join(random.choice(B) if random.random() < 0.15 else x for x in c)
+        strand = "+" if k % 2 == 0 else "-"
+        if strand == "-":
+            cp = "".join(comp[x] for x in reversed(cp))
+        ins.append((random.randrange(n), cp, m, strand))
+ins.sort()
+out, pos, at = [], 0, 0
+with open("lib_truth.txt", "w") as t:
+    for p, cp, m, strand in ins:
+        out.append("".join(g[at:p])); pos += p - at; at = p
+        t.write("fam%02d\t%d\t%d\t%s\n" % (m, pos + 1, pos + len(cp), strand))
+        out.append(cp); pos += len(cp)
+    out.append("".join(g[at:]))
+seq = "".join(out)
+with open("lib_genome.fa", "w") as f:
+    f.write(">lib_chr\n")
+    for i in range(0, len(seq), 60):
+        f.write(seq[i:i + 60] + "\n")
+PY
+hmmbuild --dna -o /dev/null lib.hmm lib.sto
+read -r t_elib m_elib c_elib < <(timed elib "$emtk" hmm search -t "$threads" --tsv emtk_lib.tsv lib.hmm lib_genome.fa)
+read -r t_nlib m_nlib c_nlib < <(timed nlib nhmmer --cpu "$threads" --tblout nlib.tbl -o /dev/null lib.hmm lib_genome.fa)
+# "query strand lo hi" at E < 1e-3
+awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { lo = $6 < $7 ? $6 : $7; hi = $6 < $7 ? $7 : $6; print $2, $11, lo, hi }' emtk_lib.tsv >elib.txt
+awk '!/^#/ && $13 + 0 < 1e-3 { lo = $7 < $8 ? $7 : $8; hi = $7 < $8 ? $8 : $7; print $3, $12, lo, hi }' nlib.tbl >nlib.txt
+lib_recall=$(awk 'NR == FNR { n++; q[n] = $1; s[n] = $2; lo[n] = $3; hi[n] = $4; next }
+  { k++; for (i = 1; i <= n; i++) if (q[i] == $1 && s[i] == $2) { a = lo[i] > $3 ? lo[i] : $3; b = hi[i] < $4 ? hi[i] : $4
+      if (b - a + 1 >= 0.5 * ($4 - $3 + 1) && b - a + 1 >= 0.5 * (hi[i] - lo[i] + 1)) { f++; break } } }
+  END { printf "%d of %d", f, k }' elib.txt nlib.txt)
+echo
+echo "# $lib_models DNA models (hmmbuild --dna, M $(awk '$1 == "LENG" { print $2 }' lib.hmm | sort -n | sed -n '1p;$p' | paste -sd-)) vs a ${genome_mb} Mb random chromosome with $((5 * lib_models)) inserted copies, both strands, threads $threads"
+printf '%-40s %9s %9s %12s %10s\n' tool wall_s cpu_s peak_MB "E<1e-3"
+printf '%-40s %9s %9s %12s %10s\n' "emtk hmm search -t $threads" "$t_elib" "$c_elib" "$(mb "$m_elib")" "$(wc -l <elib.txt)"
+printf '%-40s %9s %9s %12s %10s\n' "nhmmer --cpu $threads" "$t_nlib" "$c_nlib" "$(mb "$m_nlib")" "$(wc -l <nlib.txt)"
+echo "ratio emtk/nhmmer: wall $(ratio "$t_elib" "$t_nlib"), CPU $(ratio "$c_elib" "$c_nlib"), peak memory $(ratio "$m_elib" "$m_nlib")"
+echo "nhmmer's hits with E < 1e-3 found by emtk (same model and strand, 50% reciprocal overlap): $lib_recall"

@@ -265,6 +265,25 @@ occupancy decode_occupancy(profile const & p, odds_profile const & op, digital_s
     return o;
 }
 
+void reset_posterior(posterior & pp, std::size_t L, int M)
+{
+    auto const n = static_cast<std::size_t>(M + 1);
+    pp.L = L;
+    pp.M = M;
+    pp.m.assign((L + 1) * n, 0.0);
+    pp.ins.assign((L + 1) * n, 0.0);
+    pp.n.assign(L + 1, 0.0);
+    pp.c.assign(L + 1, 0.0);
+    pp.j.assign(L + 1, 0.0);
+}
+
+double posterior_product(double fv, double bv, double r) noexcept
+{
+    if (!(fv > 0 && bv > 0))
+        return 0.0;
+    return std::abs(r) < 600 ? fv * bv * std::exp(r) : std::exp(std::log(fv) + std::log(bv) + r);
+}
+
 posterior decode_full(odds_profile const & op, special_probs const & t, digital_sequence x, double & score)
 {
     std::size_t const L = x.size();
@@ -280,19 +299,8 @@ posterior decode_full(odds_profile const & op, special_probs const & t, digital_
         return pp;
     double const llb = backward_odds(op, t, x, b, bs, &bm, &bi);
     EMTK_ASSERT(std::abs(ll - llb) <= 1e-6 * std::max(1.0, std::abs(ll)), "decode_full: forward and backward disagree");
-    pp.L = L;
-    pp.M = op.M;
-    pp.m.assign((L + 1) * n, 0.0);
-    pp.ins.assign((L + 1) * n, 0.0);
-    pp.n.assign(L + 1, 0.0);
-    pp.c.assign(L + 1, 0.0);
-    pp.j.assign(L + 1, 0.0);
-    // value · e^{r}, r the row's log scale minus ll; through logs when e^{r} could overflow.
-    auto post = [](double fv, double bv, double r) {
-        if (!(fv > 0 && bv > 0))
-            return 0.0;
-        return std::abs(r) < 600 ? fv * bv * std::exp(r) : std::exp(std::log(fv) + std::log(bv) + r);
-    };
+    reset_posterior(pp, L, op.M);
+    auto const post = posterior_product;
     for (std::size_t i = 1; i <= L; ++i)
     {
         double const r = fs[i] + bs[i] - ll;

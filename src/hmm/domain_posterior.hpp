@@ -74,6 +74,13 @@ double backward_odds(odds_profile const & op, special_probs const & t, digital_s
 [[nodiscard]] posterior decode_full(odds_profile const & op, special_probs const & t, digital_sequence x,
                                     double & score);
 
+/// Sizes `pp` for L residues and M nodes, every value 0 (storage reused).
+void reset_posterior(posterior & pp, std::size_t L, int M);
+
+/// fv·bv·e^{r} (0 unless both are positive), through logs when e^{r} alone could overflow: a
+/// posterior from a forward and a backward value whose rows' log scales minus the score sum to r.
+[[nodiscard]] double posterior_product(double fv, double bv, double r) noexcept;
+
 /// Posterior core occupancy and begin/end expectations of every residue of x under profile p
 /// (its special transitions for length x.size()); asserts forward = backward to 1e-6 relative.
 [[nodiscard]] occupancy decode_occupancy(profile const & p, odds_profile const & op, digital_sequence x);

@@ -1,6 +1,7 @@
 // emtk hmm search's library part: models prepared for search, targets streamed in batches, the
 // (model, target) pairs of a batch scored in parallel, hits kept in input order, E-values at the
 // end. See include/emtk/hmm/search.hpp for the scores, thresholds, memory and determinism.
+#include "domain_float.hpp"
 #include "domain_posterior.hpp"
 
 #include <emtk/hmm/calibrate.hpp>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <future>
 #include <limits>
+#include <numbers>
 
 namespace emtk::hmm {
 
@@ -26,15 +28,20 @@ search_model::search_model(hmmer_model model, std::string const & /*source*/) : 
     scorer_ = std::make_unique<hmmer_scorer>(model_.hmm, model_.alphabet);
     filter_ = std::make_unique<search_filter>(*scorer_, model_.compo, model_.alphabet);
     odds_ = std::make_unique<detail::odds_profile>(scorer_->configured());
+    float_ = std::make_unique<detail::float_profile>(*odds_);
 }
 
-bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits) const
+bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits,
+                                 detail::float_pass * forward) const
 {
     bits = -std::numeric_limits<double>::infinity();
     double correction = 0;
     if (!filter_->passes_before_forward(x, *model_.stats, o, correction))
         return false;
-    bits = sequence_bits(x);
+    if (o.max || !forward || x.empty())
+        bits = sequence_bits(x);
+    else // the float Forward, kept for domains() (HMMER's pipeline also scores its survivors in float)
+        bits = float_sequence_bits(x, *forward);
     // F3 on the bias-corrected Forward score (p7_pipeline.c); the reported score stays uncorrected.
     return o.max || forward_pvalue(bits - correction, *model_.stats) <= o.F3;
 }
@@ -44,6 +51,15 @@ search_model::search_model(search_model &&) noexcept = default;
 search_model & search_model::operator=(search_model &&) noexcept = default;
 
 double search_model::sequence_bits(std::span<std::uint8_t const> x) const { return scorer_->forward_bits(x); }
+
+double search_model::float_sequence_bits(std::span<std::uint8_t const> x, detail::float_pass & pass) const
+{
+    std::size_t const L = x.size();
+    if (L == 0)
+        return sequence_bits(x);
+    detail::special_probs const t{special_transitions(scorer_->configured(), L)};
+    return (detail::forward_float(*float_, t, x, pass, false) - null1_score(L, L)) / std::numbers::ln2;
+}
 
 double search_model::pvalue(double bits) const noexcept { return forward_pvalue(bits, *model_.stats); }
 
@@ -178,18 +194,19 @@ search_result search(std::span<search_model const> models, std::string const & m
         // the output does not depend on the number of threads.
         std::atomic<long long> next_pair{0};
         auto work = [&] {
+            detail::float_pass forward; // this thread's Forward pass, from the filter to the domains
             for (long long t; (t = next_pair.fetch_add(1, std::memory_order_relaxed)) < n_pairs;)
             {
                 auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
                 search_model const & sm = models[m];
                 pair_result & r = pairs[static_cast<std::size_t>(t)];
-                if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits))
+                if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits, &forward))
                     continue; // r.kept stays false
                 r.pvalue = sm.pvalue(r.bits);
                 r.kept = sequence_passes(per_model[m], r.bits, r.pvalue, z_now);
                 if (r.kept && options.domains)
                 {
-                    r.domains = sm.domains(batch[q].dsq, &r.counts);
+                    r.domains = sm.domains(batch[q].dsq, &r.counts, options.filter.max, &forward);
                     r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
                 }
             }

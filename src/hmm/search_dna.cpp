@@ -2,6 +2,7 @@
 // envelopes by posterior decoding, nhmmer's envelope rescoring with a composition-bias model,
 // duplicates across window overlaps removed, E-values per residue searched. See
 // include/emtk/hmm/search_dna.hpp for the method, its sources, memory and determinism.
+#include "domain_float.hpp"
 #include "domain_posterior.hpp"
 
 #include <emtk/em/logspace.hpp>
@@ -13,6 +14,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <numbers>
 #include <omp.h>
 
@@ -121,18 +123,23 @@ struct dna_model
     profile multi;                 // local multihit, length model W (envelope definition)
     profile uni;                   // local unihit (rescoring; length set per envelope)
     std::vector<double> bg;        // HMMER's background
+    std::shared_ptr<detail::odds_profile const> odds; // of the configured profile (--max's decoding)
 };
 
 /// nhmmer's rescoring of envelope i..j (1-based in `x`, a window of length Lw); false when the
-/// envelope yields no alignment of at least min_alignment residues.
-bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_t j, bool bias, raw_hit & h)
+/// envelope yields no alignment of at least min_alignment residues. `exact`: Forward/Backward in
+/// double (--max), else in float (domain_float.hpp).
+bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_t j, bool bias, raw_hit & h,
+             bool exact)
 {
     std::size_t const Lw = x.size();
     auto const K = static_cast<std::size_t>(dm.uni.K);
     double const smooth = 25.0 / static_cast<double>(std::min<std::size_t>(100, std::max<std::size_t>(50, Lw)));
     double envsc = 0, plain = 0;
     alignment_trace tr;
-    dp_matrix oa;
+    thread_local dp_matrix oa; // reused between envelopes
+    thread_local posterior pp;
+    thread_local detail::float_pass plain_pass;
     std::size_t a_from = 0, a_to = 0;
     for (int round = 0;; ++round)
     {
@@ -161,8 +168,15 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
                 f[c] = smooth * dm.bg[c] + (1.0 - smooth) * comp[c] / static_cast<double>(Ld);
             used = with_background(std::move(uni), f);
         }
-        detail::odds_profile const op{used};
-        posterior const pp = detail::decode_full(op, t, sub, envsc);
+        if (exact)
+            pp = detail::decode_full(detail::odds_profile{used}, t, sub, envsc);
+        else if (!bias) // `used` is the configured core: its float odds are built once per model
+            detail::decode_full_float(dm.sm->float_odds(), t, sub, pp, envsc);
+        else
+        {
+            detail::odds_profile const op{used};
+            detail::decode_full_float(detail::float_profile{op}, t, sub, pp, envsc);
+        }
         if (!std::isfinite(envsc))
             return false;
         if (optimal_accuracy_fill(used, pp, oa) == log_zero)
@@ -191,7 +205,8 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
         profile uni = dm.uni;
         uni.options.target_length = static_cast<int>(Ld);
         detail::special_probs const t{special_transitions(uni, Ld)};
-        plain = detail::forward_odds(detail::odds_profile{uni}, t, x.subspan(i - 1, Ld), nullptr, nullptr);
+        plain = exact ? detail::forward_odds(detail::odds_profile{uni}, t, x.subspan(i - 1, Ld), nullptr, nullptr)
+                      : detail::forward_float(dm.sm->float_odds(), t, x.subspan(i - 1, Ld), plain_pass, false);
         envsc = std::min(envsc, plain);
         h.bias = (plain - envsc) / std::numbers::ln2;
     }
@@ -220,17 +235,18 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
 }
 
 /// The hits of one window (1-based window coordinates).
-std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool bias)
+std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool bias, bool exact)
 {
     std::vector<raw_hit> out;
     if (x.empty())
         return out;
-    detail::odds_profile const op{dm.multi};
-    detail::occupancy const o = detail::decode_occupancy(dm.multi, op, x);
+    // The configured profile's odds (multi and unihit share them; only the specials differ).
+    detail::occupancy const o = exact ? detail::decode_occupancy(dm.multi, *dm.odds, x)
+                                      : detail::decode_occupancy_float(dm.multi, dm.sm->float_odds(), x);
     for (auto const & [from, to] : detail::find_envelopes(o))
     {
         raw_hit h;
-        if (rescore(dm, x, from, to, bias, h))
+        if (rescore(dm, x, from, to, bias, h, exact))
             out.push_back(h);
     }
     return out;
@@ -241,7 +257,8 @@ std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool 
 std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence x, bool bias, filter_options const & fo)
 {
     if (fo.max)
-        return scan_window(dm, x, bias);
+        return scan_window(dm, x, bias, true);
+    thread_local detail::float_pass pass;
     std::vector<raw_hit> out;
     search_model const & sm = *dm.sm;
     hmmer_stats const & st = *sm.model().stats;
@@ -257,9 +274,9 @@ std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence
         digital_sequence const sub = x.subspan(from, to - from);
         if (viterbi_pvalue(sm.filter().viterbi_bits(sub), st) > fo.F2)
             continue;
-        if (forward_pvalue(sm.scorer().forward_bits(sub), st) > fo.F3)
+        if (forward_pvalue(sm.float_sequence_bits(sub, pass), st) > fo.F3)
             continue;
-        for (raw_hit h : scan_window(dm, sub, bias))
+        for (raw_hit h : scan_window(dm, sub, bias, false))
         {
             h.ali_from += from, h.ali_to += from, h.env_from += from, h.env_to += from;
             out.push_back(h);
@@ -383,6 +400,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         d.uni = models[m].scorer().configured();
         d.uni.options.multihit = false;
         d.bg = hmmer_background(hm.alphabet);
+        d.odds = std::make_shared<detail::odds_profile const>(d.multi);
         result.models[m].name = hm.name;
         result.models[m].accession = hm.accession;
         result.models[m].description = hm.description;

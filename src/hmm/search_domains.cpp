@@ -5,6 +5,7 @@
 // rescore_isolated_domain) and src/p7_pipeline.c (domain bit score); read, not copied. The numerics
 // and the deviations from HMMER are described in include/emtk/hmm/search.hpp.
 #include "domain_display.hpp"
+#include "domain_float.hpp"
 #include "domain_posterior.hpp"
 
 #include <emtk/hmm/score.hpp>
@@ -19,7 +20,8 @@
 
 namespace emtk::hmm {
 
-std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, domain_counts * counts) const
+std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, domain_counts * counts,
+                                             bool exact, detail::float_pass const * forward) const
 {
     std::vector<domain_hit> out;
     std::size_t const L = x.size();
@@ -27,7 +29,8 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
         return out;
     profile const & multi = scorer_->configured();
     detail::odds_profile const & op = *odds_; // built once per model
-    detail::occupancy const o = detail::decode_occupancy(multi, op, x);
+    detail::occupancy const o =
+        exact ? detail::decode_occupancy(multi, op, x) : detail::decode_occupancy_float(multi, *float_, x, forward);
 
     domain_counts dc;
     std::vector<std::pair<std::size_t, std::size_t>> const envelopes =
@@ -48,14 +51,18 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
     double const outside_cost = std::log(Ld0 / (Ld0 + 3.0)); // per residue outside the envelope
     double const null1 = null1_score(L, L);
     detail::special_probs const tu{special_transitions(uni, L)};
-    dp_matrix oa;
+    thread_local dp_matrix oa; // reused: no allocation per target
+    thread_local posterior pp;
     for (auto const & [from, to] : envelopes)
     {
         std::size_t const Ld = to - from + 1;
         digital_sequence const sub = x.subspan(from - 1, Ld);
         // Envelope score and posterior decoding in one pass (the forward of decode_full).
         double envsc = 0;
-        posterior const pp = detail::decode_full(op, tu, sub, envsc);
+        if (exact)
+            pp = detail::decode_full(op, tu, sub, envsc);
+        else
+            detail::decode_full_float(*float_, tu, sub, pp, envsc);
         if (!std::isfinite(envsc))
             continue;
         domain_hit d;

@@ -160,14 +160,15 @@ if command -v hmmsearch >/dev/null 2>&1 && [[ -f $TUT/Pkinase.hmm && -f $TUT/Pki
   check "Pkinase: all seeds below E = 0.01, no decoy" \
     awk -v n="$(grep -c '>' pk_seeds.fa)" '$2 + 0 < 0.01 { if ($1 ~ /^shuf_/) exit 1; k++ } END { exit k != n }' pk_e.txt
   # Default pipelines on both sides (filters on): the same hits below E = 0.01; and the filters only
-  # remove targets, so every emtk hit scores as with --max.
+  # remove targets, so every emtk hit scores as with --max (within 0.01 bits: the survivors' Forward
+  # runs in float, src/hmm/domain_float.hpp).
   hmmsearch --nonull2 --cpu 1 -Z 1000 --tblout pk_hmmer_f.tbl -o /dev/null "$TUT/Pkinase.hmm" pk.fa
   run "$EMTK" hmm search -Z 1000 --tsv pk_emtk_f.tsv "$TUT/Pkinase.hmm" pk.fa
   check_eq "Pkinase, default filters: the same hits below E = 0.01 as hmmsearch's default pipeline" \
     "$(awk -F'\t' 'NR > 1 && $7 + 0 < 0.01 { print $1 }' pk_emtk_f.tsv | sort)" \
     "$(grep -v '^#' pk_hmmer_f.tbl | awk '$5 + 0 < 0.01 { print $1 }' | sort)"
-  check "Pkinase: the filtered hits are a subset of --max's, with the same scores" \
-    awk -F'\t' 'NR == FNR { s[$1] = $6; next } FNR > 1 && s[$1] != $6 { exit 1 }' pk_emtk.tsv pk_emtk_f.tsv
+  check "Pkinase: the filtered hits are a subset of --max's, with the same scores (0.01 bits)" \
+    awk -F'\t' 'NR == FNR { s[$1] = $6; next } FNR > 1 { d = s[$1] - $6; if (!($1 in s) || d > 0.01 || d < -0.01) exit 1 }' pk_emtk.tsv pk_emtk_f.tsv
   run env EMTK_SIMD=scalar "$EMTK" hmm search -Z 1000 --tsv pk_emtk_scalar.tsv "$TUT/Pkinase.hmm" pk.fa
   check_same_file "Pkinase: the scalar kernels (EMTK_SIMD=scalar) give identical bytes" pk_emtk_f.tsv pk_emtk_scalar.tsv
   run env EMTK_SIMD=sse4.1 "$EMTK" hmm search -Z 1000 --tsv pk_emtk_sse.tsv "$TUT/Pkinase.hmm" pk.fa

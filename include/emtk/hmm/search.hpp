@@ -7,7 +7,10 @@
 /// (MSV F1 = 0.02, composition bias, Viterbi F2 = 1e-3, Forward F3 = 1e-5; search_options::filter),
 /// and only survivors are scored, defined and reported; `filter.max` turns every filter off (as
 /// `hmmsearch --max`), which scores every target with the full Forward. The filters only remove
-/// targets: the scores of those that pass are the same either way.
+/// targets. After the filters, the survivors' Forward (their reported score) and the domain
+/// definition run in single precision (src/hmm/domain_float.hpp: within 1e-3 bits of the double
+/// path, tested), as HMMER's pipeline does; with `filter.max` everything stays in double, so
+/// `--max` output is that of the double path.
 ///
 /// Per-sequence score (hmmer_scorer::forward_bits, score.hpp): the full local multi-hit Forward
 /// score of the whole target against the model configured as HMMER configures it for search, minus
@@ -79,7 +82,9 @@ namespace emtk::hmm {
 
 class hmmer_scorer;
 namespace detail {
-struct odds_profile; // src/hmm/domain_posterior.hpp
+struct odds_profile;  // src/hmm/domain_posterior.hpp
+struct float_profile; // src/hmm/domain_float.hpp
+struct float_pass;    // src/hmm/domain_float.hpp: a float Forward pass kept for domain definition
 }
 
 /// \brief Which of a model's Pfam score cutoffs to use as thresholds (hmmsearch --cut_ga …).
@@ -203,25 +208,40 @@ public:
     [[nodiscard]] hmmer_model const & model() const noexcept { return model_; }
     /// \brief Per-sequence bit score (hmmer_scorer::forward_bits).
     [[nodiscard]] double sequence_bits(std::span<std::uint8_t const> x) const;
+    /// \brief Per-sequence bit score with the float Forward of domain definition (within 1e-3 bits of
+    /// sequence_bits(), src/hmm/domain_float.hpp); the pass is left in `pass` (a per-thread workspace).
+    [[nodiscard]] double float_sequence_bits(std::span<std::uint8_t const> x, detail::float_pass & pass) const;
+    /// \brief The configured profile in float odds (domain definition after the filters).
+    [[nodiscard]] detail::float_profile const & float_odds() const noexcept { return *float_; }
     /// \brief P-value of a Forward bit score under the model's STATS.
     [[nodiscard]] double pvalue(double bits) const noexcept;
     /// \brief The domains of `x` (see the file comment): envelopes, alignments, scores, P-values;
     /// E-values are left 0 (they need Z and domZ).
-    /// `counts`, when given, receives the counts of the domain definition.
-    [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x, domain_counts * counts = nullptr) const;
+    /// `counts`, when given, receives the counts of the domain definition. `exact`: Forward/Backward
+    /// in double (`--max`, and the default here); false: in float (the default pipeline after the
+    /// filters, src/hmm/domain_float.hpp: scores within ~1e-3 bits, same envelopes but at
+    /// occupancy thresholds met within float round-off).
+    /// `forward`, with `exact` false: the pass filtered_bits() left for the same x (not recomputed).
+    [[nodiscard]] std::vector<domain_hit> domains(std::span<std::uint8_t const> x, domain_counts * counts = nullptr,
+                                                  bool exact = true, detail::float_pass const * forward = nullptr) const;
     /// \brief The configured scorer (HMMER's search configuration of the model).
     [[nodiscard]] hmmer_scorer const & scorer() const noexcept { return *scorer_; }
     /// \brief The model's filter cascade.
     [[nodiscard]] search_filter const & filter() const noexcept { return *filter_; }
     /// \brief Whether target x survives every filter of `o`, Forward included; `bits` receives
-    /// its Forward score when it was computed (always when x passes), else −∞.
-    [[nodiscard]] bool filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits) const;
+    /// its Forward score when it was computed (always when x passes), else −∞. Without `o.max` and
+    /// with `forward` (a per-thread workspace), that Forward is the float one of domain definition
+    /// (src/hmm/domain_float.hpp; within 1e-3 bits of sequence_bits()) and its pass is kept in
+    /// `forward` for domains(); otherwise it is sequence_bits() (double).
+    [[nodiscard]] bool filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits,
+                                     detail::float_pass * forward = nullptr) const;
 
 private:
     hmmer_model model_;
     std::unique_ptr<hmmer_scorer> scorer_;
     std::unique_ptr<search_filter> filter_;
     std::unique_ptr<detail::odds_profile> odds_; // the configured profile in odds (domain definition)
+    std::unique_ptr<detail::float_profile> float_; // the same in float (domain definition after the filters)
 };
 
 /// \brief The (sequence, domain) score thresholds of a cutoff for model `m`.

@@ -248,12 +248,14 @@ TEST_CASE("search: E-values decrease with the score and thresholds select by the
     double const cut = hits[hits.size() / 2].evalue;
     search_options e;
     e.domains = false;
+    e.filter.max = true; // the scores of `hits` (the float Forward of the filters differs in the last digits)
     e.evalue = cut;
     auto const re = run(models, path, e);
     auto const expected_e = std::count_if(hits.begin(), hits.end(), [&](auto const & h) { return h.evalue <= cut; });
     CHECK(static_cast<std::ptrdiff_t>(re.models[0].hits.size()) == expected_e);
     search_options tb;
     tb.domains = false;
+    tb.filter.max = true;
     tb.bits = 20.0;
     auto const rt = run(models, path, tb);
     auto const expected_t = std::count_if(hits.begin(), hits.end(), [](auto const & h) { return h.bits >= 20.0; });
@@ -342,7 +344,7 @@ TEST_CASE("search: with domains, only sequences with a domain region are reporte
     }
 }
 
-TEST_CASE("search: the filters only remove targets; the hits that pass keep their --max scores", "[hmm][search]")
+TEST_CASE("search: the filters only remove targets; the hits that pass keep their --max scores (float Forward: 1e-3 bits)", "[hmm][search]")
 {
     emtk::test::temp_dir dir;
     hmmer_model const m = sharp_model(40, 31);
@@ -361,8 +363,9 @@ TEST_CASE("search: the filters only remove targets; the hits that pass keep thei
     {
         auto const it = std::find_if(all.begin(), all.end(), [&](auto const & a) { return a.index == h.index; });
         REQUIRE(it != all.end());
-        CHECK(it->bits == h.bits);
-        CHECK(it->evalue == h.evalue);
+        // The default pipeline scores survivors with the float Forward (domain_float.hpp).
+        CHECK(std::abs(it->bits - h.bits) <= 1e-3);
+        CHECK(std::abs(it->evalue - h.evalue) <= 1e-3 * it->evalue);
         CHECK(it->domains.size() == h.domains.size());
     }
 }

@@ -1,0 +1,189 @@
+// Single-precision domain definition (domain_float.hpp): the float profile, the dispatch between the
+// baseline and AVX2 builds of the kernels, and the posterior sums of decode_occupancy/decode_full.
+#define EMTK_DF_NS df_generic
+#include "domain_float_kernels.hpp"
+
+#include <emtk/hmm/filter.hpp>
+
+namespace emtk::hmm::detail {
+
+namespace {
+
+// Independent delete chains per row (domain_float.hpp); 4, 8 and 16 measured: 8 marginally fastest (M = 80, 260).
+constexpr std::size_t delete_blocks = 8;
+
+std::vector<float> to_float(std::vector<double> const & v, std::size_t np)
+{
+    std::vector<float> r(np, 0.0f);
+    for (std::size_t k = 0; k < v.size(); ++k)
+        r[k] = static_cast<float>(v[k]);
+    return r;
+}
+
+/// The special transitions of `t` as floats: nn, nb, ec, ej, cc, ct, jj, jb.
+std::array<float, 8> float_specials_of(special_probs const & t)
+{
+    return {static_cast<float>(t.nn), static_cast<float>(t.nb), static_cast<float>(t.ec), static_cast<float>(t.ej),
+            static_cast<float>(t.cc), static_cast<float>(t.ct), static_cast<float>(t.jj), static_cast<float>(t.jb)};
+}
+
+bool use_avx2()
+{
+    static bool const avx2 = simd_active() == simd_level::avx2;
+    return avx2;
+}
+
+double run_forward(float_profile const & fp, special_probs const & t, digital_sequence x, float_pass & out, bool core)
+{
+    auto const sp = float_specials_of(t);
+    out.score = use_avx2() ? df_avx2::forward(fp, sp.data(), x, out, core) : df_generic::forward(fp, sp.data(), x, out, core);
+    return out.score;
+}
+
+double run_backward(float_profile const & fp, special_probs const & t, digital_sequence x, float_pass & out, bool core)
+{
+    auto const sp = float_specials_of(t);
+    out.score = use_avx2() ? df_avx2::backward(fp, sp.data(), x, out, core) : df_generic::backward(fp, sp.data(), x, out, core);
+    return out.score;
+}
+
+} // namespace
+
+bool float_passes_agree(double a, double b) noexcept
+{
+    return std::abs(a - b) <= 1e-3 * std::max(1.0, std::abs(a) / 100);
+}
+
+float_profile::float_profile(odds_profile const & op) : M{op.M}, Kp{op.Kp}, source{&op}
+{
+    auto const n = static_cast<std::size_t>(M + 1);
+    np = (n + 1 + 7) / 8 * 8; // room for node M + 1 (zero) read by the backward pass
+    et.assign(Kp * np, 0.0f);
+    for (std::size_t c = 0; c < Kp; ++c)
+        for (std::size_t k = 1; k < n; ++k)
+            et[c * np + k] = static_cast<float>(op.et[c * n + k]);
+    tbm = to_float(op.tbm, np), mm = to_float(op.mm, np), im = to_float(op.im, np), dm = to_float(op.dm, np);
+    mi = to_float(op.mi, np), ii = to_float(op.ii, np), md = to_float(op.md, np), dd = to_float(op.dd, np);
+    auto const Ms = static_cast<std::size_t>(M);
+    block = std::max<std::size_t>(1, (Ms + delete_blocks - 1) / delete_blocks);
+    fprod.assign(np, 0.0f);
+    bprod.assign(np, 0.0f);
+    for (std::size_t s = 1; s <= Ms; s += block)
+    {
+        std::size_t const t = std::min(Ms, s + block - 1);
+        double p = 1;
+        for (std::size_t k = s; k <= t; ++k)
+            fprod[k] = static_cast<float>(p *= op.dd[k - 1]);
+        p = 1;
+        for (std::size_t k = t + 1; k-- > s;)
+            bprod[k] = static_cast<float>(p *= op.dd[k]);
+    }
+}
+
+double forward_float(float_profile const & fp, special_probs const & t, digital_sequence x, float_pass & out,
+                     bool keep_core)
+{
+    return run_forward(fp, t, x, out, keep_core);
+}
+
+double backward_float(float_profile const & fp, special_probs const & t, digital_sequence x, float_pass & out,
+                      bool keep_core)
+{
+    return run_backward(fp, t, x, out, keep_core);
+}
+
+occupancy decode_occupancy_float(profile const & p, float_profile const & fp, digital_sequence x,
+                                 float_pass const * forward)
+{
+    std::size_t const L = x.size();
+    special_probs const t{special_transitions(p, L)};
+    thread_local float_pass own, b;
+    if (!forward || forward->rows.size() != L + 1)
+    {
+        run_forward(fp, t, x, own, false);
+        forward = &own;
+    }
+    float_pass const & f = *forward;
+    double const ll = f.score;
+    double const llb = run_backward(fp, t, x, b, false);
+    if (std::isfinite(ll) && !float_passes_agree(ll, llb))
+        return decode_occupancy(p, *fp.source, x);
+    // fv·bv·e^{r}, r = the rows' log scales minus ll (one exp per pair of rows); through logs when
+    // e^{r} alone could overflow or underflow.
+    auto post = [](double fv, double bv, double r, double er) {
+        if (!(fv > 0 && bv > 0))
+            return 0.0;
+        return er > 0 ? fv * bv * er : std::exp(std::log(fv) + std::log(bv) + r);
+    };
+    auto factor = [](double r) { return std::abs(r) < 600 ? std::exp(r) : 0.0; };
+    occupancy o;
+    o.mocc.assign(L + 1, 0.0);
+    o.btot.assign(L + 1, 0.0);
+    o.etot.assign(L + 1, 0.0);
+    if (!std::isfinite(ll))
+        return o;
+    auto const & fr = f.rows;
+    auto const & br = b.rows;
+    double r_prev = f.log_scale[0] + b.log_scale[0] - ll, e_prev = factor(r_prev); // rows (i−1, i−1)
+    for (std::size_t i = 1; i <= L; ++i)
+    {
+        double const r = f.log_scale[i] + b.log_scale[i] - ll, e = factor(r);       // rows (i, i)
+        double const r1 = f.log_scale[i - 1] + b.log_scale[i] - ll, e1 = factor(r1); // rows (i−1, i)
+        // N emits residue i when N is occupied at row i; C and J when they loop from row i−1.
+        double const flank = post(fr[i][x_n], br[i][x_n], r, e) + post(fr[i - 1][x_c] * t.cc, br[i][x_c], r1, e1) +
+                             post(fr[i - 1][x_j] * t.jj, br[i][x_j], r1, e1);
+        o.mocc[i] = std::clamp(1.0 - flank, 0.0, 1.0);
+        o.btot[i] = o.btot[i - 1] + post(fr[i - 1][x_b], br[i - 1][x_b], r_prev, e_prev);
+        o.etot[i] = o.etot[i - 1] + post(fr[i][x_e], br[i][x_e], r, e);
+        r_prev = r, e_prev = e;
+    }
+    return o;
+}
+
+void decode_full_float(float_profile const & fp, special_probs const & t, digital_sequence x, posterior & pp,
+                       double & score)
+{
+    std::size_t const L = x.size(), np = fp.np;
+    auto const n = static_cast<std::size_t>(fp.M + 1);
+    thread_local float_pass f, b;
+    double const ll = run_forward(fp, t, x, f, true);
+    score = ll;
+    pp.L = 0;
+    pp.M = fp.M;
+    if (!std::isfinite(ll)) // the profile cannot emit x: no posterior (pp.L = 0)
+        return;
+    double const llb = run_backward(fp, t, x, b, true);
+    if (!float_passes_agree(ll, llb))
+    {
+        pp = decode_full(*fp.source, t, x, score);
+        return;
+    }
+    reset_posterior(pp, L, fp.M);
+    auto const post = posterior_product;
+    for (std::size_t i = 1; i <= L; ++i)
+    {
+        double const r = f.log_scale[i] + b.log_scale[i] - ll;
+        double const e = std::abs(r) < 600 ? std::exp(r) : 0.0;
+        float const * fm = f.core_m.data() + i * np, * fi = f.core_i.data() + i * np;
+        float const * bm = b.core_m.data() + i * np, * bi = b.core_i.data() + i * np;
+        double * pm = pp.m.data() + i * n, * pi = pp.ins.data() + i * n;
+        if (e > 0)
+            for (std::size_t k = 1; k < n; ++k)
+            {
+                pm[k] = static_cast<double>(fm[k]) * static_cast<double>(bm[k]) * e;
+                pi[k] = static_cast<double>(fi[k]) * static_cast<double>(bi[k]) * e;
+            }
+        else
+            for (std::size_t k = 1; k < n; ++k)
+            {
+                pm[k] = post(fm[k], bm[k], r);
+                pi[k] = post(fi[k], bi[k], r);
+            }
+        pp.n[i] = post(f.rows[i][x_n], b.rows[i][x_n], r);
+        double const r1 = f.log_scale[i - 1] + b.log_scale[i] - ll;
+        pp.c[i] = post(f.rows[i - 1][x_c] * t.cc, b.rows[i][x_c], r1);
+        pp.j[i] = post(f.rows[i - 1][x_j] * t.jj, b.rows[i][x_j], r1);
+    }
+}
+
+} // namespace emtk::hmm::detail
