@@ -47,6 +47,18 @@ struct avx2_ops
     static vec down1(vec v) { return down<1>(v); }
     static vec down2(vec v) { return down<2>(v); }
     static vec down4(vec v) { return down<4>(v); }
+    /// Lane j ← lane j−1 of v, lane 0 ← lane 7 of prev.
+    static vec up1_from(vec v, vec prev)
+    {
+        __m256i const idx = _mm256_setr_epi32(7, 0, 1, 2, 3, 4, 5, 6);
+        return _mm256_blend_ps(_mm256_permutevar8x32_ps(v, idx), _mm256_permutevar8x32_ps(prev, idx), 0x01);
+    }
+    /// Lane j ← lane j+1 of v, lane 7 ← lane 0 of next.
+    static vec down1_from(vec v, vec next)
+    {
+        __m256i const idx = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 0);
+        return _mm256_blend_ps(_mm256_permutevar8x32_ps(v, idx), _mm256_permutevar8x32_ps(next, idx), 0x80);
+    }
     static vec last(vec v) { return _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(7)); }
     static vec first(vec v) { return _mm256_permutevar8x32_ps(v, _mm256_setzero_si256()); }
     /// ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7)): the fixed tree of every level.

@@ -82,6 +82,18 @@ struct portable_ops
     static vec down1(vec const & v) { return shift(v, -1); }
     static vec down2(vec const & v) { return shift(v, -2); }
     static vec down4(vec const & v) { return shift(v, -4); }
+    static vec up1_from(vec const & v, vec const & prev)
+    {
+        vec r = shift(v, 1);
+        r.v[0] = prev.v[7];
+        return r;
+    }
+    static vec down1_from(vec const & v, vec const & next)
+    {
+        vec r = shift(v, -1);
+        r.v[7] = next.v[0];
+        return r;
+    }
     static vec last(vec const & v) { return splat(v.v[7]); }
     static vec first(vec const & v) { return splat(v.v[0]); }
     static float hsum(vec const & v)
@@ -159,7 +171,7 @@ void build_float_tables(prob_profile & pp)
 {
     std::size_t const W = pp.W, S = fstride(W), Kp = static_cast<std::size_t>(pp.Kp);
     auto const M = static_cast<std::size_t>(pp.M);
-    pp.ftab.assign((n_fpar + 2 * Kp) * S + Kp, 0.0f);
+    pp.ftab.assign(n_fpar * W + 2 * Kp * S + Kp, 0.0f);
     pp.float_ok = pp.floored_other == 0;
     // Parameters other than the glocal entries/exits must not lose paths in float.
     auto core = [&](double p) {
@@ -168,7 +180,9 @@ void build_float_tables(prob_profile & pp)
             pp.float_ok = false;
         return f;
     };
-    auto arr = [&](int which) { return pp.ftab.data() + static_cast<std::size_t>(which) * S + 8; };
+    // Built as plain arrays (node k at [p · W + k]), then interleaved by block (estep_float_kernel.hpp).
+    std::vector<float> flat(n_fpar * W, 0.0f);
+    auto arr = [&](int which) { return flat.data() + static_cast<std::size_t>(which) * W; };
     for (std::size_t k = 0; k < W; ++k)
     {
         arr(p_tmm)[k] = core(pp.tmm[k]);
@@ -218,7 +232,10 @@ void build_float_tables(prob_profile & pp)
             arr(p_h1)[k] = u[0][j], arr(p_h2)[k] = z(u[1][j]), arr(p_h4)[k] = z(u[2][j]), arr(p_hc)[k] = z(u[3][j]);
         }
     }
-    float * me = pp.ftab.data() + n_fpar * S;
+    for (std::size_t k = 0; k < W; ++k)
+        for (int which = 0; which < n_fpar; ++which)
+            pp.ftab[(k / 8 * n_fpar + static_cast<std::size_t>(which)) * 8 + k % 8] = arr(which)[k];
+    float * me = pp.ftab.data() + n_fpar * W;
     float * ie = me + Kp * S;
     float * xe = ie + Kp * S;
     for (std::size_t c = 0; c < Kp; ++c)
@@ -257,7 +274,7 @@ struct float_kernel
         a.S = S;
         a.RS = RS;
         a.par = pp.ftab.data();
-        a.memit = a.par + n_fpar * S;
+        a.memit = a.par + n_fpar * W;
         a.iemit = a.memit + Kp * S;
         a.xemit = a.iemit + Kp * S;
         a.n_loop = to_float(sp.n_loop), a.n_move = to_float(sp.n_move), a.e_move = to_float(sp.e_move);
@@ -271,7 +288,8 @@ struct float_kernel
         ws.scale_.resize(std::max(ws.scale_.size(), L + 1));
         a.scale = ws.scale_.data();
         a.bwd = grow(ws.fbwd_, 2 * RS + 2 * S);
-        a.facc = grow(ws.facc_, (n_facc + 2 * Kp) * S);
+        a.facc = grow(ws.facc_, (n_facc + 2 * Kp) * W);
+        a.femacc = a.facc + n_facc * W;
         a.flows = grow(ws.flow_, n_flows * W);
         std::fill(a.flows, a.flows + n_flows * W, 0.0);
         a.emacc = grow(ws.acc_, 2 * Kp * W);

@@ -9,11 +9,15 @@
 // function templates (a TU compiled with -mavx2 must not emit weak copies of std functions) and
 // everything in it has internal linkage.
 //
-// Layout. Every per-node array (parameters, row columns, accumulators) has S = W + 16 floats and
-// its node 0 at offset 8: indices −8 … W+7 are valid and those outside 0 … M hold 0, so the loops
-// run over whole 8-node blocks 0 … W−1 (W = prob_profile::W, a multiple of 8 ≥ M+2) and read k−1
-// and k+1 without special cases. A forward or backward row holds the M, I and D columns (3S) and
-// the 5 special states, RS = 3S + 16 floats.
+// Layout. The loops run over whole 8-node blocks 0 … W−1 (W = prob_profile::W, a multiple of 8
+// ≥ M+2); every value of a node outside 0 … M is 0, so no block needs a special case. Row columns
+// and emission tables have S = W + 16 floats with node 0 at offset 8 (indices −8 … W+7 valid, so
+// k−1 and k+1 are read without special cases); a forward or backward row holds the M, I and D
+// columns (3S) and the 5 special states, RS = 3S + 16 floats. The parameters and the flow
+// accumulators are interleaved by block ([block][array][8 lanes]: one base pointer per loop, with
+// constant offsets, instead of twenty-odd pointers that do not fit in registers); parameters that
+// a recurrence needs at k−1 are stored shifted (tmm1[k] = tmm[k−1], …), so every load of them is
+// one aligned block.
 //
 // D chains. D_k = M_{k−1} t_MD(k−1) + D_{k−1} t_DD(k−1) (forward, k ascending) and
 // D̂_k = a_k + t_DD(k) D̂_{k+1} (backward, k descending) are first-order linear recurrences. Each
@@ -28,7 +32,7 @@
 
 namespace emtk::hmm::float_detail {
 
-/// Parameter arrays of the float profile, S floats each (node k at offset 8 + k).
+/// Parameter arrays of the float profile: node k's value of array p at [(k / 8) n_fpar + p] · 8 + k % 8.
 enum fpar : int
 {
     p_tmm = 0, p_tmi, p_tmd, p_tim, p_tii, p_tdm, p_tdd,
@@ -40,7 +44,8 @@ enum fpar : int
     n_fpar
 };
 
-/// Float flow accumulators (the first 10 of scaled_dp_detail.hpp's flows, same order).
+/// Float flow accumulators (the first 10 of scaled_dp_detail.hpp's flows, same order), interleaved
+/// by block like the parameters.
 enum facc_index : int
 {
     a_mm = 0, a_md, a_mi, a_im, a_ii, a_dm, a_dd, a_xm, a_xd, a_en, n_facc
@@ -52,7 +57,8 @@ enum fx : int
     fx_n = 0, fx_b, fx_e, fx_j, fx_c
 };
 
-/// Rows between two flushes of the float accumulators into the double totals.
+/// Terms summed in float before a float accumulator is added to its double total: the flows
+/// every flush_every rows, a code's emission accumulators every flush_every uses of the code.
 inline constexpr int flush_every = 32;
 
 /// Everything the kernel reads and writes for one sequence.
@@ -60,7 +66,7 @@ struct args
 {
     int M = 0;
     std::size_t W = 0, S = 0, RS = 0; ///< node blocks, array stride, row size (floats)
-    float const * par = nullptr;      ///< n_fpar arrays of S floats
+    float const * par = nullptr;      ///< n_fpar interleaved arrays (W floats each)
     float const * memit = nullptr;    ///< Kp arrays of S: P(code | M_k)
     float const * iemit = nullptr;    ///< Kp arrays of S: P(code | I_k)
     float const * xemit = nullptr;    ///< Kp: P(code | N, C, J)
@@ -72,7 +78,9 @@ struct args
     float * rows = nullptr;  ///< (L+1) RS: the forward matrix
     int * scale = nullptr;   ///< L+1: log2 of each forward row's scale
     float * bwd = nullptr;   ///< 2 RS + 2 S: two backward rows, em, ei
-    float * facc = nullptr;  ///< n_facc S + 2 Kp S float accumulators (zeroed by the kernel)
+    float * facc = nullptr;  ///< n_facc W interleaved flow accumulators (zeroed by the kernel)
+    float * femacc = nullptr; ///< 2 Kp W emission accumulators, [2 code + (0: M, 1: I)] · W + k
+    int uses[256] = {};      ///< terms in each code's emission accumulators since its last flush
     double * flows = nullptr; ///< double totals, stride W (scaled_dp_detail.hpp's flow layout; zeroed by the caller)
     double * emacc = nullptr; ///< 2 Kp W double totals (zeroed by the caller for the codes of x)
     // Results.
@@ -114,46 +122,47 @@ float forward_row(args const & a, float const * prev, float * cur, int c, float 
 {
     using vec = typename V::vec;
     std::size_t const S = a.S, W = a.W;
-    float const * P = a.par + 8;
-    auto par = [&](int which) { return P + static_cast<std::size_t>(which) * S; };
     float const *pm = prev + 8, *pi = prev + 8 + S, *pd = prev + 8 + 2 * S, *px = prev + 3 * S;
     float *cm = cur + 8, *ci = cur + 8 + S, *cd = cur + 8 + 2 * S, *cx = cur + 3 * S;
     float const * me = a.memit + static_cast<std::size_t>(c) * S + 8;
     float const * ie = a.iemit + static_cast<std::size_t>(c) * S + 8;
-    float const *enter = par(p_enter), *ienter = par(p_ienter), *tim1 = par(p_tim1), *tmm1 = par(p_tmm1),
-                *tdm1 = par(p_tdm1), *tmi = par(p_tmi), *tii = par(p_tii), *exm = par(p_exit_m), *exi = par(p_iexit),
-                *exd = par(p_exit_d), *tmd1 = par(p_tmd1), *g1 = par(p_g1), *g2 = par(p_g2), *g4 = par(p_g4),
-                *gc = par(p_gc);
+    constexpr std::size_t B = n_fpar * 8; // floats per parameter block
     vec const bv = V::splat(px[fx_b]), rv = V::splat(r);
     vec esum = V::zero(), mx = V::zero();
-    for (std::size_t k = 0; k < W; k += 8)
+    // M, I and D of each block in one pass (D_k needs M_{k−1} of this row: the block just stored
+    // and the last node of the one before). The carried D value enters the next block as
+    // splat(d_7) = splat(a_7) + splat(gc_7) · carry: the same operation per lane as d_7 itself,
+    // with only one multiply-add on the serial chain.
+    float const * q = a.par;
+    vec carry = V::zero(), mprev = V::zero(); // mprev: M of the previous block (node −1 … 7: 0)
+    for (std::size_t k = 0; k < W; k += 8, q += B)
     {
         vec const mer = V::mul(V::load(me + k), rv), ier = V::mul(V::load(ie + k), rv);
-        vec s = V::mul(bv, V::load(enter + k));
-        s = V::add(s, V::mul(V::load(pi + k - 1), V::load(tim1 + k)));
-        s = V::add(s, V::mul(V::load(pm + k - 1), V::load(tmm1 + k)));
-        s = V::add(s, V::mul(V::load(pd + k - 1), V::load(tdm1 + k)));
+        vec s = V::mul(bv, V::load(q + 8 * p_enter));
+        s = V::add(s, V::mul(V::load(pi + k - 1), V::load(q + 8 * p_tim1)));
+        s = V::add(s, V::mul(V::load(pm + k - 1), V::load(q + 8 * p_tmm1)));
+        s = V::add(s, V::mul(V::load(pd + k - 1), V::load(q + 8 * p_tdm1)));
         vec const mv = V::mul(mer, s);
-        vec t = V::mul(V::load(pm + k), V::load(tmi + k));
-        t = V::add(t, V::mul(V::load(pi + k), V::load(tii + k)));
-        t = V::add(t, V::mul(bv, V::load(ienter + k)));
+        vec t = V::mul(V::load(pm + k), V::load(q + 8 * p_tmi));
+        t = V::add(t, V::mul(V::load(pi + k), V::load(q + 8 * p_tii)));
+        t = V::add(t, V::mul(bv, V::load(q + 8 * p_ienter)));
         vec const iv = V::mul(ier, t);
         V::store(cm + k, mv);
         V::store(ci + k, iv);
-        esum = V::add(esum, V::add(V::mul(mv, V::load(exm + k)), V::mul(iv, V::load(exi + k))));
+        esum = V::add(esum, V::add(V::mul(mv, V::load(q + 8 * p_exit_m)), V::mul(iv, V::load(q + 8 * p_iexit))));
         mx = V::max(mx, V::max(mv, iv));
-    }
-    vec carry = V::zero();
-    for (std::size_t k = 0; k < W; k += 8)
-    {
-        vec d = V::mul(V::load(cm + k - 1), V::load(tmd1 + k));
-        d = V::add(d, V::mul(V::load(g1 + k), V::up1(d)));
-        d = V::add(d, V::mul(V::load(g2 + k), V::up2(d)));
-        d = V::add(d, V::mul(V::load(g4 + k), V::up4(d)));
-        d = V::add(d, V::mul(V::load(gc + k), carry));
-        carry = V::last(d);
+        // M_{k−1} from registers (a load of cm + k − 1 right after the store would stall)
+        vec d = V::mul(V::up1_from(mv, mprev), V::load(q + 8 * p_tmd1));
+        mprev = mv;
+        d = V::add(d, V::mul(V::load(q + 8 * p_g1), V::up1(d)));
+        d = V::add(d, V::mul(V::load(q + 8 * p_g2), V::up2(d)));
+        d = V::add(d, V::mul(V::load(q + 8 * p_g4), V::up4(d)));
+        vec const gc = V::load(q + 8 * p_gc);
+        vec const dl = V::last(d), gl = V::last(gc);
+        d = V::add(d, V::mul(gc, carry));
+        carry = V::add(dl, V::mul(gl, carry));
         V::store(cd + k, d);
-        esum = V::add(esum, V::mul(d, V::load(exd + k)));
+        esum = V::add(esum, V::mul(d, V::load(q + 8 * p_exit_d)));
         mx = V::max(mx, d);
     }
     float const xr = a.xemit[c] * r;
@@ -184,34 +193,36 @@ void clear_pads(args const & a, float * row)
     }
 }
 
-/// Adds the float accumulators to the double totals and zeroes them.
-inline void flush_acc(args & a)
+/// Adds the float flow accumulators to the double totals and zeroes them.
+inline void flush_flows(args & a)
 {
-    std::size_t const S = a.S, W = a.W;
-    for (int f = 0; f < n_facc; ++f)
-    {
-        float * src = a.facc + static_cast<std::size_t>(f) * S + 8;
-        double * dst = a.flows + static_cast<std::size_t>(f) * W;
-        for (std::size_t k = 0; k < W; ++k)
+    std::size_t const W = a.W;
+    float * src = a.facc;
+    for (std::size_t k0 = 0; k0 < W; k0 += 8)
+        for (int f = 0; f < n_facc; ++f)
         {
-            dst[k] += static_cast<double>(src[k]);
-            src[k] = 0;
-        }
-    }
-    for (int j = 0; j < a.n_codes; ++j)
-    {
-        std::size_t const c = a.codes[j];
-        for (int which = 0; which < 2; ++which)
-        {
-            float * src = a.facc + (static_cast<std::size_t>(n_facc) + 2 * c + static_cast<std::size_t>(which)) * S + 8;
-            double * dst = a.emacc + (2 * c + static_cast<std::size_t>(which)) * W;
-            for (std::size_t k = 0; k < W; ++k)
+            double * dst = a.flows + static_cast<std::size_t>(f) * W + k0;
+            for (int j = 0; j < 8; ++j)
             {
-                dst[k] += static_cast<double>(src[k]);
-                src[k] = 0;
+                dst[j] += static_cast<double>(src[j]);
+                src[j] = 0;
             }
+            src += 8;
         }
+}
+
+/// Adds code c's float emission accumulators to the double totals and zeroes them.
+inline void flush_code(args & a, std::size_t c)
+{
+    std::size_t const W = a.W;
+    float * src = a.femacc + 2 * c * W;
+    double * dst = a.emacc + 2 * c * W;
+    for (std::size_t k = 0; k < 2 * W; ++k)
+    {
+        dst[k] += static_cast<double>(src[k]);
+        src[k] = 0;
     }
+    a.uses[c] = 0;
 }
 
 /// Backward row i (into cur, from next = row i+1) and the flows of row i (forward row f).
@@ -224,12 +235,10 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
     bool const more = i < a.L;
     int const c = more ? a.x[i] : 0;
     float const r = fpow2neg(a.scale[i]);
-    float const * P = a.par + 8;
-    auto par = [&](int which) { return P + static_cast<std::size_t>(which) * S; };
+    constexpr std::size_t B = n_fpar * 8, BA = n_facc * 8; // floats per parameter / accumulator block
     float *em = a.bwd + 2 * a.RS + 8, *ei = em + S;
     float *bm = cur + 8, *bi = cur + 8 + S, *bd = cur + 8 + 2 * S, *bx = cur + 3 * S;
     float const *nm = next + 8, *ni = next + 8 + S, *nx = next + 3 * S;
-    float const *enter = par(p_enter), *ienter = par(p_ienter);
     vec bbv = V::zero();
     float xr = 0;
     if (more)
@@ -237,13 +246,14 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
         float const * me = a.memit + static_cast<std::size_t>(c) * S + 8;
         float const * ie = a.iemit + static_cast<std::size_t>(c) * S + 8;
         vec const rv = V::splat(r);
-        for (std::size_t k = 0; k < W; k += 8)
+        float const * q = a.par;
+        for (std::size_t k = 0; k < W; k += 8, q += B)
         {
             vec const e1 = V::mul(V::mul(V::load(me + k), rv), V::load(nm + k));
             vec const e2 = V::mul(V::mul(V::load(ie + k), rv), V::load(ni + k));
             V::store(em + k, e1);
             V::store(ei + k, e2);
-            bbv = V::add(bbv, V::add(V::mul(V::load(enter + k), e1), V::mul(V::load(ienter + k), e2)));
+            bbv = V::add(bbv, V::add(V::mul(V::load(q + 8 * p_enter), e1), V::mul(V::load(q + 8 * p_ienter), e2)));
         }
         xr = a.xemit[c] * r;
     }
@@ -266,59 +276,56 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
     bx[fx_c] = bc;
     vec const bev = V::splat(be);
     // D chain k = W−1 … 0 by blocks (tdm, tdd, exit_d are 0 at node 0 and beyond M).
-    float const *tdm = par(p_tdm), *exd = par(p_exit_d), *h1 = par(p_h1), *h2 = par(p_h2), *h4 = par(p_h4),
-                *hc = par(p_hc);
-    vec carry = V::zero();
-    for (std::size_t k = W; k > 0;)
-    {
-        k -= 8;
-        vec d = V::add(V::mul(V::load(tdm + k), V::load(em + k + 1)), V::mul(V::load(exd + k), bev));
-        d = V::add(d, V::mul(V::load(h1 + k), V::down1(d)));
-        d = V::add(d, V::mul(V::load(h2 + k), V::down2(d)));
-        d = V::add(d, V::mul(V::load(h4 + k), V::down4(d)));
-        d = V::add(d, V::mul(V::load(hc + k), carry));
-        carry = V::first(d);
-        V::store(bd + k, d);
-    }
-    // M and I of row i fused with the flows of row i (as scaled_dp.cpp's backward_row).
+    // Per block, descending: D (the scan, then the carried value from the block above, as in
+    // forward_row), then M and I and the flows of row i, which need D̂ and ê B̂ of node k+1.
     float const *fm = f + 8, *fi = f + 8 + S, *fd = f + 8 + 2 * S, *fxs = f + 3 * S;
     float const fb = fxs[fx_b];
     vec const fbv = V::splat(fb);
-    float const *tmm = par(p_tmm), *tmd = par(p_tmd), *tmi = par(p_tmi), *tim = par(p_tim), *tii = par(p_tii),
-                *exm = par(p_exit_m), *exi = par(p_iexit);
-    float * acc = a.facc + 8;
-    auto A = [&](int which) { return acc + static_cast<std::size_t>(which) * S; };
-    float *amm = A(a_mm), *amd = A(a_md), *ami = A(a_mi), *aim = A(a_im), *aii = A(a_ii), *adm = A(a_dm),
-          *addp = A(a_dd), *axm = A(a_xm), *axd = A(a_xd), *aen = A(a_en);
     std::size_t const code = a.x[i >= 1 ? i - 1 : 0];
-    float * am = acc + (static_cast<std::size_t>(n_facc) + 2 * code) * S;
-    float * ai = am + S;
-    for (std::size_t k = 0; k < W; k += 8)
+    float * am = a.femacc + 2 * code * W;
+    float * ai = am + W;
+    vec carry = V::zero(), dabove = V::zero(); // dabove: D̂ of the block above (0 beyond W)
+    for (std::size_t k = W; k > 0;)
     {
-        vec const emn = V::load(em + k + 1), dn = V::load(bd + k + 1), eik = V::load(ei + k);
-        vec mv = V::mul(V::load(tmm + k), emn);
-        mv = V::add(mv, V::mul(V::load(tmd + k), dn));
-        mv = V::add(mv, V::mul(V::load(tmi + k), eik));
-        mv = V::add(mv, V::mul(V::load(exm + k), bev));
-        vec iv = V::mul(V::load(tim + k), emn);
-        iv = V::add(iv, V::mul(V::load(tii + k), eik));
-        iv = V::add(iv, V::mul(V::load(exi + k), bev));
+        k -= 8;
+        float const * q = a.par + (k / 8) * B;
+        float * ac = a.facc + (k / 8) * BA;
+        vec d = V::add(V::mul(V::load(q + 8 * p_tdm), V::load(em + k + 1)), V::mul(V::load(q + 8 * p_exit_d), bev));
+        d = V::add(d, V::mul(V::load(q + 8 * p_h1), V::down1(d)));
+        d = V::add(d, V::mul(V::load(q + 8 * p_h2), V::down2(d)));
+        d = V::add(d, V::mul(V::load(q + 8 * p_h4), V::down4(d)));
+        vec const hc = V::load(q + 8 * p_hc);
+        vec const df = V::first(d), hf = V::first(hc);
+        d = V::add(d, V::mul(hc, carry));
+        carry = V::add(df, V::mul(hf, carry));
+        V::store(bd + k, d);
+        vec const emn = V::load(em + k + 1), dn = V::down1_from(d, dabove), eik = V::load(ei + k);
+        dabove = d;
+        vec mv = V::mul(V::load(q + 8 * p_tmm), emn);
+        mv = V::add(mv, V::mul(V::load(q + 8 * p_tmd), dn));
+        mv = V::add(mv, V::mul(V::load(q + 8 * p_tmi), eik));
+        mv = V::add(mv, V::mul(V::load(q + 8 * p_exit_m), bev));
+        vec iv = V::mul(V::load(q + 8 * p_tim), emn);
+        iv = V::add(iv, V::mul(V::load(q + 8 * p_tii), eik));
+        iv = V::add(iv, V::mul(V::load(q + 8 * p_iexit), bev));
         V::store(bm + k, mv);
         V::store(bi + k, iv);
-        vec const m = V::load(fm + k), ii = V::load(fi + k), d = V::load(fd + k);
-        V::store(amm + k, V::add(V::load(amm + k), V::mul(m, emn)));
-        V::store(amd + k, V::add(V::load(amd + k), V::mul(m, dn)));
-        V::store(ami + k, V::add(V::load(ami + k), V::mul(m, eik)));
-        V::store(axm + k, V::add(V::load(axm + k), V::mul(m, bev)));
-        V::store(aim + k, V::add(V::load(aim + k), V::mul(ii, emn)));
-        V::store(aii + k, V::add(V::load(aii + k), V::mul(ii, eik)));
-        V::store(adm + k, V::add(V::load(adm + k), V::mul(d, emn)));
-        V::store(addp + k, V::add(V::load(addp + k), V::mul(d, dn)));
-        V::store(axd + k, V::add(V::load(axd + k), V::mul(d, bev)));
-        V::store(aen + k, V::add(V::load(aen + k), V::mul(fbv, V::load(em + k))));
+        vec const m = V::load(fm + k), ii = V::load(fi + k), dd = V::load(fd + k);
+        V::store(ac + 8 * a_mm, V::add(V::load(ac + 8 * a_mm), V::mul(m, emn)));
+        V::store(ac + 8 * a_md, V::add(V::load(ac + 8 * a_md), V::mul(m, dn)));
+        V::store(ac + 8 * a_mi, V::add(V::load(ac + 8 * a_mi), V::mul(m, eik)));
+        V::store(ac + 8 * a_xm, V::add(V::load(ac + 8 * a_xm), V::mul(m, bev)));
+        V::store(ac + 8 * a_im, V::add(V::load(ac + 8 * a_im), V::mul(ii, emn)));
+        V::store(ac + 8 * a_ii, V::add(V::load(ac + 8 * a_ii), V::mul(ii, eik)));
+        V::store(ac + 8 * a_dm, V::add(V::load(ac + 8 * a_dm), V::mul(dd, emn)));
+        V::store(ac + 8 * a_dd, V::add(V::load(ac + 8 * a_dd), V::mul(dd, dn)));
+        V::store(ac + 8 * a_xd, V::add(V::load(ac + 8 * a_xd), V::mul(dd, bev)));
+        V::store(ac + 8 * a_en, V::add(V::load(ac + 8 * a_en), V::mul(fbv, V::load(em + k))));
         V::store(am + k, V::add(V::load(am + k), V::mul(m, mv)));
         V::store(ai + k, V::add(V::load(ai + k), V::mul(ii, iv)));
     }
+    if (++a.uses[code] == flush_every)
+        flush_code(a, code);
     // Scalar flows in double (one term per row).
     a.sf[1] += static_cast<double>(fi[M] * be);
     a.sf[0] += static_cast<double>(fb * ei[0]);
@@ -369,12 +376,15 @@ void estep(args & a)
     float * b1 = a.bwd + RS;
     for (std::size_t j = 0; j < 2 * RS + 2 * S; ++j)
         a.bwd[j] = 0;
-    for (int f = 0; f < n_facc; ++f)
-        for (std::size_t k = 0; k < S; ++k)
-            a.facc[static_cast<std::size_t>(f) * S + k] = 0;
+    for (std::size_t k = 0; k < n_facc * a.W; ++k)
+        a.facc[k] = 0;
     for (int j = 0; j < a.n_codes; ++j)
-        for (std::size_t k = 0; k < 2 * S; ++k)
-            a.facc[(static_cast<std::size_t>(n_facc) + 2 * static_cast<std::size_t>(a.codes[j])) * S + k] = 0;
+    {
+        std::size_t const c = a.codes[j];
+        for (std::size_t k = 0; k < 2 * a.W; ++k)
+            a.femacc[2 * c * a.W + k] = 0;
+        a.uses[c] = 0;
+    }
     for (double & v : a.sf)
         v = 0;
     float * next = b1;
@@ -388,11 +398,13 @@ void estep(args & a)
         cur = t;
         if (++since == flush_every)
         {
-            flush_acc(a);
+            flush_flows(a);
             since = 0;
         }
     }
-    flush_acc(a);
+    flush_flows(a);
+    for (int j = 0; j < a.n_codes; ++j)
+        flush_code(a, a.codes[j]);
     a.pt = static_cast<double>(pt);
     a.pb = static_cast<double>(next[3 * S + fx_n]);
 }

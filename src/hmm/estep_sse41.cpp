@@ -52,6 +52,16 @@ struct sse41_ops
     static vec down1(vec v) { return down<1>(v); }
     static vec down2(vec v) { return down<2>(v); }
     static vec down4(vec v) { return down<4>(v); }
+    /// Lane j ← lane j−1 of v, lane 0 ← lane 7 of prev.
+    static vec up1_from(vec v, vec prev)
+    {
+        return {f(_mm_alignr_epi8(i(v.lo), i(prev.hi), 12)), f(_mm_alignr_epi8(i(v.hi), i(v.lo), 12))};
+    }
+    /// Lane j ← lane j+1 of v, lane 7 ← lane 0 of next.
+    static vec down1_from(vec v, vec next)
+    {
+        return {f(_mm_alignr_epi8(i(v.hi), i(v.lo), 4)), f(_mm_alignr_epi8(i(next.lo), i(v.hi), 4))};
+    }
     static vec last(vec v)
     {
         __m128 const b = _mm_shuffle_ps(v.hi, v.hi, 0xff);
