@@ -404,14 +404,20 @@ struct scaled_kernel
             return false;
         if (!std::isfinite(pb) || !(std::fabs(pb / pt - 1.0) <= tol))
             return false;
-        double sum = sf.b_i0 + sf.x_i + sf.n_loop + sf.c_loop + sf.j_loop + sf.n_move + sf.j_move + sf.e_move + sf.e_loop;
-        for (std::size_t j = 0; j < n_flows * W; ++j)
-            sum += flows[j];
+        // Only finiteness matters here: four partial sums (W is a multiple of 8), not one serial chain.
+        double part[4] = {sf.b_i0 + sf.x_i + sf.n_loop + sf.c_loop + sf.j_loop + sf.n_move + sf.j_move + sf.e_move +
+                              sf.e_loop,
+                          0, 0, 0};
+        auto add_all = [&part](double const * v, std::size_t n) {
+            for (std::size_t j = 0; j < n; j += 4)
+                for (std::size_t z = 0; z < 4; ++z)
+                    part[z] += v[j + z];
+        };
+        add_all(flows, n_flows * W);
         for (std::size_t c = 0; c < used.size(); ++c)
             if (used[c])
-                for (std::size_t j = 0; j < 2 * W; ++j)
-                    sum += emacc[2 * c * W + j];
-        if (!std::isfinite(sum))
+                add_all(emacc + 2 * c * W, 2 * W);
+        if (!std::isfinite((part[0] + part[1]) + (part[2] + part[3])))
             return false;
         double const log_pt = std::log(pt);
         double lost = 0;
@@ -571,6 +577,15 @@ struct scaled_kernel
                 continue;
             auto const & members = pp.sets.members[c];
             double const * am = emacc + 2 * c * W;
+            if (members.size() == 1) // a canonical residue: no split
+            {
+                std::size_t const a = members[0];
+                for (std::size_t k = 1; k <= Mu; ++k)
+                    acc.mat[k * K + a] += norm * am[k];
+                for (std::size_t k = 0; k <= Mu; ++k)
+                    acc.ins[k * K + a] += norm * am[W + k];
+                continue;
+            }
             for (std::size_t k = 0; k <= Mu; ++k)
             {
                 for (int which = 0; which < 2; ++which)
