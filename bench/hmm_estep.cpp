@@ -1,5 +1,6 @@
 // Benchmark of the Baum-Welch E-step for profile HMMs (issue 3): the scaled probability-space
-// kernel (scaled_dp.hpp) against the log-space reference (counts.hpp), on 1 and 2 threads, and the
+// kernel (scaled_dp.hpp) and the float SIMD kernel at every level the CPU has (estep_simd.hpp, issue
+// 17) against the log-space reference (counts.hpp), on 1 and 2 threads, and the
 // workspace memory for a 35,000-residue sequence with M = 500. See bench/README.md.
 //
 // Usage: emtk_bench_estep [--repeats N] [--quick]

@@ -62,18 +62,8 @@ struct avx2_ops
     static vec last(vec v) { return _mm256_permutevar8x32_ps(v, _mm256_set1_epi32(7)); }
     static vec first(vec v) { return _mm256_permutevar8x32_ps(v, _mm256_setzero_si256()); }
     /// ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7)): the fixed tree of every level.
-    static float hsum(vec v)
-    {
-        __m128 const s4 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        __m128 const s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
-    }
-    static float hmax(vec v)
-    {
-        __m128 const s4 = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-        __m128 const s2 = _mm_max_ps(s4, _mm_movehl_ps(s4, s4));
-        return _mm_cvtss_f32(_mm_max_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
-    }
+    static float hsum(vec v) { return hsum4(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))); }
+    static float hmax(vec v) { return hmax4(_mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1))); }
 };
 
 } // namespace

@@ -30,6 +30,10 @@
 #include <cstddef>
 #include <cstdint>
 
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
+
 namespace emtk::hmm::float_detail {
 
 /// Parameter arrays of the float profile: node k's value of array p at [(k / 8) n_fpar + p] · 8 + k % 8.
@@ -115,6 +119,23 @@ inline float fpow2neg(int e)
 }
 
 inline float fmaxf_(float a, float b) { return a > b ? a : b; }
+
+#if defined(__SSE2__)
+/// The fixed horizontal-sum tree of every level, from s4 = (v0+v4, v1+v5, v2+v6, v3+v7):
+/// ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7)).
+inline float hsum4(__m128 s4)
+{
+    __m128 const s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+
+/// The maximum of 4 lanes.
+inline float hmax4(__m128 s4)
+{
+    __m128 const s2 = _mm_max_ps(s4, _mm_movehl_ps(s4, s4));
+    return _mm_cvtss_f32(_mm_max_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
+}
+#endif
 
 /// Forward row `cur` from `prev` for residue c with r = 1 / s_{i−1}; returns the row maximum.
 template <class V>

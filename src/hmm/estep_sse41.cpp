@@ -73,18 +73,8 @@ struct sse41_ops
         return {b, b};
     }
     /// ((v0+v4) + (v2+v6)) + ((v1+v5) + (v3+v7)): the fixed tree of every level.
-    static float hsum(vec v)
-    {
-        __m128 const s4 = _mm_add_ps(v.lo, v.hi);
-        __m128 const s2 = _mm_add_ps(s4, _mm_movehl_ps(s4, s4));
-        return _mm_cvtss_f32(_mm_add_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
-    }
-    static float hmax(vec v)
-    {
-        __m128 const s4 = _mm_max_ps(v.lo, v.hi);
-        __m128 const s2 = _mm_max_ps(s4, _mm_movehl_ps(s4, s4));
-        return _mm_cvtss_f32(_mm_max_ss(s2, _mm_shuffle_ps(s2, s2, 1)));
-    }
+    static float hsum(vec v) { return hsum4(_mm_add_ps(v.lo, v.hi)); }
+    static float hmax(vec v) { return hmax4(_mm_max_ps(v.lo, v.hi)); }
 };
 
 } // namespace

@@ -163,7 +163,9 @@ public:
     /// \brief Upper bound of bytes() after E-steps (or forwards) on sequences of length ≤ L with a
     /// model of M nodes and Kp residue codes, for this full_limit (file comment, "Memory"):
     /// 8 · [max(min((L+1) R', full_limit / 8), (2⌈√(L+1)⌉ + 2) R') + 2 R' + (12 + 2 Kp) W] + 4 (L+1)
-    /// with R' = 3W + 8 doubles per row.
+    /// with R' = 3W + 8 doubles per row. A workspace also used by the float kernel
+    /// (estep_simd.hpp) holds at most full_limit bytes more for its float matrix, plus
+    /// 4 · (2 (3(W+16)+16) + 2 (W+16) + (10 + 2 Kp) W) bytes of float rows and accumulators.
     [[nodiscard]] static std::size_t bound(int M, int Kp, std::size_t L, std::size_t full_limit) noexcept;
 
 private:
