@@ -1,10 +1,12 @@
 // Benchmark of the Baum-Welch E-step for profile HMMs (issue 3): the scaled probability-space
-// kernel (scaled_dp.hpp) against the log-space reference (counts.hpp), on 1 and 2 threads, and the
+// kernel (scaled_dp.hpp) and the float SIMD kernel at every level the CPU has (estep_simd.hpp, issue
+// 17) against the log-space reference (counts.hpp), on 1 and 2 threads, and the
 // workspace memory for a 35,000-residue sequence with M = 500. See bench/README.md.
 //
 // Usage: emtk_bench_estep [--repeats N] [--quick]
 #include <emtk/hmm/counts.hpp>
 #include <emtk/hmm/emit.hpp>
+#include <emtk/hmm/estep_simd.hpp>
 #include <emtk/hmm/scaled_dp.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/rng.hpp>
@@ -158,7 +160,7 @@ int main(int argc, char ** argv)
     std::printf("# cells = residues x M; one cell = forward + backward + expected counts\n");
     std::printf("# machine check: a compute-only loop runs %.2fx faster on 2 threads than on 1 (about 2 when two "
                 "cores are free)\n", machine_speedup(repeats));
-    std::printf("%-22s %-7s %7s %9s %9s %14s %9s %12s %12s\n", "configuration", "kernel", "threads", "wall s", "cpu s",
+    std::printf("%-22s %-13s %7s %9s %9s %14s %9s %12s %12s\n", "configuration", "kernel", "threads", "wall s", "cpu s",
                 "Mcells/s/thr", "speed-up", "max|dLL|rel", "counts rel");
     for (int cfg = 0; cfg < 2; ++cfg)
     {
@@ -186,33 +188,65 @@ int main(int argc, char ** argv)
         }
         double const lsub = e_step<estep_workspace>(sub, M, K, 1, chunk, csub, scaled);
         double const cells_ref = static_cast<double>(sub_residues) * M;
-        std::printf("%-22s %-7s %7d %9.3f %9.3f %14.2f %9s %12s %12s\n", name, "log", 1, tref, cref_cpu,
+        std::printf("%-22s %-13s %7d %9.3f %9.3f %14.2f %9s %12s %12s\n", name, "log", 1, tref, cref_cpu,
                     cells_ref / tref / 1e6, "", "(ref)", "(ref)");
-        std::printf("%-22s %-7s %7s %9s %9s %14s %9s %12.2e %12.2e\n", name, "scaled", "subset", "", "", "", "",
+        std::printf("%-22s %-13s %7s %9s %9s %14s %9s %12.2e %12.2e\n", name, "scaled", "subset", "", "", "", "",
                     std::fabs(lsub - lref) / std::fabs(lref), max_rel(csub, cref));
         // 1- and 2-thread runs interleaved, best of `repeats` each: on a shared machine both get
-        // the same chances of a quiet moment.
-        std::array<double, 2> best{1e300, 1e300}, cpu{}, ll{};
-        for (int k = 0; k < repeats; ++k)
-            for (int threads : {1, 2})
-            {
-                hmm_counts c;
-                double l = 0;
-                double const t = seconds([&] { l = e_step<estep_workspace>(xs, M, K, threads, chunk, c, scaled); });
-                auto const at = static_cast<std::size_t>(threads - 1);
-                if (t < best[at])
-                    best[at] = t, cpu[at] = last_cpu;
-                ll[at] = l;
-            }
-        double const cells = static_cast<double>(residues) * M;
-        for (int threads : {1, 2})
+        // the same chances of a quiet moment. "scaled" is the double kernel; "float/LEVEL" the
+        // SIMD float kernel (estep_simd.hpp) at each level this CPU has (the training E-step runs
+        // the best one, with the double kernel as its fallback).
+        struct kernel_row
         {
-            auto const at = static_cast<std::size_t>(threads - 1);
-            char speed[32] = "";
-            if (threads == 2)
-                std::snprintf(speed, sizeof speed, "%.2fx", best[0] / best[1]);
-            std::printf("%-22s %-7s %7d %9.3f %9.3f %14.2f %9s %12s %12s   (log L = %.6f)\n", name, "scaled", threads,
-                        best[at], cpu[at], cells / best[at] / 1e6 / threads, speed, "", "", ll[at]);
+            std::string name;
+            std::function<double(std::vector<std::uint8_t> const &, hmm_counts &, estep_workspace &)> run;
+            bool two_threads;
+        };
+        std::vector<kernel_row> kernels{{"scaled", scaled, true}};
+        for (simd_level l : {simd_level::scalar, simd_level::sse41, simd_level::avx2})
+        {
+            if (l > simd_supported())
+                continue;
+            kernels.push_back({std::string("float/") + simd_name(l),
+                               [&pp, l](std::vector<std::uint8_t> const & x, hmm_counts & c, estep_workspace & ws) {
+                                   auto const ll = fast_expected_counts_checked(pp, x, c, 1.0, ws, scaled_check_tol, l);
+                                   return ll ? *ll : 0.0;
+                               },
+                               l == simd_supported()});
+        }
+        for (auto const & kr : kernels)
+        {
+            if (kr.name != "scaled")
+            {
+                hmm_counts cf;
+                double const lf = e_step<estep_workspace>(sub, M, K, 1, chunk, cf, kr.run);
+                std::printf("%-22s %-13s %7s %9s %9s %14s %9s %12.2e %12.2e\n", name, kr.name.c_str(), "subset", "",
+                            "", "", "", std::fabs(lf - lref) / std::fabs(lref), max_rel(cf, cref));
+            }
+            std::array<double, 2> best{1e300, 1e300}, cpu{}, ll{};
+            int const max_threads = kr.two_threads ? 2 : 1;
+            for (int k = 0; k < repeats; ++k)
+                for (int threads = 1; threads <= max_threads; ++threads)
+                {
+                    hmm_counts c;
+                    double l = 0;
+                    double const t = seconds([&] { l = e_step<estep_workspace>(xs, M, K, threads, chunk, c, kr.run); });
+                    auto const at = static_cast<std::size_t>(threads - 1);
+                    if (t < best[at])
+                        best[at] = t, cpu[at] = last_cpu;
+                    ll[at] = l;
+                }
+            double const cells = static_cast<double>(residues) * M;
+            for (int threads = 1; threads <= max_threads; ++threads)
+            {
+                auto const at = static_cast<std::size_t>(threads - 1);
+                char speed[32] = "";
+                if (threads == 2)
+                    std::snprintf(speed, sizeof speed, "%.2fx", best[0] / best[1]);
+                std::printf("%-22s %-13s %7d %9.3f %9.3f %14.2f %9s %12s %12s   (log L = %.6f; %.2f Mcells per cpu s)\n",
+                            name, kr.name.c_str(), threads, best[at], cpu[at], cells / best[at] / 1e6 / threads, speed,
+                            "", "", ll[at], cells / cpu[at] / 1e6);
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the profile-HMM Baum-Welch E-step (issue 3): the scaled probability-space kernel
-# (include/emtk/hmm/scaled_dp.hpp) against the log-space reference, 1 and 2 threads, and the
+# (include/emtk/hmm/scaled_dp.hpp) and the float SIMD kernel at each level (estep_simd.hpp, issue 17)
+# against the log-space reference, 1 and 2 threads, and the
 # workspace memory for L = 35,000, M = 500. See bench/README.md ("hmm E-step").
 # Usage: bench/hmm_estep.sh [--repeats N] [--quick]
 #   BUILD_DIR=/path/to/dir bench/hmm_estep.sh     build elsewhere (default: build-bench-estep/)

@@ -5,6 +5,8 @@
 #include <emtk/hmm/scaled_dp.hpp>
 #include <emtk/util/error.hpp>
 
+#include "scaled_dp_detail.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cfloat>
@@ -12,6 +14,8 @@
 #include <optional>
 
 namespace emtk::hmm {
+
+using namespace detail; // specials, flows, scalar_flows (scaled_dp_detail.hpp)
 
 namespace {
 
@@ -30,21 +34,6 @@ double to_prob(double lp) noexcept
 {
     double const v = std::exp(lp);
     return v < DBL_MIN ? 0.0 : v;
-}
-
-/// The special transitions of a sequence of length L in probability space.
-struct specials
-{
-    double n_loop, n_move, e_move, e_loop, c_loop, c_move, j_loop, j_move;
-};
-
-specials special_probs(prob_profile const & pp, std::size_t L)
-{
-    profile shell; // special_transitions() reads only the options: one definition of the length model
-    shell.options = pp.options;
-    special_row const s = special_transitions(shell, L);
-    return {to_prob(s[n_loop]), to_prob(s[n_move]), to_prob(s[e_move]), to_prob(s[e_loop]),
-            to_prob(s[c_loop]), to_prob(s[c_move]), to_prob(s[j_loop]), to_prob(s[j_move])};
 }
 
 /// At least n elements, allocating exactly n when growing (bytes() reports what is really needed)
@@ -153,19 +142,20 @@ void check_codes(prob_profile const & pp, digital_sequence x)
         EMTK_ASSERT(c < pp.Kp, "residue code out of range for the profile's alphabet");
 }
 
-/// Indices of the transition flows in the workspace's flow_ buffer (W doubles each).
-enum flow : std::size_t
-{
-    f_mm = 0, f_md, f_mi, f_im, f_ii, f_dm, f_dd, f_xm, f_xd, f_en, f_em, f_ei, n_flows
-};
-
-/// Scalar flows of one sequence (unnormalised: multiply by weight / P̃ and the parameter).
-struct scalar_flows
-{
-    double b_i0 = 0, x_i = 0, n_loop = 0, c_loop = 0, j_loop = 0, n_move = 0, j_move = 0, e_move = 0, e_loop = 0;
-};
-
 } // namespace
+
+namespace detail {
+
+specials special_probs(prob_profile const & pp, std::size_t L)
+{
+    profile shell; // special_transitions() reads only the options: one definition of the length model
+    shell.options = pp.options;
+    special_row const s = special_transitions(shell, L);
+    return {to_prob(s[n_loop]), to_prob(s[n_move]), to_prob(s[e_move]), to_prob(s[e_loop]),
+            to_prob(s[c_loop]), to_prob(s[c_move]), to_prob(s[j_loop]), to_prob(s[j_move])};
+}
+
+} // namespace detail
 
 prob_profile make_prob_profile(profile const & p)
 {
@@ -243,13 +233,14 @@ prob_profile make_prob_profile(profile const & p)
         pp.pmat[j] = std::exp(p.lmat[j]); // only ratios within a degenerate code's members are used
         pp.pins[j] = std::exp(p.lins[j]);
     }
+    build_float_tables(pp);
     return pp;
 }
 
 std::size_t estep_workspace::bytes() const noexcept
 {
     return (rows_.capacity() + bwd_.capacity() + flow_.capacity() + acc_.capacity()) * sizeof(double) +
-           scale_.capacity() * sizeof(int);
+           scale_.capacity() * sizeof(int) + (frows_.capacity() + fbwd_.capacity() + facc_.capacity()) * sizeof(float);
 }
 
 std::size_t estep_workspace::bound(int M, int Kp, std::size_t L, std::size_t full_limit) noexcept
@@ -384,29 +375,49 @@ struct scaled_kernel
                 }
             }
         // After the loops `next` holds backward row 0.
-        if (check && !reliable(tol, pt, next, flows, emacc, used, sf))
+        if (check && !reliable(tol, pt, next[3 * W + x_n], flows, emacc, used, sf))
             return std::nullopt;
         add_counts(acc, weight, pt, flows, emacc, used, sf);
         return ll;
     }
 
+    /// scaled_finish() (scaled_dp_detail.hpp): the check and the counts from flows another kernel
+    /// left in the workspace.
+    std::optional<double> finish_sums(hmm_counts & acc, double weight, double tol, estep_sums const & s) const
+    {
+        std::array<bool, 256> used{};
+        for (std::uint8_t c : x)
+            used[c] = true;
+        double const * flows = ws.flow_.data();
+        double const * emacc = ws.acc_.data();
+        if (tol >= 0 && !reliable(tol, s.pt, s.pb, flows, emacc, used, s.sf))
+            return std::nullopt;
+        add_counts(acc, weight, s.pt, flows, emacc, used, s.sf);
+        return s.log_p;
+    }
+
     /// The reliability check (scaled_dp.hpp, "When the bounds fail").
-    bool reliable(double tol, double pt, double const * b0, double const * flows, double const * emacc,
+    bool reliable(double tol, double pt, double pb, double const * flows, double const * emacc,
                   std::array<bool, 256> const & used, scalar_flows const & sf) const
     {
         if (pp.floored_other > 0)
             return false;
-        double const pb = b0[3 * W + x_n];
         if (!std::isfinite(pb) || !(std::fabs(pb / pt - 1.0) <= tol))
             return false;
-        double sum = sf.b_i0 + sf.x_i + sf.n_loop + sf.c_loop + sf.j_loop + sf.n_move + sf.j_move + sf.e_move + sf.e_loop;
-        for (std::size_t j = 0; j < n_flows * W; ++j)
-            sum += flows[j];
+        // Only finiteness matters here: four partial sums (W is a multiple of 8), not one serial chain.
+        double part[4] = {sf.b_i0 + sf.x_i + sf.n_loop + sf.c_loop + sf.j_loop + sf.n_move + sf.j_move + sf.e_move +
+                              sf.e_loop,
+                          0, 0, 0};
+        auto add_all = [&part](double const * v, std::size_t n) {
+            for (std::size_t j = 0; j < n; j += 4)
+                for (std::size_t z = 0; z < 4; ++z)
+                    part[z] += v[j + z];
+        };
+        add_all(flows, n_flows * W);
         for (std::size_t c = 0; c < used.size(); ++c)
             if (used[c])
-                for (std::size_t j = 0; j < 2 * W; ++j)
-                    sum += emacc[2 * c * W + j];
-        if (!std::isfinite(sum))
+                add_all(emacc + 2 * c * W, 2 * W);
+        if (!std::isfinite((part[0] + part[1]) + (part[2] + part[3])))
             return false;
         double const log_pt = std::log(pt);
         double lost = 0;
@@ -566,6 +577,15 @@ struct scaled_kernel
                 continue;
             auto const & members = pp.sets.members[c];
             double const * am = emacc + 2 * c * W;
+            if (members.size() == 1) // a canonical residue: no split
+            {
+                std::size_t const a = members[0];
+                for (std::size_t k = 1; k <= Mu; ++k)
+                    acc.mat[k * K + a] += norm * am[k];
+                for (std::size_t k = 0; k <= Mu; ++k)
+                    acc.ins[k * K + a] += norm * am[W + k];
+                continue;
+            }
             for (std::size_t k = 0; k <= Mu; ++k)
             {
                 for (int which = 0; which < 2; ++which)
@@ -627,6 +647,12 @@ struct scaled_kernel
         acc.sequences += weight;
     }
 };
+
+std::optional<double> scaled_finish(prob_profile const & pp, digital_sequence x, estep_workspace & ws,
+                                    hmm_counts & acc, double weight, double tol, estep_sums const & s)
+{
+    return scaled_kernel{pp, x, ws}.finish_sums(acc, weight, tol, s);
+}
 
 } // namespace detail
 

@@ -1,6 +1,7 @@
 // Profile-HMM training from unaligned sequences (see include/emtk/hmm/train.hpp).
 #include <emtk/em/fit.hpp>
 #include <emtk/hmm/entropy_weight.hpp>
+#include <emtk/hmm/estep_simd.hpp>
 #include <emtk/hmm/forward_backward.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/hmm/surgery.hpp>
@@ -128,7 +129,8 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
     double const w = weights_[i];
     auto const & x = set_->seqs[i].dsq;
     digital_sequence const xs(x.data(), x.size());
-    if (auto const ll = scaled_expected_counts_checked(*p.pprof, xs, s, w, ws))
+    if (auto const ll = opt_.float_estep ? fast_expected_counts_checked(*p.pprof, xs, s, w, ws)
+                                         : scaled_expected_counts_checked(*p.pprof, xs, s, w, ws))
         return w * *ll;
     // The scaled kernel cannot represent this sequence's paths: the log-space reference (train.hpp,
     // "Numerical robustness").
@@ -395,6 +397,8 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     clean.rule = em::stop_rule::relative;
     clean.threads = opt.threads;
     clean.chunk_size = opt.chunk_size;
+    if (opt.float_estep)
+        clean.decrease_tol = float_decrease_tol;
     if (uses_stepwise(set.seqs.size(), opt))
     {
         clean.stepwise = opt.stepwise;

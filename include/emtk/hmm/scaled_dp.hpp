@@ -133,6 +133,10 @@ struct prob_profile
     double floored_enter_i0 = 0; ///< log B → I0 when it was set to 0 (else 0: not floored)
     double floored_exit_i = 0;   ///< log I_M → E when it was set to 0 (else 0: not floored)
     int floored_other = 0;       ///< any other parameter set to 0 that way
+    /// The float copy for the SIMD E-step (estep_simd.hpp; layout private to src/hmm).
+    std::vector<float> ftab;
+    /// The float E-step applies: no parameter other than a glocal entry/exit is below the float range.
+    bool float_ok = false;
 };
 
 /// \brief The probability-space copy of a configured profile (see the file comment).
@@ -140,6 +144,7 @@ struct prob_profile
 
 namespace detail {
 struct scaled_kernel;
+struct float_kernel;
 } // namespace detail
 
 /// \brief Reusable scratch memory of the scaled E-step; one per thread (never shared).
@@ -158,16 +163,22 @@ public:
     /// \brief Upper bound of bytes() after E-steps (or forwards) on sequences of length ≤ L with a
     /// model of M nodes and Kp residue codes, for this full_limit (file comment, "Memory"):
     /// 8 · [max(min((L+1) R', full_limit / 8), (2⌈√(L+1)⌉ + 2) R') + 2 R' + (12 + 2 Kp) W] + 4 (L+1)
-    /// with R' = 3W + 8 doubles per row.
+    /// with R' = 3W + 8 doubles per row. A workspace also used by the float kernel
+    /// (estep_simd.hpp) holds at most full_limit bytes more for its float matrix, plus
+    /// 4 · (2 (3(W+16)+16) + 2 (W+16) + (10 + 2 Kp) W) bytes of float rows and accumulators.
     [[nodiscard]] static std::size_t bound(int M, int Kp, std::size_t L, std::size_t full_limit) noexcept;
 
 private:
     friend struct detail::scaled_kernel;
+    friend struct detail::float_kernel;
     std::vector<double> rows_;   // forward rows: the full matrix, or checkpoints + one segment
     std::vector<double> bwd_;    // two backward rows
     std::vector<double> flow_;   // 12 W: 10 transition flows and the em/ei vectors
     std::vector<double> acc_;    // 2 Kp W: emission accumulators per (code, node)
     std::vector<int> scale_;     // L+1: log2 of the scale of each forward row
+    std::vector<float> frows_;   // the float kernel's forward matrix (estep_simd.hpp)
+    std::vector<float> fbwd_;    // its two backward rows and the em/ei vectors
+    std::vector<float> facc_;    // its float flow and emission accumulators
 };
 
 /// \brief The E-step of one sequence: adds its expected counts times `weight` to `acc` (exactly

@@ -19,6 +19,7 @@
 /// fail") is recomputed with the log-space reference (counts.hpp: exact, no flush, parameters as
 /// logs) in that E-step, so the restart goes on instead of failing with an infinite objective.
 /// Both kernels compute the same quantity (to ~1e−10 relative), so the objective stays monotone.
+/// By default the E-step runs estep_simd.hpp's float kernel first (train_options::float_estep).
 /// The log-space matrices need 48 (L+1)(M+1) bytes; above train_options::logspace_limit the
 /// restart fails with a message naming the sequence. Fallbacks are counted per sequence
 /// (logspace_tally) and reported (train_result::logspace_*; JSON and -v log of the CLI).
@@ -126,6 +127,10 @@ class rng;
 
 namespace emtk::hmm {
 
+/// \brief Relative decrease of the clean phase's objective that counts as one with the float
+/// E-step (train_options::float_estep): its log P is exact to ~1e−6 absolute per sequence.
+inline constexpr double float_decrease_tol = 1e-7;
+
 /// \brief Options of train_profile_hmm(). Defaults are documented here and nowhere else.
 struct train_options
 {
@@ -153,6 +158,11 @@ struct train_options
     /// Largest log-space forward + backward (bytes, 48 (L+1)(M+1)) a fallback E-step may allocate
     /// (file comment, "Numerical robustness"); a sequence that needs more fails its restart.
     std::size_t logspace_limit = std::size_t{4} << 30;
+    /// E-step kernel: the float SIMD kernel (estep_simd.hpp; the double kernel per sequence when it
+    /// does not apply or fails its check) when true, else the double scaled kernel (scaled_dp.hpp).
+    /// The float objective is exact to ~1e−8 relative, so with it the clean phase counts a
+    /// decrease only above float_decrease_tol relative (a decrease below is round-off).
+    bool float_estep = true;
     /// Start from this model (a seed HMM, or one built from a seed alignment) instead of a random
     /// or seed-sequence start; M = its length. Restart 0 starts from it exactly, restart r > 0
     /// from a perturbed copy (every row ~ Dirichlet(start_concentration · row)).

@@ -18,34 +18,12 @@
 
 using namespace emtk::hmm;
 using emtk::hmm::test::dna_like;
+using emtk::hmm::test::flatten;
+using emtk::hmm::test::amino_sets;
+using emtk::hmm::test::mode;
 using emtk::hmm::test::random_sequence;
 
 namespace {
-
-profile_options mode(bool local, bool multihit)
-{
-    profile_options o;
-    o.local = local;
-    o.multihit = multihit;
-    return o;
-}
-
-residue_sets amino_sets() { return residue_sets_of(emtk::seq::alphabet::get(emtk::seq::alphabet_type::amino)); }
-
-/// Every value of a hmm_counts, in a fixed order.
-std::vector<double> flatten(hmm_counts const & c)
-{
-    std::vector<double> v;
-    for (auto const & row : c.t)
-        v.insert(v.end(), row.begin(), row.end());
-    for (auto const * part : {&c.mat, &c.ins, &c.enter, &c.exit_m, &c.exit_d})
-        v.insert(v.end(), part->begin(), part->end());
-    v.push_back(c.exit_i);
-    v.insert(v.end(), c.special.begin(), c.special.end());
-    v.insert(v.end(), c.flank.begin(), c.flank.end());
-    v.push_back(c.sequences);
-    return v;
-}
 
 /// Largest |a − b| / (|b| + floor) over all counts (the floor keeps counts that are 0 in one and
 /// 1e−300 in the other from counting as a relative error of 1).

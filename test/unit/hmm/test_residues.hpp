@@ -1,7 +1,10 @@
 #pragma once
-// Residue sets and random digital sequences shared by the hmm DP tests.
+// Residue sets, random digital sequences, profile modes and flattened counts shared by the hmm DP tests.
 
+#include <emtk/hmm/counts.hpp>
+#include <emtk/hmm/profile.hpp>
 #include <emtk/hmm/residues.hpp>
+#include <emtk/seq/alphabet.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <cstdint>
@@ -25,6 +28,33 @@ inline std::vector<std::uint8_t> random_sequence(emtk::rng & r, std::size_t L, i
     for (auto & c : x)
         c = static_cast<std::uint8_t>(r.below(static_cast<std::uint64_t>(Kp)));
     return x;
+}
+
+/// Profile options with the given local/multihit configuration.
+inline profile_options mode(bool local, bool multihit)
+{
+    profile_options o;
+    o.local = local;
+    o.multihit = multihit;
+    return o;
+}
+
+/// The amino-acid residue sets (20 canonical residues and the degenerate codes).
+inline residue_sets amino_sets() { return residue_sets_of(emtk::seq::alphabet::get(emtk::seq::alphabet_type::amino)); }
+
+/// Every value of a hmm_counts, in a fixed order.
+inline std::vector<double> flatten(hmm_counts const & c)
+{
+    std::vector<double> v;
+    for (auto const & row : c.t)
+        v.insert(v.end(), row.begin(), row.end());
+    for (auto const * part : {&c.mat, &c.ins, &c.enter, &c.exit_m, &c.exit_d})
+        v.insert(v.end(), part->begin(), part->end());
+    v.push_back(c.exit_i);
+    v.insert(v.end(), c.special.begin(), c.special.end());
+    v.insert(v.end(), c.flank.begin(), c.flank.end());
+    v.push_back(c.sequences);
+    return v;
 }
 
 } // namespace emtk::hmm::test
