@@ -4,7 +4,7 @@
 
 #include "common.hpp"
 #include "run_summary.hpp"
-#include "hmm_command.hpp"
+#include "hmm_train.hpp"
 
 #include <emtk/hmm/build.hpp>
 #include <emtk/hmm/calibrate.hpp>
