@@ -8,6 +8,7 @@
 /// defines a namespace-scope `command_registrar` for it, usually with run = parse_and_run<…>:
 /// main.cpp needs no change.
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,7 +30,18 @@ struct command
     /// registered with group == name (no_args, summary and `example` then describe the group).
     void (*run)(seqan3::argument_parser & sub) = nullptr;
     char const * example = "";    ///< groups: the example of the group's --help
+    /// Flags of the library option fields that errors name (util/error.hpp, option_error), where
+    /// the flag is not "--" + the field with '-' for '_': "field=flag,field=flag", e.g.
+    /// "window=-w/--window,min_mapq=-Q".
+    char const * flags = "";
 };
+
+/// \brief The flag of option field `field` for command `c` (see command::flags).
+[[nodiscard]] std::string flag_of(command const & c, std::string const & field);
+
+/// \brief Runs c.run(sub); an error of the library that names option fields (field_message) is
+/// rethrown with the command's flags in their place, as usage_error (option_error) or user_error.
+void run_command(command const & c, seqan3::argument_parser & sub);
 
 /// \brief The commands registered in `group` ("" = top level), sorted by `order`.
 [[nodiscard]] std::vector<command> commands(std::string_view group);

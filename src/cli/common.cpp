@@ -49,6 +49,31 @@ std::vector<command> commands(std::string_view group)
 
 command_registrar::command_registrar(command c) { registry().push_back(c); }
 
+std::string flag_of(command const & c, std::string const & field)
+{
+    for (auto const & item : split_list(c.flags))
+        if (auto const eq = item.find('='); eq != std::string::npos && item.compare(0, eq, field) == 0 && eq == field.size())
+            return item.substr(eq + 1);
+    std::string flag = "--" + field;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return flag;
+}
+
+void run_command(command const & c, seqan3::argument_parser & sub)
+{
+    try
+    {
+        c.run(sub);
+    }
+    catch (field_message const & e)
+    {
+        std::string const msg = e.renamed([&](std::string const & field) { return flag_of(c, field); });
+        if (dynamic_cast<usage_error const *>(&e))
+            throw usage_error(msg);
+        throw user_error(msg);
+    }
+}
+
 // `emtk hmm`: the group of the profile-HMM tools (hmm_*_parsing.cpp register its subcommands).
 command_registrar const hmm_group{{"", "hmm", "profile HMMs: train, search, align, emit, logo", "", 5, nullptr,
                                    "emtk hmm train -o globins.hmm data/globins45.fa"}};

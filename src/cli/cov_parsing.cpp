@@ -85,7 +85,8 @@ namespace {
 command_registrar const cov_registration{{"", "cov",
                                           "read depth in windows and copy-number states (mixture + HMM segmentation)",
                                           "emtk cov needs an alignment file and -o PREFIX (see 'emtk cov --help')", 30,
-                                          parse_and_run<cov_arguments, cov_declare, cov_run>}};
+                                          parse_and_run<cov_arguments, cov_declare, cov_run>, "",
+                                          "window=-w/--window,by_bed=--by,exclude_flags=-F,min_mapq=-Q"}};
 
 } // namespace
 

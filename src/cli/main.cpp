@@ -108,7 +108,7 @@ void dispatch(int argc, char const ** argv)
             set_info(sub);
             for (auto const & c : subs)
                 if (sub.info.app_name == app + "-" + c.name)
-                    c.run(sub);
+                    emtk::cli::run_command(c, sub);
             return;
         }
     std::vector<std::string> names;
@@ -125,7 +125,7 @@ void dispatch(int argc, char const ** argv)
     set_info(sub);
     for (auto const & c : top_level)
         if (c.run && sub.info.app_name == "emtk-" + std::string{c.name})
-            c.run(sub);
+            emtk::cli::run_command(c, sub);
 }
 
 int run(int argc, char const ** argv)
