@@ -102,7 +102,8 @@ namespace {
 command_registrar const train_registration{
     {"hmm", "train", "train a profile HMM from unaligned sequences, HMMER3/f output",
      "emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')", 10,
-     parse_and_run<hmm_train_arguments, hmm_train_declare, hmm_train_run>}};
+     parse_and_run<hmm_train_arguments, hmm_train_declare, hmm_train_run>, "",
+     "seed_sequence=--seed-seq,weight_identity=--weight-id,effective_number=--effn,re_target=--ere"}};
 
 } // namespace
 
