@@ -69,12 +69,10 @@ void cov_declare(seqan3::argument_parser & parser, cov_arguments & a)
     parser.add_flag(a.free, '\0', "free", "Untied mixture with K = 1 ... max-cn+1 chosen by BIC; components mapped to "
                                           "copy numbers by their means.");
     parser.add_flag(a.segment, '\0', "segment", "HMM segmentation over consecutive windows (Baum-Welch + Viterbi).");
-    declare_em_options(parser, a.restarts, a.max_iter, a.tol,
-                       {.restarts = "Starts of the mixture fit; the best objective wins.",
-                        .restarts_limit = 1000,
-                        .max_iter = "Maximum EM iterations.",
-                        .max_iter_limit = 1000000,
-                        .tol = "Relative convergence tolerance of EM."});
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Starts of the mixture fit; the best objective wins.", 1000,
+                        "Maximum EM iterations.", 1000000,
+                        "Relative convergence tolerance of EM."});
     declare_seed(parser, a.seed, "Random seed (restarts beyond the first).");
     declare_threads(parser, a.threads, "Threads: decompression, chromosomes, E-steps (output identical for any).");
     declare_verbosity(parser, a.quiet, a.verbose);

@@ -55,12 +55,10 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "Dirichlet priors: default (HMMER's: 9-component mixture for amino-acid match emissions), "
                       "laplace (+1), none (maximum likelihood).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"default", "laplace", "none"});
-    declare_em_options(parser, a.restarts, a.max_iter, a.tol,
-                       {.restarts = "Starts; the best log posterior wins.",
-                        .restarts_limit = 10000,
-                        .max_iter = "Maximum EM iterations per start and phase (posterior-mean, MAP) and per surgery round.",
-                        .max_iter_limit = 1000000,
-                        .tol = "Stop when the log posterior changes by less than tol x |log posterior|."});
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Starts; the best log posterior wins.", 10000,
+                        "Maximum EM iterations per start and phase (posterior-mean, MAP) and per surgery round.", 1000000,
+                        "Stop when the log posterior changes by less than tol x |log posterior|."});
     parser.add_option(a.anneal, '\0', "anneal",
                       "Noise-annealing EM steps per start (SAM-style decaying noise on the expected counts; 0 = off).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100000});

@@ -56,12 +56,10 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::option_spec::standard, seqan3::value_list_validator{"hapcluster", "hwe"});
     parser.add_option(a.clusters, 'K', "clusters", "Haplotype clusters K.", seqan3::option_spec::standard,
                       seqan3::arithmetic_range_validator{1, 100});
-    declare_em_options(parser, a.restarts, a.max_iter, a.tol,
-                       {.restarts = "Random starts per window; posteriors are averaged over them.",
-                        .restarts_limit = 1000,
-                        .max_iter = "Maximum EM iterations per start.",
-                        .max_iter_limit = 100000,
-                        .tol = "Relative change of the log-likelihood at which EM stops."});
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Random starts per window; posteriors are averaged over them.", 1000,
+                        "Maximum EM iterations per start.", 100000,
+                        "Relative change of the log-likelihood at which EM stops."});
     parser.add_option(a.window, '\0', "window", "Markers per window.", seqan3::option_spec::standard,
                       seqan3::arithmetic_range_validator{2, 100000000});
     parser.add_option(a.overlap, '\0', "overlap", "Markers shared by consecutive windows (< --window).",

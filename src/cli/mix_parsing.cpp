@@ -48,12 +48,10 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
     parser.add_flag(a.hard, '\0', "hard",
                     "Classification EM: each row belongs wholly to its most probable component "
                     "(k-means is its equal-variance Gaussian case).");
-    declare_em_options(parser, a.restarts, a.max_iter, a.tol,
-                       {.restarts = "Random k-means++ starts; the best objective wins.",
-                        .restarts_limit = 10000,
-                        .max_iter = "Maximum EM iterations per start.",
-                        .max_iter_limit = 100000000,
-                        .tol = "Convergence tolerance of the stop rule."});
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Random k-means++ starts; the best objective wins.", 10000,
+                        "Maximum EM iterations per start.", 100000000,
+                        "Convergence tolerance of the stop rule."});
     parser.add_option(a.min_iter, '\0', "min-iter", "Minimum EM iterations per start.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000000});
     parser.add_option(a.stop_rule, '\0', "stop-rule",
