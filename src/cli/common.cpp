@@ -1,6 +1,5 @@
 #include "common.hpp"
-#include "hmm_command.hpp"
-#include "tool_command.hpp"
+#include "command_registry.hpp"
 
 #include <emtk/em/distributed.hpp>
 #include <emtk/util/error.hpp>
@@ -31,38 +30,53 @@ void set_command_line(int argc, char const * const * argv)
 std::vector<std::string> const & command_line() { return args(); }
 
 namespace {
-std::vector<hmm_subcommand> & hmm_registry()
+std::vector<command> & registry()
 {
-    static std::vector<hmm_subcommand> r;
+    static std::vector<command> r;
     return r;
 }
 } // namespace
 
-std::vector<hmm_subcommand> const & hmm_subcommands() { return hmm_registry(); }
-
-hmm_registrar::hmm_registrar(hmm_subcommand c)
+std::vector<command> commands(std::string_view group)
 {
-    auto & r = hmm_registry();
-    r.push_back(c);
-    std::stable_sort(r.begin(), r.end(), [](hmm_subcommand const & a, hmm_subcommand const & b) { return a.order < b.order; });
+    std::vector<command> out;
+    for (auto const & c : registry())
+        if (group == c.group)
+            out.push_back(c);
+    std::stable_sort(out.begin(), out.end(), [](command const & a, command const & b) { return a.order < b.order; });
+    return out;
 }
 
-namespace {
-std::vector<hmm_subcommand> & tool_registry()
-{
-    static std::vector<hmm_subcommand> r;
-    return r;
-}
-} // namespace
+command_registrar::command_registrar(command c) { registry().push_back(c); }
 
-std::vector<hmm_subcommand> const & tool_commands() { return tool_registry(); }
-
-tool_registrar::tool_registrar(hmm_subcommand c)
+std::string flag_of(command const & c, std::string const & field)
 {
-    auto & r = tool_registry();
-    r.push_back(c);
-    std::stable_sort(r.begin(), r.end(), [](hmm_subcommand const & a, hmm_subcommand const & b) { return a.order < b.order; });
+    for (auto const & item : split_list(c.flags))
+        if (auto const eq = item.find('='); eq != std::string::npos && item.compare(0, eq, field) == 0 && eq == field.size())
+            return item.substr(eq + 1);
+    std::string flag = "--" + field;
+    std::replace(flag.begin(), flag.end(), '_', '-');
+    return flag;
 }
+
+void run_command(command const & c, seqan3::argument_parser & sub)
+{
+    try
+    {
+        c.run(sub);
+    }
+    catch (field_message const & e)
+    {
+        std::string const msg = e.renamed([&](std::string const & field) { return flag_of(c, field); });
+        if (dynamic_cast<usage_error const *>(&e))
+            throw usage_error(msg);
+        throw user_error(msg);
+    }
+}
+
+// `emtk hmm`: the group of the profile-HMM tools (hmm_*_parsing.cpp register its subcommands).
+command_registrar const hmm_group{{"", "hmm", "profile HMMs: train, search, align, emit, logo", "", 5, nullptr,
+                                   "emtk hmm train -o globins.hmm data/globins45.fa"}};
 
 std::string version_line()
 {

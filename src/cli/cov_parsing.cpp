@@ -2,7 +2,8 @@
 /// \brief Declares `emtk cov`'s options on its SeqAn3 sub-parser and registers the tool.
 
 #include "cov_command.hpp"
-#include "tool_command.hpp"
+#include "command_registry.hpp"
+#include "em_parsing.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
 
@@ -36,8 +37,7 @@ void cov_declare(seqan3::argument_parser & parser, cov_arguments & a)
     parser.add_positional_option(a.input, "Coordinate-sorted BAM/CRAM (indexed for --region and threads), or "
                                           "mosdepth's regions.bed(.gz) with --depth-bed.");
     parser.add_option(a.output, 'o', "output", "Output prefix.", seqan3::option_spec::required);
-    parser.add_option(a.json, '\0', "json", "Write the JSON summary here instead of PREFIX.json.");
-    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
+    declare_reports(parser, a.json, a.multiqc, "Write the JSON summary here instead of PREFIX.json.");
     parser.add_flag(a.depth_bed, '\0', "depth-bed", "The input is mosdepth's PREFIX.regions.bed(.gz) (its last column).");
     parser.add_option(a.window, 'w', "window", "Window size in bp (windows tile each chromosome from 0).");
     parser.add_option(a.by, '\0', "by", "BED file of windows instead of -w.");
@@ -69,29 +69,22 @@ void cov_declare(seqan3::argument_parser & parser, cov_arguments & a)
     parser.add_flag(a.free, '\0', "free", "Untied mixture with K = 1 ... max-cn+1 chosen by BIC; components mapped to "
                                           "copy numbers by their means.");
     parser.add_flag(a.segment, '\0', "segment", "HMM segmentation over consecutive windows (Baum-Welch + Viterbi).");
-    parser.add_option(a.restarts, '\0', "restarts", "Starts of the mixture fit; the best objective wins.",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1000});
-    parser.add_option(a.max_iter, '\0', "max-iter", "Maximum EM iterations.", seqan3::option_spec::standard,
-                      seqan3::arithmetic_range_validator{1, 1000000});
-    parser.add_option(a.tol, '\0', "tol", "Relative convergence tolerance of EM.");
-    parser.add_option(a.seed, '\0', "seed", "Random seed (restarts beyond the first).");
-    parser.add_option(a.threads, 't', "threads", "Threads: decompression, chromosomes, E-steps (output identical for any).",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Starts of the mixture fit; the best objective wins.", 1000,
+                        "Maximum EM iterations.", 1000000,
+                        "Relative convergence tolerance of EM."});
+    declare_seed(parser, a.seed, "Random seed (restarts beyond the first).");
+    declare_threads(parser, a.threads, "Threads: decompression, chromosomes, E-steps (output identical for any).");
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
 
 namespace {
 
-tool_registrar const cov_registration{
-    {"cov", "read depth in windows and copy-number states (mixture + HMM segmentation)",
-     "emtk cov needs an alignment file and -o PREFIX (see 'emtk cov --help')", 30,
-     [](seqan3::argument_parser & sub) {
-         cov_arguments args;
-         cov_declare(sub, args);
-         sub.parse();
-         cov_run(args);
-     }}};
+command_registrar const cov_registration{{"", "cov",
+                                          "read depth in windows and copy-number states (mixture + HMM segmentation)",
+                                          "emtk cov needs an alignment file and -o PREFIX (see 'emtk cov --help')", 30,
+                                          parse_and_run<cov_arguments, cov_declare, cov_run>, "",
+                                          "window=-w/--window,by_bed=--by,exclude_flags=-F,min_mapq=-Q"}};
 
 } // namespace
 

@@ -2,7 +2,8 @@
 /// \brief Declares `emtk hmm align`'s options on its SeqAn3 sub-parser and registers the tool.
 
 #include "hmm_align.hpp"
-#include "hmm_command.hpp"
+#include "command_registry.hpp"
+#include "em_parsing.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
 
@@ -38,15 +39,13 @@ void hmm_align_declare(seqan3::argument_parser & parser, hmm_align_arguments & a
     parser.add_flag(a.viterbi, '\0', "viterbi", "Report the Viterbi path instead of the optimal-accuracy path.");
     parser.add_option(a.alphabet, '\0', "alphabet", "Alphabet of the sequences (default: guessed from the data).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});
-    parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_threads(parser, a.threads);
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
 
 namespace {
 
-hmm_registrar const align_registration{{"align", "align sequences to a profile HMM, Stockholm or A2M output",
+command_registrar const align_registration{{"hmm", "align", "align sequences to a profile HMM, Stockholm or A2M output",
                                         "emtk hmm align needs a model and sequences (see 'emtk hmm align --help')",
                                         30, [](seqan3::argument_parser & sub) {
                                             hmm_align_arguments args;

@@ -2,7 +2,8 @@
 /// \brief Declares `emtk hmm emit`'s options on its SeqAn3 sub-parser and registers the tool.
 
 #include "hmm_emit.hpp"
-#include "hmm_command.hpp"
+#include "command_registry.hpp"
+#include "em_parsing.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
 
@@ -27,19 +28,18 @@ void hmm_emit_declare(seqan3::argument_parser & parser, hmm_emit_arguments & a)
     parser.add_option(a.output, 'o', "output", "Output FASTA ('-' for stdout).");
     parser.add_option(a.n, 'N', "number", "Number of sequences.", seqan3::option_spec::standard,
                       seqan3::arithmetic_range_validator{1, 100000000});
-    parser.add_option(a.seed, '\0', "seed", "Random seed: same model and seed give the same sequences.");
+    declare_seed(parser, a.seed, "Random seed: same model and seed give the same sequences.");
     parser.add_option(a.mode, '\0', "mode", "glocal: whole model paths; local: uniform model fragments.",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"glocal", "local"});
     parser.add_option(a.name, '\0', "name", "Use the model with this NAME (default: the first model).");
     parser.add_option(a.index, '\0', "index", "Use the model at this 1-based position in the file.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000000});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
 
 namespace {
 
-hmm_registrar const emit_registration{{"emit", "sample sequences from a profile HMM, FASTA output",
+command_registrar const emit_registration{{"hmm", "emit", "sample sequences from a profile HMM, FASTA output",
                                        "emtk hmm emit needs a model (see 'emtk hmm emit --help')", 40,
                                        [](seqan3::argument_parser & sub) {
                                            hmm_emit_arguments args;

@@ -1,7 +1,8 @@
 /// \file
 /// \brief Declares `emtk hmm logo`'s options on its SeqAn3 sub-parser and registers the subcommand.
 
-#include "hmm_command.hpp"
+#include "command_registry.hpp"
+#include "em_parsing.hpp"
 #include "hmm_logo.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
@@ -26,11 +27,10 @@ void declare(seqan3::argument_parser & parser, hmm_logo_arguments & a)
     parser.add_option(a.name, 'n', "name", "Draw the model of this NAME (default: the first model of the file).");
     parser.add_option(a.per_row, '\0', "per-row", "Match states per row of the drawing.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
 
-hmm_registrar const logo_registration{{"logo", "sequence logo of a model as SVG",
+command_registrar const logo_registration{{"hmm", "logo", "sequence logo of a model as SVG",
                                        "emtk hmm logo needs a model file and -o logo.svg (see 'emtk hmm logo --help')",
                                        50, [](seqan3::argument_parser & sub) {
                                            hmm_logo_arguments args;

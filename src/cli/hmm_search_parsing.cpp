@@ -2,7 +2,8 @@
 /// \brief Declares `emtk hmm search`'s options on its SeqAn3 sub-parser and registers the
 /// subcommand.
 
-#include "hmm_command.hpp"
+#include "command_registry.hpp"
+#include "em_parsing.hpp"
 #include "hmm_search.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
@@ -69,8 +70,7 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
     parser.add_flag(a.noali, '\0', "noali", "No alignments in the main report.");
     parser.add_option(a.gff3, '\0', "gff3", "Write the hits (protein: reported domains) as GFF3 here ('-' for stdout).");
     parser.add_option(a.bed, '\0', "bed", "Write the hits (protein: reported domains) as BED6 here ('-' for stdout).");
-    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here (targets, hits per model, Z, timings).");
-    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
+    declare_reports(parser, a.json, a.multiqc, "Write a JSON run summary here (targets, hits per model, Z, timings).");
     parser.add_option(a.evalue, 'E', "", "Report sequences with E-value <= this.");
     parser.add_option(a.bits, 'T', "", "Report sequences with score >= this (bits) instead of -E.");
     parser.add_option(a.dom_evalue, '\0', "domE", "Report domains with conditional E-value <= this.");
@@ -105,18 +105,16 @@ void hmm_search_declare(seqan3::argument_parser & parser, hmm_search_arguments &
     parser.add_flag(a.nobias, '\0', "nobias", "Protein: no composition-bias filter.");
     parser.add_flag(a.max, '\0', "max", "No filters at all (protein: full Forward on every target; DNA: every window fully "
                     "decoded, as nhmmer --max; slow).");
-    parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
+    declare_threads(parser, a.threads);
     parser.add_option(a.cpu, '\0', "cpu", "Threads (HMMER's name for -t).", seqan3::option_spec::standard,
                       seqan3::arithmetic_range_validator{1, 1024});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
 
 namespace {
 
-hmm_registrar const search_registration{
-    {"search", "search proteins (hits, domains) or annotate DNA, both strands (GFF3, BED)",
+command_registrar const search_registration{
+    {"hmm", "search", "search proteins (hits, domains) or annotate DNA, both strands (GFF3, BED)",
      "emtk hmm search needs models.hmm and targets.fa (see 'emtk hmm search --help')", 20,
      [](seqan3::argument_parser & sub) {
          hmm_search_arguments args;

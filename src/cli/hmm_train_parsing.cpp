@@ -2,7 +2,8 @@
 /// \brief Declares `emtk hmm train`'s options on its SeqAn3 sub-parser.
 
 #include "em_parsing.hpp"
-#include "hmm_command.hpp"
+#include "command_registry.hpp"
+#include "hmm_train.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
 
@@ -39,8 +40,7 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_positional_option(a.input, "Unaligned sequences: FASTA or FASTQ, plain or .gz; '-' for stdin.");
     parser.add_option(a.output, 'o', "output", "Output model, HMMER3/f text ('-' for stdout).",
                       seqan3::option_spec::required);
-    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here (objective trace, iterations, timings).");
-    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
+    declare_reports(parser, a.json, a.multiqc, "Write a JSON run summary here (objective trace, iterations, timings).");
     parser.add_option(a.name, 'n', "name", "Model NAME (default: the input file name without extensions).");
     parser.add_option(a.alphabet, '\0', "alphabet", "Alphabet of the sequences (default: guessed from the data).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});
@@ -55,8 +55,10 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "Dirichlet priors: default (HMMER's: 9-component mixture for amino-acid match emissions), "
                       "laplace (+1), none (maximum likelihood).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"default", "laplace", "none"});
-    parser.add_option(a.restarts, '\0', "restarts", "Starts; the best log posterior wins.",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 10000});
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Starts; the best log posterior wins.", 10000,
+                        "Maximum EM iterations per start and phase (posterior-mean, MAP) and per surgery round.", 1000000,
+                        "Stop when the log posterior changes by less than tol x |log posterior|."});
     parser.add_option(a.anneal, '\0', "anneal",
                       "Noise-annealing EM steps per start (SAM-style decaying noise on the expected counts; 0 = off).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100000});
@@ -72,10 +74,6 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "add match states where an insert state is used by over half, refit (0 = off).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100});
     parser.add_flag(a.surgery_flag, '\0', "surgery", "Model surgery with up to 3 rounds (--surgery-rounds 3).");
-    parser.add_option(a.max_iter, '\0', "max-iter",
-                      "Maximum EM iterations per start and phase (posterior-mean, MAP) and per surgery round.",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1000000});
-    parser.add_option(a.tol, '\0', "tol", "Stop when the log posterior changes by less than tol x |log posterior|.");
     declare_stepwise_options(parser, a.em_mode, a.batch_size, a.passes, "from 20,000 sequences on", "sequences",
                              " per phase");
     parser.add_flag(a.no_weights, '\0', "no-weights", "Give every sequence weight 1 (no near-duplicate down-weighting).");
@@ -92,23 +90,18 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "Entropy weighting's target mean relative entropy per match state, bits "
                       "(default 0.59 amino, 0.62 DNA/RNA, as hmmbuild).",
                       seqan3::option_spec::advanced);
-    parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same model.");
-    parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_seed(parser, a.seed, "Random seed: same input and seed give the same model.");
+    declare_threads(parser, a.threads);
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
 
 namespace {
 
-hmm_registrar const train_registration{{"train", "train a profile HMM from unaligned sequences, HMMER3/f output",
-                                        "emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')",
-                                        10, [](seqan3::argument_parser & sub) {
-                                            hmm_train_arguments args;
-                                            hmm_train_declare(sub, args);
-                                            sub.parse();
-                                            hmm_train_run(args);
-                                        }}};
+command_registrar const train_registration{
+    {"hmm", "train", "train a profile HMM from unaligned sequences, HMMER3/f output",
+     "emtk hmm train needs sequences and -o model.hmm (see 'emtk hmm train --help')", 10,
+     parse_and_run<hmm_train_arguments, hmm_train_declare, hmm_train_run>, "",
+     "seed_sequence=--seed-seq,weight_identity=--weight-id,effective_number=--effn,re_target=--ere"}};
 
 } // namespace
 

@@ -2,7 +2,8 @@
 /// \brief Declares `emtk impute`'s options on its SeqAn3 sub-parser and registers the tool.
 
 #include "impute_command.hpp"
-#include "tool_command.hpp"
+#include "command_registry.hpp"
+#include "em_parsing.hpp"
 
 #include <seqan3/argument_parser/all.hpp>
 
@@ -48,19 +49,17 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_positional_option(a.input, "Genotypes: VCF, VCF.gz or BCF; '-' for stdin.");
     parser.add_option(a.output, 'o', "output", "Output VCF/BCF ('.bcf', '.gz' or '-' for stdout).",
                       seqan3::option_spec::required);
-    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here.");
-    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
+    declare_reports(parser, a.json, a.multiqc, "Write a JSON run summary here.");
     parser.add_option(a.region, '\0', "region", "Only this region, CHR or CHR:FROM-TO (needs an index).");
     parser.add_option(a.method, '\0', "method",
                       "hapcluster: the haplotype-cluster HMM; hwe: per-site allele frequency (baseline).",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"hapcluster", "hwe"});
     parser.add_option(a.clusters, 'K', "clusters", "Haplotype clusters K.", seqan3::option_spec::standard,
                       seqan3::arithmetic_range_validator{1, 100});
-    parser.add_option(a.restarts, '\0', "restarts", "Random starts per window; posteriors are averaged over them.",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1000});
-    parser.add_option(a.max_iter, '\0', "max-iter", "Maximum EM iterations per start.", seqan3::option_spec::standard,
-                      seqan3::arithmetic_range_validator{1, 100000});
-    parser.add_option(a.tol, '\0', "tol", "Relative change of the log-likelihood at which EM stops.");
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Random starts per window; posteriors are averaged over them.", 1000,
+                        "Maximum EM iterations per start.", 100000,
+                        "Relative change of the log-likelihood at which EM stops."});
     parser.add_option(a.window, '\0', "window", "Markers per window.", seqan3::option_spec::standard,
                       seqan3::arithmetic_range_validator{2, 100000000});
     parser.add_option(a.overlap, '\0', "overlap", "Markers shared by consecutive windows (< --window).",
@@ -85,9 +84,8 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000000});
     parser.add_option(a.theta_min, '\0', "theta-min",
                       "Cluster allele frequencies are kept in [x, 1-x].", seqan3::option_spec::advanced);
-    parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same output.");
-    parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
+    declare_seed(parser, a.seed, "Random seed: same input and seed give the same output.");
+    declare_threads(parser, a.threads);
     // Reference panel (issue 20): geno/ref_impute.hpp.
     parser.add_option(a.ref, '\0', "ref",
                       "Impute to the markers of this phased reference panel (VCF.gz/BCF with a .tbi/.csi index): "
@@ -114,14 +112,13 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::option_spec::advanced);
     parser.add_flag(a.ref_fixed_error, '\0', "ref-fixed-error", "With --ref: keep --ref-error, do not fit it.",
                     seqan3::option_spec::advanced);
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
 
 namespace {
 
-tool_registrar const impute_registration{
-    {"impute", "impute missing genotypes of a VCF/BCF (haplotype-cluster HMM)",
+command_registrar const impute_registration{
+    {"", "impute", "impute missing genotypes of a VCF/BCF (haplotype-cluster HMM)",
      "emtk impute needs an input VCF/BCF and -o OUTPUT (see 'emtk impute --help')", 40,
      [](seqan3::argument_parser & sub) {
          impute_arguments args;

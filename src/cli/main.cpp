@@ -5,9 +5,7 @@
 /// Only this file exits.
 
 #include "common.hpp"
-#include "hmm_command.hpp"
-#include "mix_command.hpp"
-#include "tool_command.hpp"
+#include "command_registry.hpp"
 
 #include <emtk/em/distributed.hpp>
 #include <emtk/util/atomic_file.hpp>
@@ -49,6 +47,87 @@ int fail(char const * what, int status)
 
 namespace {
 
+/// "a (summary a), b (summary b)" or "a, b" (with_summary false), joined by `sep`.
+std::string listing(std::vector<emtk::cli::command> const & cs, bool with_summary, char const * sep)
+{
+    std::string out;
+    for (auto const & c : cs)
+    {
+        out.append(out.empty() ? "" : sep).append(c.name);
+        if (with_summary)
+            out.append(" (").append(c.summary).append(")");
+    }
+    return out;
+}
+
+/// The usage error for `emtk [GROUP] NAME` without arguments, or nullptr when argv has arguments
+/// or names no command.
+std::string no_args_error(int argc, char const ** argv)
+{
+    if (argc != 2 && argc != 3)
+        return {};
+    for (auto const & c : emtk::cli::commands(""))
+    {
+        if (std::strcmp(argv[1], c.name) != 0)
+            continue;
+        if (c.run && argc == 2)
+            return c.no_args;
+        if (!c.run && argc == 2)
+            return std::string{"emtk "} + c.name + " needs a subcommand: " + listing(emtk::cli::commands(c.name), false, ", ") +
+                   " (see 'emtk " + c.name + " --help')";
+        if (!c.run)
+            for (auto const & s : emtk::cli::commands(c.name))
+                if (std::strcmp(argv[2], s.name) == 0)
+                    return s.no_args;
+    }
+    return {};
+}
+
+/// Parses `emtk [GROUP] …` with one SeqAn3 parser per level (SeqAn3's sub-parsers take no
+/// subcommands of their own: a group is a top-level parser over argv[1..]) and runs the command.
+void dispatch(int argc, char const ** argv)
+{
+    auto const top_level = emtk::cli::commands("");
+    // A group is parsed by its own top-level parser, before the top-level one sees its subcommand.
+    for (auto const & g : top_level)
+        if (!g.run && argc > 1 && std::strcmp(argv[1], g.name) == 0)
+        {
+            auto const subs = emtk::cli::commands(g.name);
+            std::vector<std::string> sub_names;
+            for (auto const & c : subs)
+                sub_names.emplace_back(c.name);
+            std::string const app = std::string{"emtk-"} + g.name;
+            seqan3::argument_parser group{app, argc - 1, argv + 1, seqan3::update_notifications::off, sub_names};
+            set_info(group);
+            group.info.description.push_back(std::string{"Subcommands of emtk "} + g.name + " (" + g.summary +
+                                             "): " + listing(subs, true, "; ") + ". Run 'emtk " + g.name +
+                                             " SUBCOMMAND --help' for the options of each.");
+            group.info.examples.push_back(g.example);
+            group.parse();
+            seqan3::argument_parser & sub = group.get_sub_parser();
+            set_info(sub);
+            for (auto const & c : subs)
+                if (sub.info.app_name == app + "-" + c.name)
+                    emtk::cli::run_command(c, sub);
+            return;
+        }
+    std::vector<std::string> names;
+    for (auto const & c : top_level)
+        names.emplace_back(c.name);
+    seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, names};
+    set_info(top);
+    top.info.description.push_back("Subcommands: " + listing(top_level, true, ", ") +
+                                   ". Run 'emtk SUBCOMMAND --help' for the options of each.");
+    top.info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
+    top.info.examples.push_back("emtk hmm train -o globins.hmm data/globins45.fa");
+    top.parse();
+    seqan3::argument_parser & sub = top.get_sub_parser();
+    set_info(sub);
+    for (auto const & c : top_level)
+        if (c.run && sub.info.app_name == "emtk-" + std::string{c.name})
+            emtk::cli::run_command(c, sub);
+}
+
 int run(int argc, char const ** argv)
 {
     emtk::cli::set_command_line(argc, argv);
@@ -57,88 +136,18 @@ int run(int argc, char const ** argv)
         std::cout << emtk::cli::version_line() << '\n';
         return 0;
     }
-    auto const & tools = emtk::cli::tool_commands();
     if (argc == 1)
     {
-        std::string names = "mix, hmm";
-        for (auto const & t : tools)
-            names.append(", ").append(t.name);
         std::fprintf(stderr, "%s\nusage: emtk SUBCOMMAND [options]   (subcommands: %s)\n"
                              "       emtk SUBCOMMAND --help   for the options and examples of each\n",
-                     emtk::cli::version_line().c_str(), names.c_str());
+                     emtk::cli::version_line().c_str(), listing(emtk::cli::commands(""), false, ", ").c_str());
         return 2;
     }
-    if (argc == 2)
-        for (auto const & t : tools)
-            if (std::strcmp(argv[1], t.name) == 0)
-                return fail(t.no_args, 2);
-    if (argc == 2 && std::strcmp(argv[1], "mix") == 0)
-        return fail("emtk mix needs an input file and -o PREFIX (see 'emtk mix --help')", 2);
-    auto const & hmm_tools = emtk::cli::hmm_subcommands();
-    if (argc == 2 && std::strcmp(argv[1], "hmm") == 0)
-    {
-        std::string names;
-        for (auto const & t : hmm_tools)
-            names.append(names.empty() ? "" : ", ").append(t.name);
-        return fail(("emtk hmm needs a subcommand: " + names + " (see 'emtk hmm --help')").c_str(), 2);
-    }
-    if (argc == 3 && std::strcmp(argv[1], "hmm") == 0)
-        for (auto const & t : hmm_tools)
-            if (std::strcmp(argv[2], t.name) == 0)
-                return fail(t.no_args, 2);
+    if (std::string const e = no_args_error(argc, argv); !e.empty())
+        return fail(e.c_str(), 2);
     try
     {
-        if (std::strcmp(argv[1], "hmm") == 0)
-        {
-            // SeqAn3's sub-parsers take no subcommands of their own: "emtk hmm" is a top-level
-            // parser over argv[1..] whose subcommands are the hmm tools.
-            std::vector<std::string> names;
-            std::string list;
-            for (auto const & t : hmm_tools)
-            {
-                names.emplace_back(t.name);
-                list.append(list.empty() ? "" : "; ").append(t.name).append(" (").append(t.summary).append(")");
-            }
-            seqan3::argument_parser hmm{"emtk-hmm", argc - 1, argv + 1, seqan3::update_notifications::off, names};
-            set_info(hmm);
-            hmm.info.description.push_back("Profile HMM tools. Subcommands: " + list +
-                                           ". Run 'emtk hmm SUBCOMMAND --help' for the options of each.");
-            hmm.info.examples.push_back("emtk hmm train -o globins.hmm data/globins45.fa");
-            hmm.parse();
-            seqan3::argument_parser & sub = hmm.get_sub_parser();
-            set_info(sub);
-            for (auto const & t : hmm_tools)
-                if (sub.info.app_name == "emtk-hmm-" + std::string{t.name})
-                    t.run(sub);
-            return 0;
-        }
-        std::vector<std::string> top_names{"mix", "hmm"};
-        std::string top_list = "mix (finite mixtures: Gaussian, Poisson, negative binomial), "
-                               "hmm (profile HMMs: train, search, align, emit, logo)";
-        for (auto const & t : tools)
-        {
-            top_names.emplace_back(t.name);
-            top_list.append(", ").append(t.name).append(" (").append(t.summary).append(")");
-        }
-        seqan3::argument_parser top{"emtk", argc, argv, seqan3::update_notifications::off, top_names};
-        set_info(top);
-        top.info.description.push_back("Subcommands: " + top_list +
-                                       ". Run 'emtk SUBCOMMAND --help' for the options of each.");
-        top.info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
-        top.info.examples.push_back("emtk hmm train -o globins.hmm data/globins45.fa");
-        top.parse();
-        seqan3::argument_parser & sub = top.get_sub_parser();
-        set_info(sub);
-        if (sub.info.app_name == std::string_view{"emtk-mix"})
-        {
-            emtk::cli::mix_arguments args;
-            emtk::cli::mix_declare(sub, args);
-            sub.parse();
-            emtk::cli::mix_run(args);
-        }
-        for (auto const & t : tools)
-            if (sub.info.app_name == "emtk-" + std::string{t.name})
-                t.run(sub);
+        dispatch(argc, argv);
         return 0;
     }
     catch (seqan3::argument_parser_error const & e)

@@ -122,12 +122,6 @@ void write_missing(json_writer & j, mix::missing_policy policy, mix::incomplete_
     j.end_object();
 }
 
-std::string format_g(double v, int digits)
-{
-    char buf[64];
-    auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
-    return std::string(buf, res.ptr);
-}
 
 
 
@@ -193,23 +187,11 @@ void mix_run(mix_arguments const & a)
     std::vector<std::string> imputed_paths;
     if (policy == mix::missing_policy::model && a.output != "-")
         for (int r = 0; r <= a.draws; ++r)
-            imputed_paths.push_back(a.output + ".imputed" + (r == 0 ? std::string{} : "." + std::to_string(r)) + ".tsv");
+            imputed_paths.push_back(a.output + ".imputed" + (r == 0 ? std::string{} : std::string{"."}.append(std::to_string(r))) + ".tsv");
     std::vector<std::string> all_outputs{tsv_path, json_path};
     all_outputs.insert(all_outputs.end(), imputed_paths.begin(), imputed_paths.end());
-    for (auto const & out : all_outputs)
-    {
-        if (out.empty() || out == "-")
-            continue;
-        std::error_code ec;
-        if (a.input != "-" && std::filesystem::equivalent(out, a.input, ec))
-            throw usage_error("output " + out + " would overwrite the input file; choose another -o PREFIX");
-        // Fail before the fit, not after it, when the output cannot be written.
-        std::filesystem::path dir = std::filesystem::path{out}.parent_path();
-        if (dir.empty())
-            dir = ".";
-        if (!std::filesystem::is_directory(dir, ec))
-            throw user_error(located_message(out, 0, "cannot write: directory '" + dir.string() + "' does not exist"));
-    }
+    for (auto const & out : all_outputs) // fail before the fit, not after it
+        check_output_path(out, a.input, "input file; choose another -o PREFIX");
 
     // Read.
     stopwatch read_clock;
@@ -249,42 +231,11 @@ void mix_run(mix_arguments const & a)
     opt.em.on_iteration = [&](em::iteration_info const & it) {
         bar.update(static_cast<std::uint64_t>(it.iteration),
                    "K=" + std::to_string(current_k) + " start " + std::to_string(it.restart + 1) + "/" +
-                       std::to_string(it.restarts) + " objective " + format_g(it.objective, 10));
+                       std::to_string(it.restarts) + " objective " + format_general(it.objective, 10));
     };
-    mix::selection sel;
-    if (range)
-    {
-        opt.em.on_iteration = [&, base = opt.em.on_iteration](em::iteration_info const & it) { base(it); };
-        // K above the number of distinct rows cannot be fitted: such K are listed as failed
-        // (unless no K of the range is possible, which fit_mixture reports as an error).
-        std::size_t const distinct = mix::count_distinct_rows(data, static_cast<std::size_t>(range->second));
-        for (int k = range->first; k <= range->second; ++k)
-        {
-            current_k = k;
-            if (k > range->first && static_cast<std::size_t>(k) > distinct)
-            {
-                mix::mixture_fit skipped;
-                skipped.reason = em::stop_reason::degenerate;
-                skipped.message = "K = " + std::to_string(k) + " exceeds the " + std::to_string(distinct) +
-                                  (data.d > 1 ? " distinct rows" : " distinct values") + " of the data";
-                sel.ks.push_back(k);
-                sel.fits.push_back(std::move(skipped));
-                continue;
-            }
-            auto one = mix::select_by_bic(data, opt, k, k);
-            sel.ks.push_back(k);
-            sel.fits.push_back(std::move(one.fits.front()));
-            auto const & f = sel.fits.back();
-            if (f.ok && (sel.best < 0 || f.bic < sel.fits[static_cast<std::size_t>(sel.best)].bic))
-                sel.best = static_cast<int>(sel.fits.size() - 1);
-        }
-    }
-    else
-    {
-        sel.ks.push_back(opt.k);
-        sel.fits.push_back(mix::fit_mixture(data, opt));
-        sel.best = sel.fits.back().ok ? 0 : -1;
-    }
+    // One K (-k) or every K of --k-range, the lowest BIC wins.
+    mix::selection const sel = mix::select_by_bic(data, opt, range ? range->first : opt.k,
+                                                  range ? range->second : opt.k, [&](int k) { current_k = k; });
     bar.finish();
     if (sel.best < 0)
     {
@@ -467,8 +418,8 @@ void mix_run(mix_arguments const & a)
                        {"log_likelihood", best.log_likelihood},
                        {"BIC", best.bic},
                        {"iterations", static_cast<double>(best.iterations)}});
-    log::info("K = " + std::to_string(best_k) + ", log-likelihood " + format_g(best.log_likelihood, 12) +
-              ", BIC " + format_g(best.bic, 12) + ", " + std::to_string(best.iterations) + " iterations (" +
+    log::info("K = " + std::to_string(best_k) + ", log-likelihood " + format_general(best.log_likelihood, 12) +
+              ", BIC " + format_general(best.bic, 12) + ", " + std::to_string(best.iterations) + " iterations (" +
               em::to_string(best.reason) + ")");
 }
 

@@ -1,6 +1,7 @@
 /// \file
 /// \brief Declares `emtk mix`'s options on its SeqAn3 sub-parser.
 
+#include "command_registry.hpp"
 #include "em_parsing.hpp"
 #include "mix_command.hpp"
 
@@ -31,8 +32,7 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
     parser.add_option(a.output, 'o', "output",
                       "Output prefix: writes PREFIX.json and PREFIX.tsv. '-' writes the TSV to stdout.",
                       seqan3::option_spec::required);
-    parser.add_option(a.json, '\0', "json", "Write the JSON summary here instead of PREFIX.json.");
-    parser.add_option(a.multiqc, '\0', "multiqc", "Write a MultiQC custom-content table here (name it *_mqc.json).");
+    declare_reports(parser, a.json, a.multiqc, "Write the JSON summary here instead of PREFIX.json.");
     parser.add_option(a.k, 'k', "components", "Number of components K.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 128});
     parser.add_option(a.k_range, '\0', "k-range", "Fit every K in A:B and keep the lowest BIC (overrides -k).");
@@ -48,13 +48,12 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
     parser.add_flag(a.hard, '\0', "hard",
                     "Classification EM: each row belongs wholly to its most probable component "
                     "(k-means is its equal-variance Gaussian case).");
-    parser.add_option(a.restarts, '\0', "restarts", "Random k-means++ starts; the best objective wins.",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 10000});
-    parser.add_option(a.max_iter, '\0', "max-iter", "Maximum EM iterations per start.",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000000});
+    declare_em_options(parser, a.restarts, a.max_iter, a.tol, //
+                       {"Random k-means++ starts; the best objective wins.", 10000,
+                        "Maximum EM iterations per start.", 100000000,
+                        "Convergence tolerance of the stop rule."});
     parser.add_option(a.min_iter, '\0', "min-iter", "Minimum EM iterations per start.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000000});
-    parser.add_option(a.tol, '\0', "tol", "Convergence tolerance of the stop rule.");
     parser.add_option(a.stop_rule, '\0', "stop-rule",
                       "absolute: |dL| < tol; relative: |dL| < tol*|L|; aitken: Aitken-extrapolated limit within tol.",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"absolute", "relative", "aitken"});
@@ -79,11 +78,17 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
                       "With --missing model: also write N multiple imputations PREFIX.imputed.1.tsv ... "
                       "PREFIX.imputed.N.tsv, draws from the conditional distribution (seeded by --seed).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 1000});
-    parser.add_option(a.seed, '\0', "seed", "Random seed: same input and seed give the same output.");
-    parser.add_option(a.threads, 't', "threads", "Threads for the E-step (output is identical for any number).",
-                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
-    parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
+    declare_seed(parser, a.seed, "Random seed: same input and seed give the same output.");
+    declare_threads(parser, a.threads, "Threads for the E-step (output is identical for any number).");
+    declare_verbosity(parser, a.quiet, a.verbose);
 }
+
+namespace {
+
+command_registrar const mix_registration{{"", "mix", "finite mixtures: Gaussian, Poisson, negative binomial",
+                                          "emtk mix needs an input file and -o PREFIX (see 'emtk mix --help')", 0,
+                                          parse_and_run<mix_arguments, mix_declare, mix_run>}};
+
+} // namespace
 
 } // namespace emtk::cli

@@ -66,7 +66,7 @@ alignment_file open_alignments(std::string const & path, depth_options const & o
     if (f.cram)
     {
         if (opt.reference.empty())
-            throw user_error(located_message(path, 0, "CRAM input needs its reference: give --reference FASTA"));
+            throw option_input_error(located_message(path, 0, "CRAM input needs its reference: give " + field_name("reference") + " FASTA"));
         // An unreadable reference is reported before htslib sees it: htslib 1.16's
         // cram_load_reference loses its reference table when the file cannot be opened.
         if (::access(opt.reference.c_str(), R_OK) != 0 ||
@@ -317,7 +317,7 @@ window_table bam_window_depth(std::string const & path, depth_options const & op
     alignment_file & first = handles.front();
     bool const indexed = first.idx != nullptr;
     if (need_index && !indexed)
-        throw user_error(located_message(path, 0, "--region needs an index (.bai/.csi/.crai): run 'samtools index " +
+        throw option_input_error(located_message(path, 0, field_name("region") + " needs an index (.bai/.csi/.crai): run 'samtools index " +
                                                       path + "'"));
 
     std::vector<std::string> names;

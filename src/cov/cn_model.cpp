@@ -2,6 +2,7 @@
 /// \brief The tied copy-number mixture as an em::model (see cn_model.hpp for the numerics).
 
 #include <emtk/cov/cn_model.hpp>
+#include <emtk/mix/log_density.hpp>
 #include <emtk/em/fit.hpp>
 #include <emtk/em/logspace.hpp>
 #include <emtk/util/error.hpp>
@@ -15,41 +16,17 @@
 
 namespace emtk::cov {
 
-char const * to_string(cn_family f) noexcept
-{
-    switch (f)
-    {
-    case cn_family::negbin: return "negbin";
-    case cn_family::poisson: return "poisson";
-    case cn_family::gaussian: return "gaussian";
-    }
-    return "?";
-}
-
-bool parse_cn_family(std::string const & s, cn_family & out) noexcept
-{
-    if (s == "nb" || s == "negbin")
-        out = cn_family::negbin;
-    else if (s == "poisson")
-        out = cn_family::poisson;
-    else if (s == "gaussian" || s == "normal")
-        out = cn_family::gaussian;
-    else
-        return false;
-    return true;
-}
-
 cn_values make_values(std::vector<double> const & depth, cn_options const & opt)
 {
     cn_values v;
-    v.scale = opt.family == cn_family::gaussian ? 1.0 : opt.count_scale;
+    v.scale = opt.family == mix::family::gaussian ? 1.0 : opt.count_scale;
     std::map<double, std::uint32_t> index;
     std::vector<double> val(depth.size());
     bool positive = false;
     for (std::size_t i = 0; i < depth.size(); ++i)
     {
         double x = std::max(0.0, depth[i]) * v.scale;
-        if (opt.family != cn_family::gaussian)
+        if (opt.family != mix::family::gaussian)
             x = std::round(x);
         val[i] = x;
         positive = positive || x > 0;
@@ -154,7 +131,7 @@ public:
     [[nodiscard]] tied_stats make_stats(tied_params const &) const
     {
         tied_stats s;
-        s.v.assign(3 * k_ + (opt_.family == cn_family::negbin ? k_ * v_.value.size() : 0), 0.0);
+        s.v.assign(3 * k_ + (opt_.family == mix::family::negbin ? k_ * v_.value.size() : 0), 0.0);
         return s;
     }
 
@@ -164,31 +141,29 @@ public:
         double const x = v_.value[g];
         switch (opt_.family)
         {
-        case cn_family::negbin:
+        case mix::family::negbin:
         {
             double const r = p.size;
-            double const base = std::lgamma(x + r) - std::lgamma(r) - lfact_[g] + r * std::log(r);
+            double const base = mix::negbin_log_density_base(x, lfact_[g], r);
             for (std::size_t c = 0; c < k_; ++c)
             {
                 double const mu = multiplier(static_cast<int>(c), opt_.cn0_mean) * p.lambda;
-                double const l = std::log(r + mu);
-                out[c] = base - r * l + (x > 0 ? x * (std::log(mu) - l) : 0.0);
+                out[c] = mix::negbin_log_density_from_base(base, x, mu, r);
             }
             break;
         }
-        case cn_family::poisson:
+        case mix::family::poisson:
             for (std::size_t c = 0; c < k_; ++c)
             {
                 double const mu = multiplier(static_cast<int>(c), opt_.cn0_mean) * p.lambda;
-                out[c] = (x > 0 ? x * std::log(mu) : 0.0) - mu - lfact_[g];
+                out[c] = mix::poisson_log_density(x, lfact_[g], mu);
             }
             break;
-        case cn_family::gaussian:
+        case mix::family::gaussian:
             for (std::size_t c = 0; c < k_; ++c)
             {
                 double const m = multiplier(static_cast<int>(c), opt_.cn0_mean);
-                double const var = p.variance * m, d = x - m * p.lambda;
-                out[c] = -0.5 * (std::log(2 * std::numbers::pi * var) + d * d / var);
+                out[c] = mix::normal_log_density(x, m * p.lambda, p.variance * m);
             }
             break;
         }
@@ -208,7 +183,7 @@ public:
             s.v[c] += r;
             s.v[k_ + c] += r * x;
             s.v[2 * k_ + c] += r * x * x;
-            if (opt_.family == cn_family::negbin)
+            if (opt_.family == mix::family::negbin)
                 s.v[3 * k_ + c * v_.value.size() + g] += r;
         }
         return n * ll;
@@ -232,10 +207,10 @@ public:
             throw em::degenerate_error("every window fell into the copy-number 0 state");
         switch (opt_.family)
         {
-        case cn_family::poisson:
+        case mix::family::poisson:
             p.lambda = std::clamp(s1 / ms0, lambda_lo(), lambda_hi()); // Q is concave in λ
             break;
-        case cn_family::gaussian:
+        case mix::family::gaussian:
         {
             p.lambda = std::clamp(s1 / ms0, lambda_lo(), lambda_hi()); // Q is quadratic in λ
             double rss = 0, n = 0;
@@ -248,7 +223,7 @@ public:
             p.variance = std::max(rss / n, 1e-10 * p.lambda * p.lambda + 1e-300);
             break;
         }
-        case cn_family::negbin:
+        case mix::family::negbin:
             maximize_negbin(s, p);
             break;
         }
@@ -394,22 +369,9 @@ double cn_log_density(cn_mixture_fit const & f, int c, double x) noexcept
     double const m = multiplier(c, f.cn0_mean);
     switch (f.family)
     {
-    case cn_family::negbin:
-    {
-        double const r = f.size, mu = m * f.lambda, l = std::log(r + mu);
-        return std::lgamma(x + r) - std::lgamma(r) - std::lgamma(x + 1) + r * (std::log(r) - l) +
-               (x > 0 ? x * (std::log(mu) - l) : 0.0);
-    }
-    case cn_family::poisson:
-    {
-        double const mu = m * f.lambda;
-        return (x > 0 ? x * std::log(mu) : 0.0) - mu - std::lgamma(x + 1);
-    }
-    case cn_family::gaussian:
-    {
-        double const var = f.variance * m, d = x - m * f.lambda;
-        return -0.5 * (std::log(2 * std::numbers::pi * var) + d * d / var);
-    }
+    case mix::family::negbin: return mix::negbin_log_density(x, std::lgamma(x + 1), m * f.lambda, f.size);
+    case mix::family::poisson: return mix::poisson_log_density(x, std::lgamma(x + 1), m * f.lambda);
+    case mix::family::gaussian: return mix::normal_log_density(x, m * f.lambda, f.variance * m);
     }
     return 0;
 }
@@ -454,13 +416,13 @@ cn_mixture_fit fit_cn_mixture(cn_values const & v, cn_options const & opt)
         return f;
     f.lambda = res.params.lambda;
     f.haploid_depth = f.lambda / v.scale;
-    f.size = opt.family == cn_family::negbin ? res.params.size : 0;
-    f.variance = opt.family == cn_family::gaussian ? res.params.variance : 0;
+    f.size = opt.family == mix::family::negbin ? res.params.size : 0;
+    f.variance = opt.family == mix::family::gaussian ? res.params.variance : 0;
     for (double lw : res.params.logw)
         f.weights.push_back(std::exp(lw));
     f.objective = res.objective;
     f.log_likelihood = res.log_likelihood;
-    f.n_params = 1 + opt.max_cn + (opt.family == cn_family::poisson ? 0 : 1);
+    f.n_params = 1 + opt.max_cn + (opt.family == mix::family::poisson ? 0 : 1);
     f.bic = -2 * f.log_likelihood + f.n_params * std::log(m.windows());
     return f;
 }
@@ -506,18 +468,11 @@ cn_states free_states(cn_values const & v, mix::mixture const & m, int ploidy, i
             double const mu = c.mean.at(0);
             double ld = 0;
             if (m.fam == mix::family::gaussian)
-            {
-                double const var = c.covariance.at(0), d = x - mu;
-                ld = -0.5 * (std::log(2 * std::numbers::pi * var) + d * d / var);
-            }
+                ld = mix::normal_log_density(x, mu, c.covariance.at(0));
             else if (m.fam == mix::family::poisson)
-                ld = (x > 0 ? x * std::log(mu) : 0.0) - mu - std::lgamma(x + 1);
+                ld = mix::poisson_log_density(x, std::lgamma(x + 1), mu);
             else
-            {
-                double const r = c.size, l = std::log(r + mu);
-                ld = std::lgamma(x + r) - std::lgamma(r) - std::lgamma(x + 1) + r * (std::log(r) - l) +
-                     (x > 0 ? x * (std::log(mu) - l) : 0.0);
-            }
+                ld = mix::negbin_log_density(x, std::lgamma(x + 1), mu, c.size);
             s.log_density[g * s.states + k] = ld;
         }
     }

@@ -23,7 +23,7 @@ window_table read_depth_bed(std::string const & path, depth_options const & opt)
         region = parse_region(opt.region);
     std::unique_ptr<detail::name_pattern> skip;
     if (!opt.exclude_chroms.empty())
-        skip = std::make_unique<detail::name_pattern>(opt.exclude_chroms, "--exclude-chroms");
+        skip = std::make_unique<detail::name_pattern>(opt.exclude_chroms, field_name("exclude_chroms"));
     std::unordered_set<std::string> wanted(opt.chroms.begin(), opt.chroms.end());
 
     window_table t;
@@ -95,9 +95,11 @@ window_table read_depth_bed(std::string const & path, depth_options const & opt)
     }
     for (auto const & c : opt.chroms)
         if (!seen.count(c))
-            throw user_error(located_message(path, 0, "--chroms: chromosome '" + c + "' has no window in the file"));
+            throw option_input_error(located_message(path, 0, field_name("chroms") + ": chromosome '" + c + "' has no window in the file"));
     if (t.size() == 0)
-        throw user_error(located_message(path, 0, "no window selected (empty file, or --region/--chroms select nothing)"));
+        throw option_input_error(
+            located_message(path, 0, "no window selected (empty file, or " + field_name("region") + "/" + field_name("chroms") +
+                                         " select nothing)"));
     // Drop chromosomes that ended up without windows (a region outside them).
     return t;
 }

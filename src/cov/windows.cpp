@@ -65,13 +65,13 @@ region_spec parse_region(std::string const & s)
         if (ok && dash != std::string::npos)
             ok = parse_position(range.substr(dash + 1), b) && b >= a;
         if (!ok)
-            throw usage_error("--region expects CHROM, CHROM:START or CHROM:START-END (1-based, START <= END), got '" +
-                              s + "'");
+            throw option_error(field_name("region") +
+                               " expects CHROM, CHROM:START or CHROM:START-END (1-based, START <= END), got '" + s + "'");
         r.start = a - 1;
         r.end = dash == std::string::npos ? 0 : b;
     }
     if (r.chrom.empty())
-        throw usage_error("--region expects CHROM, CHROM:START or CHROM:START-END, got '" + s + "'");
+        throw option_error(field_name("region") + " expects CHROM, CHROM:START or CHROM:START-END, got '" + s + "'");
     return r;
 }
 
@@ -105,7 +105,7 @@ name_pattern::name_pattern(std::string const & expr, std::string const & option)
     if (regcomp(&p_->re, expr.c_str(), REG_EXTENDED | REG_NOSUB) != 0)
     {
         p_.reset();
-        throw usage_error(option + ": '" + expr + "' is not a valid (POSIX extended) regular expression");
+        throw option_error(option + ": '" + expr + "' is not a valid (POSIX extended) regular expression");
     }
 }
 
@@ -169,7 +169,7 @@ std::vector<chrom_windows> plan_windows(std::vector<std::string> const & names,
         region = parse_region(opt.region);
     std::unique_ptr<name_pattern> skip;
     if (!opt.exclude_chroms.empty())
-        skip = std::make_unique<name_pattern>(opt.exclude_chroms, "--exclude-chroms");
+        skip = std::make_unique<name_pattern>(opt.exclude_chroms, field_name("exclude_chroms"));
     std::unordered_map<std::string, std::size_t> index;
     for (std::size_t i = 0; i < names.size(); ++i)
         index.emplace(names[i], i);
@@ -178,17 +178,18 @@ std::vector<chrom_windows> plan_windows(std::vector<std::string> const & names,
     {
         auto it = index.find(c);
         if (it == index.end())
-            throw user_error(located_message(source, 0, "--chroms: chromosome '" + c + "' is not in the header"));
+            throw option_input_error(located_message(source, 0, field_name("chroms") + ": chromosome '" + c + "' is not in the header"));
         wanted[it->second] = 1;
     }
     if (region)
     {
         auto it = index.find(region->chrom);
         if (it == index.end())
-            throw user_error(located_message(source, 0, "--region: chromosome '" + region->chrom + "' is not in the header"));
+            throw option_input_error(
+                located_message(source, 0, field_name("region") + ": chromosome '" + region->chrom + "' is not in the header"));
         std::uint64_t const len = lengths[it->second];
         if (region->start >= len)
-            throw user_error(located_message(source, 0, "--region " + opt.region + " starts beyond the end of " +
+            throw option_input_error(located_message(source, 0, field_name("region") + " " + opt.region + " starts beyond the end of " +
                                                             region->chrom + " (" + std::to_string(len) + " bp)"));
         if (region->end == 0 || region->end > len)
             region->end = len;
@@ -199,7 +200,7 @@ std::vector<chrom_windows> plan_windows(std::vector<std::string> const & names,
     if (!opt.by_bed.empty())
         bed = read_bed(opt.by_bed);
     else if (opt.window == 0)
-        throw usage_error("-w/--window must be at least 1 bp");
+        throw option_error(field_name("window") + " must be at least 1 bp");
 
     std::vector<chrom_windows> out;
     for (std::size_t i = 0; i < names.size(); ++i)

@@ -1,4 +1,5 @@
 #include <emtk/em/options.hpp>
+#include <emtk/util/error.hpp>
 
 namespace emtk::em {
 
@@ -60,6 +61,18 @@ bool parse_stop_rule(std::string const & s, stop_rule & out) noexcept
     else
         return false;
     return true;
+}
+
+void check_options(options const & o)
+{
+    if (o.max_iter < 1)
+        throw option_error(field_name("max_iter") + " must be at least 1");
+    if (!(o.tol > 0))
+        throw option_error(field_name("tol") + " must be > 0");
+    if (o.restarts < 1)
+        throw option_error(field_name("restarts") + " must be at least 1");
+    if (o.threads < 1)
+        throw option_error(field_name("threads") + " must be at least 1");
 }
 
 } // namespace emtk::em

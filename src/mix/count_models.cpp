@@ -2,6 +2,7 @@
 #include "kmeanspp.hpp"
 #include "special.hpp"
 
+#include <emtk/mix/log_density.hpp>
 #include <emtk/util/error.hpp>
 
 #include <cmath>
@@ -83,16 +84,8 @@ void count_model::log_joint(std::size_t i, count_params const & p, double * lp) 
     double const x = vals_.value[i];
     for (std::size_t k = 0; k < k_; ++k)
     {
-        double const mu = p.mean[k];
-        if (!negbin_)
-            lp[k] = p.logw[k] + x * std::log(mu) - mu - lfact_[i];
-        else
-        {
-            double const r = p.size[k];
-            double const lsum = std::log(r + mu);
-            lp[k] = p.logw[k] + std::lgamma(x + r) - std::lgamma(r) - lfact_[i] + r * (std::log(r) - lsum) +
-                    (x > 0 ? x * (std::log(mu) - lsum) : 0.0);
-        }
+        lp[k] = negbin_ ? negbin_log_density(x, lfact_[i], p.mean[k], p.size[k], p.logw[k])
+                        : poisson_log_density(x, lfact_[i], p.mean[k], p.logw[k]);
     }
 }
 

@@ -110,7 +110,7 @@ void validate(dataset const & data, mixture_options const & opt)
     if (data.d < 1 || data.d > 64)
         throw usage_error("a mixture is fitted to 1 to 64 columns, got " + std::to_string(data.d));
     if (!(opt.ridge >= 0))
-        throw usage_error("--ridge must be >= 0");
+        throw option_error(field_name("ridge") + " must be >= 0");
     std::size_t distinct = count_distinct_rows(data, static_cast<std::size_t>(opt.k));
     if (static_cast<std::size_t>(opt.k) > distinct)
     {

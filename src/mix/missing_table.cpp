@@ -248,8 +248,9 @@ incomplete_table read_incomplete_table(std::string const & path, std::vector<std
             what += (d > 1 ? "s are" : " is") + std::string{" empty"};
         if (t.dropped_rows > 0)
             what = "no complete rows: all " + std::to_string(t.dropped_rows) +
-                   " rows have a missing value (--missing drop); use --missing model";
-        throw_input_error(path, 0, what);
+                   " rows have a missing value (" + field_name("missing") + " drop); use " + field_name("missing") +
+                   " model";
+        throw option_input_error(located_message(path, 0, what));
     }
     if (any_missing)
     {

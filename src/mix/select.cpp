@@ -4,15 +4,31 @@
 
 namespace emtk::mix {
 
-selection select_by_bic(dataset const & data, mixture_options opt, int k_min, int k_max)
+selection select_by_bic(dataset const & data, mixture_options opt, int k_min, int k_max,
+                        std::function<void(int k)> const & on_k)
 {
     if (k_min < 1 || k_max < k_min)
-        throw usage_error("--k-range must be A:B with 1 <= A <= B, got " + std::to_string(k_min) + ":" +
-                          std::to_string(k_max));
+        throw option_error(field_name("k_range") + " must be A:B with 1 <= A <= B, got " + std::to_string(k_min) +
+                           ":" + std::to_string(k_max));
+    // K above the number of distinct rows cannot be fitted: such K (above k_min) are listed as
+    // failed without a fit (when k_min itself is too large, fit_mixture reports it as an error).
+    std::size_t const distinct = k_max > k_min ? count_distinct_rows(data, static_cast<std::size_t>(k_max)) : 0;
     selection sel;
     for (int k = k_min; k <= k_max; ++k)
     {
+        if (on_k)
+            on_k(k);
         opt.k = k;
+        if (k > k_min && static_cast<std::size_t>(k) > distinct)
+        {
+            mixture_fit skipped;
+            skipped.reason = em::stop_reason::degenerate;
+            skipped.message = "K = " + std::to_string(k) + " exceeds the " + std::to_string(distinct) +
+                              (data.d > 1 ? " distinct rows" : " distinct values") + " of the data";
+            sel.ks.push_back(k);
+            sel.fits.push_back(std::move(skipped));
+            continue;
+        }
         mixture_fit f = fit_mixture(data, opt);
         if (!f.ok)
             log::info("K = " + std::to_string(k) + ": " + f.message);

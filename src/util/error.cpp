@@ -6,6 +6,24 @@
 
 namespace emtk {
 
+std::string field_name(std::string const & field)
+{
+    return field_message::mark + field + field_message::mark;
+}
+
+namespace {
+/// The message without the marks around field names.
+std::string plain(std::string raw)
+{
+    std::erase(raw, field_message::mark);
+    return raw;
+}
+} // namespace
+
+option_error::option_error(std::string const & raw) : usage_error(plain(raw)), field_message(raw) {}
+
+option_input_error::option_input_error(std::string const & raw) : user_error(plain(raw)), field_message(raw) {}
+
 std::string located_message(std::string const & file, std::uint64_t line, std::string const & what)
 {
     std::string out;

@@ -1,5 +1,6 @@
 #include <emtk/util/format.hpp>
 
+#include <charconv>
 #include <cmath>
 
 namespace emtk {
@@ -65,6 +66,20 @@ void append_probability(std::string & out, double p, int decimals)
 {
     char buf[16];
     out.append(buf, write_probability(buf, p, decimals));
+}
+
+std::string format_fixed(double v, int decimals)
+{
+    char buf[400]; // the longest fixed form of a double (1.8e308 with 17 decimals) fits
+    auto const r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed, decimals);
+    return std::string(buf, r.ptr);
+}
+
+std::string format_general(double v, int digits)
+{
+    char buf[64];
+    auto const r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, digits);
+    return std::string(buf, r.ptr);
 }
 
 } // namespace emtk

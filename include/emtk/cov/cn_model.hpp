@@ -39,19 +39,9 @@
 
 namespace emtk::cov {
 
-enum class cn_family
-{
-    negbin,
-    poisson,
-    gaussian
-};
-[[nodiscard]] char const * to_string(cn_family f) noexcept;
-/// \brief "nb"/"negbin", "poisson", "gaussian"; false if unknown.
-[[nodiscard]] bool parse_cn_family(std::string const & s, cn_family & out) noexcept;
-
 struct cn_options
 {
-    cn_family family = cn_family::negbin;
+    mix::family family = mix::family::negbin; ///< the component family (emtk::mix's)
     int max_cn = 6;            ///< states 0 … max_cn
     int ploidy = 2;            ///< copy number of most of the genome (sets the start of λ)
     double cn0_mean = 0.05;    ///< CN-0 mean, a fixed fraction of the haploid mean λ
@@ -79,7 +69,7 @@ struct cn_mixture_fit
 {
     bool ok = false;
     std::string message;
-    cn_family family = cn_family::negbin;
+    mix::family family = mix::family::negbin;
     int max_cn = 6;
     double cn0_mean = 0.05;
     double lambda = 0;        ///< haploid mean in value units

@@ -113,6 +113,11 @@ struct options
     std::function<void(iteration_info const &)> on_iteration;
 };
 
+/// \brief Checks the options a front end sets: max_iter >= 1, tol > 0, restarts >= 1, threads >= 1.
+/// \throws option_error naming the field (util/error.hpp), e.g. "max_iter must be at least 1".
+void check_options(options const & o);
+
+
 /// \brief One restart's outcome.
 struct restart_summary
 {

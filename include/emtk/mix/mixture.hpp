@@ -6,6 +6,7 @@
 #include <emtk/em/options.hpp>
 #include <emtk/mix/dataset.hpp>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -119,13 +120,17 @@ struct mixture_fit
                                              int threads = 1);
 
 /// \brief Model selection over K = k_min … k_max by BIC (lowest wins; fits that collapsed are
-/// skipped). `best` is the index into `fits` (-1 when none succeeded).
+/// skipped, and K above the number of distinct rows is listed as failed without a fit). `best` is
+/// the index into `fits` (-1 when none succeeded). The only BIC selection of emtk (mix, cov --free).
 struct selection
 {
     std::vector<int> ks;
     std::vector<mixture_fit> fits;
     int best = -1;
 };
-[[nodiscard]] selection select_by_bic(dataset const & data, mixture_options opt, int k_min, int k_max);
+/// \param on_k called with each K before its fit (progress reports); may be empty
+/// \throws option_error unless 1 <= k_min <= k_max (field "k_range")
+[[nodiscard]] selection select_by_bic(dataset const & data, mixture_options opt, int k_min, int k_max,
+                                      std::function<void(int k)> const & on_k = {});
 
 } // namespace emtk::mix

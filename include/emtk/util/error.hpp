@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace emtk {
 
@@ -25,6 +26,61 @@ class usage_error : public user_error
 {
 public:
     using user_error::user_error;
+};
+
+/// \brief Marks the name of an option field (as the library's options struct spells it, e.g.
+/// "max_iter") inside an error message, so that a front end can show its own name for it (a CLI
+/// flag such as "--max-iter"). what() of the errors below shows the field names as they are.
+[[nodiscard]] std::string field_name(std::string const & field);
+
+/// \brief The part of an error that names option fields (field_name()): the message with its marks.
+class field_message
+{
+public:
+    explicit field_message(std::string raw) : raw_(std::move(raw)) {}
+    virtual ~field_message() = default;
+    /// \brief The message with every marked field replaced by rename(field).
+    template <typename Rename>
+    [[nodiscard]] std::string renamed(Rename && rename) const
+    {
+        std::string out;
+        std::size_t pos = 0;
+        while (pos < raw_.size())
+        {
+            std::size_t const a = raw_.find(mark, pos);
+            std::size_t const b = a == std::string::npos ? a : raw_.find(mark, a + 1);
+            if (b == std::string::npos)
+            {
+                out.append(raw_, pos);
+                break;
+            }
+            out.append(raw_, pos, a - pos);
+            out.append(rename(raw_.substr(a + 1, b - a - 1)));
+            pos = b + 1;
+        }
+        return out;
+    }
+    static constexpr char mark = '\x1f'; ///< around a field name (never in user text)
+
+private:
+    std::string raw_;
+};
+
+/// \brief A bad value of a library option (or combination): a usage error whose message names
+/// the option fields, e.g. "max_iter must be at least 1". Exit status 2.
+class option_error : public usage_error, public field_message
+{
+public:
+    /// \param raw the message, each field name written as field_name(NAME)
+    explicit option_error(std::string const & raw);
+};
+
+/// \brief Bad input that the message explains with option fields (e.g. "no record passed the
+/// filters: … excluded by exclude_flags 1796"). Exit status 1.
+class option_input_error : public user_error, public field_message
+{
+public:
+    explicit option_input_error(std::string const & raw);
 };
 
 /// \brief Builds the conventional message "FILE:LINE: WHAT" (LINE omitted when 0).

@@ -17,6 +17,12 @@ char * write_uint(char * out, std::uint64_t v) noexcept;
 /// Values outside [0, 1] (round-off) are clamped; NaN is written as "nan". Returns the end.
 char * write_probability(char * out, double p, int decimals = 6) noexcept;
 
+/// \brief v in fixed notation with `decimals` decimals, correctly rounded (std::to_chars):
+/// format_fixed(2.5, 2) = "2.50". The one formatter of numbers in messages, summaries and tables.
+[[nodiscard]] std::string format_fixed(double v, int decimals);
+/// \brief v with at most `digits` significant digits, as printf's "%.*g" (std::to_chars general):
+/// format_general(1234.5678, 6) = "1234.57".
+[[nodiscard]] std::string format_general(double v, int digits);
 /// \brief append versions of the above.
 void append_uint(std::string & out, std::uint64_t v);
 void append_probability(std::string & out, double p, int decimals = 6);

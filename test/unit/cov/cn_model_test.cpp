@@ -95,7 +95,7 @@ TEST_CASE("tied negative binomial mixture recovers the haploid depth and the cop
 TEST_CASE("Poisson and Gaussian families call the same copy numbers on clean data", "[cov]")
 {
     sim const s = simulate(11, 2, 1500, 10.0, 10.0, 1e6);
-    for (auto fam : {cov::cn_family::poisson, cov::cn_family::gaussian})
+    for (auto fam : {mix::family::poisson, mix::family::gaussian})
     {
         cov::cn_options opt;
         opt.family = fam;
@@ -103,7 +103,7 @@ TEST_CASE("Poisson and Gaussian families call the same copy numbers on clean dat
         cov::cn_values const v = cov::make_values(s.depth, opt);
         auto const f = cov::fit_cn_mixture(v, opt);
         REQUIRE(f.ok);
-        INFO(cov::to_string(fam));
+        INFO(mix::to_string(fam));
         CHECK(f.haploid_depth == Approx(10.0).epsilon(0.02));
         CHECK(f.decreases == 0);
         std::vector<int> cn;
@@ -120,7 +120,7 @@ TEST_CASE("the CN 0 state cannot collapse onto exact zeros", "[cov]")
     sim s = simulate(3, 1, 2000, 8.0, 10.0, 1e4);
     for (std::size_t i = 0; i < 1000; ++i)
         s.depth[i] = 0;
-    for (auto fam : {cov::cn_family::negbin, cov::cn_family::gaussian})
+    for (auto fam : {mix::family::negbin, mix::family::gaussian})
     {
         cov::cn_options opt;
         opt.family = fam;

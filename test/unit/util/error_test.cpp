@@ -61,3 +61,19 @@ TEST_CASE("error: EMTK_ASSERT does not evaluate to a failure for a true expressi
     EMTK_ASSERT(++evaluations == 1, "evaluated once");
     CHECK(evaluations == 1); // the expression is evaluated exactly once, in every build type
 }
+
+TEST_CASE("error: option_error names fields; a front end renames them", "[util][error]")
+{
+    emtk::option_error const e{emtk::field_name("ploidy") + " must not exceed " + emtk::field_name("max_cn")};
+    CHECK(std::string{e.what()} == "ploidy must not exceed max_cn");
+    CHECK(dynamic_cast<emtk::usage_error const *>(&e) != nullptr);
+    auto const flag = [](std::string const & f) { return f == "max_cn" ? std::string{"--max-cn"} : "--" + f; };
+    CHECK(e.renamed(flag) == "--ploidy must not exceed --max-cn");
+
+    // A field inside a located message; a path that spells a field name is left alone.
+    emtk::option_input_error const in{located_message("dir/region.bam", 0, emtk::field_name("region") + " needs an index")};
+    CHECK(std::string{in.what()} == "dir/region.bam: region needs an index");
+    CHECK(in.renamed([](std::string const & f) { return "--" + f; }) == "dir/region.bam: --region needs an index");
+    emtk::field_message const & as_fields = in; // how the CLI catches both kinds
+    CHECK(dynamic_cast<emtk::usage_error const *>(&as_fields) == nullptr);
+}

@@ -1,40 +1,17 @@
 #pragma once
 /// \file
-/// \brief `emtk hmm …` subcommands: a registry that main.cpp dispatches through, and each tool's
-/// arguments, parsing (SeqAn3, hmm_*_parsing.cpp) and run.
-///
-/// Adding a subcommand = adding files src/cli/hmm_<name>_*.cpp (globbed by CMakeLists.txt), one
-/// of which defines a namespace-scope `hmm_registrar` for it: main.cpp needs no change.
+/// \brief `emtk hmm train`: its arguments, parsing (SeqAn3, hmm_train_parsing.cpp) and the run
+/// (hmm_train_command.cpp).
 
 #include <cstddef>
 #include <cstdint>
 #include <string>
-#include <vector>
 
 namespace seqan3 {
 class argument_parser;
 }
 
 namespace emtk::cli {
-
-/// \brief One `emtk hmm` subcommand.
-struct hmm_subcommand
-{
-    char const * name = "";       ///< e.g. "train"
-    char const * summary = "";    ///< one line for `emtk hmm --help`
-    char const * no_args = "";    ///< the usage error printed for `emtk hmm NAME` without arguments
-    int order = 0;                ///< position in listings (registration order across files is unspecified)
-    void (*run)(seqan3::argument_parser & sub) = nullptr; ///< declares the options, parses, runs
-};
-
-/// \brief The registered subcommands, sorted by `order`.
-[[nodiscard]] std::vector<hmm_subcommand> const & hmm_subcommands();
-
-/// \brief Registers a subcommand at static initialisation (one namespace-scope object per tool).
-struct hmm_registrar
-{
-    explicit hmm_registrar(hmm_subcommand c);
-};
 
 /// `emtk hmm train` (issue 3). Defaults here are the documented ones.
 struct hmm_train_arguments
