@@ -126,6 +126,9 @@ void validate(dataset const & data, mixture_options const & opt)
     }
 }
 
+std::size_t row_count(dataset const & data) { return data.n; }
+std::size_t row_count(row_source const & rows) { return rows.n(); }
+
 template <typename Model, typename Data>
 mixture_fit run(Model const & model, Data const & data, mixture_options const & opt)
 {
@@ -153,7 +156,7 @@ mixture_fit run(Model const & model, Data const & data, mixture_options const & 
     // For soft EM the objective is the log-likelihood; for hard EM compute the mixture one.
     out.log_likelihood = opt.hard ? log_likelihood(data, out.model, opt.em.threads) : res.log_likelihood;
     out.n_params = free_parameters(out.model);
-    out.bic = -2.0 * out.log_likelihood + out.n_params * std::log(static_cast<double>(model.item_count()));
+    out.bic = -2.0 * out.log_likelihood + out.n_params * std::log(static_cast<double>(row_count(data)));
     return out;
 }
 
