@@ -160,6 +160,26 @@ mixture_fit run(Model const & model, Data const & data, mixture_options const & 
     return out;
 }
 
+/// Posteriors of one row from its log joint densities: one-hot at the argmax (lowest k on ties)
+/// with `hard`, else normalised.
+void posterior_of_row(double const * lp, std::size_t k, bool hard, double * o)
+{
+    if (hard)
+    {
+        std::size_t best = 0;
+        for (std::size_t c = 1; c < k; ++c)
+            if (lp[c] > lp[best])
+                best = c;
+        std::fill(o, o + k, 0.0);
+        o[best] = 1.0;
+    }
+    else
+    {
+        std::copy_n(lp, k, o);
+        em::log_normalize(std::span<double>{o, k});
+    }
+}
+
 /// Calls fn(row, lp) with lp[k] = log w_k + log f_k(row) for every row, in parallel.
 template <typename Fn>
 void for_each_row_logjoint(dataset const & data, mixture const & m, int threads, Fn && fn)
@@ -345,21 +365,7 @@ std::vector<double> posteriors(dataset const & data, mixture const & m, bool har
         return out;
     }
     for_each_row_logjoint(data, m, threads, [&](std::size_t i, double * lp) {
-        double * o = out.data() + i * k;
-        if (hard)
-        {
-            std::size_t best = 0;
-            for (std::size_t c = 1; c < k; ++c)
-                if (lp[c] > lp[best])
-                    best = c;
-            std::fill(o, o + k, 0.0);
-            o[best] = 1.0;
-        }
-        else
-        {
-            std::copy_n(lp, k, o);
-            em::log_normalize(std::span<double>{o, k});
-        }
+        posterior_of_row(lp, k, hard, out.data() + i * k);
     });
     return out;
 }
@@ -438,20 +444,7 @@ void posterior_blocks::operator()(std::size_t begin, std::size_t end, double * o
         for (std::size_t i = 0; i < e - b; ++i, o += k)
         {
             s.model->log_joint_x(x + i * s.d, s.params, lp);
-            if (s.hard)
-            {
-                std::size_t best = 0;
-                for (std::size_t q = 1; q < k; ++q)
-                    if (lp[q] > lp[best])
-                        best = q;
-                std::fill(o, o + k, 0.0);
-                o[best] = 1.0;
-            }
-            else
-            {
-                std::copy_n(lp, k, o);
-                em::log_normalize(std::span<double>{o, k});
-            }
+            posterior_of_row(lp, k, s.hard, o);
         }
     }
 }
