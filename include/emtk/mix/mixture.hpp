@@ -53,7 +53,7 @@ struct mixture_options
     /// Stepwise EM on more rows than this seeds k-means++ on a sample of this many rows (drawn
     /// from em.seed, plus the first K distinct rows) rather than on every row: its cost and memory
     /// then stay bounded however many rows there are (gaussian_model.hpp, "Starts").
-    std::size_t stepwise_init_rows = 100'000;
+    std::size_t stepwise_init_rows = 1'000'000;
     /// Iterations, tolerance, restarts, seed, threads, SQUAREM (batch EM only); final_m_step on
     /// (the fit returns the parameters after the last M-step). Stepwise EM: mini-batches of
     /// 100,000 rows (em.stepwise; `enabled` is set by fit_mixture from `mode`).
