@@ -198,7 +198,31 @@ void mix_run(mix_arguments const & a)
     std::vector<std::string> columns = split_list(a.columns);
     if (columns.empty())
         columns = {(ends_with(a.input, ".bed") || ends_with(a.input, ".bed.gz")) ? "4" : "1"};
-    mix::incomplete_table table = mix::read_incomplete_table(a.input, columns, policy);
+    // Complete data (--missing error) go through a spool file (mix/rows.hpp): a stepwise Gaussian
+    // fit then streams from it, anything else loads it into memory.
+    std::unique_ptr<mix::spooled_rows> spool;
+    mix::incomplete_table table;
+    if (policy == mix::missing_policy::error)
+    {
+        spool = std::make_unique<mix::spooled_rows>(a.input, columns);
+        bool const stream = opt.fam == mix::family::gaussian &&
+                            mix::resolve_em_mode(spool->n(), opt) == em::em_mode::stepwise;
+        table.field = spool->fields();
+        table.data.source = a.input;
+        if (stream)
+        {
+            table.data.n = spool->n();
+            table.data.d = spool->d();
+            table.data.names = spool->names();
+        }
+        else
+        {
+            table.data = spool->load();
+            spool.reset();
+        }
+    }
+    else
+        table = mix::read_incomplete_table(a.input, columns, policy);
     mix::dataset & data = table.data;
     double const read_s = read_clock.seconds();
     log::info("read " + std::to_string(data.n) + (data.n == 1 ? " row" : " rows") + " of " +
@@ -207,7 +231,7 @@ void mix_run(mix_arguments const & a)
     if (table.dropped_rows > 0)
         log::info("dropped " + std::to_string(table.dropped_rows) + (table.dropped_rows == 1 ? " row" : " rows") +
                   " with a missing value (--missing drop)");
-    mix::missingness const gaps = mix::describe_missing(data);
+    mix::missingness const gaps = spool ? mix::missingness{} : mix::describe_missing(data);
     if (gaps.rows_with_missing > 0)
         log::info(std::to_string(gaps.rows_with_missing) + " of " + std::to_string(data.n) +
                   " rows have missing entries (" + std::to_string(gaps.patterns.size()) +
@@ -233,9 +257,11 @@ void mix_run(mix_arguments const & a)
                    "K=" + std::to_string(current_k) + " start " + std::to_string(it.restart + 1) + "/" +
                        std::to_string(it.restarts) + " objective " + format_general(it.objective, 10));
     };
-    // One K (-k) or every K of --k-range, the lowest BIC wins.
-    mix::selection const sel = mix::select_by_bic(data, opt, range ? range->first : opt.k,
-                                                  range ? range->second : opt.k, [&](int k) { current_k = k; });
+    // One K (-k) or every K of --k-range, the lowest BIC wins; a spooled table streams.
+    int const k_lo = range ? range->first : opt.k, k_hi = range ? range->second : opt.k;
+    auto const on_k = [&](int k) { current_k = k; };
+    mix::selection const sel = spool ? mix::select_by_bic(*spool, opt, k_lo, k_hi, on_k)
+                                     : mix::select_by_bic(data, opt, k_lo, k_hi, on_k);
     bar.finish();
     if (sel.best < 0)
     {
@@ -255,7 +281,10 @@ void mix_run(mix_arguments const & a)
     else if (best.reason == em::stop_reason::max_iter)
         log::warning("K = " + std::to_string(best_k) + ": EM did not converge in " + std::to_string(a.max_iter) +
                      " iterations (raise --max-iter or loosen --tol)");
-    std::vector<double> post = mix::posteriors(data, best.model, a.hard, a.threads);
+    // Posteriors are computed wave by wave while the TSV is written: never n × K in memory.
+    std::unique_ptr<mix::posterior_blocks> const post =
+        spool ? std::make_unique<mix::posterior_blocks>(*spool, best.model, a.hard, a.threads)
+              : std::make_unique<mix::posterior_blocks>(data, best.model, a.hard, a.threads);
     double const fit_s = fit_clock.seconds();
     stopwatch impute_clock;
     std::vector<std::vector<double>> imputed; // expectation, then each draw
@@ -290,9 +319,13 @@ void mix_run(mix_arguments const & a)
         std::vector<std::size_t> text_len(blocks_per_wave, 0);
         for (auto & t : text)
             t.reset(new char[rows_per_block * max_row]);
+        std::vector<double> wave_post;
         for (std::size_t w = 0; w < n_blocks; w += blocks_per_wave)
         {
             std::size_t const w_end = std::min(n_blocks, w + blocks_per_wave);
+            std::size_t const wave_begin = w * rows_per_block, wave_end = std::min(data.n, w_end * rows_per_block);
+            wave_post.resize((wave_end - wave_begin) * k);
+            (*post)(wave_begin, wave_end, wave_post.data());
 #pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, a.threads))
             for (std::size_t b = w; b < w_end; ++b)
             {
@@ -301,7 +334,7 @@ void mix_run(mix_arguments const & a)
                 char * o = start;
                 for (std::size_t i = r_begin; i < r_end; ++i)
                 {
-                    double const * p = post.data() + i * k;
+                    double const * p = wave_post.data() + (i - wave_begin) * k;
                     std::size_t arg = 0;
                     for (std::size_t c = 1; c < k; ++c)
                         if (p[c] > p[arg])

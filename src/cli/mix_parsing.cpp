@@ -23,6 +23,13 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
     info.description.push_back(
         "Columns are 1-based numbers or header names. Lines starting with '#', 'track' or 'browser' are skipped. "
         "The count families need one column of non-negative integers.");
+    info.description.push_back(
+        "Big inputs: stepwise EM (--stepwise) on complete data streams. The table is read once, front to back "
+        "(plain, gzip or stdin alike), into an anonymous temporary file of doubles in $TMPDIR (8 bytes per value, "
+        "removed on exit), and every pass reads its mini-batches back from there: memory stays bounded by the "
+        "mini-batches and the model, not by the number of rows, and no option needs a seekable input. "
+        "Posteriors are written block by block. Batch EM, the count families and --missing drop|model hold "
+        "the values in memory (8 bytes per value).");
     info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
     info.examples.push_back("emtk mix --family negbin -k 3 -c count -o out/counts data/example.tsv");
     info.examples.push_back("emtk mix --missing model -k 3 -c x,y --draws 5 -o out/gappy gappy.tsv");

@@ -126,8 +126,11 @@ void validate(dataset const & data, mixture_options const & opt)
     }
 }
 
-template <typename Model>
-mixture_fit run(Model const & model, dataset const & data, mixture_options const & opt)
+std::size_t row_count(dataset const & data) { return data.n; }
+std::size_t row_count(row_source const & rows) { return rows.n(); }
+
+template <typename Model, typename Data>
+mixture_fit run(Model const & model, Data const & data, mixture_options const & opt)
 {
     auto res = em::fit(model, opt.em);
     mixture_fit out;
@@ -153,8 +156,28 @@ mixture_fit run(Model const & model, dataset const & data, mixture_options const
     // For soft EM the objective is the log-likelihood; for hard EM compute the mixture one.
     out.log_likelihood = opt.hard ? log_likelihood(data, out.model, opt.em.threads) : res.log_likelihood;
     out.n_params = free_parameters(out.model);
-    out.bic = -2.0 * out.log_likelihood + out.n_params * std::log(static_cast<double>(data.n));
+    out.bic = -2.0 * out.log_likelihood + out.n_params * std::log(static_cast<double>(row_count(data)));
     return out;
+}
+
+/// Posteriors of one row from its log joint densities: one-hot at the argmax (lowest k on ties)
+/// with `hard`, else normalised.
+void posterior_of_row(double const * lp, std::size_t k, bool hard, double * o)
+{
+    if (hard)
+    {
+        std::size_t best = 0;
+        for (std::size_t c = 1; c < k; ++c)
+            if (lp[c] > lp[best])
+                best = c;
+        std::fill(o, o + k, 0.0);
+        o[best] = 1.0;
+    }
+    else
+    {
+        std::copy_n(lp, k, o);
+        em::log_normalize(std::span<double>{o, k});
+    }
 }
 
 /// Calls fn(row, lp) with lp[k] = log w_k + log f_k(row) for every row, in parallel.
@@ -240,6 +263,57 @@ mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
     return run(detail::count_model{obs, o}, obs, o);
 }
 
+/// Log-likelihood of a Gaussian mixture over a row source, in blocks (hard EM's final value).
+double log_likelihood(row_source const & rows, mixture const & m, int threads)
+{
+    detail::gaussian_model model{rows, detail::options_for(m)};
+    auto p = model.from_public(m);
+    constexpr std::size_t chunk = 4096;
+    std::size_t const n_chunks = (rows.n() + chunk - 1) / chunk, k = m.components.size();
+    std::vector<double> ll(n_chunks, 0.0);
+#pragma omp parallel for schedule(static) num_threads(std::max(1, threads))
+    for (std::size_t c = 0; c < n_chunks; ++c)
+    {
+        std::size_t const b = c * chunk, e = std::min(rows.n(), b + chunk);
+        thread_local std::vector<double> buf;
+        double const * x = model.centred(b, e, buf);
+        double lp[max_components];
+        double s = 0;
+        for (std::size_t i = 0; i < e - b; ++i)
+        {
+            model.log_joint_x(x + i * m.d, p, lp);
+            s += em::log_sum_exp(std::span<double const>{lp, k});
+        }
+        ll[c] = s;
+    }
+    double s = 0;
+    for (double v : ll)
+        s += v;
+    return s;
+}
+
+mixture_fit fit_mixture(row_source const & rows, mixture_options const & opt)
+{
+    if (opt.fam != family::gaussian)
+        throw usage_error("a streamed fit is for the gaussian family (the count families fit in memory)");
+    if (opt.k < 1 || opt.k > max_components)
+        throw usage_error("the number of components must be between 1 and " + std::to_string(max_components) +
+                          ", got " + std::to_string(opt.k));
+    if (rows.d() < 1 || rows.d() > 64)
+        throw usage_error("a mixture is fitted to 1 to 64 columns, got " + std::to_string(rows.d()));
+    std::size_t const distinct = first_distinct_rows(rows, static_cast<std::size_t>(opt.k)).size();
+    if (static_cast<std::size_t>(opt.k) > distinct)
+        throw user_error(located_message(rows.source(), 0,
+                                         "K = " + std::to_string(opt.k) + " components but the data have only " +
+                                             std::to_string(distinct) + (rows.d() > 1 ? " distinct row" : " distinct value") +
+                                             (distinct == 1 ? "" : "s") + "; use at most " + std::to_string(distinct)));
+    mixture_options o = opt;
+    o.em.stepwise.enabled = resolve_em_mode(rows.n(), opt) == em::em_mode::stepwise;
+    detail::gaussian_model model{rows, o};
+    mixture_fit f = run(model, rows, o);
+    return f;
+}
+
 double log_likelihood(dataset const & data, mixture const & m, int threads)
 {
     if (std::optional<dataset> const part = detail::observed_rows(data))
@@ -291,23 +365,88 @@ std::vector<double> posteriors(dataset const & data, mixture const & m, bool har
         return out;
     }
     for_each_row_logjoint(data, m, threads, [&](std::size_t i, double * lp) {
-        double * o = out.data() + i * k;
-        if (hard)
-        {
-            std::size_t best = 0;
-            for (std::size_t c = 1; c < k; ++c)
-                if (lp[c] > lp[best])
-                    best = c;
-            std::fill(o, o + k, 0.0);
-            o[best] = 1.0;
-        }
-        else
-        {
-            std::copy_n(lp, k, o);
-            em::log_normalize(std::span<double>{o, k});
-        }
+        posterior_of_row(lp, k, hard, out.data() + i * k);
     });
     return out;
+}
+
+} // namespace emtk::mix
+
+namespace emtk::mix {
+
+struct posterior_blocks::impl
+{
+    std::optional<dataset_rows> view;            // a complete dataset seen as rows
+    std::optional<detail::gaussian_model> model; // Gaussian, complete rows: computed per block
+    detail::gauss_params params;
+    std::vector<double> all;                     // other cases: every posterior, computed once
+    std::size_t k = 0, d = 0;
+    bool hard = false;
+    int threads = 1;
+};
+
+posterior_blocks::posterior_blocks(row_source const & rows, mixture const & m, bool hard, int threads) :
+    impl_{std::make_unique<impl>()}
+{
+    impl_->model.emplace(rows, detail::options_for(m));
+    impl_->params = impl_->model->from_public(m);
+    impl_->k = m.components.size();
+    impl_->d = m.d;
+    impl_->hard = hard;
+    impl_->threads = threads;
+}
+
+posterior_blocks::posterior_blocks(dataset const & data, mixture const & m, bool hard, int threads) :
+    impl_{std::make_unique<impl>()}
+{
+    impl_->k = m.components.size();
+    if (m.fam == family::gaussian && !data.has_missing())
+    {
+        impl_->view.emplace(data);
+        impl_->model.emplace(*impl_->view, detail::options_for(m));
+        impl_->params = impl_->model->from_public(m);
+        impl_->d = m.d;
+        impl_->hard = hard;
+        impl_->threads = threads;
+        return;
+    }
+    impl_->all = posteriors(data, m, hard, threads);
+}
+
+posterior_blocks::~posterior_blocks() = default;
+
+void posterior_blocks::operator()(std::size_t begin, std::size_t end, double * out) const
+{
+    impl const & s = *impl_;
+    std::size_t const k = s.k;
+    if (!s.model)
+    {
+        std::copy(s.all.begin() + static_cast<std::ptrdiff_t>(begin * k),
+                  s.all.begin() + static_cast<std::ptrdiff_t>(end * k), out);
+        return;
+    }
+    // The per-row arithmetic of posteriors(): rows are independent, so blocks give the same bits.
+    constexpr std::size_t chunk = 4096;
+    std::size_t const n_chunks = (end - begin + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static) num_threads(std::max(1, s.threads))
+    for (std::size_t c = 0; c < n_chunks; ++c)
+    {
+        std::size_t const b = begin + c * chunk, e = std::min(end, b + chunk);
+        double * o = out + (b - begin) * k;
+        if (s.d == 1 && !s.hard)
+        {
+            (void)s.model->posteriors_range(b, e, s.params, o);
+            continue;
+        }
+        thread_local std::vector<double> buf;
+        double const * x = s.model->centred(b, e, buf);
+        double lp[max_components];
+        for (std::size_t i = 0; i < e - b; ++i, o += k)
+        {
+            s.model->log_joint_x(x + i * s.d, s.params, lp);
+            posterior_of_row(lp, k, s.hard, o);
+        }
+    }
 }
 
 } // namespace emtk::mix

@@ -4,6 +4,7 @@
 
 #include <emtk/util/error.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -11,6 +12,7 @@ namespace emtk::mix::detail {
 
 namespace {
 constexpr double log_2pi = 1.8378770664093454836; // log(2π)
+constexpr std::uint64_t start_sample_stream = 0x4d49'5853'5441'5254ULL; // "MIXSTART"
 } // namespace
 
 gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt) :
@@ -30,8 +32,9 @@ gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt
     std::vector<double> n_obs(d_, static_cast<double>(n_)); // observed entries per column
     if (std::any_of(data.missing.begin(), data.missing.end(), [](std::uint8_t v) { return v != 0; }))
         index_patterns(data, n_obs);
-    else
+    else if (data.has_missing())
     {
+        // A mask without a missing entry: the per-row code of gaussian_missing.cpp still reads x_.
         for (std::size_t i = 0; i < n_; ++i)
             for (std::size_t j = 0; j < d_; ++j)
                 centre_[j] += data.at(i, j);
@@ -46,17 +49,113 @@ gaussian_model::gaussian_model(dataset const & data, mixture_options const & opt
                 colvar_[j] += v * v;
             }
     }
+    else
+    {
+        own_ = std::make_shared<dataset_rows>(data);
+        src_ = own_.get();
+        scan_source();
+    }
+    check_variances(data.source, n_obs, opt.ridge);
+    draw_start_sample(opt);
+}
+
+gaussian_model::gaussian_model(row_source const & rows, mixture_options const & opt) :
+    n_{rows.n()},
+    d_{rows.d()},
+    k_{static_cast<std::size_t>(opt.k)},
+    full_{opt.cov == covariance_type::full && rows.d() > 1},
+    shared_{opt.shared_variance},
+    hard_{opt.hard},
+    src_{&rows}
+{
+    for (std::size_t j = 0; j < d_; ++j)
+        labels_.push_back(rows.column_label(j));
+    block_ = 1 + d_ + cov_size();
+    centre_.assign(d_, 0.0);
+    colvar_.assign(d_, 0.0);
+    scan_source();
+    check_variances(rows.source(), std::vector<double>(d_, static_cast<double>(n_)), opt.ridge);
+    draw_start_sample(opt);
+}
+
+void gaussian_model::scan_source()
+{
+    // Two passes, in row order: the sums are those of a loop over an in-memory array.
+    constexpr std::size_t block = 1 << 16;
+    std::vector<double> buf;
+    for (std::size_t b = 0; b < n_; b += block)
+    {
+        std::size_t const e = std::min(n_, b + block);
+        double const * r = src_->rows(b, e, buf);
+        for (std::size_t i = 0; i < e - b; ++i)
+            for (std::size_t j = 0; j < d_; ++j)
+                centre_[j] += r[i * d_ + j];
+    }
+    for (double & c : centre_)
+        c /= static_cast<double>(n_);
+    for (std::size_t b = 0; b < n_; b += block)
+    {
+        std::size_t const e = std::min(n_, b + block);
+        double const * r = src_->rows(b, e, buf);
+        for (std::size_t i = 0; i < e - b; ++i)
+            for (std::size_t j = 0; j < d_; ++j)
+            {
+                double v = r[i * d_ + j] - centre_[j];
+                colvar_[j] += v * v;
+            }
+    }
+}
+
+void gaussian_model::check_variances(std::string const & source, std::vector<double> const & n_obs, double ridge)
+{
     floor_.resize(d_);
     for (std::size_t j = 0; j < d_; ++j)
     {
         colvar_[j] /= n_obs[j];
         if (!(colvar_[j] > 0))
-            throw user_error(located_message(data.source, 0,
-                                             data.column_label(j) +
+            throw user_error(located_message(source, 0,
+                                             labels_[j] +
                                                  " has the same value in every row: a Gaussian mixture needs "
                                                  "values that vary"));
-        floor_[j] = opt.ridge * colvar_[j];
+        floor_[j] = ridge * colvar_[j];
     }
+}
+
+void gaussian_model::draw_start_sample(mixture_options const & opt)
+{
+    if (!opt.em.stepwise.enabled || src_ == nullptr || n_ <= opt.stepwise_init_rows)
+        return;
+    // With replacement from the seed alone (every restart starts from the same sample; k-means++
+    // draws differ); index = 64 random bits mod n, whose bias (< n / 2^64) is negligible.
+    rng gen = rng{opt.em.seed, 0}.split(start_sample_stream);
+    std::vector<std::size_t> idx(opt.stepwise_init_rows);
+    for (auto & i : idx)
+        i = static_cast<std::size_t>(gen() % n_);
+    std::vector<std::size_t> const distinct = first_distinct_rows(*src_, k_);
+    idx.insert(idx.end(), distinct.begin(), distinct.end());
+    std::sort(idx.begin(), idx.end());
+    idx.erase(std::unique(idx.begin(), idx.end()), idx.end());
+    start_rows_.resize(idx.size() * d_);
+    std::vector<double> buf;
+    for (std::size_t q = 0; q < idx.size(); ++q)
+    {
+        double const * x = centred(idx[q], idx[q] + 1, buf);
+        std::copy(x, x + d_, start_rows_.begin() + static_cast<std::ptrdiff_t>(q * d_));
+    }
+}
+
+double const * gaussian_model::centred(std::size_t begin, std::size_t end, std::vector<double> & buf) const
+{
+    if (src_ == nullptr)
+        return x_.data() + begin * d_;
+    std::size_t const count = (end - begin) * d_;
+    if (buf.size() < count)
+        buf.resize(count);
+    double const * raw = src_->rows(begin, end, buf); // buf itself for a spool: centred in place
+    for (std::size_t i = 0; i < end - begin; ++i)
+        for (std::size_t j = 0; j < d_; ++j)
+            buf[i * d_ + j] = raw[i * d_ + j] - centre_[j];
+    return buf.data();
 }
 
 void gaussian_model::index_patterns(dataset const & data, std::vector<double> & n_obs)
@@ -91,7 +190,12 @@ void gaussian_model::log_joint(std::size_t i, gauss_params const & p, double * l
 {
     if (std::size_t const q = pattern_of(i); q != 0)
         return log_joint_missing(i, q, p, lp);
-    double const * x = x_.data() + i * d_;
+    thread_local std::vector<double> buf;
+    log_joint_x(centred(i, i + 1, buf), p, lp);
+}
+
+void gaussian_model::log_joint_x(double const * x, gauss_params const & p, double * lp) const
+{
     if (d_ == 1)
     {
         for (std::size_t k = 0; k < k_; ++k)
@@ -131,23 +235,43 @@ void gaussian_model::log_joint(std::size_t i, gauss_params const & p, double * l
     }
 }
 
+namespace {
+
+/// One centred complete row as the "family" of mixture_expect (the row index is not used).
+struct centred_row
+{
+    gaussian_model const & m;
+    double const * x;
+    void log_joint(std::size_t, gauss_params const & p, double * lp) const { m.log_joint_x(x, p, lp); }
+    [[nodiscard]] double item_weight(std::size_t) const noexcept { return 1.0; }
+    void accumulate(std::size_t, gauss_params const &, double const * resp, flat_stats & s) const
+    {
+        m.accumulate_row(x, resp, s);
+    }
+};
+
+} // namespace
+
 double gaussian_model::expect_range(std::size_t begin, std::size_t end, gauss_params const & p, flat_stats & s) const
 {
     if (!patterns_.empty())
         return expect_range_missing(begin, end, p, s);
+    thread_local std::vector<double> buf;
+    double const * x = centred(begin, end, buf);
     if (d_ == 1 && !hard_)
-        return gauss1d_estep(x_.data() + begin, end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(),
-                             p.chol.data(), s.v.data(), nullptr);
+        return gauss1d_estep(x, end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(), p.chol.data(),
+                             s.v.data(), nullptr);
     double ll = 0;
-    for (std::size_t i = begin; i < end; ++i)
-        ll += expect(i, p, s);
+    for (std::size_t i = 0; i < end - begin; ++i)
+        ll += mixture_expect(centred_row{*this, x + i * d_}, 0, p, s, static_cast<int>(k_), hard_);
     return ll;
 }
 
 double gaussian_model::posteriors_range(std::size_t begin, std::size_t end, gauss_params const & p, double * resp) const
 {
     EMTK_ASSERT(d_ == 1, "posteriors_range is the one-column kernel");
-    return gauss1d_estep(x_.data() + begin, end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(),
+    thread_local std::vector<double> buf;
+    return gauss1d_estep(centred(begin, end, buf), end - begin, static_cast<int>(k_), p.lnorm.data(), p.mean.data(),
                          p.chol.data(), nullptr, resp);
 }
 
@@ -161,7 +285,12 @@ void gaussian_model::accumulate(std::size_t i, gauss_params const & p, double co
 
 void gaussian_model::accumulate_complete(std::size_t i, double const * resp, flat_stats & s) const
 {
-    double const * x = x_.data() + i * d_;
+    thread_local std::vector<double> buf;
+    accumulate_row(centred(i, i + 1, buf), resp, s);
+}
+
+void gaussian_model::accumulate_row(double const * x, double const * resp, flat_stats & s) const
+{
     for (std::size_t k = 0; k < k_; ++k)
     {
         double const r = resp[k];
@@ -303,19 +432,36 @@ void gaussian_model::initialize(rng & gen, gauss_params & p) const
     std::vector<double> scale(d_);
     for (std::size_t j = 0; j < d_; ++j)
         scale[j] = std::sqrt(colvar_[j]);
-    auto centres_idx = kmeanspp(x_, d_, {}, scale, k_, gen);
+    // The rows k-means++ sees: x_, the stepwise sample, or (batch EM, complete data) every row
+    // centred into a copy that lives for this call only.
+    std::vector<double> all;
+    if (src_ != nullptr && start_rows_.empty())
+    {
+        all.resize(n_ * d_);
+        constexpr std::size_t block = 1 << 16;
+        std::vector<double> buf;
+        for (std::size_t b = 0; b < n_; b += block)
+        {
+            std::size_t const e = std::min(n_, b + block);
+            double const * x = centred(b, e, buf);
+            std::copy(x, x + (e - b) * d_, all.begin() + static_cast<std::ptrdiff_t>(b * d_));
+        }
+    }
+    std::vector<double> const & pts = src_ == nullptr ? x_ : (start_rows_.empty() ? all : start_rows_);
+    std::size_t const m = pts.size() / d_;
+    auto centres_idx = kmeanspp(pts, d_, {}, scale, k_, gen);
     std::vector<double> centres;
     for (std::size_t c : centres_idx)
-        centres.insert(centres.end(), x_.begin() + static_cast<std::ptrdiff_t>(c * d_),
-                       x_.begin() + static_cast<std::ptrdiff_t>((c + 1) * d_));
-    auto nearest = nearest_centres(x_, d_, centres, scale);
+        centres.insert(centres.end(), pts.begin() + static_cast<std::ptrdiff_t>(c * d_),
+                       pts.begin() + static_cast<std::ptrdiff_t>((c + 1) * d_));
+    auto nearest = nearest_centres(pts, d_, centres, scale);
     flat_stats s = make_stats(p);
     if (d_ == 1)
     {
-        for (std::size_t i = 0; i < n_; ++i) // hard assignment: the one-column case of accumulate()
+        for (std::size_t i = 0; i < m; ++i) // hard assignment: the one-column case of accumulate()
         {
             double * b = s.v.data() + nearest[i] * block_;
-            double const x = x_[i];
+            double const x = pts[i];
             b[0] += 1.0;
             b[1] += x;
             b[2] += x * x;
@@ -324,11 +470,10 @@ void gaussian_model::initialize(rng & gen, gauss_params & p) const
     else
     {
         std::vector<double> resp(k_, 0.0);
-        for (std::size_t i = 0; i < n_; ++i)
+        for (std::size_t i = 0; i < m; ++i)
         {
             resp[nearest[i]] = 1.0;
-            accumulate_complete(i, resp.data(), s); // missing entries at the column mean
-
+            accumulate_row(pts.data() + i * d_, resp.data(), s); // missing entries at the column mean
             resp[nearest[i]] = 0.0;
         }
     }

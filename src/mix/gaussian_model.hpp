@@ -3,6 +3,16 @@
 /// \brief Gaussian mixture (d >= 1 columns; full or diagonal covariance; optionally shared) as an
 /// em::vector_model (private to src/mix).
 ///
+/// Data. Complete data are read through a row_source (rows.hpp: a dataset in memory, or a spool
+/// file read block by block) and centred block by block as they are used, into a per-thread
+/// buffer: the model holds no copy of the data. Tables with missing entries keep the centred
+/// copy x_ (missing entries at 0), which the per-pattern code indexes by row.
+///
+/// Starts. Batch EM seeds k-means++ on every row. Stepwise EM, meant for data that need not fit
+/// in memory, seeds it on a sample: mixture_options::stepwise_init_rows rows drawn with
+/// replacement from the seed (duplicates dropped) plus the first K distinct rows of the data (so
+/// K distinct centres always exist); with fewer rows than that, on every row as batch EM does.
+///
 /// Numerics. Columns are centred on their overall mean before fitting, and the M-step computes a
 /// component's scatter as S2/N - mean·meanᵀ from centred sums: the cancellation error is about
 /// 1e-16 × (distance of the component from the overall mean / its sd)² relative to its variance,
@@ -29,9 +39,11 @@
 #include <emtk/em/options.hpp>
 #include <emtk/mix/dataset.hpp>
 #include <emtk/mix/mixture.hpp>
+#include <emtk/mix/rows.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace emtk::mix::detail {
@@ -58,6 +70,8 @@ public:
     using stats_type = flat_stats;
 
     gaussian_model(dataset const & data, mixture_options const & opt);
+    /// Complete data from any row source (the source must outlive the model).
+    gaussian_model(row_source const & rows, mixture_options const & opt);
 
     [[nodiscard]] std::size_t item_count() const noexcept { return n_; }
     [[nodiscard]] flat_stats make_stats(gauss_params const &) const { return flat_stats{std::vector<double>(k_ * block_, 0.0)}; }
@@ -87,6 +101,13 @@ public:
     [[nodiscard]] mixture to_public(gauss_params const & p) const;
     [[nodiscard]] gauss_params from_public(mixture const & m) const;
 
+    /// Log joint densities lp[k] = log w_k + log f_k(x) of a centred complete row x (d values).
+    void log_joint_x(double const * x, gauss_params const & p, double * lp) const;
+    /// Adds resp[k] × (1, x, x xᵀ) of a centred complete row x to component k's statistics.
+    void accumulate_row(double const * x, double const * resp, flat_stats & s) const;
+    /// Centred rows [begin, end) ((end-begin)×d): into x_ when the model keeps it, else into buf.
+    [[nodiscard]] double const * centred(std::size_t begin, std::size_t end, std::vector<double> & buf) const;
+
     /// Row i with its missing entries filled (user coordinates, d values): the conditional
     /// expectation under the mixture (gen null), or a draw from the conditional distribution.
     void impute_row(std::size_t i, gauss_params const & p, rng * gen, double * out) const;
@@ -108,6 +129,10 @@ private:
         return pattern_of_row_.empty() ? 0 : pattern_of_row_[i];
     }
     void accumulate_complete(std::size_t i, double const * resp, flat_stats & s) const;
+    /// Constructor parts: centre and variances by two passes over src_; the stepwise start sample.
+    void scan_source();
+    void check_variances(std::string const & source, std::vector<double> const & n_obs, double ridge);
+    void draw_start_sample(mixture_options const & opt);
     void log_joint_missing(std::size_t i, std::size_t q, gauss_params const & p, double * lp) const;
     /// Adds the expected statistics of row x (d values, centred, pattern q ≥ 1) weighted by resp.
     void accumulate_missing(double const * x, std::size_t q, gauss_params const & p, double const * resp,
@@ -131,7 +156,10 @@ private:
 
     std::size_t n_, d_, k_, block_;
     bool full_, shared_, hard_;
-    std::vector<double> x_;       ///< centred data, n×d
+    std::shared_ptr<row_source const> own_; ///< the dataset_rows view src_ points to (dataset constructor)
+    row_source const * src_ = nullptr;      ///< complete data: the raw rows; null when x_ holds them
+    std::vector<double> x_;       ///< centred data, n×d, for tables with a missing-value mask only
+    std::vector<double> start_rows_; ///< stepwise: centred rows k-means++ starts from (empty: all)
     std::vector<double> centre_;  ///< column means
     std::vector<double> colvar_;  ///< column variances
     std::vector<double> floor_;   ///< ridge × colvar

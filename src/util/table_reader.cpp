@@ -52,7 +52,7 @@ bool line_reader::fill()
         int errnum = 0;
         char const * msg = gzerror(as_gz(gz_), &errnum);
         if (errnum == Z_BUF_ERROR)
-            throw user_error(located_message(path_, 0, "truncated gzip file (unexpected end of data)"));
+            throw user_error(located_message(path_, line_no_ + 1, "truncated gzip file (unexpected end of data)"));
         if (errnum != Z_OK)
             throw user_error(located_message(path_, 0, "corrupt gzip data (" + library_message(msg, path_) + ")"));
         eof_ = true;
@@ -194,115 +194,138 @@ std::size_t column_number(std::string const & s)
 
 } // namespace
 
-numeric_table read_numeric_table(std::string const & path, std::vector<std::string> const & columns_in)
+numeric_row_reader::numeric_row_reader(std::string const & path, std::vector<std::string> const & columns_in) :
+    in_{std::make_unique<line_reader>(path)},
+    columns_{columns_in.empty() ? std::vector<std::string>{"1"} : columns_in}
 {
-    std::vector<std::string> columns = columns_in.empty() ? std::vector<std::string>{"1"} : columns_in;
-    bool named = std::any_of(columns.begin(), columns.end(), [](auto const & c) { return !all_digits(c); });
-    for (auto const & c : columns)
+    named_ = std::any_of(columns_.begin(), columns_.end(), [](auto const & c) { return !all_digits(c); });
+    for (auto const & c : columns_)
         if (all_digits(c))
             (void)column_number(c);
+}
 
-    numeric_table t;
-    line_reader in{path};
-    std::string_view line;
-    std::vector<std::string_view> fields;
-    bool tabs = true;
-    bool first = true;
-    std::size_t max_index = 0; // the last column needed: later fields are not split
-    std::size_t const d = columns.size();
-    t.d = d;
+numeric_row_reader::~numeric_row_reader() = default;
 
-    while (in.next(line))
+std::string const & numeric_row_reader::path() const noexcept { return in_->path(); }
+
+std::uint64_t numeric_row_reader::line_number() const noexcept { return in_->line_number(); }
+
+void numeric_row_reader::resolve(std::string_view line)
+{
+    std::string const & path = in_->path();
+    tabs_ = line.find('\t') != std::string_view::npos;
+    split_fields(line, tabs_, fields_);
+    // Resolve column references.
+    bool header = true;
+    if (!named_)
+        for (auto const & c : columns_)
+        {
+            std::size_t idx = column_number(c);
+            double v;
+            if (idx <= fields_.size() && parse_double(fields_[idx - 1], v))
+                header = false;
+        }
+    had_header_ = header;
+    for (auto const & c : columns_)
     {
+        std::size_t idx = 0;
+        if (all_digits(c))
+            idx = column_number(c);
+        else
+        {
+            auto it = std::find(fields_.begin(), fields_.end(), std::string_view{c});
+            if (it == fields_.end())
+            {
+                std::string avail;
+                for (auto f : fields_)
+                    avail += (avail.empty() ? "" : ", ") + std::string{f};
+                throw_input_error(path, in_->line_number(),
+                                  "no column named '" + c + "' in the header (columns: " + avail + ")");
+            }
+            idx = static_cast<std::size_t>(it - fields_.begin()) + 1;
+        }
+        if (idx > fields_.size())
+            throw_input_error(path, in_->line_number(),
+                              "column " + std::to_string(idx) + " requested but the line has " +
+                                  std::to_string(fields_.size()) + (fields_.size() == 1 ? " column" : " columns"));
+        indices_.push_back(idx);
+        names_.push_back(header ? std::string{fields_[idx - 1]} : "column " + std::to_string(idx));
+    }
+    first_ = false;
+    max_index_ = *std::max_element(indices_.begin(), indices_.end());
+}
+
+bool numeric_row_reader::next(double * row)
+{
+    std::string const & path = in_->path();
+    std::size_t const d = columns_.size();
+    std::string_view line;
+    for (;;)
+    {
+        if (!in_->next(line))
+        {
+            if (rows_ == 0)
+            {
+                std::string what = first_ ? "no data: the input is empty" : "no data rows: the selected column";
+                if (!first_)
+                    what += (d > 1 ? "s are" : " is") + std::string{" empty"};
+                throw_input_error(path, 0, what);
+            }
+            return false;
+        }
         if (is_skipped(line))
             continue;
-        if (first)
+        if (first_)
         {
-            tabs = line.find('\t') != std::string_view::npos;
-            split_fields(line, tabs, fields);
-            // Resolve column references.
-            bool header = false;
-            if (named)
-                header = true;
-            else
-            {
-                header = true;
-                for (auto const & c : columns)
-                {
-                    std::size_t idx = column_number(c);
-                    double v;
-                    if (idx <= fields.size() && parse_double(fields[idx - 1], v))
-                        header = false;
-                }
-            }
-            t.had_header = header;
-            for (auto const & c : columns)
-            {
-                std::size_t idx = 0;
-                if (all_digits(c))
-                    idx = column_number(c);
-                else
-                {
-                    auto it = std::find(fields.begin(), fields.end(), std::string_view{c});
-                    if (it == fields.end())
-                    {
-                        std::string avail;
-                        for (auto f : fields)
-                            avail += (avail.empty() ? "" : ", ") + std::string{f};
-                        throw_input_error(path, in.line_number(),
-                                          "no column named '" + c + "' in the header (columns: " + avail + ")");
-                    }
-                    idx = static_cast<std::size_t>(it - fields.begin()) + 1;
-                }
-                if (idx > fields.size())
-                    throw_input_error(path, in.line_number(),
-                                      "column " + std::to_string(idx) + " requested but the line has " +
-                                          std::to_string(fields.size()) +
-                                          (fields.size() == 1 ? " column" : " columns"));
-                t.indices.push_back(idx);
-                t.names.push_back(header ? std::string{fields[idx - 1]} : "column " + std::to_string(idx));
-            }
-            first = false;
-            max_index = *std::max_element(t.indices.begin(), t.indices.end());
-            if (header)
+            resolve(line);
+            if (had_header_)
                 continue;
         }
-        split_fields(line, tabs, fields, max_index);
-        for (std::size_t j = 0; j < d; ++j)
+        break;
+    }
+    split_fields(line, tabs_, fields_, max_index_);
+    for (std::size_t j = 0; j < d; ++j)
+    {
+        std::size_t idx = indices_[j];
+        // Only built for an error message (building it per value would dominate the reading time).
+        auto col = [&] {
+            return "column " + std::to_string(idx) + (had_header_ ? " (" + names_[j] + ")" : std::string{});
+        };
+        if (idx > fields_.size())
+            throw_input_error(path, in_->line_number(),
+                              col() + ": missing value (the line has only " + std::to_string(fields_.size()) +
+                                  (fields_.size() == 1 ? " column)" : " columns)"));
+        std::string_view f = fields_[idx - 1];
+        if (!parse_double(f, row[j]))
         {
-            std::size_t idx = t.indices[j];
-            // Only built for an error message (building it per value would dominate the reading time).
-            auto col = [&] {
-                return "column " + std::to_string(idx) + (t.had_header ? " (" + t.names[j] + ")" : std::string{});
-            };
-            if (idx > fields.size())
-                throw_input_error(path, in.line_number(),
-                                  col() + ": missing value (the line has only " + std::to_string(fields.size()) +
-                                      (fields.size() == 1 ? " column)" : " columns)"));
-            std::string_view f = fields[idx - 1];
-            double v;
-            if (!parse_double(f, v))
-            {
-                if (is_missing_token(f))
-                    throw_input_error(path, in.line_number(),
-                                      col() + ": missing value" + (f.empty() ? std::string{" (empty field)"}
-                                                                           : " '" + std::string{f} + "'") +
-                                          "; expected a number");
-                std::string shown{f.substr(0, 40)};
-                throw_input_error(path, in.line_number(), col() + ": expected a finite number, found '" + shown + "'");
-            }
-            t.values.push_back(v);
+            if (is_missing_token(f))
+                throw_input_error(path, in_->line_number(),
+                                  col() + ": missing value" +
+                                      (f.empty() ? std::string{" (empty field)"} : " '" + std::string{f} + "'") +
+                                      "; expected a number");
+            std::string shown{f.substr(0, 40)};
+            throw_input_error(path, in_->line_number(), col() + ": expected a finite number, found '" + shown + "'");
         }
+    }
+    ++rows_;
+    return true;
+}
+
+numeric_table read_numeric_table(std::string const & path, std::vector<std::string> const & columns)
+{
+    numeric_row_reader in{path, columns};
+    numeric_table t;
+    t.d = in.d();
+    std::vector<double> row(t.d);
+    while (in.next(row.data()))
+    {
+        t.values.insert(t.values.end(), row.begin(), row.end());
         t.line_of_row.push_back(in.line_number());
         ++t.n;
     }
-    if (t.n == 0)
-    {
-        std::string what = first ? "no data: the input is empty" : "no data rows: the selected column";
-        if (!first)
-            what += (d > 1 ? "s are" : " is") + std::string{" empty"};
-        throw_input_error(path, 0, what);
-    }
+    t.names = in.names();
+    t.indices = in.indices();
+    t.had_header = in.had_header();
     return t;
 }
 

@@ -2,12 +2,28 @@
 /// \file
 /// \brief The data a mixture is fitted to: n rows × d numeric columns.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace emtk::mix {
+
+/// \brief A compact row-to-line map: for each run of skipped lines (header, comments, blank or
+/// dropped lines), the first row after it and the number of lines skipped before that row in
+/// total; ascending by row. Row i is then line i + 1 + (the total of the last run at or before i).
+using line_runs = std::vector<std::pair<std::size_t, std::uint64_t>>;
+
+/// \brief File line of row i under `runs` (binary search).
+[[nodiscard]] inline std::uint64_t line_of(line_runs const & runs, std::size_t i) noexcept
+{
+    auto it = std::upper_bound(runs.begin(), runs.end(), i,
+                               [](std::size_t v, std::pair<std::size_t, std::uint64_t> const & r) { return v < r.first; });
+    return i + 1 + (it == runs.begin() ? 0 : std::prev(it)->second);
+}
 
 struct dataset
 {
@@ -16,7 +32,8 @@ struct dataset
     std::vector<double> values;     ///< n*d, row-major
     std::vector<std::string> names; ///< column names, for messages and output
     std::string source = "<data>";  ///< file name, for messages
-    std::vector<std::uint64_t> line_of_row; ///< file line of each row (empty: row i is line i+1)
+    std::vector<std::uint64_t> line_of_row; ///< file line of each row (empty: see line_shift)
+    line_runs line_shift; ///< used when line_of_row is empty (both empty: row i is line i+1)
     /// n*d flags, 1 where the entry is missing (its value is then NaN); empty when nothing is
     /// missing. Only `--missing model` produces a non-empty mask (missing.hpp).
     std::vector<std::uint8_t> missing;
@@ -27,7 +44,10 @@ struct dataset
         return !missing.empty() && missing[i * d + j] != 0;
     }
 
-    [[nodiscard]] std::uint64_t line(std::size_t i) const noexcept { return line_of_row.empty() ? i + 1 : line_of_row[i]; }
+    [[nodiscard]] std::uint64_t line(std::size_t i) const noexcept
+    {
+        return line_of_row.empty() ? line_of(line_shift, i) : line_of_row[i];
+    }
 
     /// "column 'x'" for a named column, "column 3" for an unnamed one (names "column 3").
     [[nodiscard]] std::string column_label(std::size_t j) const

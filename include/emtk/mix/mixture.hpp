@@ -5,8 +5,10 @@
 
 #include <emtk/em/options.hpp>
 #include <emtk/mix/dataset.hpp>
+#include <emtk/mix/rows.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +51,10 @@ struct mixture_options
     /// em_mode::automatic switches to stepwise EM from this many rows on: there a full E-step per
     /// iteration costs more than a few passes of mini-batches (bench/mix_scale.sh).
     std::size_t stepwise_min_rows = 1'000'000;
+    /// Stepwise EM on more rows than this seeds k-means++ on a sample of this many rows (drawn
+    /// from em.seed, plus the first K distinct rows) rather than on every row: its cost and memory
+    /// then stay bounded however many rows there are (gaussian_model.hpp, "Starts").
+    std::size_t stepwise_init_rows = 1'000'000;
     /// Iterations, tolerance, restarts, seed, threads, SQUAREM (batch EM only); final_m_step on
     /// (the fit returns the parameters after the last M-step). Stepwise EM: mini-batches of
     /// 100,000 rows (em.stepwise; `enabled` is set by fit_mixture from `mode`).
@@ -108,11 +114,37 @@ struct mixture_fit
 ///         thrown: the result has ok == false and a message.
 [[nodiscard]] mixture_fit fit_mixture(dataset const & data, mixture_options const & opt);
 
+/// \brief fit_mixture for a Gaussian mixture on complete rows read through a row_source (a spool
+/// file: the data are never all in memory; rows.hpp). Same checks and errors as fit_mixture.
+[[nodiscard]] mixture_fit fit_mixture(row_source const & rows, mixture_options const & opt);
+
+/// \brief Posteriors of blocks of rows without holding n×K values: construct once (one pass for
+/// the data centre), then call for consecutive or any ranges. Gaussian on a row_source; for a
+/// dataset, any family (the posteriors of rows with nothing observed are the mixing weights).
+class posterior_blocks
+{
+public:
+    posterior_blocks(row_source const & rows, mixture const & m, bool hard, int threads);
+    posterior_blocks(dataset const & data, mixture const & m, bool hard, int threads);
+    ~posterior_blocks();
+    posterior_blocks(posterior_blocks const &) = delete;
+    posterior_blocks & operator=(posterior_blocks const &) = delete;
+    /// \brief P(component | row) of rows [begin, end) into out, (end − begin) × K row-major;
+    /// bit for bit the rows of posteriors().
+    void operator()(std::size_t begin, std::size_t end, double * out) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
 /// \brief Number of free parameters of a mixture (for BIC).
 [[nodiscard]] int free_parameters(mixture const & m) noexcept;
 
 /// \brief Log-likelihood of every row, Σ_rows log Σ_k w_k f_k(x_row).
 [[nodiscard]] double log_likelihood(dataset const & data, mixture const & m, int threads = 1);
+/// \brief The same for a Gaussian mixture over a row source (rows read block by block).
+[[nodiscard]] double log_likelihood(row_source const & rows, mixture const & m, int threads = 1);
 
 /// \brief Posterior probabilities P(component k | row), n×K row-major. With `hard`, one-hot on the
 /// most probable component.
@@ -131,6 +163,9 @@ struct selection
 /// \param on_k called with each K before its fit (progress reports); may be empty
 /// \throws option_error unless 1 <= k_min <= k_max (field "k_range")
 [[nodiscard]] selection select_by_bic(dataset const & data, mixture_options opt, int k_min, int k_max,
+                                      std::function<void(int k)> const & on_k = {});
+/// \brief select_by_bic on rows read through a row_source (a spooled table; rows.hpp).
+[[nodiscard]] selection select_by_bic(row_source const & rows, mixture_options opt, int k_min, int k_max,
                                       std::function<void(int k)> const & on_k = {});
 
 } // namespace emtk::mix

@@ -51,6 +51,40 @@ struct numeric_table
     bool had_header = false;
 };
 
+/// \brief Reads the numeric columns of a table one row at a time (read_numeric_table streamed:
+/// same rules, same errors), so a caller can consume a table larger than memory.
+class numeric_row_reader
+{
+public:
+    /// \throws user_error if the file cannot be opened, usage_error for a bad column number.
+    numeric_row_reader(std::string const & path, std::vector<std::string> const & columns);
+    ~numeric_row_reader();
+    numeric_row_reader(numeric_row_reader const &) = delete;
+    numeric_row_reader & operator=(numeric_row_reader const &) = delete;
+
+    /// \brief Reads the next data row into row[0..d). False at the end of the input.
+    /// \throws user_error as read_numeric_table (also "no data" at the end when no row was read).
+    bool next(double * row);
+    [[nodiscard]] std::size_t d() const noexcept { return columns_.size(); }
+    /// Column names, 1-based indices and whether a header was read: known once next() returned a row.
+    [[nodiscard]] std::vector<std::string> const & names() const noexcept { return names_; }
+    [[nodiscard]] std::vector<std::size_t> const & indices() const noexcept { return indices_; }
+    [[nodiscard]] bool had_header() const noexcept { return had_header_; }
+    /// \brief 1-based file line of the row last returned.
+    [[nodiscard]] std::uint64_t line_number() const noexcept;
+    [[nodiscard]] std::string const & path() const noexcept;
+
+private:
+    void resolve(std::string_view first_line);
+    std::unique_ptr<line_reader> in_;
+    std::vector<std::string> columns_, names_;
+    std::vector<std::size_t> indices_;
+    std::vector<std::string_view> fields_;
+    std::size_t max_index_ = 0; // the last column needed: later fields are not split
+    std::uint64_t rows_ = 0;
+    bool named_ = false, tabs_ = true, first_ = true, had_header_ = false;
+};
+
 /// \brief Reads numeric columns from a tab-separated table (BED and mosdepth output included).
 ///
 /// `columns` holds 1-based column numbers or header names; empty means column 1. Lines starting
