@@ -393,7 +393,7 @@ void cov_run(cov_arguments const & a)
         write_multiqc(a.multiqc, "cov", "Read depth in windows and copy-number states (EM mixture, HMM segmentation).",
                       sample_name(a.input), m);
     }
-    log::info("haploid depth " + fixed(tied.haploid_depth, 2) + ", " + std::to_string(segments.size()) + " segments");
+    log::summary("haploid depth " + fixed(tied.haploid_depth, 2) + ", " + std::to_string(segments.size()) + " segments");
 }
 
 } // namespace emtk::cli

@@ -40,7 +40,10 @@ void hmm_align_declare(seqan3::argument_parser & parser, hmm_align_arguments & a
                       seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});
     parser.add_option(a.threads, 't', "threads", "Threads (output is identical for any number).",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 1024});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
+    parser.add_option(a.json, '\0', "json",
+                      "Write a JSON run summary here (sequences, residues, columns, expected accuracy, timings).");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write MultiQC custom content here (name it *_mqc.json).");
+    parser.add_flag(a.quiet, 'q', "quiet", "No summary line, only errors on stderr.");
     parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
 }
 

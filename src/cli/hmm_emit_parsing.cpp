@@ -33,7 +33,9 @@ void hmm_emit_declare(seqan3::argument_parser & parser, hmm_emit_arguments & a)
     parser.add_option(a.name, '\0', "name", "Use the model with this NAME (default: the first model).");
     parser.add_option(a.index, '\0', "index", "Use the model at this 1-based position in the file.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000000});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
+    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here (model, sequences, lengths, timings).");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write MultiQC custom content here (name it *_mqc.json).");
+    parser.add_flag(a.quiet, 'q', "quiet", "No summary line, only errors on stderr.");
     parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
 }
 

@@ -26,7 +26,9 @@ void declare(seqan3::argument_parser & parser, hmm_logo_arguments & a)
     parser.add_option(a.name, 'n', "name", "Draw the model of this NAME (default: the first model of the file).");
     parser.add_option(a.per_row, '\0', "per-row", "Match states per row of the drawing.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000});
-    parser.add_flag(a.quiet, 'q', "quiet", "Only errors on stderr.");
+    parser.add_option(a.json, '\0', "json", "Write a JSON run summary here (model, length, rows, timings).");
+    parser.add_option(a.multiqc, '\0', "multiqc", "Write MultiQC custom content here (name it *_mqc.json).");
+    parser.add_flag(a.quiet, 'q', "quiet", "No summary line, only errors on stderr.");
     parser.add_flag(a.verbose, 'v', "verbose", "More messages on stderr.");
 }
 
