@@ -109,7 +109,7 @@ void hmm_emit_run(hmm_emit_arguments const & a)
     if (!a.multiqc.empty())
         write_multiqc(a.multiqc, "hmm emit", "Sequences sampled from a profile HMM.", sample_name(a.model),
                       {{"sequences", static_cast<double>(set.seqs.size())}, {"mean_length", mean_length}});
-    log::summary("emitted " + std::to_string(set.seqs.size()) + " sequences (" + a.mode + ", mean length " +
+    log::summary("emitted " + std::to_string(set.seqs.size()) + (set.seqs.size() == 1 ? " sequence (" : " sequences (") + a.mode + ", mean length " +
                  json_writer::number(std::round(mean_length * 10) / 10) + ") from model " + model.name + " (M = " + std::to_string(model.hmm.M) + ")");
 }
 
