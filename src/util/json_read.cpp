@@ -74,6 +74,31 @@ private:
         return true;
     }
 
+    /// At an opening '{' or '[': reads comma-separated elements with `element` up to `close`.
+    template <typename Element>
+    void elements(char close, Element element)
+    {
+        ++pos_;
+        skip_space();
+        if (pos_ < s_.size() && s_[pos_] == close)
+        {
+            ++pos_;
+            return;
+        }
+        for (;;)
+        {
+            element();
+            skip_space();
+            if (pos_ < s_.size() && s_[pos_] == ',')
+            {
+                ++pos_;
+                continue;
+            }
+            expect(close);
+            return;
+        }
+    }
+
     json_value value(int depth)
     {
         if (depth > max_depth)
@@ -86,53 +111,21 @@ private:
         if (c == '{')
         {
             v.type = json_value::kind::object;
-            ++pos_;
-            skip_space();
-            if (pos_ < s_.size() && s_[pos_] == '}')
-            {
-                ++pos_;
-                return v;
-            }
-            for (;;)
-            {
+            elements('}', [&] {
                 skip_space();
                 if (pos_ >= s_.size() || s_[pos_] != '"')
                     fail("expected a member name in quotes");
                 std::string key = string_body();
                 expect(':');
                 v.members.emplace_back(std::move(key), value(depth + 1));
-                skip_space();
-                if (pos_ < s_.size() && s_[pos_] == ',')
-                {
-                    ++pos_;
-                    continue;
-                }
-                expect('}');
-                return v;
-            }
+            });
+            return v;
         }
         if (c == '[')
         {
             v.type = json_value::kind::array;
-            ++pos_;
-            skip_space();
-            if (pos_ < s_.size() && s_[pos_] == ']')
-            {
-                ++pos_;
-                return v;
-            }
-            for (;;)
-            {
-                v.items.push_back(value(depth + 1));
-                skip_space();
-                if (pos_ < s_.size() && s_[pos_] == ',')
-                {
-                    ++pos_;
-                    continue;
-                }
-                expect(']');
-                return v;
-            }
+            elements(']', [&] { v.items.push_back(value(depth + 1)); });
+            return v;
         }
         if (c == '"')
         {
