@@ -38,10 +38,11 @@ section "Unit tests and fuzz-target replays under AddressSanitizer + UndefinedBe
 ctest --test-dir build-sanitize -L "^(unit|fuzz)$" --output-on-failure --no-tests=error -j2
 
 section "Bad-input CLI tests under AddressSanitizer + UndefinedBehaviorSanitizer + LeakSanitizer (build-sanitize/emtk)"
-# Every bad input of cov and impute (truncated/short/bad VCF records, CRAM without its reference,
-# ...) must fail cleanly with no leak report (ASAN_OPTIONS=detect_leaks=1 above): the scripts'
-# bad-input sections only (EMTK_TEST_BADINPUT_ONLY=1), not their fits, to keep the job short.
-for t in cov impute; do
+# Every bad input of cov, impute, mix and hmm (truncated/short/bad VCF records, CRAM without its
+# reference, malformed tables, models, alignments, sequences, fitted-model JSON ...) must fail
+# cleanly with no leak report (ASAN_OPTIONS=detect_leaks=1 above): the scripts' bad-input sections
+# only (EMTK_TEST_BADINPUT_ONLY=1), not their fits, to keep the job short.
+for t in cov impute mix mix_missing mix_predict hmm_train hmm_align hmm_emit hmm_search; do
   EMTK_TEST_BADINPUT_ONLY=1 bash "test/cli/${t}_test.sh" build-sanitize/emtk test/cli
 done
 

@@ -255,7 +255,7 @@ void cov_run(cov_arguments const & a)
         f.commit();
     if (!a.multiqc.empty())
         write_multiqc_table(a, r);
-    log::info("haploid depth " + format_fixed(r.tied.haploid_depth, 2) + ", " + std::to_string(r.segments.size()) +
+    log::summary("haploid depth " + format_fixed(r.tied.haploid_depth, 2) + ", " + std::to_string(r.segments.size()) +
               " segments");
 }
 

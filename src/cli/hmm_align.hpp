@@ -22,6 +22,8 @@ struct hmm_align_arguments
     bool trim = false;                 ///< drop the N/C flank residues
     bool viterbi = false;              ///< Viterbi path instead of optimal accuracy
     int threads = 1;
+    std::string json;                  ///< --json FILE: run summary (run_summary.hpp); empty = none
+    std::string multiqc;               ///< --multiqc FILE: MultiQC custom content; empty = none
     bool quiet = false;
     bool verbose = false;
 };

@@ -4,6 +4,7 @@
 
 #include "common.hpp"
 #include "hmm_align.hpp"
+#include "run_summary.hpp"
 
 #include <emtk/hmm/align.hpp>
 #include <emtk/hmm/alignment_io.hpp>
@@ -14,8 +15,11 @@
 #include <emtk/seq/sequence.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/json.hpp>
 #include <emtk/util/log.hpp>
 
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -39,6 +43,7 @@ void hmm_align_run(hmm_align_arguments const & a)
         throw usage_error("the model and the sequences cannot both be read from stdin");
     check_output_path(a.output, a.input);
     check_output_path(a.output, a.model);
+    check_summary_paths(a.json, a.multiqc, {a.input, a.model, a.output});
 
     // The model: the first of the file.
     hmm::hmmer_model model;
@@ -107,9 +112,29 @@ void hmm_align_run(hmm_align_arguments const & a)
     else
         hmm::write_stockholm(out.stream(), text);
     out.commit();
-    log::info("aligned " + std::to_string(xs.size()) + " sequences, " + std::to_string(text.rf.size()) +
-              " columns; expected accuracy " + std::to_string(residues ? accuracy / static_cast<double>(residues) : 0.0) +
-              " of residues; " + std::to_string(total.seconds()) + " s");
+    double const mean_accuracy = residues ? accuracy / static_cast<double>(residues) : 0.0;
+    if (!a.json.empty())
+        write_no_em_summary(
+            a.json, "emtk hmm align", std::nullopt, {a.model, a.input}, {xs.size(), 0, {}},
+            [&](json_writer & j) {
+                j.field("model", model.name);
+                j.field("model_length", model.hmm.M);
+                j.field("method", a.viterbi ? "viterbi" : "optimal_accuracy");
+                j.field("format", a.format);
+                j.field("residues", static_cast<std::uint64_t>(residues));
+                j.field("columns", static_cast<std::uint64_t>(text.rf.size()));
+                j.field("expected_accuracy", mean_accuracy);
+            },
+            a.threads, total.seconds());
+    if (!a.multiqc.empty())
+        write_multiqc(a.multiqc, "hmm align", "Sequences aligned to a profile HMM (posterior decoding).",
+                      sample_name(a.input),
+                      {{"sequences", static_cast<double>(xs.size())},
+                       {"columns", static_cast<double>(text.rf.size())},
+                       {"expected_accuracy", mean_accuracy}});
+    log::summary("aligned " + std::to_string(xs.size()) + " sequences (" + std::to_string(residues) +
+                 " residues) to " + model.name + " (M = " + std::to_string(model.hmm.M) + "): " +
+                 std::to_string(text.rf.size()) + " columns, expected accuracy " + json_writer::number(std::round(mean_accuracy * 1000) / 1000));
 }
 
 } // namespace emtk::cli

@@ -41,6 +41,8 @@ void hmm_align_declare(seqan3::argument_parser & parser, hmm_align_arguments & a
                       seqan3::option_spec::standard, seqan3::value_list_validator{"amino", "dna", "rna"});
     declare_threads(parser, a.threads);
     declare_verbosity(parser, a.quiet, a.verbose);
+    declare_reports(parser, a.json, a.multiqc,
+                    "Write a JSON run summary here (sequences, residues, columns, expected accuracy, timings).");
 }
 
 namespace {

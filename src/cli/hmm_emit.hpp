@@ -22,6 +22,8 @@ struct hmm_emit_arguments
     int n = 10;                        ///< -N: number of sequences
     std::uint64_t seed = 1;
     std::string mode = "glocal";       ///< glocal | local
+    std::string json;                  ///< --json FILE: run summary (run_summary.hpp); empty = none
+    std::string multiqc;               ///< --multiqc FILE: MultiQC custom content; empty = none
     bool quiet = false;
     bool verbose = false;
 };

@@ -4,15 +4,19 @@
 
 #include "common.hpp"
 #include "hmm_emit.hpp"
+#include "run_summary.hpp"
 
 #include <emtk/hmm/emit.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/json.hpp>
 #include <emtk/util/log.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <ostream>
 #include <string>
@@ -30,6 +34,7 @@ void hmm_emit_run(hmm_emit_arguments const & a)
     if (a.n < 1)
         throw usage_error("-N must be at least 1");
     check_output_path(a.output, a.model, "model file");
+    check_summary_paths(a.json, a.multiqc, {a.model, a.output});
     std::string const shown = a.model == "-" ? "<stdin>" : a.model;
 
     // Select the model, streaming the file (memory does not grow with the number of models).
@@ -68,10 +73,12 @@ void hmm_emit_run(hmm_emit_arguments const & a)
     atomic_output_file out(a.output);
     std::ostream & os = out.stream();
     std::string line;
+    std::uint64_t residues = 0;
     for (std::size_t s = 0; s < set.seqs.size(); ++s)
     {
         os << '>' << model.name << "-sample" << (s + 1) << '\n';
         auto const & dsq = set.seqs[s].dsq;
+        residues += dsq.size();
         for (std::size_t from = 0; from < dsq.size(); from += 60)
         {
             line.clear();
@@ -81,8 +88,29 @@ void hmm_emit_run(hmm_emit_arguments const & a)
         }
     }
     out.commit();
-    log::info("emitted " + std::to_string(set.seqs.size()) + " sequences from model " + model.name + " (" + a.mode +
-              ") in " + std::to_string(total.seconds()) + " s");
+    double const mean_length = set.seqs.empty() ? 0.0 : static_cast<double>(residues) / static_cast<double>(set.seqs.size());
+    // Records: the models read; those before the selected one are passed over.
+    record_counts const models_read{1, static_cast<std::uint64_t>(count - 1),
+                                    count > 1 ? std::vector<std::pair<std::string, std::uint64_t>>{
+                                                    {"not selected", static_cast<std::uint64_t>(count - 1)}}
+                                              : std::vector<std::pair<std::string, std::uint64_t>>{}};
+    if (!a.json.empty())
+        write_no_em_summary(
+            a.json, "emtk hmm emit", a.seed, {a.model}, models_read,
+            [&](json_writer & j) {
+                j.field("model", model.name);
+                j.field("model_length", model.hmm.M);
+                j.field("mode", a.mode);
+                j.field("sequences", static_cast<std::uint64_t>(set.seqs.size()));
+                j.field("residues", residues);
+                j.field("mean_length", mean_length);
+            },
+            1, total.seconds());
+    if (!a.multiqc.empty())
+        write_multiqc(a.multiqc, "hmm emit", "Sequences sampled from a profile HMM.", sample_name(a.model),
+                      {{"sequences", static_cast<double>(set.seqs.size())}, {"mean_length", mean_length}});
+    log::summary("emitted " + std::to_string(set.seqs.size()) + (set.seqs.size() == 1 ? " sequence (" : " sequences (") + a.mode + ", mean length " +
+                 json_writer::number(std::round(mean_length * 10) / 10) + ") from model " + model.name + " (M = " + std::to_string(model.hmm.M) + ")");
 }
 
 } // namespace emtk::cli

@@ -35,6 +35,7 @@ void hmm_emit_declare(seqan3::argument_parser & parser, hmm_emit_arguments & a)
     parser.add_option(a.index, '\0', "index", "Use the model at this 1-based position in the file.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000000});
     declare_verbosity(parser, a.quiet, a.verbose);
+    declare_reports(parser, a.json, a.multiqc, "Write a JSON run summary here (model, sequences, lengths, timings).");
 }
 
 namespace {

@@ -12,6 +12,8 @@ struct hmm_logo_arguments
     std::string output;  ///< SVG path ("-" = stdout)
     std::string name;    ///< which model of the file (default: the first)
     int per_row = 60;    ///< match states per row of the drawing
+    std::string json;    ///< --json FILE: run summary (run_summary.hpp); empty = none
+    std::string multiqc; ///< --multiqc FILE: MultiQC custom content; empty = none
     bool quiet = false;
     bool verbose = false;
 };

@@ -3,18 +3,25 @@
 
 #include "common.hpp"
 #include "hmm_logo.hpp"
+#include "run_summary.hpp"
 
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/hmm/logo.hpp>
 #include <emtk/util/atomic_file.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/json.hpp>
 #include <emtk/util/log.hpp>
+
+#include <cstdint>
+#include <optional>
 
 namespace emtk::cli {
 
 void hmm_logo_run(hmm_logo_arguments const & a)
 {
+    stopwatch total;
     apply_verbosity(a.quiet, a.verbose);
+    check_summary_paths(a.json, a.multiqc, {a.model, a.output});
     hmm::hmmer_reader in{a.model};
     hmm::hmmer_model m;
     bool found = false;
@@ -33,7 +40,22 @@ void hmm_logo_run(hmm_logo_arguments const & a)
     atomic_output_file out{a.output};
     out.stream() << svg;
     out.commit();
-    log::info("logo of " + m.name + " (M = " + std::to_string(m.hmm.M) + ") written to " + a.output);
+    int const rows = (m.hmm.M + a.per_row - 1) / a.per_row;
+    if (!a.json.empty())
+        write_no_em_summary(
+            a.json, "emtk hmm logo", std::nullopt, {a.model}, {1, 0, {}},
+            [&](json_writer & j) {
+                j.field("model", m.name);
+                j.field("model_length", m.hmm.M);
+                j.field("rows", rows);
+                j.field("svg_bytes", static_cast<std::uint64_t>(svg.size()));
+            },
+            1, total.seconds());
+    if (!a.multiqc.empty())
+        write_multiqc(a.multiqc, "hmm logo", "Sequence logos of profile HMMs.", sample_name(a.model),
+                      {{"model_length", static_cast<double>(m.hmm.M)}, {"rows", static_cast<double>(rows)}});
+    log::summary("logo of " + m.name + " (M = " + std::to_string(m.hmm.M) + ", " + std::to_string(rows) +
+                 (rows == 1 ? " row" : " rows") + ") written to " + a.output);
 }
 
 } // namespace emtk::cli

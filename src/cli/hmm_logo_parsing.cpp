@@ -28,6 +28,7 @@ void declare(seqan3::argument_parser & parser, hmm_logo_arguments & a)
     parser.add_option(a.per_row, '\0', "per-row", "Match states per row of the drawing.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 100000});
     declare_verbosity(parser, a.quiet, a.verbose);
+    declare_reports(parser, a.json, a.multiqc, "Write a JSON run summary here (model, length, rows, timings).");
 }
 
 command_registrar const logo_registration{{"hmm", "logo", "sequence logo of a model as SVG",

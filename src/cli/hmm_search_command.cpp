@@ -254,7 +254,7 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
     std::size_t nhits = 0;
     for (auto const & m : r.models)
         nhits += m.hits.size();
-    log::info("searched " + std::to_string(r.targets) + " DNA targets (" + std::to_string(r.residues) +
+    log::summary("searched " + std::to_string(r.targets) + " DNA targets (" + std::to_string(r.residues) +
               " residues, strands counted): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
     hmm::hmmer_run_info const info = run_info(a);
     search_outputs::put(outs.tbl, [&](std::ostream & o) { hmm::write_hmmer_tblout(o, r, info); });
@@ -317,7 +317,7 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
     std::size_t nhits = 0;
     for (auto const & m : r.models)
         nhits += m.hits.size();
-    log::info("searched " + std::to_string(r.targets) + " targets (" + std::to_string(r.residues) +
+    log::summary("searched " + std::to_string(r.targets) + " targets (" + std::to_string(r.residues) +
               " residues): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
     hmm::hmmer_run_info const info = run_info(a);
     search_outputs::put(outs.tbl, [&](std::ostream & o) { hmm::write_hmmer_tblout(o, r, info); });

@@ -254,7 +254,7 @@ void hmm_train_run(hmm_train_arguments const & a)
                        {"model_length", static_cast<double>(res.hmm.M)},
                        {"iterations", static_cast<double>(res.iterations)},
                        {"log_posterior", res.objective}});
-    log::info("model " + out.name + ": M = " + std::to_string(res.hmm.M) + ", log posterior " +
+    log::summary("model " + out.name + ": M = " + std::to_string(res.hmm.M) + ", log posterior " +
               format_general(res.objective, 12) + ", " + std::to_string(res.iterations) + " iterations (" +
               em::to_string(res.reason) + "), start " + std::to_string(res.best_restart + 1));
 }

@@ -267,7 +267,7 @@ void impute_run(impute_arguments const & a)
                        {"sites_imputed", static_cast<double>(c.modelled)},
                        {"genotypes_imputed", static_cast<double>(s.imputed)},
                        {"records_passed_through", static_cast<double>(c.records - c.modelled)}});
-    log::info("imputed " + std::to_string(s.imputed) + " genotypes at " + std::to_string(c.modelled) + " sites; " +
+    log::summary("imputed " + std::to_string(s.imputed) + " genotypes at " + std::to_string(c.modelled) + " sites; " +
               std::to_string(c.records - c.modelled) + " records passed through");
 }
 

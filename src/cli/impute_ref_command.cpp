@@ -195,7 +195,7 @@ void impute_ref_run(impute_arguments const & a)
         write_ref_json(json_file->stream(), a, s, decreases, total.seconds());
         json_file->commit();
     }
-    log::info("reference panel: " + std::to_string(s.written) + " markers written (" + std::to_string(s.imputed_markers) +
+    log::summary("reference panel: " + std::to_string(s.written) + " markers written (" + std::to_string(s.imputed_markers) +
               " imputed), " + std::to_string(s.matched) + " study markers matched");
 }
 

@@ -129,6 +129,8 @@ void write_missing(json_writer & j, mix::missing_policy policy, mix::incomplete_
 
 void mix_run(mix_arguments const & a)
 {
+    if (!a.model.empty())
+        return mix_predict_run(a);
     stopwatch total;
     apply_verbosity(a.quiet, a.verbose);
 
@@ -451,7 +453,7 @@ void mix_run(mix_arguments const & a)
                        {"log_likelihood", best.log_likelihood},
                        {"BIC", best.bic},
                        {"iterations", static_cast<double>(best.iterations)}});
-    log::info("K = " + std::to_string(best_k) + ", log-likelihood " + format_general(best.log_likelihood, 12) +
+    log::summary("K = " + std::to_string(best_k) + ", log-likelihood " + format_general(best.log_likelihood, 12) +
               ", BIC " + format_general(best.bic, 12) + ", " + std::to_string(best.iterations) + " iterations (" +
               em::to_string(best.reason) + ")");
 }

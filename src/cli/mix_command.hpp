@@ -17,6 +17,7 @@ struct mix_arguments
     std::string input;             ///< values table ("-" = stdin)
     std::string output;            ///< PREFIX ("-" = the TSV to stdout)
     std::string json;              ///< summary path (default PREFIX.json)
+    std::string model;             ///< --model FIT.json: assign the rows with a fitted model (no fit)
     std::string multiqc;           ///< MultiQC custom content (optional)
     int k = 3;
     std::string k_range;           ///< "A:B", empty = use k
@@ -49,5 +50,8 @@ struct mix_arguments
 void mix_declare(seqan3::argument_parser & parser, mix_arguments & args);
 /// Runs `emtk mix`. \throws user_error / usage_error.
 void mix_run(mix_arguments const & args);
+/// Runs `emtk mix --model FIT.json` (mix_predict_command.cpp): the rows' posteriors under a fitted
+/// model, written as the fit's PREFIX.tsv. \throws user_error / usage_error.
+void mix_predict_run(mix_arguments const & args);
 
 } // namespace emtk::cli

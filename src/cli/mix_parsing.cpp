@@ -33,6 +33,7 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
     info.examples.push_back("emtk mix --k-range 1:6 -c x,y -o out/example data/example.tsv");
     info.examples.push_back("emtk mix --family negbin -k 3 -c count -o out/counts data/example.tsv");
     info.examples.push_back("emtk mix --missing model -k 3 -c x,y --draws 5 -o out/gappy gappy.tsv");
+    info.examples.push_back("emtk mix --model out/example.json -o new new.tsv");
     info.examples.push_back("zcat sample.regions.bed.gz | emtk mix -c 4 -k 4 -o sample -");
 
     parser.add_positional_option(a.input, "Table of values (TSV/BED, plain or .gz; '-' for stdin).");
@@ -40,6 +41,10 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
                       "Output prefix: writes PREFIX.json and PREFIX.tsv. '-' writes the TSV to stdout.",
                       seqan3::option_spec::required);
     declare_reports(parser, a.json, a.multiqc, "Write the JSON summary here instead of PREFIX.json.");
+    parser.add_option(a.model, '\0', "model",
+                      "Do not fit: assign the rows with the model of a JSON summary written by emtk mix (its "
+                      "columns, its missing-value policy), writing PREFIX.tsv as a fit does; the run summary "
+                      "only with --json. The fit's options do not apply.");
     parser.add_option(a.k, 'k', "components", "Number of components K.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{1, 128});
     parser.add_option(a.k_range, '\0', "k-range", "Fit every K in A:B and keep the lowest BIC (overrides -k).");

@@ -4,6 +4,7 @@
 
 #include <emtk/em/distributed.hpp>
 #include <emtk/util/atomic_file.hpp>
+#include <emtk/util/error.hpp>
 #include <emtk/version.hpp>
 
 #include <array>
@@ -72,6 +73,34 @@ void summary_run(json_writer & j, int threads, std::vector<std::pair<std::string
         j.field(name, s);
     j.end_object();
     j.end_object();
+}
+
+void check_summary_paths(std::string const & json, std::string const & multiqc,
+                         std::vector<std::string> const & inputs)
+{
+    if (json == "-" || multiqc == "-")
+        throw usage_error("--json and --multiqc need a file name (not '-')");
+    for (std::string const * out : {&json, &multiqc})
+        for (auto const & in : inputs)
+            check_output_path(*out, in);
+}
+
+void write_no_em_summary(std::string const & path, std::string_view tool, std::optional<std::uint64_t> seed,
+                         std::vector<std::string> const & inputs, record_counts const & records,
+                         std::function<void(json_writer &)> const & body, int threads, double total_s)
+{
+    atomic_output_file f{path};
+    {
+        json_writer j{f.stream()};
+        j.begin_object();
+        summary_head(j, tool, seed, inputs);
+        summary_records(j, records);
+        summary_no_em(j);
+        body(j);
+        summary_run(j, threads, {{"total_s", total_s}});
+        j.end_object();
+    }
+    f.commit();
 }
 
 std::string sample_name(std::string const & path)

@@ -30,6 +30,7 @@
 #include <emtk/util/json.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -61,6 +62,19 @@ void summary_no_em(json_writer & j);
 void summary_em_mode(json_writer & j, em::stepwise_summary const & s);
 
 void summary_run(json_writer & j, int threads, std::vector<std::pair<std::string, double>> const & timings);
+
+/// \brief Fails before the work, as check_output_path does, when `--json`/`--multiqc` (either may
+/// be empty = not asked) is "-" (usage_error: they need a file name), would overwrite one of
+/// `inputs`, or goes into a missing directory.
+void check_summary_paths(std::string const & json, std::string const & multiqc,
+                         std::vector<std::string> const & inputs);
+
+/// \brief Writes the whole run summary of a tool without EM (hmm align, emit, logo) to `path`
+/// (atomically): the head and records, summary_no_em, then the tool's own members written by
+/// `body`, then "run" with one "total_s" timing.
+void write_no_em_summary(std::string const & path, std::string_view tool, std::optional<std::uint64_t> seed,
+                         std::vector<std::string> const & inputs, record_counts const & records,
+                         std::function<void(json_writer &)> const & body, int threads, double total_s);
 
 /// \brief A sample name from an input path: the file name without directories and without
 /// .gz/.bgz, then one of .fa/.fasta/.fq/.fastq/.bam/.cram/.vcf/.bcf/.tsv/.bed/.txt ("stdin" for "-").

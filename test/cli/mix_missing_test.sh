@@ -10,6 +10,8 @@ CLI_DIR=${2:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
 # shellcheck source=lib.sh
 source "$CLI_DIR/lib.sh"
 t_init "${1:-}"
+# EMTK_TEST_BADINPUT_ONLY=1: only the bad-input tests (the sanitizer job, scripts/test.sh).
+BADINPUT_ONLY=${EMTK_TEST_BADINPUT_ONLY:-0}
 
 E="[emtk] error:"
 
@@ -37,6 +39,7 @@ awk -F'\t' -v OFS='\t' 'NR > 1 { i = NR - 1
     if (i % 5 == 0) $2 = "NA"; if (i % 7 == 0) $3 = ""; if (i % 11 == 0) $4 = "." }
   { print }' full.tsv >gaps.tsv
 
+if [[ $BADINPUT_ONLY != 1 ]]; then
 # ---- complete data: --missing model changes nothing ---------------------------------------------
 
 run "$EMTK" mix -k 3 -c x,y --seed 2 -q -o ref full.tsv
@@ -127,6 +130,8 @@ check_status "--missing drop: exit 0" 0
 check "--missing drop: says how many rows were dropped" grep -q 'dropped 283 rows with a missing value' "$(err_file)"
 check "--missing drop: PREFIX.tsv has the complete rows only" awk 'END { exit !(NR == 618) }' dr.tsv
 check "--missing drop: no imputed table" test ! -e dr.imputed.tsv
+
+fi # BADINPUT_ONLY
 
 # ---- bad input -------------------------------------------------------------------------------------
 

@@ -76,8 +76,59 @@ if [[ -f $ROOT/data/impute/example.vcf.gz ]] && "$EMTK" impute --help >/dev/null
   check_summary "emtk impute" imp.json imp_mqc.json
 fi
 
+"$EMTK" hmm align -q --json align.json --multiqc align_mqc.json -o a.sto "$ROOT/models/globins45.hmm" "$ROOT/data/globins45.fa"
+check_summary "emtk hmm align" align.json align_mqc.json
+check "hmm align: records = 45 sequences, 141 model states, accuracy in (0, 1]" "$PY" -c "
+import json; d = json.load(open('align.json'))
+assert d['records']['used'] == 45 and d['model_length'] == 141 and d['columns'] >= 141
+assert 0 < d['expected_accuracy'] <= 1 and d['residues'] > 0"
+
+"$EMTK" hmm emit -q -N 7 --seed 3 --json emit.json --multiqc emit_mqc.json -o e.fa "$ROOT/models/globins45.hmm"
+check_summary "emtk hmm emit" emit.json emit_mqc.json
+check "hmm emit: seed 3, 7 sequences whose residues are those of the FASTA" "$PY" -c "
+import json; d = json.load(open('emit.json'))
+seq = ''.join(l.strip() for l in open('e.fa') if not l.startswith('>'))
+assert d['seed'] == 3 and d['sequences'] == 7 and d['residues'] == len(seq), d"
+
+"$EMTK" hmm logo -q --json logo.json --multiqc logo_mqc.json -o l.svg "$ROOT/models/globins45.hmm"
+check_summary "emtk hmm logo" logo.json logo_mqc.json
+check "hmm logo: 141 states in 3 rows of 60" "$PY" -c "
+import json; d = json.load(open('logo.json'))
+assert d['model_length'] == 141 and d['rows'] == 3, d"
+
+# A result summary on stderr by default (one "[emtk] " line, no warning), nothing with -q.
+run_quiet_and_default() { # NAME CMD... (CMD without -q): stderr has one summary line; with -q nothing
+  local name=$1 err
+  shift
+  err=$("${@}" 2>&1 >/dev/null) || true
+  if [[ $(printf '%s\n' "$err" | grep -c '^\[emtk\] ') -eq 1 && $err != *warning:* && $err != *error:* ]]; then
+    ok "$name: one result summary line on stderr by default"
+  else
+    not_ok "$name: one result summary line on stderr by default" "$err"
+  fi
+  err=$("$@" -q 2>&1 >/dev/null) || true
+  check "$name: -q silences it" test -z "$err"
+}
+run_quiet_and_default "mix" "$EMTK" mix -k 2 -c x,y --seed 1 -o sm "$ROOT/data/example.tsv"
+run_quiet_and_default "hmm search" "$EMTK" hmm search "$ROOT/models/globins45.hmm" "$ROOT/data/globins45.fa"
+run_quiet_and_default "hmm align" "$EMTK" hmm align -o sa.sto "$ROOT/models/globins45.hmm" "$ROOT/data/globins45.fa"
+run_quiet_and_default "hmm emit" "$EMTK" hmm emit -o se.fa "$ROOT/models/globins45.hmm"
+run_quiet_and_default "hmm logo" "$EMTK" hmm logo -o sl.svg "$ROOT/models/globins45.hmm"
+run_quiet_and_default "hmm train" "$EMTK" hmm train -o st.hmm "$ROOT/data/globins45.fa"
+if [[ -f $ROOT/data/cov/sample.bam ]]; then
+  run_quiet_and_default "cov" "$EMTK" cov --seed 1 -o sc "$ROOT/data/cov/sample.bam"
+fi
+if [[ -f $ROOT/data/impute/example.vcf.gz ]]; then
+  run_quiet_and_default "impute" "$EMTK" impute --seed 1 -o si.vcf.gz "$ROOT/data/impute/example.vcf.gz"
+fi
+
 expect_error "--json - is refused" 2 "[emtk] error: --json and --multiqc need a file name (not '-')" \
   out "$EMTK" hmm search --json - "$ROOT/models/globins45.hmm" "$ROOT/data/globins45.fa"
+expect_error "hmm emit: --json - is refused" 2 "[emtk] error: --json and --multiqc need a file name (not '-')" \
+  e2.fa "$EMTK" hmm emit --json - -o e2.fa "$ROOT/models/globins45.hmm"
+expect_error "hmm align: --json over the input is refused" 2 \
+  "[emtk] error: output $ROOT/data/globins45.fa would overwrite the input file" \
+  a2.sto "$EMTK" hmm align --json "$ROOT/data/globins45.fa" -o a2.sto "$ROOT/models/globins45.hmm" "$ROOT/data/globins45.fa"
 expect_error "--multiqc into a missing directory fails before the work" 1 \
   "[emtk] error: nodir/x_mqc.json: cannot write: directory 'nodir' does not exist" \
   out "$EMTK" hmm train -o out.hmm --multiqc nodir/x_mqc.json "$ROOT/data/globins45.fa"

@@ -25,4 +25,9 @@ inline void warning(std::string_view m) { write(level::warning, m); }
 inline void info(std::string_view m) { write(level::info, m); }
 inline void debug(std::string_view m) { write(level::debug, m); }
 
+/// \brief A tool's result summary: "[emtk] message" on stderr, without a tag, printed at the
+/// default level and above (like a warning), so `-q` silences it. For the application, once per
+/// run; the library never calls it.
+void summary(std::string_view message);
+
 } // namespace emtk::log

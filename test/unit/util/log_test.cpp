@@ -107,3 +107,19 @@ TEST_CASE("log: concurrent writers never interleave within a line", "[util][log]
     }
     CHECK(lines == 200);
 }
+
+TEST_CASE("log: summary() prints an untagged line at the default level and above, not with -q", "[util][log]")
+{
+    level_guard guard;
+    for (elog::level lv : {elog::level::warning, elog::level::info, elog::level::debug})
+    {
+        elog::set_level(lv);
+        stderr_capture cap;
+        elog::summary("K = 3, converged");
+        CHECK(cap.text() == "[emtk] K = 3, converged\n");
+    }
+    elog::set_level(elog::level::error); // -q
+    stderr_capture cap;
+    elog::summary("hidden");
+    CHECK(cap.text().empty());
+}
