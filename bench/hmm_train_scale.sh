@@ -40,31 +40,18 @@ trap 'rm -rf "$work"' EXIT
 # Held-out set and decoys, shared by every row.
 hmmemit -a -N 1000 --seed 7 -o "$work/heldout.sto" "$model"
 esl_free_split() { # STO OUT.fa FIRST_N OUT.sto: ungapped FASTA of all records; the first FIRST_N rows as Stockholm
-  "$py" - "$@" <<'EOF'
+  PYTHONPATH="$here" "$py" - "$@" <<'EOF'
 import sys
+from hmm_family_tools import read_stockholm, ungapped, write_fasta
 src, fa, n, sto = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-order, rows = [], {}
-for line in open(src):
-    line = line.rstrip("\n")
-    if not line.strip() or line.startswith("#") or line.startswith("//"):
-        continue
-    name, seq = line.split()
-    if name not in rows:
-        rows[name] = ""
-        order.append(name)
-    rows[name] += seq
-with open(fa, "w") as f:
-    for name in order:
-        f.write(">%s\n%s\n" % (name, "".join(c for c in rows[name] if c.isalpha()).upper()))
+order, rows, _ = read_stockholm(src)
+write_fasta(fa, [(name, ungapped(rows[name])) for name in order])
 with open(sto, "w") as f:
-    f.write("# STOCKHOLM 1.0\n")
-    for name in order[:n]:
-        f.write("%s %s\n" % (name, rows[name]))
-    f.write("//\n")
+    f.write("# STOCKHOLM 1.0\n" + "".join("%s %s\n" % (name, rows[name]) for name in order[:n]) + "//\n")
 EOF
 }
 esl_free_split "$work/heldout.sto" "$work/heldout.fa" 200 "$work/truth200.sto"
-head -n 400 "$work/heldout.fa" >"$work/held200.fa"
+PYTHONPATH="$here" "$py" -c 'import sys; from hmm_family_tools import read_fasta, write_fasta; write_fasta(sys.argv[2], read_fasta(sys.argv[1])[:200])' "$work/heldout.fa" "$work/held200.fa"
 "$py" "$tools" decoys "$work/heldout.fa" 1000 17 >"$work/decoys.fa"
 cat "$work/heldout.fa" "$work/decoys.fa" >"$work/targets.fa"
 
@@ -101,7 +88,7 @@ for n in "${sizes[@]}"; do
   d="$work/n$n"
   mkdir -p "$d"
   hmmemit -N "$n" --seed 11 -o "$d/train.fa" "$model"
-  head -n $((2 * subset)) "$d/train.fa" >"$d/subset.fa"
+  PYTHONPATH="$here" "$py" -c 'import sys; from hmm_family_tools import read_fasta, write_fasta; write_fasta(sys.argv[2], read_fasta(sys.argv[1])[:int(sys.argv[3])])' "$d/train.fa" "$d/subset.fa" "$subset"
   read -r t r < <(measure "$d/emtk" "$emtk" hmm train -q -t "$threads" -o "$d/emtk.hmm" "$d/train.fa")
   if [[ $r == - ]]; then row "$n" "emtk (default)" "$t" - - - -; else
     read -r h dc sp < <(quality "$d/emtk.hmm"); row "$n" "emtk (default)" "$t" "$r" "$h" "$dc" "$sp"; fi
