@@ -84,7 +84,7 @@ void write_fit_summary(json_writer & j, int k, mix::mixture_fit const & f)
         j.field("bic", f.bic);
     }
     else
-        j.field("message", f.message);
+        j.field("message", without_field_marks(f.message));
     j.field("iterations", f.iterations);
     j.field("stop_reason", em::to_string(f.reason));
     j.end_object();
@@ -268,7 +268,7 @@ void mix_run(mix_arguments const & a)
     if (sel.best < 0)
     {
         auto const & f = sel.fits.front();
-        throw user_error(located_message(a.input, 0,
+        throw option_input_error(located_message(a.input, 0,
                                          "no fit succeeded" +
                                              (range ? " for any K in " + a.k_range
                                                     : " with K = " + std::to_string(opt.k)) +
@@ -418,7 +418,7 @@ void mix_run(mix_arguments const & a)
             j.field("iterations", r.iterations);
             j.field("stop_reason", em::to_string(r.reason));
             if (!r.message.empty())
-                j.field("message", r.message);
+                j.field("message", without_field_marks(r.message));
             j.end_object();
         }
         j.end_array();

@@ -373,7 +373,7 @@ void gaussian_model::m_step(flat_stats const & s, gauss_params & p, bool initial
             if (!(v >= floor_[a]))
                 throw em::degenerate_error("a component collapsed onto a single value of " + labels_[a] +
                                            " (its variance " + fmt(std::max(v, 0.0)) + " is below the floor " +
-                                           fmt(floor_[a]) + "); try fewer components or a larger --ridge");
+                                           fmt(floor_[a]) + "); try fewer components or a larger " + field_name("ridge"));
             v += floor_[a];
         }
     }

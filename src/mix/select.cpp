@@ -36,7 +36,7 @@ selection select_k(mixture_options opt, int k_min, int k_max, std::size_t d, std
         }
         mixture_fit f = fit(opt);
         if (!f.ok)
-            log::info("K = " + std::to_string(k) + ": " + f.message);
+            log::info("K = " + std::to_string(k) + ": " + without_field_marks(f.message));
         sel.ks.push_back(k);
         sel.fits.push_back(std::move(f));
         auto const & last = sel.fits.back();

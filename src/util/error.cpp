@@ -11,18 +11,15 @@ std::string field_name(std::string const & field)
     return field_message::mark + field + field_message::mark;
 }
 
-namespace {
-/// The message without the marks around field names.
-std::string plain(std::string raw)
+std::string without_field_marks(std::string raw)
 {
     std::erase(raw, field_message::mark);
     return raw;
 }
-} // namespace
 
-option_error::option_error(std::string const & raw) : usage_error(plain(raw)), field_message(raw) {}
+option_error::option_error(std::string const & raw) : usage_error(without_field_marks(raw)), field_message(raw) {}
 
-option_input_error::option_input_error(std::string const & raw) : user_error(plain(raw)), field_message(raw) {}
+option_input_error::option_input_error(std::string const & raw) : user_error(without_field_marks(raw)), field_message(raw) {}
 
 std::string located_message(std::string const & file, std::uint64_t line, std::string const & what)
 {

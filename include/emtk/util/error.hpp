@@ -33,6 +33,10 @@ public:
 /// flag such as "--max-iter"). what() of the errors below shows the field names as they are.
 [[nodiscard]] std::string field_name(std::string const & field);
 
+/// \brief A message that may hold field_name() marks, as plain text (the field names as they are),
+/// for outputs that are not shown through a front end's renaming (JSON, logs).
+[[nodiscard]] std::string without_field_marks(std::string raw);
+
 /// \brief The part of an error that names option fields (field_name()): the message with its marks.
 class field_message
 {
