@@ -25,6 +25,7 @@
 # The peer gets min(PEER_TIMEOUT (default 3600 s), max(600 s, 2 x emtk's wall time on the same N))
 # and at most PEER_MEM_GB GB of address space (ulimit -v; default 16, so that an all-pairs
 # distance matrix fails its allocation instead of inviting the OOM killer onto a shared machine).
+# mafft runs without --quiet so that its last message is in the log.
 # A peer that runs out of time is reported as "> T" in time_s; one that fails (e.g. out of
 # memory) as "exit:RC", and the last line of its stderr is printed below the table, not left out.
 set -euo pipefail
@@ -134,7 +135,7 @@ for n in "${sizes[@]}"; do
     ((twice < 600)) && twice=600
     ((twice < timeout_s)) && timeout_s=$twice
   fi
-  read -r t c r < <(measure "$d/peer" bash -c "ulimit -v $((peer_mem_gb * 1024 * 1024)) && mafft --quiet --retree 1 --thread $threads '$d/train.fa' >'$d/aln.afa' && hmmbuild --cpu $threads --informat afa -o /dev/null '$d/peer.hmm' '$d/aln.afa'")
+  read -r t c r < <(measure "$d/peer" bash -c "ulimit -v $((peer_mem_gb * 1024 * 1024)) && mafft --retree 1 --thread $threads '$d/train.fa' >'$d/aln.afa' && hmmbuild --cpu $threads --informat afa -o /dev/null '$d/peer.hmm' '$d/aln.afa'")
   if [[ $r == - ]]; then row "$n" "mafft --retree 1+hmmbuild" "$t" "$c" - - - -; peer_note "$d/peer" "N=$n mafft --retree 1+hmmbuild ($t)"; else
     read -r h dc sp < <(quality "$d/peer.hmm"); row "$n" "mafft --retree 1+hmmbuild" "$t" "$c" "$r" "$h" "$dc" "$sp"; fi
   timeout_s=$((2 * peer_timeout))
