@@ -4,13 +4,17 @@
 # `mafft --retree 1` (FFT-NS-1) + hmmbuild, on the same unaligned input.
 #
 #   bash bench/hmm_train_scale.sh [N...]        (default: 50000 200000)
-#   MODEL=/path/to.hmm SUBSET=5000 THREADS=2 PEER_TIMEOUT=7200 bash bench/hmm_train_scale.sh 50000
+#   MODEL=/path/to.hmm SUBSET=5000 THREADS=2 PEER_TIMEOUT=3600 PEER_MEM_GB=16 bash bench/hmm_train_scale.sh 50000
+#   SUBSET_ONLY=1 bash bench/hmm_train_scale.sh 200000   only the batch vs stepwise rows on the subset
+#   NICE=10 (default) runs every timed command under `nice -n NICE` on a shared machine.
 #
 # Data (hmmemit, seeded): N training sequences emitted from MODEL (default: HMMER's tutorial
 # Pkinase.hmm, M = 255, sequences ~ 250-300 residues); 1000 held-out sequences emitted with their true
 # alignment (`hmmemit -a`); 1000 decoys = the held-out sequences shuffled (composition kept).
 # Rows, one per method and N:
-#   time_s, rss_MB  wall time and peak resident memory (/usr/bin/time) of the whole route
+#   time_s, cpu_s   wall time and CPU time (user + sys, all threads) of the whole route; on a
+#                   shared machine the CPU time is the steadier number (wall grows with the load)
+#   rss_MB          peak resident memory (/usr/bin/time; the largest process of the route)
 #   heldout         held-out sequences hmmsearch finds at E < 0.01 (-Z 2000) / 1000
 #   decoys          decoys at E < 0.01
 #   sp_recall       sum-of-pairs recall of `hmmalign MODEL` on the first 200 held-out sequences
@@ -18,9 +22,28 @@
 # For N, emtk runs with its defaults (stepwise mode by itself from 20,000 sequences on); the batch
 # vs stepwise comparison is on the first SUBSET training sequences (--stepwise off / on), where
 # batch EM is affordable: issue 17 asks for held-out and SP recall within 0.01 of batch EM there.
-# The peer gets PEER_TIMEOUT seconds (default 3 h); a peer that runs out of time or memory is
-# reported as such, not left out.
+# The peer gets min(PEER_TIMEOUT (default 3600 s), max(600 s, 2 x emtk's wall time on the same N))
+# and at most PEER_MEM_GB GB of address space (ulimit -v; default 16, so that an all-pairs
+# distance matrix fails its allocation instead of inviting the OOM killer onto a shared machine).
+# mafft runs without --quiet so that its last message is in the log.
+# A peer that runs out of time is reported as "> T" in time_s; one that fails (e.g. out of
+# memory) as "exit:RC", and the last line of its stderr is printed below the table, not left out.
 set -euo pipefail
+# mafft's driver script reads /dev/null as an empty file (guide tree, add file...): when /dev/null
+# is not the null device (seen on a shared machine where something had replaced it by a regular
+# file, so stray text ended up in the input), rerun this script in a private mount namespace with
+# the real device bound over it (root only; nothing changes outside this process tree).
+if [[ ! -c /dev/null ]]; then
+  if [[ -z ${EMTK_BENCH_NULLFIX:-} && $EUID -eq 0 ]] && command -v unshare >/dev/null; then
+    nulldir=$(mktemp -d "${TMPDIR:-/tmp}/emtk-null.XXXXXX")
+    mknod -m 666 "$nulldir/null" c 1 3
+    echo "[bench] /dev/null is not a character device: running in a mount namespace with the null device bound over it" >&2
+    exec unshare --mount bash -c 'mount --bind "$1" /dev/null && rm -f "$1" && rmdir "${1%/null}" && EMTK_BENCH_NULLFIX=1 exec bash "${@:2}"' \
+      bash "$nulldir/null" "$0" "$@"
+  fi
+  echo "error: /dev/null is not a character device (mafft needs it empty); fix it or run as root" >&2
+  exit 1
+fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/.." && pwd)"
 bash "$repo/scripts/setup.sh" --deps-only test bench >&2
@@ -29,7 +52,10 @@ emtk="${EMTK:-$repo/build/emtk}"
 model="${MODEL:-/usr/share/doc/hmmer/examples/tutorial/Pkinase.hmm}"
 threads="${THREADS:-2}"
 subset="${SUBSET:-5000}"
-timeout_s="${PEER_TIMEOUT:-10800}"
+peer_timeout="${PEER_TIMEOUT:-3600}"
+peer_mem_gb="${PEER_MEM_GB:-16}"
+nice_n="${NICE:-10}"
+timeout_s=$peer_timeout
 py=/usr/bin/python3
 tools="$here/hmm_family_tools.py"
 sizes=("$@")
@@ -55,18 +81,26 @@ PYTHONPATH="$here" "$py" -c 'import sys; from hmm_family_tools import read_fasta
 "$py" "$tools" decoys "$work/heldout.fa" 1000 17 >"$work/decoys.fa"
 cat "$work/heldout.fa" "$work/decoys.fa" >"$work/targets.fa"
 
-measure() { # LOG CMD...: runs CMD under /usr/bin/time; prints "wall_s rss_MB", or "timeout -" /
-  local log=$1 rc=0 # "exit:RC -" (e.g. killed for memory) when it did not finish
+measure() { # LOG CMD...: runs CMD (niced, at most timeout_s s) under /usr/bin/time; prints
+  local log=$1 rc=0 # "wall_s cpu_s rss_MB", or "> T cpu -" on timeout / "exit:RC cpu -" on failure
   shift
-  /usr/bin/time -f '%e %M' -o "$log.time" timeout "$timeout_s" "$@" >"$log.out" 2>"$log.err" || rc=$?
+  /usr/bin/time -f '%e %U %S %M' -o "$log.time" timeout "$timeout_s" nice -n "$nice_n" "$@" >"$log.out" 2>"$log.err" || rc=$?
+  local cpu
+  cpu=$(awk 'END { printf "%.0f", $2 + $3 }' "$log.time")
   if ((rc == 0)); then
-    awk '{ printf "%.1f %.0f\n", $1, $2 / 1024 }' "$log.time"
+    awk -v c="$cpu" 'END { printf "%.1f %s %.0f\n", $1, c, $4 / 1024 }' "$log.time"
   elif ((rc == 124)); then
-    echo "timeout -"
+    echo ">$timeout_s $cpu -"
   else
-    echo "exit:$rc -"
+    echo "exit:$rc $cpu -"
   fi
 }
+peer_note() { # LOG LABEL: what a peer that did not finish said last
+  local t
+  t=$(grep -v '^[[:space:]]*$' "$1.err" | tail -1 | cut -c1-160)
+  notes+=("$2: ${t:-no message}")
+}
+notes=()
 quality() { # MODEL.hmm: "heldout decoys sp_recall"
   local m=$1
   hmmsearch --cpu "$threads" -Z 2000 --tblout "$m.tbl" -o /dev/null "$m" "$work/targets.fa"
@@ -77,31 +111,44 @@ quality() { # MODEL.hmm: "heldout decoys sp_recall"
   recall=$("$py" "$tools" recall "$work/truth200.sto" "$m.sto")
   echo "$found/1000 $decoys $recall"
 }
-row() { printf '%-8s %-24s %9s %8s %10s %7s %9s\n' "$@"; }
+row() { printf '%-8s %-26s %9s %8s %8s %10s %7s %9s\n' "$@"; }
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmbuild -h | sed -n 2p | sed 's/^# *//')  $(mafft --version 2>&1 | head -1)"
-echo "# model $(basename "$model") (LENG $(awk '$1 == "LENG" { print $2; exit }' "$model")), threads $threads, peer timeout ${timeout_s} s"
+echo "# model $(basename "$model") (LENG $(awk '$1 == "LENG" { print $2; exit }' "$model")), threads $threads, nice $nice_n, peer: at most ${peer_timeout} s or 2x emtk, ${peer_mem_gb} GB address space"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# emtk: emtk hmm train -q -t $threads [--stepwise on|off] -o emtk.hmm train.fa"
 echo "# peer: mafft --retree 1 --thread $threads train.fa > aln.afa && hmmbuild --cpu $threads --informat afa peer.hmm aln.afa"
-row N method time_s rss_MB heldout decoys sp_recall
+row N method time_s cpu_s rss_MB heldout decoys sp_recall
 for n in "${sizes[@]}"; do
   d="$work/n$n"
   mkdir -p "$d"
   hmmemit -N "$n" --seed 11 -o "$d/train.fa" "$model"
   PYTHONPATH="$here" "$py" -c 'import sys; from hmm_family_tools import read_fasta, write_fasta; write_fasta(sys.argv[2], read_fasta(sys.argv[1])[:int(sys.argv[3])])' "$d/train.fa" "$d/subset.fa" "$subset"
-  read -r t r < <(measure "$d/emtk" "$emtk" hmm train -q -t "$threads" -o "$d/emtk.hmm" "$d/train.fa")
-  if [[ $r == - ]]; then row "$n" "emtk (default)" "$t" - - - -; else
-    read -r h dc sp < <(quality "$d/emtk.hmm"); row "$n" "emtk (default)" "$t" "$r" "$h" "$dc" "$sp"; fi
-  read -r t r < <(measure "$d/peer" bash -c "mafft --quiet --retree 1 --thread $threads '$d/train.fa' >'$d/aln.afa' && hmmbuild --cpu $threads --informat afa -o /dev/null '$d/peer.hmm' '$d/aln.afa'")
-  if [[ $r == - ]]; then row "$n" "mafft --retree 1+hmmbuild" "$t" - - - -; else
-    read -r h dc sp < <(quality "$d/peer.hmm"); row "$n" "mafft --retree 1+hmmbuild" "$t" "$r" "$h" "$dc" "$sp"; fi
+  timeout_s=$((2 * peer_timeout)) # emtk: generous cap, only against a hang
+  if [[ -z ${SUBSET_ONLY:-} ]]; then
+  read -r t c r < <(measure "$d/emtk" "$emtk" hmm train -q -t "$threads" --json "$d/emtk.json" -o "$d/emtk.hmm" "$d/train.fa")
+  if [[ $r == - ]]; then row "$n" "emtk (default)" "$t" "$c" - - - -; else
+    read -r h dc sp < <(quality "$d/emtk.hmm"); row "$n" "emtk (default)" "$t" "$c" "$r" "$h" "$dc" "$sp"; fi
+  timeout_s=$peer_timeout
+  if [[ $t =~ ^[0-9.]+$ ]]; then
+    twice=$(awk -v t="$t" 'BEGIN { printf "%.0f", 2 * t }')
+    ((twice < 600)) && twice=600
+    ((twice < timeout_s)) && timeout_s=$twice
+  fi
+  read -r t c r < <(measure "$d/peer" bash -c "ulimit -v $((peer_mem_gb * 1024 * 1024)) && mafft --retree 1 --thread $threads '$d/train.fa' >'$d/aln.afa' && hmmbuild --cpu $threads --informat afa -o /dev/null '$d/peer.hmm' '$d/aln.afa'")
+  if [[ $r == - ]]; then row "$n" "mafft --retree 1+hmmbuild" "$t" "$c" - - - -; peer_note "$d/peer" "N=$n mafft --retree 1+hmmbuild ($t)"; else
+    read -r h dc sp < <(quality "$d/peer.hmm"); row "$n" "mafft --retree 1+hmmbuild" "$t" "$c" "$r" "$h" "$dc" "$sp"; fi
+  timeout_s=$((2 * peer_timeout))
+  fi
   if ((n > subset)); then
     for mode in off on; do
-      read -r t r < <(measure "$d/sub_$mode" "$emtk" hmm train -q -t "$threads" --stepwise "$mode" -o "$d/sub_$mode.hmm" "$d/subset.fa")
+      read -r t c r < <(measure "$d/sub_$mode" "$emtk" hmm train -q -t "$threads" --stepwise "$mode" -o "$d/sub_$mode.hmm" "$d/subset.fa")
       label="emtk $subset stepwise $mode"
-      if [[ $r == - ]]; then row "$subset" "$label" "$t" - - - -; else
-        read -r h dc sp < <(quality "$d/sub_$mode.hmm"); row "$subset" "$label" "$t" "$r" "$h" "$dc" "$sp"; fi
+      if [[ $r == - ]]; then row "$subset" "$label" "$t" "$c" - - - -; else
+        read -r h dc sp < <(quality "$d/sub_$mode.hmm"); row "$subset" "$label" "$t" "$c" "$r" "$h" "$dc" "$sp"; fi
     done
   fi
   rm -f "$d/train.fa" "$d/aln.afa"
 done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+for note in "${notes[@]}"; do echo "# $note"; done
