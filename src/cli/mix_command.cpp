@@ -6,6 +6,7 @@
 #include "mix_command.hpp"
 
 #include <emtk/em/options.hpp>
+#include <emtk/mix/assignments.hpp>
 #include <emtk/mix/missing.hpp>
 #include <emtk/mix/mixture.hpp>
 #include <emtk/util/atomic_file.hpp>
@@ -21,7 +22,6 @@
 #include <cmath>
 #include <filesystem>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -305,73 +305,7 @@ void mix_run(mix_arguments const & a)
         imputed_files.push_back(std::make_unique<atomic_output_file>(imputed_paths[r]));
         mix::write_imputed_table(imputed_files.back()->stream(), table, imputed[r]);
     }
-    {
-        std::ostream & out = tsv_file->stream();
-        std::string line = "row\tcomponent\tposterior";
-        for (std::size_t c = 0; c < k; ++c)
-            line += "\tp" + std::to_string(c + 1);
-        out << line << '\n';
-        // Rows are formatted in blocks, in parallel, and written in block order.
-        constexpr std::size_t rows_per_block = 1 << 15;
-        std::size_t const n_blocks = (data.n + rows_per_block - 1) / rows_per_block;
-        constexpr std::size_t blocks_per_wave = 16; // bounds the text held in memory
-        // Per-block text buffers, allocated once and not zero-filled (a std::string would be).
-        std::size_t const max_row = 48 + 13 * (k + 1); // 2×21 + (K+1)×13 characters at most
-        std::vector<std::unique_ptr<char[]>> text(blocks_per_wave);
-        std::vector<std::size_t> text_len(blocks_per_wave, 0);
-        for (auto & t : text)
-            t.reset(new char[rows_per_block * max_row]);
-        std::vector<double> wave_post;
-        for (std::size_t w = 0; w < n_blocks; w += blocks_per_wave)
-        {
-            std::size_t const w_end = std::min(n_blocks, w + blocks_per_wave);
-            std::size_t const wave_begin = w * rows_per_block, wave_end = std::min(data.n, w_end * rows_per_block);
-            wave_post.resize((wave_end - wave_begin) * k);
-            (*post)(wave_begin, wave_end, wave_post.data());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(std::max(1, a.threads))
-            for (std::size_t b = w; b < w_end; ++b)
-            {
-                std::size_t const r_begin = b * rows_per_block, r_end = std::min(data.n, r_begin + rows_per_block);
-                char * const start = text[b - w].get();
-                char * o = start;
-                for (std::size_t i = r_begin; i < r_end; ++i)
-                {
-                    double const * p = wave_post.data() + (i - wave_begin) * k;
-                    std::size_t arg = 0;
-                    for (std::size_t c = 1; c < k; ++c)
-                        if (p[c] > p[arg])
-                            arg = c;
-                    o = write_uint(o, i + 1);
-                    *o++ = '\t';
-                    o = write_uint(o, arg + 1);
-                    *o++ = '\t';
-                    char * const posterior = o; // filled in below, once p[arg] is formatted
-                    o += 16;
-                    char const * arg_text = nullptr;
-                    std::size_t arg_len = 0;
-                    for (std::size_t c = 0; c < k; ++c)
-                    {
-                        *o++ = '\t';
-                        char * const here = o;
-                        o = write_probability(o, p[c]);
-                        if (c == arg)
-                        {
-                            arg_text = here;
-                            arg_len = static_cast<std::size_t>(o - here);
-                        }
-                    }
-                    // Move p1..pK left over the unused part of the 16 reserved bytes.
-                    std::memcpy(posterior, arg_text, arg_len);
-                    std::memmove(posterior + arg_len, posterior + 16, static_cast<std::size_t>(o - (posterior + 16)));
-                    o -= 16 - arg_len;
-                    *o++ = '\n';
-                }
-                text_len[b - w] = static_cast<std::size_t>(o - start);
-            }
-            for (std::size_t b = w; b < w_end; ++b)
-                out.write(text[b - w].get(), static_cast<std::streamsize>(text_len[b - w]));
-        }
-    }
+    mix::write_assignments(tsv_file->stream(), *post, data.n, k, a.threads);
     if (json_file)
     {
         json_writer j{json_file->stream()};

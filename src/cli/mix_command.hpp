@@ -36,7 +36,7 @@ struct mix_arguments
     std::string em_mode = "auto";  ///< --stepwise auto|on|off
     std::size_t batch_size = 100'000;
     int passes = 20;
-    double step_alpha = 0.7;
+    double step_alpha = 0.51;      ///< mix::mixture_options' default (see there why not em's 0.7)
     int polish = 0;
     std::uint64_t seed = 1;
     int threads = 1;

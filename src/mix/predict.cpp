@@ -218,33 +218,4 @@ std::vector<double> predict_proba(dataset const & data, fitted_mixture const & m
     return posteriors(data, m.model, m.hard, threads);
 }
 
-void write_assignments(std::ostream & out, std::vector<double> const & post, std::size_t n, std::size_t k)
-{
-    std::string line = "row\tcomponent\tposterior";
-    for (std::size_t c = 0; c < k; ++c)
-        line += "\tp" + std::to_string(c + 1);
-    out << line << '\n';
-    for (std::size_t i = 0; i < n; ++i)
-    {
-        double const * p = post.data() + i * k;
-        std::size_t arg = 0;
-        for (std::size_t c = 1; c < k; ++c)
-            if (p[c] > p[arg])
-                arg = c;
-        line.clear();
-        append_uint(line, i + 1);
-        line += '\t';
-        append_uint(line, arg + 1);
-        line += '\t';
-        append_probability(line, p[arg]);
-        for (std::size_t c = 0; c < k; ++c)
-        {
-            line += '\t';
-            append_probability(line, p[c]);
-        }
-        line += '\n';
-        out << line;
-    }
-}
-
 } // namespace emtk::mix

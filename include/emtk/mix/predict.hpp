@@ -10,6 +10,7 @@
 /// byte for byte. A fit with `--hard` predicts one-hot posteriors, as it wrote them; missing
 /// entries are handled by the fit's policy (`missing.policy` in the JSON; absent = error).
 
+#include <emtk/mix/assignments.hpp>
 #include <emtk/mix/dataset.hpp>
 #include <emtk/mix/missing.hpp>
 #include <emtk/mix/mixture.hpp>
@@ -39,10 +40,5 @@ struct fitted_mixture
 /// \throws user_error naming `data.source` when its number of columns is not the model's, or a
 ///         count family meets a value that is not a non-negative integer.
 [[nodiscard]] std::vector<double> predict_proba(dataset const & data, fitted_mixture const & m, int threads = 1);
-
-/// \brief Writes `post` (n×k) in the layout of the fit's PREFIX.tsv: a header line
-/// "row component posterior p1 … pK", then per row its 1-based number, its most probable component
-/// (the first on ties), that component's posterior and all posteriors, rounded to 6 decimals.
-void write_assignments(std::ostream & out, std::vector<double> const & post, std::size_t n, std::size_t k);
 
 } // namespace emtk::mix
