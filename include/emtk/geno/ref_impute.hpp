@@ -73,9 +73,13 @@ struct ref_impute_options
     double ne = 100000;             ///< effective population size in ρ (Beagle's default)
     double error = 1e-3;            ///< starting ε of the first window's EM
     bool fit_error = true;          ///< false: ε stays at `error`
-    std::size_t states = 160;       ///< haploid states per block (imputation)
+    std::size_t states = 400;       ///< haploid states per block (imputation)
     std::size_t phase_states = 64;  ///< diploid stage: states per block (pairs: the square)
     int phase_rounds = 3;           ///< phasing rounds (round 2+: states from the current haplotypes)
+    int switch_passes = 2;          ///< then passes of single-switch refinement (ref_phase_switches)
+    std::size_t switch_states = 100; ///< states per block and haplotype of those passes
+    bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
+    float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
     std::size_t block = 48;         ///< typed markers per state block
     std::size_t window = 40000;     ///< panel markers per window
     std::size_t overlap = 4000;     ///< panel markers shared by consecutive windows
@@ -83,7 +87,7 @@ struct ref_impute_options
     /// EM settings for ε (threads and chunking used; seed unused: no random start).
     em::options em = [] {
         em::options o;
-        o.max_iter = 4;
+        o.max_iter = 2;
         o.min_iter = 1;
         o.tol = 1e-4;
         o.rule = em::stop_rule::relative;
