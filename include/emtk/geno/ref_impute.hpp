@@ -14,9 +14,10 @@
 ///     the current haplotypes, among the panel's and the other study samples' haplotypes of the
 ///     previous round (as Beagle and SHAPEIT iterate); then `switch_passes` passes of single-switch
 ///     refinement (ref_phase_switches: linear in the states, so each haplotype gets
-///     `switch_states`). On the benchmark's seed 21 the switch passes took the switch error at the
-///     typed heterozygotes from 0.27% to 0.13% (1,000 panel haplotypes; Beagle 0.06%) and from
-///     0.18% to 0.08% (5,000).
+///     `switch_states`). On the benchmark's seed 21, 2 switch passes after 3 Viterbi rounds took the
+///     switch error at the typed heterozygotes from 0.27% to 0.13% (1,000 panel haplotypes; Beagle
+///     0.06%) and from 0.18% to 0.08% (5,000; Beagle 0.01%); the defaults (2 rounds + 3 passes)
+///     0.14% and 0.14%.
 ///  3. The mismatch rate ε is fitted by EM (em::fit over the 2N study haplotypes: expected
 ///     mismatches / observed alleles), starting from the previous window's value (the first from
 ///     `error`). Fixed: the jump probabilities (from the genetic map and `ne`: ρ = 1 − exp(−0.04
