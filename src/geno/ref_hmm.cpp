@@ -315,15 +315,15 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
 
 namespace {
 
-/// Scaled forward (alpha) and backward (beta) probabilities of one haplotype, K × S each.
-void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, double eps,
-                      std::size_t S, std::vector<double> & alpha, std::vector<double> & beta)
+/// Forward probabilities of one haplotype, K × S, scaled to sum 1 at each marker. \returns log p(alleles).
+double forward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, double eps,
+               std::size_t S, std::vector<double> & alpha)
 {
+    // log of the scales = log-likelihood
     std::size_t const K = w.typed;
     alpha.assign(K * S, 0);
-    beta.assign(K * S, 0);
-    std::vector<double> eb(S);
     std::vector<int> map;
+    double ll = 0;
     auto emit = [&](std::size_t t, std::uint32_t h) {
         return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
     };
@@ -334,15 +334,21 @@ void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, st
         double * a = alpha.data() + t * S;
         if (t == 0)
             for (std::size_t j = 0; j < nc; ++j)
-                a[j] = emit(t, cur[j]);
+                a[j] = emit(t, cur[j]) / static_cast<double>(nc);
         else
         {
             auto const & prev = sets[block_of(w, t - 1)];
             double const * ap = alpha.data() + (t - 1) * S;
             double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
-            map_sets(prev, cur, map);
-            for (std::size_t j = 0; j < nc; ++j)
-                a[j] = emit(t, cur[j]) * ((map[j] >= 0 ? (1 - rho) * ap[map[j]] : 0.0) + jump);
+            if (&prev == &cur)
+                for (std::size_t j = 0; j < nc; ++j)
+                    a[j] = emit(t, cur[j]) * ((1 - rho) * ap[j] + jump);
+            else
+            {
+                map_sets(prev, cur, map);
+                for (std::size_t j = 0; j < nc; ++j)
+                    a[j] = emit(t, cur[j]) * ((map[j] >= 0 ? (1 - rho) * ap[map[j]] : 0.0) + jump);
+            }
         }
         double sum = 0;
         for (std::size_t j = 0; j < nc; ++j)
@@ -350,7 +356,23 @@ void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, st
         EMTK_ASSERT(sum > 0, "haploid forward underflow");
         for (std::size_t j = 0; j < nc; ++j)
             a[j] /= sum;
+        ll += std::log(sum);
     }
+    return ll;
+}
+
+/// Scaled forward (alpha) and backward (beta) probabilities of one haplotype, K × S each.
+void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, double eps,
+                      std::size_t S, std::vector<double> & alpha, std::vector<double> & beta)
+{
+    std::size_t const K = w.typed;
+    (void)forward(w, hap, sets, eps, S, alpha);
+    beta.assign(K * S, 0);
+    std::vector<double> eb(S);
+    std::vector<int> map;
+    auto emit = [&](std::size_t t, std::uint32_t h) {
+        return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
+    };
     std::fill_n(beta.begin() + static_cast<std::ptrdiff_t>((K - 1) * S), S, 1.0);
     for (std::size_t t = K - 1; t > 0; --t)
     {
@@ -443,43 +465,12 @@ double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const>
     for (auto const & s : sets)
         S = std::max(S, s.size());
     // Forward probabilities, scaled to sum 1 at each marker (log of the scales = log-likelihood).
-    std::vector<double> alpha(K * S, 0), beta(S), bnext(S), eb(S);
+    std::vector<double> alpha, beta(S), bnext(S), eb(S);
     std::vector<int> map;
-    double ll = 0;
+    double const ll = forward(w, hap, sets, eps, S, alpha);
     auto emit = [&](std::size_t t, std::uint32_t h) {
         return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
     };
-    for (std::size_t t = 0; t < K; ++t)
-    {
-        auto const & cur = sets[block_of(w, t)];
-        std::size_t const nc = cur.size();
-        double * a = alpha.data() + t * S;
-        if (t == 0)
-            for (std::size_t j = 0; j < nc; ++j)
-                a[j] = emit(t, cur[j]) / static_cast<double>(nc);
-        else
-        {
-            auto const & prev = sets[block_of(w, t - 1)];
-            double const * ap = alpha.data() + (t - 1) * S;
-            double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
-            if (&prev == &cur)
-                for (std::size_t j = 0; j < nc; ++j)
-                    a[j] = emit(t, cur[j]) * ((1 - rho) * ap[j] + jump);
-            else
-            {
-                map_sets(prev, cur, map);
-                for (std::size_t j = 0; j < nc; ++j)
-                    a[j] = emit(t, cur[j]) * ((map[j] >= 0 ? (1 - rho) * ap[map[j]] : 0.0) + jump);
-            }
-        }
-        double sum = 0;
-        for (std::size_t j = 0; j < nc; ++j)
-            sum += a[j];
-        EMTK_ASSERT(sum > 0, "haploid forward underflow");
-        for (std::size_t j = 0; j < nc; ++j)
-            a[j] /= sum;
-        ll += std::log(sum);
-    }
     // Backward with per-marker scaling; posteriors on the way.
     std::fill(beta.begin(), beta.end(), 1.0);
     for (std::size_t t = K; t-- > 0;)
