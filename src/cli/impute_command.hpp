@@ -44,9 +44,9 @@ struct impute_arguments
     std::string map;              ///< --map: PLINK genetic map
     double cm_per_mb = 1.0;       ///< rate without --map
     double ne = 100000;           ///< --ne
-    int ref_states = 160;         ///< --ref-states (haploid states per block)
+    int ref_states = 400;         ///< --ref-states (haploid states per block)
     int phase_states = 64;        ///< --phase-states (diploid stage)
-    int phase_rounds = 3;         ///< --phase-rounds
+    int phase_rounds = 2;         ///< --phase-rounds
     int ref_block = 48;           ///< --ref-block (typed markers per state block)
     int ref_window = 40000;       ///< --ref-window (panel markers)
     int ref_overlap = 4000;       ///< --ref-overlap

@@ -233,7 +233,7 @@ panel_reader::panel_reader(std::string path) : p_{std::make_unique<impl>()}
 {
     p_->path = std::move(path);
     if (p_->path == "-")
-        throw user_error("--ref: the panel cannot be read from stdin (it needs an index)");
+        throw option_input_error(field_name("ref") + ": the panel cannot be read from stdin (it needs an index)");
     auto [f, h] = open_vcf(p_->path, "reference panel");
     // The panel must be indexed (as for every imputation server): a bgzipped VCF with .tbi/.csi or
     // a BCF with .csi. The index is only checked here; the panel is then read sequentially.

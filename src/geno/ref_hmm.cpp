@@ -41,13 +41,18 @@ std::size_t block_of(ref_window const & w, std::size_t t) { return t / w.block; 
 } // namespace
 
 state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid, std::size_t states,
-                             std::uint64_t salt)
+                             std::uint64_t salt, std::span<std::uint32_t const> exclude)
 {
     std::size_t const nb = w.blocks();
     state_sets sets(nb);
     if (nb == 0)
         return sets;
-    std::size_t const S = std::min(states, w.haps);
+    std::size_t excluded = 0;
+    for (auto const h : exclude)
+        excluded += h < w.haps;
+    std::size_t const S = std::min(states, w.haps - std::min(w.haps, excluded));
+    if (S == 0)
+        return sets;
     std::size_t const W = w.words;
     // Per block, mismatch counts as bit-sliced counters: plane k holds bit k of every haplotype's
     // count (16 planes: counts < 65,536, far above any block).
@@ -111,10 +116,13 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             // Mismatches over the block and its neighbours in the high bits, then over the wider
             // context (among equally good haplotypes, the longer match is the closer relative),
             // then the tie-breaking hash.
-            key[h] = {(std::min<std::uint64_t>(n, 0xffff) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
+            key[h] = {(std::min<std::uint64_t>(n, 0xfffe) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
                           (mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32),
                       static_cast<std::uint32_t>(h)};
         }
+        for (auto const h : exclude)
+            if (h < w.haps)
+                key[h].first = ~std::uint64_t{0}; // last in the order: never among the S chosen
         std::nth_element(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(S - 1), key.end());
         auto & set = sets[bk];
         set.resize(S);
@@ -305,18 +313,15 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
     }
 }
 
-double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets,
-                              double eps, std::span<float> gamma, std::size_t stride, double & mismatches,
-                              double & observed)
+namespace {
+
+/// Forward probabilities of one haplotype, K × S, scaled to sum 1 at each marker. \returns log p(alleles).
+double forward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, double eps,
+               std::size_t S, std::vector<double> & alpha)
 {
+    // log of the scales = log-likelihood
     std::size_t const K = w.typed;
-    if (K == 0)
-        return 0;
-    std::size_t S = 0;
-    for (auto const & s : sets)
-        S = std::max(S, s.size());
-    // Forward probabilities, scaled to sum 1 at each marker (log of the scales = log-likelihood).
-    std::vector<double> alpha(K * S, 0), beta(S), bnext(S), eb(S);
+    alpha.assign(K * S, 0);
     std::vector<int> map;
     double ll = 0;
     auto emit = [&](std::size_t t, std::uint32_t h) {
@@ -353,6 +358,119 @@ double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const>
             a[j] /= sum;
         ll += std::log(sum);
     }
+    return ll;
+}
+
+/// Scaled forward (alpha) and backward (beta) probabilities of one haplotype, K × S each.
+void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, double eps,
+                      std::size_t S, std::vector<double> & alpha, std::vector<double> & beta)
+{
+    std::size_t const K = w.typed;
+    (void)forward(w, hap, sets, eps, S, alpha);
+    beta.assign(K * S, 0);
+    std::vector<double> eb(S);
+    std::vector<int> map;
+    auto emit = [&](std::size_t t, std::uint32_t h) {
+        return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
+    };
+    std::fill_n(beta.begin() + static_cast<std::ptrdiff_t>((K - 1) * S), S, 1.0);
+    for (std::size_t t = K - 1; t > 0; --t)
+    {
+        auto const & cur = sets[block_of(w, t)];
+        auto const & prev = sets[block_of(w, t - 1)];
+        std::size_t const nc = cur.size(), np = prev.size();
+        double const * b = beta.data() + t * S;
+        double * bn = beta.data() + (t - 1) * S;
+        double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
+        double total = 0;
+        for (std::size_t j = 0; j < nc; ++j)
+        {
+            eb[j] = emit(t, cur[j]) * b[j];
+            total += eb[j];
+        }
+        map_sets(cur, prev, map);
+        double m = 0;
+        for (std::size_t i = 0; i < np; ++i)
+        {
+            bn[i] = (map[i] >= 0 ? (1 - rho) * eb[static_cast<std::size_t>(map[i])] : 0.0) + jump * total;
+            m = std::max(m, bn[i]);
+        }
+        EMTK_ASSERT(m > 0, "haploid backward underflow");
+        for (std::size_t i = 0; i < np; ++i)
+            bn[i] /= m;
+    }
+}
+
+} // namespace
+
+std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
+                               std::span<std::int8_t> h2)
+{
+    std::size_t const K = w.typed;
+    if (K < 2)
+        return 0;
+    std::size_t S = 0;
+    for (auto const & s : sets)
+        S = std::max(S, s.size());
+    std::vector<double> a1, b1, a2, b2;
+    forward_backward(w, h1, sets, eps, S, a1, b1);
+    forward_backward(w, h2, sets, eps, S, a2, b2);
+    // The switch decisions, all judged against the current phase, then applied.
+    std::vector<char> flip(K, 0);
+    std::size_t last_het = K, switches = 0;
+    for (std::size_t t = 0; t < K; ++t)
+    {
+        if (h1[t] < 0 || h1[t] == h2[t])
+            continue;
+        if (last_het < K)
+        {
+            std::size_t const u = t - 1;
+            std::size_t const n = sets[block_of(w, u)].size();
+            double const * x1 = a1.data() + u * S, * y1 = b1.data() + u * S;
+            double const * x2 = a2.data() + u * S, * y2 = b2.data() + u * S;
+            double k1 = 0, k2 = 0, s1 = 0, s2 = 0;
+            for (std::size_t j = 0; j < n; ++j)
+            {
+                k1 += x1[j] * y1[j];
+                k2 += x2[j] * y2[j];
+                s1 += x1[j] * y2[j];
+                s2 += x2[j] * y1[j];
+            }
+            if (s1 * s2 > k1 * k2)
+            {
+                flip[t] = 1;
+                ++switches;
+            }
+        }
+        last_het = t;
+    }
+    bool swapped = false;
+    for (std::size_t t = 0; t < K; ++t)
+    {
+        swapped = swapped != (flip[t] != 0);
+        if (swapped && h1[t] >= 0 && h1[t] != h2[t])
+            std::swap(h1[t], h2[t]);
+    }
+    return switches;
+}
+
+double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets,
+                              double eps, std::span<float> gamma, std::size_t stride, double & mismatches,
+                              double & observed)
+{
+    std::size_t const K = w.typed;
+    if (K == 0)
+        return 0;
+    std::size_t S = 0;
+    for (auto const & s : sets)
+        S = std::max(S, s.size());
+    // Forward probabilities, scaled to sum 1 at each marker (log of the scales = log-likelihood).
+    std::vector<double> alpha, beta(S), bnext(S), eb(S);
+    std::vector<int> map;
+    double const ll = forward(w, hap, sets, eps, S, alpha);
+    auto emit = [&](std::size_t t, std::uint32_t h) {
+        return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
+    };
     // Backward with per-marker scaling; posteriors on the way.
     std::fill(beta.begin(), beta.end(), 1.0);
     for (std::size_t t = K; t-- > 0;)

@@ -17,6 +17,7 @@
 #include <htslib/vcf.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <iterator>
 #include <optional>
@@ -487,31 +488,73 @@ private:
         std::vector<std::int8_t> haps(2 * N * K);
         std::vector<state_sets> sets(2 * N);
         std::int64_t const first_pos = M.front().pos;
+        // Round 1: states from the genotypes' opposite homozygotes with the panel haplotypes.
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
         for (std::size_t s = 0; s < N; ++s)
         {
             std::span<std::int8_t const> const g{G.data() + s * K, K};
             auto const dsets = ref_select_states(w, g, true, opt_.phase_states, salt_of(2 * N + s, first_pos));
-            std::span<std::int8_t> h1{haps.data() + 2 * s * K, K}, h2{haps.data() + (2 * s + 1) * K, K};
-            ref_phase(w, g, dsets, eps_, h1, h2);
-            // Later rounds: the pairs' states are the haplotypes that match the current phasing's
-            // two haplotypes best (haploid IBS), half from each; the opposite-homozygote counts
-            // of round 1 cannot tell the two haplotypes' matches apart.
-            for (int round = 1; round < opt_.phase_rounds; ++round)
-            {
-                std::size_t const half_states = std::max<std::size_t>(1, opt_.phase_states / 2);
-                auto const s1 = ref_select_states(w, h1, false, half_states, salt_of(2 * s, first_pos + round));
-                auto const s2 = ref_select_states(w, h2, false, half_states, salt_of(2 * s + 1, first_pos + round));
-                state_sets merged(s1.size());
-                for (std::size_t b = 0; b < s1.size(); ++b)
-                {
-                    std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
-                }
-                ref_phase(w, g, merged, eps_, h1, h2);
-            }
-            sets[2 * s] = ref_select_states(w, h1, false, opt_.states, salt_of(2 * s, first_pos));
-            sets[2 * s + 1] = ref_select_states(w, h2, false, opt_.states, salt_of(2 * s + 1, first_pos));
+            ref_phase(w, g, dsets, eps_, {haps.data() + 2 * s * K, K}, {haps.data() + (2 * s + 1) * K, K});
         }
+        // Later rounds: the templates are the panel haplotypes and the study's haplotypes of the
+        // previous round (as Beagle and SHAPEIT iterate), but never the sample's own two. The pairs'
+        // states are the templates that match the current phasing's two haplotypes best (haploid
+        // IBS), half from each; the opposite-homozygote counts of round 1 cannot tell the two
+        // haplotypes' matches apart. After `phase_rounds` Viterbi rounds, `switch_passes` passes of
+        // single-switch refinement (ref_phase_switches: linear in the states, so each haplotype
+        // gets `switch_states` of them). Every sample of a round reads the same snapshot, so the
+        // result does not depend on the order of the samples or the threads.
+        int const rounds = opt_.phase_rounds + opt_.switch_passes;
+        if (rounds > 1 && K > 0)
+        {
+            ref_window wx = w;
+            wx.haps = H + (opt_.study_templates ? 2 * N : 0);
+            wx.words = (wx.haps + 63) / 64;
+            wx.bits.assign(K * wx.words, 0);
+            for (int round = 1; round < rounds; ++round)
+            {
+                bool const viterbi = round < opt_.phase_rounds;
+                for (std::size_t t = 0; t < K; ++t)
+                {
+                    std::uint64_t * row = wx.bits.data() + t * wx.words;
+                    std::fill_n(row, wx.words, 0);
+                    std::copy_n(w.bits.data() + t * w.words, w.words, row);
+                    if (!opt_.study_templates)
+                        continue;
+                    // A missing allele of a study haplotype is taken as the panel's majority allele.
+                    bool const major_alt = 2 * M[typed[t]].alt_count > H;
+                    for (std::size_t h = 0; h < 2 * N; ++h)
+                    {
+                        std::int8_t const a = haps[h * K + t];
+                        if (a == 1 || (a < 0 && major_alt))
+                            row[(H + h) / 64] |= std::uint64_t{1} << ((H + h) % 64);
+                    }
+                }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+                for (std::size_t s = 0; s < N; ++s)
+                {
+                    std::span<std::int8_t const> const g{G.data() + s * K, K};
+                    std::span<std::int8_t> h1{haps.data() + 2 * s * K, K}, h2{haps.data() + (2 * s + 1) * K, K};
+                    std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(H + 2 * s),
+                                                           static_cast<std::uint32_t>(H + 2 * s + 1)};
+                    std::size_t const half_states = std::max<std::size_t>(1, viterbi ? opt_.phase_states / 2 : opt_.switch_states);
+                    auto const s1 = ref_select_states(wx, h1, false, half_states, salt_of(2 * s, first_pos + round), own);
+                    auto const s2 =
+                        ref_select_states(wx, h2, false, half_states, salt_of(2 * s + 1, first_pos + round), own);
+                    state_sets merged(s1.size());
+                    for (std::size_t b = 0; b < s1.size(); ++b)
+                        std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(),
+                                       std::back_inserter(merged[b]));
+                    if (viterbi)
+                        ref_phase(wx, g, merged, eps_, h1, h2);
+                    else
+                        (void)ref_phase_switches(wx, merged, eps_, h1, h2);
+                }
+            }
+        }
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+        for (std::size_t h = 0; h < 2 * N; ++h)
+            sets[h] = ref_select_states(w, {haps.data() + h * K, K}, false, opt_.states, salt_of(h, first_pos));
         ref_window_summary ws;
         ws.contig = sc.name;
         ws.first_pos = M.front().pos;
@@ -565,20 +608,44 @@ private:
 #pragma omp parallel num_threads(threads) if (threads > 1)
             {
                 std::vector<float> gamma(K * stride);
+                std::vector<std::uint32_t> kept_hap, kept_begin(K + 1);
+                std::vector<float> kept_w;
 #pragma omp for schedule(dynamic, 1)
                 for (std::size_t h = 0; h < 2 * N; ++h)
                 {
                     double mm = 0, ob = 0;
                     std::span<std::int8_t const> const hv{haps.data() + h * K, K};
                     (void)ref_haploid_posteriors(w, hv, sets[h], eps_, gamma, stride, mm, ob);
-                    auto p_at = [&](std::size_t t, std::size_t i) {
+                    // Sparse posteriors (as Beagle stores them): per typed marker only the states
+                    // with posterior >= min_posterior, rescaled to sum 1. The dropped mass is at most
+                    // S × min_posterior and usually far less; the interpolation below then costs
+                    // the kept states per marker, not S.
+                    kept_hap.clear();
+                    kept_w.clear();
+                    for (std::size_t t = 0; t < K; ++t)
+                    {
+                        kept_begin[t] = static_cast<std::uint32_t>(kept_hap.size());
                         auto const & set = sets[h][t / w.block];
                         float const * gm = gamma.data() + t * stride;
+                        float sum = 0;
+                        for (std::size_t j = 0; j < set.size(); ++j)
+                            if (gm[j] >= opt_.min_posterior)
+                            {
+                                kept_hap.push_back(set[j]);
+                                kept_w.push_back(gm[j]);
+                                sum += gm[j];
+                            }
+                        if (sum > 0)
+                            for (std::size_t j = kept_begin[t]; j < kept_w.size(); ++j)
+                                kept_w[j] /= sum;
+                    }
+                    kept_begin[K] = static_cast<std::uint32_t>(kept_hap.size());
+                    auto p_at = [&](std::size_t t, std::size_t i) {
                         std::uint64_t const * b = M[i].bits.data();
                         double p = 0;
-                        for (std::size_t j = 0; j < set.size(); ++j)
-                            if ((b[set[j] / 64] >> (set[j] % 64)) & 1U)
-                                p += gm[j];
+                        for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
+                            if ((b[kept_hap[j] / 64] >> (kept_hap[j] % 64)) & 1U)
+                                p += kept_w[j];
                         return p;
                     };
                     for (std::size_t c = 0; c < core; ++c)

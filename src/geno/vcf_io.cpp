@@ -73,6 +73,11 @@ struct vcf_reader::impl
     }
 
     [[noreturn]] void fail(std::string const & what) const { throw_input_error(shown(path), 0, what); }
+    /// As fail(), for a message that names option fields (field_name()).
+    [[noreturn]] void fail_option(std::string const & what) const
+    {
+        throw option_input_error(located_message(shown(path), 0, what));
+    }
 
     std::string where(bcf1_t const * r) const
     {
@@ -202,7 +207,7 @@ vcf_reader::vcf_reader(std::string path, std::string region) : p_{std::make_uniq
     s.path = std::move(path);
     s.region = std::move(region);
     if (!s.region.empty() && s.path == "-")
-        throw usage_error("--region needs an indexed file, not stdin");
+        throw option_error(field_name("region") + " needs an indexed file, not stdin");
     errno = 0;
     s.fp.reset(hts_open(s.path.c_str(), "r"));
     if (!s.fp)
@@ -238,10 +243,10 @@ vcf_reader::vcf_reader(std::string path, std::string region) : p_{std::make_uniq
                 s.itr.reset(tbx_itr_querys(s.tbx.get(), s.region.c_str()));
         }
         if (!s.idx && !s.tbx)
-            s.fail("--region needs an index (" + s.path + (s.is_bcf ? ".csi" : ".tbi or .csi") +
+            s.fail_option(field_name("region") + " needs an index (" + s.path + (s.is_bcf ? ".csi" : ".tbi or .csi") +
                    "): make one with 'bcftools index'");
         if (!s.itr)
-            s.fail("--region '" + s.region + "': unknown contig or malformed region (expected CHR or CHR:FROM-TO)");
+            s.fail_option(field_name("region") + " '" + s.region + "': unknown contig or malformed region (expected CHR or CHR:FROM-TO)");
     }
 }
 

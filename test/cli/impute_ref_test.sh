@@ -162,6 +162,9 @@ gzip -cd "$P" | awk -F'\t' -v OFS='\t' '!/^#/ { k++ } k == 3 { sub(/\|/, "/", $1
 tabix -p vcf unphased.vcf.gz
 bad_run "unphased panel" "unphased" "$EMTK" impute --ref unphased.vcf.gz -o bad.vcf.gz "$S"
 
+bad_run "panel on stdin" "$E --ref: the panel cannot be read from stdin (it needs an index)" \
+  "$EMTK" impute --ref - -o bad.vcf.gz "$S"
+
 cp "$P" noindex.vcf.gz
 bad_run "panel without index" "no index" "$EMTK" impute --ref noindex.vcf.gz -o bad.vcf.gz "$S"
 

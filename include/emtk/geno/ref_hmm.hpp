@@ -50,15 +50,29 @@ struct ref_window
 using state_sets = std::vector<std::vector<std::uint32_t>>;
 
 /// \brief Chooses the state sets of one study haplotype (`diploid` false: alleles 0/1/−1) or one
-/// unphased genotype vector (`diploid` true: 0/1/2/−1), `states` per block (at most H).
+/// unphased genotype vector (`diploid` true: 0/1/2/−1), `states` per block (at most H minus the
+/// excluded). The haplotypes in `exclude` are never chosen (a study sample's own haplotypes when the
+/// window's templates include the study's).
 [[nodiscard]] state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid,
-                                           std::size_t states, std::uint64_t salt);
+                                           std::size_t states, std::uint64_t salt,
+                                           std::span<std::uint32_t const> exclude = {});
 
 /// \brief Phases one sample: the Viterbi path of the diploid HMM over ordered pairs of states
 /// (blocks' sets from ref_select_states(diploid = true)); writes the two haplotypes' alleles at the
 /// typed markers (−1 where the genotype is missing). Observed genotypes are kept: h1 + h2 = g.
 void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets const & sets, double eps,
                std::span<std::int8_t> h1, std::span<std::int8_t> h2);
+
+/// \brief Improves a phasing (h1, h2 of genotype g) by single switches, at linear cost in the
+/// states: with forward (α) and backward (β) probabilities of both haplotypes over the same state
+/// sets, the likelihood of the pair with the phase switched between the heterozygous markers k−1
+/// and k, relative to the current pair, is (Σ α¹_u β²_u)(Σ α²_u β¹_u) / ((Σ α¹_u β¹_u)(Σ α²_u β²_u))
+/// at the last marker u before k (exact in the haploid model: the two haplotypes are equal between
+/// heterozygous markers). Every switch with a ratio above 1 is made (each judged against the
+/// current phase: an approximation when two are close; call again to re-judge). \returns the
+/// number of switches made.
+std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
+                               std::span<std::int8_t> h2);
 
 /// \brief Forward-backward of one haplotype. \returns log p(alleles). If `gamma` is not empty
 /// (K × stride floats) it receives the state posteriors at each typed marker (state j of the

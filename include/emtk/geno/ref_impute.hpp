@@ -10,7 +10,14 @@
 ///     Matched markers are the window's typed markers.
 ///  2. Phasing: every study sample's genotypes at the typed markers are phased by the Viterbi path of
 ///     the diploid Li–Stephens HMM over pairs of `phase_states` panel haplotypes chosen per block of
-///     typed markers (ref_hmm.hpp).
+///     typed markers (ref_hmm.hpp); `phase_rounds` − 1 more Viterbi rounds choose the states from
+///     the current haplotypes, among the panel's and the other study samples' haplotypes of the
+///     previous round (as Beagle and SHAPEIT iterate); then `switch_passes` passes of single-switch
+///     refinement (ref_phase_switches: linear in the states, so each haplotype gets
+///     `switch_states`). On the benchmark's seed 21, 2 switch passes after 3 Viterbi rounds took the
+///     switch error at the typed heterozygotes from 0.27% to 0.13% (1,000 panel haplotypes; Beagle
+///     0.06%) and from 0.18% to 0.08% (5,000; Beagle 0.01%); the defaults (2 rounds + 3 passes)
+///     0.14% and 0.14%.
 ///  3. The mismatch rate ε is fitted by EM (em::fit over the 2N study haplotypes: expected
 ///     mismatches / observed alleles), starting from the previous window's value (the first from
 ///     `error`). Fixed: the jump probabilities (from the genetic map and `ne`: ρ = 1 − exp(−0.04
@@ -19,7 +26,9 @@
 ///     `states` haplotypes per block), interpolated linearly in cM between the flanking typed
 ///     markers (Beagle's approximation: it ignores the emissions between typed markers, exact at
 ///     the typed markers, and both flanking posteriors are exact); P(ALT) of the haplotype at a
-///     panel marker = Σ_states posterior × the state's allele.
+///     panel marker = Σ_states posterior × the state's allele, over the states with posterior ≥
+///     `min_posterior` (rescaled to sum 1: Beagle's sparse state probabilities), so the
+///     interpolation costs the few likely states per marker, not `states`.
 ///  5. Output per panel marker in the core of its window (the markers not in the outer half of an
 ///     overlap): GT phased (each haplotype's more probable allele; observed genotypes kept exactly,
 ///     phased), DS = p1 + p2, GP = ((1−p1)(1−p2), p1(1−p2) + p2(1−p1), p1 p2), INFO AF (mean
@@ -58,11 +67,25 @@ namespace emtk::geno {
 ///     32            3       24     160      0.304%       15.8
 ///     96            3       24     160      0.256%       21.3
 ///     128           2       24     160      0.248%       23.9
-///     64            3       48     160      0.269%       14.5   (defaults)
+///     64            3       48     160      0.269%       14.5   (the defaults before the switch passes)
 ///
 /// Panel of 5,000 haplotypes (Beagle 5.4: 0.045%): defaults with blocks of 24 0.086%, 48 0.083%;
 /// 320 states 0.078%; Ne 2e4 / 1e5 / 5e5: 0.087% / 0.086% / 0.104%. Phasing carries most of the
 /// remaining gap on the small panel (S² pairs per typed marker), state choice on the large one.
+///
+/// Since (2026-12-05; seed 21 of the benchmark, not one of the seeds of bench/README.md's table):
+/// the switch passes (2 × 100 states per haplotype) took 0.271% / 0.083% (1,000 / 5,000 panel;
+/// Beagle 0.231% / 0.043%) to 0.248% / 0.068%; 4 passes 0.245% / 0.067%, 3 × 200 states 0.249% /
+/// 0.067% (kept 2 × 100). With the switch passes, 160 / 400 / 800 imputation states gave 0.248% /
+/// 0.232% / 0.230% and 0.068% / 0.057% / 0.054%; with the true phase (each true haplotype imputed
+/// as a homozygous sample) the 5,000 panel reaches 0.060% / 0.049% / 0.045% (160 / 400 / 800):
+/// the rest of the gap there is the states, not the phase. 400 states cost ~1.6× the CPU of 160
+/// without the sparse posteriors; with them and 2 EM iterations for ε (4 before: the objective
+/// changes by < 0.1% after the second) the CPU stays below Beagle's. A fixed ε (1e-4 or 3e-5)
+/// gives the same discordance as the fitted one. Rounds: 2 Viterbi rounds instead of 3 save
+/// ~12% of the CPU at the same discordance within the noise of the phasing (seeds 1 and 21);
+/// defaults: 2 Viterbi rounds + 3 switch passes (seed 1: 0.243% / 0.064%, seed 21: 0.235% /
+/// 0.063%, against 0.240% / 0.066% and 0.241% / 0.057% with 3 rounds + 2 passes).
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -73,9 +96,13 @@ struct ref_impute_options
     double ne = 100000;             ///< effective population size in ρ (Beagle's default)
     double error = 1e-3;            ///< starting ε of the first window's EM
     bool fit_error = true;          ///< false: ε stays at `error`
-    std::size_t states = 160;       ///< haploid states per block (imputation)
+    std::size_t states = 400;       ///< haploid states per block (imputation)
     std::size_t phase_states = 64;  ///< diploid stage: states per block (pairs: the square)
-    int phase_rounds = 3;           ///< phasing rounds (round 2+: states from the current haplotypes)
+    int phase_rounds = 2;           ///< phasing rounds (round 2+: states from the current haplotypes)
+    int switch_passes = 3;          ///< then passes of single-switch refinement (ref_phase_switches)
+    std::size_t switch_states = 100; ///< states per block and haplotype of those passes
+    bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
+    float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
     std::size_t block = 48;         ///< typed markers per state block
     std::size_t window = 40000;     ///< panel markers per window
     std::size_t overlap = 4000;     ///< panel markers shared by consecutive windows
@@ -83,7 +110,7 @@ struct ref_impute_options
     /// EM settings for ε (threads and chunking used; seed unused: no random start).
     em::options em = [] {
         em::options o;
-        o.max_iter = 4;
+        o.max_iter = 2;
         o.min_iter = 1;
         o.tol = 1e-4;
         o.rule = em::stop_rule::relative;

@@ -1,7 +1,8 @@
 // Reference-panel imputation pieces (issue 20): the PLINK genetic map (interpolation, extrapolation,
 // "chr" names, bad lines), allele matching (swaps, strand flips, ambiguous SNPs), state selection,
 // the haploid posteriors (normalised, find the copied haplotype, EM step never lowers the
-// likelihood) and the diploid phasing (consistent with the genotypes, recovers the haplotypes).
+// likelihood), the diploid phasing (consistent with the genotypes, recovers the haplotypes) and its
+// refinement by single switches.
 
 #include <emtk/geno/genetic_map.hpp>
 #include <emtk/geno/panel.hpp>
@@ -12,6 +13,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <array>
+#include <iterator>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -220,4 +223,59 @@ TEST_CASE("diploid phasing: consistent with the genotypes, recovers the two hapl
     REQUIRE(het > 10);
     // Phase recovered up to the labelling of the two haplotypes.
     CHECK((agree == het || agree == 0));
+}
+
+TEST_CASE("switch refinement: mends planted phase errors, keeps the genotypes, excluded states never chosen",
+          "[geno][ref]")
+{
+    auto const w = random_panel(250, 80, 9);
+    auto const a = copy_hap(w, 17), b = copy_hap(w, 230);
+    std::vector<std::int8_t> h1 = a, h2 = b;
+    h1[7] = h2[7] = -1; // a missing genotype
+    // Plant two switch errors: the heterozygous markers from 25 to 54 exchanged between h1 and h2.
+    std::size_t planted = 0;
+    for (std::size_t t = 25; t < 55; ++t)
+        if (h1[t] >= 0 && h1[t] != h2[t])
+        {
+            std::swap(h1[t], h2[t]);
+            ++planted;
+        }
+    REQUIRE(planted > 3);
+    // The states of both haplotypes, as the pipeline chooses them; the true ones are among them.
+    auto s1 = ref_select_states(w, a, false, 12, 1), s2 = ref_select_states(w, b, false, 12, 2);
+    state_sets sets(s1.size());
+    for (std::size_t k = 0; k < s1.size(); ++k)
+        std::set_union(s1[k].begin(), s1[k].end(), s2[k].begin(), s2[k].end(), std::back_inserter(sets[k]));
+    std::size_t switches = 0;
+    for (int pass = 0; pass < 3; ++pass)
+        switches += ref_phase_switches(w, sets, 1e-3, h1, h2);
+    CHECK(switches >= 2);
+    std::size_t agree = 0, het = 0;
+    for (std::size_t t = 0; t < w.typed; ++t)
+    {
+        if (t == 7)
+        {
+            CHECK((h1[t] == -1 && h2[t] == -1));
+            continue;
+        }
+        CHECK(h1[t] + h2[t] == a[t] + b[t]);
+        if (a[t] != b[t])
+        {
+            ++het;
+            agree += h1[t] == a[t];
+        }
+    }
+    CHECK((agree == het || agree == 0));
+    // A correct phase stays as it is.
+    std::vector<std::int8_t> c1 = a, c2 = b;
+    CHECK(ref_phase_switches(w, sets, 1e-3, c1, c2) == 0);
+    CHECK(c1 == a);
+    // Excluded haplotypes are never chosen, even when they match exactly.
+    std::array<std::uint32_t, 2> const own{17, 230};
+    for (auto const & set : ref_select_states(w, a, false, 40, 5, own))
+    {
+        CHECK(set.size() == 40);
+        CHECK(std::find(set.begin(), set.end(), 17U) == set.end());
+        CHECK(std::find(set.begin(), set.end(), 230U) == set.end());
+    }
 }
