@@ -434,11 +434,12 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
                 seq::alphabet const & a = seq::alphabet::get(targets.type());
                 for (auto const & sm : models)
                     if (sm.model().alphabet != targets.type())
-                        throw_input_error(targets.source(), 0,
-                                          "the targets are " + std::string{a.name()} + " sequences but model " +
-                                              sm.model().name + " in " + models_source + " is " +
-                                              std::string{seq::alphabet::get(sm.model().alphabet).name()} +
-                                              " (use --alphabet to force the targets' alphabet)");
+                        throw option_input_error(located_message(
+                            targets.source(), 0,
+                            "the targets are " + std::string{a.name()} + " sequences but model " +
+                                sm.model().name + " in " + models_source + " is " +
+                                std::string{seq::alphabet::get(sm.model().alphabet).name()} + " (use " +
+                                field_name("alphabet") + " to force the targets' alphabet)"));
                 comp = complement_table(a);
                 checked = true;
             }
