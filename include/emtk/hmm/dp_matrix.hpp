@@ -60,6 +60,11 @@ public:
         return specials_[i][static_cast<std::size_t>(s)];
     }
 
+    /// \brief Row i's cells, node-major: M_k, I_k, D_k at [3k], [3k + 1], [3k + 2] (k = 0 … M).
+    [[nodiscard]] double * row(std::size_t i) noexcept { return cells_.data() + at(i, 0); }
+    /// \brief Row i's cells, as row().
+    [[nodiscard]] double const * row(std::size_t i) const noexcept { return cells_.data() + at(i, 0); }
+
     /// \brief Bytes held by the matrix (see the file comment).
     [[nodiscard]] std::size_t bytes() const noexcept
     {
