@@ -234,15 +234,21 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
     return true;
 }
 
-/// The hits of one window (1-based window coordinates).
-std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool bias, bool exact)
+/// The hits of one window (1-based window coordinates). `forward`: the Forward filter's pass over
+/// x (float path): the posterior occupancy then uses it and the filter's length model (the
+/// window's length, as nhmmer's domain definition uses the Forward filter's matrix) instead of
+/// a second Forward under the length model of W.
+std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool bias, bool exact,
+                                 detail::float_pass const * forward = nullptr)
 {
     std::vector<raw_hit> out;
     if (x.empty())
         return out;
     // The configured profile's odds (multi and unihit share them; only the specials differ).
-    detail::occupancy const o = exact ? detail::decode_occupancy(dm.multi, *dm.odds, x)
-                                      : detail::decode_occupancy_float(dm.multi, dm.sm->float_odds(), x);
+    detail::occupancy const o =
+        exact     ? detail::decode_occupancy(dm.multi, *dm.odds, x)
+        : forward ? detail::decode_occupancy_float(dm.sm->scorer().configured(), dm.sm->float_odds(), x, forward)
+                  : detail::decode_occupancy_float(dm.multi, dm.sm->float_odds(), x);
     for (auto const & [from, to] : detail::find_envelopes(o))
     {
         raw_hit h;
@@ -276,7 +282,7 @@ std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence
             continue;
         if (forward_pvalue(sm.float_sequence_bits(sub, pass), st) > fo.F3)
             continue;
-        for (raw_hit h : scan_window(dm, sub, bias, false))
+        for (raw_hit h : scan_window(dm, sub, bias, false, &pass))
         {
             h.ali_from += from, h.ali_to += from, h.env_from += from, h.env_to += from;
             out.push_back(h);
