@@ -70,7 +70,11 @@ double optimal_accuracy_fill(profile const & p, posterior const & pp, dp_matrix 
     int const M = p.M;
     EMTK_ASSERT(pp.M == M, "posterior and profile differ in length");
     special_row const sp = special_transitions(p, L);
-    oa.reset(L, M);
+    // Every cell is written below (row 0 and the absent M_0, D_0 as −∞), so no fill first.
+    oa.reshape(L, M);
+    std::fill(oa.row(0), oa.row(0) + 3 * (static_cast<std::size_t>(M) + 1), log_zero);
+    for (special_state const s : {x_n, x_b, x_e, x_j, x_c})
+        oa.xs(0, s) = log_zero;
     oa.xs(0, x_n) = 0;
     oa.xs(0, x_b) = allow(sp[n_move], 0.0);
     // allow(t, v) as v + gate(t), gate 0 or −∞: v + 0 = v exactly and −∞ stays −∞ (the values are
@@ -108,6 +112,7 @@ double optimal_accuracy_fill(profile const & p, posterior const & pp, dp_matrix 
         for (std::size_t k = 1; k <= Ms; ++k)
             e = std::max(e, std::max(mc[k] + g_ex[k], dc[k] + g_exd[k]));
         double * cur = oa.row(i);
+        cur[0] = cur[2] = log_zero; // M_0, D_0
         for (std::size_t k = 1; k <= Ms; ++k)
             cur[3 * k] = mc[k], cur[3 * k + 1] = ic[k], cur[3 * k + 2] = dc[k];
         std::swap(mp, mc), std::swap(ip, ic), std::swap(dp, dc);

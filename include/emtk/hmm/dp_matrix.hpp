@@ -34,6 +34,9 @@ class dp_matrix
 public:
     /// \brief Resizes to L residues and M nodes and fills every value with −∞.
     void reset(std::size_t L, int M);
+    /// \brief Resizes to L residues and M nodes without filling: for a caller that writes every
+    /// value it (or a reader of the matrix) reads, as optimal_accuracy_fill does.
+    void reshape(std::size_t L, int M);
 
     /// \brief Number of residues L.
     [[nodiscard]] std::size_t length() const noexcept { return L_; }
