@@ -45,8 +45,14 @@ namespace {
 
 /// One row of the OA fill's match and insert cells (optimal_accuracy_fill), from the previous
 /// row's contiguous M, I, D; g: the transitions' gates (0 or −∞), arrays of n = M + 1 in the order
-/// mm, im, dm, mi, ii. Built for AVX2 as well (the same adds and maxima: identical values).
-__attribute__((target_clones("avx2", "default"))) void oa_row(std::size_t M, double b_prev, double const * g, std::size_t n,
+/// mm, im, dm, mi, ii. Also built for AVX2 (GCC target_clones, chosen by the CPU, not EMTK_SIMD):
+/// adds and maxima only, no FMA, so both builds give identical values.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMTK_OA_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define EMTK_OA_CLONES
+#endif
+EMTK_OA_CLONES void oa_row(std::size_t M, double b_prev, double const * g, std::size_t n,
                                                               double const * __restrict pm, double const * __restrict pi,
                                                               double const * __restrict mp, double const * __restrict ip,
                                                               double const * __restrict dp, double * __restrict mc,
