@@ -128,7 +128,9 @@ command_registrar const search_registration{
          args.incdom_bits_set = sub.is_option_set("incdomT");
          args.cpu_set = sub.is_option_set("cpu");
          hmm_search_run(args);
-     }}};
+     },
+     "",
+     "bits=-T,dom_bits=--domT,cut_ga=--cut_ga,cut_tc=--cut_tc,cut_nc=--cut_nc"}};
 
 } // namespace
 

@@ -41,33 +41,87 @@ profile_options alignment_profile_options() noexcept
     return o;
 }
 
+namespace {
+
+/// One row of the OA fill's match and insert cells (optimal_accuracy_fill), from the previous
+/// row's contiguous M, I, D; g: the transitions' gates (0 or −∞), arrays of n = M + 1 in the order
+/// mm, im, dm, mi, ii. Also built for AVX2 (GCC target_clones, chosen by the CPU, not EMTK_SIMD):
+/// adds and maxima only, no FMA, so both builds give identical values.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMTK_OA_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define EMTK_OA_CLONES
+#endif
+EMTK_OA_CLONES void oa_row(std::size_t M, double b_prev, double const * g, std::size_t n,
+                                                              double const * __restrict pm, double const * __restrict pi,
+                                                              double const * __restrict mp, double const * __restrict ip,
+                                                              double const * __restrict dp, double * __restrict mc,
+                                                              double * __restrict ic)
+{
+    double const * g_mm = g, * g_im = g + n, * g_dm = g + 2 * n, * g_mi = g + 3 * n, * g_ii = g + 4 * n, * g_em = g + 7 * n;
+    for (std::size_t k = 1; k <= M; ++k)
+    {
+        double const m_in = std::max(std::max(b_prev + g_em[k], mp[k - 1] + g_mm[k - 1]),
+                                     std::max(ip[k - 1] + g_im[k - 1], dp[k - 1] + g_dm[k - 1]));
+        mc[k] = pm[k] + m_in;
+        ic[k] = pi[k] + std::max(mp[k] + g_mi[k], ip[k] + g_ii[k]);
+    }
+}
+
+} // namespace
+
 double optimal_accuracy_fill(profile const & p, posterior const & pp, dp_matrix & oa)
 {
     std::size_t const L = pp.L;
     int const M = p.M;
     EMTK_ASSERT(pp.M == M, "posterior and profile differ in length");
     special_row const sp = special_transitions(p, L);
-    oa.reset(L, M);
+    // Every cell is written below (row 0 and the absent M_0, D_0 as −∞), so no fill first.
+    oa.reshape(L, M);
+    std::fill(oa.row(0), oa.row(0) + 3 * (static_cast<std::size_t>(M) + 1), log_zero);
+    for (special_state const s : {x_n, x_b, x_e, x_j, x_c})
+        oa.xs(0, s) = log_zero;
     oa.xs(0, x_n) = 0;
     oa.xs(0, x_b) = allow(sp[n_move], 0.0);
+    // allow(t, v) as v + gate(t), gate 0 or −∞: v + 0 = v exactly and −∞ stays −∞ (the values are
+    // never +∞), so the cells are those of the recurrence written with allow(); the maxima are
+    // exact in any order, which lets the match/insert loop run without branches and the delete
+    // chain and E run as separate loops. (Same values as before, bit for bit: the traceback
+    // recomputes them with allow().)
+    auto const Ms = static_cast<std::size_t>(M), n = Ms + 1;
+    thread_local std::vector<double> g;
+    g.resize(10 * n);
+    double * g_mm = g.data(), * g_im = g_mm + n, * g_dm = g_im + n, * g_mi = g_dm + n, * g_ii = g_mi + n,
+           * g_md = g_ii + n, * g_dd = g_md + n, * g_em = g_dd + n, * g_ex = g_em + n, * g_exd = g_ex + n;
+    auto gate = [](double t) { return t == log_zero ? log_zero : 0.0; };
+    for (std::size_t k = 0; k <= Ms; ++k)
+    {
+        auto const & tk = p.tsc[k];
+        g_mm[k] = gate(tk[t_mm]), g_im[k] = gate(tk[t_im]), g_dm[k] = gate(tk[t_dm]);
+        g_mi[k] = gate(tk[t_mi]), g_ii[k] = gate(tk[t_ii]), g_md[k] = gate(tk[t_md]), g_dd[k] = gate(tk[t_dd]);
+        g_em[k] = gate(p.enter_m[k]), g_ex[k] = gate(p.exit_m[k]), g_exd[k] = gate(p.exit_d[k]);
+    }
+    // Rows in contiguous arrays (previous and current: M, I, D), copied into the matrix.
+    thread_local std::vector<double> rows;
+    rows.assign(6 * n, log_zero);
+    double * mp = rows.data(), * ip = mp + n, * dp = ip + n, * mc = dp + n, * ic = mc + n, * dc = ic + n;
     for (std::size_t i = 1; i <= L; ++i)
     {
         double const b_prev = oa.xs(i - 1, x_b);
         oa.ins(i, 0) = pp.insert(i, 0) + std::max(allow(p.enter_i0, b_prev), allow(p.tsc[0][t_ii], oa.ins(i - 1, 0)));
+        ip[0] = oa.ins(i - 1, 0);
+        double const * __restrict pm = pp.m.data() + i * n, * __restrict pi = pp.ins.data() + i * n;
+        oa_row(Ms, b_prev, g.data(), n, pm, pi, mp, ip, dp, mc, ic);
+        for (std::size_t k = 1; k <= Ms; ++k)
+            dc[k] = std::max(mc[k - 1] + g_md[k - 1], dc[k - 1] + g_dd[k - 1]);
         double e = log_zero;
-        for (int k = 1; k <= M; ++k)
-        {
-            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
-            auto const & tk = p.tsc[static_cast<std::size_t>(k)];
-            double const m_in = std::max(std::max(allow(p.enter_m[static_cast<std::size_t>(k)], b_prev),
-                                                  allow(tp[t_mm], oa.mat(i - 1, k - 1))),
-                                         std::max(allow(tp[t_im], oa.ins(i - 1, k - 1)), allow(tp[t_dm], oa.del(i - 1, k - 1))));
-            oa.mat(i, k) = pp.match(i, k) + m_in;
-            oa.ins(i, k) = pp.insert(i, k) + std::max(allow(tk[t_mi], oa.mat(i - 1, k)), allow(tk[t_ii], oa.ins(i - 1, k)));
-            oa.del(i, k) = std::max(allow(tp[t_md], oa.mat(i, k - 1)), allow(tp[t_dd], oa.del(i, k - 1)));
-            e = std::max(e, std::max(allow(p.exit_m[static_cast<std::size_t>(k)], oa.mat(i, k)),
-                                     allow(p.exit_d[static_cast<std::size_t>(k)], oa.del(i, k))));
-        }
+        for (std::size_t k = 1; k <= Ms; ++k)
+            e = std::max(e, std::max(mc[k] + g_ex[k], dc[k] + g_exd[k]));
+        double * cur = oa.row(i);
+        cur[0] = cur[2] = log_zero; // M_0, D_0
+        for (std::size_t k = 1; k <= Ms; ++k)
+            cur[3 * k] = mc[k], cur[3 * k + 1] = ic[k], cur[3 * k + 2] = dc[k];
+        std::swap(mp, mc), std::swap(ip, ic), std::swap(dp, dc);
         e = std::max(e, allow(p.exit_i, oa.ins(i, M)));
         oa.xs(i, x_e) = e;
         oa.xs(i, x_j) = std::max(allow(sp[j_loop], oa.xs(i - 1, x_j) + pp.j[i]), allow(sp[e_loop], e));

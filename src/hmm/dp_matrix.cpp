@@ -13,4 +13,12 @@ void dp_matrix::reset(std::size_t L, int M)
     specials_.assign(L + 1, none);
 }
 
+void dp_matrix::reshape(std::size_t L, int M)
+{
+    L_ = L;
+    M_ = M;
+    cells_.resize(3 * (L + 1) * static_cast<std::size_t>(M + 1));
+    specials_.resize(L + 1);
+}
+
 } // namespace emtk::hmm

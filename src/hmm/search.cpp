@@ -70,10 +70,11 @@ std::array<double, 2> model_cutoff_scores(hmmer_model const & m, model_cutoff c,
     auto const & line = c == model_cutoff::ga ? m.ga : c == model_cutoff::tc ? m.tc : m.nc;
     char const * tag = c == model_cutoff::ga ? "GA" : c == model_cutoff::tc ? "TC" : "NC";
     if (!line)
-        throw_input_error(source, 0,
-                          "model " + m.name + " has no " + tag + " line (needed by --cut_" +
-                              std::string{c == model_cutoff::ga ? "ga" : c == model_cutoff::tc ? "tc" : "nc"} +
-                              "): use -T/--domT or a model with Pfam's score cutoffs");
+        throw option_input_error(located_message(
+            source, 0,
+            "model " + m.name + " has no " + tag + " line (needed by " +
+                field_name(c == model_cutoff::ga ? "cut_ga" : c == model_cutoff::tc ? "cut_tc" : "cut_nc") +
+                "): use " + field_name("bits") + "/" + field_name("dom_bits") + " or a model with Pfam's score cutoffs"));
     return *line;
 }
 
@@ -154,12 +155,12 @@ search_result search(std::span<search_model const> models, std::string const & m
             {
                 for (auto const & sm : models)
                     if (sm.model().alphabet != targets.type())
-                        throw_input_error(targets.source(), 0,
-                                          "the targets are " +
-                                              std::string{seq::alphabet::get(targets.type()).name()} +
-                                              " sequences but model " + sm.model().name + " in " + models_source +
-                                              " is " + std::string{seq::alphabet::get(sm.model().alphabet).name()} +
-                                              " (use --alphabet to force the targets' alphabet)");
+                        throw option_input_error(located_message(
+                            targets.source(), 0,
+                            "the targets are " + std::string{seq::alphabet::get(targets.type()).name()} +
+                                " sequences but model " + sm.model().name + " in " + models_source + " is " +
+                                std::string{seq::alphabet::get(sm.model().alphabet).name()} + " (use " +
+                                field_name("alphabet") + " to force the targets' alphabet)"));
                 checked_alphabet = true;
             }
             residues += s.dsq.size();

@@ -120,10 +120,10 @@ struct dna_model
 {
     search_model const * sm = nullptr;
     int W = 0;                     // maximum hit length
-    profile multi;                 // local multihit, length model W (envelope definition)
+    profile multi;                 // local multihit, length model W (--max's envelope definition; empty otherwise)
     profile uni;                   // local unihit (rescoring; length set per envelope)
     std::vector<double> bg;        // HMMER's background
-    std::shared_ptr<detail::odds_profile const> odds; // of the configured profile (--max's decoding)
+    std::shared_ptr<detail::odds_profile const> odds; // of `multi` (--max's decoding; null otherwise)
 };
 
 /// nhmmer's rescoring of envelope i..j (1-based in `x`, a window of length Lw); false when the
@@ -145,10 +145,9 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
     {
         std::size_t const Ld = j - i + 1;
         digital_sequence const sub = x.subspan(i - 1, Ld);
-        profile uni = dm.uni;
-        uni.options.target_length = static_cast<int>(Ld);
-        detail::special_probs const t{special_transitions(uni, Ld)};
-        profile used = uni;
+        profile used = dm.uni;
+        used.options.target_length = static_cast<int>(Ld);
+        detail::special_probs const t{special_transitions(used, Ld)};
         if (bias)
         {
             // f' = s·f + (1 − s)·(composition of the envelope; degenerate residues spread over
@@ -156,7 +155,7 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
             std::vector<double> comp(K, 0.0);
             for (std::uint8_t c : sub)
             {
-                auto const & mem = uni.sets.members[c];
+                auto const & mem = used.sets.members[c];
                 double den = 0;
                 for (std::uint8_t m : mem)
                     den += dm.bg[m];
@@ -166,7 +165,7 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
             std::vector<double> f(K);
             for (std::size_t c = 0; c < K; ++c)
                 f[c] = smooth * dm.bg[c] + (1.0 - smooth) * comp[c] / static_cast<double>(Ld);
-            used = with_background(std::move(uni), f);
+            used = with_background(std::move(used), f);
         }
         if (exact)
             pp = detail::decode_full(detail::odds_profile{used}, t, sub, envsc);
@@ -234,15 +233,20 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
     return true;
 }
 
-/// The hits of one window (1-based window coordinates).
-std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool bias, bool exact)
+/// The hits of one window (1-based window coordinates). `forward`: the Forward filter's pass over
+/// x (float path): the posterior occupancy then uses it and the filter's length model (the
+/// window's length, as nhmmer's domain definition uses the Forward filter's matrix) instead of
+/// a second Forward under the length model of W.
+std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool bias, bool exact,
+                                 detail::float_pass const * forward = nullptr)
 {
     std::vector<raw_hit> out;
     if (x.empty())
         return out;
     // The configured profile's odds (multi and unihit share them; only the specials differ).
-    detail::occupancy const o = exact ? detail::decode_occupancy(dm.multi, *dm.odds, x)
-                                      : detail::decode_occupancy_float(dm.multi, dm.sm->float_odds(), x);
+    detail::occupancy const o =
+        exact ? detail::decode_occupancy(dm.multi, *dm.odds, x)
+              : detail::decode_occupancy_float(dm.sm->scorer().configured(), dm.sm->float_odds(), x, forward);
     for (auto const & [from, to] : detail::find_envelopes(o))
     {
         raw_hit h;
@@ -276,7 +280,7 @@ std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence
             continue;
         if (forward_pvalue(sm.float_sequence_bits(sub, pass), st) > fo.F3)
             continue;
-        for (raw_hit h : scan_window(dm, sub, bias, false))
+        for (raw_hit h : scan_window(dm, sub, bias, false, &pass))
         {
             h.ali_from += from, h.ali_to += from, h.env_from += from, h.env_to += from;
             out.push_back(h);
@@ -395,12 +399,15 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         dna_model & d = dms[m];
         d.sm = &models[m];
         d.W = model_max_length(hm);
-        d.multi = models[m].scorer().configured();
-        d.multi.options.target_length = d.W;
         d.uni = models[m].scorer().configured();
         d.uni.options.multihit = false;
         d.bg = hmmer_background(hm.alphabet);
-        d.odds = std::make_shared<detail::odds_profile const>(d.multi);
+        if (options.filter.max) // only --max decodes whole windows in double (the filters' path: scan_window)
+        {
+            d.multi = models[m].scorer().configured();
+            d.multi.options.target_length = d.W;
+            d.odds = std::make_shared<detail::odds_profile const>(d.multi);
+        }
         result.models[m].name = hm.name;
         result.models[m].accession = hm.accession;
         result.models[m].description = hm.description;
@@ -434,11 +441,12 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
                 seq::alphabet const & a = seq::alphabet::get(targets.type());
                 for (auto const & sm : models)
                     if (sm.model().alphabet != targets.type())
-                        throw_input_error(targets.source(), 0,
-                                          "the targets are " + std::string{a.name()} + " sequences but model " +
-                                              sm.model().name + " in " + models_source + " is " +
-                                              std::string{seq::alphabet::get(sm.model().alphabet).name()} +
-                                              " (use --alphabet to force the targets' alphabet)");
+                        throw option_input_error(located_message(
+                            targets.source(), 0,
+                            "the targets are " + std::string{a.name()} + " sequences but model " +
+                                sm.model().name + " in " + models_source + " is " +
+                                std::string{seq::alphabet::get(sm.model().alphabet).name()} + " (use " +
+                                field_name("alphabet") + " to force the targets' alphabet)"));
                 comp = complement_table(a);
                 checked = true;
             }

@@ -34,6 +34,9 @@ class dp_matrix
 public:
     /// \brief Resizes to L residues and M nodes and fills every value with −∞.
     void reset(std::size_t L, int M);
+    /// \brief Resizes to L residues and M nodes without filling: for a caller that writes every
+    /// value it (or a reader of the matrix) reads, as optimal_accuracy_fill does.
+    void reshape(std::size_t L, int M);
 
     /// \brief Number of residues L.
     [[nodiscard]] std::size_t length() const noexcept { return L_; }
@@ -59,6 +62,11 @@ public:
     {
         return specials_[i][static_cast<std::size_t>(s)];
     }
+
+    /// \brief Row i's cells, node-major: M_k, I_k, D_k at [3k], [3k + 1], [3k + 2] (k = 0 … M).
+    [[nodiscard]] double * row(std::size_t i) noexcept { return cells_.data() + at(i, 0); }
+    /// \brief Row i's cells, as row().
+    [[nodiscard]] double const * row(std::size_t i) const noexcept { return cells_.data() + at(i, 0); }
 
     /// \brief Bytes held by the matrix (see the file comment).
     [[nodiscard]] std::size_t bytes() const noexcept

@@ -245,7 +245,8 @@ private:
 };
 
 /// \brief The (sequence, domain) score thresholds of a cutoff for model `m`.
-/// \throws user_error "SOURCE: model NAME has no GA line (needed by --cut_ga)" when absent.
+/// \throws option_input_error "SOURCE: model NAME has no GA line (needed by cut_ga): …" when absent
+/// (the option fields marked with field_name(), util/error.hpp).
 [[nodiscard]] std::array<double, 2> model_cutoff_scores(hmmer_model const & m, model_cutoff c,
                                                         std::string const & source);
 

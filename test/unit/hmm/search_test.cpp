@@ -386,6 +386,6 @@ TEST_CASE("search: uncalibrated models are calibrated; alphabet mismatches are u
     models.emplace_back(sharp_model(20, 3), "m.hmm");
     emtk::seq::sequence_reader reader{dna};
     CHECK_THROWS_WITH(search(models, "m.hmm", reader, {}),
-                      dna + ": the targets are DNA sequences but model sharp20 in m.hmm is amino (use --alphabet to "
+                      dna + ": the targets are DNA sequences but model sharp20 in m.hmm is amino (use alphabet to "
                             "force the targets' alphabet)");
 }
