@@ -1,5 +1,6 @@
 // Profile-HMM training from unaligned sequences (see include/emtk/hmm/train.hpp).
 #include <emtk/em/fit.hpp>
+#include <emtk/em/phases.hpp>
 #include <emtk/hmm/entropy_weight.hpp>
 #include <emtk/hmm/estep_simd.hpp>
 #include <emtk/hmm/forward_backward.hpp>
@@ -448,104 +449,61 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         rescale(entropy_pass(m0, p0));
     }
 
+    // Each restart (train.hpp, "Starts"): annealing, posterior-mean phase, clean MAP-EM phase,
+    // through em::run_phases; the best restart through em::best_of_restarts.
     res.anneal_iterations = std::max(0, opt.anneal_steps);
-    std::string first_failure;
-    auto fail = [&](em::restart_summary & s, std::string msg) {
-        s.message = std::move(msg);
-        if (first_failure.empty())
-            first_failure = s.message;
-        res.restarts.push_back(s);
-    };
     int const n_restarts = std::max(1, opt.restarts);
-    for (int r = 0; r < n_restarts; ++r)
+    auto relay = [&opt](int phase) -> std::function<void(em::iteration_info const &)> {
+        if (!opt.on_iteration)
+            return {};
+        return [&opt, phase](em::iteration_info const & it) { opt.on_iteration(phase, it); };
+    };
+    using training_phase = em::phase<hmm_training_model>;
+    std::vector<training_phase> phases;
+    if (opt.anneal_steps > 0)
     {
+        anneal.on_iteration = relay(0);
+        phases.push_back({"annealing", anneal, [&opt](hmm_training_model & m) { m.set_annealing(opt.anneal_steps); },
+                          [](hmm_training_model & m) { m.set_annealing(0); }});
+    }
+    int mean_phase_index = -1;
+    if (opt.mean_phase_iter > 0 && !prior.none)
+    {
+        mean_phase.on_iteration = relay(3);
+        mean_phase_index = static_cast<int>(phases.size());
+        phases.push_back({"posterior-mean phase", mean_phase,
+                          [](hmm_training_model & m) { m.set_mean_estimator(true); },
+                          [](hmm_training_model & m) { m.set_mean_estimator(false); }});
+    }
+    clean.on_iteration = relay(1);
+    phases.push_back({"", clean, {}, {}});
+    auto best = em::best_of_restarts(n_restarts, opt.seed, [&](int r, rng & gen) {
         seq::sequence const * seed_seq = seed_of(r);
         int const M = seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M;
         res.start_sequences.push_back(seed_seq ? seed_seq->name : std::string{});
         hmm_training_model model(set, M, prior, res.weights, background, opt, seed_seq, r);
         model.set_tally(tally);
-        if (opt.on_iteration)
-        {
-            auto relay = [&opt, r, n_restarts](int phase) {
-                return [&opt, r, n_restarts, phase](em::iteration_info const & it) {
-                    em::iteration_info copy = it;
-                    copy.restart = r;
-                    copy.restarts = n_restarts;
-                    opt.on_iteration(phase, copy);
-                };
-            };
-            anneal.on_iteration = relay(0);
-            clean.on_iteration = relay(1);
-            mean_phase.on_iteration = relay(3);
-        }
-        em::restart_summary summary;
-        summary.restart = r;
-        int mean_iterations = 0;
         hmm_params start;
-        try
-        {
-            rng gen{opt.seed, static_cast<std::uint64_t>(r)};
-            model.initialize(gen, start);
-            if (opt.anneal_steps > 0)
-            {
-                model.set_annealing(opt.anneal_steps);
-                auto a = em::fit(model, std::move(start), anneal);
-                model.set_annealing(0);
-                if (!a.ok())
-                {
-                    summary.reason = a.reason;
-                    fail(summary, "annealing: " + a.message);
-                    continue;
-                }
-                start = std::move(a.params);
-            }
-            if (opt.mean_phase_iter > 0 && !prior.none)
-            {
-                model.set_mean_estimator(true);
-                auto a = em::fit(model, std::move(start), mean_phase);
-                model.set_mean_estimator(false);
-                if (!a.ok())
-                {
-                    summary.reason = a.reason;
-                    fail(summary, "posterior-mean phase: " + a.message);
-                    continue;
-                }
-                mean_iterations = a.iterations;
-                start = std::move(a.params);
-            }
-        }
-        catch (em::degenerate_error const & e)
-        {
-            model.set_annealing(0);
-            model.set_mean_estimator(false);
-            summary.reason = em::stop_reason::degenerate;
-            fail(summary, e.what());
-            continue;
-        }
-        auto f = em::fit(model, std::move(start), clean);
-        res.decreases += f.decreases;
-        summary.iterations = f.iterations;
-        summary.reason = f.reason;
-        if (!f.ok())
-        {
-            fail(summary, f.message);
-            continue;
-        }
-        summary.objective = f.objective;
-        res.restarts.push_back(summary);
-        if (res.best_restart < 0 || f.objective > res.objective)
-        {
-            res.best_restart = r;
-            res.hmm = std::move(f.params.hmm);
-            res.objective = f.objective;
-            res.log_likelihood = f.log_likelihood;
-            res.trace = std::move(f.trace);
-            res.iterations = f.iterations;
-            res.reason = f.reason;
-            res.mean_iterations = mean_iterations;
-            res.stepwise = std::move(f.stepwise);
-        }
-    }
+        model.initialize(gen, start);
+        return em::run_phases(model, std::move(start), phases, r, n_restarts);
+    });
+    res.restarts = std::move(best.restarts);
+    res.decreases += best.decreases;
+    if (!best.ok())
+        throw user_error(where + ": profile HMM training failed in every restart: " + best.message);
+    res.best_restart = best.best_restart;
+    res.mean_iterations =
+        mean_phase_index < 0 ? 0 : best.phase_iterations[static_cast<std::size_t>(mean_phase_index)];
+    auto adopt = [&](auto && f) {
+        res.hmm = std::move(f.params.hmm);
+        res.objective = f.objective;
+        res.log_likelihood = f.log_likelihood;
+        res.trace = std::move(f.trace);
+        res.iterations = f.iterations;
+        res.reason = f.reason;
+        res.stepwise = std::move(f.stepwise);
+    };
+    adopt(best);
     auto collect_tally = [&] {
         res.logspace_sequences.clear();
         res.logspace_e_steps = 0;
@@ -556,8 +514,6 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
                 res.logspace_e_steps += c;
             }
     };
-    if (res.best_restart < 0)
-        throw user_error(where + ": profile HMM training failed in every restart: " + first_failure);
 
     // Entropy weighting, re-targeted on the trained model: refit when the scale moved by > 20%.
     // Both this and surgery work on the winner through a model whose restart-0 start is exactly
@@ -571,27 +527,15 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         m->initialize(unused, p); // restart 0: exactly `from`
         return m;
     };
+    // A refit is one clean phase; its callback sees the surgery round (0: entropy refit) as restart.
+    clean.on_iteration = relay(2);
+    std::vector<training_phase> const refit{{"", clean, {}, {}}};
     auto refit_from = [&](profile_hmm const & from, int round) {
         hmm_params start;
         auto m = model_from(from, start);
-        if (opt.on_iteration)
-            clean.on_iteration = [&opt, round](em::iteration_info const & it) {
-                em::iteration_info copy = it;
-                copy.restart = round;
-                opt.on_iteration(2, copy);
-            };
-        auto f = em::fit(*m, std::move(start), clean);
+        auto f = em::run_phases(*m, std::move(start), refit, round);
         res.decreases += f.decreases;
         return f;
-    };
-    auto adopt = [&](auto && f) {
-        res.hmm = std::move(f.params.hmm);
-        res.objective = f.objective;
-        res.log_likelihood = f.log_likelihood;
-        res.trace = std::move(f.trace);
-        res.iterations = f.iterations;
-        res.reason = f.reason;
-        res.stepwise = std::move(f.stepwise);
     };
     for (int adjust = 0; entropy && adjust < 2; ++adjust)
     {
