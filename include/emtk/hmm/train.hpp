@@ -65,9 +65,10 @@
 /// rng{seed, 2^32 + restart·2^16 + t}: deterministic for any thread count. The objective is not
 /// monotone while noise is added, so train_profile_hmm() runs the annealing phase as its own
 /// em::fit call (max_iter = anneal_steps + 1, decrease check off) and then the clean phase
-/// (noise 0); only the clean phase's trace is checked and reported. Restarts are therefore looped
-/// here (restart r: initialize from rng{seed, r}, anneal, posterior-mean phase, em::fit from that
-/// start), not by em::fit.
+/// (noise 0); only the clean phase's trace is checked and reported. The phases of a start run
+/// through em::run_phases and the restarts through em::best_of_restarts (em/phases.hpp; restart r:
+/// its model and initialize from rng{seed, r}, then annealing, posterior-mean phase, clean phase),
+/// not through em::fit's own restarts, because the model (start sequence, length) differs per restart.
 ///
 /// Posterior-mean phase (default: train_options::mean_phase_iter; needs a prior): after the
 /// annealing, every start first runs EM whose M-step replaces each match-emission row by HMMER's
