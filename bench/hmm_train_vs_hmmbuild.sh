@@ -85,7 +85,7 @@ for fam in "${families[@]}"; do
   for tool in "${aligners[@]}"; do
     command -v "$tool" >/dev/null || continue
     s=$(date +%s.%N)
-    case $tool in
+    if ! case $tool in
       mafft) mafft --quiet --localpair --maxiterate 1000 --thread "${THREADS:-2}" "$d/train.fa" >"$d/$tool.afa" ;;
       muscle) muscle -align "$d/train.fa" -output "$d/$tool.afa" -threads "${THREADS:-2}" >/dev/null 2>&1 ;;
       clustalo) clustalo --threads "${THREADS:-2}" --force -i "$d/train.fa" -o "$d/$tool.afa" ;;
@@ -93,8 +93,11 @@ for fam in "${families[@]}"; do
       t_coffee) (cd "$d" && HOME_4_TCOFFEE="$d" TMP_4_TCOFFEE="$d" t_coffee -n_core 1 -quiet -output fasta_aln \
                    -outfile "$d/$tool.afa" -in "$d/train.fa" >/dev/null 2>&1) ;;
       kalign) kalign -i "$d/train.fa" -f fasta -o "$d/$tool.afa" >/dev/null 2>&1 ;;
-    esac
-    hmmbuild --informat afa --cpu "${THREADS:-2}" -o /dev/null "$d/$tool+hb.hmm" "$d/$tool.afa"
+    esac || ! hmmbuild --informat afa --cpu "${THREADS:-2}" -o /dev/null "$d/$tool+hb.hmm" "$d/$tool.afa" >/dev/null 2>&1; then
+      # A failing aligner gets a row saying so (and no MEAN row); the other methods go on.
+      printf '%-10s %-11s %5d %5s   failed (the aligner or hmmbuild exited with an error)\n' "$fam" "$tool+hb" "$ntrain" -
+      continue
+    fi
     declare "t_${tool}=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')"
     models+=("$tool+hb")
   done
