@@ -61,6 +61,20 @@ struct phased_result : fit_result<Params>
     int failed_phase = -1;             ///< index of the phase that failed (-1: none)
 };
 
+/// \brief Copies what describes a run's end (objective, log-likelihood, trace, iterations, stop
+/// reason, stepwise summary; not the parameters) from a fit result `from` into `to`, any struct
+/// with those fields (a fit_result, or a tool's own result).
+template <typename To, typename From>
+void take_run_outcome(To & to, From && from)
+{
+    to.objective = from.objective;
+    to.log_likelihood = from.log_likelihood;
+    to.trace = std::move(from.trace);
+    to.iterations = from.iterations;
+    to.reason = from.reason;
+    to.stepwise = std::move(from.stepwise);
+}
+
 /// \brief Runs `phases` in order from `start` (see the file comment).
 /// \param restart,restarts what the phases' on_iteration callbacks see as iteration_info::restart
 ///        and ::restarts (each em::fit here is a single run).
@@ -122,12 +136,7 @@ phased_result<typename M::params_type> run_phases(M & m, typename M::params_type
         if (last)
         {
             res.params = std::move(f.params);
-            res.objective = f.objective;
-            res.log_likelihood = f.log_likelihood;
-            res.trace = std::move(f.trace);
-            res.iterations = f.iterations;
-            res.reason = f.reason;
-            res.stepwise = std::move(f.stepwise);
+            take_run_outcome(res, f);
         }
         else
             params = std::move(f.params);
