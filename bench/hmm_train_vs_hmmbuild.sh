@@ -6,8 +6,14 @@
 #   bash bench/hmm_train_vs_hmmbuild.sh [FAMILY...]      (default: Pkinase fn3)
 #   EMTK=/path/to/emtk EMTK_ARGS="--surgery" bash bench/hmm_train_vs_hmmbuild.sh
 #   bash bench/hmm_train_vs_hmmbuild.sh /usr/share/doc/hmmer/examples/testsuite/RRM_1.sto.gz
+#   bash bench/hmm_train_vs_hmmbuild.sh all              (every Pfam family of hmmer-examples)
 # A FAMILY is a name in hmmer-examples' tutorial directory or the path of a Stockholm file
-# (.sto, or .sto.gz); the row is labelled with the file name without extensions.
+# (.sto, or .sto.gz); the row is labelled with the file name without extensions. `all` stands for
+# every Stockholm file of hmmer-examples' tutorial and testsuite directories that is a Pfam
+# family (an "#=GF AC PF..." line), and by default runs only the two aligners issue 16 compares
+# against (ALIGNERS="mafft t_coffee"; set ALIGNERS to choose others, e.g. ALIGNERS="" for none).
+# After the family rows, one MEAN row per model (its train column: the number of families): the mean of recall, ins_lost, mis, held_rec and
+# time_s over the families, held-out found and decoys summed, the largest max_E.
 #
 # Per family (bench/hmm_family_tools.py): the Pfam seed alignment's records, ungapped, are split
 # 75% train / 25% held out (record i held out when i % 4 == 3); emtk trains on train.fa, hmmbuild
@@ -38,6 +44,17 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/emtk-bench-hmm.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 families=("$@")
 ((${#families[@]})) || families=(Pkinase fn3)
+all_aligners="mafft muscle clustalo probcons t_coffee kalign"
+if [[ ${families[*]} == all ]]; then
+  families=()
+  for f in "$ex"/*.sto "$ex"/../testsuite/*.sto "$ex"/../testsuite/*.sto.gz; do
+    if [[ $(zcat -f "$f" | grep -cE '^#=GF AC +PF') -gt 0 ]]; then families+=("$(realpath "$f")"); fi
+  done
+  all_aligners="mafft t_coffee"
+fi
+read -r -a aligners <<<"${ALIGNERS-$all_aligners}"
+rows="$work/rows"
+: >"$rows"
 read -r -a extra <<<"${EMTK_ARGS:-}"
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmbuild -h | sed -n 2p | sed 's/^# *//')"
@@ -65,10 +82,10 @@ for fam in "${families[@]}"; do
   t_hb=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   models=(emtk hmmbuild)
   # Unsupervised peers: an MSA tool on the unaligned training sequences, then hmmbuild.
-  for tool in mafft muscle clustalo probcons t_coffee kalign; do
+  for tool in "${aligners[@]}"; do
     command -v "$tool" >/dev/null || continue
     s=$(date +%s.%N)
-    case $tool in
+    if ! case $tool in
       mafft) mafft --quiet --localpair --maxiterate 1000 --thread "${THREADS:-2}" "$d/train.fa" >"$d/$tool.afa" ;;
       muscle) muscle -align "$d/train.fa" -output "$d/$tool.afa" -threads "${THREADS:-2}" >/dev/null 2>&1 ;;
       clustalo) clustalo --threads "${THREADS:-2}" --force -i "$d/train.fa" -o "$d/$tool.afa" ;;
@@ -76,8 +93,11 @@ for fam in "${families[@]}"; do
       t_coffee) (cd "$d" && HOME_4_TCOFFEE="$d" TMP_4_TCOFFEE="$d" t_coffee -n_core 1 -quiet -output fasta_aln \
                    -outfile "$d/$tool.afa" -in "$d/train.fa" >/dev/null 2>&1) ;;
       kalign) kalign -i "$d/train.fa" -f fasta -o "$d/$tool.afa" >/dev/null 2>&1 ;;
-    esac
-    hmmbuild --informat afa --cpu "${THREADS:-2}" -o /dev/null "$d/$tool+hb.hmm" "$d/$tool.afa"
+    esac || ! hmmbuild --informat afa --cpu "${THREADS:-2}" -o /dev/null "$d/$tool+hb.hmm" "$d/$tool.afa" >/dev/null 2>&1; then
+      # A failing aligner gets a row saying so (and no MEAN row); the other methods go on.
+      printf '%-10s %-11s %5d %5s   failed (the aligner or hmmbuild exited with an error)\n' "$fam" "$tool+hb" "$ntrain" -
+      continue
+    fi
     declare "t_${tool}=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')"
     models+=("$tool+hb")
   done
@@ -100,5 +120,12 @@ for fam in "${families[@]}"; do
     printf '%-10s %-11s %5d %5s %9s %10s %7d %7s %8s %6s %8s %8.1f\n' "$fam" "$model" "$ntrain" \
       "$(awk '$1 == "LENG" { print $2; exit }' "$m")" "$found/$nheld" "$maxe" "$decoys" "$recall" "$ins" "$mis" \
       "$held_recall" "$t"
+    echo "$model $found $nheld $maxe $decoys $recall $ins $mis $held_recall $t" >>"$rows"
   done
 done
+# MEAN row per model, in the order the models first appear.
+awk '{ if (!($1 in n)) order[++m] = $1; n[$1]++; f[$1] += $2; h[$1] += $3; if ($4 > mx[$1]) mx[$1] = $4
+       d[$1] += $5; r[$1] += $6; i[$1] += $7; s[$1] += $8; hr[$1] += $9; t[$1] += $10 }
+     END { for (j = 1; j <= m; j++) { k = order[j]
+             printf "%-10s %-11s %5s %5s %9s %10.2g %7d %7.4f %8.4f %6.4f %8.4f %8.1f\n", "MEAN", k, n[k], "-",
+                    f[k] "/" h[k], mx[k], d[k], r[k] / n[k], i[k] / n[k], s[k] / n[k], hr[k] / n[k], t[k] / n[k] } }' "$rows"

@@ -66,7 +66,7 @@ void hmm_align_run(hmm_align_arguments const & a)
     seq::sequence_set set = seq::read_sequences(a.input, forced);
     if (!forced)
         if (auto problem = seq::mixed_alphabet_problem(set))
-            throw user_error(*problem);
+            throw option_input_error(*problem);
     if (set.type != model.alphabet)
         throw user_error(display(a.input) + ": the sequences are " +
                          std::string{seq::alphabet::get(set.type).name()} + " but model " + model.name + " (" +

@@ -1,10 +1,13 @@
 // Profile-HMM training from unaligned sequences (see include/emtk/hmm/train.hpp).
 #include <emtk/em/fit.hpp>
+#include <emtk/em/phases.hpp>
 #include <emtk/hmm/entropy_weight.hpp>
 #include <emtk/hmm/estep_simd.hpp>
 #include <emtk/hmm/forward_backward.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
+#include <emtk/hmm/start_consensus.hpp>
 #include <emtk/hmm/surgery.hpp>
+#include <emtk/hmm/align.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/error.hpp>
@@ -436,6 +439,77 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         res.effective_sequences *= s;
         res.entropy_scales.push_back(s);
     };
+    // Consensus of starts (train.hpp): short fits from the most central candidates, each aligns
+    // the training set, and the candidate whose alignment the others support most becomes restart
+    // 0's start sequence.
+    std::size_t const n_candidates = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(std::max(0, opt.consensus_starts)));
+    if (n_candidates >= 3)
+    {
+        std::vector<digital_sequence> xs;
+        for (auto const & sq : set.seqs)
+            xs.emplace_back(sq.dsq.data(), sq.dsq.size());
+        auto const & abc = seq::alphabet::get(set.type);
+        std::vector<em::phase<hmm_training_model>> short_fit;
+        em::options a = anneal, mp = mean_phase, c = clean;
+        mp.max_iter = std::min(mp.max_iter, opt.consensus_iter);
+        c.max_iter = std::min(c.max_iter, opt.consensus_iter);
+        if (opt.anneal_steps > 0)
+            short_fit.push_back({"annealing", a, [&opt](hmm_training_model & m) { m.set_annealing(opt.anneal_steps); },
+                                 [](hmm_training_model & m) { m.set_annealing(0); }});
+        if (opt.mean_phase_iter > 0 && !prior.none)
+            short_fit.push_back({"posterior-mean phase", mp, [](hmm_training_model & m) { m.set_mean_estimator(true); },
+                                 [](hmm_training_model & m) { m.set_mean_estimator(false); }});
+        short_fit.push_back({"", c, {}, {}});
+        std::vector<residue_columns> columns;
+        std::vector<std::size_t> chosen_from;
+        for (std::size_t ci = 0; ci < n_candidates; ++ci)
+        {
+            seq::sequence const & sq = set.seqs[pool[ci]];
+            std::vector<double> w = res.weights;
+            hmm_training_model m(set, static_cast<int>(sq.dsq.size()), prior, w, background, opt, &sq, 0);
+            m.set_tally(tally);
+            hmm_params p;
+            rng gen{opt.seed, 0};
+            try
+            {
+                m.initialize(gen, p);
+                if (entropy)
+                {
+                    double const sc = entropy_pass(m, p);
+                    for (auto & v : w)
+                        v *= sc;
+                    m = hmm_training_model(set, static_cast<int>(sq.dsq.size()), prior, w, background, opt, &sq, 0);
+                    m.set_tally(tally);
+                }
+            }
+            catch (std::exception const &) // em::degenerate_error, or user_error from the E-step: not a candidate
+            {
+                continue;
+            }
+            auto f = em::run_phases(m, std::move(p), short_fit);
+            if (!f.ok())
+                continue;
+            profile const prof = make_profile(f.params.hmm, residue_sets_of(abc), alignment_profile_options());
+            auto const traces = align_sequences(prof, xs, align_method::optimal_accuracy, opt.threads);
+            residue_columns cols(xs.size());
+            for (std::size_t s = 0; s < xs.size(); ++s)
+            {
+                cols[s].assign(xs[s].size(), 0);
+                for (auto const & st : traces[s].path)
+                    if (st.state == state_type::M && st.i >= 1)
+                        cols[s][st.i - 1] = st.k;
+            }
+            columns.push_back(std::move(cols));
+            chosen_from.push_back(ci);
+        }
+        if (columns.size() >= 3)
+        {
+            std::size_t const pick = chosen_from[consensus_medoid(columns)];
+            std::rotate(pool.begin(), pool.begin() + static_cast<long>(pick), pool.begin() + static_cast<long>(pick) + 1);
+            fixed_M = static_cast<int>(set.seqs[pool.front()].dsq.size());
+            res.consensus_candidates = static_cast<int>(columns.size());
+        }
+    }
     if (entropy)
     {
         seq::sequence const * seed_seq = seed_of(0);
@@ -448,104 +522,56 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         rescale(entropy_pass(m0, p0));
     }
 
+    // Each restart (train.hpp, "Starts"): annealing, posterior-mean phase, clean MAP-EM phase,
+    // through em::run_phases; the best restart through em::best_of_restarts.
     res.anneal_iterations = std::max(0, opt.anneal_steps);
-    std::string first_failure;
-    auto fail = [&](em::restart_summary & s, std::string msg) {
-        s.message = std::move(msg);
-        if (first_failure.empty())
-            first_failure = s.message;
-        res.restarts.push_back(s);
-    };
     int const n_restarts = std::max(1, opt.restarts);
-    for (int r = 0; r < n_restarts; ++r)
+    auto relay = [&opt](int phase) -> std::function<void(em::iteration_info const &)> {
+        if (!opt.on_iteration)
+            return {};
+        return [&opt, phase](em::iteration_info const & it) { opt.on_iteration(phase, it); };
+    };
+    using training_phase = em::phase<hmm_training_model>;
+    std::vector<training_phase> phases;
+    if (opt.anneal_steps > 0)
     {
+        anneal.on_iteration = relay(0);
+        phases.push_back({"annealing", anneal, [&opt](hmm_training_model & m) { m.set_annealing(opt.anneal_steps); },
+                          [](hmm_training_model & m) { m.set_annealing(0); }});
+    }
+    int mean_phase_index = -1;
+    if (opt.mean_phase_iter > 0 && !prior.none)
+    {
+        mean_phase.on_iteration = relay(3);
+        mean_phase_index = static_cast<int>(phases.size());
+        phases.push_back({"posterior-mean phase", mean_phase,
+                          [](hmm_training_model & m) { m.set_mean_estimator(true); },
+                          [](hmm_training_model & m) { m.set_mean_estimator(false); }});
+    }
+    clean.on_iteration = relay(1);
+    phases.push_back({"", clean, {}, {}});
+    auto best = em::best_of_restarts(n_restarts, opt.seed, [&](int r, rng & gen) {
         seq::sequence const * seed_seq = seed_of(r);
         int const M = seed_seq ? static_cast<int>(seed_seq->dsq.size()) : fixed_M;
         res.start_sequences.push_back(seed_seq ? seed_seq->name : std::string{});
         hmm_training_model model(set, M, prior, res.weights, background, opt, seed_seq, r);
         model.set_tally(tally);
-        if (opt.on_iteration)
-        {
-            auto relay = [&opt, r, n_restarts](int phase) {
-                return [&opt, r, n_restarts, phase](em::iteration_info const & it) {
-                    em::iteration_info copy = it;
-                    copy.restart = r;
-                    copy.restarts = n_restarts;
-                    opt.on_iteration(phase, copy);
-                };
-            };
-            anneal.on_iteration = relay(0);
-            clean.on_iteration = relay(1);
-            mean_phase.on_iteration = relay(3);
-        }
-        em::restart_summary summary;
-        summary.restart = r;
-        int mean_iterations = 0;
         hmm_params start;
-        try
-        {
-            rng gen{opt.seed, static_cast<std::uint64_t>(r)};
-            model.initialize(gen, start);
-            if (opt.anneal_steps > 0)
-            {
-                model.set_annealing(opt.anneal_steps);
-                auto a = em::fit(model, std::move(start), anneal);
-                model.set_annealing(0);
-                if (!a.ok())
-                {
-                    summary.reason = a.reason;
-                    fail(summary, "annealing: " + a.message);
-                    continue;
-                }
-                start = std::move(a.params);
-            }
-            if (opt.mean_phase_iter > 0 && !prior.none)
-            {
-                model.set_mean_estimator(true);
-                auto a = em::fit(model, std::move(start), mean_phase);
-                model.set_mean_estimator(false);
-                if (!a.ok())
-                {
-                    summary.reason = a.reason;
-                    fail(summary, "posterior-mean phase: " + a.message);
-                    continue;
-                }
-                mean_iterations = a.iterations;
-                start = std::move(a.params);
-            }
-        }
-        catch (em::degenerate_error const & e)
-        {
-            model.set_annealing(0);
-            model.set_mean_estimator(false);
-            summary.reason = em::stop_reason::degenerate;
-            fail(summary, e.what());
-            continue;
-        }
-        auto f = em::fit(model, std::move(start), clean);
-        res.decreases += f.decreases;
-        summary.iterations = f.iterations;
-        summary.reason = f.reason;
-        if (!f.ok())
-        {
-            fail(summary, f.message);
-            continue;
-        }
-        summary.objective = f.objective;
-        res.restarts.push_back(summary);
-        if (res.best_restart < 0 || f.objective > res.objective)
-        {
-            res.best_restart = r;
-            res.hmm = std::move(f.params.hmm);
-            res.objective = f.objective;
-            res.log_likelihood = f.log_likelihood;
-            res.trace = std::move(f.trace);
-            res.iterations = f.iterations;
-            res.reason = f.reason;
-            res.mean_iterations = mean_iterations;
-            res.stepwise = std::move(f.stepwise);
-        }
-    }
+        model.initialize(gen, start);
+        return em::run_phases(model, std::move(start), phases, r, n_restarts);
+    });
+    res.restarts = std::move(best.restarts);
+    res.decreases += best.decreases;
+    if (!best.ok())
+        throw user_error(where + ": profile HMM training failed in every restart: " + best.message);
+    res.best_restart = best.best_restart;
+    res.mean_iterations =
+        mean_phase_index < 0 ? 0 : best.phase_iterations[static_cast<std::size_t>(mean_phase_index)];
+    auto adopt = [&](auto && f) {
+        res.hmm = std::move(f.params.hmm);
+        em::take_run_outcome(res, f);
+    };
+    adopt(best);
     auto collect_tally = [&] {
         res.logspace_sequences.clear();
         res.logspace_e_steps = 0;
@@ -556,8 +582,6 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
                 res.logspace_e_steps += c;
             }
     };
-    if (res.best_restart < 0)
-        throw user_error(where + ": profile HMM training failed in every restart: " + first_failure);
 
     // Entropy weighting, re-targeted on the trained model: refit when the scale moved by > 20%.
     // Both this and surgery work on the winner through a model whose restart-0 start is exactly
@@ -571,27 +595,15 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
         m->initialize(unused, p); // restart 0: exactly `from`
         return m;
     };
+    // A refit is one clean phase; its callback sees the surgery round (0: entropy refit) as restart.
+    clean.on_iteration = relay(2);
+    std::vector<training_phase> const refit{{"", clean, {}, {}}};
     auto refit_from = [&](profile_hmm const & from, int round) {
         hmm_params start;
         auto m = model_from(from, start);
-        if (opt.on_iteration)
-            clean.on_iteration = [&opt, round](em::iteration_info const & it) {
-                em::iteration_info copy = it;
-                copy.restart = round;
-                opt.on_iteration(2, copy);
-            };
-        auto f = em::fit(*m, std::move(start), clean);
+        auto f = em::run_phases(*m, std::move(start), refit, round);
         res.decreases += f.decreases;
         return f;
-    };
-    auto adopt = [&](auto && f) {
-        res.hmm = std::move(f.params.hmm);
-        res.objective = f.objective;
-        res.log_likelihood = f.log_likelihood;
-        res.trace = std::move(f.trace);
-        res.iterations = f.iterations;
-        res.reason = f.reason;
-        res.stepwise = std::move(f.stepwise);
     };
     for (int adjust = 0; entropy && adjust < 2; ++adjust)
     {

@@ -88,7 +88,7 @@ training_run run_training(training_job const & job)
     seq::sequence_set const & set = run.set;
     if (!forced)
         if (auto problem = seq::mixed_alphabet_problem(set))
-            throw user_error(*problem);
+            throw option_input_error(*problem);
     for (auto const & s : set.seqs)
         run.residues += s.dsq.size();
     run.read_seconds = seconds_since(clock);

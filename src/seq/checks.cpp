@@ -1,5 +1,6 @@
 // Consistency checks of a read sequence set (include/emtk/seq/sequence.hpp).
 #include <emtk/seq/sequence.hpp>
+#include <emtk/util/error.hpp>
 
 namespace emtk::seq {
 
@@ -41,7 +42,8 @@ std::optional<std::string> mixed_alphabet_problem(sequence_set const & set)
         return std::nullopt;
     auto rec = [&](std::size_t i) { return "record " + std::to_string(i + 1) + " (" + set.seqs[i].name + ")"; };
     return (set.source.empty() ? std::string{"sequences"} : set.source) + ": " + rec(nucleic) +
-           " looks like nucleotides but " + rec(protein) + " is protein: mixed alphabets (use --alphabet to force one)";
+           " looks like nucleotides but " + rec(protein) + " is protein: mixed alphabets (use " + field_name("alphabet") +
+           " to force one)";
 }
 
 } // namespace emtk::seq

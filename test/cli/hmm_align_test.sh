@@ -140,6 +140,10 @@ expect_error "DNA sequences against an amino model" 1 \
   "$E dna.fa: the sequences are DNA but model fam (fam.hmm) is amino (use --alphabet to force the model's alphabet)" \
   out "$EMTK" hmm align -o out.sto fam.hmm dna.fa
 check_no_outputs "no out.sto after the alphabet error" out out.sto
+printf '>a\nACGTACGTACGTAC\n>b\nACGTTTGACAGTAC\n>c\nMKVLWQERTYHHKL\n' >mixed.fa
+expect_error "mixed alphabets: the message names the flag" 1 \
+  "$E mixed.fa: record 1 (a) looks like nucleotides but record 3 (c) is protein: mixed alphabets (use --alphabet to force one)" \
+  out "$EMTK" hmm align -o out.sto fam.hmm mixed.fa
 expect_error "--alphabet that is not the model's" 2 \
   "$E --alphabet dna does not match the alphabet of model fam (amino)" out "$EMTK" hmm align --alphabet dna -o out.sto fam.hmm fam.fa
 printf '>a\nMKVLAAGIVG\n>b\nMKVLAGIVG\n>a\nMKVLAAGIV\n' >dup.fa

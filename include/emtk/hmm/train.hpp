@@ -65,9 +65,10 @@
 /// rng{seed, 2^32 + restart·2^16 + t}: deterministic for any thread count. The objective is not
 /// monotone while noise is added, so train_profile_hmm() runs the annealing phase as its own
 /// em::fit call (max_iter = anneal_steps + 1, decrease check off) and then the clean phase
-/// (noise 0); only the clean phase's trace is checked and reported. Restarts are therefore looped
-/// here (restart r: initialize from rng{seed, r}, anneal, posterior-mean phase, em::fit from that
-/// start), not by em::fit.
+/// (noise 0); only the clean phase's trace is checked and reported. The phases of a start run
+/// through em::run_phases and the restarts through em::best_of_restarts (em/phases.hpp; restart r:
+/// its model and initialize from rng{seed, r}, then annealing, posterior-mean phase, clean phase),
+/// not through em::fit's own restarts, because the model (start sequence, length) differs per restart.
 ///
 /// Posterior-mean phase (default: train_options::mean_phase_iter; needs a prior): after the
 /// annealing, every start first runs EM whose M-step replaces each match-emission row by HMMER's
@@ -172,6 +173,13 @@ struct train_options
     /// iterations whose M-step takes HMMER's posterior-mean match emissions (file comment,
     /// "Posterior-mean phase"); 0 = off. Off without a prior.
     int mean_phase_iter = 200;
+    /// Consensus of starts (central start only): short fits from this many of the most central
+    /// candidate sequences; the one whose alignment of the training set the others support most
+    /// (start_consensus.hpp) becomes restart 0's start (fewer than 3: off). Off by default: with 4
+    /// it raised the mean SP recall over hmmer-examples' Pfam families from 0.8313 to 0.8403
+    /// (bench/README.md) but took 3–7x the training time (the alignments are full log-space DPs).
+    int consensus_starts = 0;
+    int consensus_iter = 8;                  ///< EM iterations per phase of those short fits
     /// Stepwise (mini-batch) EM for the posterior-mean phase, the clean phase and the refits
     /// (em/stepwise.hpp): automatic = stepwise from stepwise_min_sequences sequences on, where a
     /// full E-step per iteration costs more than a few passes of mini-batches.
@@ -319,6 +327,7 @@ struct train_result
     std::vector<surgery_round> surgery; ///< surgery rounds run (the last one changed nothing, or failed, or was the last allowed)
     std::vector<int> lengths;         ///< model length after training and after each surgery refit
     std::string start;                ///< "central", "sequence", "random" or "model"
+    int consensus_candidates = 0;     ///< candidates the consensus of starts compared (0: not run)
     std::vector<std::string> start_sequences; ///< per restart: the seed sequence's name (empty: none)
     std::vector<double> entropy_scales; ///< scales applied to the weights by entropy weighting, in order
     std::vector<double> weights;      ///< per-sequence weights (after every scaling)

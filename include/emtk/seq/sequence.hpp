@@ -53,8 +53,9 @@ struct sequence_set
 /// \brief Mixed alphabets in an amino-acid set: the first record of at least 10 residues of
 /// which ≥ 90% are A, C, G, T, U or N (it looks like DNA/RNA) when other records do not look so, as
 /// one line "FILE: record N (NAME) looks like nucleotides but record M (NAME) is protein: mixed
-/// alphabets (use --alphabet to force one)"; nothing for a consistent set (or a DNA/RNA set, whose
-/// reader already rejects amino-acid letters).
+/// alphabets (use alphabet to force one)", the option field marked with field_name("alphabet")
+/// (util/error.hpp: throw it as option_input_error, the CLI shows its flag); nothing for a
+/// consistent set (or a DNA/RNA set, whose reader already rejects amino-acid letters).
 [[nodiscard]] std::optional<std::string> mixed_alphabet_problem(sequence_set const & set);
 
 } // namespace emtk::seq
