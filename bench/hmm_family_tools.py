@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Helpers for bench/hmm_train_vs_hmmbuild.sh (standard library only).
 
-  split    ALN.sto OUTDIR [--every 4]   ungapped train/held-out split of a Stockholm alignment:
-           record i (0-based, file order) is held out when i % every == every-1 (25% for 4);
+  split    ALN.sto OUTDIR [EVERY [HELD]] ungapped train/held-out split of a Stockholm alignment:
+           record i (0-based, file order) is held out when i % EVERY == HELD (default EVERY 4,
+           HELD EVERY-1: 25% held out; another HELD gives a second split of the same size);
            writes OUTDIR/train.fa, OUTDIR/heldout.fa, OUTDIR/all.fa, OUTDIR/train.sto (the
            training rows of the true alignment, for hmmbuild)
   decoys   IN.fa N SEED > OUT.fa        N shuffled copies (residue composition kept) of the records
@@ -54,10 +55,11 @@ def write_fasta(path, items):
                 f.write(seq[i:i + 60] + "\n")
 
 
-def cmd_split(aln, outdir, every=4):
+def cmd_split(aln, outdir, every=4, held_residue=None):
     order, rows, gc = read_stockholm(aln)
-    train = [n for i, n in enumerate(order) if i % every != every - 1]
-    held = [n for i, n in enumerate(order) if i % every == every - 1]
+    r = every - 1 if held_residue is None else held_residue
+    train = [n for i, n in enumerate(order) if i % every != r]
+    held = [n for i, n in enumerate(order) if i % every == r]
     write_fasta(outdir + "/train.fa", [(n, ungapped(rows[n])) for n in train])
     write_fasta(outdir + "/heldout.fa", [(n, ungapped(rows[n])) for n in held])
     write_fasta(outdir + "/all.fa", [(n, ungapped(rows[n])) for n in order])
@@ -162,7 +164,8 @@ def cmd_lost(ref, test, held=None):
 if __name__ == "__main__":
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "split":
-        cmd_split(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4)
+        cmd_split(sys.argv[2], sys.argv[3], int(sys.argv[4]) if len(sys.argv) > 4 else 4,
+                  int(sys.argv[5]) if len(sys.argv) > 5 else None)
     elif cmd == "decoys":
         cmd_decoys(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     elif cmd == "recall":

@@ -1,0 +1,91 @@
+// Consensus of starts (train.hpp, train_options::consensus_starts): short fits from the most
+// central candidates, each aligns the training set, and the candidate whose alignment the others
+// support most (start_consensus.hpp) becomes restart 0's start sequence.
+#include "train_detail.hpp"
+
+#include <emtk/hmm/align.hpp>
+#include <emtk/hmm/start_consensus.hpp>
+#include <emtk/seq/alphabet.hpp>
+#include <emtk/util/rng.hpp>
+
+#include <algorithm>
+#include <exception>
+
+namespace emtk::hmm::detail {
+
+void choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
+                            em::options const & mean_phase, em::options const & clean)
+{
+    auto const & set = ctx.set;
+    auto const & opt = ctx.opt;
+    auto & pool = plan.pool;
+    std::size_t const n_candidates = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(std::max(0, opt.consensus_starts)));
+    if (n_candidates < 3)
+        return;
+    std::vector<digital_sequence> xs;
+    for (auto const & sq : set.seqs)
+        xs.emplace_back(sq.dsq.data(), sq.dsq.size());
+    auto const & abc = seq::alphabet::get(set.type);
+    std::vector<em::phase<hmm_training_model>> short_fit;
+    em::options a = anneal, mp = mean_phase, c = clean;
+    mp.max_iter = std::min(mp.max_iter, opt.consensus_iter);
+    c.max_iter = std::min(c.max_iter, opt.consensus_iter);
+    if (opt.anneal_steps > 0)
+        short_fit.push_back({"annealing", a, [&opt](hmm_training_model & m) { m.set_annealing(opt.anneal_steps); },
+                             [](hmm_training_model & m) { m.set_annealing(0); }});
+    if (opt.mean_phase_iter > 0 && !ctx.prior.none)
+        short_fit.push_back({"posterior-mean phase", mp, [](hmm_training_model & m) { m.set_mean_estimator(true); },
+                             [](hmm_training_model & m) { m.set_mean_estimator(false); }});
+    short_fit.push_back({"", c, {}, {}});
+    std::vector<residue_columns> columns;
+    std::vector<std::size_t> chosen_from;
+    for (std::size_t ci = 0; ci < n_candidates; ++ci)
+    {
+        seq::sequence const & sq = set.seqs[pool[ci]];
+        std::vector<double> w = ctx.res.weights;
+        hmm_training_model m(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
+        m.set_tally(ctx.tally);
+        hmm_params p;
+        rng gen{opt.seed, 0};
+        try
+        {
+            m.initialize(gen, p);
+            if (entropy)
+            {
+                double const sc = ctx.entropy_pass(m, p);
+                for (auto & v : w)
+                    v *= sc;
+                m = hmm_training_model(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
+                m.set_tally(ctx.tally);
+            }
+        }
+        catch (std::exception const &) // em::degenerate_error, or user_error from the E-step: not a candidate
+        {
+            continue;
+        }
+        auto f = em::run_phases(m, std::move(p), short_fit);
+        if (!f.ok())
+            continue;
+        profile const prof = make_profile(f.params.hmm, residue_sets_of(abc), alignment_profile_options());
+        auto const traces = align_sequences(prof, xs, align_method::optimal_accuracy, opt.threads);
+        residue_columns cols(xs.size());
+        for (std::size_t s = 0; s < xs.size(); ++s)
+        {
+            cols[s].assign(xs[s].size(), 0);
+            for (auto const & st : traces[s].path)
+                if (st.state == state_type::M && st.i >= 1)
+                    cols[s][st.i - 1] = st.k;
+        }
+        columns.push_back(std::move(cols));
+        chosen_from.push_back(ci);
+    }
+    if (columns.size() >= 3)
+    {
+        std::size_t const pick = chosen_from[consensus_medoid(columns)];
+        std::rotate(pool.begin(), pool.begin() + static_cast<long>(pick), pool.begin() + static_cast<long>(pick) + 1);
+        plan.M = static_cast<int>(set.seqs[pool.front()].dsq.size());
+        ctx.res.consensus_candidates = static_cast<int>(columns.size());
+    }
+}
+
+} // namespace emtk::hmm::detail
