@@ -4,7 +4,8 @@
 Simulates 5-column data from a 3-component full-covariance Gaussian mixture, hides entries
 (MCAR at several rates, and one MAR pattern), writes one TSV per scenario and runs on it:
   emtk mix --missing model -k 3 --accelerate (imputation = conditional expectation under the fitted mixture),
-    with its default 3 k-means++ starts ("emtk") and with one start ("emtk1", --restarts 1),
+    with its default 3 k-means++ starts, screened after 5 iterations ("emtk"), with one start
+    ("emtk1", --restarts 1) and with 3 starts each run to convergence ("emtk-full", --screen 0),
   scikit-learn IterativeImputer (BayesianRidge, its defaults)      } bench/mix_missing_peer.py
   mean imputation                                                   }
   R Amelia II (m = 5 imputations, their mean is the point imputation),
@@ -168,9 +169,10 @@ def main():
         path = os.path.join(a.out, "%s.tsv" % sc)
         write_table(path, x, m)
         for peer in peers:
-            if peer in ("emtk", "emtk1"):
+            if peer in ("emtk", "emtk1", "emtk-full"):
                 prefix = os.path.join(a.out, "%s.%s" % (sc, peer))
-                starts = ["--restarts", "1"] if peer == "emtk1" else []  # default: 3 starts
+                # default: 3 starts, screened after 5 iterations; emtk-full runs every start to the end
+                starts = {"emtk": [], "emtk1": ["--restarts", "1"], "emtk-full": ["--screen", "0"]}[peer]
                 outp = prefix + ".imputed.tsv"
                 cmd = [a.emtk, "mix", "--missing", "model", "-k", "3", "-c", "1,2,3,4,5", "--seed", "1",
                        "--accelerate", "-t", str(a.threads), "-q", "-o", prefix, path] + starts
@@ -185,7 +187,7 @@ def main():
             wall, cpu = timed(cmd, env)
             commands.setdefault(peer, cmd)
             xc = read_table(outp)
-            if peer in ("emtk", "emtk1"):
+            if peer in ("emtk", "emtk1", "emtk-full"):
                 js = json.load(open(prefix + ".json"))
                 comps = js["components"]
                 perr = match_error(np.array([c["mean"] for c in comps]),

@@ -148,6 +148,7 @@ mix::run_options make_options(mix_arguments const & a)
     opt.em.min_iter = std::min(a.min_iter, a.max_iter);
     opt.em.tol = a.tol;
     opt.em.restarts = a.restarts;
+    opt.screen = a.screen;
     opt.em.seed = a.seed;
     opt.em.threads = a.threads;
     opt.em.accelerate = a.accelerate;
@@ -198,6 +199,8 @@ void write_summary(std::ostream & out, mix_arguments const & a, mix::run_options
     j.field("tol", o.fit.em.tol);
     j.field("accelerate", a.accelerate);
     j.field("restarts", a.restarts);
+    if (int const screen = mix::screen_iterations(o.fit, data.any_missing()); screen > 0 && a.restarts > 1)
+        j.field("screen_iterations", screen);
     j.field("best_start", best.best_restart + 1);
     j.key("starts").begin_array();
     for (auto const & s : best.restarts)

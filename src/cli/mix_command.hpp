@@ -27,6 +27,7 @@ struct mix_arguments
     bool shared_variance = false;
     bool hard = false;
     int restarts = 3;
+    int screen = -1;               ///< --screen N; -1 = mix::mixture_options' default (by missingness)
     int max_iter = 1000;
     int min_iter = 2;
     double tol = 1e-8;

@@ -22,6 +22,7 @@ char const * to_string(stop_reason r) noexcept
     case stop_reason::max_iter: return "max_iter";
     case stop_reason::diverged: return "diverged";
     case stop_reason::degenerate: return "degenerate";
+    case stop_reason::screened: return "screened";
     }
     return "?";
 }
@@ -73,6 +74,8 @@ void check_options(options const & o)
         throw option_error(field_name("restarts") + " must be at least 1");
     if (o.threads < 1)
         throw option_error(field_name("threads") + " must be at least 1");
+    if (o.screen_iterations < 0)
+        throw option_error(field_name("screen_iterations") + " must be >= 0");
 }
 
 } // namespace emtk::em

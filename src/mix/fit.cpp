@@ -24,6 +24,20 @@ char const * to_string(family f) noexcept
     return "?";
 }
 
+int screen_iterations(mixture_options const & opt, bool has_missing) noexcept
+{
+    if (opt.screen >= 0)
+        return opt.screen;
+    return has_missing ? missing_screen_iterations : 0;
+}
+
+int e_step_threads(std::size_t n, std::size_t d, int k, int threads) noexcept
+{
+    double const work = static_cast<double>(n) * k * static_cast<double>((d + 1) * (d + 1));
+    double const most = std::max(1.0, std::floor(work / e_step_work_per_thread));
+    return threads <= 1 ? threads : static_cast<int>(std::min<double>(threads, most));
+}
+
 em::em_mode resolve_em_mode(std::size_t n, mixture_options const & opt)
 {
     using em::em_mode;
@@ -251,14 +265,17 @@ mixture_fit fit_mixture(dataset const & data, mixture_options const & opt)
     std::optional<dataset> const part = detail::observed_rows(data);
     dataset const & obs = part ? *part : data;
     validate(obs, opt);
+    mixture_options o = opt;
+    bool const gaps = data.any_missing();
+    o.em.screen_iterations = screen_iterations(opt, gaps);
+    if (gaps)
+        o.em.threads = e_step_threads(obs.n, obs.d, opt.k, opt.em.threads);
     if (opt.fam == family::gaussian)
     {
-        mixture_options o = opt;
         o.em.stepwise.enabled = resolve_em_mode(obs.n, opt) == em::em_mode::stepwise;
         return run(detail::gaussian_model{obs, o}, obs, o);
     }
     (void)resolve_em_mode(obs.n, opt); // rejects a stepwise request
-    mixture_options o = opt;
     o.em.stepwise.enabled = false;
     return run(detail::count_model{obs, o}, obs, o);
 }
@@ -309,6 +326,7 @@ mixture_fit fit_mixture(row_source const & rows, mixture_options const & opt)
                                              (distinct == 1 ? "" : "s") + "; use at most " + std::to_string(distinct)));
     mixture_options o = opt;
     o.em.stepwise.enabled = resolve_em_mode(rows.n(), opt) == em::em_mode::stepwise;
+    o.em.screen_iterations = screen_iterations(opt, false);
     detail::gaussian_model model{rows, o};
     mixture_fit f = run(model, rows, o);
     return f;

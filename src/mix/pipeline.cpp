@@ -85,6 +85,8 @@ void report_rows(run_options const & opt, run_result const & r)
 void validate(run_options const & opt)
 {
     em::check_options(opt.fit.em);
+    if (opt.fit.screen < -1)
+        throw option_error(field_name("screen") + " must be >= 0");
     if (!(opt.fit.ridge >= 0))
         throw option_error(field_name("ridge") + " must be >= 0");
     if (!(opt.fit.em.stepwise.alpha > 0.5 && opt.fit.em.stepwise.alpha <= 1.0))

@@ -34,6 +34,19 @@
 /// Aitken rule tests the sequence of cycle ends.
 ///
 /// Stepwise EM (options.stepwise, models satisfying em::stepwise_model): see stepwise.hpp.
+///
+/// Restart screening (options.screen_iterations = S > 0, restarts > 1, batch EM). Every restart
+/// runs until its trace holds S entries (SQUAREM: until the first cycle boundary from there on,
+/// so at most one cycle more) or until it stops earlier (converged, degenerate, ...). The
+/// restart with the highest objective at that point (ties: the lowest index; degenerate and
+/// diverged ones never) resumes and runs to its stop; the others keep stop_reason::screened and
+/// their objective after screening in the summary. Resuming recomputes one E-step (the paused
+/// run's statistics are not kept: they can be large) and keeps SQUAREM's cycle state, so the
+/// winner's trace and parameters are exactly those of the same restart run without screening
+/// (a unit test checks this). What it approximates: "the best final objective wins" becomes "the
+/// best objective after S iterations wins", which picks another local optimum when a start that
+/// is behind after S iterations would have overtaken later. Cost: S iterations per losing
+/// restart instead of a run to convergence, plus one E-step.
 
 #include <emtk/em/detail/run.hpp>
 #include <emtk/em/e_step.hpp>
@@ -53,7 +66,7 @@ namespace emtk::em {
 
 namespace detail {
 
-/// SQUAREM-accelerated EM from st.params (see the file comment).
+/// SQUAREM-accelerated EM from st.params (see the file comment); resumes a paused run.
 template <vector_model M>
 void run_squarem(M const & m, run_state<M> & st, int restart, options const & opt)
 {
@@ -66,13 +79,19 @@ void run_squarem(M const & m, run_state<M> & st, int restart, options const & op
         return ll + m.log_prior(p);
     };
     constexpr double step_factor = 4.0; // "mstep" of Varadhan & Roland's SQUAREM
-    double step_max = 1.0;
+    double & step_max = st.step_max;
+    std::vector<double> & cycle_trace = st.cycle_trace; // objective at the start of each cycle
     double ll0 = 0;
     double obj0 = objective(st.params, stats0, ll0);
     st.last_loglik = ll0;
-    if (record(st, obj0, false, restart, opt))
-        return;
-    std::vector<double> cycle_trace{obj0}; // objective at the start of each cycle
+    // A run paused by restart screening resumes at the cycle start where it paused (its
+    // objective, obj0, is recorded already).
+    if (!std::exchange(st.resume, false))
+    {
+        if (record(st, obj0, false, restart, opt))
+            return;
+        cycle_trace.assign(1, obj0);
+    }
     for (;;)
     {
         if (full())
@@ -80,6 +99,8 @@ void run_squarem(M const & m, run_state<M> & st, int restart, options const & op
             st.reason = stop_reason::max_iter;
             return;
         }
+        if (pause_now(st))
+            return;
         // Plain EM step θ0 → θ1: the stop rule looks at its gain (or, for Aitken, at the cycle starts).
         params_t const p0 = st.params;
         params_t p1 = p0;
@@ -215,7 +236,7 @@ void absorb(fit_result<typename M::params_type> & res, run_state<M> && st, int r
     s.reason = st.reason;
     s.message = st.message;
     bool const usable = !st.trace.empty() && st.reason != stop_reason::degenerate &&
-                        st.reason != stop_reason::diverged;
+                        st.reason != stop_reason::diverged && st.reason != stop_reason::screened;
     if (!st.trace.empty())
         s.objective = st.trace.back();
     res.decreases += st.decreases;
@@ -246,6 +267,58 @@ void finish(fit_result<typename M::params_type> & res)
     res.message = res.restarts.empty() ? "no restart was run" : res.restarts.front().message;
 }
 
+/// em::fit with restart screening (see the file comment); opt.restarts > 1.
+template <model M>
+fit_result<typename M::params_type> fit_screened(M const & m, options const & opt)
+{
+    std::vector<run_state<M>> runs(static_cast<std::size_t>(opt.restarts));
+    for (int r = 0; r < opt.restarts; ++r)
+    {
+        run_state<M> & st = runs[static_cast<std::size_t>(r)];
+        try
+        {
+            rng gen{opt.seed, static_cast<std::uint64_t>(r)};
+            m.initialize(gen, st.params);
+        }
+        catch (degenerate_error const & e)
+        {
+            st.reason = stop_reason::degenerate;
+            st.message = e.what();
+            continue;
+        }
+        st.pause_at = opt.screen_iterations;
+        st = run_one(m, std::move(st), r, opt);
+    }
+    // The best run after screening resumes; should it then fail (degenerate, diverged), the next
+    // best does, and so on.
+    auto usable = [](run_state<M> const & st) {
+        return !st.trace.empty() && st.reason != stop_reason::degenerate && st.reason != stop_reason::diverged;
+    };
+    for (;;)
+    {
+        int best = -1;
+        for (int r = 0; r < opt.restarts; ++r)
+        {
+            auto const & st = runs[static_cast<std::size_t>(r)];
+            if (usable(st) && (best < 0 || st.trace.back() > runs[static_cast<std::size_t>(best)].trace.back()))
+                best = r;
+        }
+        if (best < 0 || runs[static_cast<std::size_t>(best)].reason != stop_reason::screened)
+            break;
+        run_state<M> & st = runs[static_cast<std::size_t>(best)];
+        st.pause_at = 0;
+        st.resume = true;
+        st = run_one(m, std::move(st), best, opt);
+        if (usable(st))
+            break;
+    }
+    fit_result<typename M::params_type> res;
+    for (int r = 0; r < opt.restarts; ++r)
+        absorb(res, std::move(runs[static_cast<std::size_t>(r)]), r, m);
+    finish<M>(res);
+    return res;
+}
+
 } // namespace detail
 
 /// \brief Fits `m` by EM with `opt.restarts` random starts (model.initialize with rng{seed, r}).
@@ -258,6 +331,8 @@ fit_result<typename M::params_type> fit(M const & m, options const & opt)
     int const restarts = std::max(1, opt.restarts);
     options run_opt = opt; // the callback reports the number of runs actually made
     run_opt.restarts = restarts;
+    if (opt.screen_iterations > 0 && restarts > 1 && !opt.stepwise.enabled)
+        return detail::fit_screened(m, run_opt);
     for (int r = 0; r < restarts; ++r)
     {
         detail::run_state<M> st;

@@ -28,7 +28,9 @@ enum class stop_reason
     converged,  ///< the stop rule held (after min_iter iterations)
     max_iter,   ///< max_iter iterations without convergence
     diverged,   ///< the objective became NaN or +-infinity
-    degenerate  ///< the model reported a degenerate state (e.g. a collapsed mixture component)
+    degenerate, ///< the model reported a degenerate state (e.g. a collapsed mixture component)
+    screened    ///< restart screening (options::screen_iterations) stopped it: another restart had
+                ///< the better objective after the screening iterations
 };
 
 /// \brief Batch EM, stepwise EM, or chosen by the tool from the size of its data (each tool states
@@ -93,6 +95,15 @@ struct options
     double tol = 1e-8;           ///< tolerance of the stop rule
     stop_rule rule = stop_rule::relative;
     int restarts = 1;            ///< random starts; the best final objective wins
+    /// Restart screening (0 = off: every restart runs to its stop). With restarts > 1 and batch
+    /// EM, every restart first runs at most this many iterations (trace entries); the one with
+    /// the highest objective then (ties: the lowest index; restarts that already stopped count
+    /// with their final objective) alone runs on to its stop, exactly as it would have run
+    /// uninterrupted (fit.hpp, "Restart screening"). The others end with stop_reason::screened.
+    /// An approximation of "the best final objective wins": a start that is behind after the
+    /// screening iterations but would have overtaken later is lost. Deterministic, the same for
+    /// any thread count. Ignored by stepwise EM.
+    int screen_iterations = 0;
     std::uint64_t seed = 1;      ///< restart r uses rng{seed, r}
     int threads = 1;             ///< OpenMP threads for the E-step (0 = OpenMP's default)
     bool accelerate = false;     ///< SQUAREM (Varadhan & Roland 2008), for models with a vector form
@@ -113,7 +124,8 @@ struct options
     std::function<void(iteration_info const &)> on_iteration;
 };
 
-/// \brief Checks the options a front end sets: max_iter >= 1, tol > 0, restarts >= 1, threads >= 1.
+/// \brief Checks the options a front end sets: max_iter >= 1, tol > 0, restarts >= 1, threads >= 1,
+/// screen_iterations >= 0.
 /// \throws option_error naming the field (util/error.hpp), e.g. "max_iter must be at least 1".
 void check_options(options const & o);
 

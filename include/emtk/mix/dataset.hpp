@@ -39,6 +39,11 @@ struct dataset
     std::vector<std::uint8_t> missing;
 
     [[nodiscard]] bool has_missing() const noexcept { return !missing.empty(); }
+    /// True when an entry is missing (has_missing() can hold for an all-zero mask).
+    [[nodiscard]] bool any_missing() const noexcept
+    {
+        return std::any_of(missing.begin(), missing.end(), [](std::uint8_t m) { return m != 0; });
+    }
     [[nodiscard]] bool is_missing(std::size_t i, std::size_t j) const noexcept
     {
         return !missing.empty() && missing[i * d + j] != 0;

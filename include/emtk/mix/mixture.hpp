@@ -34,6 +34,16 @@ enum class covariance_type
 /// Largest K accepted (the E-step keeps K log-densities on the stack).
 inline constexpr int max_components = 128;
 
+/// Restart screening iterations used by default on tables with missing entries
+/// (mixture_options::screen): each start runs this many EM iterations, the best one alone runs on
+/// to convergence (em/fit.hpp, "Restart screening"). Why 5, and why only with missing entries:
+/// bench/README.md, "Restart screening". On the benchmark's four scenarios every start reached
+/// the same order after 5 iterations as at convergence; EM on incomplete tables converges slowly
+/// (a fraction of the information is missing), so the losing starts' runs to convergence were most
+/// of the time spent. Complete tables keep running every start to convergence (their outputs
+/// stay as they were); `screen` turns it on for them too.
+inline constexpr int missing_screen_iterations = 5;
+
 struct mixture_options
 {
     family fam = family::gaussian;
@@ -45,6 +55,10 @@ struct mixture_options
     /// over all rows) added to its diagonal. Keeps densities bounded when a component sits on few
     /// points; a component whose own variance falls below the floor is reported as collapsed.
     double ridge = 1e-6;
+    /// Restart screening iterations (em::options::screen_iterations; 0 = off, every start runs to
+    /// its stop). -1 (default): missing_screen_iterations when the table has missing entries, off
+    /// for a complete table. fit_mixture sets em.screen_iterations from this field.
+    int screen = -1;
     /// Batch or stepwise EM. The count families always run batch EM: their E-step runs once per
     /// distinct value, which stays small however many rows there are.
     em::em_mode mode = em::em_mode::automatic;
@@ -113,6 +127,28 @@ struct mixture_fit
     int decreases = 0;         ///< objective decreases beyond round-off (0 unless there is a bug)
     em::stepwise_summary stepwise; ///< what stepwise EM did (stepwise.used false for batch EM)
 };
+
+/// \brief The restart screening iterations fit_mixture uses (em::options::screen_iterations):
+/// opt.screen, or for -1 missing_screen_iterations when the table has missing entries, else 0.
+[[nodiscard]] int screen_iterations(mixture_options const & opt, bool has_missing) noexcept;
+
+/// E-step work (rows × K × (d + 1)², about the flops per row of the Gaussian E-step with missing
+/// entries) that one thread must get before fit_mixture gives the E-step of a table with missing
+/// entries another thread: 2^24, about 3 ms of E-step on the development machine (10^5 rows,
+/// K = 3, d = 5: 1.1e7 units, 2 ms per E-step). Why: every EM iteration opens a parallel region
+/// (fork, join). On an idle machine that costs microseconds, but when the cores are oversubscribed
+/// a join waits until the scheduler runs the last thread again (up to a time slice, milliseconds),
+/// and libgomp's waiting threads spin meanwhile, taking CPU from the ones with work: measured on the
+/// benchmark (bench/README.md, "Threads"), -t 2 took 0.99 s against 0.35 s for -t 1 on a loaded
+/// 2-core machine. With a few milliseconds of work per thread the gain of a second thread is small
+/// even on an idle machine, and the risk large on a busy one. Output does not depend on the number
+/// of threads (fixed chunk order, em/fit.hpp), so this changes only speed.
+inline constexpr double e_step_work_per_thread = 16'777'216.0;
+
+/// \brief Threads fit_mixture uses for the E-step of a table with missing entries: `threads`, or
+/// fewer so that each has at least e_step_work_per_thread of work (at least 1). Complete tables use
+/// `threads` as given.
+[[nodiscard]] int e_step_threads(std::size_t n, std::size_t d, int k, int threads) noexcept;
 
 /// \brief The EM mode fit_mixture uses for `n` rows with these options (resolves automatic).
 /// \throws usage_error for em_mode::stepwise with a count family.

@@ -40,7 +40,7 @@ struct run_options
 };
 
 /// \brief Checks the options before any work.
-/// \throws option_error naming the field (tol, ridge, step_alpha, shared_variance, draws, k_range).
+/// \throws option_error naming the field (tol, screen, ridge, step_alpha, shared_variance, draws, k_range).
 void validate(run_options const & opt);
 
 /// \brief What run() computed.

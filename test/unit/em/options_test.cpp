@@ -19,6 +19,7 @@ TEST_CASE("options: documented defaults", "[em][options]")
     CHECK(o.threads == 1);
     CHECK_FALSE(o.accelerate);
     CHECK(o.chunk_size == 1024);
+    CHECK(o.screen_iterations == 0);
     CHECK(o.decrease_tol == 1e-9);
     CHECK_FALSE(o.on_iteration);
 }
@@ -63,4 +64,15 @@ TEST_CASE("options: a default fit_result reports no success", "[em][options]")
     CHECK(r.objective == -INFINITY);
     CHECK(r.trace.empty());
     CHECK(r.decreases == 0);
+}
+
+TEST_CASE("options: check_options rejects a negative screening count and accepts 0 and more", "[em][options]")
+{
+    options o;
+    CHECK_NOTHROW(check_options(o));
+    o.screen_iterations = 5;
+    CHECK_NOTHROW(check_options(o));
+    o.screen_iterations = -1;
+    CHECK_THROWS_WITH(check_options(o), Catch::Contains("screen_iterations must be >= 0"));
+    CHECK(std::string{to_string(stop_reason::screened)} == "screened");
 }

@@ -454,3 +454,68 @@ TEST_CASE("reader: markers, drop, bad fields, a column with no value", "[mix][mi
     std::filesystem::remove(q);
     std::filesystem::remove(r);
 }
+
+TEST_CASE("restart screening: on by default with missing entries, off for complete data", "[mix][missing][screen]")
+{
+    dataset const full = simulate(three_by_three(), 6000, 41);
+    dataset const gappy = hide(full, 0.2, 41);
+    auto o = gauss(3);
+    CHECK(o.screen == -1);
+    CHECK(screen_iterations(o, true) == missing_screen_iterations);
+    CHECK(screen_iterations(o, false) == 0);
+
+    // Missing entries: the losing starts stop after the screening iterations.
+    auto screened = fit_mixture(gappy, o);
+    check_monotone(screened);
+    REQUIRE(screened.restarts.size() == 3);
+    int n_screened = 0;
+    for (auto const & s : screened.restarts)
+        if (s.reason == em::stop_reason::screened)
+        {
+            ++n_screened;
+            CHECK(s.iterations == missing_screen_iterations);
+        }
+    CHECK(n_screened == 2);
+    CHECK(screened.restarts[static_cast<std::size_t>(screened.best_restart)].reason == em::stop_reason::converged);
+    // ... and on these distinguishable components it finds the optimum of full restarts (reached
+    // from another start: equal to the stop rule's precision, ~1e-4 in the means, where their
+    // standard errors are ~0.02).
+    o.screen = 0;
+    auto all = fit_mixture(gappy, o);
+    check_monotone(all);
+    for (auto const & s : all.restarts)
+        CHECK(s.reason != em::stop_reason::screened);
+    CHECK(screened.log_likelihood == Approx(all.log_likelihood).epsilon(1e-9));
+    for (std::size_t k = 0; k < 3; ++k)
+        for (std::size_t a = 0; a < 3; ++a)
+            CHECK(screened.model.components[k].mean[a] == Approx(all.model.components[k].mean[a]).margin(1e-3));
+
+    // Complete data: the default does not screen (results as before screening existed) ...
+    o.screen = -1;
+    auto complete = fit_mixture(full, o);
+    o.screen = 0;
+    auto complete_off = fit_mixture(full, o);
+    CHECK(complete.trace == complete_off.trace);
+    CHECK(complete.model.components[0].covariance == complete_off.model.components[0].covariance);
+    for (auto const & s : complete.restarts)
+        CHECK(s.reason != em::stop_reason::screened);
+    // ... unless asked to.
+    o.screen = 2;
+    auto complete_on = fit_mixture(full, o);
+    check_monotone(complete_on);
+    int on = 0;
+    for (auto const & s : complete_on.restarts)
+        on += s.reason == em::stop_reason::screened ? 1 : 0;
+    CHECK(on == 2);
+}
+
+TEST_CASE("E-step threads for missing entries: one more thread per e_step_work_per_thread of work", "[mix][missing][threads]")
+{
+    // 10^5 rows, d = 5, K = 3: 1.08e7 units, below one thread's share: 1 thread.
+    CHECK(e_step_threads(100'000, 5, 3, 2) == 1);
+    CHECK(e_step_threads(100'000, 5, 3, 1) == 1);
+    // 10^6 rows: 1.08e8 units = 6.4 shares.
+    CHECK(e_step_threads(1'000'000, 5, 3, 2) == 2);
+    CHECK(e_step_threads(1'000'000, 5, 3, 16) == 6);
+    CHECK(e_step_threads(0, 5, 3, 4) == 1);
+}

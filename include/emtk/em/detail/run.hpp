@@ -35,7 +35,26 @@ struct run_state
     /// not monotone; its batch polish is, from its second entry on).
     std::size_t monotone_from = 0;
     stepwise_summary stepwise;
+    /// Restart screening (fit.hpp): > 0 pauses the run once the trace holds this many entries
+    /// (SQUAREM: at the first cycle boundary from there on); reason is then stop_reason::screened.
+    /// A paused run resumes where it stopped when run again with `resume` set (and pause_at = 0).
+    int pause_at = 0;
+    bool resume = false; ///< run_plain/run_squarem: st is a paused run to continue (cleared on use)
+    /// SQUAREM's state between cycles, kept so that a paused run resumes exactly: the objective at
+    /// each cycle start and the adaptive maximum step length.
+    std::vector<double> cycle_trace;
+    double step_max = 1.0;
 };
+
+/// True (and the reason set to stop_reason::screened) when a screened run must pause here.
+template <model M>
+bool pause_now(run_state<M> & st)
+{
+    if (st.pause_at <= 0 || static_cast<int>(st.trace.size()) < st.pause_at)
+        return false;
+    st.reason = stop_reason::screened;
+    return true;
+}
 
 /// Appends an objective to the trace, checks monotonicity, calls the callback; returns true when
 /// the run must stop because the objective is not finite (diverged).
@@ -106,27 +125,37 @@ void final_step(M const & m, run_state<M> & st, typename M::stats_type const & s
     record(st, obj, false, restart, opt);
 }
 
-/// Plain EM from st.params.
+/// Plain EM from st.params. A run paused by restart screening (st.resume) resumes: the
+/// E-step of st.params is computed again (its objective is trace.back(), recorded and tested
+/// already) and the run goes on with its M-step, as if it had not paused.
 template <model M>
 void run_plain(M const & m, run_state<M> & st, int restart, options const & opt)
 {
     typename M::stats_type stats = m.make_stats(st.params);
+    bool resuming = std::exchange(st.resume, false);
     for (;;)
     {
         double const ll = e_step(m, st.params, stats, opt);
         ++st.e_steps;
         st.last_loglik = ll;
-        if (record(st, ll + m.log_prior(st.params), false, restart, opt))
-            return;
-        if (check_converged(st, st.trace, opt))
+        if (resuming)
+            resuming = false;
+        else
         {
-            final_step(m, st, stats, restart, opt);
-            return;
-        }
-        if (static_cast<int>(st.trace.size()) >= opt.max_iter)
-        {
-            st.reason = stop_reason::max_iter;
-            return;
+            if (record(st, ll + m.log_prior(st.params), false, restart, opt))
+                return;
+            if (check_converged(st, st.trace, opt))
+            {
+                final_step(m, st, stats, restart, opt);
+                return;
+            }
+            if (static_cast<int>(st.trace.size()) >= opt.max_iter)
+            {
+                st.reason = stop_reason::max_iter;
+                return;
+            }
+            if (pause_now(st))
+                return;
         }
         m.maximize(stats, st.params);
     }
