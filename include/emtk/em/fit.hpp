@@ -267,6 +267,24 @@ void finish(fit_result<typename M::params_type> & res)
     res.message = res.restarts.empty() ? "no restart was run" : res.restarts.front().message;
 }
 
+/// Restart r's starting state, m.initialize(rng{seed, r}); a degenerate start sets the reason.
+template <model M>
+run_state<M> start_run(M const & m, options const & opt, int r)
+{
+    run_state<M> st;
+    try
+    {
+        rng gen{opt.seed, static_cast<std::uint64_t>(r)};
+        m.initialize(gen, st.params);
+    }
+    catch (degenerate_error const & e)
+    {
+        st.reason = stop_reason::degenerate;
+        st.message = e.what();
+    }
+    return st;
+}
+
 /// em::fit with restart screening (see the file comment); opt.restarts > 1.
 template <model M>
 fit_result<typename M::params_type> fit_screened(M const & m, options const & opt)
@@ -275,17 +293,9 @@ fit_result<typename M::params_type> fit_screened(M const & m, options const & op
     for (int r = 0; r < opt.restarts; ++r)
     {
         run_state<M> & st = runs[static_cast<std::size_t>(r)];
-        try
-        {
-            rng gen{opt.seed, static_cast<std::uint64_t>(r)};
-            m.initialize(gen, st.params);
-        }
-        catch (degenerate_error const & e)
-        {
-            st.reason = stop_reason::degenerate;
-            st.message = e.what();
+        st = start_run(m, opt, r);
+        if (st.reason == stop_reason::degenerate)
             continue;
-        }
         st.pause_at = opt.screen_iterations;
         st = run_one(m, std::move(st), r, opt);
     }
@@ -335,20 +345,11 @@ fit_result<typename M::params_type> fit(M const & m, options const & opt)
         return detail::fit_screened(m, run_opt);
     for (int r = 0; r < restarts; ++r)
     {
-        detail::run_state<M> st;
-        try
-        {
-            rng gen{opt.seed, static_cast<std::uint64_t>(r)};
-            m.initialize(gen, st.params);
-        }
-        catch (degenerate_error const & e)
-        {
-            st.reason = stop_reason::degenerate;
-            st.message = e.what();
+        detail::run_state<M> st = detail::start_run(m, opt, r);
+        if (st.reason == stop_reason::degenerate)
             detail::absorb(res, std::move(st), r, m);
-            continue;
-        }
-        detail::absorb(res, detail::run_one(m, std::move(st), r, run_opt), r, m);
+        else
+            detail::absorb(res, detail::run_one(m, std::move(st), r, run_opt), r, m);
     }
     detail::finish<M>(res);
     return res;
