@@ -66,8 +66,8 @@ void mix_declare(seqan3::argument_parser & parser, mix_arguments & a)
                         "Convergence tolerance of the stop rule."});
     parser.add_option(a.screen, '\0', "screen",
                       "Restart screening: every start runs N EM iterations, the best one alone runs on to "
-                      "convergence, the others stop (stop_reason screened). 0 = off. Default: 5 for a table with "
-                      "missing entries (--missing model), off for a complete table.",
+                      "convergence, the others stop (stop_reason screened). 0 = off; -1 (default) = 5 for a table "
+                      "with missing entries (--missing model), off for a complete table.",
                       seqan3::option_spec::standard, seqan3::arithmetic_range_validator{-1, 100000000});
     parser.add_option(a.min_iter, '\0', "min-iter", "Minimum EM iterations per start.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000000});

@@ -115,6 +115,24 @@ check "--draws: a draw keeps the observed entries" \
 run "$EMTK" mix -k 3 -c x,y --seed 3 -q --missing model --draws 1 -o s3 gaps.tsv
 check "--draws: another seed gives another draw" bash -c '! cmp -s t1.imputed.1.tsv s3.imputed.1.tsv'
 
+# ---- restart screening (--screen) ----------------------------------------------------------------
+
+check_eq "--missing model: starts screened after 5 iterations by default" "$(json_top t1.json screen_iterations)" "5"
+check_eq "--missing model: two of the three starts stopped as screened" \
+  "$(json_section t1.json starts | json_values stop_reason | grep -c screened)" "2"
+check_eq "--missing model: the kept start converged" "$(json_top t1.json stop_reason)" '"converged"'
+run "$EMTK" mix -k 3 -c x,y --seed 2 -q --missing model --screen 0 -o sc0 gaps.tsv
+check_status "--screen 0: exit 0" 0
+check_eq "--screen 0: no start screened, no screen_iterations in the JSON" "$(json_strip_run sc0.json | grep -c screen || true)" "0"
+check "--screen 0: the same optimum as screened starts on these separated clusters (log-likelihood to 1e-7)" \
+  awk_true 'a - b < 1e-7 * -b && b - a < 1e-7 * -b' "a=$(json_top t1.json log_likelihood)" "b=$(json_top sc0.json log_likelihood)"
+run "$EMTK" mix -k 3 -c x,y --seed 2 -q --screen 2 -o scf full.tsv
+check_status "--screen 2 on a complete table: exit 0" 0
+check_eq "--screen 2 on a complete table: screen_iterations 2" "$(json_top scf.json screen_iterations)" "2"
+check "complete table, default: no screening" bash -c '! grep -q screen ref.json'
+expect_error "--screen -2" 2 "$E Validation failed for option --screen: Value -2 is not in range [-1,100000000]." \
+  scbad "$EMTK" mix -k 3 -c x,y --screen -2 -o scbad gaps.tsv
+
 # ---- counts and --missing drop -----------------------------------------------------------------------
 
 run "$EMTK" mix --family poisson -k 3 -c count --seed 2 -q --missing model -o pc gaps.tsv
