@@ -54,8 +54,22 @@ bool float_passes_agree(double a, double b) noexcept
     return std::abs(a - b) <= 1e-3 * std::max(1.0, std::abs(a) / 100);
 }
 
-float_profile::float_profile(odds_profile const & op) : M{op.M}, Kp{op.Kp}, source{&op}
+float_profile::float_profile(odds_profile const & op) : source_{&op} { build(op); }
+
+float_profile::float_profile(profile const & p) : config_{&p} { build(odds_profile{p}); }
+
+odds_profile const & float_profile::exact() const
 {
+    if (source_)
+        return *source_;
+    std::call_once(once_, [this] { own_ = std::make_unique<odds_profile const>(*config_); });
+    return *own_;
+}
+
+void float_profile::build(odds_profile const & op)
+{
+    M = op.M;
+    Kp = op.Kp;
     auto const n = static_cast<std::size_t>(M + 1);
     np = (n + 1 + 7) / 8 * 8; // room for node M + 1 (zero) read by the backward pass
     et.assign(Kp * np, 0.0f);
@@ -107,7 +121,7 @@ occupancy decode_occupancy_float(profile const & p, float_profile const & fp, di
     double const ll = f.score;
     double const llb = run_backward(fp, t, x, b, false);
     if (std::isfinite(ll) && !float_passes_agree(ll, llb))
-        return decode_occupancy(p, *fp.source, x);
+        return decode_occupancy(p, fp.exact(), x);
     // fv·bv·e^{r}, r = the rows' log scales minus ll (one exp per pair of rows); through logs when
     // e^{r} alone could overflow or underflow.
     auto post = [](double fv, double bv, double r, double er) {
@@ -155,7 +169,7 @@ void decode_full_float(float_profile const & fp, special_probs const & t, digita
     double const llb = run_backward(fp, t, x, b, true);
     if (!float_passes_agree(ll, llb))
     {
-        pp = decode_full(*fp.source, t, x, score);
+        pp = decode_full(fp.exact(), t, x, score);
         return;
     }
     reset_posterior(pp, L, fp.M);

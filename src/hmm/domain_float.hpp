@@ -24,6 +24,8 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 namespace emtk::hmm::detail {
@@ -40,8 +42,20 @@ struct float_profile
     std::size_t block = 1;                               // delete-chain block length (nodes)
     std::vector<float> fprod; // forward: Π_{m = s−1}^{k−1} dd[m], s = first node of k's block
     std::vector<float> bprod; // backward: Π_{m = k}^{e} dd[m], e = last node of k's block
-    odds_profile const * source = nullptr; // the double profile (fallback; must outlive this)
+    /// From the double odds `op`, kept as the fallback (must outlive this).
     explicit float_profile(odds_profile const & op);
+    /// From the configured profile `p` (must outlive this): the double odds of the fallback are
+    /// built only when first needed (exact()), not kept per model otherwise (memory of a library).
+    explicit float_profile(profile const & p);
+    /// The double odds profile (the fallback of the decoders below, and `--max`'s decoding).
+    [[nodiscard]] odds_profile const & exact() const;
+
+private:
+    void build(odds_profile const & op);
+    odds_profile const * source_ = nullptr;         // the double profile, when given
+    profile const * config_ = nullptr;              // else the profile it is built from on demand
+    mutable std::once_flag once_;
+    mutable std::unique_ptr<odds_profile const> own_;
 };
 
 /// Special-state values of one row in float.

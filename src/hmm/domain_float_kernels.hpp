@@ -114,12 +114,25 @@ void store_row(float_pass & out, std::size_t i, float_specials const & sv, doubl
     }
 }
 
+/// v.resize(n), allocating exactly n when v must grow (not std::vector's doubling: the per-thread
+/// passes keep their storage, so doubling would keep up to twice the longest target's rows).
+template <typename V>
+void resize_exact(V & v, std::size_t n)
+{
+    if (n > v.capacity())
+    {
+        V{}.swap(v);
+        v.reserve(n);
+    }
+    v.resize(n);
+}
+
 /// Sizes a pass's outputs for L residues and zeroes `buf`, six rows of np floats: returns them.
 float * prepare(float_pass & out, std::vector<float> & buf, std::size_t L, std::size_t np, bool keep_core)
 {
     buf.assign(6 * np, 0.0f);
-    out.rows.resize(L + 1);
-    out.log_scale.resize(L + 1);
+    resize_exact(out.rows, L + 1);
+    resize_exact(out.log_scale, L + 1);
     if (keep_core)
     {
         out.core_m.assign((L + 1) * np, 0.0f);

@@ -27,8 +27,8 @@ search_model::search_model(hmmer_model model, std::string const & /*source*/) : 
         model_.compo = hmmer_composition(model_.hmm);
     scorer_ = std::make_unique<hmmer_scorer>(model_.hmm, model_.alphabet);
     filter_ = std::make_unique<search_filter>(*scorer_, model_.compo, model_.alphabet);
-    odds_ = std::make_unique<detail::odds_profile>(scorer_->configured());
-    float_ = std::make_unique<detail::float_profile>(*odds_);
+    // The float odds of the default path; the double odds (--max, float fallback) on demand.
+    float_ = std::make_unique<detail::float_profile>(scorer_->configured());
 }
 
 bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits,

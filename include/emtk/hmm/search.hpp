@@ -240,8 +240,7 @@ private:
     hmmer_model model_;
     std::unique_ptr<hmmer_scorer> scorer_;
     std::unique_ptr<search_filter> filter_;
-    std::unique_ptr<detail::odds_profile> odds_; // the configured profile in odds (domain definition)
-    std::unique_ptr<detail::float_profile> float_; // the same in float (domain definition after the filters)
+    std::unique_ptr<detail::float_profile> float_; // the configured profile in odds, float (and double on demand)
 };
 
 /// \brief The (sequence, domain) score thresholds of a cutoff for model `m`.
