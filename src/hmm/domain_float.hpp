@@ -71,6 +71,17 @@ struct float_pass
     double score = 0; // the pass's log-odds score (nats)
 };
 
+/// Receives the rows of a backward pass as they are computed (rows L down to 0): row i's specials,
+/// log scale and match/insert cells (np floats each, valid during the call). With a sink the
+/// pass keeps nothing in its float_pass (posteriors are summed row by row instead of from stored
+/// backward rows: 8 bytes per cell and 28 per row less).
+struct backward_sink
+{
+    void (*row)(void * ctx, std::size_t i, float_specials const & sv, double log_scale, float const * m,
+                float const * ins) = nullptr;
+    void * ctx = nullptr;
+};
+
 /// Forward (as forward_odds, in float); fills `out.rows`/`out.log_scale` and, with `keep_core`,
 /// `out.core_m`/`out.core_i`. Returns the log-odds score in nats.
 double forward_float(float_profile const & fp, special_probs const & t, digital_sequence x, float_pass & out,
@@ -98,13 +109,16 @@ void decode_full_float(float_profile const & fp, special_probs const & t, digita
                        double & score);
 
 /// The kernels of one instruction-set build (domain_float_kernels.hpp); `avx2` is the -mavx2 build.
+/// `sink`, when given, receives the backward rows instead of `out` (backward_sink).
 namespace df_generic {
 double forward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
-double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
+double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core,
+                backward_sink const * sink = nullptr);
 } // namespace df_generic
 namespace df_avx2 {
 double forward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
-double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
+double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core,
+                backward_sink const * sink = nullptr);
 } // namespace df_avx2
 
 } // namespace emtk::hmm::detail
