@@ -133,10 +133,12 @@ float * prepare(float_pass & out, std::vector<float> & buf, std::size_t L, std::
     buf.assign(6 * np, 0.0f);
     resize_exact(out.rows, L + 1);
     resize_exact(out.log_scale, L + 1);
-    if (keep_core)
+    if (keep_core) // rows 1..L are written whole (store_row): only row 0 is zeroed
     {
-        out.core_m.assign((L + 1) * np, 0.0f);
-        out.core_i.assign((L + 1) * np, 0.0f);
+        resize_exact(out.core_m, (L + 1) * np);
+        resize_exact(out.core_i, (L + 1) * np);
+        std::fill_n(out.core_m.begin(), np, 0.0f);
+        std::fill_n(out.core_i.begin(), np, 0.0f);
     }
     return buf.data();
 }

@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <atomic>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <cmath>
 #include <thread>
 #include <future>
@@ -88,6 +91,14 @@ std::vector<search_model> load_search_models(std::string const & path)
     if (out.empty())
         throw_input_error(path, 0, "no models in the file (expected HMMER3 profile HMMs)");
     return out;
+}
+
+void configure_allocator_for_search() noexcept
+{
+#if defined(__GLIBC__)
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+#endif
 }
 
 namespace {
