@@ -61,8 +61,13 @@
 /// of threads. Z is known only at the end, so a hit is kept while P × (targets read so far) passes
 /// the threshold (E-values only grow with Z) and filtered again at the end: memory is two batches plus
 /// the kept hits, not the number of targets. Domain definition keeps 5 special states per row
-/// (forward and backward: 80·L bytes) and O(M) rows; the alignment of an envelope of length Ld
-/// uses full matrices (about 72·Ld·M bytes: 6.5 MB for Ld = M = 300).
+/// (the double path: forward and backward, 80·L bytes; the float path: the forward's only, its
+/// backward summed row by row, 52·L bytes with the occupancy) and O(M) rows; the alignment of an
+/// envelope of length Ld uses full matrices (double path about 72·Ld·M bytes: 6.5 MB for
+/// Ld = M = 300; float path 48·Ld·M: 24 of alignment matrix, 16 of posterior, 8 of float Forward).
+/// These per-thread buffers are reused between targets and grow to the exact size needed (no
+/// vector doubling); configure_allocator_for_search() keeps glibc from holding freed memory per
+/// thread.
 
 #include <emtk/hmm/filter.hpp>
 #include <emtk/hmm/hmmer_io.hpp>
