@@ -348,6 +348,7 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
 
 void hmm_search_run(hmm_search_arguments const & a)
 {
+    hmm::configure_allocator_for_search(); // before any thread (peak memory, search.hpp)
     stopwatch clock;
     apply_verbosity(a.quiet, a.verbose);
     if (!(a.evalue > 0))

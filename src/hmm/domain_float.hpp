@@ -24,6 +24,8 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 namespace emtk::hmm::detail {
@@ -40,8 +42,20 @@ struct float_profile
     std::size_t block = 1;                               // delete-chain block length (nodes)
     std::vector<float> fprod; // forward: Π_{m = s−1}^{k−1} dd[m], s = first node of k's block
     std::vector<float> bprod; // backward: Π_{m = k}^{e} dd[m], e = last node of k's block
-    odds_profile const * source = nullptr; // the double profile (fallback; must outlive this)
+    /// From the double odds `op`, kept as the fallback (must outlive this).
     explicit float_profile(odds_profile const & op);
+    /// From the configured profile `p` (must outlive this): the double odds of the fallback are
+    /// built only when first needed (exact()), not kept per model otherwise (memory of a library).
+    explicit float_profile(profile const & p);
+    /// The double odds profile (the fallback of the decoders below, and `--max`'s decoding).
+    [[nodiscard]] odds_profile const & exact() const;
+
+private:
+    void build(odds_profile const & op);
+    odds_profile const * source_ = nullptr;         // the double profile, when given
+    profile const * config_ = nullptr;              // else the profile it is built from on demand
+    mutable std::once_flag once_;
+    mutable std::unique_ptr<odds_profile const> own_;
 };
 
 /// Special-state values of one row in float.
@@ -55,6 +69,17 @@ struct float_pass
     std::vector<double> log_scale;
     std::vector<float> core_m, core_i;
     double score = 0; // the pass's log-odds score (nats)
+};
+
+/// Receives the rows of a backward pass as they are computed (rows L down to 0): row i's specials,
+/// log scale and match/insert cells (np floats each, valid during the call). With a sink the
+/// pass keeps nothing in its float_pass (posteriors are summed row by row instead of from stored
+/// backward rows: 8 bytes per cell and 28 per row less).
+struct backward_sink
+{
+    void (*row)(void * ctx, std::size_t i, float_specials const & sv, double log_scale, float const * m,
+                float const * ins) = nullptr;
+    void * ctx = nullptr;
 };
 
 /// Forward (as forward_odds, in float); fills `out.rows`/`out.log_scale` and, with `keep_core`,
@@ -84,13 +109,16 @@ void decode_full_float(float_profile const & fp, special_probs const & t, digita
                        double & score);
 
 /// The kernels of one instruction-set build (domain_float_kernels.hpp); `avx2` is the -mavx2 build.
+/// `sink`, when given, receives the backward rows instead of `out` (backward_sink).
 namespace df_generic {
 double forward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
-double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
+double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core,
+                backward_sink const * sink = nullptr);
 } // namespace df_generic
 namespace df_avx2 {
 double forward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
-double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core);
+double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core,
+                backward_sink const * sink = nullptr);
 } // namespace df_avx2
 
 } // namespace emtk::hmm::detail

@@ -114,17 +114,39 @@ void store_row(float_pass & out, std::size_t i, float_specials const & sv, doubl
     }
 }
 
+/// v.resize(n), allocating exactly n when v must grow (not std::vector's doubling: the per-thread
+/// passes keep their storage, so doubling would keep up to twice the longest target's rows).
+template <typename V>
+void resize_exact(V & v, std::size_t n)
+{
+    if (n > v.capacity())
+    {
+        V{}.swap(v);
+        v.reserve(n);
+    }
+    v.resize(n);
+}
+
 /// Sizes a pass's outputs for L residues and zeroes `buf`, six rows of np floats: returns them.
 float * prepare(float_pass & out, std::vector<float> & buf, std::size_t L, std::size_t np, bool keep_core)
 {
     buf.assign(6 * np, 0.0f);
-    out.rows.resize(L + 1);
-    out.log_scale.resize(L + 1);
-    if (keep_core)
+    resize_exact(out.rows, L + 1);
+    resize_exact(out.log_scale, L + 1);
+    if (keep_core) // rows 1..L are written whole (store_row): only row 0 is zeroed
     {
-        out.core_m.assign((L + 1) * np, 0.0f);
-        out.core_i.assign((L + 1) * np, 0.0f);
+        resize_exact(out.core_m, (L + 1) * np);
+        resize_exact(out.core_i, (L + 1) * np);
+        std::fill_n(out.core_m.begin(), np, 0.0f);
+        std::fill_n(out.core_i.begin(), np, 0.0f);
     }
+    return buf.data();
+}
+
+/// Zeroes `buf`, six rows of np floats, and returns them (a backward pass with a sink).
+float * prepare_rows(std::vector<float> & buf, std::size_t np)
+{
+    buf.assign(6 * np, 0.0f);
     return buf.data();
 }
 
@@ -231,13 +253,14 @@ double forward(float_profile const & fp, float const * sp, digital_sequence x, f
     return std::log(static_cast<double>(C) * static_cast<double>(sp[5])) + logscale;
 }
 
-double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core)
+double backward(float_profile const & fp, float const * sp, digital_sequence x, float_pass & out, bool keep_core,
+                backward_sink const * sink)
 {
     ftz_guard const guard;
     std::size_t const L = x.size(), np = fp.np;
     auto const M = static_cast<std::size_t>(fp.M);
     thread_local std::vector<float> buf;
-    float * mn = prepare(out, buf, L, np, keep_core), * in = mn + np, * mc = in + np, * ic = mc + np, * dc = ic + np,
+    float * mn = sink ? prepare_rows(buf, np) : prepare(out, buf, L, np, keep_core), * in = mn + np, * mc = in + np, * ic = mc + np, * dc = ic + np,
           * w = dc + np;
     float const nn = sp[0], nb = sp[1], ec = sp[2], ej = sp[3], cc = sp[4], ct = sp[5], jj = sp[6], jb = sp[7];
     float N = 0, B = 0, E = 0, J = 0, C = 0;
@@ -289,11 +312,15 @@ double backward(float_profile const & fp, float const * sp, digital_sequence x, 
         float_specials sv{N, B, E, J, C};
         logscale += rescale(big, sv, np, mc, ic, nullptr);
         N = sv[x_n], B = sv[x_b], E = sv[x_e], J = sv[x_j], C = sv[x_c];
-        store_row(out, i, sv, logscale, mc, ic, np, keep_core);
+        if (sink)
+            sink->row(sink->ctx, i, sv, logscale, mc, ic);
+        else
+            store_row(out, i, sv, logscale, mc, ic, np, keep_core);
         std::swap(mn, mc);
         std::swap(in, ic);
     }
-    return std::log(static_cast<double>(out.rows[0][x_n])) + out.log_scale[0];
+    // Row 0's N and log scale (the last row computed).
+    return std::log(static_cast<double>(N)) + logscale;
 }
 
 } // namespace emtk::hmm::detail::EMTK_DF_NS

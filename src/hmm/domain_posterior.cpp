@@ -265,6 +265,17 @@ occupancy decode_occupancy(profile const & p, odds_profile const & op, digital_s
     return o;
 }
 
+void fit_alignment_matrix(dp_matrix & oa, std::size_t & cells, std::size_t L, int M)
+{
+    std::size_t const need = 3 * (L + 1) * static_cast<std::size_t>(M + 1);
+    if (need > cells)
+    {
+        oa = dp_matrix{};
+        cells = need;
+    }
+    oa.reshape(L, M);
+}
+
 void reset_posterior(posterior & pp, std::size_t L, int M)
 {
     auto const n = static_cast<std::size_t>(M + 1);

@@ -74,6 +74,13 @@ double backward_odds(odds_profile const & op, special_probs const & t, digital_s
 [[nodiscard]] posterior decode_full(odds_profile const & op, special_probs const & t, digital_sequence x,
                                     double & score);
 
+/// Shapes the per-thread matrix `oa` for an optimal-accuracy alignment of L residues and M nodes
+/// (optimal_accuracy_fill reshapes it to the same size): when it must grow it is freed first and
+/// allocated at the exact size, not by std::vector's doubling (which kept up to twice the largest
+/// envelope's matrix, and the old and new storage at once while copying). `cells` tracks the
+/// matrix's storage (0 for a new one).
+void fit_alignment_matrix(dp_matrix & oa, std::size_t & cells, std::size_t L, int M);
+
 /// Sizes `pp` for L residues and M nodes, every value 0 (storage reused).
 void reset_posterior(posterior & pp, std::size_t L, int M);
 

@@ -11,6 +11,9 @@
 
 #include <algorithm>
 #include <atomic>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <cmath>
 #include <thread>
 #include <future>
@@ -27,8 +30,8 @@ search_model::search_model(hmmer_model model, std::string const & /*source*/) : 
         model_.compo = hmmer_composition(model_.hmm);
     scorer_ = std::make_unique<hmmer_scorer>(model_.hmm, model_.alphabet);
     filter_ = std::make_unique<search_filter>(*scorer_, model_.compo, model_.alphabet);
-    odds_ = std::make_unique<detail::odds_profile>(scorer_->configured());
-    float_ = std::make_unique<detail::float_profile>(*odds_);
+    // The float odds of the default path; the double odds (--max, float fallback) on demand.
+    float_ = std::make_unique<detail::float_profile>(scorer_->configured());
 }
 
 bool search_model::filtered_bits(std::span<std::uint8_t const> x, filter_options const & o, double & bits,
@@ -88,6 +91,14 @@ std::vector<search_model> load_search_models(std::string const & path)
     if (out.empty())
         throw_input_error(path, 0, "no models in the file (expected HMMER3 profile HMMs)");
     return out;
+}
+
+void configure_allocator_for_search() noexcept
+{
+#if defined(__GLIBC__)
+    mallopt(M_ARENA_MAX, 1);
+    mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+#endif
 }
 
 namespace {

@@ -121,10 +121,19 @@ struct dna_model
     search_model const * sm = nullptr;
     int W = 0;                     // maximum hit length
     profile multi;                 // local multihit, length model W (--max's envelope definition; empty otherwise)
-    profile uni;                   // local unihit (rescoring; length set per envelope)
+    profile const * config = nullptr; // the scorer's configured profile (multihit; unihit() copies it)
     std::vector<double> bg;        // HMMER's background
     std::shared_ptr<detail::odds_profile const> odds; // of `multi` (--max's decoding; null otherwise)
 };
+
+/// The model in local unihit mode (rescoring; the caller sets the length model): a copy of the
+/// configured profile per envelope, not one kept per model.
+profile unihit(dna_model const & dm)
+{
+    profile p = *dm.config;
+    p.options.multihit = false;
+    return p;
+}
 
 /// nhmmer's rescoring of envelope i..j (1-based in `x`, a window of length Lw); false when the
 /// envelope yields no alignment of at least min_alignment residues. `exact`: Forward/Backward in
@@ -133,11 +142,12 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
              bool exact)
 {
     std::size_t const Lw = x.size();
-    auto const K = static_cast<std::size_t>(dm.uni.K);
+    auto const K = static_cast<std::size_t>(dm.config->K);
     double const smooth = 25.0 / static_cast<double>(std::min<std::size_t>(100, std::max<std::size_t>(50, Lw)));
     double envsc = 0, plain = 0;
     alignment_trace tr;
     thread_local dp_matrix oa; // reused between envelopes
+    thread_local std::size_t oa_cells = 0;
     thread_local posterior pp;
     thread_local detail::float_pass plain_pass;
     std::size_t a_from = 0, a_to = 0;
@@ -145,7 +155,7 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
     {
         std::size_t const Ld = j - i + 1;
         digital_sequence const sub = x.subspan(i - 1, Ld);
-        profile used = dm.uni;
+        profile used = unihit(dm);
         used.options.target_length = static_cast<int>(Ld);
         detail::special_probs const t{special_transitions(used, Ld)};
         if (bias)
@@ -178,6 +188,7 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
         }
         if (!std::isfinite(envsc))
             return false;
+        detail::fit_alignment_matrix(oa, oa_cells, Ld, used.M);
         if (optimal_accuracy_fill(used, pp, oa) == log_zero)
             return false;
         tr = optimal_accuracy_trace(used, sub, pp, oa);
@@ -201,7 +212,7 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
     std::size_t const Ld = j - i + 1;
     if (bias)
     {
-        profile uni = dm.uni;
+        profile uni = unihit(dm);
         uni.options.target_length = static_cast<int>(Ld);
         detail::special_probs const t{special_transitions(uni, Ld)};
         plain = exact ? detail::forward_odds(detail::odds_profile{uni}, t, x.subspan(i - 1, Ld), nullptr, nullptr)
@@ -399,8 +410,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         dna_model & d = dms[m];
         d.sm = &models[m];
         d.W = model_max_length(hm);
-        d.uni = models[m].scorer().configured();
-        d.uni.options.multihit = false;
+        d.config = &models[m].scorer().configured();
         d.bg = hmmer_background(hm.alphabet);
         if (options.filter.max) // only --max decodes whole windows in double (the filters' path: scan_window)
         {

@@ -28,9 +28,8 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
     if (L == 0)
         return out;
     profile const & multi = scorer_->configured();
-    detail::odds_profile const & op = *odds_; // built once per model
-    detail::occupancy const o =
-        exact ? detail::decode_occupancy(multi, op, x) : detail::decode_occupancy_float(multi, *float_, x, forward);
+    detail::occupancy const o = exact ? detail::decode_occupancy(multi, float_->exact(), x)
+                                      : detail::decode_occupancy_float(multi, *float_, x, forward);
 
     domain_counts dc;
     std::vector<std::pair<std::size_t, std::size_t>> const envelopes =
@@ -52,6 +51,7 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
     double const null1 = null1_score(L, L);
     detail::special_probs const tu{special_transitions(uni, L)};
     thread_local dp_matrix oa; // reused: no allocation per target
+    thread_local std::size_t oa_cells = 0;
     thread_local posterior pp;
     for (auto const & [from, to] : envelopes)
     {
@@ -60,7 +60,7 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
         // Envelope score and posterior decoding in one pass (the forward of decode_full).
         double envsc = 0;
         if (exact)
-            pp = detail::decode_full(op, tu, sub, envsc);
+            pp = detail::decode_full(float_->exact(), tu, sub, envsc);
         else
             detail::decode_full_float(*float_, tu, sub, pp, envsc);
         if (!std::isfinite(envsc))
@@ -72,6 +72,7 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
         d.pvalue = pvalue(d.bits);
         // Optimal-accuracy alignment of the envelope (as HMMER's rescore_isolated_domain), from
         // the odds-space posterior decoding of the envelope under the same unihit profile.
+        detail::fit_alignment_matrix(oa, oa_cells, Ld, uni.M);
         if (optimal_accuracy_fill(uni, pp, oa) == em::log_zero)
             continue;
         alignment_trace const v = optimal_accuracy_trace(uni, sub, pp, oa);
