@@ -37,6 +37,7 @@
 
 #include <emtk/em/options.hpp>
 #include <emtk/geno/hapcluster.hpp>
+#include <emtk/geno/haploid.hpp>
 #include <emtk/geno/templates.hpp>
 
 #include <cstddef>
@@ -128,6 +129,7 @@ struct impute_options
     }();                          ///< K, clamps, precision, data start
     int restarts = 1;             ///< random starts per window; posteriors averaged over them
     refine_options refine;        ///< stage 2: template rounds (rounds = 0: pure fastPHASE)
+    haploid_options haploid;      ///< stage 3: haploid pass after the rounds (haploid.hpp)
     std::size_t window = 2000;    ///< markers per window
     std::size_t overlap = 200;    ///< markers shared by consecutive windows (< window)
     /// EM driver settings (max_iter, tol, rule, seed, threads, chunk_size). restarts is ignored:
@@ -172,6 +174,7 @@ struct window_summary
     std::vector<start_summary> starts;
     std::vector<double> trace;                  ///< objective trace of the first start
     std::vector<refine_round_summary> refine;   ///< stage-2 rounds (empty: not refined)
+    haploid_summary haploid;                    ///< stage 3 (run = false: not run)
 };
 
 /// \brief impute_result::phase of a genotype whose phase the model did not draw.

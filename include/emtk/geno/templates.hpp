@@ -218,17 +218,18 @@ struct refine_round_summary
 
 /// \brief Runs the refinement rounds on one stage-1 window.
 /// \param genotypes  N × W sample-major
-/// \param panel      stage-1 haplotype draws; updated to the last round's input panel
+/// \param panel      stage-1 haplotype draws; updated to the last round's draws (stitched)
 /// \param jump       stage-1 ρ (W values): the start of round 1
 /// \param slot       N × W: output slot of each missing genotype wanted, or -1
 /// \param posterior  3 values per slot: the genotype posteriors (mean of the last rounds')
 /// \param em_opt     driver settings (threads, chunk size, tolerance); max_iter from ropt
 /// \param draw_rng   the window's stream; round r uses draw_rng.split(r)
+/// \param fitted     if not null, receives the last round's ε and ρ
 /// \throws user_error if a round's fit fails
 [[nodiscard]] std::vector<refine_round_summary>
 refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
               haplotype_panel & panel, std::span<double const> jump, std::span<std::int32_t const> slot,
               std::span<double> posterior, refine_options const & ropt, hapcluster_options const & hopt,
-              em::options const & em_opt, rng const & draw_rng);
+              em::options const & em_opt, rng const & draw_rng, template_params * fitted = nullptr);
 
 } // namespace emtk::geno
