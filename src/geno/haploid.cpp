@@ -21,21 +21,8 @@ std::uint64_t selection_salt(std::size_t h, int pass)
     return (static_cast<std::uint64_t>(h) << 8) ^ static_cast<std::uint64_t>(pass) ^ 0x5851f42d4c957f2dULL;
 }
 
-struct haploid_params
-{
-    double eps = 1e-3;
-};
-
-struct haploid_stats
-{
-    double mismatches = 0, observed = 0;
-    haploid_stats & operator+=(haploid_stats const & o)
-    {
-        mismatches += o.mismatches;
-        observed += o.observed;
-        return *this;
-    }
-};
+using haploid_params = haploid_em_params;
+using haploid_stats = haploid_em_stats;
 
 /// The haploid HMM over the 2N switched haplotypes as an em::model; item h = haplotype h.
 class haploid_model
@@ -168,8 +155,9 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
             std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(2 * i), static_cast<std::uint32_t>(2 * i + 1)};
             for (int pass = 0; pass < opt.switch_passes; ++pass)
             {
-                auto const s1 = ref_select_states(w, h1, false, opt.states, selection_salt(2 * i, pass), own);
-                auto const s2 = ref_select_states(w, h2, false, opt.states, selection_salt(2 * i + 1, pass), own);
+                std::size_t const S = std::max<std::size_t>(1, opt.switch_states);
+                auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, pass), own);
+                auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, pass), own);
                 state_sets merged(s1.size());
                 for (std::size_t b = 0; b < s1.size(); ++b)
                     std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));

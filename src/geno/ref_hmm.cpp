@@ -109,6 +109,11 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             prefix[(bk + 1) * w.haps + h] = prefix[bk * w.haps + h] + counts[bk * w.haps + h];
     thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> key;
     key.resize(w.haps);
+    // The tie-breaking hash of each haplotype (the same in every block).
+    thread_local std::vector<std::uint64_t> tie;
+    tie.resize(w.haps);
+    for (std::size_t h = 0; h < w.haps; ++h)
+        tie[h] = mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32;
     constexpr std::size_t wide = 4; // the wider context: 4 blocks on each side
     for (std::size_t bk = 0; bk < nb; ++bk)
     {
@@ -123,7 +128,7 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             // context (among equally good haplotypes, the longer match is the closer relative),
             // then the tie-breaking hash.
             key[h] = {(std::min<std::uint64_t>(n, 0xfffe) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
-                          (mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32),
+                          tie[h],
                       static_cast<std::uint32_t>(h)};
         }
         for (auto const h : exclude)

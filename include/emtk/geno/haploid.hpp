@@ -19,8 +19,9 @@
 ///  2. Switch passes (not part of the EM; the data of step 3): each sample's two haplotypes, with
 ///     the alleles of its missing genotypes set missing, get `switch_passes` passes of single-switch
 ///     refinement (ref_phase_switches) over the union of the two haplotypes' state sets; the states
-///     of haplotype h are the `states` haplotypes (never the sample's own two) with the fewest
-///     mismatches per block of `block` markers and its neighbours (ref_select_states). The pass
+///     of haplotype h are the `switch_states` haplotypes (never the sample's own two) with the
+///     fewest mismatches per block of `block` markers and its neighbours (ref_select_states; the
+///     imputation below takes `states` of them the same way). The pass
 ///     judges with the starting ε. Every sample reads the same snapshot of the panel: the result
 ///     does not depend on the order of the samples or on the threads.
 ///  3. EM for ε (em::fit, `iterations` E-steps; 1 = an E-step with the template stage's ε, no
@@ -61,6 +62,7 @@ struct haploid_options
     std::size_t states = 200;   ///< states per block and haplotype (0: no haploid stage)
     std::size_t block = 32;     ///< markers per state block
     int switch_passes = 1;      ///< single-switch passes before the imputation (0: none)
+    std::size_t switch_states = 100; ///< states per block and haplotype of those passes (the pair: their union)
     double weight = 0.5;        ///< weight of the haploid posteriors in the blend (0: stage off)
     double jump_scale = 1.0;    ///< jump probability = min(1, jump_scale × the template stage's ρ_m)
     int iterations = 1;         ///< E-steps of the EM for ε (1: the template stage's ε, no M-step)

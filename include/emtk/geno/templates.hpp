@@ -66,7 +66,7 @@ namespace emtk::geno {
 /// \brief Options of the refinement stage. Defaults are documented in impute.hpp (tuning table).
 struct refine_options
 {
-    int rounds = 6;               ///< template rounds after stage 1 (0: pure fastPHASE)
+    int rounds = 5;               ///< template rounds after stage 1 (0: pure fastPHASE)
     int templates = 40;           ///< S, templates per sample and window
     std::size_t window = 1000;    ///< markers per refinement window (inside a stage-1 window)
     std::size_t overlap = 200;    ///< markers shared by consecutive refinement windows
@@ -75,7 +75,7 @@ struct refine_options
     /// The genotype posteriors are the mean of those of the last `average` rounds (each round's
     /// draw is one sample of the phase: averaging over rounds averages over phase uncertainty, as
     /// MaCH averages over its iterations).
-    int average = 4;
+    int average = 3;
     /// Composite templates: the template set is chosen again every this many markers (a multiple
     /// of 64; 0 = one set per refinement window).
     std::size_t template_block = 0;
