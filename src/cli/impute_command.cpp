@@ -39,6 +39,8 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
         throw usage_error("--template-block must be a multiple of 64");
     if (!(a.tol > 0))
         throw usage_error("--tol must be > 0");
+    if (!(a.haploid_jump_scale > 0))
+        throw usage_error("--haploid-jump-scale must be > 0");
     if (!(a.theta_min > 0 && a.theta_min < 0.5))
         throw usage_error("--theta-min must be in (0, 0.5)");
     if (a.output.empty())
@@ -66,6 +68,13 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.refine.overlap = static_cast<std::size_t>(a.refine_overlap);
     opt.refine.average = a.refine_average;
     opt.refine.template_block = static_cast<std::size_t>(a.template_block);
+    opt.haploid.states = static_cast<std::size_t>(a.haploid_states);
+    opt.haploid.block = static_cast<std::size_t>(a.haploid_block);
+    opt.haploid.switch_passes = a.haploid_switch_passes;
+    opt.haploid.switch_states = static_cast<std::size_t>(a.haploid_switch_states);
+    opt.haploid.weight = a.haploid_weight;
+    opt.haploid.jump_scale = a.haploid_jump_scale;
+    opt.haploid.iterations = a.haploid_iterations;
     opt.window = static_cast<std::size_t>(a.window);
     opt.overlap = static_cast<std::size_t>(a.overlap);
     opt.em.max_iter = a.max_iter;
@@ -98,6 +107,15 @@ void write_model(json_writer & j, impute_arguments const & a, geno::impute_optio
         j.field("template_block", a.template_block);
         j.field("first_iterations", opt.refine.first_iterations);
         j.field("later_iterations", opt.refine.later_iterations);
+        j.end_object();
+        j.key("haploid").begin_object();
+        j.field("states", static_cast<std::uint64_t>(opt.haploid.states));
+        j.field("block", static_cast<std::uint64_t>(opt.haploid.block));
+        j.field("switch_passes", opt.haploid.switch_passes);
+        j.field("switch_states", static_cast<std::uint64_t>(opt.haploid.switch_states));
+        j.field("weight", opt.haploid.weight);
+        j.field("jump_scale", opt.haploid.jump_scale);
+        j.field("iterations", opt.haploid.iterations);
         j.end_object();
     }
     j.field("max_iter", opt.em.max_iter);
@@ -143,6 +161,17 @@ void write_windows(json_writer & j, std::vector<geno::impute_contig_report> cons
                 j.end_object();
             }
             j.end_array();
+            if (win.haploid.run)
+            {
+                j.key("haploid").begin_object();
+                j.field("objective", win.haploid.objective);
+                j.field("iterations", win.haploid.iterations);
+                j.field("stop_reason", win.haploid.stop_reason);
+                j.field("error", win.haploid.error);
+                j.field("switches", static_cast<std::uint64_t>(win.haploid.switches));
+                j.key("objective_trace").value(win.haploid.trace);
+                j.end_object();
+            }
             j.end_object();
         }
     j.end_array();

@@ -3,6 +3,9 @@
 /// \brief `emtk impute` (issue 6): its arguments, declared on the SeqAn3 sub-parser in
 /// impute_parsing.cpp and run by impute_command.cpp.
 
+#include <emtk/geno/haploid.hpp>
+#include <emtk/geno/ref_impute.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -29,12 +32,20 @@ struct impute_arguments
     int window = 2000;
     int overlap = 200;
     double theta_min = 0.001;
-    int refine = 6;               ///< template rounds after the fastPHASE fit (0: pure fastPHASE)
+    int refine = 5;               ///< template rounds after the fastPHASE fit (0: pure fastPHASE)
     int templates = 40;           ///< templates per sample and refinement window
     int refine_window = 1000;
     int refine_overlap = 200;
-    int refine_average = 4;       ///< posteriors averaged over the last rounds
+    int refine_average = 3;       ///< posteriors averaged over the last rounds
     int template_block = 0;       ///< markers per composite-template block (multiple of 64; 0 = whole window)
+    // Haploid stage (geno/haploid.hpp; defaults from the library's haploid_options).
+    int haploid_states = static_cast<int>(geno::haploid_options{}.states);  ///< 0: no haploid stage
+    int haploid_block = static_cast<int>(geno::haploid_options{}.block);
+    int haploid_switch_passes = geno::haploid_options{}.switch_passes;
+    int haploid_switch_states = static_cast<int>(geno::haploid_options{}.switch_states);
+    double haploid_weight = geno::haploid_options{}.weight;
+    double haploid_jump_scale = geno::haploid_options{}.jump_scale;
+    int haploid_iterations = geno::haploid_options{}.iterations;
     std::uint64_t seed = 1;
     int threads = 1;
     bool quiet = false;
@@ -52,6 +63,10 @@ struct impute_arguments
     int ref_overlap = 4000;       ///< --ref-overlap
     double ref_error = 1e-3;      ///< --ref-error (start of the EM for the mismatch rate)
     bool ref_fixed_error = false; ///< --ref-fixed-error
+    int switch_passes = geno::ref_impute_options{}.switch_passes;                 ///< --switch-passes
+    int switch_states = static_cast<int>(geno::ref_impute_options{}.switch_states); ///< --switch-states
+    bool no_study_templates = false;                                                ///< --no-study-templates
+    double min_posterior = static_cast<double>(geno::ref_impute_options{}.min_posterior); ///< --min-posterior
 };
 
 /// Declares the options on the `emtk impute` sub-parser.

@@ -13,8 +13,8 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
 {
     auto & info = parser.info;
     info.short_description = "impute missing genotypes with haplotype-cluster HMMs (fastPHASE, then templates) fitted by EM";
-    info.synopsis.push_back("emtk impute [-K 12] [--restarts 1] [--max-iter 10] [--refine 6] [--templates 40] "
-                            "[--window 2000 --overlap 200] [--method hapcluster|hwe] "
+    info.synopsis.push_back("emtk impute [-K 12] [--restarts 1] [--max-iter 10] [--refine 5] [--templates 40] "
+                            "[--haploid-states 200] [--window 2000 --overlap 200] [--method hapcluster|hwe] "
                             "[--region CHR:FROM-TO] [--seed S] [-t N] [--json FILE] -o out.vcf.gz in.vcf.gz|in.bcf");
     info.description.push_back(
         "Fills the missing genotypes ('./.', and half-missing calls such as './1') of a VCF/BCF. Each contig is cut "
@@ -24,12 +24,17 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
         "the posterior genotype probabilities of the missing genotypes are "
         "averaged over the starts. Every marker takes its result from the window where it is most central.");
     info.description.push_back(
-        "Refinement (--refine ROUNDS, default 6; --refine 0 = pure fastPHASE): the fastPHASE fit phases every sample "
+        "Refinement (--refine ROUNDS, default 5; --refine 0 = pure fastPHASE): the fastPHASE fit phases every sample "
         "(a posterior draw of its two haplotypes); then, in each round, every sample is re-modelled as a mosaic of "
         "--templates haplotypes of the other samples (the nearest by Hamming distance in refinement windows of "
         "--refine-window markers): the same HMM with templates as clusters (diploid Li-Stephens, as IMPUTE2 and "
         "MaCH), its mismatch and jump rates fitted by EM, which re-phases the samples for the next round. The "
         "genotype probabilities are the mean over the last --refine-average rounds.");
+    info.description.push_back(
+        "Haploid stage (--haploid-states, default 200; 0 = off): after the rounds each haplotype is imputed again by "
+        "a haploid Li-Stephens HMM over the other samples' haplotypes, with states chosen per block of "
+        "--haploid-block markers for that haplotype alone (after --haploid-switch-passes passes of single phase "
+        "switches); its genotype probabilities are blended with the rounds' at --haploid-weight.");
     info.description.push_back(
         "Output: every observed genotype is kept exactly; each missing one gets the most probable genotype in GT. "
         "FORMAT/DS (ALT dosage) and FORMAT/GP (P of 0/0, 0/1, 1/1) are written for all samples (observed genotypes: "
@@ -82,6 +87,28 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "Templates are chosen again every N markers (composite templates; a multiple of 64; 0 = one "
                       "set per refinement window).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000000});
+    parser.add_option(a.haploid_states, '\0', "haploid-states",
+                      "Haploid stage after the template rounds (each haplotype re-imputed from the other samples' "
+                      "haplotypes, blended in): states per block and haplotype; 0 = no haploid stage.",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 100000});
+    parser.add_option(a.haploid_block, '\0', "haploid-block", "Haploid stage: markers per state block.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.haploid_switch_passes, '\0', "haploid-switch-passes",
+                      "Haploid stage: single-switch phasing passes before the imputation.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100});
+    parser.add_option(a.haploid_switch_states, '\0', "haploid-switch-states",
+                      "Haploid stage: states per block and haplotype of the switch passes.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.haploid_weight, '\0', "haploid-weight",
+                      "Haploid stage: weight of its genotype probabilities in the blend with the template rounds' "
+                      "(0 = stage off, 1 = haploid only).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
+    parser.add_option(a.haploid_jump_scale, '\0', "haploid-jump-scale",
+                      "Haploid stage: jump probability = this x the template rounds' fitted rate (at most 1).",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.haploid_iterations, '\0', "haploid-iterations",
+                      "Haploid stage: EM iterations for its mismatch rate (1 = the template rounds' rate).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});
     parser.add_option(a.theta_min, '\0', "theta-min",
                       "Cluster allele frequencies are kept in [x, 1-x].", seqan3::option_spec::advanced);
     declare_seed(parser, a.seed, "Random seed: same input and seed give the same output.");
@@ -112,6 +139,19 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::option_spec::advanced);
     parser.add_flag(a.ref_fixed_error, '\0', "ref-fixed-error", "With --ref: keep --ref-error, do not fit it.",
                     seqan3::option_spec::advanced);
+    parser.add_option(a.switch_passes, '\0', "switch-passes",
+                      "With --ref: single-switch phasing passes after the Viterbi rounds.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100});
+    parser.add_option(a.switch_states, '\0', "switch-states",
+                      "With --ref: states per block and haplotype of the switch passes.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_flag(a.no_study_templates, '\0', "no-study-templates",
+                    "With --ref: phasing rounds after the first use panel haplotypes only, not the other study "
+                    "samples' haplotypes.",
+                    seqan3::option_spec::advanced);
+    parser.add_option(a.min_posterior, '\0', "min-posterior",
+                      "With --ref: state posteriors below this are dropped in the imputation (sparse).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
     declare_verbosity(parser, a.quiet, a.verbose);
 }
 

@@ -54,6 +54,10 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.states = static_cast<std::size_t>(a.ref_states);
     opt.phase_states = static_cast<std::size_t>(a.phase_states);
     opt.phase_rounds = a.phase_rounds;
+    opt.switch_passes = a.switch_passes;
+    opt.switch_states = static_cast<std::size_t>(a.switch_states);
+    opt.study_templates = !a.no_study_templates;
+    opt.min_posterior = static_cast<float>(a.min_posterior);
     opt.block = static_cast<std::size_t>(a.ref_block);
     opt.window = static_cast<std::size_t>(a.ref_window);
     opt.overlap = static_cast<std::size_t>(a.ref_overlap);
@@ -169,6 +173,10 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("states", a.ref_states);
     j.field("phase_states", a.phase_states);
     j.field("phase_rounds", a.phase_rounds);
+    j.field("switch_passes", a.switch_passes);
+    j.field("switch_states", a.switch_states);
+    j.field("study_templates", !a.no_study_templates);
+    j.field("min_posterior", a.min_posterior);
     j.field("block", a.ref_block);
     j.field("window", a.ref_window);
     j.field("overlap", a.ref_overlap);

@@ -2,6 +2,7 @@
 /// \brief Windows, starts, posterior averaging and stitching (see include/emtk/geno/impute.hpp).
 
 #include <emtk/em/fit.hpp>
+#include <emtk/geno/haploid.hpp>
 #include <emtk/geno/hwe.hpp>
 #include <emtk/geno/impute.hpp>
 #include <emtk/geno/templates.hpp>
@@ -260,8 +261,11 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
             {
                 // The refined posteriors replace the starts' average.
                 std::vector<double> post(3 * d.core_missing, 0.0);
+                template_params fitted;
                 w.refine = refine_window(d.g, N, d.W, panel, stage1_jump, d.slot, post, opt.refine, mopt, eo,
-                                         block_rng.split(wi).split(refine_stream));
+                                         block_rng.split(wi).split(refine_stream), &fitted);
+                // Stage 3: the haploid pass over the last round's haplotypes, blended in.
+                w.haploid = haploid_window(d.g, N, d.W, panel, fitted.jump, fitted.error, d.slot, post, opt.haploid, eo);
                 for (std::size_t k = 0; k < post.size(); ++k)
                     acc[k] = post[k] * restarts;
                 // The phase of each imputed genotype: the sample's haplotypes in the panel.

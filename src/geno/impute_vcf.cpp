@@ -48,6 +48,8 @@ impute_vcf_summary impute_vcf(impute_vcf_options const & opt, impute_vcf_callbac
                 sum.iterations += rr.iterations;
                 sum.decreases += rr.decreases;
             }
+            sum.iterations += w.haploid.iterations;
+            sum.decreases += w.haploid.decreases;
         }
         rep.windows = std::move(res.windows);
         if (cb.contig_done)

@@ -57,7 +57,9 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
     // Per block, mismatch counts as bit-sliced counters: plane k holds bit k of every haplotype's
     // count (16 planes: counts < 65,536, far above any block).
     constexpr std::size_t planes = 16;
-    std::vector<std::uint64_t> block_counts(nb * planes * W, 0);
+    // Per-thread buffers (reused across calls: this runs once per haplotype and window).
+    thread_local std::vector<std::uint64_t> block_counts;
+    block_counts.assign(nb * planes * W, 0);
     for (std::size_t t = 0; t < w.typed; ++t)
     {
         std::int8_t const o = obs[t];
@@ -80,7 +82,8 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             }
         }
     }
-    std::vector<std::uint32_t> counts(nb * w.haps, 0);
+    thread_local std::vector<std::uint32_t> counts;
+    counts.assign(nb * w.haps, 0);
     for (std::size_t bk = 0; bk < nb; ++bk)
     {
         std::uint64_t const * c = block_counts.data() + bk * planes * W;
@@ -97,27 +100,35 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
                 }
             }
     }
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> key(w.haps);
+    // Prefix sums over the blocks (per haplotype), so each block's counts over its neighbours and
+    // over the wider context are two differences (integer sums: the same as summing block by block).
+    thread_local std::vector<std::uint32_t> prefix;
+    prefix.assign((nb + 1) * w.haps, 0);
+    for (std::size_t bk = 0; bk < nb; ++bk)
+        for (std::size_t h = 0; h < w.haps; ++h)
+            prefix[(bk + 1) * w.haps + h] = prefix[bk * w.haps + h] + counts[bk * w.haps + h];
+    thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> key;
+    key.resize(w.haps);
+    // The tie-breaking hash of each haplotype (the same in every block).
+    thread_local std::vector<std::uint64_t> tie;
+    tie.resize(w.haps);
+    for (std::size_t h = 0; h < w.haps; ++h)
+        tie[h] = mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32;
     constexpr std::size_t wide = 4; // the wider context: 4 blocks on each side
     for (std::size_t bk = 0; bk < nb; ++bk)
     {
         std::size_t const lo = bk == 0 ? 0 : bk - 1, hi = std::min(nb - 1, bk + 1);
         std::size_t const wlo = bk < wide ? 0 : bk - wide, whi = std::min(nb - 1, bk + wide);
+        std::uint32_t const * p_lo = prefix.data() + lo * w.haps, * p_hi = prefix.data() + (hi + 1) * w.haps;
+        std::uint32_t const * p_wlo = prefix.data() + wlo * w.haps, * p_whi = prefix.data() + (whi + 1) * w.haps;
         for (std::size_t h = 0; h < w.haps; ++h)
         {
-            std::uint64_t n = 0, n_wide = 0;
-            for (std::size_t b2 = wlo; b2 <= whi; ++b2)
-            {
-                std::uint64_t const c = counts[b2 * w.haps + h];
-                n_wide += c;
-                if (b2 >= lo && b2 <= hi)
-                    n += c;
-            }
+            std::uint64_t const n = p_hi[h] - p_lo[h], n_wide = p_whi[h] - p_wlo[h];
             // Mismatches over the block and its neighbours in the high bits, then over the wider
             // context (among equally good haplotypes, the longer match is the closer relative),
             // then the tie-breaking hash.
             key[h] = {(std::min<std::uint64_t>(n, 0xfffe) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
-                          (mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32),
+                          tie[h],
                       static_cast<std::uint32_t>(h)};
         }
         for (auto const h : exclude)
@@ -322,7 +333,7 @@ double forward(ref_window const & w, std::span<std::int8_t const> hap, state_set
     // log of the scales = log-likelihood
     std::size_t const K = w.typed;
     alpha.assign(K * S, 0);
-    std::vector<int> map;
+    thread_local std::vector<int> map;
     double ll = 0;
     auto emit = [&](std::size_t t, std::uint32_t h) {
         return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
@@ -368,8 +379,9 @@ void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, st
     std::size_t const K = w.typed;
     (void)forward(w, hap, sets, eps, S, alpha);
     beta.assign(K * S, 0);
-    std::vector<double> eb(S);
-    std::vector<int> map;
+    thread_local std::vector<double> eb;
+    eb.assign(S, 0.0);
+    thread_local std::vector<int> map;
     auto emit = [&](std::size_t t, std::uint32_t h) {
         return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
     };
@@ -412,11 +424,13 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
     std::size_t S = 0;
     for (auto const & s : sets)
         S = std::max(S, s.size());
-    std::vector<double> a1, b1, a2, b2;
+    // Per-thread buffers: reused by every call of the thread.
+    thread_local std::vector<double> a1, b1, a2, b2;
+    thread_local std::vector<char> flip;
     forward_backward(w, h1, sets, eps, S, a1, b1);
     forward_backward(w, h2, sets, eps, S, a2, b2);
     // The switch decisions, all judged against the current phase, then applied.
-    std::vector<char> flip(K, 0);
+    flip.assign(K, 0);
     std::size_t last_het = K, switches = 0;
     for (std::size_t t = 0; t < K; ++t)
     {
@@ -465,8 +479,12 @@ double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const>
     for (auto const & s : sets)
         S = std::max(S, s.size());
     // Forward probabilities, scaled to sum 1 at each marker (log of the scales = log-likelihood).
-    std::vector<double> alpha, beta(S), bnext(S), eb(S);
-    std::vector<int> map;
+    // Per-thread buffers (one call per haplotype: no allocation after a thread's first call).
+    thread_local std::vector<double> alpha, beta, bnext, eb;
+    thread_local std::vector<int> map;
+    beta.assign(S, 0.0);
+    bnext.assign(S, 0.0);
+    eb.assign(S, 0.0);
     double const ll = forward(w, hap, sets, eps, S, alpha);
     auto emit = [&](std::size_t t, std::uint32_t h) {
         return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);

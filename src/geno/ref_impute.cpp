@@ -273,21 +273,8 @@ private:
 // ---------------------------------------------------------------------------------------------
 // ε by EM over the study haplotypes (em::fit).
 
-struct eps_params
-{
-    double eps = 1e-3;
-};
-
-struct eps_stats
-{
-    double mismatches = 0, observed = 0;
-    eps_stats & operator+=(eps_stats const & o)
-    {
-        mismatches += o.mismatches;
-        observed += o.observed;
-        return *this;
-    }
-};
+using eps_params = haploid_em_params;
+using eps_stats = haploid_em_stats;
 
 /// Items: the 2N study haplotypes of a window with their state sets. M-step: ε = E[mismatches] /
 /// observed alleles (the exact maximiser of the expected complete log-likelihood).

@@ -349,7 +349,7 @@ std::vector<refine_round_summary>
 refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
               haplotype_panel & panel, std::span<double const> jump, std::span<std::int32_t const> slot,
               std::span<double> posterior, refine_options const & ropt, hapcluster_options const & hopt,
-              em::options const & em_opt, rng const & draw_rng)
+              em::options const & em_opt, rng const & draw_rng, template_params * fitted)
 {
     std::vector<refine_round_summary> rounds;
     std::size_t const N = n_samples, W = n_markers;
@@ -417,9 +417,10 @@ refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std
         if (average > 1 && round >= ropt.rounds - average)
             for (std::size_t k = 0; k < sum.size(); ++k)
                 sum[k] += posterior[k];
-        if (round + 1 < ropt.rounds)
-            stitch_draws(out, windows, panel);
+        stitch_draws(out, windows, panel);
     }
+    if (fitted)
+        *fitted = params;
     if (average > 1)
         for (std::size_t k = 0; k < sum.size(); ++k)
             posterior[k] = sum[k] / average;

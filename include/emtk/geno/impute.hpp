@@ -3,16 +3,20 @@
 /// \brief Imputation of the missing genotypes of one block of sites (a chromosome): overlapping
 /// windows of markers; in each, stage 1 = EM fits of the fastPHASE model with several random
 /// starts, stage 2 = rounds of the template (diploid Li–Stephens) HMM seeded by stage 1's
-/// phasing; windows stitched.
+/// phasing, stage 3 = a haploid Li–Stephens pass over stage 2's haplotypes blended in; windows
+/// stitched.
 ///
-/// Two stages. Stage 1 (hapcluster.hpp) fits K haplotype clusters by EM; its posteriors are the
+/// Three stages. Stage 1 (hapcluster.hpp) fits K haplotype clusters by EM; its posteriors are the
 /// result of `--refine 0` (pure fastPHASE), and start 0's fit phases every sample (a posterior
 /// draw of its two haplotypes, haplotype_draw). Stage 2 (templates.hpp) re-models each sample as a
 /// mosaic of S haplotypes of the other samples (the nearest by Hamming distance in refinement
 /// windows), the same O(K²) kernel with templates as clusters, ε and ρ fitted by EM (em::fit),
 /// drawing new haplotypes for the next round. 20 clusters cannot represent rare haplotypes; the
 /// samples' own haplotypes can (the loss of stage 1 is at MAF < 5%). The genotype posteriors of
-/// a window are the mean over the last refine_options::average rounds.
+/// a window are the mean over the last refine_options::average rounds. Stage 3 (haploid.hpp)
+/// imputes each of the last round's haplotypes again with a haploid HMM over 200 states per block
+/// chosen for that haplotype, after one pass of phase switches, and blends its genotype
+/// posteriors with stage 2's (weight 0.5).
 ///
 /// Windows. A block of M sites is cut into the fewest windows of at most `window` markers that
 /// overlap by at least `overlap` markers; all have the same length and their starts are spread
@@ -37,6 +41,7 @@
 
 #include <emtk/em/options.hpp>
 #include <emtk/geno/hapcluster.hpp>
+#include <emtk/geno/haploid.hpp>
 #include <emtk/geno/templates.hpp>
 
 #include <cstddef>
@@ -57,9 +62,10 @@ enum class impute_method
 
 /// \brief Options of impute_block. Defaults are documented here and nowhere else.
 ///
-/// Defaults: stage 1 K = 12, 1 start from the data, 10 EM iterations; stage 2 6 rounds of S = 40
+/// Defaults: stage 1 K = 12, 1 start from the data, 10 EM iterations; stage 2 5 rounds of S = 40
 /// templates in refinement windows of 1,000 markers (overlap 200), round 1 with 2 EM iterations,
-/// the others 1, posteriors averaged over the last 4 rounds. First chosen on a fixed tuning set
+/// the others 1, posteriors averaged over the last 3 rounds; stage 3 the haploid pass (200 states,
+/// table at the end). First chosen on a fixed tuning set
 /// (scripts/impute_simulate.sh OUT 1000 500000 4e-4 0.05 11: 500 samples, 1,486 sites, 5% masked;
 /// discordance / dosage r² at the masked genotypes; CPU = user seconds, 1 thread, on a loaded
 /// 2-core machine, so ±20%). Beagle 5.4 on the same file: 40 s, 0.184%, r² 0.9946.
@@ -118,6 +124,20 @@ enum class impute_method
 ///     32   1 x 12               data       25     0.93%         0.978
 ///
 /// Starting θ from the data (hapcluster_options::data_start) is the largest stage-1 gain.
+///
+/// Stage 3, the haploid pass (haploid.hpp), on the second tuning set (seed 2, 500 samples, 6,112
+/// sites; Beagle 5.4 0.141%, r² 0.9956, 98 s), 1 thread, user CPU seconds on a machine loaded
+/// ~12 on 2 cores (±10%), 2026-12-06:
+///
+///     rounds/average  haploid states  switch states  CPU s   discordance   r²
+///     6 / 4           off             -               66     0.196%        0.9945
+///     6 / 4           200             200            109     0.168%        0.9955
+///     6 / 4           200             100             97     0.169%        0.9955
+///     5 / 3           200             100             91     0.165%        0.9955  (defaults)
+///
+/// The haploid pass (blend weight 0.5, one switch pass, blocks of 32 markers, the template
+/// rounds' ρ and ε) takes a sixth off the discordance at every MAF; with it one template round
+/// fewer costs nothing in accuracy and pays for most of its CPU.
 struct impute_options
 {
     impute_method method = impute_method::hapcluster;
@@ -128,6 +148,7 @@ struct impute_options
     }();                          ///< K, clamps, precision, data start
     int restarts = 1;             ///< random starts per window; posteriors averaged over them
     refine_options refine;        ///< stage 2: template rounds (rounds = 0: pure fastPHASE)
+    haploid_options haploid;      ///< stage 3: haploid pass after the rounds (haploid.hpp)
     std::size_t window = 2000;    ///< markers per window
     std::size_t overlap = 200;    ///< markers shared by consecutive windows (< window)
     /// EM driver settings (max_iter, tol, rule, seed, threads, chunk_size). restarts is ignored:
@@ -172,6 +193,7 @@ struct window_summary
     std::vector<start_summary> starts;
     std::vector<double> trace;                  ///< objective trace of the first start
     std::vector<refine_round_summary> refine;   ///< stage-2 rounds (empty: not refined)
+    haploid_summary haploid;                    ///< stage 3 (run = false: not run)
 };
 
 /// \brief impute_result::phase of a genotype whose phase the model did not draw.
@@ -184,8 +206,8 @@ struct impute_result
     /// site, samples in order within a site).
     std::vector<float> gp;
     /// The model's phase of every missing genotype, one byte each in gp's order: bit 0 = the allele
-    /// on haplotype 1, bit 1 = the allele on haplotype 2 of the sample's last haplotype draw
-    /// (stage 2's panel after its rounds), or phase_unknown when the model drew no haplotypes
+    /// on haplotype 1, bit 1 = the allele on haplotype 2 of the sample's last haplotypes (stage 2's
+    /// panel after its rounds, re-phased and re-imputed by stage 3 when it runs), or phase_unknown when the model drew no haplotypes
     /// (`--refine 0`, the allele-frequency method, a single sample).
     std::vector<std::uint8_t> phase;
     std::size_t missing = 0;

@@ -74,6 +74,24 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
 std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
                                std::span<std::int8_t> h2);
 
+/// \brief The parameter of an EM for ε over haploid HMMs (ref_impute.cpp and haploid.cpp).
+struct haploid_em_params
+{
+    double eps = 1e-3;
+};
+
+/// \brief Its expected statistics (from ref_haploid_posteriors); the M-step is ε = mismatches / observed.
+struct haploid_em_stats
+{
+    double mismatches = 0, observed = 0;
+    haploid_em_stats & operator+=(haploid_em_stats const & o)
+    {
+        mismatches += o.mismatches;
+        observed += o.observed;
+        return *this;
+    }
+};
+
 /// \brief Forward-backward of one haplotype. \returns log p(alleles). If `gamma` is not empty
 /// (K × stride floats) it receives the state posteriors at each typed marker (state j of the
 /// marker's block set at gamma[t * stride + j]). Adds the expected mismatches and the number of

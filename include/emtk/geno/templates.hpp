@@ -66,7 +66,7 @@ namespace emtk::geno {
 /// \brief Options of the refinement stage. Defaults are documented in impute.hpp (tuning table).
 struct refine_options
 {
-    int rounds = 6;               ///< template rounds after stage 1 (0: pure fastPHASE)
+    int rounds = 5;               ///< template rounds after stage 1 (0: pure fastPHASE)
     int templates = 40;           ///< S, templates per sample and window
     std::size_t window = 1000;    ///< markers per refinement window (inside a stage-1 window)
     std::size_t overlap = 200;    ///< markers shared by consecutive refinement windows
@@ -75,7 +75,7 @@ struct refine_options
     /// The genotype posteriors are the mean of those of the last `average` rounds (each round's
     /// draw is one sample of the phase: averaging over rounds averages over phase uncertainty, as
     /// MaCH averages over its iterations).
-    int average = 4;
+    int average = 3;
     /// Composite templates: the template set is chosen again every this many markers (a multiple
     /// of 64; 0 = one set per refinement window).
     std::size_t template_block = 0;
@@ -218,17 +218,18 @@ struct refine_round_summary
 
 /// \brief Runs the refinement rounds on one stage-1 window.
 /// \param genotypes  N × W sample-major
-/// \param panel      stage-1 haplotype draws; updated to the last round's input panel
+/// \param panel      stage-1 haplotype draws; updated to the last round's draws (stitched)
 /// \param jump       stage-1 ρ (W values): the start of round 1
 /// \param slot       N × W: output slot of each missing genotype wanted, or -1
 /// \param posterior  3 values per slot: the genotype posteriors (mean of the last rounds')
 /// \param em_opt     driver settings (threads, chunk size, tolerance); max_iter from ropt
 /// \param draw_rng   the window's stream; round r uses draw_rng.split(r)
+/// \param fitted     if not null, receives the last round's ε and ρ
 /// \throws user_error if a round's fit fails
 [[nodiscard]] std::vector<refine_round_summary>
 refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
               haplotype_panel & panel, std::span<double const> jump, std::span<std::int32_t const> slot,
               std::span<double> posterior, refine_options const & ropt, hapcluster_options const & hopt,
-              em::options const & em_opt, rng const & draw_rng);
+              em::options const & em_opt, rng const & draw_rng, template_params * fitted = nullptr);
 
 } // namespace emtk::geno

@@ -344,7 +344,7 @@ TEST_CASE("refinement rounds: EM monotone, posteriors normalised, phasing consis
             CHECK(post[3 * k] >= 0);
             CHECK(post[3 * k] + post[3 * k + 1] + post[3 * k + 2] == Approx(1.0).margin(1e-9));
         }
-        // The panel (the last round's input: stitched draws of round 2) agrees with every observed genotype.
+        // The panel (the stitched draws of the last round) agrees with every observed genotype.
         for (std::size_t i = 0; i < c.N; ++i)
             for (std::size_t m = 0; m < c.W; ++m)
                 if (std::int8_t const x = c.g[i * c.W + m]; x >= 0)

@@ -1,0 +1,101 @@
+#pragma once
+/// \file
+/// \brief The haploid stage of `emtk impute` (after the template rounds, templates.hpp): each
+/// sample's two phased haplotypes are re-imputed one at a time by a haploid Li–Stephens HMM whose
+/// states are the other samples' current haplotypes, and the result is blended with the template
+/// stage's genotype posteriors.
+///
+/// Why. The template stage is a diploid HMM over S² pairs of S = 40 templates; a haploid HMM costs
+/// O(S) per marker, so it affords 200 states per block, chosen for each haplotype on its own (the
+/// nearest matches of that haplotype, not of the pair) — the haploid imputation of Beagle 5 and
+/// IMPUTE5 applied to the study's own phased haplotypes. Its posteriors and the template stage's
+/// err in different places (phase vs number of states); their mean beats each of them.
+///
+/// Steps, per stage-1 window of W markers and N samples (the kernels of ref_hmm.hpp, with the 2N
+/// study haplotypes as the "panel"):
+///  1. The panel: the 2N haplotypes of the last template round (stitched draws: every marker has
+///     an allele, imputed ones drawn). Jump probability between markers m−1 and m:
+///     min(1, jump_scale × ρ_m) with ρ_m the template stage's fitted rate.
+///  2. Switch passes (not part of the EM; the data of step 3): each sample's two haplotypes, with
+///     the alleles of its missing genotypes set missing, get `switch_passes` passes of single-switch
+///     refinement (ref_phase_switches) over the union of the two haplotypes' state sets; the states
+///     of haplotype h are the `switch_states` haplotypes (never the sample's own two) with the
+///     fewest mismatches per block of `block` markers and its neighbours (ref_select_states; the
+///     imputation below takes `states` of them the same way). The pass
+///     judges with the starting ε. Every sample reads the same snapshot of the panel: the result
+///     does not depend on the order of the samples or on the threads.
+///  3. EM for ε (em::fit, `iterations` E-steps; 1 = an E-step with the template stage's ε, no
+///     M-step): items are the 2N switched haplotypes; the objective is Σ_h log p(h | states, ε)
+///     (states chosen again for the switched haplotype, deterministically: the same at every
+///     E-step); statistics: expected mismatches and observed alleles; M-step ε = mismatches /
+///     observed clamped to [error_min, error_max] (the exact maximiser). The E-step writes each
+///     haplotype's P(ALT) at the wanted missing genotypes: Σ_j γ_j ((1−ε) if state j carries ALT,
+///     else ε), γ the state posteriors.
+///  4. Genotype posteriors, assuming the two haplotypes independent given the states:
+///     (1−p₁)(1−p₂), p₁(1−p₂) + (1−p₁)p₂, p₁p₂; the output is (1 − weight) × the template stage's +
+///     weight × these. The panel rows of each sample become its switched haplotypes with, at the
+///     wanted missing genotypes, the more probable allele of each haplotype (the phase written
+///     for imputed heterozygotes).
+///
+/// Determinism: the haplotypes' state selections tie-break by a hash of the haplotype's index; each
+/// item writes its own slots; em::fit's reductions are in a fixed order: identical output for any
+/// thread count.
+///
+/// Memory: the bit-packed panel W × ⌈2N/64⌉ words, the switched haplotypes 2N × W bytes, two
+/// probabilities per wanted missing genotype; per thread the forward table (W × 2·states doubles
+/// for the switch pass) and the state posteriors (W × states floats).
+
+#include <emtk/em/options.hpp>
+#include <emtk/geno/templates.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace emtk::geno {
+
+/// \brief Options of the haploid stage. Defaults documented in impute.hpp (tuning table).
+struct haploid_options
+{
+    std::size_t states = 200;   ///< states per block and haplotype (0: no haploid stage)
+    std::size_t block = 32;     ///< markers per state block
+    int switch_passes = 1;      ///< single-switch passes before the imputation (0: none)
+    std::size_t switch_states = 100; ///< states per block and haplotype of those passes (the pair: their union)
+    double weight = 0.5;        ///< weight of the haploid posteriors in the blend (0: stage off)
+    double jump_scale = 1.0;    ///< jump probability = min(1, jump_scale × the template stage's ρ_m)
+    int iterations = 1;         ///< E-steps of the EM for ε (1: the template stage's ε, no M-step)
+    double error_min = 1e-4;    ///< ε clamp
+    double error_max = 0.25;
+};
+
+/// \brief What the haploid stage did in one window.
+struct haploid_summary
+{
+    bool run = false;
+    double objective = 0;
+    int iterations = 0;
+    std::string stop_reason;
+    int decreases = 0;
+    double error = 0;               ///< ε after the EM
+    std::size_t switches = 0;       ///< phase switches made by the passes
+    std::vector<double> trace;      ///< EM objective per E-step
+};
+
+/// \brief Runs the haploid stage on one stage-1 window (see the file comment).
+/// \param genotypes  N × W sample-major
+/// \param panel      the last template round's haplotypes; rows of each sample updated (step 4)
+/// \param jump       the template stage's ρ (W values; jump[0] unused)
+/// \param error      the template stage's ε (start of the EM)
+/// \param slot       N × W: output slot of each missing genotype wanted, or -1
+/// \param posterior  3 values per slot: the template stage's posteriors in, the blend out
+/// \param em_opt     driver settings (threads, chunk size, tolerance); max_iter from `opt`
+/// \throws user_error if the fit fails
+[[nodiscard]] haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size_t n_samples,
+                                             std::size_t n_markers, haplotype_panel & panel,
+                                             std::span<double const> jump, double error,
+                                             std::span<std::int32_t const> slot, std::span<double> posterior,
+                                             haploid_options const & opt, em::options const & em_opt);
+
+} // namespace emtk::geno

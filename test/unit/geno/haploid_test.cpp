@@ -1,0 +1,181 @@
+// The haploid stage (haploid.hpp): phased output consistent with the observed genotypes, EM for ε
+// monotone, normalised blended posteriors, identical output for any thread count, and the stage
+// through impute_block (identical for 1 and 2 threads, more accurate than without it on a mosaic).
+
+#include "simulate_genotypes.hpp"
+
+#include <emtk/em/fit.hpp>
+#include <emtk/geno/hapcluster.hpp>
+#include <emtk/geno/haploid.hpp>
+#include <emtk/geno/impute.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using namespace emtk;
+using namespace emtk::geno;
+
+namespace {
+
+struct haploid_case
+{
+    std::size_t N = 50, W = 300;
+    std::vector<std::int8_t> g; // sample-major
+    std::vector<std::int32_t> slot;
+    std::size_t missing = 0;
+    haplotype_panel panel;
+    std::vector<double> jump;
+};
+
+/// Genotypes from an 8-cluster model (8% missing); haplotypes drawn from the generating model, as
+/// the template rounds would leave them.
+haploid_case make_case()
+{
+    haploid_case c;
+    hapcluster_params p;
+    rng r{83, 7};
+    hapcluster_options ho;
+    hapcluster_initialize(p, 8, c.W, ho, r);
+    for (std::size_t m = 1; m < c.W; ++m)
+        p.jump[m] = 0.03;
+    for (auto & t : p.theta)
+        t = r.uniform() < 0.5 ? 0.02 : 0.95;
+    c.g = test::simulate_hapcluster(p, c.N, 0.08, 89);
+    c.slot.assign(c.N * c.W, -1);
+    std::int32_t next = 0;
+    for (std::size_t m = 0; m < c.W; ++m)
+        for (std::size_t i = 0; i < c.N; ++i)
+            if (c.g[i * c.W + m] == missing_genotype)
+                c.slot[i * c.W + m] = next++;
+    c.missing = static_cast<std::size_t>(next);
+    c.panel.n_samples = c.N;
+    c.panel.n_markers = c.W;
+    c.panel.hap.resize(2 * c.N * c.W);
+    for (std::size_t i = 0; i < c.N; ++i)
+    {
+        rng dr{97, i};
+        haplotype_draw const d{&dr, c.panel.row(2 * i), c.panel.row(2 * i + 1)};
+        hapcluster_forward_backward(p, std::span<std::int8_t const>{c.g.data() + i * c.W, c.W}, nullptr, nullptr,
+                                    nullptr, &d);
+    }
+    c.jump = p.jump;
+    return c;
+}
+
+} // namespace
+
+TEST_CASE("haploid stage: phasing consistent, EM monotone, posteriors normalised, any thread count", "[geno][haploid]")
+{
+    haploid_options ho;
+    ho.states = 30;
+    ho.block = 16;
+    ho.switch_passes = 2;
+    ho.iterations = 6;
+    std::vector<std::vector<double>> posts;
+    std::vector<std::vector<std::uint8_t>> panels;
+    for (int threads : {1, 2, 3})
+    {
+        auto c = make_case();
+        em::options eo;
+        eo.threads = threads;
+        eo.chunk_size = 4;
+        eo.tol = 1e-12;
+        eo.min_iter = 1;
+        // The template stage's posteriors: uniform, so the blend is visible.
+        std::vector<double> post(3 * c.missing, 1.0 / 3);
+        auto const s = haploid_window(c.g, c.N, c.W, c.panel, c.jump, 0.01, c.slot, post, ho, eo);
+        REQUIRE(s.run);
+        CHECK(s.decreases == 0);
+        REQUIRE(s.trace.size() >= 2);
+        for (std::size_t k = 1; k < s.trace.size(); ++k)
+            CHECK(s.trace[k] >= s.trace[k - 1] - 1e-9 * std::abs(s.trace[k - 1]));
+        CHECK(s.error >= ho.error_min);
+        CHECK(s.error <= ho.error_max);
+        for (std::size_t k = 0; k < c.missing; ++k)
+        {
+            for (int x = 0; x < 3; ++x)
+            {
+                CHECK(post[3 * k + x] >= 0.5 / 3 - 1e-12); // half of the uniform stays
+                CHECK(post[3 * k + x] <= 0.5 / 3 + 0.5 + 1e-12);
+            }
+            CHECK(post[3 * k] + post[3 * k + 1] + post[3 * k + 2] == Approx(1.0).margin(1e-9));
+        }
+        // The switched haplotypes add up to every observed genotype.
+        for (std::size_t i = 0; i < c.N; ++i)
+            for (std::size_t m = 0; m < c.W; ++m)
+                if (std::int8_t const x = c.g[i * c.W + m]; x >= 0)
+                    REQUIRE(c.panel.row(2 * i)[m] + c.panel.row(2 * i + 1)[m] == x);
+        posts.push_back(post);
+        panels.push_back(c.panel.hap);
+    }
+    CHECK(posts[0] == posts[1]);
+    CHECK(posts[0] == posts[2]);
+    CHECK(panels[0] == panels[1]);
+    CHECK(panels[0] == panels[2]);
+}
+
+TEST_CASE("haploid stage off: weight 0 or no states leaves posteriors and panel alone", "[geno][haploid]")
+{
+    for (int variant = 0; variant < 2; ++variant)
+    {
+        auto c = make_case();
+        haploid_options ho;
+        if (variant == 0)
+            ho.weight = 0;
+        else
+            ho.states = 0;
+        std::vector<double> post(3 * c.missing, 1.0 / 3);
+        auto const before = c.panel.hap;
+        auto const s = haploid_window(c.g, c.N, c.W, c.panel, c.jump, 0.01, c.slot, post, ho, em::options{});
+        CHECK_FALSE(s.run);
+        CHECK(c.panel.hap == before);
+        CHECK(std::all_of(post.begin(), post.end(), [](double v) { return v == 1.0 / 3; }));
+    }
+}
+
+TEST_CASE("impute_block with the haploid stage: identical for 1 and 2 threads, phase consistent", "[geno][haploid]")
+{
+    std::size_t const N = 80, W = 400;
+    hapcluster_params p;
+    rng r{101, 3};
+    hapcluster_options hopt;
+    hapcluster_initialize(p, 12, W, hopt, r);
+    for (std::size_t m = 1; m < W; ++m)
+        p.jump[m] = 0.02;
+    for (auto & t : p.theta)
+        t = r.uniform() < 0.6 ? 0.01 : 0.98;
+    auto const gm = test::site_major(test::simulate_hapcluster(p, N, 0.05, 103), N, W);
+    impute_options opt;
+    opt.model.clusters = 5;
+    opt.window = 250;
+    opt.overlap = 50;
+    opt.refine.templates = 12;
+    opt.refine.window = 120;
+    opt.refine.overlap = 30;
+    opt.refine.rounds = 3;
+    opt.refine.average = 2;
+    opt.haploid.states = 40;
+    opt.haploid.block = 16;
+    opt.em.threads = 1;
+    auto const a = impute_block(gm, opt, 0);
+    opt.em.threads = 2;
+    auto const b = impute_block(gm, opt, 0);
+    REQUIRE(a.missing > 0);
+    CHECK(a.gp == b.gp);
+    CHECK(a.phase == b.phase);
+    for (auto const & w : a.windows)
+    {
+        CHECK(w.haploid.run);
+        CHECK(w.haploid.decreases == 0);
+    }
+    // The phase bits of each imputed genotype are alleles (0/1 per haplotype), never unknown.
+    for (auto const ph : a.phase)
+        CHECK(ph <= 3);
+    // Without the stage the output differs (the stage did something) and carries no haploid summary.
+    opt.haploid.states = 0;
+    auto const c = impute_block(gm, opt, 0);
+    CHECK(c.gp != a.gp);
+    for (auto const & w : c.windows)
+        CHECK_FALSE(w.haploid.run);
+}
