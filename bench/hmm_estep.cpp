@@ -250,6 +250,40 @@ int main(int argc, char ** argv)
         }
     }
 
+    // Float kernel fallbacks (estep_simd.hpp, "Tilt"): the emitted set, and the same sequences
+    // with a quarter of the model deleted from their middle (every path deletes ≥ M/4 nodes), with
+    // the tilted table and without it (the plain table alone, as before the tilt).
+    {
+        profile_options po;
+        po.local = false;
+        po.multihit = false;
+        prob_profile const pp = make_prob_profile(make_profile(hmm, sets, po));
+        prob_profile plain = pp;
+        plain.tilt.clear();
+        plain.ftab_tilt.clear();
+        seqs cut = xs;
+        for (auto & x : cut)
+        {
+            std::size_t const from = x.size() / 3, n = std::min<std::size_t>(M / 4, x.size() - from - 1);
+            x.erase(x.begin() + static_cast<std::ptrdiff_t>(from), x.begin() + static_cast<std::ptrdiff_t>(from + n));
+        }
+        auto fallbacks = [&](prob_profile const & q, seqs const & set) {
+            estep_workspace ws;
+            std::size_t n = 0;
+            for (auto const & x : set)
+            {
+                hmm_counts c{M, K};
+                estep_kernel used = estep_kernel::none;
+                (void)fast_expected_counts_checked(q, x, c, 1.0, ws, scaled_check_tol, simd_active(), &used);
+                n += used != estep_kernel::float_simd;
+            }
+            return n;
+        };
+        std::printf("# float kernel -> double fallbacks (glocal unihit, %zu sequences): emitted %zu (plain table "
+                    "only: %zu); a quarter of the model deleted %zu (plain table only: %zu)\n",
+                    xs.size(), fallbacks(pp, xs), fallbacks(plain, xs), fallbacks(pp, cut), fallbacks(plain, cut));
+    }
+
     // Memory for a long sequence: L = 35,000, M = 500 (issue 3).
     {
         int const Mb = 500;

@@ -7,6 +7,8 @@
 #   MODEL=/path/to.hmm SUBSET=5000 THREADS=2 PEER_TIMEOUT=3600 PEER_MEM_GB=16 bash bench/hmm_train_scale.sh 50000
 #   SUBSET_ONLY=1 bash bench/hmm_train_scale.sh 200000   only the batch vs stepwise rows on the subset
 #   NICE=10 (default) runs every timed command under `nice -n NICE` on a shared machine.
+#   DATA_SEED=11 (default) seeds hmmemit for the training sequences (the held-out set keeps seed 7),
+#   so `DATA_SEED=23 SUBSET_ONLY=1 ...` repeats the subset comparison on another draw.
 #
 # Data (hmmemit, seeded): N training sequences emitted from MODEL (default: HMMER's tutorial
 # Pkinase.hmm, M = 255, sequences ~ 250-300 residues); 1000 held-out sequences emitted with their true
@@ -19,6 +21,8 @@
 #   decoys          decoys at E < 0.01
 #   sp_recall       sum-of-pairs recall of `hmmalign MODEL` on the first 200 held-out sequences
 #                   against their true (emitted) alignment (bench/hmm_family_tools.py recall)
+#   fallback        emtk rows: E-steps the float kernel failed and the double kernel computed
+#                   (--json float_estep.double_fallback_e_steps; estep_simd.hpp)
 # For N, emtk runs with its defaults (stepwise mode by itself from 20,000 sequences on); the batch
 # vs stepwise comparison is on the first SUBSET training sequences (--stepwise off / on), where
 # batch EM is affordable: issue 17 asks for held-out and SP recall within 0.01 of batch EM there.
@@ -111,24 +115,27 @@ quality() { # MODEL.hmm: "heldout decoys sp_recall"
   recall=$("$py" "$tools" recall "$work/truth200.sto" "$m.sto")
   echo "$found/1000 $decoys $recall"
 }
-row() { printf '%-8s %-26s %9s %8s %8s %10s %7s %9s\n' "$@"; }
+row() { printf '%-8s %-26s %9s %8s %8s %10s %7s %9s %8s\n' "$@"; }
+fallbacks() { # JSON: the float kernel's double fallbacks, or -
+  "$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["float_estep"]["double_fallback_e_steps"])' "$1" 2>/dev/null || echo -
+}
 
 echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmbuild -h | sed -n 2p | sed 's/^# *//')  $(mafft --version 2>&1 | head -1)"
-echo "# model $(basename "$model") (LENG $(awk '$1 == "LENG" { print $2; exit }' "$model")), threads $threads, nice $nice_n, peer: at most ${peer_timeout} s or 2x emtk, ${peer_mem_gb} GB address space"
+echo "# model $(basename "$model") (LENG $(awk '$1 == "LENG" { print $2; exit }' "$model")), data seed ${DATA_SEED:-11}, threads $threads, nice $nice_n, peer: at most ${peer_timeout} s or 2x emtk, ${peer_mem_gb} GB address space"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "# emtk: emtk hmm train -q -t $threads [--stepwise on|off] -o emtk.hmm train.fa"
+echo "# emtk: emtk hmm train -q -t $threads [--stepwise on|off] --json e.json -o emtk.hmm train.fa"
 echo "# peer: mafft --retree 1 --thread $threads train.fa > aln.afa && hmmbuild --cpu $threads --informat afa peer.hmm aln.afa"
-row N method time_s cpu_s rss_MB heldout decoys sp_recall
+row N method time_s cpu_s rss_MB heldout decoys sp_recall fallback
 for n in "${sizes[@]}"; do
   d="$work/n$n"
   mkdir -p "$d"
-  hmmemit -N "$n" --seed 11 -o "$d/train.fa" "$model"
+  hmmemit -N "$n" --seed "${DATA_SEED:-11}" -o "$d/train.fa" "$model"
   PYTHONPATH="$here" "$py" -c 'import sys; from hmm_family_tools import read_fasta, write_fasta; write_fasta(sys.argv[2], read_fasta(sys.argv[1])[:int(sys.argv[3])])' "$d/train.fa" "$d/subset.fa" "$subset"
   timeout_s=$((2 * peer_timeout)) # emtk: generous cap, only against a hang
   if [[ -z ${SUBSET_ONLY:-} ]]; then
   read -r t c r < <(measure "$d/emtk" "$emtk" hmm train -q -t "$threads" --json "$d/emtk.json" -o "$d/emtk.hmm" "$d/train.fa")
   if [[ $r == - ]]; then row "$n" "emtk (default)" "$t" "$c" - - - -; else
-    read -r h dc sp < <(quality "$d/emtk.hmm"); row "$n" "emtk (default)" "$t" "$c" "$r" "$h" "$dc" "$sp"; fi
+    read -r h dc sp < <(quality "$d/emtk.hmm"); row "$n" "emtk (default)" "$t" "$c" "$r" "$h" "$dc" "$sp" "$(fallbacks "$d/emtk.json")"; fi
   timeout_s=$peer_timeout
   if [[ $t =~ ^[0-9.]+$ ]]; then
     twice=$(awk -v t="$t" 'BEGIN { printf "%.0f", 2 * t }')
@@ -142,10 +149,10 @@ for n in "${sizes[@]}"; do
   fi
   if ((n > subset)); then
     for mode in off on; do
-      read -r t c r < <(measure "$d/sub_$mode" "$emtk" hmm train -q -t "$threads" --stepwise "$mode" -o "$d/sub_$mode.hmm" "$d/subset.fa")
+      read -r t c r < <(measure "$d/sub_$mode" "$emtk" hmm train -q -t "$threads" --stepwise "$mode" --json "$d/sub_$mode.json" -o "$d/sub_$mode.hmm" "$d/subset.fa")
       label="emtk $subset stepwise $mode"
       if [[ $r == - ]]; then row "$subset" "$label" "$t" "$c" - - - -; else
-        read -r h dc sp < <(quality "$d/sub_$mode.hmm"); row "$subset" "$label" "$t" "$c" "$r" "$h" "$dc" "$sp"; fi
+        read -r h dc sp < <(quality "$d/sub_$mode.hmm"); row "$subset" "$label" "$t" "$c" "$r" "$h" "$dc" "$sp" "$(fallbacks "$d/sub_$mode.json")"; fi
     done
   fi
   rm -f "$d/train.fa" "$d/aln.afa"

@@ -3,6 +3,8 @@
 /// \brief `emtk hmm train`: its arguments, parsing (SeqAn3, hmm_train_parsing.cpp) and the run
 /// (hmm_train_command.cpp).
 
+#include <emtk/hmm/train.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -36,8 +38,9 @@ struct hmm_train_arguments
     int max_iter = 200;
     double tol = 1e-6;
     std::string em_mode = "auto";   ///< --stepwise auto|on|off
-    std::size_t batch_size = 1000;  ///< --batch-size (stepwise EM)
-    int passes = 10;                ///< --passes (stepwise EM, per phase)
+    std::size_t batch_size = hmm::train_options{}.stepwise.batch_size; ///< --batch-size (stepwise EM)
+    int passes = hmm::train_options{}.stepwise.max_passes; ///< --passes (stepwise EM, per phase)
+    int polish = hmm::train_options{}.stepwise.polish;     ///< --polish (batch EM iterations after each stepwise phase)
     bool no_weights = false;
     double weight_id = 0.8;
     double effn = 0;              ///< --effn: total sequence weight (0 = entropy weighting)

@@ -46,6 +46,7 @@ hmm::training_job make_job(hmm_train_arguments const & a)
         throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
     opt.stepwise.batch_size = a.batch_size;
     opt.stepwise.max_passes = a.passes;
+    opt.stepwise.polish = a.polish;
     opt.anneal_steps = a.anneal;
     opt.anneal_noise = a.anneal_noise;
     opt.weighting = !a.no_weights;
@@ -62,9 +63,13 @@ void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
 {
     auto const & res = run.result;
     auto const & set = run.set;
-    if (res.reason == em::stop_reason::max_iter && res.stepwise.used)
-        log::warning("stepwise training did not converge in " + std::to_string(a.passes) + " passes (raise --passes)");
-    else if (res.reason == em::stop_reason::max_iter)
+    if (res.stepwise.used && !res.stepwise.converged && res.stepwise.polish_iterations == 0)
+        log::warning("stepwise training did not converge in " + std::to_string(a.passes) +
+                     " passes (raise --passes, or add --polish iterations)");
+    else if (res.stepwise.used && !res.stepwise.converged)
+        log::info("stepwise passes did not meet their tolerance in " + std::to_string(a.passes) + " passes; " +
+                  std::to_string(res.stepwise.polish_iterations) + " batch EM polish iterations followed");
+    else if (res.reason == em::stop_reason::max_iter && !res.stepwise.used)
         log::warning("training did not converge in " + std::to_string(a.max_iter) +
                      " iterations (raise --max-iter or loosen --tol)");
     log::info(std::string{"sequence weights and centrality ("} + (res.weights_exact ? "all pairs" : "MinHash candidates") +
@@ -81,6 +86,9 @@ void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
                   " sequences (" + names +
                   ") ran in log space: out of the scaled kernel's range against the model (slower, same result)");
     }
+    if (res.float_fallback_e_steps > 0)
+        log::info(std::to_string(res.float_fallback_e_steps) +
+                  " E-steps failed the float kernel's check and ran in double (slower, same result)");
     if (res.decreases > 0)
         log::warning("the log posterior decreased " + std::to_string(res.decreases) +
                      " times during training beyond round-off (please report this)");
@@ -185,6 +193,11 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
         j.end_object();
     }
     j.end_array();
+    j.end_object();
+    // E-steps the float kernel failed or did not apply to (estep_simd.hpp), done in double.
+    j.key("float_estep").begin_object();
+    j.field("double_fallback_e_steps", res.float_fallback_e_steps);
+    j.field("double_only_e_steps", res.double_only_e_steps);
     j.end_object();
     j.key("objective_trace").value(res.trace);
     j.key("calibration").begin_object();

@@ -76,6 +76,9 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_flag(a.surgery_flag, '\0', "surgery", "Model surgery with up to 3 rounds (--surgery-rounds 3).");
     declare_stepwise_options(parser, a.em_mode, a.batch_size, a.passes, "from 20,000 sequences on", "sequences",
                              " per phase");
+    parser.add_option(a.polish, '\0', "polish",
+                      "Stepwise EM: batch EM iterations after the passes of each phase (0 = none).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000});
     parser.add_flag(a.no_weights, '\0', "no-weights", "Give every sequence weight 1 (no near-duplicate down-weighting).");
     parser.add_option(a.weight_id, '\0', "weight-id",
                       "Shared k-mer fraction above which two sequences count as near-duplicates.",

@@ -19,6 +19,7 @@ struct avx2_ops
     static vec add(vec a, vec b) { return _mm256_add_ps(a, b); }
     static vec mul(vec a, vec b) { return _mm256_mul_ps(a, b); }
     static vec max(vec a, vec b) { return _mm256_max_ps(a, b); }
+    static vec min(vec a, vec b) { return _mm256_min_ps(a, b); }
     /// Lane j ← lane j−n, zeros in (each 128-bit half aligned against the half below it).
     template <int n>
     static vec up(vec v)

@@ -11,6 +11,7 @@
 #include <array>
 #include <cfloat>
 #include <cmath>
+#include <vector>
 
 #if defined(__x86_64__) || defined(__SSE2__)
 #include <xmmintrin.h>
@@ -60,6 +61,12 @@ struct portable_ops
     {
         for (int j = 0; j < 8; ++j)
             a.v[j] *= b.v[j];
+        return a;
+    }
+    static vec min(vec a, vec const & b) // a < b ? a : b, as minps (b when unordered)
+    {
+        for (int j = 0; j < 8; ++j)
+            a.v[j] = a.v[j] < b.v[j] ? a.v[j] : b.v[j];
         return a;
     }
     static vec max(vec a, vec const & b)
@@ -143,41 +150,103 @@ private:
 };
 
 /// Posterior mass (relative to P̃) of the paths through glocal entries and exits that are 0 in
-/// float but not in double: their flows are accumulated whether the parameter is 0 or not.
-double float_floored_mass(prob_profile const & pp, double const * flows, double pt, scalar_flows const & sf)
+/// float but not in double: their flows are accumulated whether the parameter is 0 or not. With
+/// the tilt, the float parameter is the tilted one and the flows have been untilted (tilt_flows).
+double float_floored_mass(prob_profile const & pp, bool tilted, double const * flows, double pt,
+                          scalar_flows const & sf)
 {
     double lost = 0;
-    auto add = [&](double p, double flow) {
-        if (p > 0 && to_float(p) == 0)
+    auto add = [&](double p, int t, double flow) {
+        if (p > 0 && to_float(tilted ? std::ldexp(p, t) : p) == 0)
             lost += p * flow / pt;
     };
     std::size_t const W = pp.W;
+    int const tm = pp.tilt.empty() ? 0 : pp.tilt[static_cast<std::size_t>(pp.M)];
     for (std::size_t k = 1; k <= static_cast<std::size_t>(pp.M); ++k)
     {
-        add(pp.enter[k], flows[f_en * W + k]);
-        add(pp.exit_m[k], flows[f_xm * W + k]);
-        add(pp.exit_d[k], flows[f_xd * W + k]);
+        int const tk = pp.tilt.empty() ? 0 : pp.tilt[k];
+        add(pp.enter[k], tk, flows[f_en * W + k]);
+        add(pp.exit_m[k], tm - tk, flows[f_xm * W + k]);
+        add(pp.exit_d[k], tm - tk, flows[f_xd * W + k]);
     }
-    add(pp.enter_i0, sf.b_i0);
-    add(pp.exit_i, sf.x_i);
+    add(pp.enter_i0, 0, sf.b_i0);
+    add(pp.exit_i, 0, sf.x_i);
     return lost;
+}
+
+/// The flows of the tilted kernel turned into those of the untilted model times τ_M, the factor
+/// every path and P̃ carry under the tilt (estep_simd.hpp, "Tilt"): transitions k → k+1 times
+/// 2^(T_{k+1} − T_k), entries into node k times 2^(T_k), exits from node k times 2^(T_M − T_k).
+/// Powers of two: exact in double.
+void tilt_flows(prob_profile const & pp, double * flows)
+{
+    std::size_t const W = pp.W, M = static_cast<std::size_t>(pp.M);
+    int const tm = pp.tilt[M];
+    for (std::size_t k = 0; k <= M; ++k)
+    {
+        int const tk = pp.tilt[k], step = k < M ? pp.tilt[k + 1] - tk : 0;
+        for (flow f : {f_mm, f_md, f_im, f_dm, f_dd})
+            flows[f * W + k] = std::ldexp(flows[f * W + k], step);
+        flows[f_en * W + k] = std::ldexp(flows[f_en * W + k], tk);
+        flows[f_xm * W + k] = std::ldexp(flows[f_xm * W + k], tm - tk);
+        flows[f_xd * W + k] = std::ldexp(flows[f_xd * W + k], tm - tk);
+    }
+}
+
+/// log2 τ_k of the tilt (estep_simd.hpp, "Tilt"), k = 0 … M: T_0 = 0, T_k = T_{k−1} + δ_k with
+/// δ_k = ⌊d/2⌋ for 2^(−d) the power of two at or below t_DD(k−1) (half the decay of a run of
+/// deletions), capped at tilt_max_step; empty when every δ_k is 0 (no tilt to apply).
+std::vector<int> tilt_exponents(prob_profile const & pp)
+{
+    auto const M = static_cast<std::size_t>(pp.M);
+    std::vector<int> t(M + 1, 0);
+    bool any = false;
+    for (std::size_t k = 1; k <= M; ++k)
+    {
+        int step = 0;
+        if (pp.tdd[k - 1] > 0)
+        {
+            int e = 0;
+            (void)std::frexp(pp.tdd[k - 1], &e); // tdd = m 2^e, m ∈ [1/2, 1)
+            step = std::min(tilt_max_step, std::max(0, -e) / 2);
+        }
+        any = any || step > 0;
+        t[k] = t[k - 1] + step;
+    }
+    if (!any)
+        t.clear();
+    return t;
 }
 
 } // namespace
 
 namespace detail {
 
-void build_float_tables(prob_profile & pp)
+namespace {
+
+/// One float table (layout: estep_float_kernel.hpp) from the double tables, tilted by 2^(T_k) at
+/// node k when `tilt` is not empty (estep_simd.hpp, "Tilt"). Returns false when a parameter other
+/// than a glocal entry/exit is 0 in float but not in double (or a tilted one is not finite).
+bool fill_float_table(prob_profile const & pp, std::vector<int> const & tilt, std::vector<float> & tab)
 {
     std::size_t const W = pp.W, S = fstride(W), Kp = static_cast<std::size_t>(pp.Kp);
     auto const M = static_cast<std::size_t>(pp.M);
-    pp.ftab.assign(n_fpar * W + 2 * Kp * S + Kp, 0.0f);
-    pp.float_ok = pp.floored_other == 0;
+    tab.assign(n_fpar * W + 2 * Kp * S + Kp, 0.0f);
+    bool ok = pp.floored_other == 0;
     // Parameters other than the glocal entries/exits must not lose paths in float.
     auto core = [&](double p) {
         float const f = to_float(p);
-        if (p > 0 && f == 0)
-            pp.float_ok = false;
+        if ((p > 0 && f == 0) || !(f <= FLT_MAX))
+            ok = false;
+        return f;
+    };
+    auto t = [&](std::size_t k) { return tilt.empty() ? 0 : tilt[std::min(k, M)]; };
+    // Into node k+1: times 2^(T_{k+1} − T_k); B → M_k: 2^(T_k); M_k, D_k → E: 2^(T_M − T_k).
+    auto step = [&](std::size_t k) { return k < M ? t(k + 1) - t(k) : 0; };
+    auto edge = [&](double p, int e) {
+        float const f = to_float(std::ldexp(p, e));
+        if (!(f <= FLT_MAX))
+            ok = false;
         return f;
     };
     // Built as plain arrays (node k at [p · W + k]), then interleaved by block (estep_float_kernel.hpp).
@@ -185,16 +254,17 @@ void build_float_tables(prob_profile & pp)
     auto arr = [&](int which) { return flat.data() + static_cast<std::size_t>(which) * W; };
     for (std::size_t k = 0; k < W; ++k)
     {
-        arr(p_tmm)[k] = core(pp.tmm[k]);
+        int const up = step(k);
+        arr(p_tmm)[k] = core(std::ldexp(pp.tmm[k], up));
         arr(p_tmi)[k] = core(pp.tmi[k]);
-        arr(p_tmd)[k] = core(pp.tmd[k]);
-        arr(p_tim)[k] = core(pp.tim[k]);
+        arr(p_tmd)[k] = core(std::ldexp(pp.tmd[k], up));
+        arr(p_tim)[k] = core(std::ldexp(pp.tim[k], up));
         arr(p_tii)[k] = core(pp.tii[k]);
-        arr(p_tdm)[k] = core(pp.tdm[k]);
-        arr(p_tdd)[k] = core(pp.tdd[k]);
-        arr(p_enter)[k] = to_float(pp.enter[k]);
-        arr(p_exit_m)[k] = to_float(pp.exit_m[k]);
-        arr(p_exit_d)[k] = to_float(pp.exit_d[k]);
+        arr(p_tdm)[k] = core(std::ldexp(pp.tdm[k], up));
+        arr(p_tdd)[k] = core(std::ldexp(pp.tdd[k], up));
+        arr(p_enter)[k] = edge(pp.enter[k], t(k));
+        arr(p_exit_m)[k] = edge(pp.exit_m[k], t(M) - t(k));
+        arr(p_exit_d)[k] = edge(pp.exit_d[k], t(M) - t(k));
     }
     arr(p_ienter)[0] = to_float(pp.enter_i0);
     arr(p_iexit)[M] = to_float(pp.exit_i);
@@ -234,8 +304,8 @@ void build_float_tables(prob_profile & pp)
     }
     for (std::size_t k = 0; k < W; ++k)
         for (int which = 0; which < n_fpar; ++which)
-            pp.ftab[(k / 8 * n_fpar + static_cast<std::size_t>(which)) * 8 + k % 8] = arr(which)[k];
-    float * me = pp.ftab.data() + n_fpar * W;
+            tab[(k / 8 * n_fpar + static_cast<std::size_t>(which)) * 8 + k % 8] = arr(which)[k];
+    float * me = tab.data() + n_fpar * W;
     float * ie = me + Kp * S;
     float * xe = ie + Kp * S;
     for (std::size_t c = 0; c < Kp; ++c)
@@ -247,13 +317,31 @@ void build_float_tables(prob_profile & pp)
         }
         xe[c] = core(pp.xemit[c]);
     }
+    return ok;
+}
+
+} // namespace
+
+void build_float_tables(prob_profile & pp)
+{
+    pp.float_ok = fill_float_table(pp, {}, pp.ftab);
+    // The tilted copy (estep_simd.hpp, "Tilt"): unihit glocal profiles (training) only, where
+    // every path enters once and leaves at node M, so the tilt multiplies each path by τ_M.
+    pp.tilt.clear();
+    pp.ftab_tilt.clear();
+    if (!pp.float_ok || pp.options.local || pp.options.multihit)
+        return;
+    pp.tilt = tilt_exponents(pp);
+    if (!pp.tilt.empty() && !fill_float_table(pp, pp.tilt, pp.ftab_tilt))
+        pp.tilt.clear(), pp.ftab_tilt.clear();
 }
 
 /// The float kernel's glue; a friend of estep_workspace.
 struct float_kernel
 {
+    /// One attempt with the plain (tilted = false) or the tilted float table.
     static std::optional<double> run(prob_profile const & pp, digital_sequence x, hmm_counts & acc, double weight,
-                                     estep_workspace & ws, simd_level level, double tol)
+                                     estep_workspace & ws, simd_level level, double tol, bool tilted)
     {
         EMTK_ASSERT(acc.M == pp.M && acc.K == pp.K, "hmm_counts of a different model size");
         EMTK_ASSERT(!pp.ftab.empty(), "prob_profile without its float tables");
@@ -273,7 +361,7 @@ struct float_kernel
         a.W = W;
         a.S = S;
         a.RS = RS;
-        a.par = pp.ftab.data();
+        a.par = tilted ? pp.ftab_tilt.data() : pp.ftab.data();
         a.memit = a.par + n_fpar * W;
         a.iemit = a.memit + Kp * S;
         a.xemit = a.iemit + Kp * S;
@@ -310,11 +398,30 @@ struct float_kernel
         estep_sums s;
         s.pt = a.pt;
         s.pb = a.pb;
-        s.log_p = static_cast<double>(a.log2_scales) * std::log(2.0) + std::log(a.pt);
+        // Under the tilt P̃ carries τ_M = 2^(T_M) (estep_simd.hpp, "Tilt").
+        long long const log2_tilt = tilted ? pp.tilt[static_cast<std::size_t>(pp.M)] : 0;
+        s.log_p = static_cast<double>(a.log2_scales - log2_tilt) * std::log(2.0) + std::log(a.pt);
         s.sf = {a.sf[0], a.sf[1], a.sf[2], a.sf[3], a.sf[4], a.sf[5], a.sf[6], a.sf[7], a.sf[8]};
-        if (float_floored_mass(pp, a.flows, a.pt, s.sf) > tol)
+        if (tilted)
+            tilt_flows(pp, a.flows);
+        if (float_floored_mass(pp, tilted, a.flows, a.pt, s.sf) > tol)
             return std::nullopt;
         return scaled_finish(pp, x, ws, acc, weight, tol, s);
+    }
+
+    /// The float E-step: the plain table, then the tilted one when the plain one fails its check
+    /// (tilted first for L < M, where the deletions the plain table cannot represent are likely;
+    /// estep_simd.hpp, "Tilt"). Only unihit profiles have a tilted table.
+    static std::optional<double> run(prob_profile const & pp, digital_sequence x, hmm_counts & acc, double weight,
+                                     estep_workspace & ws, simd_level level, double tol)
+    {
+        bool const can_tilt = !pp.ftab_tilt.empty();
+        bool const tilt_first = can_tilt && x.size() < static_cast<std::size_t>(pp.M);
+        if (auto const ll = run(pp, x, acc, weight, ws, level, tol, tilt_first))
+            return ll;
+        if (can_tilt)
+            return run(pp, x, acc, weight, ws, level, tol, !tilt_first);
+        return std::nullopt;
     }
 
     /// At least n elements (contents scratch), as scaled_dp.cpp's grow().
@@ -343,13 +450,25 @@ std::optional<double> float_expected_counts(prob_profile const & pp, digital_seq
 }
 
 std::optional<double> fast_expected_counts_checked(prob_profile const & pp, digital_sequence x, hmm_counts & acc,
-                                                   double weight, estep_workspace & ws, double tol, simd_level level)
+                                                   double weight, estep_workspace & ws, double tol, simd_level level,
+                                                   estep_kernel * used)
 {
+    estep_kernel k = estep_kernel::double_only;
     if (float_estep_applies(pp, x.size(), ws))
+    {
         if (auto const ll = detail::float_kernel::run(pp, x, acc, weight, ws, std::min(level, simd_supported()),
                                                       float_check_tol))
+        {
+            if (used)
+                *used = estep_kernel::float_simd;
             return ll;
-    return scaled_expected_counts_checked(pp, x, acc, weight, ws, tol);
+        }
+        k = estep_kernel::double_fallback;
+    }
+    auto const ll = scaled_expected_counts_checked(pp, x, acc, weight, ws, tol);
+    if (used)
+        *used = ll ? k : estep_kernel::none;
+    return ll;
 }
 
 } // namespace emtk::hmm

@@ -26,6 +26,13 @@
 // the value carried in from the previous block is added times the block's cumulative product
 // (gc, hc): one multiply-add of latency per 8 nodes instead of per node. The scan sums the same
 // terms as the serial chain in another order (a few ulps of float, all terms positive).
+//
+// Backward overflow. The backward runs on forward's scales, so B̂(i, s) ≤ P̃ / F̂(i, s) is only
+// bounded where forward is not tiny; in cells forward flushed (e.g. deep nodes of early rows under
+// the tilt, estep_simd.hpp) it can exceed FLT_MAX, and inf × 0 would turn the flows into NaN. The
+// backward values are therefore clamped at FLT_MAX when stored (min: no change to finite values,
+// so results that never overflow are unchanged). A clamped cell has posterior mass below
+// P̃ F̂/FLT_MAX-level; what the clamp removes shows up in |B̂(0, N) / P̃ − 1|, which the check bounds.
 
 #include <cstddef>
 #include <cstdint>
@@ -261,6 +268,7 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
     float *bm = cur + 8, *bi = cur + 8 + S, *bd = cur + 8 + 2 * S, *bx = cur + 3 * S;
     float const *nm = next + 8, *ni = next + 8 + S, *nx = next + 3 * S;
     vec bbv = V::zero();
+    vec const big = V::splat(3.40282347e+38f); // FLT_MAX: the clamp (header comment, "Backward overflow")
     float xr = 0;
     if (more)
     {
@@ -270,8 +278,8 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
         float const * q = a.par;
         for (std::size_t k = 0; k < W; k += 8, q += B)
         {
-            vec const e1 = V::mul(V::mul(V::load(me + k), rv), V::load(nm + k));
-            vec const e2 = V::mul(V::mul(V::load(ie + k), rv), V::load(ni + k));
+            vec const e1 = V::min(V::mul(V::mul(V::load(me + k), rv), V::load(nm + k)), big);
+            vec const e2 = V::min(V::mul(V::mul(V::load(ie + k), rv), V::load(ni + k)), big);
             V::store(em + k, e1);
             V::store(ei + k, e2);
             bbv = V::add(bbv, V::add(V::mul(V::load(q + 8 * p_enter), e1), V::mul(V::load(q + 8 * p_ienter), e2)));
@@ -317,8 +325,8 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
         d = V::add(d, V::mul(V::load(q + 8 * p_h4), V::down4(d)));
         vec const hc = V::load(q + 8 * p_hc);
         vec const df = V::first(d), hf = V::first(hc);
-        d = V::add(d, V::mul(hc, carry));
-        carry = V::add(df, V::mul(hf, carry));
+        d = V::min(V::add(d, V::mul(hc, carry)), big);
+        carry = V::min(V::add(df, V::mul(hf, carry)), big);
         V::store(bd + k, d);
         vec const emn = V::load(em + k + 1), dn = V::down1_from(d, dabove), eik = V::load(ei + k);
         dabove = d;
@@ -329,6 +337,8 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
         vec iv = V::mul(V::load(q + 8 * p_tim), emn);
         iv = V::add(iv, V::mul(V::load(q + 8 * p_tii), eik));
         iv = V::add(iv, V::mul(V::load(q + 8 * p_iexit), bev));
+        mv = V::min(mv, big);
+        iv = V::min(iv, big);
         V::store(bm + k, mv);
         V::store(bi + k, iv);
         vec const m = V::load(fm + k), ii = V::load(fi + k), dd = V::load(fd + k);

@@ -26,6 +26,7 @@ struct sse41_ops
     static vec add(vec a, vec b) { return {_mm_add_ps(a.lo, b.lo), _mm_add_ps(a.hi, b.hi)}; }
     static vec mul(vec a, vec b) { return {_mm_mul_ps(a.lo, b.lo), _mm_mul_ps(a.hi, b.hi)}; }
     static vec max(vec a, vec b) { return {_mm_max_ps(a.lo, b.lo), _mm_max_ps(a.hi, b.hi)}; }
+    static vec min(vec a, vec b) { return {_mm_min_ps(a.lo, b.lo), _mm_min_ps(a.hi, b.hi)}; }
     static __m128i i(__m128 v) { return _mm_castps_si128(v); }
     static __m128 f(__m128i v) { return _mm_castsi128_ps(v); }
     /// Lane j ← lane j−n, zeros in.

@@ -90,9 +90,14 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
     double const w = weights_[i];
     auto const & x = set_->seqs[i].dsq;
     digital_sequence const xs(x.data(), x.size());
-    if (auto const ll = opt_.float_estep ? fast_expected_counts_checked(*p.pprof, xs, s, w, ws)
-                                         : scaled_expected_counts_checked(*p.pprof, xs, s, w, ws))
-        return w * *ll;
+    estep_kernel used = estep_kernel::float_simd;
+    auto const scaled = opt_.float_estep
+                        ? fast_expected_counts_checked(*p.pprof, xs, s, w, ws, scaled_check_tol, simd_active(), &used)
+                        : scaled_expected_counts_checked(*p.pprof, xs, s, w, ws);
+    if (tally_ && opt_.float_estep && used != estep_kernel::float_simd && used != estep_kernel::none)
+        tally_->note_double(used != estep_kernel::double_only);
+    if (scaled)
+        return w * *scaled;
     // The scaled kernel cannot represent this sequence's paths: the log-space reference (train.hpp,
     // "Numerical robustness").
     double const need = 48.0 * static_cast<double>(x.size() + 1) * static_cast<double>(p.hmm.M + 1);

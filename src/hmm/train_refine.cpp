@@ -128,6 +128,8 @@ void collect_tally(logspace_tally const & tally, train_result & res)
             res.logspace_sequences.emplace_back(i, c);
             res.logspace_e_steps += c;
         }
+    res.float_fallback_e_steps = tally.float_fallbacks();
+    res.double_only_e_steps = tally.double_only();
 }
 
 } // namespace emtk::hmm::detail

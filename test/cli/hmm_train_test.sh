@@ -112,6 +112,22 @@ check_same_file "same model for -t 1 and -t 2" fam.hmm t2/fam.hmm
 json_strip_run fam.json | sed 's|"t2/|"|' >a.json
 json_strip_run t2/fam.json | sed 's|"t2/|"|' >b.json
 check_same_file "same JSON (without run) for -t 1 and -t 2" a.json b.json
+check_eq "JSON: the float E-step left no E-step to the double kernel" \
+  "$(json_section fam.json float_estep | json_values double_fallback_e_steps)" "0"
+
+# ---- stepwise EM: polish, -t 1 = -t 2 ----------------------------------------------------------------
+run "$EMTK" hmm train -q --stepwise on --batch-size 4 --passes 3 --polish 2 --json sw1.json -o sw1.hmm fam.fa
+check_status "--stepwise on --polish 2: exit 0" 0
+check_eq "stepwise JSON: em_mode" "$(json_top sw1.json em_mode)" '"stepwise"'
+check "stepwise JSON: 1 <= polish_iterations <= 2" \
+  awk_true 'n >= 1 && n <= 2' "n=$(json_section sw1.json stepwise | json_values polish_iterations)"
+check "stepwise JSON: 1 <= passes <= 3" \
+  awk_true 'n >= 1 && n <= 3' "n=$(json_section sw1.json stepwise | json_values passes)"
+mkdir sw2
+run "$EMTK" hmm train -q -t 2 --stepwise on --batch-size 4 --passes 3 --polish 2 --json sw2/sw1.json -o sw2/sw1.hmm fam.fa
+check_same_file "stepwise: same model for -t 1 and -t 2" sw1.hmm sw2/sw1.hmm
+run "$EMTK" hmm train -q --stepwise on --polish -1 -o bad.hmm fam.fa
+check_status "--polish -1: usage error" 2
 run "$EMTK" hmm train -q -t 2 -o fam3.hmm fam.fa.gz
 check "gzip input gives the same model (NAME aside)" \
   cmp -s <(grep -v '^NAME' fam.hmm) <(grep -v '^NAME' fam3.hmm)

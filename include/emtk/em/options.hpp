@@ -73,8 +73,9 @@ struct stepwise_options
     /// passes); 0.5 < alpha ≤ 1 is the range in which stepwise EM converges (Cappé & Moulines).
     double alpha = 0.7;
     int max_passes = 20;           ///< at most this many passes over the items
-    /// Stop when the pass objective changes by less than tol × max(1, |L|) between passes. The
-    /// objective of a pass is evaluated once, after it (see `holdout`).
+    /// Stop when a pass changes the pass objective by less than tol × max(1, |L|), signed: a pass
+    /// that lowers it stops too (stepwise.hpp, "Convergence"); 0 = every pass runs. The objective of
+    /// a pass is evaluated once, after it (see `holdout`).
     double tol = 1e-6;
     /// Items of one shuffled block: mini-batches are drawn as blocks of consecutive items in a
     /// seeded random order (0 = max(1, batch_size / 32), so a batch has ≥ 32 random blocks).

@@ -26,8 +26,10 @@
 /// Convergence. Stepwise updates do not increase the objective monotonically, so each pass is
 /// judged once, after it: by the full-data objective (one E-step over every item; holdout = 0) or
 /// by the log-likelihood of held-out blocks scaled to n plus the log prior (an estimate of the
-/// full objective whose sampling error shrinks as 1/√holdout). The run stops when the pass
-/// objective changes by less than stepwise.tol × max(1, |L|), or after max_passes passes. Optional
+/// full objective whose sampling error shrinks as 1/√holdout). The run stops when a pass
+/// gains less than stepwise.tol × max(1, |L|) — signed: a pass that lowers the objective stops it
+/// too, since near the maximum the pass objective moves only by mini-batch noise, up or down, and
+/// with |ΔL| a noisy drop larger than tol would keep the passes going — or after max_passes passes. Optional
 /// batch iterations (`polish`) then continue from the stepwise estimate with ordinary, monotone
 /// EM. Restarts compare their final objectives as in batch EM (the held-out set is the same for
 /// every restart, so the estimates are comparable).
@@ -177,7 +179,8 @@ void run_stepwise(M const & m, run_state<M> & st, int restart, options const & o
             return;
         st.stepwise.pass_objective.push_back(obj);
         std::size_t const t = st.trace.size();
-        if (t >= 2 && std::fabs(st.trace[t - 1] - st.trace[t - 2]) < so.tol * std::max(1.0, std::fabs(obj)))
+        // Signed (file comment, "Convergence"): a pass that gains less than tol, or loses, ends the passes.
+        if (so.tol > 0 && t >= 2 && st.trace[t - 1] - st.trace[t - 2] < so.tol * std::max(1.0, std::fabs(obj)))
         {
             st.stepwise.converged = true;
             break;

@@ -137,6 +137,11 @@ struct prob_profile
     std::vector<float> ftab;
     /// The float E-step applies: no parameter other than a glocal entry/exit is below the float range.
     bool float_ok = false;
+    /// The per-node tilt of the float E-step (estep_simd.hpp, "Tilt"): log2 τ_k for k = 0 … M, and
+    /// the float copy tilted by it; both empty when no tilt applies (local or multihit profiles,
+    /// every t_DD ≥ 1/2, or float_ok false).
+    std::vector<int> tilt;
+    std::vector<float> ftab_tilt;
 };
 
 /// \brief The probability-space copy of a configured profile (see the file comment).

@@ -182,3 +182,104 @@ TEST_CASE("float E-step: falls back to the double kernel, then to the log-space 
     hmm_counts ref{1200, 20};
     CHECK(std::isfinite(expected_counts(p, x, ref)));
 }
+
+TEST_CASE("float E-step: the per-node tilt keeps sequences much shorter than the model in float",
+          "[hmm][estep_simd]")
+{
+    // Peaked glocal unihit models (like a training start from one sequence: a peaked match row per
+    // node, t_DD = 0.1) and emitted sequences with a block of a quarter of the model deleted: every
+    // path deletes ≥ M/4 nodes, which the plain float table cannot represent (the row maximum sits
+    // on paths that have not deleted yet, estep_simd.hpp, "Tilt"). With the tilt the float kernel
+    // passes its check and agrees with the log-space reference within the stated tolerance; the
+    // plain table alone fails at least once (the premise of the tilt).
+    emtk::rng r{20261206};
+    residue_sets const sets = amino_sets();
+    estep_workspace ws;
+    int plain_failures = 0, tilted_ok = 0, n = 0;
+    double worst_ll = 0, worst_c = 0;
+    for (int M : {325, 600})
+    {
+        profile_hmm hmm = random_profile_hmm(r, M, 20);
+        for (int k = 1; k <= M; ++k)
+        {
+            auto row = hmm.match(k);
+            std::fill(row.begin(), row.end(), 0.02);
+            row[r.below(20)] = 0.62;
+            if (k < M)
+                hmm.t[static_cast<std::size_t>(k)][t_dm] = 0.9, hmm.t[static_cast<std::size_t>(k)][t_dd] = 0.1;
+        }
+        profile const p = make_profile(hmm, sets, mode(false, false));
+        prob_profile const pp = make_prob_profile(p);
+        REQUIRE(pp.float_ok);
+        REQUIRE_FALSE(pp.ftab_tilt.empty());
+        REQUIRE(pp.tilt.size() == static_cast<std::size_t>(M) + 1);
+        prob_profile plain = pp;
+        plain.tilt.clear();
+        plain.ftab_tilt.clear();
+        for (int j = 0; j < 4; ++j)
+        {
+            auto x = emit_sequence(hmm, r);
+            std::size_t const cut = x.size() / 4, from = x.size() / 3;
+            x.erase(x.begin() + static_cast<std::ptrdiff_t>(from), x.begin() + static_cast<std::ptrdiff_t>(from + cut));
+            INFO("M = " << M << ", L = " << x.size());
+            ++n;
+            REQUIRE(float_estep_applies(pp, x.size(), ws));
+            hmm_counts scratch{M, 20};
+            if (!float_expected_counts(plain, x, scratch, 1.0, ws))
+                ++plain_failures;
+            double const w = 0.5 + r.uniform();
+            hmm_counts f{M, 20}, ref{M, 20};
+            estep_kernel used = estep_kernel::none;
+            auto const lf = fast_expected_counts_checked(pp, x, f, w, ws, scaled_check_tol, simd_active(), &used);
+            dp_matrix fwd, bwd;
+            double const lr = expected_counts(p, x, ref, w, fwd, bwd);
+            REQUIRE(lf.has_value());
+            if (used == estep_kernel::float_simd)
+                ++tilted_ok;
+            CHECK(std::fabs(*lf - lr) <= float_check_tol);
+            // Counts within 1e-4 of the sequence's total (w L: estep_simd.hpp, "Tolerance").
+            double const dc = max_abs_diff(f, ref, w * static_cast<double>(x.size()));
+            CHECK(dc <= 1e-4);
+            worst_ll = std::max(worst_ll, std::fabs(*lf - lr));
+            worst_c = std::max(worst_c, dc);
+        }
+    }
+    // The half tilt compensates about half of each deletion's cost (t_DD = 0.1: 2^−2 of 2^−3.3 per
+    // node), so on these 80–150-node deletions most, not all, sequences stay in float; the rest
+    // fail the check and go to the double kernel (counted above as agreeing with the reference).
+    CHECK(plain_failures == n);
+    CHECK(tilted_ok >= n / 2);
+    WARN("plain table failed " << plain_failures << " of " << n << ", tilted table passed " << tilted_ok
+                               << "; largest |dlog P| " << worst_ll << ", largest count difference / total " << worst_c);
+}
+
+TEST_CASE("float E-step: the tilted table gives the same result as the plain one where both pass",
+          "[hmm][estep_simd]")
+{
+    // The tilt is a similarity transform by powers of two (estep_simd.hpp, "Tilt"): on sequences
+    // both tables represent, log P and the counts agree to float round-off.
+    emtk::rng r{99};
+    residue_sets const sets = amino_sets();
+    estep_workspace ws;
+    profile_hmm const hmm = random_profile_hmm(r, 60, 20);
+    prob_profile const pp = make_prob_profile(make_profile(hmm, sets, mode(false, false)));
+    REQUIRE_FALSE(pp.ftab_tilt.empty());
+    prob_profile plain = pp, only_tilt = pp;
+    plain.tilt.clear(), plain.ftab_tilt.clear();
+    // A zero plain table fails its check (P̃ = 0), so the dispatch runs the tilted one.
+    std::fill(only_tilt.ftab.begin(), only_tilt.ftab.end(), 0.0f);
+    int compared = 0;
+    for (int j = 0; j < 6; ++j)
+    {
+        auto const x = emit_sequence(hmm, r);
+        hmm_counts a{60, 20}, b{60, 20};
+        auto const la = float_expected_counts(plain, x, a, 1.0, ws);
+        auto const lb = float_expected_counts(only_tilt, x, b, 1.0, ws);
+        if (!la || !lb)
+            continue;
+        ++compared;
+        CHECK(std::fabs(*la - *lb) <= 1e-5);
+        CHECK(max_abs_diff(a, b, 1.0) <= 1e-5);
+    }
+    CHECK(compared >= 3);
+}
