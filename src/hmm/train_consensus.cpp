@@ -5,6 +5,7 @@
 
 #include <emtk/hmm/align.hpp>
 #include <emtk/hmm/start_consensus.hpp>
+#include <emtk/hmm/viterbi.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/rng.hpp>
 
@@ -12,6 +13,31 @@
 #include <exception>
 
 namespace emtk::hmm::detail {
+
+namespace {
+
+/// The match column of every residue (start_consensus.hpp) in each sequence's Viterbi path
+/// against `prof`: one log-space DP per sequence. OA paths (hmmalign's, align.hpp) need forward,
+/// backward, decoding and the OA fill, about 4x the time; the consensus only compares the
+/// candidates' alignments with each other, so the most probable path serves (an approximation
+/// of hmmalign's alignment; the choice it makes is measured in bench/README.md).
+residue_columns match_columns(profile const & prof, std::vector<digital_sequence> const & xs, int threads)
+{
+    residue_columns cols(xs.size());
+    auto const n = static_cast<long long>(xs.size());
+#pragma omp parallel for num_threads(std::max(1, threads)) schedule(dynamic, 1)
+    for (long long si = 0; si < n; ++si)
+    {
+        auto const s = static_cast<std::size_t>(si);
+        cols[s].assign(xs[s].size(), 0);
+        for (auto const & st : viterbi(prof, xs[s]).path)
+            if (st.state == state_type::M && st.i >= 1)
+                cols[s][st.i - 1] = st.k;
+    }
+    return cols;
+}
+
+} // namespace
 
 void choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
                             em::options const & mean_phase, em::options const & clean)
@@ -67,16 +93,7 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
         if (!f.ok())
             continue;
         profile const prof = make_profile(f.params.hmm, residue_sets_of(abc), alignment_profile_options());
-        auto const traces = align_sequences(prof, xs, align_method::optimal_accuracy, opt.threads);
-        residue_columns cols(xs.size());
-        for (std::size_t s = 0; s < xs.size(); ++s)
-        {
-            cols[s].assign(xs[s].size(), 0);
-            for (auto const & st : traces[s].path)
-                if (st.state == state_type::M && st.i >= 1)
-                    cols[s][st.i - 1] = st.k;
-        }
-        columns.push_back(std::move(cols));
+        columns.push_back(match_columns(prof, xs, opt.threads));
         chosen_from.push_back(ci);
     }
     if (columns.size() >= 3)
