@@ -119,6 +119,7 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
     j.end_object();
     j.field("prior", hmm::to_string(job.train.prior));
     j.field("start", res.start);
+    j.field("consensus_candidates", res.consensus_candidates); // consensus of starts (train.hpp; 0: not run)
     j.field("restarts", std::max(1, a.restarts));
     j.field("best_start", res.best_restart + 1);
     j.key("starts").begin_array();
