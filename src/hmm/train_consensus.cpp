@@ -42,12 +42,28 @@ residue_columns match_columns(profile const & prof, std::vector<digital_sequence
 void choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
                             em::options const & mean_phase, em::options const & clean)
 {
-    auto const & set = ctx.set;
     auto const & opt = ctx.opt;
     auto & pool = plan.pool;
     std::size_t const n_candidates = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(std::max(0, opt.consensus_starts)));
     if (n_candidates < 3)
         return;
+    // The short fits and the alignments use the sequences at least half the shortest candidate's
+    // length: a fragment says little about the start and, against a long glocal model, costs a
+    // log-space E-step (train.hpp, "Numerical robustness") in every iteration.
+    std::size_t min_len = ctx.set.seqs[pool.front()].dsq.size();
+    for (std::size_t ci = 0; ci < n_candidates; ++ci)
+        min_len = std::min(min_len, ctx.set.seqs[pool[ci]].dsq.size());
+    seq::sequence_set set{ctx.set.type, {}, ctx.set.source};
+    std::vector<double> weights;
+    std::vector<std::size_t> index(ctx.set.seqs.size()); // ctx.set index -> set index
+    for (std::size_t i = 0; i < ctx.set.seqs.size(); ++i)
+    {
+        index[i] = set.seqs.size();
+        if (2 * ctx.set.seqs[i].dsq.size() < min_len)
+            continue;
+        set.seqs.push_back(ctx.set.seqs[i]);
+        weights.push_back(ctx.res.weights[i]);
+    }
     std::vector<digital_sequence> xs;
     for (auto const & sq : set.seqs)
         xs.emplace_back(sq.dsq.data(), sq.dsq.size());
@@ -67,10 +83,9 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
     std::vector<std::size_t> chosen_from;
     for (std::size_t ci = 0; ci < n_candidates; ++ci)
     {
-        seq::sequence const & sq = set.seqs[pool[ci]];
-        std::vector<double> w = ctx.res.weights;
+        seq::sequence const & sq = set.seqs[index[pool[ci]]];
+        std::vector<double> w = weights;
         hmm_training_model m(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
-        m.set_tally(ctx.tally);
         hmm_params p;
         rng gen{opt.seed, 0};
         try
@@ -82,7 +97,6 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
                 for (auto & v : w)
                     v *= sc;
                 m = hmm_training_model(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
-                m.set_tally(ctx.tally);
             }
         }
         catch (std::exception const &) // em::degenerate_error, or user_error from the E-step: not a candidate
@@ -100,7 +114,7 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
     {
         std::size_t const pick = chosen_from[consensus_medoid(columns)];
         std::rotate(pool.begin(), pool.begin() + static_cast<long>(pick), pool.begin() + static_cast<long>(pick) + 1);
-        plan.M = static_cast<int>(set.seqs[pool.front()].dsq.size());
+        plan.M = static_cast<int>(ctx.set.seqs[pool.front()].dsq.size());
         ctx.res.consensus_candidates = static_cast<int>(columns.size());
     }
 }
