@@ -177,8 +177,9 @@ struct train_options
     /// candidate sequences; the one whose alignment of the training set (Viterbi paths) the others
     /// support most (start_consensus.hpp) becomes restart 0's start (fewer than 3: off; 0 = off).
     /// With 8 candidates of 3 iterations per phase it raised the mean SP recall over
-    /// hmmer-examples' Pfam families from 0.8313 to about 0.847 at under 2x the training CPU time
-    /// (bench/README.md, "Where emtk loses: the start sequence").
+    /// hmmer-examples' Pfam families from 0.8313 to 0.8481 at about 2.2x the training CPU time
+    /// (bench/README.md, "Where emtk loses: the start sequence"). The short fits and alignments
+    /// leave out sequences shorter than half the shortest candidate (fragments).
     int consensus_starts = 8;
     int consensus_iter = 3;                  ///< EM iterations per phase of those short fits
     /// Stepwise (mini-batch) EM for the posterior-mean phase, the clean phase and the refits
