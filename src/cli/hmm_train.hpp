@@ -33,6 +33,8 @@ struct hmm_train_arguments
     int anneal = 0;               ///< noise-annealing steps per restart
     double anneal_noise = 0.5;
     bool no_mean_phase = false;   ///< skip the posterior-mean phase (train.hpp)
+    int consensus_starts = hmm::train_options{}.consensus_starts; ///< candidates of the consensus of starts (0 = off)
+    int consensus_iter = hmm::train_options{}.consensus_iter;     ///< EM iterations per phase of each candidate's short fit
     int surgery = 0;              ///< --surgery-rounds (0 = off)
     bool surgery_flag = false;    ///< --surgery: 3 rounds unless --surgery-rounds is given
     int max_iter = 200;

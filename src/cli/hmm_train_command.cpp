@@ -42,6 +42,8 @@ hmm::training_job make_job(hmm_train_arguments const & a)
     opt.max_iter = a.max_iter;
     opt.mean_phase_iter = a.no_mean_phase ? 0 : a.max_iter; // posterior-mean phase (train.hpp): bounded like the clean phase
     opt.tol = a.tol;
+    opt.consensus_starts = a.consensus_starts;
+    opt.consensus_iter = a.consensus_iter;
     if (!em::parse_em_mode(a.em_mode, opt.mode))
         throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
     opt.stepwise.batch_size = a.batch_size;
@@ -125,6 +127,7 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
     j.end_object();
     j.field("prior", hmm::to_string(job.train.prior));
     j.field("start", res.start);
+    j.field("consensus_candidates", res.consensus_candidates); // consensus of starts (train.hpp; 0: not run)
     j.field("restarts", std::max(1, a.restarts));
     j.field("best_start", res.best_restart + 1);
     j.key("starts").begin_array();

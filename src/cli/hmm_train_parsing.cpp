@@ -69,6 +69,14 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                     "Skip the posterior-mean EM phase (hmmbuild's match-emission estimator) that runs before "
                     "the MAP-EM phase of every start.",
                     seqan3::option_spec::advanced);
+    parser.add_option(a.consensus_starts, '\0', "consensus-starts",
+                      "Consensus of starts: short fits from this many of the most central sequences; the start "
+                      "whose alignment of the training set the others agree with most is trained (0 = off, "
+                      "fewer than 3 = off).",
+                      seqan3::option_spec::standard, seqan3::arithmetic_range_validator{0, 1000});
+    parser.add_option(a.consensus_iter, '\0', "consensus-iter",
+                      "EM iterations per phase of each candidate's short fit in the consensus of starts.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});
     parser.add_option(a.surgery, '\0', "surgery-rounds",
                       "Model surgery rounds: drop match states used by under half of the (weighted) sequences, "
                       "add match states where an insert state is used by over half, refit (0 = off).",

@@ -11,11 +11,57 @@
 
 namespace emtk::hmm {
 
+namespace {
+
+/// log B(a) = Σ log Γ(a_i) − log Γ(Σ a_i), with a = c + α (c empty: a = α).
+double log_beta_sum(std::span<double const> c, std::vector<double> const & alpha)
+{
+    double s = 0, lg = 0;
+    for (std::size_t a = 0; a < alpha.size(); ++a)
+    {
+        double const v = (c.empty() ? 0.0 : c[a]) + alpha[a];
+        s += v;
+        lg += std::lgamma(v);
+    }
+    return lg - std::lgamma(s);
+}
+
+/// log Γ(Σ (α_a + 1)) − Σ log Γ(α_a + 1): the log normaliser of Dir(·; α + 1).
+double shifted_normaliser(std::vector<double> const & alpha)
+{
+    double s = 0, lg = 0;
+    for (double const v : alpha)
+    {
+        s += v + 1.0;
+        lg += std::lgamma(v + 1.0);
+    }
+    return std::lgamma(s) - lg;
+}
+
+/// Component q's cached normaliser (dirichlet_mixture::shifted_norm), or computed when not cached.
+double shifted_norm_of(dirichlet_mixture const & d, std::size_t q)
+{
+    return d.shifted_norm.size() == d.q.size() ? d.shifted_norm[q] : shifted_normaliser(d.alpha[q]);
+}
+
+/// log Dir(θ; α_q + 1) = −log B(α_q + 1) + Σ α_{q,a} log θ_a, from log θ.
+double log_shifted_dirichlet(dirichlet_mixture const & d, std::size_t q, std::span<double const> log_theta)
+{
+    auto const & alpha = d.alpha[q];
+    double dot = 0;
+    for (std::size_t a = 0; a < alpha.size(); ++a)
+        dot += alpha[a] * log_theta[a];
+    return shifted_norm_of(d, q) + dot;
+}
+
+} // namespace
+
 dirichlet_mixture dirichlet_mixture::single(std::vector<double> alpha)
 {
     dirichlet_mixture d;
     d.q = {1.0};
     d.alpha.push_back(std::move(alpha));
+    d.cache_normalisers();
     return d;
 }
 
@@ -25,7 +71,19 @@ dirichlet_mixture dirichlet_mixture::head(int n) const
     d.q = q;
     for (auto const & a : alpha)
         d.alpha.emplace_back(a.begin(), a.begin() + n);
+    d.cache_normalisers();
     return d;
+}
+
+void dirichlet_mixture::cache_normalisers()
+{
+    shifted_norm.clear();
+    log_beta.clear();
+    for (auto const & a : alpha)
+    {
+        shifted_norm.push_back(shifted_normaliser(a));
+        log_beta.push_back(log_beta_sum({}, a));
+    }
 }
 
 bool parse_prior_kind(std::string const & s, prior_kind & out) noexcept
@@ -87,6 +145,7 @@ hmm_prior amino_prior()
     // Insert emissions: single Dirichlet trained on Pfam 1.0, slightly polar.
     p.ei = dirichlet_mixture::single({681., 120., 623., 651., 313., 902., 241., 371., 687., 676.,
                                       143., 548., 647., 415., 551., 926., 623., 505., 102., 269.});
+    p.em.cache_normalisers();
     return p;
 }
 
@@ -106,6 +165,7 @@ hmm_prior nucleic_prior()
         {1.74, 1.49, 1.57, 1.95},
     };
     p.ei = dirichlet_mixture::single({1.0, 1.0, 1.0, 1.0});
+    p.em.cache_normalisers();
     return p;
 }
 
@@ -133,36 +193,6 @@ hmm_prior make_prior(prior_kind kind, seq::alphabet_type type)
     return hmm_prior{};
 }
 
-namespace {
-
-/// log B(a) = Σ log Γ(a_i) − log Γ(Σ a_i), with a = c + shift·α.
-double log_beta_sum(std::span<double const> c, std::vector<double> const & alpha)
-{
-    double s = 0, lg = 0;
-    for (std::size_t a = 0; a < alpha.size(); ++a)
-    {
-        double const v = (c.empty() ? 0.0 : c[a]) + alpha[a];
-        s += v;
-        lg += std::lgamma(v);
-    }
-    return lg - std::lgamma(s);
-}
-
-/// log Dir(θ; α + 1) = −log B(α + 1) + Σ α_a log θ_a.
-double log_shifted_dirichlet(std::vector<double> const & alpha, std::span<double const> theta)
-{
-    double s = 0, lg = 0, dot = 0;
-    for (std::size_t a = 0; a < alpha.size(); ++a)
-    {
-        s += alpha[a] + 1.0;
-        lg += std::lgamma(alpha[a] + 1.0);
-        dot += alpha[a] * std::log(theta[a]);
-    }
-    return std::lgamma(s) - lg + dot;
-}
-
-} // namespace
-
 void posterior_mean(dirichlet_mixture const & d, std::span<double const> counts, std::span<double> out,
                     std::span<double> weights)
 {
@@ -170,7 +200,8 @@ void posterior_mean(dirichlet_mixture const & d, std::span<double const> counts,
     assert(counts.size() == K && out.size() == K);
     std::vector<double> lw(nq);
     for (std::size_t q = 0; q < nq; ++q)
-        lw[q] = std::log(d.q[q]) + log_beta_sum(counts, d.alpha[q]) - log_beta_sum({}, d.alpha[q]);
+        lw[q] = std::log(d.q[q]) + log_beta_sum(counts, d.alpha[q]) -
+                (d.log_beta.size() == nq ? d.log_beta[q] : log_beta_sum({}, d.alpha[q]));
     em::log_normalize(lw);
     double const N = std::accumulate(counts.begin(), counts.end(), 0.0);
     std::fill(out.begin(), out.end(), 0.0);
@@ -186,9 +217,11 @@ void posterior_mean(dirichlet_mixture const & d, std::span<double const> counts,
 
 double log_objective_density(dirichlet_mixture const & d, std::span<double const> theta)
 {
-    std::vector<double> lq(d.q.size());
+    std::vector<double> lq(d.q.size()), log_theta(theta.size());
+    for (std::size_t a = 0; a < theta.size(); ++a)
+        log_theta[a] = std::log(theta[a]);
     for (std::size_t q = 0; q < d.q.size(); ++q)
-        lq[q] = std::log(d.q[q]) + log_shifted_dirichlet(d.alpha[q], theta);
+        lq[q] = std::log(d.q[q]) + log_shifted_dirichlet(d, q, log_theta);
     return em::log_sum_exp(lq);
 }
 
@@ -197,15 +230,17 @@ void map_update(dirichlet_mixture const & d, std::span<double const> counts, std
 {
     std::size_t const nq = d.q.size(), K = static_cast<std::size_t>(d.K());
     assert(counts.size() == K && theta.size() == K);
-    std::vector<double> r(nq, 1.0), pseudo(K);
+    std::vector<double> r(nq, 1.0), pseudo(K), log_theta(K);
     int const steps = nq == 1 ? 1 : std::max(1, inner_steps);
     for (int s = 0; s < steps; ++s)
     {
         if (nq > 1)
         {
             // Responsibilities of the components at θ_old (the latent component of the MM step).
+            for (std::size_t a = 0; a < K; ++a)
+                log_theta[a] = std::log(theta[a]);
             for (std::size_t q = 0; q < nq; ++q)
-                r[q] = std::log(d.q[q]) + log_shifted_dirichlet(d.alpha[q], theta);
+                r[q] = std::log(d.q[q]) + log_shifted_dirichlet(d, q, log_theta);
             // On the simplex boundary (a θ_a = 0) every component has density 0: the objective is
             // −∞ there and any step is an ascent; use the mixture coefficients as responsibilities.
             if (!std::isfinite(em::log_normalize(r)))

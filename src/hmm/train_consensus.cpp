@@ -5,6 +5,7 @@
 
 #include <emtk/hmm/align.hpp>
 #include <emtk/hmm/start_consensus.hpp>
+#include <emtk/hmm/viterbi.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/rng.hpp>
 
@@ -13,15 +14,56 @@
 
 namespace emtk::hmm::detail {
 
+namespace {
+
+/// The match column of every residue (start_consensus.hpp) in each sequence's Viterbi path
+/// against `prof`: one log-space DP per sequence. OA paths (hmmalign's, align.hpp) need forward,
+/// backward, decoding and the OA fill, about 4x the time; the consensus only compares the
+/// candidates' alignments with each other, so the most probable path serves (an approximation
+/// of hmmalign's alignment; the choice it makes is measured in bench/README.md).
+residue_columns match_columns(profile const & prof, std::vector<digital_sequence> const & xs, int threads)
+{
+    residue_columns cols(xs.size());
+    auto const n = static_cast<long long>(xs.size());
+#pragma omp parallel for num_threads(std::max(1, threads)) schedule(dynamic, 1)
+    for (long long si = 0; si < n; ++si)
+    {
+        auto const s = static_cast<std::size_t>(si);
+        cols[s].assign(xs[s].size(), 0);
+        for (auto const & st : viterbi(prof, xs[s]).path)
+            if (st.state == state_type::M && st.i >= 1)
+                cols[s][st.i - 1] = st.k;
+    }
+    return cols;
+}
+
+} // namespace
+
 void choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
                             em::options const & mean_phase, em::options const & clean)
 {
-    auto const & set = ctx.set;
     auto const & opt = ctx.opt;
     auto & pool = plan.pool;
     std::size_t const n_candidates = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(std::max(0, opt.consensus_starts)));
     if (n_candidates < 3)
         return;
+    // The short fits and the alignments use the sequences at least half the shortest candidate's
+    // length: a fragment says little about the start and, against a long glocal model, costs a
+    // log-space E-step (train.hpp, "Numerical robustness") in every iteration.
+    std::size_t min_len = ctx.set.seqs[pool.front()].dsq.size();
+    for (std::size_t ci = 0; ci < n_candidates; ++ci)
+        min_len = std::min(min_len, ctx.set.seqs[pool[ci]].dsq.size());
+    seq::sequence_set set{ctx.set.type, {}, ctx.set.source};
+    std::vector<double> weights;
+    std::vector<std::size_t> index(ctx.set.seqs.size()); // ctx.set index -> set index
+    for (std::size_t i = 0; i < ctx.set.seqs.size(); ++i)
+    {
+        index[i] = set.seqs.size();
+        if (2 * ctx.set.seqs[i].dsq.size() < min_len)
+            continue;
+        set.seqs.push_back(ctx.set.seqs[i]);
+        weights.push_back(ctx.res.weights[i]);
+    }
     std::vector<digital_sequence> xs;
     for (auto const & sq : set.seqs)
         xs.emplace_back(sq.dsq.data(), sq.dsq.size());
@@ -41,10 +83,9 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
     std::vector<std::size_t> chosen_from;
     for (std::size_t ci = 0; ci < n_candidates; ++ci)
     {
-        seq::sequence const & sq = set.seqs[pool[ci]];
-        std::vector<double> w = ctx.res.weights;
+        seq::sequence const & sq = set.seqs[index[pool[ci]]];
+        std::vector<double> w = weights;
         hmm_training_model m(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
-        m.set_tally(ctx.tally);
         hmm_params p;
         rng gen{opt.seed, 0};
         try
@@ -56,7 +97,6 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
                 for (auto & v : w)
                     v *= sc;
                 m = hmm_training_model(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
-                m.set_tally(ctx.tally);
             }
         }
         catch (std::exception const &) // em::degenerate_error, or user_error from the E-step: not a candidate
@@ -67,23 +107,14 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
         if (!f.ok())
             continue;
         profile const prof = make_profile(f.params.hmm, residue_sets_of(abc), alignment_profile_options());
-        auto const traces = align_sequences(prof, xs, align_method::optimal_accuracy, opt.threads);
-        residue_columns cols(xs.size());
-        for (std::size_t s = 0; s < xs.size(); ++s)
-        {
-            cols[s].assign(xs[s].size(), 0);
-            for (auto const & st : traces[s].path)
-                if (st.state == state_type::M && st.i >= 1)
-                    cols[s][st.i - 1] = st.k;
-        }
-        columns.push_back(std::move(cols));
+        columns.push_back(match_columns(prof, xs, opt.threads));
         chosen_from.push_back(ci);
     }
     if (columns.size() >= 3)
     {
         std::size_t const pick = chosen_from[consensus_medoid(columns)];
         std::rotate(pool.begin(), pool.begin() + static_cast<long>(pick), pool.begin() + static_cast<long>(pick) + 1);
-        plan.M = static_cast<int>(set.seqs[pool.front()].dsq.size());
+        plan.M = static_cast<int>(ctx.set.seqs[pool.front()].dsq.size());
         ctx.res.consensus_candidates = static_cast<int>(columns.size());
     }
 }

@@ -159,6 +159,11 @@ check_eq "--no-mean-phase: no posterior-mean phase" "$(json_top nmp.json mean_ph
 check "--no-mean-phase: a different model" bash -c "! cmp -s <(grep -v '^DATE' nmp.hmm) <(grep -v '^DATE' fam.hmm)"
 run "$EMTK" hmm train -q --anneal 5 -o ann.hmm fam.fa
 check_status "--anneal 5: exit 0" 0
+check "JSON: the consensus of starts compared 3 to 8 candidates" \
+  awk_true 'n >= 3 && n <= 8' "n=$(json_top fam.json consensus_candidates)"
+run "$EMTK" hmm train -q --consensus-starts 0 --json c0.json -o c0.hmm fam.fa
+check_status "--consensus-starts 0: exit 0" 0
+check_eq "--consensus-starts 0: no candidates compared" "$(json_top c0.json consensus_candidates)" "0"
 
 fi # BADINPUT_ONLY
 

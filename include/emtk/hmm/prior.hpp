@@ -59,6 +59,15 @@ struct dirichlet_mixture
     /// \brief The first `n` coordinates of every component (used for node M's match row, whose
     /// M → D is fixed at 0: the prior of the remaining (MM, MI) pair).
     [[nodiscard]] dirichlet_mixture head(int n) const;
+
+    /// Per-component constants of the densities, cached by cache_normalisers() (single(), head()
+    /// and the priors below call it) so that the M-step and log p(θ) do not evaluate K + 1 log Γ
+    /// per component and row in every iteration. Empty (or stale after q/alpha changed without
+    /// a new call): computed on each use instead; the values are the same either way.
+    std::vector<double> shifted_norm; ///< log Γ(Σ_a (α_{q,a} + 1)) − Σ_a log Γ(α_{q,a} + 1): log of Dir(·; α_q + 1)'s normaliser
+    std::vector<double> log_beta;     ///< log B(α_q) = Σ_a log Γ(α_{q,a}) − log Γ(Σ_a α_{q,a})
+    /// \brief Fills shifted_norm and log_beta from q and alpha.
+    void cache_normalisers();
 };
 
 /// \brief Which prior: none (maximum likelihood), laplace (HMMER's plus-one), default (HMMER's).

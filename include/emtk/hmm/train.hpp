@@ -174,12 +174,14 @@ struct train_options
     /// "Posterior-mean phase"); 0 = off. Off without a prior.
     int mean_phase_iter = 200;
     /// Consensus of starts (central start only): short fits from this many of the most central
-    /// candidate sequences; the one whose alignment of the training set the others support most
-    /// (start_consensus.hpp) becomes restart 0's start (fewer than 3: off). Off by default: with 4
-    /// it raised the mean SP recall over hmmer-examples' Pfam families from 0.8313 to 0.8403
-    /// (bench/README.md) but took 3–7x the training time (the alignments are full log-space DPs).
-    int consensus_starts = 0;
-    int consensus_iter = 8;                  ///< EM iterations per phase of those short fits
+    /// candidate sequences; the one whose alignment of the training set (Viterbi paths) the others
+    /// support most (start_consensus.hpp) becomes restart 0's start (fewer than 3: off; 0 = off).
+    /// With 8 candidates of 3 iterations per phase it raised the mean SP recall over
+    /// hmmer-examples' Pfam families from 0.8313 to 0.8481 at about 2.2x the training CPU time
+    /// (bench/README.md, "Where emtk loses: the start sequence"). The short fits and alignments
+    /// leave out sequences shorter than half the shortest candidate (fragments).
+    int consensus_starts = 8;
+    int consensus_iter = 3;                  ///< EM iterations per phase of those short fits
     /// Stepwise (mini-batch) EM for the posterior-mean phase, the clean phase and the refits
     /// (em/stepwise.hpp): automatic = stepwise from stepwise_min_sequences sequences on, where a
     /// full E-step per iteration costs more than a few passes of mini-batches.

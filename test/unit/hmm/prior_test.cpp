@@ -179,3 +179,39 @@ TEST_CASE("prior: kinds parse and none gives maximum likelihood", "[hmm][prior]"
     CHECK(make_prior(prior_kind::standard, emtk::seq::alphabet_type::amino).em.q.size() == 9);
     CHECK(make_prior(prior_kind::laplace, emtk::seq::alphabet_type::rna).em.K() == 4);
 }
+
+TEST_CASE("prior: cached normalisers give exactly the values computed without them", "[hmm][prior]")
+{
+    emtk::rng r{12};
+    for (dirichlet_mixture const & cached : {amino_prior().em, nucleic_prior().em, amino_prior().tm, amino_prior().tm.head(2)})
+    {
+        REQUIRE(cached.shifted_norm.size() == cached.q.size());
+        REQUIRE(cached.log_beta.size() == cached.q.size());
+        dirichlet_mixture plain;
+        plain.q = cached.q;
+        plain.alpha = cached.alpha;
+        auto const K = static_cast<std::size_t>(cached.K());
+        for (int trial = 0; trial < 10; ++trial)
+        {
+            std::vector<double> c(K), theta(K);
+            double z = 0;
+            for (std::size_t a = 0; a < K; ++a)
+            {
+                c[a] = r.uniform() < 0.4 ? r.uniform() * 8 : 0.0;
+                z += theta[a] = 0.05 + r.uniform();
+            }
+            for (auto & v : theta)
+                v /= z;
+            CHECK(log_objective_density(cached, theta) == log_objective_density(plain, theta));
+            std::vector<double> t1 = theta, t2 = theta;
+            map_update(cached, c, t1, mixture_inner_steps);
+            map_update(plain, c, t2, mixture_inner_steps);
+            CHECK(t1 == t2);
+            std::vector<double> m1(K), m2(K), w1(cached.q.size()), w2(cached.q.size());
+            posterior_mean(cached, c, m1, w1);
+            posterior_mean(plain, c, m2, w2);
+            CHECK(m1 == m2);
+            CHECK(w1 == w2);
+        }
+    }
+}

@@ -301,3 +301,39 @@ TEST_CASE("train: stepwise EM is chosen by size and recovers a known DNA model a
     CHECK(sw2.hmm.mat == sw.hmm.mat);
     CHECK(sw2.hmm.t == sw.hmm.t);
 }
+
+TEST_CASE("train: the consensus of starts trains from one of its candidates, identically for 1 and 2 threads",
+          "[hmm][train][consensus]")
+{
+    emtk::rng r{31};
+    profile_hmm const truth = peaked_model(r, 14);
+    sequence_set const s = emit_sequences(truth, alphabet_type::dna, 16, 91);
+    train_options o;
+    o.max_iter = 12;
+    o.consensus_starts = 5;
+    o.threads = 1;
+    train_result const a = train_profile_hmm(s, o);
+    CHECK(a.start == "central");
+    CHECK(a.consensus_candidates >= 3);
+    CHECK(a.consensus_candidates <= 5);
+    REQUIRE(a.start_sequences.size() == 1);
+    REQUIRE_FALSE(a.start_sequences[0].empty());
+    o.threads = 2;
+    train_result const b = train_profile_hmm(s, o);
+    CHECK(a.start_sequences == b.start_sequences);
+    CHECK(a.trace == b.trace);
+    CHECK(a.hmm.mat == b.hmm.mat);
+    CHECK(a.hmm.t == b.hmm.t);
+    // The consensus only chooses the start: training from the chosen sequence gives the same model.
+    train_options seeded = o;
+    seeded.consensus_starts = 0;
+    seeded.seed_sequence = a.start_sequences[0];
+    train_result const c = train_profile_hmm(s, seeded);
+    CHECK(c.consensus_candidates == 0);
+    CHECK(c.hmm.M == a.hmm.M);
+    CHECK(c.trace == a.trace);
+    CHECK(c.hmm.mat == a.hmm.mat);
+    // Off (0, or fewer than 3 candidates): no candidates compared.
+    o.consensus_starts = 2;
+    CHECK(train_profile_hmm(s, o).consensus_candidates == 0);
+}
