@@ -18,49 +18,19 @@ using namespace emtk::geno;
 
 namespace {
 
-struct haploid_case
-{
-    std::size_t N = 50, W = 300;
-    std::vector<std::int8_t> g; // sample-major
-    std::vector<std::int32_t> slot;
-    std::size_t missing = 0;
-    haplotype_panel panel;
-    std::vector<double> jump;
-};
-
 /// Genotypes from an 8-cluster model (8% missing); haplotypes drawn from the generating model, as
 /// the template rounds would leave them.
-haploid_case make_case()
+test::phased_case make_case()
 {
-    haploid_case c;
     hapcluster_params p;
     rng r{83, 7};
     hapcluster_options ho;
-    hapcluster_initialize(p, 8, c.W, ho, r);
-    for (std::size_t m = 1; m < c.W; ++m)
+    hapcluster_initialize(p, 8, 300, ho, r);
+    for (std::size_t m = 1; m < p.M; ++m)
         p.jump[m] = 0.03;
     for (auto & t : p.theta)
         t = r.uniform() < 0.5 ? 0.02 : 0.95;
-    c.g = test::simulate_hapcluster(p, c.N, 0.08, 89);
-    c.slot.assign(c.N * c.W, -1);
-    std::int32_t next = 0;
-    for (std::size_t m = 0; m < c.W; ++m)
-        for (std::size_t i = 0; i < c.N; ++i)
-            if (c.g[i * c.W + m] == missing_genotype)
-                c.slot[i * c.W + m] = next++;
-    c.missing = static_cast<std::size_t>(next);
-    c.panel.n_samples = c.N;
-    c.panel.n_markers = c.W;
-    c.panel.hap.resize(2 * c.N * c.W);
-    for (std::size_t i = 0; i < c.N; ++i)
-    {
-        rng dr{97, i};
-        haplotype_draw const d{&dr, c.panel.row(2 * i), c.panel.row(2 * i + 1)};
-        hapcluster_forward_backward(p, std::span<std::int8_t const>{c.g.data() + i * c.W, c.W}, nullptr, nullptr,
-                                    nullptr, &d);
-    }
-    c.jump = p.jump;
-    return c;
+    return test::make_phased_case(p, 50, 89, 97);
 }
 
 } // namespace

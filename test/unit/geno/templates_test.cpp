@@ -268,42 +268,10 @@ TEST_CASE("the template HMM recovers the masked genotypes of a mosaic of two tem
 
 namespace {
 
-struct refine_case
-{
-    std::size_t N = 40, W = 240;
-    std::vector<std::int8_t> g;    // sample-major
-    std::vector<std::int32_t> slot;
-    std::size_t missing = 0;
-    haplotype_panel panel;
-    std::vector<double> jump;
-};
-
 /// Genotypes from a 6-cluster model, stage-1 haplotypes drawn from the generating model.
-refine_case make_refine_case()
+test::phased_case make_refine_case()
 {
-    refine_case c;
-    auto const p = separated_model(6, c.W, 41);
-    c.g = test::simulate_hapcluster(p, c.N, 0.08, 43);
-    c.slot.assign(c.N * c.W, -1);
-    // Slots numbered site by site, as impute.cpp does.
-    std::int32_t next = 0;
-    for (std::size_t m = 0; m < c.W; ++m)
-        for (std::size_t i = 0; i < c.N; ++i)
-            if (c.g[i * c.W + m] == missing_genotype)
-                c.slot[i * c.W + m] = next++;
-    c.missing = static_cast<std::size_t>(next);
-    c.panel.n_samples = c.N;
-    c.panel.n_markers = c.W;
-    c.panel.hap.resize(2 * c.N * c.W);
-    for (std::size_t i = 0; i < c.N; ++i)
-    {
-        rng r{47, i};
-        haplotype_draw const d{&r, c.panel.row(2 * i), c.panel.row(2 * i + 1)};
-        hapcluster_forward_backward(p, std::span<std::int8_t const>{c.g.data() + i * c.W, c.W}, nullptr, nullptr,
-                                    nullptr, &d);
-    }
-    c.jump = p.jump;
-    return c;
+    return test::make_phased_case(separated_model(6, 240, 41), 40, 43, 47);
 }
 
 } // namespace
