@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <deque>
+#include <limits>
 #include <memory>
 #include <numbers>
 #include <omp.h>
@@ -300,14 +302,21 @@ std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence
     return out;
 }
 
-/// One unit of work: a window of one strand of one target for one model.
+/// One unit of work: a window of one strand of one target for one model. Windows are intervals of
+/// the forward strand; a '−' task searches the reverse complement of its interval.
 struct task
 {
-    std::size_t model = 0, target = 0;
+    std::size_t model = 0;
+    std::size_t record = 0;  // slot in the open records
+    std::size_t segment = 0; // the batch's residue copy holding the window
     bool minus = false;
-    std::size_t start = 0, length = 0; // 0-based start on the strand, residues
-    std::size_t window = 0;            // window index on that strand
+    std::size_t start = 0, length = 0; // 0-based start on the forward strand, residues
+    std::size_t window = 0;            // window index on that strand (earlier on the strand = lower)
 };
+
+/// Strand coordinates of '−' hits: origin_minus − (forward position) + 1, which increases along
+/// the reverse strand without knowing the target's length (targets are read in parts).
+constexpr std::size_t origin_minus = std::size_t{1} << 62;
 
 bool passes(dna_search_options const & o, double bits, double evalue) noexcept
 {
@@ -429,23 +438,97 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
     int const strands = (options.top ? 1 : 0) + (options.bottom ? 1 : 0);
     std::vector<std::uint8_t> comp;
     bool checked = false;
-    std::size_t const batch_residues = 4u << 20;
+    std::size_t const batch_residues = 4u << 20, part_residues = 1u << 20;
 
-    struct target_data
+    /// A target being read in parts: the residues of its windows not yet searched, the next window
+    /// of each model, its hits so far per (model, strand).
+    struct open_record
     {
-        seq::sequence s;
-        std::vector<std::uint8_t> rc;
+        std::uint64_t index = 0;
+        std::string name, description;
+        std::size_t length = 0; // residues read so far
+        bool ended = false;
+        std::vector<std::uint8_t> carry; // residues [carry_from, length)
+        std::size_t carry_from = 0;
+        std::vector<std::size_t> next_start, next_window; // per model
+        std::vector<bool> done;                           // per model: its last window emitted
+        std::vector<std::vector<raw_hit>> hits;           // [model · 2 + strand]
     };
-    std::vector<target_data> batch;
+    std::deque<open_record> open;
+    std::size_t open_base = 0; // slot number of open.front()
+    std::vector<std::vector<std::uint8_t>> segments;
+    std::vector<std::size_t> segment_from; // forward position of each segment's first residue
     std::vector<task> tasks;
     std::vector<std::vector<raw_hit>> found;
-    for (;;)
-    {
-        batch.clear();
-        std::size_t residues = 0;
-        seq::sequence s;
-        while (residues < batch_residues && targets.next(s))
+
+    // Emits the windows of record `slot` that its residues read so far complete (all remaining ones
+    // once it has ended): the same windows as cutting the whole target, for each model.
+    auto emit_windows = [&](std::size_t slot) {
+        open_record & r = open[slot - open_base];
+        std::size_t const L = r.length;
+        std::size_t lo = L, hi = 0;
+        std::size_t const first_task = tasks.size();
+        for (std::size_t m = 0; m < dms.size(); ++m)
         {
+            std::size_t const overlap = std::min<std::size_t>(static_cast<std::size_t>(dms[m].W), win / 2);
+            while (!r.done[m])
+            {
+                std::size_t const start = r.next_start[m];
+                if (!r.ended && start + win >= L) // needs more residues (or the end) to be final
+                    break;
+                std::size_t const len = std::min(win, L - start);
+                std::size_t const w = r.next_window[m]++;
+                for (int strand = 0; strand < 2; ++strand)
+                {
+                    if ((strand == 0 && !options.top) || (strand == 1 && !options.bottom))
+                        continue;
+                    tasks.push_back({m, slot, segments.size(), strand == 1, start, len,
+                                     strand == 1 ? std::numeric_limits<std::size_t>::max() - w : w});
+                }
+                lo = std::min(lo, start), hi = std::max(hi, start + len);
+                if (start + len >= L)
+                    r.done[m] = true;
+                else
+                    r.next_start[m] = start + win - overlap;
+            }
+        }
+        if (tasks.size() > first_task)
+        {
+            segments.emplace_back(r.carry.begin() + static_cast<std::ptrdiff_t>(lo - r.carry_from),
+                                  r.carry.begin() + static_cast<std::ptrdiff_t>(hi - r.carry_from));
+            segment_from.push_back(lo);
+        }
+        // Residues before every model's next window are no longer needed.
+        std::size_t keep = L;
+        for (std::size_t m = 0; m < dms.size(); ++m)
+            if (!r.done[m])
+                keep = std::min(keep, r.next_start[m]);
+        if (keep > r.carry_from)
+        {
+            r.carry.erase(r.carry.begin(), r.carry.begin() + static_cast<std::ptrdiff_t>(keep - r.carry_from));
+            r.carry_from = keep;
+        }
+        if (keep == L && r.ended)
+            std::vector<std::uint8_t>{}.swap(r.carry);
+    };
+
+    seq::sequence part;
+    bool input_left = true;
+    while (input_left)
+    {
+        tasks.clear();
+        segments.clear();
+        segment_from.clear();
+        std::size_t residues = 0;
+        while (residues < batch_residues)
+        {
+            std::uint64_t offset = 0;
+            bool last = false;
+            if (!targets.next_part(part, part_residues, offset, last))
+            {
+                input_left = false;
+                break;
+            }
             if (!checked)
             {
                 seq::alphabet const & a = seq::alphabet::get(targets.type());
@@ -460,98 +543,95 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
                 comp = complement_table(a);
                 checked = true;
             }
-            residues += s.dsq.size();
-            target_data td;
-            if (options.bottom)
+            if (offset == 0)
             {
-                td.rc.resize(s.dsq.size());
-                std::transform(s.dsq.rbegin(), s.dsq.rend(), td.rc.begin(), [&](std::uint8_t c) { return comp[c]; });
+                open_record r;
+                r.index = result.targets++;
+                r.name = part.name;
+                r.description = part.description;
+                r.next_start.assign(dms.size(), 0);
+                r.next_window.assign(dms.size(), 0);
+                r.done.assign(dms.size(), false);
+                r.hits.resize(2 * dms.size());
+                open.push_back(std::move(r));
             }
-            td.s = std::move(s);
-            batch.push_back(std::move(td));
+            open_record & r = open.back();
+            r.carry.insert(r.carry.end(), part.dsq.begin(), part.dsq.end());
+            r.length += part.dsq.size();
+            r.ended = last;
+            residues += part.dsq.size();
+            result.residues += part.dsq.size() * static_cast<std::uint64_t>(strands);
+            emit_windows(open_base + open.size() - 1);
         }
-        if (batch.empty())
-            break;
-        std::uint64_t const first_index = result.targets;
-        result.targets += batch.size();
-        result.residues += residues * static_cast<std::uint64_t>(strands);
         // Z only grows: a hit failing with the search space so far fails at the end too.
-        auto const z_of = [&](double res, double W) { return res / W; };
         double const res_now = options.Z_mb ? *options.Z_mb * 1e6 * strands : static_cast<double>(result.residues);
 
-        tasks.clear();
-        for (std::size_t m = 0; m < dms.size(); ++m)
-            for (std::size_t q = 0; q < batch.size(); ++q)
-                for (int strand = 0; strand < 2; ++strand)
-                {
-                    if ((strand == 0 && !options.top) || (strand == 1 && !options.bottom))
-                        continue;
-                    std::size_t const L = batch[q].s.dsq.size();
-                    std::size_t const overlap = std::min<std::size_t>(static_cast<std::size_t>(dms[m].W), win / 2);
-                    std::size_t start = 0, w = 0;
-                    for (;;)
-                    {
-                        std::size_t const len = std::min(win, L - start);
-                        tasks.push_back({m, q, strand == 1, start, len, w++});
-                        if (start + len >= L)
-                            break;
-                        start += win - overlap;
-                    }
-                }
         found.assign(tasks.size(), {});
         auto const nt = static_cast<long long>(tasks.size());
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (long long ti = 0; ti < nt; ++ti)
         {
             task const & tk = tasks[static_cast<std::size_t>(ti)];
-            target_data const & td = batch[tk.target];
-            digital_sequence const strand_seq = tk.minus ? digital_sequence{td.rc} : digital_sequence{td.s.dsq};
-            auto hits = scan_window_filtered(dms[tk.model], strand_seq.subspan(tk.start, tk.length), options.bias,
-                                             options.filter);
+            std::vector<std::uint8_t> const & seg = segments[tk.segment];
+            auto const at = static_cast<std::ptrdiff_t>(tk.start - segment_from[tk.segment]);
+            digital_sequence window{seg.data() + at, tk.length};
+            thread_local std::vector<std::uint8_t> rc;
+            if (tk.minus)
+            {
+                rc.resize(tk.length);
+                std::transform(seg.begin() + at, seg.begin() + at + static_cast<std::ptrdiff_t>(tk.length), rc.rbegin(),
+                               [&](std::uint8_t c) { return comp[c]; });
+                window = digital_sequence{rc.data(), tk.length};
+            }
+            auto hits = scan_window_filtered(dms[tk.model], window, options.bias, options.filter);
+            // Strand coordinates: forward positions on '+', origin_minus − forward + 1 on '−'.
+            std::size_t const shift = tk.minus ? origin_minus - tk.start - tk.length : tk.start;
             for (auto & h : hits)
             {
                 h.window = tk.window;
-                h.ali_from += tk.start, h.ali_to += tk.start, h.env_from += tk.start, h.env_to += tk.start;
+                h.ali_from += shift, h.ali_to += shift, h.env_from += shift, h.env_to += shift;
             }
             found[static_cast<std::size_t>(ti)] = std::move(hits);
         }
-        // Merge: per model, target, strand (tasks were made in that order), duplicates out.
-        std::size_t ti = 0;
-        while (ti < tasks.size())
+        for (std::size_t ti = 0; ti < tasks.size(); ++ti)
         {
-            std::size_t tj = ti;
-            std::vector<raw_hit> hits;
-            while (tj < tasks.size() && tasks[tj].model == tasks[ti].model && tasks[tj].target == tasks[ti].target &&
-                   tasks[tj].minus == tasks[ti].minus)
-            {
-                hits.insert(hits.end(), found[tj].begin(), found[tj].end());
-                ++tj;
-            }
             task const & tk = tasks[ti];
-            remove_duplicates(hits);
-            dna_model const & dm = dms[tk.model];
-            seq::sequence const & s = batch[tk.target].s;
-            std::size_t const L = s.dsq.size();
-            for (raw_hit const & r : hits)
-            {
-                if (!passes(per_model[tk.model], r.bits, r.pvalue * z_of(res_now, dm.W)))
-                    continue;
-                dna_hit h;
-                h.index = first_index + tk.target;
-                h.name = s.name;
-                h.description = s.description;
-                h.length = L;
-                h.strand = tk.minus ? '-' : '+';
-                auto fwd = [&](std::size_t p) { return tk.minus ? L - p + 1 : p; };
-                h.ali_from = fwd(r.ali_from), h.ali_to = fwd(r.ali_to);
-                h.env_from = fwd(r.env_from), h.env_to = fwd(r.env_to);
-                h.hmm_from = r.hmm_from, h.hmm_to = r.hmm_to;
-                h.bits = r.bits, h.bias = r.bias, h.pvalue = r.pvalue, h.accuracy = r.accuracy;
-                result.models[tk.model].hits.push_back(std::move(h));
-            }
-            ti = tj;
+            auto & to = open[tk.record - open_base].hits[2 * tk.model + (tk.minus ? 1 : 0)];
+            to.insert(to.end(), found[ti].begin(), found[ti].end());
         }
-        if (options.on_batch)
+        // Targets whose windows are all searched: duplicates out, thresholds, forward coordinates.
+        while (!open.empty() && open.front().ended)
+        {
+            open_record & rec = open.front();
+            std::size_t const L = rec.length;
+            for (std::size_t m = 0; m < dms.size(); ++m)
+                for (int strand = 0; strand < 2; ++strand)
+                {
+                    std::vector<raw_hit> & hits = rec.hits[2 * m + static_cast<std::size_t>(strand)];
+                    remove_duplicates(hits);
+                    bool const minus = strand == 1;
+                    for (raw_hit const & r : hits)
+                    {
+                        if (!passes(per_model[m], r.bits, r.pvalue * res_now / static_cast<double>(dms[m].W)))
+                            continue;
+                        dna_hit h;
+                        h.index = rec.index;
+                        h.name = rec.name;
+                        h.description = rec.description;
+                        h.length = L;
+                        h.strand = minus ? '-' : '+';
+                        auto fwd = [&](std::size_t p) { return minus ? origin_minus - p + 1 : p; };
+                        h.ali_from = fwd(r.ali_from), h.ali_to = fwd(r.ali_to);
+                        h.env_from = fwd(r.env_from), h.env_to = fwd(r.env_to);
+                        h.hmm_from = r.hmm_from, h.hmm_to = r.hmm_to;
+                        h.bits = r.bits, h.bias = r.bias, h.pvalue = r.pvalue, h.accuracy = r.accuracy;
+                        result.models[m].hits.push_back(std::move(h));
+                    }
+                }
+            open.pop_front();
+            ++open_base;
+        }
+        if (options.on_batch && (residues > 0 || !input_left))
             options.on_batch(result.targets, result.residues);
     }
     if (!checked)

@@ -72,17 +72,7 @@ void record_builder::add(std::uint64_t number, std::string header, std::string r
 
 void record_builder::decide()
 {
-    std::string sample; // at most sample_chars characters, even when one record is a chromosome
-    for (auto const & p : pending_)
-        sample.append(p.residues, 0, std::min(p.residues.size(), sample_chars - sample.size()));
-    // No guess (digits, gaps, …): read as amino acids, so that the error names the first character
-    // that is not one.
-    type_ = guess_alphabet(sample).value_or(alphabet_type::amino);
-    guessed_ = true;
-    for (auto const & p : pending_)
-        convert(p.number, p.header, p.residues);
-    pending_.clear();
-    pending_.shrink_to_fit();
+    decide_with({});
 }
 
 bool record_builder::pop(sequence & out)
@@ -102,7 +92,7 @@ void record_builder::end_of_input()
         throw_input_error(source_, 0, "no sequences in the file");
 }
 
-void record_builder::convert(std::uint64_t number, std::string const & header, std::string const & residues)
+sequence record_builder::start_record(std::uint64_t number, std::string_view header) const
 {
     // Header: first word = name, the rest (blanks trimmed) = description.
     std::string_view h = header;
@@ -121,6 +111,65 @@ void record_builder::convert(std::uint64_t number, std::string const & header, s
     s.description = d;
     if (s.name.empty())
         throw_input_error(source_, 0, record_label(number, {}) + ": the header line has no sequence name");
+    return s;
+}
+
+void record_builder::convert_part(std::uint64_t number, std::string const & name, std::string_view text,
+                                  std::vector<std::uint8_t> & dsq, part_state & st) const
+{
+    alphabet const & abc = alphabet::get(*type_);
+    for (char const c : text)
+    {
+        if (is_space(c))
+            continue;
+        ++st.position;
+        if (st.star) // a residue after a '*': the '*' was not the last one
+            throw_input_error(source_, 0,
+                              record_label(number, name) + ": position " + std::to_string(st.star) +
+                                  ": '*' (stop) inside the sequence; only a final '*' is accepted");
+        int const x = abc.code(c);
+        if (x >= 0)
+        {
+            dsq.push_back(static_cast<std::uint8_t>(x));
+            continue;
+        }
+        if (c == '*')
+        {
+            st.star = st.position;
+            continue;
+        }
+        throw_input_error(source_, 0,
+                          record_label(number, name) + ": position " + std::to_string(st.position) + ": " +
+                              printable(c) + " is not " + std::string{residue_noun(*type_)} +
+                              (guessed_ ? " (alphabet guessed from the first records)" : ""));
+    }
+}
+
+void record_builder::finish_part(std::uint64_t number, std::string const & name, part_state const & st) const
+{
+    if (st.position - (st.star ? 1 : 0) == 0)
+        throw_input_error(source_, 0, record_label(number, name) + ": empty record: no residues after the header line");
+}
+
+void record_builder::decide_with(std::string_view more)
+{
+    if (type_)
+        return;
+    std::string sample;
+    for (auto const & p : pending_)
+        sample.append(p.residues, 0, std::min(p.residues.size(), sample_chars - sample.size()));
+    sample.append(more.substr(0, std::min(more.size(), sample_chars - sample.size())));
+    type_ = guess_alphabet(sample).value_or(alphabet_type::amino);
+    guessed_ = true;
+    for (auto const & p : pending_)
+        convert(p.number, p.header, p.residues);
+    pending_.clear();
+    pending_.shrink_to_fit();
+}
+
+void record_builder::convert(std::uint64_t number, std::string const & header, std::string const & residues)
+{
+    sequence s = start_record(number, header);
 
     auto fail = [&](std::string const & what) {
         throw_input_error(source_, 0, record_label(number, s.name) + ": " + what);

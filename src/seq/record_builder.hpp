@@ -57,6 +57,33 @@ public:
     /// \brief The path as given.
     [[nodiscard]] std::string const & source() const noexcept { return source_; }
 
+    /// \brief Whether the alphabet is known (forced, or guessed).
+    [[nodiscard]] bool decided() const noexcept { return type_.has_value(); }
+
+    // Long records in parts (sequence_reader::next_part): the same rules and messages as add() for
+    // a whole record, applied piece by piece.
+    /// \brief Residue state of a record read in parts.
+    struct part_state
+    {
+        std::uint64_t position = 0; ///< residues seen (whitespace not counted)
+        std::uint64_t star = 0;     ///< position of a '*' not yet known to be the last residue, or 0
+    };
+    /// \brief Decides the alphabet (when not decided) from the pending records and then `more`
+    /// (the first characters of a long record), as add() would once the sample is full.
+    void decide_with(std::string_view more);
+    /// \brief The name and description of record `number` from its header line (no residues).
+    /// \throws user_error for a header without a name.
+    [[nodiscard]] sequence start_record(std::uint64_t number, std::string_view header) const;
+    /// \brief Counts a record read in parts (for "no sequences in the file").
+    void count_record() noexcept { ++added_; }
+    /// \brief Appends the codes of the residue characters `text` (whitespace skipped) of record
+    /// `number` (`name`) to `dsq`. \throws user_error as add().
+    void convert_part(std::uint64_t number, std::string const & name, std::string_view text,
+                      std::vector<std::uint8_t> & dsq, part_state & st) const;
+    /// \brief The record has ended: a pending final '*' is dropped. \throws user_error for a record
+    /// without residues.
+    void finish_part(std::uint64_t number, std::string const & name, part_state const & st) const;
+
 private:
     struct pending
     {

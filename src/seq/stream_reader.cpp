@@ -22,6 +22,10 @@
 /// - The stream ends with an extra '\n' (gz_streambuf): SeqAn3 throws "No sequence information
 ///   given!" for a header at the very end of a file, which would lose the record's name; with the
 ///   newline it reads as an empty record and gets the "empty record" message with its name.
+/// - next_part() (long FASTA records in parts, for genome scans) reads FASTA lines itself: SeqAn3
+///   reads a record whole (a 250-Mb chromosome would be held as text and codes at once). Its rules
+///   are SeqAn3's for valid files (headers start with '>' or ';', whitespace and digits in residue
+///   lines ignored) and record_builder's checks and messages, applied part by part.
 /// - Every SeqAn3 exception is caught here and rethrown as emtk::user_error naming the file and
 ///   the record being read.
 
@@ -32,9 +36,12 @@
 #include "gz_streambuf.hpp"
 #include "record_builder.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <istream>
 #include <new>
+#include <string>
+#include <vector>
 
 #include <seqan3/io/exception.hpp>
 #include <seqan3/io/sequence_file/input.hpp>
@@ -124,6 +131,133 @@ struct sequence_reader::impl
     std::uint64_t returned = 0; // records returned by next()
     std::uint64_t line = 0;     // lines read (EMBL, GenBank)
     bool at_end = false;
+
+    // next_part's own FASTA reading (SeqAn3 reads a record whole): lines, the header line of the
+    // next record when already read, and the record being returned in parts.
+    std::string text_line, header_line;
+    bool have_header = false;
+    bool long_open = false, long_ended = false;
+    sequence long_head; // name and description of the record in parts
+    std::uint64_t long_number = 0, long_offset = 0;
+    detail::record_builder::part_state long_state;
+    std::vector<std::uint8_t> part;
+
+    bool read_line() { return static_cast<bool>(std::getline(in, text_line)); }
+    static bool is_header(std::string const & l) { return !l.empty() && (l[0] == '>' || l[0] == ';'); }
+    /// `l` without whitespace and digits (SeqAn3's FASTA rule), appended to `text`.
+    static void append_residues(std::string & text, std::string const & l)
+    {
+        for (char const c : l)
+            if (!(c == ' ' || (c >= '\t' && c <= '\r') || (c >= '0' && c <= '9')))
+                text.push_back(c);
+    }
+
+    /// Reads lines of the record in parts into `part` until it holds max_residues or the record ends.
+    void fill_part(std::size_t max_residues)
+    {
+        std::string text;
+        while (!long_ended && part.size() < max_residues)
+        {
+            if (!read_line())
+            {
+                long_ended = true;
+                break;
+            }
+            if (is_header(text_line))
+            {
+                header_line.swap(text_line);
+                have_header = true;
+                long_ended = true;
+                break;
+            }
+            text.clear();
+            append_residues(text, text_line);
+            builder.convert_part(long_number, long_head.name, text, part, long_state);
+        }
+        if (!long_ended)
+        {
+            int const c = in.peek();
+            long_ended = c == std::char_traits<char>::eof() || c == '>' || c == ';';
+        }
+    }
+
+    bool next_part(sequence & out, std::size_t max_residues, std::uint64_t & offset, bool & last)
+    {
+        // Parts of at least the alphabet sample: the guess sees what add() would have seen.
+        max_residues = std::max(max_residues, detail::record_builder::sample_chars);
+        for (;;)
+        {
+            if (builder.pop(out))
+            {
+                offset = 0;
+                last = true;
+                ++returned;
+                return true;
+            }
+            if (long_open)
+            {
+                fill_part(max_residues);
+                out.name = long_head.name;
+                out.description = long_head.description;
+                out.dsq.swap(part);
+                part.clear();
+                offset = long_offset;
+                long_offset += out.dsq.size();
+                last = long_ended;
+                if (long_ended)
+                {
+                    builder.finish_part(long_number, long_head.name, long_state);
+                    long_open = long_ended = false;
+                    ++returned;
+                }
+                return true;
+            }
+            if (at_end)
+                return false;
+            if (!have_header && !read_line()) // detect_format / the previous record stopped before a header
+            {
+                at_end = true;
+                builder.end_of_input();
+                continue;
+            }
+            if (!have_header)
+                header_line.swap(text_line);
+            have_header = false;
+            std::string header = header_line.substr(1), text;
+            ++number;
+            bool long_record = false;
+            while (read_line())
+            {
+                if (is_header(text_line))
+                {
+                    header_line.swap(text_line);
+                    have_header = true;
+                    break;
+                }
+                append_residues(text, text_line);
+                if (text.size() > max_residues)
+                {
+                    long_record = true;
+                    break;
+                }
+            }
+            if (!long_record)
+            {
+                builder.add(number, std::move(header), std::move(text));
+                continue;
+            }
+            builder.decide_with(text); // the records before it are queued first
+            builder.count_record();
+            long_head = builder.start_record(number, header);
+            long_number = number;
+            long_offset = 0;
+            long_state = {};
+            long_open = true;
+            long_ended = false;
+            part.clear();
+            builder.convert_part(number, long_head.name, text, part, long_state);
+        }
+    }
 
     impl(std::string const & p, std::optional<alphabet_type> forced)
         : path{p}, buffer{p}, in{&buffer}, format{detect_format(buffer, p)},
@@ -221,6 +355,17 @@ bool sequence_reader::next(sequence & out)
     }
     ++impl_->returned;
     return true;
+}
+
+bool sequence_reader::next_part(sequence & out, std::size_t max_residues, std::uint64_t & offset, bool & last)
+{
+    if (impl_->format != text_format::fasta)
+    {
+        offset = 0;
+        last = true;
+        return next(out);
+    }
+    return impl_->next_part(out, max_residues, offset, last);
 }
 
 alphabet_type sequence_reader::type() const noexcept { return impl_->builder.type(); }

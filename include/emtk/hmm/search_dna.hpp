@@ -8,10 +8,12 @@
 /// p7_pli_postViterbi_LongTarget, src/p7_domaindef.c rescore_isolated_domain and
 /// reparameterize_model, src/nhmmer.c; read, not copied). No filter is applied (what
 /// `nhmmer --max` does): every window of every strand gets the full Forward/Backward.
-/// 1. Windows. Each strand of a target (the reverse complement for '-') is cut into windows of
+/// 1. Windows. The forward strand of a target is cut into windows of
 ///    `dna_search_options::window` residues (nhmmer's block length, 100 kb) overlapping by the
 ///    model's maximum hit length W (MAXL, or model_max_length()), so that every hit of length ≤ W
-///    lies wholly inside at least one window.
+///    lies wholly inside at least one window; the '−' strand is searched in the reverse
+///    complements of the same windows (the target is read in parts, its length unknown until its
+///    end, so windows are laid out from its start).
 /// 2. Envelopes. Posterior decoding of the window with the model in local multi-hit mode, its
 ///    length model set to the window's length, and HMMER's region heuristics (the same code as
 ///    protein search, search.hpp): envelopes of core occupancy. With the filters on
@@ -46,12 +48,15 @@
 /// Checked against nhmmer 3.3.2 on the tutorial's MADE1.hmm × dna_target.fa
 /// (test/cli/hmm_search_dna_test.sh): the same four hits with E < 1e-3, scores within 0.5 bits.
 ///
-/// Streaming, memory, threads: one target (chromosome) at a time, with its reverse complement;
-/// the (model, strand, window) tasks of a target run in parallel (OpenMP, `threads`) and their
-/// hits are merged in a fixed order, so the output does not depend on the number of threads.
-/// Memory: the target twice (2 bytes per residue) plus, per thread, the posterior decoding of one
-/// window (about 100 bytes per residue: 10 MB for 100 kb) and the optimal-accuracy alignment of
-/// one envelope (about 100·Ld·M bytes, Ld ≤ W + 46: 3.6 MB for MADE1).
+/// Streaming, memory, threads: targets are read in parts of about 1 Mb (sequence_reader::next_part),
+/// so a chromosome is never held whole: batches of about 4 Mb of windows; the (model, strand,
+/// window) tasks of a batch run in parallel (OpenMP, `threads`) and their hits are merged per
+/// target in a fixed order once its last window is searched, so the output does not depend on the
+/// number of threads. Memory: the batch's windows (a copy of about 4 Mb plus overlaps), the part
+/// being read and the residues of the current target's next windows (≤ 1 Mb + a window), plus, per
+/// thread, the reverse complement of one window, the posterior decoding of one window (about 100
+/// bytes per residue: 10 MB for 100 kb; with the filters, of its passing sub-windows only) and the
+/// optimal-accuracy alignment of one envelope (about 100·Ld·M bytes, Ld ≤ W + 46: 3.6 MB for MADE1).
 
 #include <emtk/hmm/filter.hpp>
 #include <emtk/hmm/search.hpp>
@@ -78,7 +83,7 @@ struct dna_search_options
     bool bias = true;                ///< composition-bias correction (off = nhmmer --nonull2)
     std::size_t window = 100'000;    ///< window length (nhmmer's --block_length)
     int threads = 1;                 ///< OpenMP threads (results do not depend on it)
-    /// Called after each batch of targets (≥ 4 Mb or one chromosome) with the targets and residues
+    /// Called after each batch of windows (about 4 Mb) with the targets and residues
     /// (strands counted) searched so far (progress display).
     std::function<void(std::uint64_t targets, std::uint64_t residues)> on_batch;
 

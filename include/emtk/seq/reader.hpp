@@ -13,6 +13,7 @@
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/seq/sequence.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,6 +42,15 @@ public:
     /// \throws user_error as read_sequences() ("FILE: record N (NAME): WHAT"), including "no
     ///         sequences in the file" when the file ends before any record.
     bool next(sequence & out);
+
+    /// \brief The next record or part of a record, for scanning chromosomes without holding one
+    /// whole: `out` receives the record's name, description and its residues
+    /// [offset, offset + out.dsq.size()); `last` is true on the record's final part. Records of
+    /// at most `max_residues` residues come whole (offset 0, last true); a longer FASTA record comes in
+    /// parts of at least `max_residues` residues (about: whole lines), the last part possibly
+    /// empty. FASTQ, EMBL and GenBank records always come whole. Same checks and messages as
+    /// next(); do not mix with next() on one reader. Memory: one part (and the alphabet sample).
+    bool next_part(sequence & out, std::size_t max_residues, std::uint64_t & offset, bool & last);
 
     /// \brief The alphabet of the records: valid once next() has returned a record (before that,
     /// the forced alphabet, or amino when it is still being guessed).

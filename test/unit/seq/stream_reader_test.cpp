@@ -11,7 +11,10 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdint>
 #include <fstream>
+#include <optional>
+#include <vector>
 #include <string>
 
 using emtk::seq::alphabet_type;
@@ -115,4 +118,100 @@ TEST_CASE("sequence_reader: EMBL/UniProt and GenBank flat files", "[seq][stream_
     }
     sequence_reader b{bad};
     CHECK_THROWS_WITH([&] { while (b.next(s)) {} }(), bad + ":5: expected a GenBank record starting with 'LOCUS', found 'LOCUSX'");
+}
+
+namespace {
+/// The records of `p` through next_part with parts of `max` residues: each record joined from
+/// its parts (offsets checked to be contiguous).
+std::vector<sequence> joined_parts(std::string const & p, std::size_t max, std::size_t & parts)
+{
+    sequence_reader reader{p};
+    std::vector<sequence> out;
+    sequence s;
+    std::uint64_t offset = 0;
+    bool last = true, open = false;
+    parts = 0;
+    while (reader.next_part(s, max, offset, last))
+    {
+        ++parts;
+        if (!open)
+        {
+            REQUIRE(offset == 0);
+            out.push_back(s);
+        }
+        else
+        {
+            REQUIRE(offset == out.back().dsq.size());
+            CHECK(s.name == out.back().name);
+            out.back().dsq.insert(out.back().dsq.end(), s.dsq.begin(), s.dsq.end());
+        }
+        open = !last;
+        CHECK(reader.type() == alphabet_type::dna);
+    }
+    CHECK(!open);
+    CHECK(reader.count() == out.size());
+    return out;
+}
+} // namespace
+
+TEST_CASE("sequence_reader: next_part returns long records in parts, short ones whole", "[seq][stream_reader]")
+{
+    temp_dir dir;
+    std::string const p = dir.file("chr.fa");
+    {
+        std::ofstream out{p};
+        std::uint32_t r = 7;
+        auto line = [&](std::size_t n) {
+            std::string l;
+            for (std::size_t k = 0; k < n; ++k)
+                l += "ACGTN"[(r = r * 1103515245u + 12345u) >> 16 & 3u];
+            return l;
+        };
+        out << ">short1 first\n" << line(50) << '\n';
+        out << ">chr1 a long one\n";
+        for (int i = 0; i < 5000; ++i) // 300,000 residues, digits and blanks ignored
+            out << line(60) << (i % 7 == 0 ? " 12\n" : "\n");
+        out << ">short2\n" << line(30) << "\n\n>chr2\n";
+        for (int i = 0; i < 4000; ++i)
+            out << line(60) << '\n';
+        out << "*\n"; // a final stop, dropped
+    }
+    auto const all = emtk::seq::read_sequences(p);
+    std::size_t parts = 0;
+    auto const got = joined_parts(p, 100'000, parts);
+    REQUIRE(got.size() == all.seqs.size());
+    for (std::size_t i = 0; i < got.size(); ++i)
+    {
+        CHECK(got[i].name == all.seqs[i].name);
+        CHECK(got[i].description == all.seqs[i].description);
+        CHECK(got[i].dsq == all.seqs[i].dsq);
+    }
+    CHECK(parts >= got.size() + 4); // chr1 (300 kb) and chr2 (240 kb) came in three parts or more each
+}
+
+TEST_CASE("sequence_reader: next_part reports errors of long records as next() does", "[seq][stream_reader]")
+{
+    temp_dir dir;
+    std::string const star = dir.file("star.fa"), bad = dir.file("bad.fa");
+    std::string const acgt(200'000, 'A');
+    std::ofstream{star} << ">x\n" << acgt << "\n*\nAC\n";
+    std::ofstream{bad} << ">y\n" << acgt << "\nACQ\n";
+    sequence s;
+    std::uint64_t offset = 0;
+    bool last = false;
+    sequence_reader r1{star, alphabet_type::dna};
+    CHECK_THROWS_WITH(
+        [&] {
+            while (r1.next_part(s, 100'000, offset, last)) {}
+        }(),
+        star + ": record 1 (x): position 200001: '*' (stop) inside the sequence; only a final '*' is accepted");
+    sequence_reader r2{bad};
+    CHECK_THROWS_WITH(
+        [&] {
+            while (r2.next_part(s, 100'000, offset, last)) {}
+        }(),
+        bad + ": record 1 (y): position 200003: 'Q' is not a DNA residue (alphabet guessed from the first records)");
+    for (auto const & p : {star, bad}) // next() agrees
+        CHECK_THROWS_WITH(emtk::seq::read_sequences(p, p == star ? std::optional{alphabet_type::dna} : std::nullopt),
+                          Catch::Matchers::Contains(p == star ? "position 200001" : "position 200003"));
 }
