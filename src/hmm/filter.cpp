@@ -421,10 +421,21 @@ void ssv_rows_serial(search_filter::tables const & t, digital_sequence x, int tj
     }
 }
 
-std::vector<std::size_t> flagged(std::vector<std::uint8_t> const & flags)
+std::vector<std::size_t> flagged(std::span<std::uint8_t const> flags)
 {
     std::vector<std::size_t> out;
-    for (std::size_t i = 0; i < flags.size(); ++i)
+    std::size_t i = 0;
+    for (; i + 8 <= flags.size(); i += 8) // flags are rare: skip 8 clear ones at a time
+    {
+        std::uint64_t w = 0;
+        std::memcpy(&w, flags.data() + i, 8);
+        if (w == 0)
+            continue;
+        for (std::size_t j = i; j < i + 8; ++j)
+            if (flags[j])
+                out.push_back(j);
+    }
+    for (; i < flags.size(); ++i)
         if (flags[i])
             out.push_back(i);
     return out;
@@ -444,7 +455,8 @@ std::vector<std::size_t> search_filter::ssv_rows(digital_sequence x, std::size_t
                                                  double F1) const
 {
     tables const & t = *t_;
-    std::vector<std::uint8_t> flags(x.size(), 0);
+    thread_local std::vector<std::uint8_t> flags; // every row is written below
+    flags.resize(x.size());
     int const threshold = t.ssv_threshold(W, stats, F1);
     if (level_ == simd_level::scalar)
         ssv_rows_serial(t, x, t.msv_tjb(W), threshold, flags.data());

@@ -438,7 +438,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
     int const strands = (options.top ? 1 : 0) + (options.bottom ? 1 : 0);
     std::vector<std::uint8_t> comp;
     bool checked = false;
-    std::size_t const batch_residues = 4u << 20, part_residues = 1u << 20;
+    std::size_t const batch_residues = 2u << 20, part_residues = 256u << 10;
 
     /// A target being read in parts: the residues of its windows not yet searched, the next window
     /// of each model, its hits so far per (model, strand).
@@ -456,7 +456,8 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
     };
     std::deque<open_record> open;
     std::size_t open_base = 0; // slot number of open.front()
-    std::vector<std::vector<std::uint8_t>> segments;
+    std::vector<std::vector<std::uint8_t>> segments; // the batch's first n_segments are used; their storage is reused
+    std::size_t n_segments = 0;
     std::vector<std::size_t> segment_from; // forward position of each segment's first residue
     std::vector<task> tasks;
     std::vector<std::vector<raw_hit>> found;
@@ -482,7 +483,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
                 {
                     if ((strand == 0 && !options.top) || (strand == 1 && !options.bottom))
                         continue;
-                    tasks.push_back({m, slot, segments.size(), strand == 1, start, len,
+                    tasks.push_back({m, slot, n_segments, strand == 1, start, len,
                                      strand == 1 ? std::numeric_limits<std::size_t>::max() - w : w});
                 }
                 lo = std::min(lo, start), hi = std::max(hi, start + len);
@@ -494,8 +495,10 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         }
         if (tasks.size() > first_task)
         {
-            segments.emplace_back(r.carry.begin() + static_cast<std::ptrdiff_t>(lo - r.carry_from),
-                                  r.carry.begin() + static_cast<std::ptrdiff_t>(hi - r.carry_from));
+            if (n_segments == segments.size())
+                segments.emplace_back();
+            segments[n_segments++].assign(r.carry.begin() + static_cast<std::ptrdiff_t>(lo - r.carry_from),
+                                          r.carry.begin() + static_cast<std::ptrdiff_t>(hi - r.carry_from));
             segment_from.push_back(lo);
         }
         // Residues before every model's next window are no longer needed.
@@ -517,7 +520,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
     while (input_left)
     {
         tasks.clear();
-        segments.clear();
+        n_segments = 0;
         segment_from.clear();
         std::size_t residues = 0;
         while (residues < batch_residues)
@@ -556,6 +559,8 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
                 open.push_back(std::move(r));
             }
             open_record & r = open.back();
+            if (r.carry.capacity() < r.carry.size() + part.dsq.size()) // room for a part and a window, once
+                r.carry.reserve(r.carry.size() + std::max(part.dsq.size(), part_residues) + win);
             r.carry.insert(r.carry.end(), part.dsq.begin(), part.dsq.end());
             r.length += part.dsq.size();
             r.ended = last;
