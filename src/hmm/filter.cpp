@@ -131,6 +131,7 @@ struct search_filter::tables
     int msv_bias = 0, msv_tbm = 0, msv_tec = 0;
     std::vector<std::uint8_t> msv_cost_serial;  // [c][k], k = 1..M at index c·(M+1)+k
     std::vector<std::uint8_t> msv_cost_striped; // [c][q][lane]
+    std::vector<std::int8_t> msv_delta_striped; // [c][q][lane]: bias − cost clamped to [−128, 127] (filter_kernels.hpp)
     int msv_Q = 0, msv_W = 0;
     // Viterbi words.
     std::vector<std::int16_t> vit_msc_serial;   // [c][k]
@@ -173,6 +174,7 @@ struct search_filter::tables
     {
         msv_args a;
         a.cost = msv_cost_striped.data();
+        a.delta = msv_delta_striped.data();
         a.Q = msv_Q;
         a.bias = msv_bias;
         a.tbm = msv_tbm;
@@ -273,6 +275,9 @@ search_filter::search_filter(hmmer_scorer const & scorer, std::span<double const
                 int const q = (k - 1) % t.msv_Q, z = (k - 1) / t.msv_Q;
                 t.msv_cost_striped[sz((c * t.msv_Q + q) * W8 + z)] = t.msv_cost_serial[sz(c * (M + 1) + k)];
             }
+        t.msv_delta_striped.resize(t.msv_cost_striped.size());
+        for (std::size_t i = 0; i < t.msv_cost_striped.size(); ++i)
+            t.msv_delta_striped[i] = static_cast<std::int8_t>(std::clamp(t.msv_bias - t.msv_cost_striped[i], -128, 127));
         t.vit_W = W16;
         int const Q = striped_q(M, W16);
         t.vit_Q = Q;

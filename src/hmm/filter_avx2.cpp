@@ -54,6 +54,13 @@ struct avx2_ops
     }
     /// Some lane with a ≥ t (unsigned bytes).
     static bool any_ge8(vec a, vec t) { return _mm256_movemask_epi8(_mm256_cmpeq_epi8(_mm256_max_epu8(a, t), a)) != 0; }
+    /// Signed bytes: saturating add, maximum, lane shift with −128 in, some lane > t, and the
+    /// signed order mapped onto the unsigned one (x + 128).
+    static vec sadds8(vec a, vec b) { return _mm256_adds_epi8(a, b); }
+    static vec smax8(vec a, vec b) { return _mm256_max_epi8(a, b); }
+    static vec shift8_floor(vec v) { return _mm256_or_si256(shift8(v), _mm256_set_epi64x(0, 0, 0, 0x80)); }
+    static bool any_gt8s(vec a, vec t) { return _mm256_movemask_epi8(_mm256_cmpgt_epi8(a, t)) != 0; }
+    static vec flip8(vec v) { return _mm256_xor_si256(v, _mm256_set1_epi8(static_cast<char>(0x80))); }
     static bool any_gt16(vec a, vec b) { return _mm256_movemask_epi8(_mm256_cmpgt_epi16(a, b)) != 0; }
 };
 

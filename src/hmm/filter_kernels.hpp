@@ -20,6 +20,7 @@ namespace emtk::hmm::filter_detail {
 struct msv_args
 {
     std::uint8_t const * cost = nullptr; ///< striped costs: [code][q][lane], Q·W bytes per code
+    std::int8_t const * delta = nullptr; ///< the same layout: bias − cost clamped to [−128, 127] (signed SSV)
     int Q = 0;                           ///< vectors per row
     int bias = 0, tbm = 0, tec = 0, tjb = 0, base = 190;
 };
@@ -147,7 +148,12 @@ int ssv_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::
     return V::hmax8(xEv);
 }
 
-/// The rows of x where a single ungapped segment (constant B, as ssv_striped) reaches `threshold`.
+template <class V>
+bool ssv_rows_signed(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch, int threshold,
+                     std::uint8_t * flags);
+
+/// The rows of x where a single ungapped segment (constant B, as ssv_striped) reaches `threshold`
+/// (through ssv_rows_signed when it applies).
 template <class V>
 void ssv_rows_striped(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp, int threshold,
                       std::uint8_t * flags)
@@ -157,6 +163,9 @@ void ssv_rows_striped(msv_args const & a, std::uint8_t const * x, std::size_t L,
     msv_clear<V>(dp, Q);
     auto const biasv = V::splat8(a.bias);
     auto const xBv = V::subs8(V::splat8(sat_u8(a.base - a.tjb)), V::splat8(a.tbm));
+    if (ssv_rows_signed<V>(a, x, L, dp, threshold, flags))
+        return;
+    msv_clear<V>(dp, Q);
     auto const tv = V::splat8(threshold);
     for (std::size_t i = 0; i < L; ++i)
         flags[i] = V::any_ge8(msv_row<V>(a.cost + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W), dp,
@@ -166,11 +175,155 @@ void ssv_rows_striped(msv_args const & a, std::uint8_t const * x, std::size_t L,
                        : 0;
 }
 
+/// The constant-B recursion in signed bytes (HMMER 3.3's SSV form): a cell is kept as
+/// t = max(M, xB) − xB − 128, xB = B − tBM, and updated as t' = t ⊕ d(k, x_i), d = bias − cost
+/// clamped to [−128, 127], ⊕ the signed saturating add (two operations per vector instead of four:
+/// the floor −128 is the max with xB, bias and cost are one addend). This is exactly the unsigned
+/// recursion of msv_row when (i) xB ≥ 127 (a cell then has t ≤ 127 − xB ≤ 0, so a clamped d and
+/// the true one both reach the floor), (ii) bias ≤ 127, and (iii) no cell exceeds 255 − bias (the
+/// unsigned add's ceiling is never reached: the first cell above it is still computed exactly).
+/// The callers check (i) and (ii) before, (iii) after, and fall back to the unsigned kernels.
+template <class V>
+bool ssv_signed_ok(msv_args const & a, int xB)
+{
+    return a.delta && xB >= 127 && a.bias <= 127;
+}
+
+template <class V>
+int ssv_signed_xb(msv_args const & a)
+{
+    return sat_u8(sat_u8(a.base - a.tjb) - a.tbm);
+}
+
+/// One row of the signed recursion in place in dp; returns the lane-wise maximum of its cells.
+template <class V>
+typename V::vec ssv_signed_row(std::int8_t const * rd, std::int8_t * dp, int Q)
+{
+    using vec = typename V::vec;
+    constexpr int W = V::bytes;
+    vec mpv = V::shift8_floor(V::load(dp + (Q - 1) * W));
+    vec rowv = V::splat8(-128);
+    for (int q = 0; q < Q; ++q)
+    {
+        vec const sv = V::sadds8(mpv, V::load(rd + q * W));
+        rowv = V::smax8(rowv, sv);
+        mpv = V::load(dp + q * W);
+        V::store(dp + q * W, sv);
+    }
+    return rowv;
+}
+
+/// The signed recursion over x with the Q row vectors held in registers (Q a compile-time
+/// constant: no store-to-load latency between rows): the same cells as ssv_signed_row. With
+/// `flags`, flags[i] = some cell of row i > tv; returns the maximum of every cell (lane-wise).
+template <class V, int Q, bool Flags>
+typename V::vec ssv_signed_regs(std::int8_t const * delta, std::uint8_t const * x, std::size_t L, typename V::vec tv,
+                                std::uint8_t * flags)
+{
+    using vec = typename V::vec;
+    constexpr int W = V::bytes;
+    vec dp[Q];
+    for (int q = 0; q < Q; ++q)
+        dp[q] = V::splat8(-128);
+    vec all = V::splat8(-128);
+    for (std::size_t i = 0; i < L; ++i)
+    {
+        std::int8_t const * rd = delta + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W);
+        vec mpv = V::shift8_floor(dp[Q - 1]);
+        vec rowv = V::splat8(-128);
+        for (int q = 0; q < Q; ++q)
+        {
+            vec const sv = V::sadds8(mpv, V::load(rd + q * W));
+            rowv = V::smax8(rowv, sv);
+            mpv = dp[q];
+            dp[q] = sv;
+        }
+        if constexpr (Flags)
+            flags[i] = V::any_gt8s(rowv, tv) ? 1 : 0;
+        all = V::smax8(all, rowv);
+    }
+    return all;
+}
+
+/// ssv_signed_regs for the row length Q when it is small enough for the registers (2–10
+/// vectors); false otherwise.
+template <class V, bool Flags>
+bool ssv_signed_dispatch(int Q, std::int8_t const * delta, std::uint8_t const * x, std::size_t L, typename V::vec tv,
+                         std::uint8_t * flags, typename V::vec & all)
+{
+    switch (Q)
+    {
+    case 2: all = ssv_signed_regs<V, 2, Flags>(delta, x, L, tv, flags); return true;
+    case 3: all = ssv_signed_regs<V, 3, Flags>(delta, x, L, tv, flags); return true;
+    case 4: all = ssv_signed_regs<V, 4, Flags>(delta, x, L, tv, flags); return true;
+    case 5: all = ssv_signed_regs<V, 5, Flags>(delta, x, L, tv, flags); return true;
+    case 6: all = ssv_signed_regs<V, 6, Flags>(delta, x, L, tv, flags); return true;
+    case 7: all = ssv_signed_regs<V, 7, Flags>(delta, x, L, tv, flags); return true;
+    case 8: all = ssv_signed_regs<V, 8, Flags>(delta, x, L, tv, flags); return true;
+    case 9: all = ssv_signed_regs<V, 9, Flags>(delta, x, L, tv, flags); return true;
+    case 10: all = ssv_signed_regs<V, 10, Flags>(delta, x, L, tv, flags); return true;
+    default: return false;
+    }
+}
+
+/// ssv_striped through the signed recursion: the maximum cell m (unsigned units), or −1 when the
+/// signed form does not apply or is not exact (conditions (i)–(iii); or m ≤ xB, where the cells
+/// below xB that the unsigned kernel keeps are not known). A maximum above 255 − bias is exact.
+template <class V>
+int ssv_signed(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch)
+{
+    constexpr int W = V::bytes;
+    int const Q = a.Q, xB = ssv_signed_xb<V>(a);
+    if (!ssv_signed_ok<V>(a, xB))
+        return -1;
+    auto allv = V::splat8(-128);
+    if (!ssv_signed_dispatch<V, false>(Q, a.delta, x, L, allv, nullptr, allv))
+    {
+        auto * dp = reinterpret_cast<std::int8_t *>(scratch);
+        for (int q = 0; q < Q; ++q)
+            V::store(dp + q * W, V::splat8(-128));
+        for (std::size_t i = 0; i < L; ++i)
+            allv = V::smax8(
+                allv, ssv_signed_row<V>(a.delta + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W), dp, Q));
+    }
+    int const m = V::hmax8(V::flip8(allv)) + xB; // t + 128 + xB
+    return m <= xB ? -1 : m;
+}
+
+/// ssv_rows_striped through the signed recursion; false (flags not valid) when it does not apply
+/// or is not exact (see ssv_signed), or when `threshold` ≤ xB.
+template <class V>
+bool ssv_rows_signed(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * scratch, int threshold,
+                     std::uint8_t * flags)
+{
+    constexpr int W = V::bytes;
+    int const Q = a.Q, xB = ssv_signed_xb<V>(a);
+    if (!ssv_signed_ok<V>(a, xB) || threshold <= xB)
+        return false;
+    auto const tv = V::splat8(threshold - xB - 128 - 1); // t > tv ⟺ cell ≥ threshold
+    auto allv = V::splat8(-128);
+    if (ssv_signed_dispatch<V, true>(Q, a.delta, x, L, tv, flags, allv))
+        return V::hmax8(V::flip8(allv)) + xB <= 255 - a.bias;
+    auto * dp = reinterpret_cast<std::int8_t *>(scratch);
+    for (int q = 0; q < Q; ++q)
+        V::store(dp + q * W, V::splat8(-128));
+    for (std::size_t i = 0; i < L; ++i)
+    {
+        auto const rowv =
+            ssv_signed_row<V>(a.delta + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W), dp, Q);
+        flags[i] = V::any_gt8s(rowv, tv) ? 1 : 0;
+        allv = V::smax8(allv, rowv);
+    }
+    return V::hmax8(V::flip8(allv)) + xB <= 255 - a.bias;
+}
+
 /// MSV through the SSV shortcut (ssv_striped), falling back to the full kernel when needed.
 template <class V>
 int msv_with_ssv(msv_args const & a, std::uint8_t const * x, std::size_t L, std::uint8_t * dp)
 {
-    int const m = ssv_striped<V>(a, x, L, dp);
+    int m = ssv_signed<V>(a, x, L, dp);
+    if (m < 0)
+        m = ssv_striped<V>(a, x, L, dp);
     if (m >= 255 - a.bias || m - a.tec > a.base)
         return msv_striped<V>(a, x, L, dp);
     return sat_u8(m - a.tec);

@@ -44,6 +44,13 @@ struct sse41_ops
     }
     /// Some lane with a ≥ t (unsigned bytes).
     static bool any_ge8(vec a, vec t) { return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(a, t), a)) != 0; }
+    /// Signed bytes: saturating add, maximum, lane shift with −128 in, some lane > t, and the
+    /// signed order mapped onto the unsigned one (x + 128).
+    static vec sadds8(vec a, vec b) { return _mm_adds_epi8(a, b); }
+    static vec smax8(vec a, vec b) { return _mm_max_epi8(a, b); }
+    static vec shift8_floor(vec v) { return _mm_or_si128(_mm_slli_si128(v, 1), _mm_cvtsi32_si128(0x80)); }
+    static bool any_gt8s(vec a, vec t) { return _mm_movemask_epi8(_mm_cmpgt_epi8(a, t)) != 0; }
+    static vec flip8(vec v) { return _mm_xor_si128(v, _mm_set1_epi8(static_cast<char>(0x80))); }
     static bool any_gt16(vec a, vec b) { return _mm_movemask_epi8(_mm_cmpgt_epi16(a, b)) != 0; }
 };
 

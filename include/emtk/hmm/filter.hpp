@@ -25,7 +25,10 @@
 /// units of 1/3 bit, costs c = −round(3/ln2 · s) + bias saturated to [0, 255] (−∞ → 255), base 190,
 /// cell update M(i,k) = max(M(i−1,k−1), B − tBM) ⊕ bias ⊖ c(k, x_i) with ⊕/⊖ the unsigned saturating
 /// byte operations. N/C/J loops are 0 and 3 nats are subtracted at the end. A row whose best cell
-/// reaches 255 − bias overflows.
+/// reaches 255 − bias overflows. The single-segment pass that runs first (and DNA's SSV rows) uses
+/// HMMER 3.3's signed-byte form of the same recursion (two operations per vector, row vectors kept
+/// in registers), which equals the unsigned one under conditions checked at run time
+/// (filter_kernels.hpp ssv_signed), else the unsigned kernel runs: the scores are the same.
 ///
 /// Viterbi arithmetic (16-bit words, as HMMER's vitfilter.c in spirit): every log-odds score and
 /// transition is rounded to units of 1/500 bit, −∞ is −32768, additions saturate in
