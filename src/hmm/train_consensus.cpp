@@ -25,14 +25,19 @@ residue_columns match_columns(profile const & prof, std::vector<digital_sequence
 {
     residue_columns cols(xs.size());
     auto const n = static_cast<long long>(xs.size());
-#pragma omp parallel for num_threads(std::max(1, threads)) schedule(dynamic, 1)
-    for (long long si = 0; si < n; ++si)
+#pragma omp parallel num_threads(std::max(1, threads))
     {
-        auto const s = static_cast<std::size_t>(si);
-        cols[s].assign(xs[s].size(), 0);
-        for (auto const & st : viterbi(prof, xs[s]).path)
-            if (st.state == state_type::M && st.i >= 1)
-                cols[s][st.i - 1] = st.k;
+        dp_matrix v; // one matrix per thread, reused: a fresh (L+1)(M+1) matrix per sequence cost
+                     // more in page faults than the Viterbi fill itself (bench/README.md)
+#pragma omp for schedule(dynamic, 1)
+        for (long long si = 0; si < n; ++si)
+        {
+            auto const s = static_cast<std::size_t>(si);
+            cols[s].assign(xs[s].size(), 0);
+            for (auto const & st : viterbi(prof, xs[s], v).path)
+                if (st.state == state_type::M && st.i >= 1)
+                    cols[s][st.i - 1] = st.k;
+        }
     }
     return cols;
 }
