@@ -17,8 +17,20 @@ void dp_matrix::reshape(std::size_t L, int M)
 {
     L_ = L;
     M_ = M;
-    cells_.resize(3 * (L + 1) * static_cast<std::size_t>(M + 1));
-    specials_.resize(L + 1);
+    // Grow only: a smaller shape keeps the storage (and the values) of a larger one, so that reusing
+    // the matrix for sequences of varying length never reallocates or refills it; a larger one gets
+    // fresh storage without copying the old values (the caller writes what it reads).
+    std::size_t const n = 3 * (L + 1) * static_cast<std::size_t>(M + 1);
+    if (cells_.size() < n)
+    {
+        cells_ = std::vector<double>{};
+        cells_.resize(n);
+    }
+    if (specials_.size() < L + 1)
+    {
+        specials_ = std::vector<std::array<double, n_special_states>>{};
+        specials_.resize(L + 1);
+    }
 }
 
 } // namespace emtk::hmm

@@ -10,6 +10,7 @@
 #include <emtk/util/rng.hpp>
 
 #include <algorithm>
+#include <omp.h>
 #include <exception>
 
 namespace emtk::hmm::detail {
@@ -21,18 +22,25 @@ namespace {
 /// backward, decoding and the OA fill, about 4x the time; the consensus only compares the
 /// candidates' alignments with each other, so the most probable path serves (an approximation
 /// of hmmalign's alignment; the choice it makes is measured in bench/README.md).
-residue_columns match_columns(profile const & prof, std::vector<digital_sequence> const & xs, int threads)
+residue_columns match_columns(profile const & prof, std::vector<digital_sequence> const & xs, int threads,
+                              std::vector<dp_matrix> & scratch)
 {
     residue_columns cols(xs.size());
     auto const n = static_cast<long long>(xs.size());
-#pragma omp parallel for num_threads(std::max(1, threads)) schedule(dynamic, 1)
-    for (long long si = 0; si < n; ++si)
+#pragma omp parallel num_threads(threads)
     {
-        auto const s = static_cast<std::size_t>(si);
-        cols[s].assign(xs[s].size(), 0);
-        for (auto const & st : viterbi(prof, xs[s]).path)
-            if (st.state == state_type::M && st.i >= 1)
-                cols[s][st.i - 1] = st.k;
+        // One matrix per thread, reused by every candidate: a fresh (L+1)(M+1) matrix per sequence
+        // cost more in page faults than the Viterbi fill itself (bench/README.md).
+        dp_matrix & v = scratch[static_cast<std::size_t>(omp_get_thread_num())];
+#pragma omp for schedule(dynamic, 1)
+        for (long long si = 0; si < n; ++si)
+        {
+            auto const s = static_cast<std::size_t>(si);
+            cols[s].assign(xs[s].size(), 0);
+            for (auto const & st : viterbi(prof, xs[s], v).path)
+                if (st.state == state_type::M && st.i >= 1)
+                    cols[s][st.i - 1] = st.k;
+        }
     }
     return cols;
 }
@@ -81,6 +89,7 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
     short_fit.push_back({"", c, {}, {}});
     std::vector<residue_columns> columns;
     std::vector<std::size_t> chosen_from;
+    std::vector<dp_matrix> viterbi_scratch(static_cast<std::size_t>(std::max(1, opt.threads)));
     for (std::size_t ci = 0; ci < n_candidates; ++ci)
     {
         seq::sequence const & sq = set.seqs[index[pool[ci]]];
@@ -107,7 +116,7 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
         if (!f.ok())
             continue;
         profile const prof = make_profile(f.params.hmm, residue_sets_of(abc), alignment_profile_options());
-        columns.push_back(match_columns(prof, xs, opt.threads));
+        columns.push_back(match_columns(prof, xs, std::max(1, opt.threads), viterbi_scratch));
         chosen_from.push_back(ci);
     }
     if (columns.size() >= 3)

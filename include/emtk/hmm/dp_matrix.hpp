@@ -35,7 +35,8 @@ public:
     /// \brief Resizes to L residues and M nodes and fills every value with −∞.
     void reset(std::size_t L, int M);
     /// \brief Resizes to L residues and M nodes without filling: for a caller that writes every
-    /// value it (or a reader of the matrix) reads, as optimal_accuracy_fill does.
+    /// value it (or a reader of the matrix) reads, as optimal_accuracy_fill does. The storage only
+    /// grows (a reused matrix is not reallocated for a smaller shape).
     void reshape(std::size_t L, int M);
 
     /// \brief Number of residues L.

@@ -52,6 +52,8 @@ struct viterbi_result
 /// wing B → D1 → … → D_{k−1} → M_k (profile.hpp): the traceback lists those delete states.
 /// Ties are broken in a fixed order (the order of the predecessors in the recurrences).
 [[nodiscard]] viterbi_result viterbi(profile const & p, digital_sequence x);
+/// \brief As above with `v` as the DP matrix (scratch, reused across calls to save allocation).
+[[nodiscard]] viterbi_result viterbi(profile const & p, digital_sequence x, dp_matrix & v);
 
 /// \brief Viterbi score only, filling `v` (the matrix the traceback reads).
 double viterbi_fill(profile const & p, digital_sequence x, dp_matrix & v);
