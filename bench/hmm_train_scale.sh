@@ -7,6 +7,7 @@
 #   MODEL=/path/to.hmm SUBSET=5000 THREADS=2 PEER_TIMEOUT=3600 PEER_MEM_GB=16 bash bench/hmm_train_scale.sh 50000
 #   SUBSET_ONLY=1 bash bench/hmm_train_scale.sh 200000   only the batch vs stepwise rows on the subset
 #   NICE=10 (default) runs every timed command under `nice -n NICE` on a shared machine.
+#   SUBSET_RUNS="off on" (default): the subset runs, MODE[,EXTRA_ARG...] each (e.g. "on,--polish,20").
 #   DATA_SEED=11 (default) seeds hmmemit for the training sequences (the held-out set keeps seed 7),
 #   so `DATA_SEED=23 SUBSET_ONLY=1 ...` repeats the subset comparison on another draw.
 #
@@ -148,11 +149,13 @@ for n in "${sizes[@]}"; do
   timeout_s=$((2 * peer_timeout))
   fi
   if ((n > subset)); then
-    for mode in off on; do
-      read -r t c r < <(measure "$d/sub_$mode" "$emtk" hmm train -q -t "$threads" --stepwise "$mode" --json "$d/sub_$mode.json" -o "$d/sub_$mode.hmm" "$d/subset.fa")
-      label="emtk $subset stepwise $mode"
+    for spec in ${SUBSET_RUNS:-off on}; do # MODE[,EXTRA_ARG...]: e.g. "off on on,--polish,20"
+      IFS=, read -r -a parts <<<"$spec"
+      mode=${parts[0]} extra=("${parts[@]:1}") tag=${spec//[^A-Za-z0-9]/_}
+      read -r t c r < <(measure "$d/sub_$tag" "$emtk" hmm train -q -t "$threads" --stepwise "$mode" "${extra[@]}" --json "$d/sub_$tag.json" -o "$d/sub_$tag.hmm" "$d/subset.fa")
+      label="emtk $subset stepwise $mode${extra[*]:+ ${extra[*]}}"
       if [[ $r == - ]]; then row "$subset" "$label" "$t" "$c" - - - -; else
-        read -r h dc sp < <(quality "$d/sub_$mode.hmm"); row "$subset" "$label" "$t" "$c" "$r" "$h" "$dc" "$sp" "$(fallbacks "$d/sub_$mode.json")"; fi
+        read -r h dc sp < <(quality "$d/sub_$tag.hmm"); row "$subset" "$label" "$t" "$c" "$r" "$h" "$dc" "$sp" "$(fallbacks "$d/sub_$tag.json")"; fi
     done
   fi
   rm -f "$d/train.fa" "$d/aln.afa"

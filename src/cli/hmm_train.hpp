@@ -4,6 +4,7 @@
 /// (hmm_train_command.cpp).
 
 #include <emtk/hmm/train.hpp>
+#include <emtk/hmm/train_pipeline.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -43,6 +44,7 @@ struct hmm_train_arguments
     std::size_t batch_size = hmm::train_options{}.stepwise.batch_size; ///< --batch-size (stepwise EM)
     int passes = hmm::train_options{}.stepwise.max_passes; ///< --passes (stepwise EM, per phase)
     int polish = hmm::train_options{}.stepwise.polish;     ///< --polish (batch EM iterations after each stepwise phase)
+    std::size_t stream_min = hmm::training_job{}.stream_min_sequences; ///< --stream-min (train_stream.hpp)
     bool no_weights = false;
     double weight_id = 0.8;
     double effn = 0;              ///< --effn: total sequence weight (0 = entropy weighting)

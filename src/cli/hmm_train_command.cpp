@@ -49,6 +49,7 @@ hmm::training_job make_job(hmm_train_arguments const & a)
     opt.stepwise.batch_size = a.batch_size;
     opt.stepwise.max_passes = a.passes;
     opt.stepwise.polish = a.polish;
+    job.stream_min_sequences = a.stream_min;
     opt.anneal_steps = a.anneal;
     opt.anneal_noise = a.anneal_noise;
     opt.weighting = !a.no_weights;
@@ -64,7 +65,6 @@ hmm::training_job make_job(hmm_train_arguments const & a)
 void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
 {
     auto const & res = run.result;
-    auto const & set = run.set;
     if (res.stepwise.used && !res.stepwise.converged && res.stepwise.polish_iterations == 0)
         log::warning("stepwise training did not converge in " + std::to_string(a.passes) +
                      " passes (raise --passes, or add --polish iterations)");
@@ -81,7 +81,7 @@ void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
     {
         std::string names;
         for (std::size_t j = 0; j < res.logspace_sequences.size() && j < 5; ++j)
-            names += (j ? ", " : "") + set.seqs[res.logspace_sequences[j].first].name;
+            names += (j ? ", " : "") + run.record_name(res.logspace_sequences[j].first);
         if (res.logspace_sequences.size() > 5)
             names += ", …";
         log::info(std::to_string(res.logspace_e_steps) + " E-steps of " + std::to_string(res.logspace_sequences.size()) +
@@ -95,10 +95,10 @@ void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
         log::warning("the log posterior decreased " + std::to_string(res.decreases) +
                      " times during training beyond round-off (please report this)");
     std::size_t shorter = 0;
-    for (auto const & s : set.seqs)
-        shorter += s.dsq.size() * 2 < static_cast<std::size_t>(res.hmm.M);
-    if (shorter * 2 > set.seqs.size())
-        log::warning(std::to_string(shorter) + " of " + std::to_string(set.seqs.size()) +
+    for (std::size_t i = 0; i < run.sequences; ++i)
+        shorter += run.record_length(i) * 2 < static_cast<std::size_t>(res.hmm.M);
+    if (shorter * 2 > run.sequences)
+        log::warning(std::to_string(shorter) + " of " + std::to_string(run.sequences) +
                      " sequences are shorter than half the model length (" + std::to_string(res.hmm.M) + ")");
 }
 
@@ -110,11 +110,13 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
     auto const & set = run.set;
     j.begin_object();
     summary_head(j, "emtk hmm train", static_cast<std::uint64_t>(a.seed), {a.input});
-    summary_records(j, record_counts{static_cast<std::uint64_t>(set.seqs.size()), 0, {}});
+    summary_records(j, record_counts{static_cast<std::uint64_t>(run.sequences), 0, {}});
     j.key("input").begin_object();
     j.field("file", a.input);
     j.field("alphabet", std::string{seq::alphabet::get(set.type).name()});
-    j.field("sequences", static_cast<std::uint64_t>(set.seqs.size()));
+    j.field("sequences", static_cast<std::uint64_t>(run.sequences));
+    j.field("streamed", run.spool != nullptr); // train_stream.hpp: spooled, whole-set steps on a sample
+    j.field("sample", static_cast<std::uint64_t>(set.seqs.size()));
     j.field("residues", static_cast<std::uint64_t>(run.residues));
     j.field("effective_sequences", res.effective_sequences);
     j.key("entropy_scales").value(res.entropy_scales);
@@ -190,8 +192,8 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
     for (auto const & [i, n] : res.logspace_sequences)
     {
         j.begin_object();
-        j.field("name", set.seqs[i].name);
-        j.field("length", static_cast<std::uint64_t>(set.seqs[i].dsq.size()));
+        j.field("name", run.record_name(i));
+        j.field("length", static_cast<std::uint64_t>(run.record_length(i)));
         j.field("e_steps", n);
         j.end_object();
     }
@@ -246,7 +248,7 @@ void hmm_train_run(hmm_train_arguments const & a)
     out.alphabet = set.type;
     out.name = a.name.empty() ? hmm::model_name_from_path(a.input) : a.name;
     out.hmm = res.hmm;
-    out.nseq = static_cast<int>(set.seqs.size());
+    out.nseq = static_cast<int>(run.sequences);
     out.effn = res.effective_sequences;
     out.date = hmm::hmmer_date(output_date());
     out.stats = run.stats;
@@ -265,7 +267,7 @@ void hmm_train_run(hmm_train_arguments const & a)
     if (!a.multiqc.empty())
         write_multiqc(a.multiqc, "hmm train", "Profile HMMs trained from unaligned sequences (Baum-Welch, MAP-EM).",
                       sample_name(a.input),
-                      {{"sequences", static_cast<double>(set.seqs.size())},
+                      {{"sequences", static_cast<double>(run.sequences)},
                        {"effective_sequences", res.effective_sequences},
                        {"model_length", static_cast<double>(res.hmm.M)},
                        {"iterations", static_cast<double>(res.iterations)},

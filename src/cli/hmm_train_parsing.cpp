@@ -87,6 +87,13 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_option(a.polish, '\0', "polish",
                       "Stepwise EM: batch EM iterations after the passes of each phase (0 = none).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000});
+    parser.add_option(a.stream_min, '\0', "stream-min",
+                      "Stepwise EM: inputs of at least N sequences are not held in memory but parsed once into a "
+                      "temporary file in $TMPDIR (one byte per residue) and streamed from it; the weights, the start "
+                      "and the consensus of starts then use a seeded sample of 2,000 sequences. Works for plain, "
+                      "gzip and stdin input alike (no option needs a seekable file). With --stepwise auto the "
+                      "threshold is at least 20,000.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{2.0, 1e15});
     parser.add_flag(a.no_weights, '\0', "no-weights", "Give every sequence weight 1 (no near-duplicate down-weighting).");
     parser.add_option(a.weight_id, '\0', "weight-id",
                       "Shared k-mer fraction above which two sequences count as near-duplicates.",

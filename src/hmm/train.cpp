@@ -5,6 +5,7 @@
 #include <emtk/em/fit.hpp>
 #include <emtk/em/phases.hpp>
 #include <emtk/hmm/train.hpp>
+#include <emtk/hmm/train_stream.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
@@ -32,13 +33,15 @@ bool uses_stepwise(std::size_t n, train_options const & opt) noexcept
 train_result train_profile_hmm(seq::sequence_set const & set, train_options const & opt)
 {
     std::string const where = set.source.empty() ? "training set" : set.source;
-    if (set.seqs.size() < 2)
-        throw user_error(where + ": training needs at least two sequences, got " + std::to_string(set.seqs.size()));
+    // Streamed (train_stream.hpp): `set` is a sample of the spool's n sequences.
+    std::size_t const n = opt.stream ? opt.stream->size() : set.seqs.size();
+    if (n < 2)
+        throw user_error(where + ": training needs at least two sequences, got " + std::to_string(n));
     for (auto const & s : set.seqs)
         if (s.dsq.empty())
             throw user_error(where + ": record '" + s.name + "' is empty");
     train_result res;
-    std::vector<double> background = residue_composition(set);
+    std::vector<double> background = opt.stream ? stream_composition(*opt.stream) : residue_composition(set);
     // k-mer similarities once (weighting.hpp): the weights and the central start's ranking.
     kmer_options kopt;
     kopt.identity = opt.weight_identity;
@@ -54,11 +57,13 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     }
     kmer_similarity const * simp = sim ? &*sim : nullptr;
     detail::set_sequence_weights(opt, simp, set.seqs.size(), res);
+    if (opt.stream)
+        spread_sample_weights(opt, n, res);
 
     // The start of each restart (see train.hpp, "Starts").
     detail::start_plan plan = detail::plan_start(set, opt, simp, where, res);
     hmm_prior const prior = make_prior(opt.prior, set.type);
-    auto const tally = std::make_shared<logspace_tally>(set.seqs.size());
+    auto const tally = std::make_shared<logspace_tally>(n);
 
     em::options anneal;
     anneal.max_iter = opt.anneal_steps + 1; // one E-step before each of the anneal_steps M-steps, and the last
@@ -76,11 +81,11 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     clean.chunk_size = opt.chunk_size;
     if (opt.float_estep)
         clean.decrease_tol = float_decrease_tol;
-    if (uses_stepwise(set.seqs.size(), opt))
+    if (uses_stepwise(n, opt))
     {
         clean.stepwise = opt.stepwise;
         clean.stepwise.enabled = true;
-        clean.stepwise.holdout = std::min(opt.stepwise.holdout, set.seqs.size() / 20);
+        clean.stepwise.holdout = std::min(opt.stepwise.holdout, n / 20);
     }
     em::options mean_phase = clean; // objective not monotone: no decrease check (train.hpp)
     mean_phase.max_iter = std::max(1, opt.mean_phase_iter);
@@ -90,8 +95,16 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     // restart 0's start, so that the restarts' objectives stay comparable.
     bool const entropy = opt.entropy_weighting && !(opt.effective_number > 0) && !prior.none;
     detail::training_context ctx{set, opt, where, prior, background, tally, clean, res};
-    // Consensus of starts (train.hpp): may change restart 0's start sequence.
-    detail::choose_consensus_start(ctx, plan, entropy, anneal, mean_phase, clean);
+    // Consensus of starts (train.hpp): may change restart 0's start sequence. Streamed: on the sample.
+    train_options sample_opt = opt;
+    sample_opt.stream.reset();
+    detail::training_context sample_ctx{set, sample_opt, where, prior, background, tally, clean, res};
+    em::options sample_mean = mean_phase, sample_clean = clean; // the sample is small: batch EM
+    sample_mean.stepwise.enabled = sample_clean.stepwise.enabled = false;
+    if (opt.stream)
+        detail::choose_consensus_start(sample_ctx, plan, entropy, anneal, sample_mean, sample_clean);
+    else
+        detail::choose_consensus_start(ctx, plan, entropy, anneal, mean_phase, clean);
     if (entropy)
     {
         seq::sequence const * seed_seq = plan.seed_of(set, 0);

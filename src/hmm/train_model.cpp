@@ -60,12 +60,12 @@ void random_transitions(rng & r, profile_hmm & h)
 hmm_training_model::hmm_training_model(seq::sequence_set const & set, int M, hmm_prior prior,
                                        std::vector<double> weights, std::vector<double> background,
                                        train_options const & opt, seq::sequence const * seed_seq, int restart)
-    : set_(&set), M_(M), K_(seq::alphabet::get(set.type).K()), prior_(std::move(prior)), weights_(std::move(weights)),
+    : set_(&set), n_(opt.stream ? opt.stream->size() : set.seqs.size()), M_(M), K_(seq::alphabet::get(set.type).K()), prior_(std::move(prior)), weights_(std::move(weights)),
       background_(std::move(background)), opt_(opt), seed_seq_(seed_seq), restart_(restart),
       sets_(residue_sets_of(seq::alphabet::get(set.type)))
 {
     if (weights_.empty())
-        weights_.assign(set.seqs.size(), 1.0);
+        weights_.assign(n_, 1.0);
     neff_ = std::accumulate(weights_.begin(), weights_.end(), 0.0);
 }
 
@@ -88,7 +88,10 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
 {
     thread_local estep_workspace ws;
     double const w = weights_[i];
-    auto const & x = set_->seqs[i].dsq;
+    thread_local std::vector<std::uint8_t> streamed;
+    if (opt_.stream)
+        opt_.stream->read_residues(i, streamed);
+    auto const & x = opt_.stream ? streamed : set_->seqs[i].dsq;
     digital_sequence const xs(x.data(), x.size());
     estep_kernel used = estep_kernel::float_simd;
     auto const scaled = opt_.float_estep
@@ -102,7 +105,7 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
     // "Numerical robustness").
     double const need = 48.0 * static_cast<double>(x.size() + 1) * static_cast<double>(p.hmm.M + 1);
     if (need > static_cast<double>(opt_.logspace_limit))
-        throw em::degenerate_error("record '" + set_->seqs[i].name + "' (" + std::to_string(x.size()) +
+        throw em::degenerate_error("record '" + (opt_.stream ? opt_.stream->name(i) : set_->seqs[i].name) + "' (" + std::to_string(x.size()) +
                                    " residues) is out of the scaled E-step's range against M = " +
                                    std::to_string(p.hmm.M) + " and the log-space E-step would need " +
                                    std::to_string(static_cast<long long>(need / (1 << 20))) + " MiB");

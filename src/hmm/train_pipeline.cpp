@@ -5,6 +5,7 @@
 #include <emtk/hmm/calibrate.hpp>
 #include <emtk/hmm/msa.hpp>
 #include <emtk/hmm/train_pipeline.hpp>
+#include <emtk/hmm/train_stream.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/log.hpp>
 
@@ -84,18 +85,19 @@ training_run run_training(training_job const & job)
     if (!job.alphabet.empty())
         forced = seq::alphabet::parse(job.alphabet);
     auto clock = std::chrono::steady_clock::now();
-    run.set = seq::read_sequences(job.input, forced);
+    train_options opt = job.train;
+    read_training_set(job, forced, run, opt);
     seq::sequence_set const & set = run.set;
     if (!forced)
         if (auto problem = seq::mixed_alphabet_problem(set))
             throw option_input_error(*problem);
-    for (auto const & s : set.seqs)
-        run.residues += s.dsq.size();
     run.read_seconds = seconds_since(clock);
-    log::info("read " + std::to_string(set.seqs.size()) + " sequences (" + std::to_string(run.residues) +
-              " residues, " + std::string{seq::alphabet::get(set.type).name()} + ") from " + shown_name(job.input));
+    log::info("read " + std::to_string(run.sequences) + " sequences (" + std::to_string(run.residues) +
+              " residues, " + std::string{seq::alphabet::get(set.type).name()} + ") from " + shown_name(job.input) +
+              (run.spool ? "; streamed from a temporary spool, " + std::to_string(set.seqs.size()) +
+                               " sampled for the weights and the start"
+                         : std::string{}));
 
-    train_options opt = job.train;
     load_start(job, set, opt);
     if (set.seqs.size() >= 2)
     {

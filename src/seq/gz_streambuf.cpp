@@ -19,6 +19,11 @@ gzFile as_gz(void * p) { return static_cast<gzFile>(p); }
 
 } // namespace
 
+stream_error::stream_error(std::string const & path, std::string detail)
+    : user_error{located_message(path, 0, detail)}, detail_{std::move(detail)}
+{
+}
+
 gz_streambuf::gz_streambuf(std::string path) : path_{std::move(path)}, buf_(putback_size + read_size)
 {
     errno = 0;
@@ -55,12 +60,12 @@ gz_streambuf::int_type gz_streambuf::underflow()
         int errnum = Z_OK;
         char const * msg = gzerror(as_gz(gz_), &errnum);
         if (got < 0 && errnum == Z_ERRNO)
-            throw_input_error(path_, 0, std::string{"read error: "} + std::strerror(errno));
+            throw stream_error(path_, std::string{"read error: "} + std::strerror(errno));
         if (got < 0 || (got == 0 && errnum != Z_OK && errnum != Z_BUF_ERROR))
-            throw_input_error(path_, 0, "corrupt gzip data (" + library_message(msg, path_) + ")");
+            throw stream_error(path_, "corrupt gzip data (" + library_message(msg, path_) + ")");
         // zlib reports a gzip stream cut short as a clean end unless we ask (Z_BUF_ERROR).
         if (got == 0 && errnum == Z_BUF_ERROR)
-            throw_input_error(path_, 0, "truncated gzip file (unexpected end of data)");
+            throw stream_error(path_, "truncated gzip file (unexpected end of data)");
         if (got == 0)
             eof_ = true;
     }

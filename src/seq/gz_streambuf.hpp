@@ -9,6 +9,8 @@
 /// one code path serves "seqs.fa", "seqs.fa.gz" and "-", and the format can be detected from the
 /// decompressed content.
 
+#include <emtk/util/error.hpp>
+
 #include <cstddef>
 #include <streambuf>
 #include <string>
@@ -16,12 +18,24 @@
 
 namespace emtk::seq::detail {
 
+/// \brief An error of the byte stream itself (read error, corrupt or truncated gzip): what()
+/// names the file; detail() is the message without it, so that the reader can add the record.
+class stream_error : public user_error
+{
+public:
+    stream_error(std::string const & path, std::string detail);
+    [[nodiscard]] std::string const & detail() const noexcept { return detail_; }
+
+private:
+    std::string detail_;
+};
+
 /// \brief Reads decompressed bytes from a file ("-" = stdin) through zlib.
 ///
 /// Keeps `putback_size` bytes of putback across refills (SeqAn3 ungets up to 18 bytes while it
 /// looks for a compression header). At the end of the data it yields one extra '\n' (see
 /// reader.cpp: a header line at the very end of a file then reads as an empty record).
-/// Errors are thrown from underflow() as emtk::user_error naming the file: read errors, corrupt or
+/// Errors are thrown from underflow() as stream_error naming the file: read errors, corrupt or
 /// truncated gzip data.
 class gz_streambuf : public std::streambuf
 {

@@ -266,8 +266,21 @@ struct sequence_reader::impl
         in.exceptions(std::ios::badbit); // let errors thrown by the buffer reach us, not just set badbit
     }
 
-    /// Parses one more record into the builder; false at the end of the data.
+    /// Parses one more record into the builder; false at the end of the data. An error of the
+    /// byte stream (truncated or corrupt gzip, a read error) names the record being read.
     bool parse_one()
+    {
+        try
+        {
+            return parse_one_unchecked();
+        }
+        catch (detail::stream_error const & e)
+        {
+            throw_input_error(path, 0, detail::record_label(number + 1, {}) + ": " + e.detail());
+        }
+    }
+
+    bool parse_one_unchecked()
     {
         std::string const format_name = format_label(format);
         if (format == text_format::embl || format == text_format::genbank)

@@ -128,6 +128,38 @@ run "$EMTK" hmm train -q -t 2 --stepwise on --batch-size 4 --passes 3 --polish 2
 check_same_file "stepwise: same model for -t 1 and -t 2" sw1.hmm sw2/sw1.hmm
 run "$EMTK" hmm train -q --stepwise on --polish -1 -o bad.hmm fam.fa
 check_status "--polish -1: usage error" 2
+
+# ---- streaming input (train_stream.hpp): spooled, same model from a file, gzip and stdin ------------
+# Under 2,000 sequences the sample is the whole set in file order; without weights (the sample's
+# mean weight would replace the cluster weights) and without the consensus of starts (batch EM on
+# the sample, stepwise in memory) a streamed run must equal the in-memory one.
+sw_args=(-q --stepwise on --batch-size 4 --passes 3 --polish 2 --no-weights --consensus-starts 0 --seed 5)
+run "$EMTK" hmm train "${sw_args[@]}" --json mem.json -o mem.hmm fam.fa
+check_eq "in memory below --stream-min: JSON streamed false" "$(json_section mem.json input | json_values streamed)" "false"
+run "$EMTK" hmm train "${sw_args[@]}" --stream-min 2 --json st.json -o st.hmm fam.fa
+check_status "--stream-min 2: exit 0" 0
+check_eq "streamed: JSON streamed true" "$(json_section st.json input | json_values streamed)" "true"
+check_same_file "streamed = in memory (no weights, sample = whole set)" mem.hmm st.hmm
+mkdir st2
+run "$EMTK" hmm train "${sw_args[@]}" -t 2 --stream-min 2 -o st2/st.hmm fam.fa
+check_same_file "streamed: same model for -t 1 and -t 2" st.hmm st2/st.hmm
+run "$EMTK" hmm train "${sw_args[@]}" --stream-min 2 --name st -o st2/gz.hmm fam.fa.gz
+check "streamed gzip: the same model (NAME aside)" cmp -s <(grep -v '^NAME' st.hmm) <(grep -v '^NAME' st2/gz.hmm)
+run_in fam.fa "$EMTK" hmm train "${sw_args[@]}" --stream-min 2 --name fam -o - -
+check "streamed stdin: the same model" cmp -s st.hmm "$(out_file)"
+run "$EMTK" hmm train -q --stepwise on --stream-min 2 --seed 5 --json stw.json -o stw.hmm fam.fa
+check_status "streamed with weights: exit 0" 0
+check_eq "streamed: NSEQ is every sequence" "$(hmm_field stw.hmm NSEQ)" "16"
+fam 400 60 9 | gzip -c >big.fa.gz
+head -c 3000 big.fa.gz >trunc.fa.gz
+run "$EMTK" hmm train -q --stepwise on --stream-min 2 -o trunc.hmm trunc.fa.gz
+check_status "truncated gzip, streamed: exit 1" 1
+check_stderr_one_line_starting "truncated gzip, streamed: one line naming file and record" \
+  "$E trunc.fa.gz: record " ": truncated gzip file (unexpected end of data)"
+check "truncated gzip, streamed: no model file" test ! -e trunc.hmm
+run_in trunc.fa.gz "$EMTK" hmm train -q -o trunc.hmm -
+check_stderr_one_line_starting "truncated gzip on stdin, in memory: one line naming the record" \
+  "$E <stdin>: record " ": truncated gzip file (unexpected end of data)"
 run "$EMTK" hmm train -q -t 2 -o fam3.hmm fam.fa.gz
 check "gzip input gives the same model (NAME aside)" \
   cmp -s <(grep -v '^NAME' fam.hmm) <(grep -v '^NAME' fam3.hmm)

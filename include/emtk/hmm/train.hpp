@@ -112,6 +112,7 @@
 #include <emtk/hmm/surgery.hpp>
 #include <emtk/hmm/weighting.hpp>
 #include <emtk/seq/sequence.hpp>
+#include <emtk/seq/spool.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -202,6 +203,10 @@ struct train_options
         s.polish = 5;
         return s;
     }();
+    /// Streaming input (train_stream.hpp): when set, the training sequences are the spool's
+    /// records, read back for each E-step, and the set given to train_profile_hmm() is a seeded
+    /// sample of them that only the whole-set steps see (weights, start, consensus of starts).
+    std::shared_ptr<seq::sequence_spool const> stream;
     int surgery_rounds = 0;                  ///< model surgery rounds after training (0 = off)
     surgery_options surgery;                 ///< thresholds of a surgery round (surgery.hpp)
     /// Called after every EM iteration (progress bars); phase 0 = annealing, 1 = clean, 2 = refit
@@ -267,7 +272,8 @@ public:
                        std::vector<double> background, train_options const & opt,
                        seq::sequence const * seed_seq = nullptr, int restart = 0);
 
-    [[nodiscard]] std::size_t item_count() const noexcept { return set_->seqs.size(); }
+    /// \brief The training sequences: the set's, or the spool's (train_options::stream).
+    [[nodiscard]] std::size_t item_count() const noexcept { return n_; }
     [[nodiscard]] stats_type make_stats(params_type const & p) const { return hmm_counts{p.hmm.M, p.hmm.K}; }
     /// \brief w_i log P(x_i | θ); adds the counts times w_i. Thread-safe (DP scratch is thread-local).
     /// The E-step is scaled_dp.hpp's probability-space kernel with per-row power-of-two scaling
@@ -302,6 +308,7 @@ public:
 
 private:
     seq::sequence_set const * set_;
+    std::size_t n_ = 0;
     int M_;
     int K_;
     hmm_prior prior_;

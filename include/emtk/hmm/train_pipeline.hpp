@@ -8,8 +8,10 @@
 #include <emtk/hmm/hmmer_io.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/seq/sequence.hpp>
+#include <emtk/seq/spool.hpp>
 
 #include <cstddef>
+#include <memory>
 #include <string>
 
 namespace emtk::hmm {
@@ -22,6 +24,9 @@ struct training_job
     std::string seed_msa;        ///< start from a model built from this alignment (Stockholm, aligned FASTA)
     std::string seed_hmm;        ///< start from the first model of this HMMER3 file
     train_options train;         ///< training (train.hpp); seed and threads also seed the calibration
+    /// With stepwise EM, inputs of at least this many sequences are streamed (train_stream.hpp:
+    /// spooled to $TMPDIR, a sample for the whole-set steps); see stream_threshold().
+    std::size_t stream_min_sequences = 20'000;
 };
 
 /// \brief Checks the options before any work.
@@ -32,11 +37,17 @@ void validate(training_job const & job);
 /// \brief What run_training() made.
 struct training_run
 {
-    seq::sequence_set set;       ///< the training sequences
+    seq::sequence_set set;       ///< the training sequences; streamed: the sample (train_stream.hpp)
+    std::shared_ptr<seq::sequence_spool const> spool; ///< streamed: every training sequence (else null)
+    std::size_t sequences = 0;   ///< training sequences
     std::size_t residues = 0;    ///< Σ sequence lengths
     train_result result;         ///< the trained model and its fit (train.hpp)
     hmmer_stats stats;           ///< E-value calibration of the trained model (calibrate.hpp)
     double read_seconds = 0, train_seconds = 0, calibrate_seconds = 0;
+
+    /// \brief Name and length of training sequence i (< sequences), streamed or not.
+    [[nodiscard]] std::string record_name(std::size_t i) const;
+    [[nodiscard]] std::size_t record_length(std::size_t i) const;
 };
 
 /// \brief Runs the pipeline (validate() first). Warnings about a poor training set go to the log.
