@@ -74,6 +74,7 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.haploid.switch_states = static_cast<std::size_t>(a.haploid_switch_states);
     opt.haploid.weight = a.haploid_weight;
     opt.haploid.jump_scale = a.haploid_jump_scale;
+    opt.haploid.passes = a.haploid_passes;
     opt.haploid.iterations = a.haploid_iterations;
     opt.window = static_cast<std::size_t>(a.window);
     opt.overlap = static_cast<std::size_t>(a.overlap);
@@ -115,6 +116,7 @@ void write_model(json_writer & j, impute_arguments const & a, geno::impute_optio
         j.field("switch_states", static_cast<std::uint64_t>(opt.haploid.switch_states));
         j.field("weight", opt.haploid.weight);
         j.field("jump_scale", opt.haploid.jump_scale);
+        j.field("passes", opt.haploid.passes);
         j.field("iterations", opt.haploid.iterations);
         j.end_object();
     }

@@ -45,6 +45,7 @@ struct impute_arguments
     int haploid_switch_states = static_cast<int>(geno::haploid_options{}.switch_states);
     double haploid_weight = geno::haploid_options{}.weight;
     double haploid_jump_scale = geno::haploid_options{}.jump_scale;
+    int haploid_passes = geno::haploid_options{}.passes;
     int haploid_iterations = geno::haploid_options{}.iterations;
     std::uint64_t seed = 1;
     int threads = 1;

@@ -15,7 +15,8 @@ namespace emtk::geno {
 
 namespace {
 
-/// Salt of haplotype h's state selection in pass `pass` (pass = switch_passes: the imputation).
+/// Salt of haplotype h's state selection in selection `pass` (within haploid pass r, the
+/// switch passes are r × (switch_passes + 1) + 0, 1, ..., the imputation the last of them).
 std::uint64_t selection_salt(std::size_t h, int pass)
 {
     return (static_cast<std::uint64_t>(h) << 8) ^ static_cast<std::uint64_t>(pass) ^ 0x5851f42d4c957f2dULL;
@@ -32,8 +33,9 @@ public:
     using stats_type = haploid_stats;
 
     haploid_model(ref_window const & w, std::vector<std::int8_t> const & haps, std::size_t n_samples,
-                  std::span<std::int32_t const> slot, std::vector<float> & alt, haploid_options const & opt, double start) :
-        w_{w}, haps_{haps}, n_{n_samples}, slot_{slot}, alt_{alt}, opt_{opt}, start_{start}
+                  std::span<std::int32_t const> slot, std::vector<float> & alt, haploid_options const & opt, double start,
+                  int pass, std::vector<float> const * prev) :
+        w_{w}, haps_{haps}, n_{n_samples}, slot_{slot}, alt_{alt}, opt_{opt}, start_{start}, pass_{pass}, prev_{prev}
     {
     }
 
@@ -52,14 +54,15 @@ public:
         std::size_t const W = w_.typed, i = h / 2;
         std::span<std::int8_t const> const hv{haps_.data() + h * W, W};
         std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(2 * i), static_cast<std::uint32_t>(2 * i + 1)};
-        auto const sets = ref_select_states(w_, hv, false, opt_.states, selection_salt(h, opt_.switch_passes), own);
+        auto const sets = ref_select_states(w_, hv, false, opt_.states, selection_salt(h, pass_ * (opt_.switch_passes + 1) + opt_.switch_passes), own);
         std::size_t stride = 0;
         for (auto const & b : sets)
             stride = std::max(stride, b.size());
         thread_local std::vector<float> gamma;
         gamma.resize(W * stride);
         double const ll = ref_haploid_posteriors(w_, hv, sets, p.eps, gamma, stride, s.mismatches, s.observed);
-        // P(ALT) of the haplotype at the wanted missing genotypes.
+        // P(ALT) of the haplotype at the wanted missing genotypes. A state whose own genotype is
+        // missing there carries the previous pass's P(ALT) of that haplotype, not its drawn allele.
         std::int32_t const * sl = slot_.data() + i * W;
         for (std::size_t m = 0; m < W; ++m)
         {
@@ -69,7 +72,12 @@ public:
             float const * gm = gamma.data() + m * stride;
             double pa = 0;
             for (std::size_t j = 0; j < set.size(); ++j)
-                pa += gm[j] * (w_.allele(m, set[j]) ? 1 - p.eps : p.eps);
+            {
+                std::uint32_t const d = set[j];
+                std::int32_t const kd = prev_ ? slot_[(d / 2) * W + m] : -1;
+                double const a = kd >= 0 ? (*prev_)[2 * static_cast<std::size_t>(kd) + (d & 1)] : (w_.allele(m, d) ? 1.0 : 0.0);
+                pa += gm[j] * (p.eps + (1 - 2 * p.eps) * a);
+            }
             alt_[2 * static_cast<std::size_t>(sl[m]) + (h & 1)] = static_cast<float>(std::clamp(pa, 0.0, 1.0));
         }
         return ll;
@@ -83,6 +91,8 @@ private:
     std::vector<float> & alt_;
     haploid_options opt_;
     double start_;
+    int pass_; ///< haploid pass (salts the state selection)
+    std::vector<float> const * prev_; ///< the previous pass's P(ALT) per slot and haplotype (null in the first)
 };
 
 /// The panel as the ref_hmm kernels see it: all W markers "typed", 2N haplotypes.
@@ -122,69 +132,92 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
                     slot.size() == N * W && posterior.size() % 3 == 0,
                 "haploid stage: shapes differ");
     sum.run = true;
-    ref_window const w = panel_window(panel, jump, opt);
-    // Each sample's haplotypes with the alleles of its missing genotypes missing; at observed
-    // genotypes the panel's alleles (which add up to the genotype: template draws do).
-    std::vector<std::int8_t> haps(2 * N * W);
-    for (std::size_t i = 0; i < N; ++i)
+    std::size_t const slots = posterior.size() / 3;
+    std::vector<float> alt(2 * slots, 0.0f), prev_alt;
+    int const passes = std::max(1, opt.passes);
+    for (int pass = 0; pass < passes; ++pass)
     {
-        std::int8_t * h1 = haps.data() + 2 * i * W;
-        std::int8_t * h2 = h1 + W;
-        for (std::size_t m = 0; m < W; ++m)
-        {
-            std::int8_t const g = genotypes[i * W + m];
-            if (g < 0)
-                h1[m] = h2[m] = -1;
-            else if (g != 1)
-                h1[m] = h2[m] = static_cast<std::int8_t>(g / 2);
-            else
-            {
-                h1[m] = static_cast<std::int8_t>(panel.row(2 * i)[m] & 1u);
-                h2[m] = static_cast<std::int8_t>(1 - h1[m]);
-            }
-        }
-    }
-    int const threads = std::max(1, em_opt.threads);
-    std::size_t switches = 0;
-    if (opt.switch_passes > 0)
-    {
-#pragma omp parallel for schedule(dynamic, 4) num_threads(threads) if (threads > 1) reduction(+ : switches)
+        ref_window const w = panel_window(panel, jump, opt);
+        // Each sample's haplotypes with the alleles of its missing genotypes missing; at observed
+        // genotypes the panel's alleles (which add up to the genotype: template draws do).
+        std::vector<std::int8_t> haps(2 * N * W);
         for (std::size_t i = 0; i < N; ++i)
         {
-            std::span<std::int8_t> h1{haps.data() + 2 * i * W, W}, h2{haps.data() + (2 * i + 1) * W, W};
-            std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(2 * i), static_cast<std::uint32_t>(2 * i + 1)};
-            for (int pass = 0; pass < opt.switch_passes; ++pass)
+            std::int8_t * h1 = haps.data() + 2 * i * W;
+            std::int8_t * h2 = h1 + W;
+            for (std::size_t m = 0; m < W; ++m)
             {
-                std::size_t const S = std::max<std::size_t>(1, opt.switch_states);
-                auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, pass), own);
-                auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, pass), own);
-                state_sets merged(s1.size());
-                for (std::size_t b = 0; b < s1.size(); ++b)
-                    std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
-                switches += ref_phase_switches(w, merged, error, h1, h2);
+                std::int8_t const g = genotypes[i * W + m];
+                if (g < 0)
+                    h1[m] = h2[m] = -1;
+                else if (g != 1)
+                    h1[m] = h2[m] = static_cast<std::int8_t>(g / 2);
+                else
+                {
+                    h1[m] = static_cast<std::int8_t>(panel.row(2 * i)[m] & 1u);
+                    h2[m] = static_cast<std::int8_t>(1 - h1[m]);
+                }
             }
         }
+        int const threads = std::max(1, em_opt.threads);
+        std::size_t switches = 0;
+        if (opt.switch_passes > 0)
+        {
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads) if (threads > 1) reduction(+ : switches)
+            for (std::size_t i = 0; i < N; ++i)
+            {
+                std::span<std::int8_t> h1{haps.data() + 2 * i * W, W}, h2{haps.data() + (2 * i + 1) * W, W};
+                std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(2 * i), static_cast<std::uint32_t>(2 * i + 1)};
+                for (int sp = 0; sp < opt.switch_passes; ++sp)
+                {
+                    int const salt = pass * (opt.switch_passes + 1) + sp;
+                    std::size_t const S = std::max<std::size_t>(1, opt.switch_states);
+                    auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, salt), own);
+                    auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, salt), own);
+                    state_sets merged(s1.size());
+                    for (std::size_t b = 0; b < s1.size(); ++b)
+                        std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+                    switches += ref_phase_switches(w, merged, error, h1, h2);
+                }
+            }
+        }
+        sum.switches += switches;
+
+        if (pass > 0)
+            prev_alt = alt;
+        haploid_model const model{w,    haps, N, slot, alt, opt, std::clamp(error, opt.error_min, opt.error_max),
+                                  pass, pass > 0 ? &prev_alt : nullptr};
+        em::options eo = em_opt;
+        eo.restarts = 1;
+        eo.max_iter = std::max(1, opt.iterations);
+        eo.min_iter = std::min(eo.min_iter, eo.max_iter);
+        auto const fit = em::fit(model, haploid_params{std::clamp(error, opt.error_min, opt.error_max)}, eo);
+        if (!fit.ok())
+            throw user_error("the haploid stage failed: " + fit.message);
+        sum.objective = fit.objective;
+        sum.iterations = fit.iterations;
+        sum.stop_reason = em::to_string(fit.reason);
+        sum.decreases = fit.decreases;
+        sum.error = fit.params.eps;
+        sum.trace.insert(sum.trace.end(), fit.trace.begin(), fit.trace.end());
+        // The panel rows: the switched haplotypes, imputed alleles at the wanted slots (the next
+        // pass's panel and starting phase, and the phase written for imputed heterozygotes).
+        for (std::size_t i = 0; i < N; ++i)
+            for (std::size_t e = 0; e < 2; ++e)
+            {
+                std::int8_t const * h = haps.data() + (2 * i + e) * W;
+                std::uint8_t * row = panel.row(2 * i + e);
+                for (std::size_t m = 0; m < W; ++m)
+                {
+                    if (h[m] >= 0)
+                        row[m] = static_cast<std::uint8_t>(h[m]);
+                    else if (std::int32_t const k = slot[i * W + m]; k >= 0)
+                        row[m] = alt[2 * static_cast<std::size_t>(k) + e] > 0.5f ? 1 : 0;
+                }
+            }
     }
-    sum.switches = switches;
 
-    std::size_t const slots = posterior.size() / 3;
-    std::vector<float> alt(2 * slots, 0.0f);
-    haploid_model const model{w, haps, N, slot, alt, opt, std::clamp(error, opt.error_min, opt.error_max)};
-    em::options eo = em_opt;
-    eo.restarts = 1;
-    eo.max_iter = std::max(1, opt.iterations);
-    eo.min_iter = std::min(eo.min_iter, eo.max_iter);
-    auto const fit = em::fit(model, haploid_params{std::clamp(error, opt.error_min, opt.error_max)}, eo);
-    if (!fit.ok())
-        throw user_error("the haploid stage failed: " + fit.message);
-    sum.objective = fit.objective;
-    sum.iterations = fit.iterations;
-    sum.stop_reason = em::to_string(fit.reason);
-    sum.decreases = fit.decreases;
-    sum.error = fit.params.eps;
-    sum.trace = fit.trace;
-
-    // Blend, and the panel rows: the switched haplotypes, imputed alleles at the wanted slots.
+    // Blend the last pass's posteriors with the template stage's.
     double const wt = std::min(1.0, opt.weight);
     for (std::size_t k = 0; k < slots; ++k)
     {
@@ -193,19 +226,6 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
         for (std::size_t x = 0; x < 3; ++x)
             posterior[3 * k + x] = (1 - wt) * posterior[3 * k + x] + wt * q[x];
     }
-    for (std::size_t i = 0; i < N; ++i)
-        for (std::size_t e = 0; e < 2; ++e)
-        {
-            std::int8_t const * h = haps.data() + (2 * i + e) * W;
-            std::uint8_t * row = panel.row(2 * i + e);
-            for (std::size_t m = 0; m < W; ++m)
-            {
-                if (h[m] >= 0)
-                    row[m] = static_cast<std::uint8_t>(h[m]);
-                else if (std::int32_t const k = slot[i * W + m]; k >= 0)
-                    row[m] = alt[2 * static_cast<std::size_t>(k) + e] > 0.5f ? 1 : 0;
-            }
-        }
     return sum;
 }
 

@@ -326,91 +326,135 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
 
 namespace {
 
-/// Forward probabilities of one haplotype, K × S, scaled to sum 1 at each marker. \returns log p(alleles).
-double forward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, double eps,
-               std::size_t S, std::vector<double> & alpha)
+/// The alleles of each marker's states as bytes, K × S (state j of marker t's block set at
+/// t * S + j): the haploid kernels read these, one contiguous row per marker, instead of
+/// gathering bits of the packed panel in each pass.
+void state_alleles(ref_window const & w, state_sets const & sets, std::size_t S, std::vector<std::uint8_t> & out)
 {
-    // log of the scales = log-likelihood
+    out.resize(w.typed * S);
+    for (std::size_t t = 0; t < w.typed; ++t)
+    {
+        auto const & set = sets[block_of(w, t)];
+        std::uint64_t const * b = w.bits.data() + t * w.words;
+        std::uint8_t * o = out.data() + t * S;
+        for (std::size_t j = 0; j < set.size(); ++j)
+            o[j] = static_cast<std::uint8_t>((b[set[j] / 64] >> (set[j] % 64)) & 1U);
+    }
+}
+
+/// Emission of state allele x ∈ {0, 1} at a marker with observed allele `obs` (−1: missing).
+struct emission
+{
+    float e0 = 1, e1 = 1; ///< for x = 0 and x = 1
+    emission(std::int8_t obs, float eps)
+    {
+        if (obs >= 0)
+        {
+            e0 = obs == 0 ? 1 - eps : eps;
+            e1 = obs == 0 ? eps : 1 - eps;
+        }
+    }
+};
+
+/// Forward probabilities of one haplotype in single precision, K × S, scaled to sum 1 at each
+/// marker (the log of the scales, summed in double, is the log-likelihood; scaling every marker
+/// keeps single precision far from underflow). \returns log p(alleles).
+double forward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, float eps,
+               std::size_t S, std::vector<std::uint8_t> const & alle, std::vector<float> & alpha)
+{
     std::size_t const K = w.typed;
-    alpha.assign(K * S, 0);
+    alpha.resize(K * S);
     thread_local std::vector<int> map;
     double ll = 0;
-    auto emit = [&](std::size_t t, std::uint32_t h) {
-        return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
-    };
     for (std::size_t t = 0; t < K; ++t)
     {
         auto const & cur = sets[block_of(w, t)];
         std::size_t const nc = cur.size();
-        double * a = alpha.data() + t * S;
+        float * a = alpha.data() + t * S;
+        std::uint8_t const * x = alle.data() + t * S;
+        emission const e{hap[t], eps};
         if (t == 0)
+        {
+            float const u = 1.0f / static_cast<float>(nc);
             for (std::size_t j = 0; j < nc; ++j)
-                a[j] = emit(t, cur[j]) / static_cast<double>(nc);
+                a[j] = (x[j] ? e.e1 : e.e0) * u;
+        }
         else
         {
             auto const & prev = sets[block_of(w, t - 1)];
-            double const * ap = alpha.data() + (t - 1) * S;
-            double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
+            float const * ap = alpha.data() + (t - 1) * S;
+            float const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<float>(nc);
             if (&prev == &cur)
                 for (std::size_t j = 0; j < nc; ++j)
-                    a[j] = emit(t, cur[j]) * ((1 - rho) * ap[j] + jump);
+                    a[j] = (x[j] ? e.e1 : e.e0) * (stay * ap[j] + jump);
             else
             {
                 map_sets(prev, cur, map);
                 for (std::size_t j = 0; j < nc; ++j)
-                    a[j] = emit(t, cur[j]) * ((map[j] >= 0 ? (1 - rho) * ap[map[j]] : 0.0) + jump);
+                    a[j] = (x[j] ? e.e1 : e.e0) * ((map[j] >= 0 ? stay * ap[map[j]] : 0.0f) + jump);
             }
         }
-        double sum = 0;
+        float sum = 0;
         for (std::size_t j = 0; j < nc; ++j)
             sum += a[j];
         EMTK_ASSERT(sum > 0, "haploid forward underflow");
+        float const inv = 1 / sum;
         for (std::size_t j = 0; j < nc; ++j)
-            a[j] /= sum;
-        ll += std::log(sum);
+            a[j] *= inv;
+        ll += std::log(static_cast<double>(sum));
     }
     return ll;
 }
 
+/// One backward step: from β_t (over marker t's set, `cur`) to β_{t−1} (over `prev`), scaled to
+/// a maximum of 1: β_{t−1}(i) = Σ_j T(i, j) e_t(j) β_t(j).
+void backward_step(ref_window const & w, std::size_t t, std::span<std::int8_t const> hap, float eps,
+                   std::vector<std::uint32_t> const & cur, std::vector<std::uint32_t> const & prev,
+                   std::uint8_t const * x, float const * b, float * bn)
+{
+    thread_local std::vector<float> eb;
+    thread_local std::vector<int> map;
+    std::size_t const nc = cur.size(), np = prev.size();
+    eb.resize(nc);
+    emission const e{hap[t], eps};
+    float const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<float>(nc);
+    float total = 0;
+    for (std::size_t j = 0; j < nc; ++j)
+    {
+        eb[j] = (x[j] ? e.e1 : e.e0) * b[j];
+        total += eb[j];
+    }
+    float const base = jump * total;
+    if (&prev == &cur)
+        for (std::size_t i = 0; i < np; ++i)
+            bn[i] = stay * eb[i] + base;
+    else
+    {
+        map_sets(cur, prev, map); // index in cur of each prev state
+        for (std::size_t i = 0; i < np; ++i)
+            bn[i] = (map[i] >= 0 ? stay * eb[static_cast<std::size_t>(map[i])] : 0.0f) + base;
+    }
+    float m = 0;
+    for (std::size_t i = 0; i < np; ++i)
+        m = std::max(m, bn[i]);
+    EMTK_ASSERT(m > 0, "haploid backward underflow");
+    float const inv = 1 / m;
+    for (std::size_t i = 0; i < np; ++i)
+        bn[i] *= inv;
+}
+
 /// Scaled forward (alpha) and backward (beta) probabilities of one haplotype, K × S each.
-void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, double eps,
-                      std::size_t S, std::vector<double> & alpha, std::vector<double> & beta)
+void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, float eps,
+                      std::size_t S, std::vector<std::uint8_t> const & alle, std::vector<float> & alpha,
+                      std::vector<float> & beta)
 {
     std::size_t const K = w.typed;
-    (void)forward(w, hap, sets, eps, S, alpha);
-    beta.assign(K * S, 0);
-    thread_local std::vector<double> eb;
-    eb.assign(S, 0.0);
-    thread_local std::vector<int> map;
-    auto emit = [&](std::size_t t, std::uint32_t h) {
-        return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
-    };
-    std::fill_n(beta.begin() + static_cast<std::ptrdiff_t>((K - 1) * S), S, 1.0);
+    (void)forward(w, hap, sets, eps, S, alle, alpha);
+    beta.resize(K * S);
+    std::fill_n(beta.begin() + static_cast<std::ptrdiff_t>((K - 1) * S), S, 1.0f);
     for (std::size_t t = K - 1; t > 0; --t)
-    {
-        auto const & cur = sets[block_of(w, t)];
-        auto const & prev = sets[block_of(w, t - 1)];
-        std::size_t const nc = cur.size(), np = prev.size();
-        double const * b = beta.data() + t * S;
-        double * bn = beta.data() + (t - 1) * S;
-        double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
-        double total = 0;
-        for (std::size_t j = 0; j < nc; ++j)
-        {
-            eb[j] = emit(t, cur[j]) * b[j];
-            total += eb[j];
-        }
-        map_sets(cur, prev, map);
-        double m = 0;
-        for (std::size_t i = 0; i < np; ++i)
-        {
-            bn[i] = (map[i] >= 0 ? (1 - rho) * eb[static_cast<std::size_t>(map[i])] : 0.0) + jump * total;
-            m = std::max(m, bn[i]);
-        }
-        EMTK_ASSERT(m > 0, "haploid backward underflow");
-        for (std::size_t i = 0; i < np; ++i)
-            bn[i] /= m;
-    }
+        backward_step(w, t, hap, eps, sets[block_of(w, t)], sets[block_of(w, t - 1)], alle.data() + t * S,
+                      beta.data() + t * S, beta.data() + (t - 1) * S);
 }
 
 } // namespace
@@ -425,10 +469,12 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
     for (auto const & s : sets)
         S = std::max(S, s.size());
     // Per-thread buffers: reused by every call of the thread.
-    thread_local std::vector<double> a1, b1, a2, b2;
+    thread_local std::vector<float> a1, b1, a2, b2;
+    thread_local std::vector<std::uint8_t> alle;
     thread_local std::vector<char> flip;
-    forward_backward(w, h1, sets, eps, S, a1, b1);
-    forward_backward(w, h2, sets, eps, S, a2, b2);
+    state_alleles(w, sets, S, alle);
+    forward_backward(w, h1, sets, static_cast<float>(eps), S, alle, a1, b1);
+    forward_backward(w, h2, sets, static_cast<float>(eps), S, alle, a2, b2);
     // The switch decisions, all judged against the current phase, then applied.
     flip.assign(K, 0);
     std::size_t last_het = K, switches = 0;
@@ -440,9 +486,9 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
         {
             std::size_t const u = t - 1;
             std::size_t const n = sets[block_of(w, u)].size();
-            double const * x1 = a1.data() + u * S, * y1 = b1.data() + u * S;
-            double const * x2 = a2.data() + u * S, * y2 = b2.data() + u * S;
-            double k1 = 0, k2 = 0, s1 = 0, s2 = 0;
+            float const * x1 = a1.data() + u * S, * y1 = b1.data() + u * S;
+            float const * x2 = a2.data() + u * S, * y2 = b2.data() + u * S;
+            float k1 = 0, k2 = 0, s1 = 0, s2 = 0;
             for (std::size_t j = 0; j < n; ++j)
             {
                 k1 += x1[j] * y1[j];
@@ -450,7 +496,7 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
                 s1 += x1[j] * y2[j];
                 s2 += x2[j] * y1[j];
             }
-            if (s1 * s2 > k1 * k2)
+            if (static_cast<double>(s1) * s2 > static_cast<double>(k1) * k2)
             {
                 flip[t] = 1;
                 ++switches;
@@ -478,69 +524,45 @@ double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const>
     std::size_t S = 0;
     for (auto const & s : sets)
         S = std::max(S, s.size());
-    // Forward probabilities, scaled to sum 1 at each marker (log of the scales = log-likelihood).
     // Per-thread buffers (one call per haplotype: no allocation after a thread's first call).
-    thread_local std::vector<double> alpha, beta, bnext, eb;
-    thread_local std::vector<int> map;
-    beta.assign(S, 0.0);
-    bnext.assign(S, 0.0);
-    eb.assign(S, 0.0);
-    double const ll = forward(w, hap, sets, eps, S, alpha);
-    auto emit = [&](std::size_t t, std::uint32_t h) {
-        return hap[t] < 0 ? 1.0 : (static_cast<int>(w.allele(t, h)) == hap[t] ? 1 - eps : eps);
-    };
+    thread_local std::vector<float> alpha, beta, bnext;
+    thread_local std::vector<std::uint8_t> alle;
+    beta.assign(S, 1.0f);
+    bnext.resize(S);
+    float const e = static_cast<float>(eps);
+    state_alleles(w, sets, S, alle);
+    double const ll = forward(w, hap, sets, e, S, alle, alpha);
     // Backward with per-marker scaling; posteriors on the way.
-    std::fill(beta.begin(), beta.end(), 1.0);
     for (std::size_t t = K; t-- > 0;)
     {
         auto const & cur = sets[block_of(w, t)];
         std::size_t const nc = cur.size();
-        double const * a = alpha.data() + t * S;
-        double norm = 0;
+        float const * a = alpha.data() + t * S;
+        std::uint8_t const * x = alle.data() + t * S;
+        float norm = 0;
         for (std::size_t j = 0; j < nc; ++j)
             norm += a[j] * beta[j];
         if (hap[t] >= 0)
         {
-            double mm = 0;
+            // Mass on the states whose allele differs from the observed one.
+            std::uint8_t const obs = static_cast<std::uint8_t>(hap[t]);
+            float mm = 0;
             for (std::size_t j = 0; j < nc; ++j)
-                if (static_cast<int>(w.allele(t, cur[j])) != hap[t])
-                    mm += a[j] * beta[j];
-            mismatches += mm / norm;
+                mm += x[j] != obs ? a[j] * beta[j] : 0.0f;
+            mismatches += static_cast<double>(mm) / norm;
             observed += 1;
         }
         if (!gamma.empty())
         {
             float * gm = gamma.data() + t * stride;
+            float const inv = 1 / norm;
             for (std::size_t j = 0; j < nc; ++j)
-                gm[j] = static_cast<float>(a[j] * beta[j] / norm);
+                gm[j] = a[j] * beta[j] * inv;
         }
         if (t == 0)
             break;
-        // β_{t−1}(i) = Σ_j T(i, j) e_t(j) β_t(j).
-        auto const & prev = sets[block_of(w, t - 1)];
-        std::size_t const np = prev.size();
-        double const rho = w.rho[t], jump = rho / static_cast<double>(nc);
-        double total = 0;
-        for (std::size_t j = 0; j < nc; ++j)
-        {
-            eb[j] = emit(t, cur[j]) * beta[j];
-            total += eb[j];
-        }
-        if (&prev == &cur)
-            for (std::size_t i = 0; i < np; ++i)
-                bnext[i] = (1 - rho) * eb[i] + jump * total;
-        else
-        {
-            map_sets(cur, prev, map); // index in cur of each prev state
-            for (std::size_t i = 0; i < np; ++i)
-                bnext[i] = (map[i] >= 0 ? (1 - rho) * eb[static_cast<std::size_t>(map[i])] : 0.0) + jump * total;
-        }
-        double m = 0;
-        for (std::size_t i = 0; i < np; ++i)
-            m = std::max(m, bnext[i]);
-        EMTK_ASSERT(m > 0, "haploid backward underflow");
-        for (std::size_t i = 0; i < np; ++i)
-            beta[i] = bnext[i] / m;
+        backward_step(w, t, hap, e, cur, sets[block_of(w, t - 1)], x, beta.data(), bnext.data());
+        std::swap(beta, bnext);
     }
     return ll;
 }
