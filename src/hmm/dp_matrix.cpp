@@ -23,12 +23,12 @@ void dp_matrix::reshape(std::size_t L, int M)
     std::size_t const n = 3 * (L + 1) * static_cast<std::size_t>(M + 1);
     if (cells_.size() < n)
     {
-        cells_ = std::vector<double>{};
+        cells_ = decltype(cells_){};
         cells_.resize(n);
     }
     if (specials_.size() < L + 1)
     {
-        specials_ = std::vector<std::array<double, n_special_states>>{};
+        specials_ = decltype(specials_){};
         specials_.resize(L + 1);
     }
 }

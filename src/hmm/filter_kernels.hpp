@@ -179,14 +179,15 @@ void ssv_rows_striped(msv_args const & a, std::uint8_t const * x, std::size_t L,
 /// t = max(M, xB) − xB − 128, xB = B − tBM, and updated as t' = t ⊕ d(k, x_i), d = bias − cost
 /// clamped to [−128, 127], ⊕ the signed saturating add (two operations per vector instead of four:
 /// the floor −128 is the max with xB, bias and cost are one addend). This is exactly the unsigned
-/// recursion of msv_row when (i) xB ≥ 127 (a cell then has t ≤ 127 − xB ≤ 0, so a clamped d and
-/// the true one both reach the floor), (ii) bias ≤ 127, and (iii) no cell exceeds 255 − bias (the
-/// unsigned add's ceiling is never reached: the first cell above it is still computed exactly).
-/// The callers check (i) and (ii) before, (iii) after, and fall back to the unsigned kernels.
+/// recursion of msv_row while every cell stays ≤ min(xB + 128, 255 − bias), i.e. t ≤ 0 (a clamped
+/// d and the true one then both reach the floor) and below the unsigned add's ceiling; bias ≤ 127
+/// is checked before. By induction the first cell above that bound is still computed exactly, so
+/// a computed maximum above it means the true maximum is above it too. The callers check the
+/// bound after the pass and fall back to the unsigned kernels when it is exceeded.
 template <class V>
 bool ssv_signed_ok(msv_args const & a, int xB)
 {
-    return a.delta && xB >= 127 && a.bias <= 127;
+    return a.delta && xB >= 0 && a.bias <= 127;
 }
 
 template <class V>
@@ -287,7 +288,14 @@ int ssv_signed(msv_args const & a, std::uint8_t const * x, std::size_t L, std::u
                 allv, ssv_signed_row<V>(a.delta + static_cast<std::size_t>(x[i]) * static_cast<std::size_t>(Q * W), dp, Q));
     }
     int const m = V::hmax8(V::flip8(allv)) + xB; // t + 128 + xB
-    return m <= xB ? -1 : m;
+    int const bound = imax(0, xB + 128 < 255 - a.bias ? xB + 128 : 255 - a.bias);
+    if (m <= xB)
+        return -1;
+    if (m <= bound)
+        return m;
+    // The true maximum exceeds `bound`: when that already sends msv_with_ssv to the full kernel, say
+    // so (255); otherwise the unsigned pass must give the exact maximum.
+    return bound + 1 >= 255 - a.bias || bound + 1 - a.tec > a.base ? 255 : -1;
 }
 
 /// ssv_rows_striped through the signed recursion; false (flags not valid) when it does not apply
@@ -302,8 +310,9 @@ bool ssv_rows_signed(msv_args const & a, std::uint8_t const * x, std::size_t L, 
         return false;
     auto const tv = V::splat8(threshold - xB - 128 - 1); // t > tv ⟺ cell ≥ threshold
     auto allv = V::splat8(-128);
+    int const bound = xB + 128 < 255 - a.bias ? xB + 128 : 255 - a.bias;
     if (ssv_signed_dispatch<V, true>(Q, a.delta, x, L, tv, flags, allv))
-        return V::hmax8(V::flip8(allv)) + xB <= 255 - a.bias;
+        return V::hmax8(V::flip8(allv)) + xB <= bound;
     auto * dp = reinterpret_cast<std::int8_t *>(scratch);
     for (int q = 0; q < Q; ++q)
         V::store(dp + q * W, V::splat8(-128));
@@ -314,7 +323,7 @@ bool ssv_rows_signed(msv_args const & a, std::uint8_t const * x, std::size_t L, 
         flags[i] = V::any_gt8s(rowv, tv) ? 1 : 0;
         allv = V::smax8(allv, rowv);
     }
-    return V::hmax8(V::flip8(allv)) + xB <= 255 - a.bias;
+    return V::hmax8(V::flip8(allv)) + xB <= bound;
 }
 
 /// MSV through the SSV shortcut (ssv_striped), falling back to the full kernel when needed.
