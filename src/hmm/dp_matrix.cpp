@@ -1,6 +1,8 @@
 #include <emtk/em/logspace.hpp>
 #include <emtk/hmm/dp_matrix.hpp>
 
+#include <algorithm>
+
 namespace emtk::hmm {
 
 void dp_matrix::reset(std::size_t L, int M)
@@ -31,6 +33,15 @@ void dp_matrix::reshape(std::size_t L, int M)
         specials_ = decltype(specials_){};
         specials_.resize(L + 1);
     }
+}
+
+void dp_matrix::reshape_boundary(std::size_t L, int M)
+{
+    reshape(L, M);
+    std::fill(row(0), row(0) + 3 * (static_cast<std::size_t>(M) + 1), em::log_zero);
+    specials_[0].fill(em::log_zero);
+    for (std::size_t i = 1; i <= L; ++i)
+        mat(i, 0) = del(i, 0) = em::log_zero;
 }
 
 } // namespace emtk::hmm

@@ -28,7 +28,7 @@ double forward(profile const & p, digital_sequence x, dp_matrix & f)
     std::size_t const L = x.size();
     int const M = p.M;
     special_row const sp = special_transitions(p, L);
-    f.reset(L, M);
+    f.reshape_boundary(L, M); // every other cell is written below (dp_matrix.hpp)
     f.xs(0, x_n) = 0;
     f.xs(0, x_b) = sp[n_move];
     for (std::size_t i = 1; i <= L; ++i)
@@ -67,7 +67,7 @@ double backward(profile const & p, digital_sequence x, dp_matrix & b)
     std::size_t const L = x.size();
     int const M = p.M;
     special_row const sp = special_transitions(p, L);
-    b.reset(L, M);
+    b.reshape_boundary(L, M); // every other cell is written below (dp_matrix.hpp)
     for (std::size_t i = L + 1; i-- > 0;)
     {
         bool const more = i < L; // a next residue x_{i+1} exists

@@ -29,15 +29,7 @@ double viterbi_fill(profile const & p, digital_sequence x, dp_matrix & v)
     std::size_t const L = x.size();
     int const M = p.M;
     special_row const sp = special_transitions(p, L);
-    // Only the cells the recurrences read before writing are set to −∞: row 0 and column 0's M and
-    // D of every row (M_0 and D_0 do not exist); every other cell is written before it is read, so
-    // a reused matrix is not filled again (no O(LM) fill, no page faults of a fresh allocation).
-    v.reshape(L, M);
-    std::fill(v.row(0), v.row(0) + 3 * (static_cast<std::size_t>(M) + 1), log_zero);
-    for (special_state s : {x_n, x_b, x_e, x_j, x_c})
-        v.xs(0, s) = log_zero;
-    for (std::size_t i = 1; i <= L; ++i)
-        v.mat(i, 0) = v.del(i, 0) = log_zero;
+    v.reshape_boundary(L, M); // a reused matrix is not filled again (dp_matrix.hpp)
     v.xs(0, x_n) = 0;
     v.xs(0, x_b) = sp[n_move];
     for (std::size_t i = 1; i <= L; ++i)

@@ -73,6 +73,10 @@ public:
     /// optimal_accuracy_fill does. The storage only grows (a reused matrix is not reallocated for
     /// a smaller shape).
     void reshape(std::size_t L, int M);
+    /// \brief reshape(), then −∞ in row 0 (cells and specials) and in M_0, D_0 of every row: the
+    /// cells the forward, backward and Viterbi recurrences read before (or never) writing. With
+    /// those fills every cell is defined as after reset(), without an O(LM) fill of a reused matrix.
+    void reshape_boundary(std::size_t L, int M);
 
     /// \brief Number of residues L.
     [[nodiscard]] std::size_t length() const noexcept { return L_; }

@@ -124,6 +124,24 @@ TEST_CASE("the Viterbi path is a path of the profile and scores what Viterbi rep
     }
 }
 
+TEST_CASE("Viterbi with a reused scratch matrix equals Viterbi with a fresh one", "[hmm][dp]")
+{
+    // The scratch keeps the values of earlier, larger and smaller problems (dp_matrix::reshape only
+    // grows); viterbi_fill must read none of them.
+    emtk::rng r{11};
+    residue_sets const sets = dna_like();
+    dp_matrix scratch;
+    for (auto const & c : cases(r))
+    {
+        profile const p = make_profile(random_profile_hmm(r, c.M, 4), sets, c.o);
+        auto const x = random_sequence(r, c.L, sets.Kp());
+        viterbi_result const fresh = viterbi(p, x);
+        viterbi_result const reused = viterbi(p, x, scratch);
+        CHECK(reused.score == fresh.score);
+        CHECK(reused.path == fresh.path);
+    }
+}
+
 TEST_CASE("an empty sequence has no path", "[hmm][dp]")
 {
     emtk::rng r{3};
