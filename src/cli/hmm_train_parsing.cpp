@@ -37,7 +37,9 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     info.examples.push_back("emtk hmm train --surgery --restarts 4 --seed 7 -o family.hmm family.fa.gz");
     info.examples.push_back("emtk hmm train --seed-msa seed.sto -o family.hmm family.fa && hmmsearch family.hmm db.fa");
 
-    parser.add_positional_option(a.input, "Unaligned sequences: FASTA or FASTQ, plain or .gz; '-' for stdin.");
+    parser.add_positional_option(a.input, "Unaligned sequences: FASTA or FASTQ, plain or .gz; '-' for stdin. No option "
+                                          "needs a seekable file: with stepwise EM, 20,000 or more sequences are read "
+                                          "once into a temporary file in $TMPDIR and streamed from it (--stream-min).");
     parser.add_option(a.output, 'o', "output", "Output model, HMMER3/f text ('-' for stdout).",
                       seqan3::option_spec::required);
     declare_reports(parser, a.json, a.multiqc, "Write a JSON run summary here (objective trace, iterations, timings).");

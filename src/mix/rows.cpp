@@ -3,6 +3,7 @@
 
 #include <emtk/mix/rows.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/spool_file.hpp>
 #include <emtk/util/table_reader.hpp>
 
 #include <algorithm>
@@ -47,52 +48,13 @@ std::vector<std::size_t> first_distinct_rows(row_source const & rows, std::size_
     return seen;
 }
 
-namespace {
-
-std::string spool_dir(std::string dir)
-{
-    if (dir.empty())
-        if (char const * t = std::getenv("TMPDIR"); t != nullptr && *t != '\0')
-            dir = t;
-    return dir.empty() ? std::string{"/tmp"} : dir;
-}
-
-/// An anonymous file in `dir`: created by mkstemp and unlinked at once.
-int anonymous_file(std::string const & dir)
-{
-    std::string name = dir + "/emtk-mix-spool.XXXXXX";
-    int const fd = ::mkstemp(name.data());
-    if (fd < 0)
-        throw user_error(located_message(dir, 0, std::string{"cannot create the temporary spool file: "} +
-                                                     std::strerror(errno) + " (set TMPDIR to a writable directory)"));
-    ::unlink(name.c_str());
-    return fd;
-}
-
-void write_all(int fd, char const * p, std::size_t len, std::string const & dir)
-{
-    while (len > 0)
-    {
-        ssize_t const w = ::write(fd, p, len);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            throw user_error(located_message(dir, 0, std::string{"cannot write the temporary spool file: "} +
-                                                         std::strerror(errno) + " (set TMPDIR to a larger disk)"));
-        p += w;
-        len -= static_cast<std::size_t>(w);
-    }
-}
-
-} // namespace
-
 spooled_rows::spooled_rows(std::string const & path, std::vector<std::string> const & columns, std::string tmp_dir) :
     source_{path}
 {
     numeric_row_reader in{path, columns};
     d_ = in.d();
-    std::string const dir = spool_dir(std::move(tmp_dir));
-    fd_ = anonymous_file(dir);
+    std::string const dir = util::spool_directory(std::move(tmp_dir));
+    fd_ = util::anonymous_spool_file(dir, "emtk-mix-spool");
     try
     {
         constexpr std::size_t buffer_rows = 1 << 16;
@@ -110,11 +72,11 @@ spooled_rows::spooled_rows(std::string const & path, std::vector<std::string> co
             ++n_;
             if (++filled == buffer_rows)
             {
-                write_all(fd_, reinterpret_cast<char const *>(buf.data()), filled * d_ * sizeof(double), dir);
+                util::spool_write(fd_, reinterpret_cast<char const *>(buf.data()), filled * d_ * sizeof(double), dir);
                 filled = 0;
             }
         }
-        write_all(fd_, reinterpret_cast<char const *>(buf.data()), filled * d_ * sizeof(double), dir);
+        util::spool_write(fd_, reinterpret_cast<char const *>(buf.data()), filled * d_ * sizeof(double), dir);
     }
     catch (...)
     {
@@ -137,21 +99,8 @@ double const * spooled_rows::rows(std::size_t begin, std::size_t end, std::vecto
     std::size_t const count = (end - begin) * d_;
     if (buf.size() < count)
         buf.resize(count);
-    auto * p = reinterpret_cast<char *>(buf.data());
-    std::size_t len = count * sizeof(double);
-    auto off = static_cast<off_t>(begin * d_ * sizeof(double));
-    while (len > 0)
-    {
-        ssize_t const r = ::pread(fd_, p, len, off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            throw user_error(located_message(source_, 0, std::string{"cannot read back the temporary spool file: "} +
-                                                             (r == 0 ? "it is shorter than written" : std::strerror(errno))));
-        p += r;
-        off += r;
-        len -= static_cast<std::size_t>(r);
-    }
+    util::spool_read(fd_, begin * d_ * sizeof(double), reinterpret_cast<char *>(buf.data()), count * sizeof(double),
+                     source_);
     return buf.data();
 }
 

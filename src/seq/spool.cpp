@@ -5,6 +5,7 @@
 #include <emtk/seq/spool.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
+#include <emtk/util/spool_file.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -18,19 +19,6 @@
 namespace emtk::seq {
 
 namespace {
-
-std::string spool_dir(std::string dir)
-{
-    if (dir.empty())
-        if (char const * t = std::getenv("TMPDIR"); t != nullptr && *t != '\0')
-            dir = t;
-    return dir.empty() ? std::string{"/tmp"} : dir;
-}
-
-std::string spool_failure(std::string const & dir, std::string const & what)
-{
-    return located_message(dir, 0, what + ": " + std::strerror(errno) + " (set TMPDIR to a writable directory)");
-}
 
 /// Buffered appends to the spool's descriptor.
 class spool_writer
@@ -57,19 +45,7 @@ public:
 private:
     static constexpr std::size_t capacity = std::size_t{1} << 20;
 
-    void write_out(char const * p, std::size_t len)
-    {
-        while (len > 0)
-        {
-            ssize_t const w = ::write(fd_, p, len);
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w <= 0)
-                throw user_error(spool_failure(dir_, "cannot write the temporary sequence spool"));
-            p += w;
-            len -= static_cast<std::size_t>(w);
-        }
-    }
+    void write_out(char const * p, std::size_t len) { util::spool_write(fd_, p, len, dir_); }
 
     int fd_;
     std::string dir_;
@@ -81,12 +57,8 @@ private:
 sequence_spool::sequence_spool(sequence_reader & reader, std::vector<sequence> first, std::string tmp_dir)
     : source_{reader.source()}, code_counts_(256, 0)
 {
-    std::string const dir = spool_dir(std::move(tmp_dir));
-    std::string name = dir + "/emtk-seq-spool.XXXXXX";
-    fd_ = ::mkstemp(name.data());
-    if (fd_ < 0)
-        throw user_error(spool_failure(dir, "cannot create the temporary sequence spool"));
-    ::unlink(name.c_str());
+    std::string const dir = util::spool_directory(std::move(tmp_dir));
+    fd_ = util::anonymous_spool_file(dir, "emtk-seq-spool");
     spool_writer out{fd_, dir};
     std::uint64_t offset = 0;
     auto add = [&](sequence const & s) {
@@ -131,19 +103,7 @@ sequence_spool::~sequence_spool()
 
 void sequence_spool::read_bytes(std::uint64_t offset, char * p, std::size_t len) const
 {
-    auto off = static_cast<off_t>(offset);
-    while (len > 0)
-    {
-        ssize_t const r = ::pread(fd_, p, len, off);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            throw user_error(located_message(source_, 0, std::string{"cannot read back the temporary sequence spool: "} +
-                                                             (r == 0 ? "it is shorter than written" : std::strerror(errno))));
-        p += r;
-        off += r;
-        len -= static_cast<std::size_t>(r);
-    }
+    util::spool_read(fd_, offset, p, len, source_);
 }
 
 void sequence_spool::read_residues(std::size_t i, std::vector<std::uint8_t> & out) const

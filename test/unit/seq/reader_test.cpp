@@ -6,6 +6,7 @@
 #include <emtk/seq/sequence.hpp>
 #include <emtk/util/error.hpp>
 
+#include "seq/gzip_fixture.hpp"
 #include "util/test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -21,6 +22,7 @@ using emtk::seq::alphabet_type;
 using emtk::seq::read_sequences;
 using emtk::seq::sequence_set;
 using emtk::test::temp_dir;
+using emtk::test::write_gzip;
 
 namespace {
 
@@ -32,15 +34,6 @@ std::string text(sequence_set const & set, std::size_t i)
     for (auto x : set.seqs.at(i).dsq)
         out.push_back(a.symbol(x));
     return out;
-}
-
-/// Writes `content` gzip-compressed to `path` with zlib.
-void write_gzip(std::string const & path, std::string const & content)
-{
-    gzFile f = gzopen(path.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    REQUIRE(gzwrite(f, content.data(), static_cast<unsigned>(content.size())) == static_cast<int>(content.size()));
-    REQUIRE(gzclose(f) == Z_OK);
 }
 
 /// Reads `path` through stdin ("-"), restoring the real stdin afterwards.

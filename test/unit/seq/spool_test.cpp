@@ -6,6 +6,7 @@
 #include <emtk/seq/spool.hpp>
 #include <emtk/util/error.hpp>
 
+#include "seq/gzip_fixture.hpp"
 #include "util/test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -17,6 +18,7 @@
 using emtk::seq::read_or_spool;
 using emtk::seq::read_sequences;
 using emtk::test::temp_dir;
+using emtk::test::write_gzip;
 
 namespace {
 
@@ -36,14 +38,6 @@ std::string protein_fasta(int n)
         out += "\n";
     }
     return out;
-}
-
-void write_gzip(std::string const & path, std::string const & content)
-{
-    gzFile f = gzopen(path.c_str(), "wb");
-    REQUIRE(f != nullptr);
-    REQUIRE(gzwrite(f, content.data(), static_cast<unsigned>(content.size())) == static_cast<int>(content.size()));
-    REQUIRE(gzclose(f) == Z_OK);
 }
 
 } // namespace
