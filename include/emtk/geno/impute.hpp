@@ -151,6 +151,10 @@ enum class impute_method
 ///     2, soft       1           0.5     5        94     0.177% (0.150%)          0.9955
 ///     2, soft       1           0.5     4        88     0.177% (0.153%)          0.9952
 ///     2, soft       0.5         0.5     5        94     0.165% (0.147%)          0.9956  (defaults)
+///     2, soft       0.25        0.5     5        74*    0.182% (0.170%)          0.9953
+///
+/// (* at load 10, not 13: CPU seconds rise with the load on this machine.) Jump scale 0.25 also
+/// loses on seed 21 (0.140% against 0.131% at 0.5).
 ///
 /// The second pass re-phases with the first pass's haplotypes and gains most at MAF 1–5%; the
 /// blend with the rounds still helps (weight 1 loses at MAF ≥ 5%); the soft states are neutral
