@@ -199,7 +199,7 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
         sum.stop_reason = em::to_string(fit.reason);
         sum.decreases = fit.decreases;
         sum.error = fit.params.eps;
-        sum.trace.insert(sum.trace.end(), fit.trace.begin(), fit.trace.end());
+        sum.trace = fit.trace; // the last pass's EM (each pass fits ε again from the same start)
         // The panel rows: the switched haplotypes, imputed alleles at the wanted slots (the next
         // pass's panel and starting phase, and the phase written for imputed heterozygotes).
         for (std::size_t i = 0; i < N; ++i)

@@ -15,7 +15,9 @@
 /// study haplotypes as the "panel"):
 ///  1. The panel: the 2N haplotypes of the last template round (stitched draws: every marker has
 ///     an allele, imputed ones drawn). Jump probability between markers m−1 and m:
-///     min(1, jump_scale × ρ_m) with ρ_m the template stage's fitted rate.
+///     min(1, jump_scale × ρ_m) with ρ_m the template stage's fitted rate (jump_scale 0.5: the
+///     template stage's rate is of 40 templates, where a jump also absorbs a missing relative; over
+///     200 states chosen for the haplotype itself the copied segments are longer).
 ///  2. Switch passes (not part of the EM; the data of step 3): each sample's two haplotypes, with
 ///     the alleles of its missing genotypes set missing, get `switch_passes` passes of single-switch
 ///     refinement (ref_phase_switches) over the union of the two haplotypes' state sets; the states
@@ -36,6 +38,13 @@
 ///     weight × these. The panel rows of each sample become its switched haplotypes with, at the
 ///     wanted missing genotypes, the more probable allele of each haplotype (the phase written
 ///     for imputed heterozygotes).
+///
+///  5. Passes: steps 1–4 run `passes` times (default 2); each pass's panel is the previous pass's
+///     rows (its switched haplotypes and imputed alleles), so the second re-phases and re-imputes
+///     over better haplotypes, and in it a state whose own genotype is missing at a wanted slot
+///     carries the previous pass's P(ALT) of that haplotype instead of the hard allele (an
+///     approximation where that state's phase was switched in this pass: the P(ALT) is of the
+///     haplotype before the switch). The blend uses the last pass's posteriors.
 ///
 /// Determinism: the haplotypes' state selections tie-break by a hash of the haplotype's index; each
 /// item writes its own slots; em::fit's reductions are in a fixed order: identical output for any
@@ -64,8 +73,8 @@ struct haploid_options
     int switch_passes = 1;      ///< single-switch passes before the imputation (0: none)
     std::size_t switch_states = 100; ///< states per block and haplotype of those passes (the pair: their union)
     double weight = 0.5;        ///< weight of the haploid posteriors in the blend (0: stage off)
-    double jump_scale = 1.0;    ///< jump probability = min(1, jump_scale × the template stage's ρ_m)
-    int passes = 1;             ///< haploid passes (steps 1–4 again over the previous pass's haplotypes)
+    double jump_scale = 0.5;    ///< jump probability = min(1, jump_scale × the template stage's ρ_m)
+    int passes = 2;             ///< haploid passes (steps 1–4 again over the previous pass's haplotypes)
     int iterations = 1;         ///< E-steps of the EM for ε (1: the template stage's ε, no M-step)
     double error_min = 1e-4;    ///< ε clamp
     double error_max = 0.25;
@@ -81,7 +90,7 @@ struct haploid_summary
     int decreases = 0;
     double error = 0;               ///< ε after the EM
     std::size_t switches = 0;       ///< phase switches made by the passes
-    std::vector<double> trace;      ///< EM objective per E-step
+    std::vector<double> trace;      ///< EM objective per E-step (of the last pass)
 };
 
 /// \brief Runs the haploid stage on one stage-1 window (see the file comment).

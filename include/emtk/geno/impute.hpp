@@ -64,8 +64,8 @@ enum class impute_method
 ///
 /// Defaults: stage 1 K = 12, 1 start from the data, 10 EM iterations; stage 2 5 rounds of S = 40
 /// templates in refinement windows of 1,000 markers (overlap 200), round 1 with 2 EM iterations,
-/// the others 1, posteriors averaged over the last 3 rounds; stage 3 the haploid pass (200 states,
-/// table at the end). First chosen on a fixed tuning set
+/// the others 1, posteriors averaged over the last 3 rounds; stage 3 two haploid passes (200 states,
+/// jump scale 0.5, tables at the end). First chosen on a fixed tuning set
 /// (scripts/impute_simulate.sh OUT 1000 500000 4e-4 0.05 11: 500 samples, 1,486 sites, 5% masked;
 /// discordance / dosage r² at the masked genotypes; CPU = user seconds, 1 thread, on a loaded
 /// 2-core machine, so ±20%). Beagle 5.4 on the same file: 40 s, 0.184%, r² 0.9946.
@@ -138,6 +138,28 @@ enum class impute_method
 /// The haploid pass (blend weight 0.5, one switch pass, blocks of 32 markers, the template
 /// rounds' ρ and ε) takes a sixth off the discordance at every MAF; with it one template round
 /// fewer costs nothing in accuracy and pays for most of its CPU.
+///
+/// Haploid passes and jump scale (2026-12-06; seed 1 of bench/impute_vs_beagle.sh, 500 samples,
+/// 5,866 sites, Beagle 5.4 0.119%, r² 0.9964; 2 threads, user CPU seconds at load ~13; the
+/// choice was then checked on seeds 7, 13 and 21, bench/README.md). "soft": in the second pass a
+/// state whose own genotype is missing carries its previous P(ALT) (haploid.hpp step 5):
+///
+///     passes        jump scale  weight  rounds  CPU s   discordance (MAF 1–5%)   r²
+///     1             1           0.5     5        79     0.186% (0.170%)          0.9951
+///     2             1           1       5       102     0.177% (0.147%)          0.9952
+///     2             1           0.5     5       102     0.176% (0.156%)          0.9955
+///     2, soft       1           0.5     5        94     0.177% (0.150%)          0.9955
+///     2, soft       1           0.5     4        88     0.177% (0.153%)          0.9952
+///     2, soft       0.5         0.5     5        94     0.165% (0.147%)          0.9956  (defaults)
+///     2, soft       0.25        0.5     5        74*    0.182% (0.170%)          0.9953
+///
+/// (* at load 10, not 13: CPU seconds rise with the load on this machine.) Jump scale 0.25 also
+/// loses on seed 21 (0.140% against 0.131% at 0.5).
+///
+/// The second pass re-phases with the first pass's haplotypes and gains most at MAF 1–5%; the
+/// blend with the rounds still helps (weight 1 loses at MAF ≥ 5%); the soft states are neutral
+/// here. The template rounds' ρ is of 40 templates; over 200 states chosen for the haplotype
+/// itself half of it fits better.
 struct impute_options
 {
     impute_method method = impute_method::hapcluster;
