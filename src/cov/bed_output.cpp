@@ -44,6 +44,8 @@ void indexed_bed_output::finish()
     bgzf_ = nullptr;
     if (bgzf_close(f) != 0)
         throw user_error(located_message(data_.target(), 0, "write error (disk full?)"));
+    if (data_.direct())
+        return; // a device or pipe (/dev/null, a FIFO): nothing to index
     if (tbx_index_build2(data_.temporary().c_str(), index_.temporary().c_str(), 0, &tbx_conf_bed) != 0)
         throw user_error(located_message(index_.target(), 0, "cannot build the tabix index"));
 }
@@ -51,7 +53,8 @@ void indexed_bed_output::finish()
 void indexed_bed_output::commit()
 {
     data_.commit();
-    index_.commit();
+    if (!data_.direct())
+        index_.commit();
 }
 
 } // namespace emtk::cov

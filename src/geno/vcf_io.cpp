@@ -400,6 +400,14 @@ vcf_writer::vcf_writer(std::string path, vcf_reader const & reader, std::vector<
         min_shift = -1;
         w.fp.reset(hts_open("/dev/null", mode.c_str()));
     }
+    else if (w.target != "-" && is_special_output(w.target))
+    {
+        // A device or a pipe (/dev/null, /dev/stdout, a FIFO): written in place, never renamed
+        // onto (atomic_file.hpp), and not indexed.
+        w.index_target.clear();
+        min_shift = -1;
+        w.fp.reset(hts_open(w.target.c_str(), mode.c_str()));
+    }
     else if (w.target != "-")
     {
         namespace fs = std::filesystem;

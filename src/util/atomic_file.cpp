@@ -32,6 +32,14 @@ std::ostream & null_stream()
 }
 } // namespace
 
+bool is_special_output(std::string const & path)
+{
+    struct stat st{};
+    if (::stat(path.c_str(), &st) != 0)
+        return false;
+    return !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 void set_output_suppressed(bool on) noexcept { suppress_all = on; }
 bool output_suppressed() noexcept { return suppress_all; }
 
@@ -52,6 +60,15 @@ atomic_output_file::atomic_output_file(std::string target) : target_{std::move(t
         throw user_error(located_message(target_, 0, "cannot write: is a directory"));
     if (suppressed_)
         return;
+    if (is_special_output(target_))
+    {
+        direct_ = true;
+        temporary_ = target_;
+        file_ = std::make_unique<std::ofstream>(target_, std::ios::binary | std::ios::trunc);
+        if (!*file_)
+            throw user_error(located_message(target_, 0, "cannot open for writing"));
+        return;
+    }
     std::string name{"."};
     name.append(tpath.filename().string()).append(".tmp.XXXXXX"); // append: GCC 12 PR 105651
     std::string pattern = (dir / name).string();
@@ -79,7 +96,8 @@ atomic_output_file::atomic_output_file(atomic_output_file && other) noexcept :
     temporary_{std::move(other.temporary_)},
     file_{std::move(other.file_)},
     committed_{other.committed_},
-    suppressed_{other.suppressed_}
+    suppressed_{other.suppressed_},
+    direct_{other.direct_}
 {
     other.temporary_.clear();
     other.committed_ = true;
@@ -87,7 +105,7 @@ atomic_output_file::atomic_output_file(atomic_output_file && other) noexcept :
 
 atomic_output_file::~atomic_output_file()
 {
-    if (!committed_ && !temporary_.empty())
+    if (!committed_ && !temporary_.empty() && !direct_)
     {
         file_.reset();
         std::remove(temporary_.c_str());
@@ -125,6 +143,11 @@ void atomic_output_file::commit()
     file_->close();
     if (!ok || file_->fail())
         throw user_error(located_message(target_, 0, "write failed (disk full?)"));
+    if (direct_)
+    {
+        committed_ = true;
+        return;
+    }
     if (std::rename(temporary_.c_str(), target_.c_str()) != 0)
         throw user_error(located_message(target_, 0, std::string{"cannot rename into place: "} +
                                                          std::strerror(errno)));

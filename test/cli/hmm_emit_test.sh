@@ -73,6 +73,17 @@ check_eq "the first 10 of -N 25 are the default 10 (seed 1)" "$(fa_rows n25.fa |
 run "$EMTK" hmm emit -q -N 25 --seed 1 -o n25b.fa prot.hmm
 check_same_file "same seed, same file" n25.fa n25b.fa
 run "$EMTK" hmm emit -q -N 25 --seed 2 -o s2.fa prot.hmm
+# -o /dev/null (or a FIFO) is written in place: renaming a temporary file onto it would replace the
+# device by a regular file for the whole machine when run as root (atomic_file.hpp).
+mkfifo emit.fifo
+cat emit.fifo > from_fifo.fa &
+run "$EMTK" hmm emit -q -N 25 --seed 2 -o emit.fifo prot.hmm
+wait
+check_same_file "-o FIFO: the same records as a file" s2.fa from_fifo.fa
+check "-o FIFO: still a FIFO" test -p emit.fifo
+run "$EMTK" hmm emit -q -N 5 -o /dev/null prot.hmm
+check_status "-o /dev/null: exit 0" 0
+check "-o /dev/null: /dev/null is still a character device" test -c /dev/null
 check "another seed gives other sequences" bash -c '! cmp -s n25.fa s2.fa'
 check "glocal samples are about the model length" awk_true "m > 35 && m < 70" \
   "m=$(fa_rows n25.fa | awk '{ n += length($2) } END { print n / NR }')"

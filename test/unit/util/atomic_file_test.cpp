@@ -11,7 +11,9 @@
 #include <string>
 #include <utility>
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using emtk::atomic_output_file;
@@ -220,4 +222,54 @@ TEST_CASE("atomic_file: the output gets the same permissions as a plainly create
     auto perms = [](std::string const & p) { return fs::status(p).permissions(); };
     CHECK(perms(plain) == static_cast<fs::perms>(0666 & ~mask));
     CHECK(perms(target) == perms(plain));
+}
+
+TEST_CASE("atomic_file: a device or FIFO target is written in place, never replaced", "[util][atomic_file]")
+{
+    // Renaming a temporary file onto /dev/null (`-o /dev/null`) would replace the device by a
+    // regular file for every process on the machine when run as root.
+    SECTION("/dev/null stays a character device and no temporary appears in /dev")
+    {
+        REQUIRE(fs::is_character_file("/dev/null"));
+        CHECK(emtk::is_special_output("/dev/null"));
+        {
+            atomic_output_file f{"/dev/null"};
+            CHECK(f.direct());
+            CHECK(f.temporary() == "/dev/null");
+            f.stream() << "discarded\n";
+            CHECK_NOTHROW(f.commit());
+        }
+        CHECK(fs::is_character_file("/dev/null"));
+        for (auto const & e : fs::directory_iterator("/dev"))
+            CHECK(e.path().filename().string().rfind(".null.tmp.", 0) == std::string::npos);
+    }
+    SECTION("a FIFO gets the data and stays a FIFO")
+    {
+        temp_dir dir;
+        std::string const fifo = dir.file("pipe");
+        REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+        CHECK(emtk::is_special_output(fifo));
+        // Open the read end first (non-blocking) so the writer's open does not wait.
+        int const rfd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+        REQUIRE(rfd >= 0);
+        {
+            atomic_output_file f{fifo};
+            CHECK(f.direct());
+            f.stream() << "through the pipe";
+            f.commit();
+        }
+        char buf[64] = {};
+        ssize_t const n = ::read(rfd, buf, sizeof buf - 1);
+        ::close(rfd);
+        CHECK(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) == "through the pipe");
+        CHECK(fs::is_fifo(fifo));
+        CHECK(dir.entry_count() == 1);
+    }
+    SECTION("regular files, directories and missing paths are not special")
+    {
+        temp_dir dir;
+        CHECK_FALSE(emtk::is_special_output(dir.write("a.txt", "x")));
+        CHECK_FALSE(emtk::is_special_output(dir.file("missing.txt")));
+        CHECK_FALSE(emtk::is_special_output(dir.file("")));
+    }
 }
