@@ -14,12 +14,13 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <atomic>
 #include <deque>
 #include <future>
 #include <limits>
 #include <memory>
 #include <numbers>
-#include <omp.h>
+#include <thread>
 
 namespace emtk::hmm {
 
@@ -439,7 +440,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
     int const strands = (options.top ? 1 : 0) + (options.bottom ? 1 : 0);
     std::vector<std::uint8_t> comp;
     bool checked = false;
-    std::size_t const batch_residues = 2u << 20, part_residues = 256u << 10;
+    std::size_t const batch_residues = 1u << 20, part_residues = 256u << 10;
 
     /// A target being read in parts: the residues of its windows not yet searched, the next window
     /// of each model, its hits so far per (model, strand).
@@ -604,8 +605,13 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
 
         found.assign(tasks.size(), {});
         auto const nt = static_cast<long long>(tasks.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (long long ti = 0; ti < nt; ++ti)
+        // Tasks are claimed one at a time from a shared counter by `threads` workers (std::thread,
+        // not OpenMP, as in search.cpp: workers that finish block in join() instead of spinning at a
+        // barrier, which would take CPU from the thread reading the next batch); hits go to their
+        // task's slot, so the output does not depend on the number of threads.
+        std::atomic<long long> next_task{0};
+        auto work = [&] {
+        for (long long ti; (ti = next_task.fetch_add(1, std::memory_order_relaxed)) < nt;)
         {
             task const & tk = tasks[static_cast<std::size_t>(ti)];
             std::vector<std::uint8_t> const & seg = segments[tk.segment];
@@ -629,6 +635,13 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             }
             found[static_cast<std::size_t>(ti)] = std::move(hits);
         }
+        };
+        {
+            std::vector<std::jthread> helpers;
+            for (int h = 1; h < threads && h < nt; ++h)
+                helpers.emplace_back(work);
+            work();
+        } // joined here
         if (ahead.valid())
             ahead.get(); // the next batch is read (or its error thrown)
         else if (more)
