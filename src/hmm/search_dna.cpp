@@ -14,11 +14,13 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <atomic>
 #include <deque>
+#include <future>
 #include <limits>
 #include <memory>
 #include <numbers>
-#include <omp.h>
+#include <thread>
 
 namespace emtk::hmm {
 
@@ -438,7 +440,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
     int const strands = (options.top ? 1 : 0) + (options.bottom ? 1 : 0);
     std::vector<std::uint8_t> comp;
     bool checked = false;
-    std::size_t const batch_residues = 2u << 20, part_residues = 256u << 10;
+    std::size_t const batch_residues = 1u << 20, part_residues = 256u << 10;
 
     /// A target being read in parts: the residues of its windows not yet searched, the next window
     /// of each model, its hits so far per (model, strand).
@@ -453,18 +455,27 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         std::vector<std::size_t> next_start, next_window; // per model
         std::vector<bool> done;                           // per model: its last window emitted
         std::vector<std::vector<raw_hit>> hits;           // [model · 2 + strand]
+        std::uint64_t final_batch = 0;                    // once ended: the batch holding its last windows
+    };
+    /// The windows of one batch: its tasks and the copies of residues they read. Two of them: with
+    /// more than one thread the next batch is read while the current one is searched.
+    struct batch_windows
+    {
+        std::vector<task> tasks;
+        std::vector<std::vector<std::uint8_t>> segments; // the first n_segments are used; their storage is reused
+        std::size_t n_segments = 0;
+        std::vector<std::size_t> segment_from; // forward position of each segment's first residue
+        std::size_t residues = 0;              // residues read into this batch
+        std::uint64_t number = 0;              // batches read before it
     };
     std::deque<open_record> open;
     std::size_t open_base = 0; // slot number of open.front()
-    std::vector<std::vector<std::uint8_t>> segments; // the batch's first n_segments are used; their storage is reused
-    std::size_t n_segments = 0;
-    std::vector<std::size_t> segment_from; // forward position of each segment's first residue
-    std::vector<task> tasks;
     std::vector<std::vector<raw_hit>> found;
 
     // Emits the windows of record `slot` that its residues read so far complete (all remaining ones
     // once it has ended): the same windows as cutting the whole target, for each model.
-    auto emit_windows = [&](std::size_t slot) {
+    auto emit_windows = [&](std::size_t slot, batch_windows & b) {
+        std::vector<task> & tasks = b.tasks;
         open_record & r = open[slot - open_base];
         std::size_t const L = r.length;
         std::size_t lo = L, hi = 0;
@@ -483,7 +494,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
                 {
                     if ((strand == 0 && !options.top) || (strand == 1 && !options.bottom))
                         continue;
-                    tasks.push_back({m, slot, n_segments, strand == 1, start, len,
+                    tasks.push_back({m, slot, b.n_segments, strand == 1, start, len,
                                      strand == 1 ? std::numeric_limits<std::size_t>::max() - w : w});
                 }
                 lo = std::min(lo, start), hi = std::max(hi, start + len);
@@ -495,11 +506,11 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         }
         if (tasks.size() > first_task)
         {
-            if (n_segments == segments.size())
-                segments.emplace_back();
-            segments[n_segments++].assign(r.carry.begin() + static_cast<std::ptrdiff_t>(lo - r.carry_from),
-                                          r.carry.begin() + static_cast<std::ptrdiff_t>(hi - r.carry_from));
-            segment_from.push_back(lo);
+            if (b.n_segments == b.segments.size())
+                b.segments.emplace_back();
+            b.segments[b.n_segments++].assign(r.carry.begin() + static_cast<std::ptrdiff_t>(lo - r.carry_from),
+                                              r.carry.begin() + static_cast<std::ptrdiff_t>(hi - r.carry_from));
+            b.segment_from.push_back(lo);
         }
         // Residues before every model's next window are no longer needed.
         std::size_t keep = L;
@@ -517,13 +528,16 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
 
     seq::sequence part;
     bool input_left = true;
-    while (input_left)
-    {
-        tasks.clear();
-        n_segments = 0;
-        segment_from.clear();
-        std::size_t residues = 0;
-        while (residues < batch_residues)
+    std::uint64_t batches_read = 0;
+    // Reads the next batch of windows into `b` (the reader, `open` and result.targets/residues are
+    // touched by one thread at a time: the one reading).
+    auto read_batch = [&](batch_windows & b) {
+        b.tasks.clear();
+        b.n_segments = 0;
+        b.segment_from.clear();
+        b.residues = 0;
+        b.number = batches_read++;
+        while (input_left && b.residues < batch_residues)
         {
             std::uint64_t offset = 0;
             bool last = false;
@@ -564,17 +578,40 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             r.carry.insert(r.carry.end(), part.dsq.begin(), part.dsq.end());
             r.length += part.dsq.size();
             r.ended = last;
-            residues += part.dsq.size();
+            r.final_batch = b.number;
+            b.residues += part.dsq.size();
             result.residues += part.dsq.size() * static_cast<std::uint64_t>(strands);
-            emit_windows(open_base + open.size() - 1);
+            emit_windows(open_base + open.size() - 1, b);
         }
-        // Z only grows: a hit failing with the search space so far fails at the end too.
-        double const res_now = options.Z_mb ? *options.Z_mb * 1e6 * strands : static_cast<double>(result.residues);
+    };
+    // With more than one thread, the next batch is read (one more thread, mostly parsing) while
+    // the current one is searched: the windows, tasks and hits do not depend on it, so the output
+    // is that of reading and searching in turn. A reading error surfaces before the next batch is
+    // searched, as without overlap.
+    bool const overlap = threads > 1;
+    batch_windows buffers[2];
+    batch_windows * cur = &buffers[0];
+    batch_windows * ahead_buf = &buffers[1];
+    read_batch(*cur);
+    for (;;)
+    {
+        bool const more = input_left; // another batch follows this one (possibly empty)
+        std::future<void> ahead;
+        if (overlap && more)
+            ahead = std::async(std::launch::async, [&] { read_batch(*ahead_buf); });
+        std::vector<task> const & tasks = cur->tasks;
+        std::vector<std::vector<std::uint8_t>> const & segments = cur->segments;
+        std::vector<std::size_t> const & segment_from = cur->segment_from;
 
         found.assign(tasks.size(), {});
         auto const nt = static_cast<long long>(tasks.size());
-#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-        for (long long ti = 0; ti < nt; ++ti)
+        // Tasks are claimed one at a time from a shared counter by `threads` workers (std::thread,
+        // not OpenMP, as in search.cpp: workers that finish block in join() instead of spinning at a
+        // barrier, which would take CPU from the thread reading the next batch); hits go to their
+        // task's slot, so the output does not depend on the number of threads.
+        std::atomic<long long> next_task{0};
+        auto work = [&] {
+        for (long long ti; (ti = next_task.fetch_add(1, std::memory_order_relaxed)) < nt;)
         {
             task const & tk = tasks[static_cast<std::size_t>(ti)];
             std::vector<std::uint8_t> const & seg = segments[tk.segment];
@@ -598,6 +635,19 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             }
             found[static_cast<std::size_t>(ti)] = std::move(hits);
         }
+        };
+        {
+            std::vector<std::jthread> helpers;
+            for (int h = 1; h < threads && h < nt; ++h)
+                helpers.emplace_back(work);
+            work();
+        } // joined here
+        if (ahead.valid())
+            ahead.get(); // the next batch is read (or its error thrown)
+        else if (more)
+            read_batch(*ahead_buf);
+        // Z only grows: a hit failing with the search space so far fails at the end too.
+        double const res_now = options.Z_mb ? *options.Z_mb * 1e6 * strands : static_cast<double>(result.residues);
         for (std::size_t ti = 0; ti < tasks.size(); ++ti)
         {
             task const & tk = tasks[ti];
@@ -605,7 +655,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             to.insert(to.end(), found[ti].begin(), found[ti].end());
         }
         // Targets whose windows are all searched: duplicates out, thresholds, forward coordinates.
-        while (!open.empty() && open.front().ended)
+        while (!open.empty() && open.front().ended && open.front().final_batch <= cur->number)
         {
             open_record & rec = open.front();
             std::size_t const L = rec.length;
@@ -636,8 +686,11 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
             open.pop_front();
             ++open_base;
         }
-        if (options.on_batch && (residues > 0 || !input_left))
+        if (options.on_batch)
             options.on_batch(result.targets, result.residues);
+        if (!more)
+            break;
+        std::swap(cur, ahead_buf);
     }
     if (!checked)
         throw_input_error(targets.source(), 0, "no sequences in the file");

@@ -182,26 +182,28 @@ void record_builder::convert(std::uint64_t number, std::string const & header, s
         --end;
 
     alphabet const & abc = alphabet::get(*type_);
-    s.dsq.reserve(end);
+    s.dsq.resize(end); // written through a pointer, cut to size at the end (no push_back checks)
+    std::uint8_t * const out = s.dsq.data();
     std::uint64_t position = 0;
     for (std::size_t i = 0; i < end; ++i)
     {
         char const c = residues[i];
         if (is_space(c))
             continue;
-        ++position;
         int const x = abc.code(c);
         if (x >= 0)
         {
-            s.dsq.push_back(static_cast<std::uint8_t>(x));
+            out[position++] = static_cast<std::uint8_t>(x);
             continue;
         }
+        ++position;
         std::string const where = "position " + std::to_string(position) + ": ";
         if (c == '*')
             fail(where + "'*' (stop) inside the sequence; only a final '*' is accepted");
         fail(where + printable(c) + " is not " + std::string{residue_noun(*type_)} +
              (guessed_ ? " (alphabet guessed from the first records)" : ""));
     }
+    s.dsq.resize(position);
     if (s.dsq.empty())
         fail("empty record: no residues after the header line");
     ready_.push_back(std::move(s));

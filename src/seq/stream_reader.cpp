@@ -1,7 +1,7 @@
 /// \file
-/// \brief sequence_reader (include/emtk/seq/reader.hpp): FASTA/FASTQ through SeqAn3 3.2, EMBL /
-/// UniProt and GenBank flat files through flat_reader.hpp, one record at a time, our own checks
-/// around it.
+/// \brief sequence_reader (include/emtk/seq/reader.hpp): FASTA through our own line reader, FASTQ
+/// through SeqAn3 3.2, EMBL / UniProt and GenBank flat files through flat_reader.hpp, one record at
+/// a time, our own checks around it.
 ///
 /// The one SeqAn3 translation unit of the seq module (ARCHITECTURE.md: SeqAn3 only inside
 /// src/seq/); read_sequences() (reader.cpp) is a loop over this reader. What each part does and why:
@@ -22,10 +22,12 @@
 /// - The stream ends with an extra '\n' (gz_streambuf): SeqAn3 throws "No sequence information
 ///   given!" for a header at the very end of a file, which would lose the record's name; with the
 ///   newline it reads as an empty record and gets the "empty record" message with its name.
-/// - next_part() (long FASTA records in parts, for genome scans) reads FASTA lines itself: SeqAn3
-///   reads a record whole (a 250-Mb chromosome would be held as text and codes at once). Its rules
-///   are SeqAn3's for valid files (headers start with '>' or ';', whitespace and digits in residue
-///   lines ignored) and record_builder's checks and messages, applied part by part.
+/// - FASTA is read by our own line reader (impl::next_part), for next() too (whole records) and
+///   for next_part() (long records in parts, for genome scans: SeqAn3 reads a record whole, so a
+///   250-Mb chromosome would be held as text and codes at once). Its rules are SeqAn3's for valid
+///   files (headers start with '>' or ';', whitespace and digits in residue lines ignored) and
+///   record_builder's checks and messages, applied part by part; SeqAn3 reads FASTQ (issue 15:
+///   perf put SeqAn3's FASTA parsing at ~12% of a protein search's CPU, the own reader at ~9%).
 /// - Every SeqAn3 exception is caught here and rethrown as emtk::user_error naming the file and
 ///   the record being read.
 
@@ -39,6 +41,7 @@
 #include <algorithm>
 #include <cctype>
 #include <istream>
+#include <limits>
 #include <new>
 #include <string>
 #include <vector>
@@ -142,14 +145,42 @@ struct sequence_reader::impl
     detail::record_builder::part_state long_state;
     std::vector<std::uint8_t> part;
 
+    bool between = true; // next_part is not inside a record (for messages)
+
+    /// The number of the record being read, for a message about the byte stream.
+    [[nodiscard]] std::uint64_t reading() const noexcept
+    {
+        if (long_open)
+            return long_number;
+        return number + (between || have_header ? 1 : 0);
+    }
+
+    /// next_part(), with errors of the byte stream (truncated or corrupt gzip, a read error)
+    /// naming the record being read, as parse_one() does.
+    bool next_part_checked(sequence & out, std::size_t max_residues, std::uint64_t & offset, bool & last)
+    {
+        try
+        {
+            return next_part(out, max_residues, offset, last);
+        }
+        catch (detail::stream_error const & e)
+        {
+            throw_input_error(path, 0, detail::record_label(reading(), {}) + ": " + e.detail());
+        }
+    }
+
     bool read_line() { return static_cast<bool>(std::getline(in, text_line)); }
     static bool is_header(std::string const & l) { return !l.empty() && (l[0] == '>' || l[0] == ';'); }
     /// `l` without whitespace and digits (SeqAn3's FASTA rule), appended to `text`.
     static void append_residues(std::string & text, std::string const & l)
     {
+        std::size_t n = text.size();
+        text.resize(n + l.size()); // written through a pointer, cut to size after (no push_back checks)
+        char * const out = text.data();
         for (char const c : l)
             if (!(c == ' ' || (c >= '\t' && c <= '\r') || (c >= '0' && c <= '9')))
-                text.push_back(c);
+                out[n++] = c;
+        text.resize(n);
     }
 
     /// Reads lines of the record in parts into `part` until it holds max_residues or the record ends.
@@ -214,6 +245,7 @@ struct sequence_reader::impl
             }
             if (at_end)
                 return false;
+            between = true; // an error now is in the next record's header
             if (!have_header && !read_line()) // detect_format / the previous record stopped before a header
             {
                 at_end = true;
@@ -225,6 +257,7 @@ struct sequence_reader::impl
             have_header = false;
             std::string header = header_line.substr(1), text;
             ++number;
+            between = false;
             bool long_record = false;
             while (read_line())
             {
@@ -356,6 +389,12 @@ sequence_reader::~sequence_reader() = default;
 
 bool sequence_reader::next(sequence & out)
 {
+    if (impl_->format == text_format::fasta) // own line reader (see the file comment): whole records
+    {
+        std::uint64_t offset = 0;
+        bool last = true;
+        return impl_->next_part_checked(out, std::numeric_limits<std::size_t>::max(), offset, last);
+    }
     while (!impl_->builder.pop(out))
     {
         if (impl_->at_end)
@@ -378,7 +417,7 @@ bool sequence_reader::next_part(sequence & out, std::size_t max_residues, std::u
         last = true;
         return next(out);
     }
-    return impl_->next_part(out, max_residues, offset, last);
+    return impl_->next_part_checked(out, max_residues, offset, last);
 }
 
 alphabet_type sequence_reader::type() const noexcept { return impl_->builder.type(); }

@@ -49,10 +49,11 @@
 /// (test/cli/hmm_search_dna_test.sh): the same four hits with E < 1e-3, scores within 0.5 bits.
 ///
 /// Streaming, memory, threads: targets are read in parts of about 256 kb (sequence_reader::next_part),
-/// so a chromosome is never held whole: batches of about 2 Mb of windows; the (model, strand,
-/// window) tasks of a batch run in parallel (OpenMP, `threads`) and their hits are merged per
-/// target in a fixed order once its last window is searched, so the output does not depend on the
-/// number of threads. Memory: the batch's windows (a copy of about 2 Mb plus overlaps), the part
+/// so a chromosome is never held whole: batches of about 1 Mb of windows; the (model, strand,
+/// window) tasks of a batch run in parallel (`threads` worker threads; with more than one, the next
+/// batch is read meanwhile by one more thread) and their hits are merged per target in a fixed
+/// order once its last window is searched, so the output does not depend on the number of
+/// threads. Memory: two batches' windows (copies of about 1 Mb each plus overlaps), the part
 /// being read and the residues of the current target's next windows (≤ 256 kb + a window), plus, per
 /// thread, the reverse complement of one window, the posterior decoding of one window (about 100
 /// bytes per residue: 10 MB for 100 kb; with the filters, of its passing sub-windows only) and the
@@ -82,8 +83,8 @@ struct dna_search_options
     bool bottom = true;              ///< search the reverse complement
     bool bias = true;                ///< composition-bias correction (off = nhmmer --nonull2)
     std::size_t window = 100'000;    ///< window length (nhmmer's --block_length)
-    int threads = 1;                 ///< OpenMP threads (results do not depend on it)
-    /// Called after each batch of windows (about 2 Mb) with the targets and residues
+    int threads = 1;                 ///< worker threads (results do not depend on it)
+    /// Called after each batch of windows (about 1 Mb) with the targets and residues
     /// (strands counted) searched so far (progress display).
     std::function<void(std::uint64_t targets, std::uint64_t residues)> on_batch;
 
