@@ -75,6 +75,7 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.haploid.weight = a.haploid_weight;
     opt.haploid.jump_scale = a.haploid_jump_scale;
     opt.haploid.passes = a.haploid_passes;
+    opt.haploid.pbwt = static_cast<std::size_t>(a.haploid_pbwt);
     opt.haploid.iterations = a.haploid_iterations;
     opt.window = static_cast<std::size_t>(a.window);
     opt.overlap = static_cast<std::size_t>(a.overlap);
@@ -117,6 +118,7 @@ void write_model(json_writer & j, impute_arguments const & a, geno::impute_optio
         j.field("weight", opt.haploid.weight);
         j.field("jump_scale", opt.haploid.jump_scale);
         j.field("passes", opt.haploid.passes);
+        j.field("pbwt", static_cast<std::uint64_t>(opt.haploid.pbwt));
         j.field("iterations", opt.haploid.iterations);
         j.end_object();
     }

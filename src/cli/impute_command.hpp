@@ -46,6 +46,7 @@ struct impute_arguments
     double haploid_weight = geno::haploid_options{}.weight;
     double haploid_jump_scale = geno::haploid_options{}.jump_scale;
     int haploid_passes = geno::haploid_options{}.passes;
+    int haploid_pbwt = static_cast<int>(geno::haploid_options{}.pbwt);
     int haploid_iterations = geno::haploid_options{}.iterations;
     std::uint64_t seed = 1;
     int threads = 1;
@@ -66,6 +67,7 @@ struct impute_arguments
     bool ref_fixed_error = false; ///< --ref-fixed-error
     int switch_passes = geno::ref_impute_options{}.switch_passes;                 ///< --switch-passes
     int switch_states = static_cast<int>(geno::ref_impute_options{}.switch_states); ///< --switch-states
+    int ref_pbwt = static_cast<int>(geno::ref_impute_options{}.pbwt);                 ///< --ref-pbwt
     bool no_study_templates = false;                                                ///< --no-study-templates
     double min_posterior = static_cast<double>(geno::ref_impute_options{}.min_posterior); ///< --min-posterior
 };

@@ -106,6 +106,10 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.haploid_jump_scale, '\0', "haploid-jump-scale",
                       "Haploid stage: jump probability = this x the template rounds' fitted rate (at most 1).",
                       seqan3::option_spec::advanced);
+    parser.add_option(a.haploid_pbwt, '\0', "haploid-pbwt",
+                      "Haploid stage: haplotypes with the longest matches (PBWT neighbours) put first in each "
+                      "block's states, per checkpoint (4 checkpoints per block; 0 = mismatch order only).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000});
     parser.add_option(a.haploid_passes, '\0', "haploid-passes",
                       "Haploid stage: passes (each re-phases and re-imputes over the previous pass's haplotypes).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
@@ -148,6 +152,10 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.switch_states, '\0', "switch-states",
                       "With --ref: states per block and haplotype of the switch passes.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.ref_pbwt, '\0', "ref-pbwt",
+                      "With --ref: haplotypes with the longest matches (PBWT neighbours) put first in the states "
+                      "of the switch passes and of the imputation, per checkpoint (0 = mismatch order only).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 100000});
     parser.add_flag(a.no_study_templates, '\0', "no-study-templates",
                     "With --ref: phasing rounds after the first use panel haplotypes only, not the other study "
                     "samples' haplotypes.",

@@ -57,6 +57,7 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.switch_passes = a.switch_passes;
     opt.switch_states = static_cast<std::size_t>(a.switch_states);
     opt.study_templates = !a.no_study_templates;
+    opt.pbwt = static_cast<std::size_t>(a.ref_pbwt);
     opt.min_posterior = static_cast<float>(a.min_posterior);
     opt.block = static_cast<std::size_t>(a.ref_block);
     opt.window = static_cast<std::size_t>(a.ref_window);
@@ -176,6 +177,7 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("switch_passes", a.switch_passes);
     j.field("switch_states", a.switch_states);
     j.field("study_templates", !a.no_study_templates);
+    j.field("pbwt", a.ref_pbwt);
     j.field("min_posterior", a.min_posterior);
     j.field("block", a.ref_block);
     j.field("window", a.ref_window);

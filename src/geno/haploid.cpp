@@ -34,8 +34,9 @@ public:
 
     haploid_model(ref_window const & w, std::vector<std::int8_t> const & haps, std::size_t n_samples,
                   std::span<std::int32_t const> slot, std::vector<float> & alt, haploid_options const & opt, double start,
-                  int pass, std::vector<float> const * prev) :
-        w_{w}, haps_{haps}, n_{n_samples}, slot_{slot}, alt_{alt}, opt_{opt}, start_{start}, pass_{pass}, prev_{prev}
+                  int pass, std::vector<float> const * prev, ref_pbwt const & pbwt) :
+        w_{w}, haps_{haps}, n_{n_samples}, slot_{slot}, alt_{alt}, opt_{opt}, start_{start}, pass_{pass}, prev_{prev},
+        pbwt_{pbwt}
     {
     }
 
@@ -54,7 +55,10 @@ public:
         std::size_t const W = w_.typed, i = h / 2;
         std::span<std::int8_t const> const hv{haps_.data() + h * W, W};
         std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(2 * i), static_cast<std::uint32_t>(2 * i + 1)};
-        auto const sets = ref_select_states(w_, hv, false, opt_.states, selection_salt(h, pass_ * (opt_.switch_passes + 1) + opt_.switch_passes), own);
+        auto const near = ref_pbwt_neighbours(pbwt_, static_cast<std::uint32_t>(h), opt_.pbwt, own);
+        auto const sets = ref_select_states(w_, hv, false, opt_.states,
+                                            selection_salt(h, pass_ * (opt_.switch_passes + 1) + opt_.switch_passes), own,
+                                            opt_.pbwt > 0 ? &near : nullptr);
         std::size_t stride = 0;
         for (auto const & b : sets)
             stride = std::max(stride, b.size());
@@ -93,6 +97,7 @@ private:
     double start_;
     int pass_; ///< haploid pass (salts the state selection)
     std::vector<float> const * prev_; ///< the previous pass's P(ALT) per slot and haplotype (null in the first)
+    ref_pbwt const & pbwt_;           ///< the pass's panel PBWT (longest-match states)
 };
 
 /// The panel as the ref_hmm kernels see it: all W markers "typed", 2N haplotypes.
@@ -138,6 +143,7 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
     for (int pass = 0; pass < passes; ++pass)
     {
         ref_window const w = panel_window(panel, jump, opt);
+        ref_pbwt const pbwt = opt.pbwt > 0 ? ref_build_pbwt(w) : ref_pbwt{};
         // Each sample's haplotypes with the alleles of its missing genotypes missing; at observed
         // genotypes the panel's alleles (which add up to the genotype: template draws do).
         std::vector<std::int8_t> haps(2 * N * W);
@@ -168,12 +174,15 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
             {
                 std::span<std::int8_t> h1{haps.data() + 2 * i * W, W}, h2{haps.data() + (2 * i + 1) * W, W};
                 std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(2 * i), static_cast<std::uint32_t>(2 * i + 1)};
+                auto const n1 = ref_pbwt_neighbours(pbwt, own[0], opt.pbwt, own);
+                auto const n2 = ref_pbwt_neighbours(pbwt, own[1], opt.pbwt, own);
+                state_sets const * p1 = opt.pbwt > 0 ? &n1 : nullptr, * p2 = opt.pbwt > 0 ? &n2 : nullptr;
                 for (int sp = 0; sp < opt.switch_passes; ++sp)
                 {
                     int const salt = pass * (opt.switch_passes + 1) + sp;
                     std::size_t const S = std::max<std::size_t>(1, opt.switch_states);
-                    auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, salt), own);
-                    auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, salt), own);
+                    auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, salt), own, p1);
+                    auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, salt), own, p2);
                     state_sets merged(s1.size());
                     for (std::size_t b = 0; b < s1.size(); ++b)
                         std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
@@ -186,7 +195,7 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
         if (pass > 0)
             prev_alt = alt;
         haploid_model const model{w,    haps, N, slot, alt, opt, std::clamp(error, opt.error_min, opt.error_max),
-                                  pass, pass > 0 ? &prev_alt : nullptr};
+                                  pass, pass > 0 ? &prev_alt : nullptr, pbwt};
         em::options eo = em_opt;
         eo.restarts = 1;
         eo.max_iter = std::max(1, opt.iterations);

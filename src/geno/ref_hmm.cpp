@@ -41,7 +41,7 @@ std::size_t block_of(ref_window const & w, std::size_t t) { return t / w.block; 
 } // namespace
 
 state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid, std::size_t states,
-                             std::uint64_t salt, std::span<std::uint32_t const> exclude)
+                             std::uint64_t salt, std::span<std::uint32_t const> exclude, state_sets const * prefer)
 {
     std::size_t const nb = w.blocks();
     state_sets sets(nb);
@@ -127,10 +127,14 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             // Mismatches over the block and its neighbours in the high bits, then over the wider
             // context (among equally good haplotypes, the longer match is the closer relative),
             // then the tie-breaking hash.
-            key[h] = {(std::min<std::uint64_t>(n, 0xfffe) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
+            key[h] = {(std::uint64_t{1} << 63) | (std::min<std::uint64_t>(n, 0x7ffe) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
                           tie[h],
                       static_cast<std::uint32_t>(h)};
         }
+        if (prefer != nullptr && bk < prefer->size())
+            for (auto const h : (*prefer)[bk])
+                if (h < w.haps)
+                    key[h].first &= ~(std::uint64_t{1} << 63); // the preferred first
         for (auto const h : exclude)
             if (h < w.haps)
                 key[h].first = ~std::uint64_t{0}; // last in the order: never among the S chosen
@@ -140,6 +144,163 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
         for (std::size_t s = 0; s < S; ++s)
             set[s] = key[s].second;
         std::sort(set.begin(), set.end());
+    }
+    return sets;
+}
+
+namespace {
+
+/// One direction of the PBWT: markers in the order `marker(0), marker(1), ...`; after processing
+/// `at[b]` markers, the order/divergence/position arrays are written to checkpoint b.
+template <class Marker>
+void pbwt_pass(ref_window const & w, Marker marker, std::vector<std::size_t> const & at, std::vector<std::uint32_t> & order,
+               std::vector<std::uint32_t> & div, std::vector<std::uint32_t> & pos)
+{
+    std::size_t const H = w.haps, nb = at.size();
+    order.assign(nb * H, 0);
+    div.assign(nb * H, 0);
+    pos.assign(nb * H, 0);
+    std::vector<std::uint32_t> a(H), d(H, 0), a0, a1, d0, d1;
+    for (std::size_t i = 0; i < H; ++i)
+        a[i] = static_cast<std::uint32_t>(i);
+    a0.reserve(H);
+    a1.reserve(H);
+    d0.reserve(H);
+    d1.reserve(H);
+    auto save = [&](std::size_t b) {
+        std::copy(a.begin(), a.end(), order.begin() + static_cast<std::ptrdiff_t>(b * H));
+        std::copy(d.begin(), d.end(), div.begin() + static_cast<std::ptrdiff_t>(b * H));
+        for (std::size_t i = 0; i < H; ++i)
+            pos[b * H + a[i]] = static_cast<std::uint32_t>(i);
+    };
+    std::size_t next = 0;
+    while (next < nb && at[next] == 0)
+        save(next++);
+    for (std::size_t k = 0; k < w.typed && next < nb; ++k)
+    {
+        std::uint64_t const * bits = w.bits.data() + marker(k) * w.words;
+        a0.clear();
+        a1.clear();
+        d0.clear();
+        d1.clear();
+        auto p = static_cast<std::uint32_t>(k + 1), q = p;
+        for (std::size_t i = 0; i < H; ++i)
+        {
+            std::uint32_t const x = a[i];
+            p = std::max(p, d[i]);
+            q = std::max(q, d[i]);
+            if ((bits[x / 64] >> (x % 64)) & 1U)
+            {
+                a1.push_back(x);
+                d1.push_back(q);
+                q = 0;
+            }
+            else
+            {
+                a0.push_back(x);
+                d0.push_back(p);
+                p = 0;
+            }
+        }
+        std::copy(a0.begin(), a0.end(), a.begin());
+        std::copy(a1.begin(), a1.end(), a.begin() + static_cast<std::ptrdiff_t>(a0.size()));
+        std::copy(d0.begin(), d0.end(), d.begin());
+        std::copy(d1.begin(), d1.end(), d.begin() + static_cast<std::ptrdiff_t>(d0.size()));
+        while (next < nb && at[next] == k + 1)
+            save(next++);
+    }
+}
+
+/// The `n` haplotypes nearest to h in one checkpoint's order by match length (longest first;
+/// Durbin 2014's divergence walk), skipping `exclude`; appended to `out`.
+void pbwt_walk(std::uint32_t const * order, std::uint32_t const * div, std::uint32_t const * pos, std::size_t H,
+               std::uint32_t h, std::size_t n, std::span<std::uint32_t const> exclude, std::uint32_t limit,
+               std::vector<std::uint32_t> & out)
+{
+    std::size_t const at = pos[h];
+    // up: candidate at index i (< at), match start du = max(div[i+1..at]); down: j (> at), dd = max(div[at+1..j]).
+    std::size_t i = at, j = at + 1;
+    std::uint32_t du = at > 0 ? div[at] : 0, dd = j < H ? div[j] : 0;
+    bool up_ok = at > 0, down_ok = j < H;
+    std::size_t taken = 0;
+    while (taken < n && (up_ok || down_ok))
+    {
+        std::uint32_t x;
+        if (up_ok && (!down_ok || du <= dd))
+        {
+            --i;
+            x = order[i];
+            up_ok = i > 0;
+            if (up_ok)
+                du = std::max(du, div[i]);
+        }
+        else
+        {
+            x = order[j];
+            ++j;
+            down_ok = j < H;
+            if (down_ok)
+                dd = std::max(dd, div[j]);
+        }
+        if (x >= limit || std::find(exclude.begin(), exclude.end(), x) != exclude.end())
+            continue;
+        out.push_back(x);
+        ++taken;
+    }
+}
+
+} // namespace
+
+ref_pbwt ref_build_pbwt(ref_window const & w)
+{
+    ref_pbwt p;
+    p.haps = w.haps;
+    p.blocks = w.blocks();
+    std::size_t const nb = p.blocks, K = w.typed;
+    // Forward checkpoint b after the block's last marker; backward checkpoint b after processing
+    // the markers from the last down to the block's first.
+    std::vector<std::size_t> fat(nb), bat(nb);
+    for (std::size_t b = 0; b < nb; ++b)
+    {
+        fat[b] = std::min(K, (b + 1) * w.block);
+        bat[nb - 1 - b] = K - b * w.block;
+    }
+    pbwt_pass(w, [](std::size_t k) { return k; }, fat, p.fwd_order, p.fwd_div, p.fwd_pos);
+    // The backward pass stores its checkpoints in processing order (block nb−1 first): re-index.
+    std::vector<std::uint32_t> o, d, q;
+    pbwt_pass(w, [K](std::size_t k) { return K - 1 - k; }, bat, o, d, q);
+    std::size_t const H = w.haps;
+    p.bwd_order.resize(nb * H);
+    p.bwd_div.resize(nb * H);
+    p.bwd_pos.resize(nb * H);
+    for (std::size_t b = 0; b < nb; ++b)
+    {
+        std::size_t const src = (nb - 1 - b) * H;
+        std::copy_n(o.begin() + static_cast<std::ptrdiff_t>(src), H, p.bwd_order.begin() + static_cast<std::ptrdiff_t>(b * H));
+        std::copy_n(d.begin() + static_cast<std::ptrdiff_t>(src), H, p.bwd_div.begin() + static_cast<std::ptrdiff_t>(b * H));
+        std::copy_n(q.begin() + static_cast<std::ptrdiff_t>(src), H, p.bwd_pos.begin() + static_cast<std::ptrdiff_t>(b * H));
+    }
+    return p;
+}
+
+state_sets ref_pbwt_neighbours(ref_pbwt const & p, std::uint32_t h, std::size_t per_checkpoint,
+                               std::span<std::uint32_t const> exclude, std::uint32_t limit)
+{
+    std::size_t const nb = p.blocks, H = p.haps;
+    state_sets sets(nb);
+    if (per_checkpoint == 0 || h >= H)
+        return sets;
+    for (std::size_t b = 0; b < nb; ++b)
+    {
+        auto & out = sets[b];
+        for (std::size_t c : {b, std::min(nb - 1, b + 1)})
+            pbwt_walk(p.fwd_order.data() + c * H, p.fwd_div.data() + c * H, p.fwd_pos.data() + c * H, H, h,
+                      per_checkpoint, exclude, limit, out);
+        for (std::size_t c : {b, b == 0 ? std::size_t{0} : b - 1})
+            pbwt_walk(p.bwd_order.data() + c * H, p.bwd_div.data() + c * H, p.bwd_pos.data() + c * H, H, h,
+                      per_checkpoint, exclude, limit, out);
+        std::sort(out.begin(), out.end());
+        out.erase(std::unique(out.begin(), out.end()), out.end());
     }
     return sets;
 }

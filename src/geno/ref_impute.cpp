@@ -517,6 +517,8 @@ private:
                             row[(H + h) / 64] |= std::uint64_t{1} << ((H + h) % 64);
                     }
                 }
+                // Longest-match states (ref_hmm.hpp, ref_pbwt_neighbours) over this round's snapshot.
+                ref_pbwt const pbwt = opt_.pbwt > 0 && !viterbi ? ref_build_pbwt(wx) : ref_pbwt{};
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
                 for (std::size_t s = 0; s < N; ++s)
                 {
@@ -525,9 +527,13 @@ private:
                     std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(H + 2 * s),
                                                            static_cast<std::uint32_t>(H + 2 * s + 1)};
                     std::size_t const half_states = std::max<std::size_t>(1, viterbi ? opt_.phase_states / 2 : opt_.switch_states);
-                    auto const s1 = ref_select_states(wx, h1, false, half_states, salt_of(2 * s, first_pos + round), own);
-                    auto const s2 =
-                        ref_select_states(wx, h2, false, half_states, salt_of(2 * s + 1, first_pos + round), own);
+                    bool const use_pbwt = opt_.pbwt > 0 && !viterbi && opt_.study_templates;
+                    state_sets const n1 = use_pbwt ? ref_pbwt_neighbours(pbwt, own[0], opt_.pbwt, own) : state_sets{};
+                    state_sets const n2 = use_pbwt ? ref_pbwt_neighbours(pbwt, own[1], opt_.pbwt, own) : state_sets{};
+                    auto const s1 = ref_select_states(wx, h1, false, half_states, salt_of(2 * s, first_pos + round), own,
+                                                      use_pbwt ? &n1 : nullptr);
+                    auto const s2 = ref_select_states(wx, h2, false, half_states, salt_of(2 * s + 1, first_pos + round),
+                                                      own, use_pbwt ? &n2 : nullptr);
                     state_sets merged(s1.size());
                     for (std::size_t b = 0; b < s1.size(); ++b)
                         std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(),
@@ -539,9 +545,40 @@ private:
                 }
             }
         }
+        // The imputation's states: with `pbwt`, the panel haplotypes with the longest matches with
+        // each study haplotype first (a PBWT over the panel and the study's final haplotypes, a
+        // missing allele as the panel's majority allele; only panel haplotypes are chosen).
+        ref_pbwt fp;
+        if (opt_.pbwt > 0 && K > 0)
+        {
+            ref_window wf = w;
+            wf.haps = H + 2 * N;
+            wf.words = (wf.haps + 63) / 64;
+            wf.bits.assign(K * wf.words, 0);
+            for (std::size_t t = 0; t < K; ++t)
+            {
+                std::uint64_t * row = wf.bits.data() + t * wf.words;
+                std::copy_n(w.bits.data() + t * w.words, w.words, row);
+                bool const major_alt = 2 * M[typed[t]].alt_count > H;
+                for (std::size_t h = 0; h < 2 * N; ++h)
+                {
+                    std::int8_t const a = haps[h * K + t];
+                    if (a == 1 || (a < 0 && major_alt))
+                        row[(H + h) / 64] |= std::uint64_t{1} << ((H + h) % 64);
+                }
+            }
+            fp = ref_build_pbwt(wf);
+        }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
         for (std::size_t h = 0; h < 2 * N; ++h)
-            sets[h] = ref_select_states(w, {haps.data() + h * K, K}, false, opt_.states, salt_of(h, first_pos));
+        {
+            state_sets const near = opt_.pbwt > 0 && K > 0
+                                        ? ref_pbwt_neighbours(fp, static_cast<std::uint32_t>(H + h), opt_.pbwt, {},
+                                                              static_cast<std::uint32_t>(H))
+                                        : state_sets{};
+            sets[h] = ref_select_states(w, {haps.data() + h * K, K}, false, opt_.states, salt_of(h, first_pos), {},
+                                        opt_.pbwt > 0 && K > 0 ? &near : nullptr);
+        }
         ref_window_summary ws;
         ws.contig = sc.name;
         ws.first_pos = M.front().pos;

@@ -74,6 +74,7 @@ struct haploid_options
     std::size_t switch_states = 100; ///< states per block and haplotype of those passes (the pair: their union)
     double weight = 0.5;        ///< weight of the haploid posteriors in the blend (0: stage off)
     double jump_scale = 0.5;    ///< jump probability = min(1, jump_scale × the template stage's ρ_m)
+    std::size_t pbwt = 0;       ///< longest-match states per PBWT checkpoint put first in each block's set (0: off)
     int passes = 2;             ///< haploid passes (steps 1–4 again over the previous pass's haplotypes)
     int iterations = 1;         ///< E-steps of the EM for ε (1: the template stage's ε, no M-step)
     double error_min = 1e-4;    ///< ε clamp

@@ -53,9 +53,44 @@ using state_sets = std::vector<std::vector<std::uint32_t>>;
 /// unphased genotype vector (`diploid` true: 0/1/2/−1), `states` per block (at most H minus the
 /// excluded). The haplotypes in `exclude` are never chosen (a study sample's own haplotypes when the
 /// window's templates include the study's).
+///
+/// `prefer` (optional, one sorted list per block): these haplotypes come first in the block's
+/// order (e.g. ref_pbwt_neighbours' longest matches), the mismatch order among them and after them.
 [[nodiscard]] state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid,
                                            std::size_t states, std::uint64_t salt,
-                                           std::span<std::uint32_t const> exclude = {});
+                                           std::span<std::uint32_t const> exclude = {},
+                                           state_sets const * prefer = nullptr);
+
+/// \brief Positional Burrows–Wheeler transform of a window's panel (Durbin 2014, Bioinformatics
+/// 30:1266, algorithm 2; own code), kept at the block boundaries only: for each block b the
+/// haplotypes sorted by their reversed prefixes up to the block's last marker (forward) and by
+/// their suffixes from the block's first marker (backward), with the divergence arrays (where the
+/// match with the previous haplotype in the order begins). Neighbours in these orders are the
+/// haplotypes with the longest exact matches ending at the block's end / starting at its start.
+/// Costs O(K H) to build, 6 × blocks × H words of memory.
+struct ref_pbwt
+{
+    std::size_t haps = 0, blocks = 0;
+    /// blocks × H each: order (haplotype at each position), divergence (in processed-marker units
+    /// of that direction: the match of order[p] and order[p−1] covers the markers processed since
+    /// div[p]) and position (inverse of order).
+    std::vector<std::uint32_t> fwd_order, fwd_div, fwd_pos, bwd_order, bwd_div, bwd_pos;
+};
+
+/// \brief Builds the PBWT checkpoints of `w` (one forward and one backward per block).
+[[nodiscard]] ref_pbwt ref_build_pbwt(ref_window const & w);
+
+/// \brief IMPUTE5-style state choice (Rubinacci et al. 2020) for a panel member `h`: per block b,
+/// the `per_checkpoint` haplotypes nearest to h in the forward order at the ends of blocks b and
+/// b+1 and in the backward order at the starts of blocks b and b−1 (the longest matches into and
+/// out of the block, covering the same ±1 block as ref_select_states), never those in `exclude`.
+/// Only haplotypes below `limit` are chosen (the walk passes over the others: a panel extended by
+/// the study's haplotypes, of which only the panel's are wanted). Up to 4 × per_checkpoint per
+/// block (sorted, duplicates removed). The matches are those of h's panel row (an approximation
+/// where the caller's haplotype differs from its row: missing alleles, switched phase).
+[[nodiscard]] state_sets ref_pbwt_neighbours(ref_pbwt const & p, std::uint32_t h, std::size_t per_checkpoint,
+                                             std::span<std::uint32_t const> exclude,
+                                             std::uint32_t limit = ~std::uint32_t{0});
 
 /// \brief Phases one sample: the Viterbi path of the diploid HMM over ordered pairs of states
 /// (blocks' sets from ref_select_states(diploid = true)); writes the two haplotypes' alleles at the

@@ -102,6 +102,7 @@ struct ref_impute_options
     int switch_passes = 3;          ///< then passes of single-switch refinement (ref_phase_switches)
     std::size_t switch_states = 100; ///< states per block and haplotype of those passes
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
+    std::size_t pbwt = 0;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
     std::size_t block = 48;         ///< typed markers per state block
     std::size_t window = 40000;     ///< panel markers per window

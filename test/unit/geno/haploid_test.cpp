@@ -142,6 +142,16 @@ TEST_CASE("impute_block with the haploid stage: identical for 1 and 2 threads, p
     // The phase bits of each imputed genotype are alleles (0/1 per haplotype), never unknown.
     for (auto const ph : a.phase)
         CHECK(ph <= 3);
+    // With PBWT longest-match states: identical for 1 and 2 threads, and a different choice.
+    opt.haploid.pbwt = 3;
+    opt.em.threads = 1;
+    auto const pa = impute_block(gm, opt, 0);
+    opt.em.threads = 2;
+    auto const pb = impute_block(gm, opt, 0);
+    CHECK(pa.gp == pb.gp);
+    CHECK(pa.phase == pb.phase);
+    CHECK(pa.gp != a.gp);
+    opt.haploid.pbwt = 0;
     // Without the stage the output differs (the stage did something) and carries no haploid summary.
     opt.haploid.states = 0;
     auto const c = impute_block(gm, opt, 0);

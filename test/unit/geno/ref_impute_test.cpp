@@ -279,3 +279,80 @@ TEST_CASE("switch refinement: mends planted phase errors, keeps the genotypes, e
         CHECK(std::find(set.begin(), set.end(), 230U) == set.end());
     }
 }
+
+TEST_CASE("PBWT neighbours: the longest matches into and out of each block, never the excluded", "[geno][ref]")
+{
+    // Mosaic panel: haplotypes copy segments of 8 founders (long shared matches), plus noise.
+    std::size_t const H = 150, K = 70; // 5 blocks of 16, the last partial
+    ref_window w = random_panel(H, K, 4);
+    rng r{7, 1};
+    auto const founders = random_panel(8, K, 9);
+    for (std::size_t h = 0; h < H; ++h)
+    {
+        std::size_t f = r.below(8);
+        for (std::size_t t = 0; t < K; ++t)
+        {
+            if (r.uniform() < 0.05)
+                f = r.below(8);
+            bool const x = founders.allele(t, static_cast<std::uint32_t>(f)) != (r.uniform() < 0.02);
+            auto & word = w.bits[t * w.words + h / 64];
+            word = (word & ~(std::uint64_t{1} << (h % 64))) | (static_cast<std::uint64_t>(x) << (h % 64));
+        }
+    }
+    auto const p = ref_build_pbwt(w);
+    REQUIRE(p.blocks == 5);
+    std::size_t const n = 3;
+    // Brute-force match length of haplotypes a and b ending at marker `end` (exclusive), going
+    // left, or starting at `start`, going right.
+    auto left = [&](std::uint32_t a, std::uint32_t b, std::size_t end) {
+        std::size_t l = 0;
+        while (l < end && w.allele(end - 1 - l, a) == w.allele(end - 1 - l, b))
+            ++l;
+        return l;
+    };
+    auto right = [&](std::uint32_t a, std::uint32_t b, std::size_t start) {
+        std::size_t l = 0;
+        while (start + l < K && w.allele(start + l, a) == w.allele(start + l, b))
+            ++l;
+        return l;
+    };
+    for (std::uint32_t h : {0U, 17U, 64U, 149U})
+    {
+        std::array<std::uint32_t, 2> const own{h, h ^ 1U};
+        auto const sets = ref_pbwt_neighbours(p, h, n, own);
+        REQUIRE(sets.size() == 5);
+        for (std::size_t b = 0; b < 5; ++b)
+        {
+            auto const & s = sets[b];
+            CHECK(std::is_sorted(s.begin(), s.end()));
+            CHECK(s.size() <= 4 * n);
+            CHECK(std::adjacent_find(s.begin(), s.end()) == s.end());
+            for (auto const x : own)
+                CHECK(!std::binary_search(s.begin(), s.end(), x));
+            // Each checkpoint: every haplotype matching longer than the n-th longest is in the set.
+            auto check = [&](auto len) {
+                std::vector<std::size_t> l;
+                for (std::uint32_t x = 0; x < H; ++x)
+                    if (x != own[0] && x != own[1])
+                        l.push_back(len(x));
+                std::sort(l.rbegin(), l.rend());
+                for (std::uint32_t x = 0; x < H; ++x)
+                    if (x != own[0] && x != own[1] && len(x) > l[n - 1])
+                        CHECK(std::binary_search(s.begin(), s.end(), x));
+            };
+            for (std::size_t c : {b, std::min<std::size_t>(4, b + 1)})
+                check([&](std::uint32_t x) { return left(h, x, std::min(K, (c + 1) * 16)); });
+            for (std::size_t c : {b, b == 0 ? std::size_t{0} : b - 1})
+                check([&](std::uint32_t x) { return right(h, x, c * 16); });
+        }
+    }
+    // Preferred haplotypes come first in ref_select_states' sets.
+    auto const hap = copy_hap(w, 17);
+    state_sets prefer(5, std::vector<std::uint32_t>{3, 90});
+    for (auto const & s : ref_select_states(w, hap, false, 4, 1, {}, &prefer))
+    {
+        CHECK(std::binary_search(s.begin(), s.end(), 3U));
+        CHECK(std::binary_search(s.begin(), s.end(), 90U));
+        CHECK(std::binary_search(s.begin(), s.end(), 17U));
+    }
+}
