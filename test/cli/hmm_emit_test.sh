@@ -81,9 +81,12 @@ run "$EMTK" hmm emit -q -N 25 --seed 2 -o emit.fifo prot.hmm
 wait
 check_same_file "-o FIFO: the same records as a file" s2.fa from_fifo.fa
 check "-o FIFO: still a FIFO" test -p emit.fifo
-run "$EMTK" hmm emit -q -N 5 -o /dev/null prot.hmm
-check_status "-o /dev/null: exit 0" 0
-check "-o /dev/null: /dev/null is still a character device" test -c /dev/null
+# Only where /dev/null is a character device: some sandboxes (CI containers) provide another kind.
+if [[ -c /dev/null ]]; then
+  run "$EMTK" hmm emit -q -N 5 -o /dev/null prot.hmm
+  check_status "-o /dev/null: exit 0" 0
+  check "-o /dev/null: /dev/null is still a character device" test -c /dev/null
+fi
 check "another seed gives other sequences" bash -c '! cmp -s n25.fa s2.fa'
 check "glocal samples are about the model length" awk_true "m > 35 && m < 70" \
   "m=$(fa_rows n25.fa | awk '{ n += length($2) } END { print n / NR }')"
