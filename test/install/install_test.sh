@@ -14,6 +14,8 @@
 #
 # usage: install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
+# With pipefail, `cmd | grep -q` fails at random: grep -q exits at the first match and cmd may then
+# die of SIGPIPE. Pipelines into grep below read the whole input (grep PATTERN >/dev/null).
 build=$(cd "${1:?usage: install_test.sh BUILD_DIR SOURCE_DIR}" && pwd)
 src=$(cd "${2:?usage: install_test.sh BUILD_DIR SOURCE_DIR}" && pwd)
 consumer=$src/test/install/consumer
@@ -58,13 +60,13 @@ if grep -rq -- "$build\|$src" "$prefix/lib/cmake/emtk"; then
 fi
 out=$("$prefix/bin/emtk" --version)
 [[ $out == "emtk $version "* ]] || fail "installed emtk --version printed '$out'"
-"$prefix/bin/emtk" --copyright | grep -q "Copyright (c) .* The emtk developers" ||
+"$prefix/bin/emtk" --copyright | grep "Copyright (c) .* The emtk developers" >/dev/null ||
   fail "emtk --copyright does not print the license"
 page=$(MANPATH=$prefix/share/man MANWIDTH=80 man emtk-mix 2>"$tmp/man.err") ||
   fail "man emtk-mix failed: $(cat "$tmp/man.err")"
 grep -q "emtk-mix  *- fit a finite mixture" <<<"$page" || fail "man emtk-mix does not show the NAME section"
 grep -q -- "--k-range" <<<"$page" || fail "man emtk-mix does not show the options"
-man -l "$prefix/share/man/man1/emtk-hmm-train.1" 2>/dev/null | grep -q "emtk-hmm-train" ||
+man -l "$prefix/share/man/man1/emtk-hmm-train.1" 2>/dev/null | grep "emtk-hmm-train" >/dev/null ||
   fail "man -l emtk-hmm-train.1 does not render"
 echo "installed $(find "$prefix" -type f | wc -l) files; emtk --version: $out"
 
@@ -113,7 +115,7 @@ devcontents=$(dpkg-deb --contents "$devdeb")
 for f in ./usr/include/emtk/mix/mixture.hpp ./usr/lib/libemtk_mix.a ./usr/lib/cmake/emtk/emtkConfig.cmake; do
   grep -q " $f$" <<<"$devcontents" || fail "emtk-dev .deb does not contain $f"
 done
-dpkg-deb --info "$devdeb" | grep -q "^ Depends: emtk (= $version)" || fail "emtk-dev does not depend on emtk (= $version)"
+dpkg-deb --info "$devdeb" | grep "^ Depends: emtk (= $version)" >/dev/null || fail "emtk-dev does not depend on emtk (= $version)"
 
 step "dpkg --root: install both packages into a scratch root"
 root=$tmp/root
@@ -124,12 +126,12 @@ touch "$root/var/lib/dpkg/status" "$root/var/lib/dpkg/available"
 dpkg --root="$root" --log=/dev/null --force-depends --force-not-root --force-script-chrootless \
      --instdir="$root" --admindir="$root/var/lib/dpkg" -i "$deb" "$devdeb" >"$tmp/dpkg.log" 2>&1 ||
   { cat "$tmp/dpkg.log"; fail "dpkg -i into the scratch root"; }
-dpkg --root="$root" --admindir="$root/var/lib/dpkg" -s emtk | grep -q "^Status: install ok installed" ||
+dpkg --root="$root" --admindir="$root/var/lib/dpkg" -s emtk | grep "^Status: install ok installed" >/dev/null ||
   fail "dpkg does not list emtk as installed in the scratch root"
 out=$("$root/usr/bin/emtk" --version)
 [[ $out == "emtk $version "* ]] || fail "emtk --version from the .deb printed '$out'"
 echo "emtk --version from the .deb: $out"
-MANPATH=$root/usr/share/man man emtk-hmm-train 2>/dev/null | grep -q "emtk-hmm-train" || fail "man emtk-hmm-train from the .deb"
+MANPATH=$root/usr/share/man man emtk-hmm-train 2>/dev/null | grep "emtk-hmm-train" >/dev/null || fail "man emtk-hmm-train from the .deb"
 cmake -S "$consumer" -B "$tmp/consumer-deb" "${generator[@]}" -DCMAKE_PREFIX_PATH="$root/usr" >"$tmp/consumer-deb.log" 2>&1 ||
   { cat "$tmp/consumer-deb.log"; fail "consumer configure against the emtk-dev .deb"; }
 grep -q "emtk $version from $root/usr/lib/cmake/emtk" "$tmp/consumer-deb.log" || fail "consumer did not find emtk in the .deb root"
