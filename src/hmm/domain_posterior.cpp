@@ -16,6 +16,9 @@ namespace {
 constexpr double rt1 = 0.25; // core occupancy that triggers a region
 constexpr double rt2 = 0.10; // occupancy (minus a begin/end there) below which a region opens/closes
 constexpr double rt3 = 0.20; // expected E-then-B count that marks a region as several domains
+// A region is split only where the expected E-then-B count exceeds this: where two domains are
+// more probable than one domain spanning the split point (see search.hpp, "Domains").
+constexpr double split_min = 0.5;
 
 /// Rescales `row` values and the specials by 1/big when `big` leaves [1e-100, 1e100]; returns the
 /// log of the factor divided out (0 when nothing was done).
@@ -32,10 +35,10 @@ double rescale(double big, special_values & sp, std::initializer_list<std::vecto
     return std::log(big);
 }
 
-/// Splits region i..j (1-based) where an end followed by a begin is most expected, while that
-/// expectation is ≥ rt3; appends the resulting envelopes in sequence order.
-void split_region(occupancy const & o, std::size_t i, std::size_t j,
-                  std::vector<std::pair<std::size_t, std::size_t>> & out)
+/// The point z of region i..j (1-based) where an end followed by a begin is most expected, and
+/// that expectation, max_z min(E at rows i … z, B at rows z … j−1) (HMMER's is_multidomain_region
+/// statistic).
+std::pair<double, std::size_t> best_split(occupancy const & o, std::size_t i, std::size_t j)
 {
     double best = -1;
     std::size_t zbest = i;
@@ -47,7 +50,16 @@ void split_region(occupancy const & o, std::size_t i, std::size_t j,
         if (v > best)
             best = v, zbest = z;
     }
-    if (best >= rt3)
+    return {best, zbest};
+}
+
+/// Splits region i..j at best_split() while two domains there are more probable than one (the
+/// expectation > split_min), recursively; appends the resulting envelopes in sequence order.
+void split_region(occupancy const & o, std::size_t i, std::size_t j,
+                  std::vector<std::pair<std::size_t, std::size_t>> & out)
+{
+    auto const [best, zbest] = best_split(o, i, j);
+    if (best > split_min)
     {
         split_region(o, i, zbest, out);
         split_region(o, zbest + 1, j, out);
@@ -349,12 +361,11 @@ std::vector<std::pair<std::size_t, std::size_t>> find_envelopes(occupancy const 
         }
         else if (o.mocc[j] - e < rt2)
         {
-            std::size_t const before = envelopes.size();
+            if (split && best_split(o, i, j).first >= rt3)
+                ++*split;
             split_region(o, i, j, envelopes);
             if (regions)
                 ++*regions;
-            if (split && envelopes.size() > before + 1)
-                ++*split;
             i = 0;
             triggered = false;
         }

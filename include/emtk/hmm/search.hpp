@@ -30,9 +30,15 @@
 /// right, a region opens at the last i with mocc(i) − b(i) < rt2 before mocc reaches rt1, and closes
 /// at the first j with mocc(j) − e(j) < rt2 (rt1 = 0.25, rt2 = 0.10: HMMER's defaults). A region
 /// that looks like several domains (max_z min(E before z, B after z) ≥ rt3 = 0.20, HMMER's test)
-/// is split where that expectation is largest, recursively. *Deviation*: HMMER splits such regions
-/// by clustering 200 stochastic tracebacks; the deterministic split used here gives the same
-/// envelopes for well-separated domains, and may differ for domains that touch.
+/// is split where that expectation is largest, recursively, when it exceeds 0.5: where two
+/// domains there are more probable than one spanning the split point; below that the region is
+/// one envelope. *Deviation*: HMMER resolves such regions by clustering 200 stochastic tracebacks
+/// and keeps, of overlapping clusters, the one of higher posterior probability (p7_domaindef.c,
+/// region_trace_ensemble); the expectation at the split point approximates the probability of
+/// the two-domain reading, so the deterministic rule keeps the reading HMMER's clusters would keep
+/// (e.g. a repeat whose two halves also match the model apart stays one hit, as in nhmmer). It
+/// gives the same envelopes for well-separated domains and may differ for domains that touch
+/// when the two readings are about equally probable.
 /// Each envelope i..j is rescored as HMMER rescores it: Forward of the envelope alone with the
 /// model in unihit local mode and the length model of the whole target (L), plus the cost of the
 /// L − Ld residues outside it, (L − Ld)·log(L/(L+3)), minus null1(L) (p7_pipeline.c); the P-value
@@ -159,7 +165,7 @@ struct domain_counts
 {
     double expected = 0;   ///< expected number of domains: Σ P(B) over the target
     int regions = 0;       ///< regions of core occupancy found
-    int clustered = 0;     ///< regions that looked like several domains and were split
+    int clustered = 0;     ///< regions that looked like several domains (HMMER's test; split when more probable)
     int overlaps = 0;      ///< overlapping envelopes (none: the split never overlaps)
     int envelopes = 0;     ///< envelopes rescored
 };

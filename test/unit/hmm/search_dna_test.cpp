@@ -126,6 +126,45 @@ TEST_CASE("search dna: odds-space posterior decoding equals the log-space refere
     }
 }
 
+TEST_CASE("domain definition: a region is split only where two domains are more probable than one",
+          "[hmm][search_dna][domains]")
+{
+    // One region, residues 21..80 occupied: with probability 1 − p one domain spans it, with
+    // probability p two domains touch at 50 | 51 (an E after 50, a B before 51), as on a repeat
+    // whose halves also match the model apart (MADE1's inverted repeats).
+    auto region = [](double p) {
+        std::size_t const L = 100;
+        detail::occupancy o;
+        o.mocc.assign(L + 1, 0.0);
+        std::vector<double> b(L + 1, 0.0), e(L + 1, 0.0);
+        for (std::size_t i = 21; i <= 80; ++i)
+            o.mocc[i] = 1.0;
+        b[21] = 1.0, e[80] = 1.0; // the region's start and end in both readings
+        e[50] = p, b[51] = p;     // the split reading's inner end and begin
+        o.btot.assign(L + 1, 0.0), o.etot.assign(L + 1, 0.0);
+        for (std::size_t i = 1; i <= L; ++i)
+            o.btot[i] = o.btot[i - 1] + b[i], o.etot[i] = o.etot[i - 1] + e[i];
+        return o;
+    };
+    using env = std::vector<std::pair<std::size_t, std::size_t>>;
+    for (double p : {0.1, 0.25, 0.4, 0.5})
+    {
+        int regions = 0, clustered = 0;
+        INFO("split probability " << p);
+        CHECK(detail::find_envelopes(region(p), &regions, &clustered) == env{{21, 80}});
+        CHECK(regions == 1);
+        CHECK(clustered == (p >= 0.2 ? 1 : 0)); // HMMER's multidomain test (rt3 = 0.2) still counts it
+    }
+    for (double p : {0.6, 0.85})
+    {
+        int regions = 0, clustered = 0;
+        INFO("split probability " << p);
+        CHECK(detail::find_envelopes(region(p), &regions, &clustered) == env{{21, 50}, {51, 80}});
+        CHECK(regions == 1);
+        CHECK(clustered == 1);
+    }
+}
+
 TEST_CASE("search dna: the maximum hit length bounds the lengths the model emits", "[hmm][search_dna]")
 {
     hmmer_model m = sharp_dna_model(40, 3);
