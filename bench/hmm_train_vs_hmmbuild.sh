@@ -7,7 +7,8 @@
 #   EMTK=/path/to/emtk EMTK_ARGS="--surgery" bash bench/hmm_train_vs_hmmbuild.sh
 #   bash bench/hmm_train_vs_hmmbuild.sh /usr/share/doc/hmmer/examples/testsuite/RRM_1.sto.gz
 #   bash bench/hmm_train_vs_hmmbuild.sh all              (every Pfam family of hmmer-examples)
-#   SPLIT=1 KEEP=/tmp/models bash bench/hmm_train_vs_hmmbuild.sh all   (another split; keep the models)
+#   SPLIT=1 KEEP=/tmp/models bash bench/hmm_train_vs_hmmbuild.sh all   (another split; keep the models
+#                                                 and emtk's JSON summaries)
 # A FAMILY is a name in hmmer-examples' tutorial directory or the path of a Stockholm file
 # (.sto, or .sto.gz); the row is labelled with the file name without extensions. `all` stands for
 # every Stockholm file of hmmer-examples' tutorial and testsuite directories that is a Pfam
@@ -96,7 +97,7 @@ for fam in "${families[@]}"; do
   cat "$d/heldout.fa" "$d/decoys.fa" >"$d/targets.fa"
   ntargets=$((nheld + 1000))
   s=$(date +%s.%N)
-  cpu "$d/emtk.cpu" "$emtk" hmm train -q -t "${THREADS:-2}" "${extra[@]}" -o "$d/emtk.hmm" "$d/train.fa"
+  cpu "$d/emtk.cpu" "$emtk" hmm train -q -t "${THREADS:-2}" "${extra[@]}" --json "$d/emtk.json" -o "$d/emtk.hmm" "$d/train.fa"
   t_emtk=$(awk -v a="$s" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
   s=$(date +%s.%N)
   cpu "$d/hmmbuild.cpu" hmmbuild --cpu "${THREADS:-2}" -o /dev/null "$d/hmmbuild.hmm" "$d/train.sto"
@@ -145,8 +146,9 @@ for fam in "${families[@]}"; do
       "$held_recall" "$t" "$c"
     echo "$model $found $nheld $maxe $decoys $recall $ins $mis $held_recall $t $c" >>"$rows"
   done
-  # KEEP=DIR keeps each family's models (DIR/FAMILY/*.hmm), e.g. to diff two emtk builds.
-  if [[ -n ${KEEP:-} ]]; then mkdir -p "$KEEP/$fam" && cp "$d"/*.hmm "$KEEP/$fam/"; fi
+  # KEEP=DIR keeps each family's models (DIR/FAMILY/*.hmm) and emtk's JSON run summary
+  # (DIR/FAMILY/emtk.json: e.g. what --realign chose), e.g. to diff two emtk builds.
+  if [[ -n ${KEEP:-} ]]; then mkdir -p "$KEEP/$fam" && cp "$d"/*.hmm "$d/emtk.json" "$KEEP/$fam/"; fi
 done
 # MEAN row per model, in the order the models first appear.
 awk '{ if (!($1 in n)) order[++m] = $1; n[$1]++; f[$1] += $2; h[$1] += $3; if ($4 > mx[$1]) mx[$1] = $4
