@@ -10,6 +10,7 @@
 #   SUBSET_RUNS="off on" (default): the subset runs, MODE[,EXTRA_ARG...] each (e.g. "on,--polish,20").
 #   DATA_SEED=11 (default) seeds hmmemit for the training sequences (the held-out set keeps seed 7),
 #   so `DATA_SEED=23 SUBSET_ONLY=1 ...` repeats the subset comparison on another draw.
+#   KEEP_WORK=1 keeps the work directory (models, --json summaries; its path is printed on stderr).
 #
 # Data (hmmemit, seeded): N training sequences emitted from MODEL (default: HMMER's tutorial
 # Pkinase.hmm, M = 255, sequences ~ 250-300 residues); 1000 held-out sequences emitted with their true
@@ -66,7 +67,7 @@ tools="$here/hmm_family_tools.py"
 sizes=("$@")
 ((${#sizes[@]})) || sizes=(50000 200000)
 work=$(mktemp -d "${TMPDIR:-/tmp}/emtk-bench-scale.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+if [[ -n ${KEEP_WORK:-} ]]; then echo "[bench] work directory kept: $work" >&2; else trap 'rm -rf "$work"' EXIT; fi
 
 # Held-out set and decoys, shared by every row.
 hmmemit -a -N 1000 --seed 7 -o "$work/heldout.sto" "$model"

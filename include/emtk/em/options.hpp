@@ -91,7 +91,9 @@ struct stepwise_options
 /// \brief Options of em::fit. Defaults are documented here and nowhere else.
 struct options
 {
-    int max_iter = 1000;         ///< at most this many iterations (objective evaluations kept in the trace)
+    /// At most this many iterations (objective evaluations kept in the trace); with stepwise EM
+    /// a pass is one, and the polish iterations after the passes count too.
+    int max_iter = 1000;
     int min_iter = 2;            ///< never stop as converged before this many iterations
     double tol = 1e-8;           ///< tolerance of the stop rule
     stop_rule rule = stop_rule::relative;

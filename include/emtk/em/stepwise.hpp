@@ -31,7 +31,8 @@
 /// too, since near the maximum the pass objective moves only by mini-batch noise, up or down, and
 /// with |ΔL| a noisy drop larger than tol would keep the passes going — or after max_passes passes. Optional
 /// batch iterations (`polish`) then continue from the stepwise estimate with ordinary, monotone
-/// EM. Restarts compare their final objectives as in batch EM (the held-out set is the same for
+/// EM. options::max_iter caps the trace entries (passes, then polish iterations) as in batch EM.
+/// Restarts compare their final objectives as in batch EM (the held-out set is the same for
 /// every restart, so the estimates are comparable).
 ///
 /// The only requirement beyond the EM-core contract: statistics form a vector space, i.e. besides
@@ -143,7 +144,8 @@ void run_stepwise(M const & m, run_state<M> & st, int restart, options const & o
     };
 
     std::vector<std::size_t> order(blocks.train.size());
-    for (int pass = 0; pass < so.max_passes; ++pass)
+    // A pass is one trace entry: options::max_iter caps the passes as it caps batch iterations.
+    for (int pass = 0; pass < so.max_passes && static_cast<int>(st.trace.size()) < opt.max_iter; ++pass)
     {
         std::iota(order.begin(), order.end(), std::size_t{0});
         rng r = restart_stream.split(static_cast<std::uint64_t>(pass));
@@ -187,14 +189,15 @@ void run_stepwise(M const & m, run_state<M> & st, int restart, options const & o
         }
     }
     st.reason = st.stepwise.converged ? stop_reason::converged : stop_reason::max_iter;
-    if (so.polish <= 0)
+    int const polish = std::min(so.polish, opt.max_iter - static_cast<int>(st.trace.size())); // max_iter caps it too
+    if (polish <= 0)
         return;
     // Batch EM from the stepwise estimate: monotone from its second entry on (its first entry is
     // the full objective, the last pass entry may be a held-out estimate).
     std::size_t const before = st.trace.size();
     st.monotone_from = before + 1;
     options polish_opt = opt;
-    polish_opt.max_iter = static_cast<int>(before) + so.polish;
+    polish_opt.max_iter = static_cast<int>(before) + polish;
     polish_opt.min_iter = static_cast<int>(before) + std::max(2, opt.min_iter);
     run_plain(m, st, restart, polish_opt);
     st.stepwise.polish_iterations = static_cast<int>(st.trace.size() - before);

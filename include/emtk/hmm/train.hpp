@@ -180,7 +180,8 @@ struct train_options
     /// With 8 candidates of 3 iterations per phase it raised the mean SP recall over
     /// hmmer-examples' Pfam families from 0.8313 to 0.8481 at about 2.2x the training CPU time
     /// (bench/README.md, "Where emtk loses: the start sequence"). The short fits and alignments
-    /// leave out sequences shorter than half the shortest candidate (fragments).
+    /// leave out sequences shorter than half the shortest candidate (fragments). They run batch EM
+    /// whatever `mode` says, so stepwise and batch training start from the same sequence.
     int consensus_starts = 8;
     int consensus_iter = 3;                  ///< EM iterations per phase of those short fits
     /// Stepwise (mini-batch) EM for the posterior-mean phase, the clean phase and the refits

@@ -320,3 +320,36 @@ TEST_CASE("stepwise: the mini-batch order follows the seed alone (fixed start)",
     CHECK(thetas(2, 1) != a);
     REQUIRE(a.size() == thetas(2, 1).size());
 }
+
+TEST_CASE("stepwise: options::max_iter caps the passes, then the polish iterations", "[em][stepwise]")
+{
+    // A pass is one trace entry, as a batch iteration is: max_iter bounds both (the consensus of
+    // starts' short fits in hmm train rely on it), whatever max_passes and polish say.
+    gauss_mix const m{simulate_mixture(2000, 0.3, -2.0, 1.5, 5)};
+    em::options o = stepwise_options(100, 20);
+    o.restarts = 1;
+    o.stepwise.tol = 0; // every pass runs
+    o.tol = 0;          // and every polish iteration
+    o.max_iter = 3;
+    o.stepwise.polish = 10;
+    auto const a = em::fit(m, o);
+    REQUIRE(a.ok());
+    CHECK(a.trace.size() == 3);
+    CHECK(a.stepwise.passes == 3);
+    CHECK(a.stepwise.polish_iterations == 0);
+    CHECK(a.reason == em::stop_reason::max_iter);
+    o.stepwise.max_passes = 2;
+    o.max_iter = 5;
+    auto const b = em::fit(m, o);
+    REQUIRE(b.ok());
+    CHECK(b.stepwise.passes == 2);
+    CHECK(b.stepwise.polish_iterations == 3);
+    CHECK(b.trace.size() == 5);
+    // Below the cap nothing changes: 2 passes and all 10 polish iterations.
+    o.max_iter = 1000;
+    auto const c = em::fit(m, o);
+    REQUIRE(c.ok());
+    CHECK(c.stepwise.passes == 2);
+    CHECK(c.stepwise.polish_iterations == 10);
+    CHECK(c.trace.size() == 12);
+}
