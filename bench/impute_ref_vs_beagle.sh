@@ -11,10 +11,11 @@
 #   beagle ref=panel.vcf.gz gt=study.vcf.gz map=plink.map out=beagle nthreads=THREADS
 # each under /usr/bin/time -v, scored by scripts/impute_ref_evaluate.py at the untyped markers
 # (discordance and dosage r2 by MAF bin). Prints one table per panel and the ratios emtk / beagle.
-# SEED=N in the environment sets the simulation's seed (default 1).
+# SEED=N in the environment sets the simulation's seed (default 1). EMTK_VARIANTS="name:options;..."
+# also runs emtk impute --ref with those extra options (as emtk_NAME, scored and printed the same way).
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 emtk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -42,15 +43,24 @@ for n in "${panels[@]}"; do
   cd "$d"
   /usr/bin/time -v -o emtk.time "$emtk" impute --ref panel.vcf.gz --map plink.map -t "$threads" --json emtk.json \
     -o emtk.vcf.gz study.vcf.gz >emtk.log 2>&1
+  tools=(emtk)
+  IFS=';' read -r -a variants <<<"${EMTK_VARIANTS:-}"
+  for v in "${variants[@]}"; do
+    [[ -n $v ]] || continue
+    read -r -a vopt <<<"${v#*:}"
+    /usr/bin/time -v -o "emtk_${v%%:*}.time" "$emtk" impute --ref panel.vcf.gz --map plink.map -t "$threads" "${vopt[@]}" \
+      -o "emtk_${v%%:*}.vcf.gz" study.vcf.gz >"emtk_${v%%:*}.log" 2>&1
+    tools+=("emtk_${v%%:*}")
+  done
   /usr/bin/time -v -o beagle.time beagle ref=panel.vcf.gz gt=study.vcf.gz map=plink.map out=beagle \
     nthreads="$threads" >beagle.stdout 2>&1
-  for t in emtk beagle; do
+  for t in "${tools[@]}" beagle; do
     "$py" "$root/scripts/impute_ref_evaluate.py" truth.vcf.gz study.vcf.gz "$t.vcf.gz" "$t" >"$t.eval"
   done
   printf '# seed %s, panel %s haplotypes, 200 study samples, %s markers (%s typed), %s threads, load average %s\n' "$seed" "$n" \
     "$(zcat truth.vcf.gz | grep -vc '^#')" "$(zcat study.vcf.gz | grep -vc '^#')" "$threads" "$(cut -d ' ' -f 1-3 /proc/loadavg)"
   printf 'tool\twall_s\tuser_s\tpeak_MB\n'
-  for t in emtk beagle; do
+  for t in "${tools[@]}" beagle; do
     printf '%s\t%s\t%s\t%s\n' "$t" "$(seconds "$t.time")" "$(user_s "$t.time")" "$(peak_mb "$t.time")"
   done
   paste emtk.eval beagle.eval | awk -F'\t' 'NR == 1 { print "bin\tgenotypes\temtk_discordance\temtk_r2\tbeagle_discordance\tbeagle_r2"; next }
@@ -58,5 +68,10 @@ for n in "${panels[@]}"; do
   awk -v e="$(seconds emtk.time)" -v b="$(seconds beagle.time)" -v em="$(peak_mb emtk.time)" -v bm="$(peak_mb beagle.time)" \
     -v ed="$(awk -F'\t' '$1 == "overall" { print $3 }' emtk.eval)" -v bd="$(awk -F'\t' '$1 == "overall" { print $3 }' beagle.eval)" \
     'BEGIN { printf "ratios emtk/beagle: wall %.2f, memory %.2f, discordance %.2f\n", e / b, em / bm, ed / bd }'
+  for t in "${tools[@]:1}"; do
+    echo "# $t: by MAF bin (genotypes, discordance, r2), then user CPU ratio to beagle"
+    cut -f 1-4 "$t.eval"
+    awk -v e="$(user_s "$t.time")" -v b="$(user_s beagle.time)" 'BEGIN { printf "user CPU %s/beagle: %.2f\n", "'"$t"'", e / b }'
+  done
   cd "$out"
 done

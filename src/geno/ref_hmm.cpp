@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace emtk::geno {
@@ -115,6 +116,15 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
     for (std::size_t h = 0; h < w.haps; ++h)
         tie[h] = mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32;
     constexpr std::size_t wide = 4; // the wider context: 4 blocks on each side
+    // The S smallest keys in two steps (the same set as one nth_element over all H keys, at a
+    // fraction of its cost): a histogram of a coarse key that never orders two keys the other
+    // way round (preferred first, then min(n, 255), excluded last) gives the coarse value T at
+    // which the S-th smallest lies; every key below T is chosen and only the keys at T are
+    // ordered (nth_element) for the remaining places.
+    constexpr std::uint32_t cap = 255, excluded_bucket = 2 * (cap + 1);
+    thread_local std::vector<std::uint16_t> coarse;
+    thread_local std::vector<std::uint32_t> hist;
+    coarse.resize(w.haps);
     for (std::size_t bk = 0; bk < nb; ++bk)
     {
         std::size_t const lo = bk == 0 ? 0 : bk - 1, hi = std::min(nb - 1, bk + 1);
@@ -130,19 +140,44 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             key[h] = {(std::uint64_t{1} << 63) | (std::min<std::uint64_t>(n, 0x7ffe) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
                           tie[h],
                       static_cast<std::uint32_t>(h)};
+            coarse[h] = static_cast<std::uint16_t>(cap + 1 + std::min<std::uint64_t>(n, cap));
         }
         if (prefer != nullptr && bk < prefer->size())
             for (auto const h : (*prefer)[bk])
-                if (h < w.haps)
+                if (h < w.haps && coarse[h] > cap)
+                {
                     key[h].first &= ~(std::uint64_t{1} << 63); // the preferred first
+                    coarse[h] = static_cast<std::uint16_t>(coarse[h] - (cap + 1));
+                }
         for (auto const h : exclude)
             if (h < w.haps)
+            {
                 key[h].first = ~std::uint64_t{0}; // last in the order: never among the S chosen
-        std::nth_element(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(S - 1), key.end());
+                coarse[h] = excluded_bucket;
+            }
+        hist.assign(excluded_bucket + 1, 0);
+        for (std::size_t h = 0; h < w.haps; ++h)
+            ++hist[coarse[h]];
+        std::uint32_t T = 0;
+        std::size_t below = 0; // keys with a coarse value < T
+        while (below + hist[T] < S)
+            below += hist[T++];
         auto & set = sets[bk];
-        set.resize(S);
-        for (std::size_t s = 0; s < S; ++s)
-            set[s] = key[s].second;
+        set.clear();
+        set.reserve(S);
+        std::size_t at = 0; // the keys at T, moved to the front of `key`
+        for (std::size_t h = 0; h < w.haps; ++h)
+        {
+            if (coarse[h] < T)
+                set.push_back(static_cast<std::uint32_t>(h));
+            else if (coarse[h] == T)
+                key[at++] = key[h];
+        }
+        std::size_t const rest = S - below;
+        std::nth_element(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(rest - 1),
+                         key.begin() + static_cast<std::ptrdiff_t>(at));
+        for (std::size_t s = 0; s < rest; ++s)
+            set.push_back(key[s].second);
         std::sort(set.begin(), set.end());
     }
     return sets;
@@ -503,6 +538,40 @@ void state_alleles(ref_window const & w, state_sets const & sets, std::size_t S,
     }
 }
 
+/// Σ_{j<n} f(j) in single precision, in 8 partial sums (term j in sum j mod 8) added pairwise at
+/// the end: a fixed order, so the result does not depend on the vector width the compiler picks,
+/// and the 8 sums are independent chains (a single running sum is one serial addition per state).
+/// Round-off: at most ~n/8 + 3 additions per term instead of n, no larger than the running sum's.
+template <class F>
+inline float lane_sum(std::size_t n, F f)
+{
+    float acc[8] = {};
+    std::size_t j = 0;
+    for (; j + 8 <= n; j += 8)
+        for (std::size_t l = 0; l < 8; ++l)
+            acc[l] += f(j + l);
+    for (std::size_t l = 0; j < n; ++j, ++l)
+        acc[l] += f(j);
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
+/// max_{j<n} v[j] of non-negative floats, compared as their IEEE bit patterns (the same order
+/// for non-negative values; integer maxima vectorise, floating-point ones do not without
+/// -ffast-math).
+inline float max_nonnegative(float const * v, std::size_t n)
+{
+    std::int32_t m = 0;
+    for (std::size_t j = 0; j < n; ++j)
+    {
+        std::int32_t u;
+        std::memcpy(&u, v + j, sizeof u);
+        m = std::max(m, u);
+    }
+    float r;
+    std::memcpy(&r, &m, sizeof r);
+    return r;
+}
+
 /// Emission of state allele x ∈ {0, 1} at a marker with observed allele `obs` (−1: missing).
 struct emission
 {
@@ -555,9 +624,7 @@ double forward(ref_window const & w, std::span<std::int8_t const> hap, state_set
                     a[j] = (x[j] ? e.e1 : e.e0) * ((map[j] >= 0 ? stay * ap[map[j]] : 0.0f) + jump);
             }
         }
-        float sum = 0;
-        for (std::size_t j = 0; j < nc; ++j)
-            sum += a[j];
+        float const sum = lane_sum(nc, [a](std::size_t j) { return a[j]; });
         EMTK_ASSERT(sum > 0, "haploid forward underflow");
         float const inv = 1 / sum;
         for (std::size_t j = 0; j < nc; ++j)
@@ -579,25 +646,21 @@ void backward_step(ref_window const & w, std::size_t t, std::span<std::int8_t co
     eb.resize(nc);
     emission const e{hap[t], eps};
     float const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<float>(nc);
-    float total = 0;
+    float * ebp = eb.data();
     for (std::size_t j = 0; j < nc; ++j)
-    {
-        eb[j] = (x[j] ? e.e1 : e.e0) * b[j];
-        total += eb[j];
-    }
+        ebp[j] = (x[j] ? e.e1 : e.e0) * b[j];
+    float const total = lane_sum(nc, [ebp](std::size_t j) { return ebp[j]; });
     float const base = jump * total;
     if (&prev == &cur)
         for (std::size_t i = 0; i < np; ++i)
-            bn[i] = stay * eb[i] + base;
+            bn[i] = stay * ebp[i] + base;
     else
     {
         map_sets(cur, prev, map); // index in cur of each prev state
         for (std::size_t i = 0; i < np; ++i)
-            bn[i] = (map[i] >= 0 ? stay * eb[static_cast<std::size_t>(map[i])] : 0.0f) + base;
+            bn[i] = (map[i] >= 0 ? stay * ebp[static_cast<std::size_t>(map[i])] : 0.0f) + base;
     }
-    float m = 0;
-    for (std::size_t i = 0; i < np; ++i)
-        m = std::max(m, bn[i]);
+    float const m = max_nonnegative(bn, np);
     EMTK_ASSERT(m > 0, "haploid backward underflow");
     float const inv = 1 / m;
     for (std::size_t i = 0; i < np; ++i)
@@ -700,16 +763,13 @@ double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const>
         std::size_t const nc = cur.size();
         float const * a = alpha.data() + t * S;
         std::uint8_t const * x = alle.data() + t * S;
-        float norm = 0;
-        for (std::size_t j = 0; j < nc; ++j)
-            norm += a[j] * beta[j];
+        float const * bt = beta.data();
+        float const norm = lane_sum(nc, [a, bt](std::size_t j) { return a[j] * bt[j]; });
         if (hap[t] >= 0)
         {
             // Mass on the states whose allele differs from the observed one.
             std::uint8_t const obs = static_cast<std::uint8_t>(hap[t]);
-            float mm = 0;
-            for (std::size_t j = 0; j < nc; ++j)
-                mm += x[j] != obs ? a[j] * beta[j] : 0.0f;
+            float const mm = lane_sum(nc, [a, bt, x, obs](std::size_t j) { return x[j] != obs ? a[j] * bt[j] : 0.0f; });
             mismatches += static_cast<double>(mm) / norm;
             observed += 1;
         }
