@@ -101,10 +101,9 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     detail::training_context sample_ctx{set, sample_opt, where, prior, background, tally, clean, res};
     em::options sample_mean = mean_phase, sample_clean = clean; // the sample is small: batch EM
     sample_mean.stepwise.enabled = sample_clean.stepwise.enabled = false;
-    if (opt.stream)
-        detail::choose_consensus_start(sample_ctx, plan, entropy, anneal, sample_mean, sample_clean);
-    else
-        detail::choose_consensus_start(ctx, plan, entropy, anneal, mean_phase, clean);
+    detail::consensus_alignments const cons =
+        opt.stream ? detail::choose_consensus_start(sample_ctx, plan, entropy, anneal, sample_mean, sample_clean)
+                   : detail::choose_consensus_start(ctx, plan, entropy, anneal, mean_phase, clean);
     if (entropy)
     {
         seq::sequence const * seed_seq = plan.seed_of(set, 0);
@@ -168,6 +167,9 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     clean.on_iteration = relay(2);
     detail::refine_winner(ctx, entropy, clean);
     detail::collect_tally(*tally, res);
+    // Realignment (train_realign.cpp): a second training from the model's alignment, kept when the
+    // consensus candidates' alignments agree with it more.
+    detail::realign_winner(ctx, cons);
     return res;
 }
 
