@@ -113,7 +113,9 @@
 /// candidates' alignments (start_consensus.hpp's symmetric agreement, averaged over the
 /// candidates); with realign_if_better the second model is kept when its mean agreement is
 /// higher, else (the default) always. It needs the consensus of starts; without it (seeded, random or
-/// streamed starts, fewer than 3 candidates) the step does not run and says so.
+/// streamed starts, fewer than 3 candidates) the step does not run and says so; nor when the
+/// built model's length is outside 2/3 to 3/2 of the first model's (the realignment then follows
+/// a few long sequences' flanks, not the family: train_realign.cpp).
 /// The alignment's profile adds local exits to hmmalign's glocal one (train_realign.cpp), so that a
 /// fragment's tail goes to the C flank; with the strict glocal profile the step did not help.
 /// Measured (bench/README.md, "Realigning with the trained model and rebuilding"; SP recall of
