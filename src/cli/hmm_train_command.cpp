@@ -44,6 +44,11 @@ hmm::training_job make_job(hmm_train_arguments const & a)
     opt.tol = a.tol;
     opt.consensus_starts = a.consensus_starts;
     opt.consensus_iter = a.consensus_iter;
+    if (!hmm::parse_realign_mode(a.realign, opt.realign))
+        throw usage_error("--realign must be off, retrain or rebuild, got '" + a.realign + "'");
+    if (a.realign_keep != "better" && a.realign_keep != "always")
+        throw usage_error("--realign-keep must be better or always, got '" + a.realign_keep + "'");
+    opt.realign_if_better = a.realign_keep == "better";
     if (!em::parse_em_mode(a.em_mode, opt.mode))
         throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
     opt.stepwise.batch_size = a.batch_size;
@@ -91,6 +96,14 @@ void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
     if (res.float_fallback_e_steps > 0)
         log::info(std::to_string(res.float_fallback_e_steps) +
                   " E-steps failed the float kernel's check and ran in double (slower, same result)");
+    if (res.realign.mode != hmm::realign_mode::off)
+        log::info(std::string{"realignment ("} + hmm::to_string(res.realign.mode) + "): agreement with the consensus " +
+                  "candidates " + format_general(res.realign.first_agreement, 4) + " (M = " +
+                  std::to_string(res.realign.first_M) + ") -> " + format_general(res.realign.second_agreement, 4) +
+                  " (M = " + std::to_string(res.realign.second_M) + "): " +
+                  (res.realign.kept ? "the realigned model is kept" : "the first model is kept"));
+    else if (a.realign != "off" && !res.realign.message.empty())
+        log::info("realignment " + res.realign.message);
     if (res.decreases > 0)
         log::warning("the log posterior decreased " + std::to_string(res.decreases) +
                      " times during training beyond round-off (please report this)");
@@ -130,6 +143,23 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
     j.field("prior", hmm::to_string(job.train.prior));
     j.field("start", res.start);
     j.field("consensus_candidates", res.consensus_candidates); // consensus of starts (train.hpp; 0: not run)
+    // Realignment (train.hpp, "Realignment"): what ran and which model was kept.
+    j.key("realign").begin_object();
+    j.field("mode", std::string{hmm::to_string(job.train.realign)});
+    j.field("ran", res.realign.mode != hmm::realign_mode::off);
+    j.field("kept", res.realign.kept);
+    if (res.realign.mode != hmm::realign_mode::off)
+    {
+        j.field("first_length", res.realign.first_M);
+        j.field("second_length", res.realign.second_M);
+        j.field("first_agreement", res.realign.first_agreement);
+        j.field("second_agreement", res.realign.second_agreement);
+        j.field("first_objective", res.realign.first_objective);
+        j.field("second_objective", res.realign.second_objective);
+    }
+    if (!res.realign.message.empty())
+        j.field("message", res.realign.message);
+    j.end_object();
     j.field("restarts", std::max(1, a.restarts));
     j.field("best_start", res.best_restart + 1);
     j.key("starts").begin_array();

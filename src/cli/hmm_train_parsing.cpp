@@ -79,6 +79,16 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
     parser.add_option(a.consensus_iter, '\0', "consensus-iter",
                       "EM iterations per phase of each candidate's short fit in the consensus of starts.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});
+    parser.add_option(a.realign, '\0', "realign",
+                      "After training, align the training set with the model (fragments may end early), build a "
+                      "model from that alignment (as --seed-msa) and train from it (retrain, the default) or take "
+                      "it as built (rebuild); see --realign-keep. Needs the consensus of starts (not with a seed, "
+                      "--length or streamed input). off = no realignment.",
+                      seqan3::option_spec::standard, seqan3::value_list_validator{"off", "retrain", "rebuild"});
+    parser.add_option(a.realign_keep, '\0', "realign-keep",
+                      "Which model --realign keeps: always (the realigned one, default) or better (the one whose "
+                      "alignment the consensus-of-starts candidates agree with more).",
+                      seqan3::option_spec::advanced, seqan3::value_list_validator{"better", "always"});
     parser.add_option(a.surgery, '\0', "surgery-rounds",
                       "Model surgery rounds: drop match states used by under half of the (weighted) sequences, "
                       "add match states where an insert state is used by over half, refit (0 = off).",

@@ -105,7 +105,8 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     detail::training_context sample_ctx{set, sample_opt, where, prior, background, tally, clean, res};
     em::options short_mean = mean_phase, short_clean = clean;
     short_mean.stepwise.enabled = short_clean.stepwise.enabled = false;
-    detail::choose_consensus_start(opt.stream ? sample_ctx : ctx, plan, entropy, anneal, short_mean, short_clean);
+    detail::consensus_alignments const cons = detail::choose_consensus_start(
+        opt.stream ? sample_ctx : ctx, plan, entropy, anneal, short_mean, short_clean);
     if (entropy)
     {
         seq::sequence const * seed_seq = plan.seed_of(set, 0);
@@ -169,6 +170,9 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     clean.on_iteration = relay(2);
     detail::refine_winner(ctx, entropy, clean);
     detail::collect_tally(*tally, res);
+    // Realignment (train_realign.cpp): a second training from the model's alignment, kept when the
+    // consensus candidates' alignments agree with it more.
+    detail::realign_winner(ctx, cons);
     return res;
 }
 

@@ -15,14 +15,12 @@
 
 namespace emtk::hmm::detail {
 
-namespace {
-
 /// The match column of every residue (start_consensus.hpp) in each sequence's Viterbi path
 /// against `prof`: one log-space DP per sequence. OA paths (hmmalign's, align.hpp) need forward,
 /// backward, decoding and the OA fill, about 4x the time; the consensus only compares the
 /// candidates' alignments with each other, so the most probable path serves (an approximation
 /// of hmmalign's alignment; the choice it makes is measured in bench/README.md).
-residue_columns match_columns(profile const & prof, std::vector<digital_sequence> const & xs, int threads,
+residue_columns viterbi_columns(profile const & prof, std::vector<digital_sequence> const & xs, int threads,
                               std::vector<dp_matrix> & scratch)
 {
     residue_columns cols(xs.size());
@@ -45,16 +43,15 @@ residue_columns match_columns(profile const & prof, std::vector<digital_sequence
     return cols;
 }
 
-} // namespace
 
-void choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
+consensus_alignments choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
                             em::options const & mean_phase, em::options const & clean)
 {
     auto const & opt = ctx.opt;
     auto & pool = plan.pool;
     std::size_t const n_candidates = std::min<std::size_t>(pool.size(), static_cast<std::size_t>(std::max(0, opt.consensus_starts)));
     if (n_candidates < 3)
-        return;
+        return {};
     // The short fits and the alignments use the sequences at least half the shortest candidate's
     // length: a fragment says little about the start and, against a long glocal model, costs a
     // log-space E-step (train.hpp, "Numerical robustness") in every iteration.
@@ -116,7 +113,7 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
         if (!f.ok())
             continue;
         profile const prof = make_profile(f.params.hmm, residue_sets_of(abc), alignment_profile_options());
-        columns.push_back(match_columns(prof, xs, std::max(1, opt.threads), viterbi_scratch));
+        columns.push_back(viterbi_columns(prof, xs, std::max(1, opt.threads), viterbi_scratch));
         chosen_from.push_back(ci);
     }
     if (columns.size() >= 3)
@@ -125,7 +122,9 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
         std::rotate(pool.begin(), pool.begin() + static_cast<long>(pick), pool.begin() + static_cast<long>(pick) + 1);
         plan.M = static_cast<int>(ctx.set.seqs[pool.front()].dsq.size());
         ctx.res.consensus_candidates = static_cast<int>(columns.size());
+        return {std::move(set), std::move(columns)};
     }
+    return {};
 }
 
 } // namespace emtk::hmm::detail

@@ -10,7 +10,10 @@
 
 #include <emtk/em/options.hpp>
 #include <emtk/em/phases.hpp>
+#include <emtk/hmm/dp_matrix.hpp>
 #include <emtk/hmm/prior.hpp>
+#include <emtk/hmm/profile.hpp>
+#include <emtk/hmm/start_consensus.hpp>
 #include <emtk/hmm/train.hpp>
 #include <emtk/hmm/weighting.hpp>
 #include <emtk/seq/sequence.hpp>
@@ -78,10 +81,24 @@ struct training_context
     }
 };
 
+/// \brief The candidates' alignments of the consensus of starts, kept for the realignment's
+/// criterion (train.hpp, "Realignment").
+struct consensus_alignments
+{
+    seq::sequence_set set;                 ///< the sequences the candidates aligned (fragments left out)
+    std::vector<residue_columns> columns;  ///< one per candidate that fitted (empty: no consensus)
+};
+
+/// \brief The match column of every residue of `xs` in its Viterbi path against `prof`
+/// (start_consensus.hpp's form); one dp_matrix per thread in `scratch` (threads of them).
+[[nodiscard]] residue_columns viterbi_columns(profile const & prof, std::vector<digital_sequence> const & xs,
+                                              int threads, std::vector<dp_matrix> & scratch);
+
 /// \brief Consensus of starts (train_options::consensus_starts; train.hpp): moves the chosen
 /// candidate to the front of plan.pool and sets plan.M and res.consensus_candidates. Nothing with
 /// fewer than 3 candidates. The short fits run the anneal, mean_phase and clean options' phases.
-void choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
+/// Returns the candidates' alignments (columns empty when the consensus did not run).
+[[nodiscard]] consensus_alignments choose_consensus_start(training_context & ctx, start_plan & plan, bool entropy, em::options const & anneal,
                             em::options const & mean_phase, em::options const & clean);
 
 /// \brief After the restarts (train.hpp, "Entropy weighting", "Surgery"): re-targets the entropy
@@ -89,6 +106,11 @@ void choose_consensus_start(training_context & ctx, start_plan & plan, bool entr
 /// each refit runs one clean phase with `refit_options`.
 /// \throws user_error when an entropy refit fails.
 void refine_winner(training_context & ctx, bool entropy, em::options const & refit_options);
+
+/// \brief Realignment (train_options::realign; train.hpp, "Realignment") of res.hmm, judged
+/// against the consensus candidates' alignments; sets res.realign and, when the realigned model
+/// is kept, the result's model and fit.
+void realign_winner(training_context & ctx, consensus_alignments const & cons);
 
 /// \brief res.logspace_sequences and res.logspace_e_steps from the tally.
 void collect_tally(logspace_tally const & tally, train_result & res);

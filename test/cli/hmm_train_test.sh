@@ -197,6 +197,43 @@ run "$EMTK" hmm train -q --consensus-starts 0 --json c0.json -o c0.hmm fam.fa
 check_status "--consensus-starts 0: exit 0" 0
 check_eq "--consensus-starts 0: no candidates compared" "$(json_top c0.json consensus_candidates)" "0"
 
+# ---- realignment (train.hpp, "Realignment") -------------------------------------------------------
+check_eq "JSON: realignment retrain by default" "$(json_section fam.json realign | json_values mode)" '"retrain"'
+check_eq "JSON: realignment ran by default" "$(json_section fam.json realign | json_values ran)" "true"
+check_eq "JSON: realigned model kept by default" "$(json_section fam.json realign | json_values kept)" "true"
+check_eq "default: the realigned model's length" "$(hmm_field fam.hmm LENG)" \
+  "$(json_section fam.json realign | json_values second_length)"
+run "$EMTK" hmm train -q --realign retrain --realign-keep better --json rr.json -o rr.hmm fam.fa
+check_status "--realign retrain: exit 0" 0
+check_eq "--realign retrain: ran" "$(json_section rr.json realign | json_values ran)" "true"
+# The keep rule: the realigned model exactly when its agreement with the candidates is higher.
+check "--realign retrain: kept = (second_agreement > first_agreement)" \
+  awk_true '(a2 > a1) == (kept == "true")' "a1=$(json_section rr.json realign | json_values first_agreement)" \
+  "a2=$(json_section rr.json realign | json_values second_agreement)" \
+  "kept=$(json_section rr.json realign | json_values kept)"
+run "$EMTK" hmm train -q --realign off --json ro.json -o ro.hmm fam.fa
+check_status "--realign off: exit 0" 0
+check_eq "--realign off: not run" "$(json_section ro.json realign | json_values ran)" "false"
+check_eq "--realign off: the first model's length" "$(hmm_field ro.hmm LENG)" \
+  "$(json_section rr.json realign | json_values first_length)"
+run "$EMTK" hmm train -q --realign retrain --realign-keep always --json ra.json -o ra.hmm fam.fa
+check_status "--realign-keep always: exit 0" 0
+check_eq "--realign-keep always: kept" "$(json_section ra.json realign | json_values kept)" "true"
+check_eq "--realign-keep always: the realigned model's length" "$(hmm_field ra.hmm LENG)" \
+  "$(json_section ra.json realign | json_values second_length)"
+mkdir ra2
+run "$EMTK" hmm train -q -t 2 --realign retrain --realign-keep always -o ra2/ra.hmm fam.fa
+check_same_file "--realign-keep always: same model for -t 1 and -t 2" ra.hmm ra2/ra.hmm
+run "$EMTK" hmm train -q --realign rebuild --json rb.json -o rb.hmm fam.fa
+check_status "--realign rebuild: exit 0" 0
+check_eq "--realign rebuild: mode in the JSON" "$(json_section rb.json realign | json_values mode)" '"rebuild"'
+run "$EMTK" hmm train -q --realign retrain --seed-seq seq1 --json rs.json -o rs.hmm fam.fa
+check_eq "--seed-seq: no realignment (no consensus)" "$(json_section rs.json realign | json_values ran)" "false"
+run "$EMTK" hmm train -q --realign sometimes -o bad.hmm fam.fa
+check_status "--realign sometimes: usage error" 2
+run "$EMTK" hmm train -q --realign-keep never -o bad.hmm fam.fa
+check_status "--realign-keep never: usage error" 2
+
 fi # BADINPUT_ONLY
 
 # ---- bad input -------------------------------------------------------------------------------------

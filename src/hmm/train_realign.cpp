@@ -1,0 +1,237 @@
+// Realignment after training (train.hpp, "Realignment"; train_options::realign): the trained model
+// aligns the training set, a model is built from that alignment as --seed-msa does, trained again
+// (retrain) or taken as it is (rebuild), and kept when the consensus candidates' alignments agree
+// with its alignment more than with the first model's.
+#include "train_detail.hpp"
+
+#include <emtk/em/e_step.hpp>
+#include <emtk/hmm/align.hpp>
+#include <emtk/hmm/build.hpp>
+#include <emtk/hmm/msa.hpp>
+#include <emtk/seq/alphabet.hpp>
+#include <emtk/util/error.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <string>
+#include <utility>
+
+namespace emtk::hmm {
+
+bool parse_realign_mode(std::string const & s, realign_mode & out) noexcept
+{
+    if (s == "off")
+        out = realign_mode::off;
+    else if (s == "retrain")
+        out = realign_mode::retrain;
+    else if (s == "rebuild")
+        out = realign_mode::rebuild;
+    else
+        return false;
+    return true;
+}
+
+char const * to_string(realign_mode m) noexcept
+{
+    switch (m)
+    {
+    case realign_mode::off: return "off";
+    case realign_mode::retrain: return "retrain";
+    case realign_mode::rebuild: return "rebuild";
+    }
+    return "off";
+}
+
+namespace detail {
+
+namespace {
+
+std::vector<digital_sequence> digital_views(seq::sequence_set const & set)
+{
+    std::vector<digital_sequence> xs;
+    xs.reserve(set.seqs.size());
+    for (auto const & s : set.seqs)
+        xs.emplace_back(s.dsq.data(), s.dsq.size());
+    return xs;
+}
+
+/// The training set aligned to `hmm` (optimal accuracy, align.hpp) as an msa for
+/// build_profile_hmm(); flank residues become insert columns, as in hmmalign's output. The profile
+/// is hmmalign's glocal one with a local exit added: every M_k → E and D_k → E has probability 1
+/// (log 0), so a fragment's path can end where its homology ends and its tail goes to the C flank
+/// instead of being spread over the remaining match columns. This is what hmmalign does with
+/// fragments (HMMER's vectorised Forward/Backward, which hmmalign runs, sums every M_k and D_k into
+/// E): on SMC_N's RecF fragments hmmalign ends them at columns 71–128 of 1,149, the strict glocal
+/// profile at column 1,149 (bench/README.md). The profile is not normalised (as HMMER's local one);
+/// only the alignment is used. Empty when the model cannot emit some sequence.
+msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int threads)
+{
+    auto const & abc = seq::alphabet::get(set.type);
+    profile prof = make_profile(hmm, residue_sets_of(abc), alignment_profile_options());
+    for (std::size_t k = 1; k < prof.exit_m.size(); ++k)
+        prof.exit_m[k] = prof.exit_d[k] = 0.0;
+    auto const xs = digital_views(set);
+    auto const traces = align_sequences(prof, xs, align_method::optimal_accuracy, threads);
+    for (auto const & t : traces)
+        if (t.path.empty())
+            return {};
+    std::vector<std::string> names;
+    for (auto const & s : set.seqs)
+        names.push_back(s.name);
+    text_alignment const text = make_text_alignment(hmm.M, traces, xs, names, abc.symbols(), false);
+    msa a;
+    a.type = set.type;
+    a.names = text.names;
+    a.rf = text.rf;
+    for (auto const & row : text.rows)
+    {
+        std::vector<std::uint8_t> codes(row.size(), msa_gap);
+        for (std::size_t c = 0; c < row.size(); ++c)
+            if (!is_gap_char(row[c]))
+                codes[c] = static_cast<std::uint8_t>(abc.code(static_cast<char>(std::toupper(static_cast<unsigned char>(row[c])))));
+        a.rows.push_back(std::move(codes));
+    }
+    return a;
+}
+
+/// Mean symmetric agreement (start_consensus.hpp) of `a` with every candidate alignment.
+double mean_agreement(residue_columns const & a, std::vector<residue_columns> const & candidates)
+{
+    double sum = 0;
+    for (auto const & c : candidates)
+        sum += 0.5 * (column_agreement(a, c) + column_agreement(c, a));
+    return sum / static_cast<double>(candidates.size());
+}
+
+/// Adds the second training's log-space fallback counts to res's.
+void merge_tally(train_result & res, train_result const & other)
+{
+    std::map<std::size_t, std::uint64_t> per_seq(res.logspace_sequences.begin(), res.logspace_sequences.end());
+    for (auto const & [i, n] : other.logspace_sequences)
+        per_seq[i] += n;
+    res.logspace_sequences.assign(per_seq.begin(), per_seq.end());
+    res.logspace_e_steps += other.logspace_e_steps;
+    res.float_fallback_e_steps += other.float_fallback_e_steps;
+    res.double_only_e_steps += other.double_only_e_steps;
+}
+
+} // namespace
+
+void realign_winner(training_context & ctx, consensus_alignments const & cons)
+{
+    train_options const & opt = ctx.opt;
+    train_result & res = ctx.res;
+    realign_summary info;
+    info.first_M = res.hmm.M;
+    info.first_objective = res.objective;
+    if (opt.realign == realign_mode::off)
+    {
+        info.message = "off";
+        res.realign = std::move(info);
+        return;
+    }
+    if (cons.columns.size() < 3 || opt.stream)
+    {
+        info.message = "not run: needs the consensus of starts (a central start with at least 3 candidates, not streamed)";
+        res.realign = std::move(info);
+        return;
+    }
+    int const threads = std::max(1, opt.threads);
+    msa const aln = realigned(res.hmm, ctx.set, threads);
+    if (aln.rows.empty())
+    {
+        info.message = "not run: the model cannot align every training sequence";
+        res.realign = std::move(info);
+        return;
+    }
+    build_options bopt;
+    bopt.prior = opt.prior;
+    bopt.effn_rule = effective_number::entropy;
+    bopt.re_target = opt.re_target;
+    profile_hmm built = build_profile_hmm(aln, bopt).hmm;
+    // A built model far longer or shorter than the first one follows something else than the
+    // family: e.g. one 35,000-residue multidomain sequence among domain-length ones makes the
+    // others "fragments" of its alignment, and every column of its flanks a match column (M in the
+    // tens of thousands). The step is skipped then; on the benchmark families M moved by at most
+    // 0.81x (Caudal_act 168 -> 136).
+    if (built.M < 1 || 2 * built.M > 3 * res.hmm.M || 3 * built.M < 2 * res.hmm.M)
+    {
+        info.second_M = built.M;
+        info.message = "not run: the model built from the realignment has " + std::to_string(built.M) +
+                       " match states against " + std::to_string(res.hmm.M) + " (outside 2/3 to 3/2)";
+        res.realign = std::move(info);
+        return;
+    }
+    built.null = ctx.background;
+
+    train_result second;
+    if (opt.realign == realign_mode::retrain)
+    {
+        train_options o = opt;
+        o.start_model = std::move(built);
+        o.realign = realign_mode::off;
+        try
+        {
+            second = train_profile_hmm(ctx.set, o);
+        }
+        catch (user_error const & e)
+        {
+            info.message = std::string{"the retraining failed: "} + e.what();
+            res.realign = std::move(info);
+            return;
+        }
+        merge_tally(res, second);
+        res.decreases += second.decreases;
+    }
+    else
+    {
+        // rebuild: the built model as it is; its objective under the first model's weights.
+        hmm_params p;
+        auto m = ctx.model_from(built, p);
+        hmm_counts counts;
+        second.log_likelihood = em::e_step(*m, p, counts, ctx.e_step_options);
+        second.objective = second.log_likelihood + m->log_prior(p);
+        second.hmm = std::move(built);
+        second.weights = res.weights;
+        second.effective_sequences = res.effective_sequences;
+        second.lengths = {second.hmm.M};
+        second.trace = {second.objective};
+        second.reason = em::stop_reason::converged;
+    }
+    info.second_M = second.hmm.M;
+    info.second_objective = second.objective;
+
+    // The criterion: agreement with the consensus candidates' alignments (same subset, Viterbi).
+    auto const & abc = seq::alphabet::get(ctx.set.type);
+    auto const xs = digital_views(cons.set);
+    std::vector<dp_matrix> scratch(static_cast<std::size_t>(threads));
+    auto columns_of = [&](profile_hmm const & h) {
+        return viterbi_columns(make_profile(h, residue_sets_of(abc), alignment_profile_options()), xs, threads, scratch);
+    };
+    info.first_agreement = mean_agreement(columns_of(res.hmm), cons.columns);
+    info.second_agreement = mean_agreement(columns_of(second.hmm), cons.columns);
+    info.mode = opt.realign;
+    info.kept = !opt.realign_if_better || info.second_agreement > info.first_agreement;
+    if (info.kept)
+    {
+        // The second model and its fit; the start and the fallback counts stay the whole run's.
+        res.hmm = std::move(second.hmm);
+        res.objective = second.objective;
+        res.log_likelihood = second.log_likelihood;
+        res.trace = std::move(second.trace);
+        res.iterations = second.iterations;
+        res.mean_iterations = second.mean_iterations;
+        res.reason = second.reason;
+        res.stepwise = std::move(second.stepwise);
+        res.weights = std::move(second.weights);
+        res.effective_sequences = second.effective_sequences;
+        res.entropy_scales.insert(res.entropy_scales.end(), second.entropy_scales.begin(), second.entropy_scales.end());
+        res.lengths.insert(res.lengths.end(), second.lengths.begin(), second.lengths.end());
+    }
+    res.realign = std::move(info);
+}
+
+} // namespace detail
+
+} // namespace emtk::hmm

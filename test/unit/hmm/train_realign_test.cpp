@@ -1,0 +1,152 @@
+// Realignment after training (train.hpp, "Realignment"; train_options::realign).
+#include <emtk/hmm/emit.hpp>
+#include <emtk/hmm/train.hpp>
+#include <emtk/util/rng.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+using namespace emtk::hmm;
+using emtk::seq::alphabet_type;
+using emtk::seq::sequence_set;
+
+namespace {
+
+/// A DNA model with peaked match emissions (0.8 on one residue) and some indels.
+profile_hmm indel_model(emtk::rng & r, int M)
+{
+    profile_hmm h(M, 4);
+    for (int k = 0; k <= M; ++k)
+    {
+        auto & t = h.t[static_cast<std::size_t>(k)];
+        t = {0.86, 0.07, 0.07, 0.6, 0.4, 0.7, 0.3};
+        if (k == 0)
+            t[t_dm] = 1, t[t_dd] = 0;
+        if (k == M)
+            t = {0.93, 0.07, 0.0, 0.6, 0.4, 1.0, 0.0};
+        if (k >= 1)
+        {
+            int const top = static_cast<int>(r.below(4));
+            for (int a = 0; a < 4; ++a)
+                h.match(k)[static_cast<std::size_t>(a)] = a == top ? 0.8 : 0.2 / 3;
+        }
+    }
+    return h;
+}
+
+train_options base_options()
+{
+    train_options o;
+    o.max_iter = 15;
+    o.consensus_starts = 5;
+    o.realign = realign_mode::retrain;
+    o.realign_if_better = true;
+    o.threads = 1;
+    return o;
+}
+
+} // namespace
+
+TEST_CASE("train realign: parse and print the modes", "[hmm][train][realign]")
+{
+    realign_mode m = realign_mode::off;
+    CHECK(parse_realign_mode("retrain", m));
+    CHECK(m == realign_mode::retrain);
+    CHECK(parse_realign_mode("rebuild", m));
+    CHECK(m == realign_mode::rebuild);
+    CHECK(parse_realign_mode("off", m));
+    CHECK(m == realign_mode::off);
+    CHECK_FALSE(parse_realign_mode("on", m));
+    CHECK(std::string{to_string(realign_mode::retrain)} == "retrain");
+    CHECK(train_options{}.realign == realign_mode::retrain);
+    CHECK_FALSE(train_options{}.realign_if_better);
+}
+
+TEST_CASE("train realign: retrain keeps the model its rule picks, finite, identical for 1 and 2 threads",
+          "[hmm][train][realign]")
+{
+    emtk::rng r{7};
+    profile_hmm const truth = indel_model(r, 18);
+    sequence_set const s = emit_sequences(truth, alphabet_type::dna, 20, 43);
+    train_options o = base_options();
+    train_result const a = train_profile_hmm(s, o);
+    REQUIRE(a.consensus_candidates >= 3);
+    auto const & ra = a.realign;
+    CHECK(ra.mode == realign_mode::retrain);
+    CHECK(ra.message.empty());
+    CHECK(std::isfinite(ra.first_objective));
+    CHECK(std::isfinite(ra.second_objective));
+    CHECK(std::isfinite(a.objective));
+    CHECK(ra.first_agreement > 0);
+    CHECK(ra.first_agreement <= 1);
+    CHECK(ra.second_agreement > 0);
+    CHECK(ra.second_agreement <= 1);
+    CHECK(ra.second_M >= 1);
+    // The keep/reject rule: the second model exactly when its agreement is higher.
+    CHECK(ra.kept == (ra.second_agreement > ra.first_agreement));
+    CHECK(a.hmm.M == (ra.kept ? ra.second_M : ra.first_M));
+    CHECK(a.objective == (ra.kept ? ra.second_objective : ra.first_objective));
+    CHECK(a.decreases == 0);
+
+    o.threads = 2;
+    train_result const b = train_profile_hmm(s, o);
+    CHECK(b.realign.kept == ra.kept);
+    CHECK(b.realign.first_agreement == ra.first_agreement);
+    CHECK(b.realign.second_agreement == ra.second_agreement);
+    CHECK(b.trace == a.trace);
+    CHECK(b.hmm.mat == a.hmm.mat);
+    CHECK(b.hmm.t == a.hmm.t);
+
+    // Off: the first model, unchanged.
+    o.threads = 1;
+    o.realign = realign_mode::off;
+    train_result const off = train_profile_hmm(s, o);
+    CHECK(off.realign.mode == realign_mode::off);
+    CHECK_FALSE(off.realign.kept);
+    CHECK(off.hmm.M == ra.first_M);
+    CHECK(off.objective == ra.first_objective);
+    if (!ra.kept)
+        CHECK(off.hmm.mat == a.hmm.mat);
+
+    // Always: the second model whatever the agreement says.
+    o.realign = realign_mode::retrain;
+    o.realign_if_better = false;
+    train_result const always = train_profile_hmm(s, o);
+    CHECK(always.realign.kept);
+    CHECK(always.hmm.M == ra.second_M);
+    CHECK(always.objective == ra.second_objective);
+    CHECK(always.realign.second_agreement == ra.second_agreement);
+}
+
+TEST_CASE("train realign: rebuild takes the built model; no consensus, no realignment", "[hmm][train][realign]")
+{
+    emtk::rng r{11};
+    profile_hmm const truth = indel_model(r, 15);
+    sequence_set const s = emit_sequences(truth, alphabet_type::dna, 16, 5);
+    train_options o = base_options();
+    o.realign = realign_mode::rebuild;
+    o.realign_if_better = false;
+    train_result const a = train_profile_hmm(s, o);
+    CHECK(a.realign.mode == realign_mode::rebuild);
+    CHECK(a.realign.kept);
+    CHECK(a.hmm.M == a.realign.second_M);
+    CHECK(std::isfinite(a.objective));
+    CHECK(a.objective == a.realign.second_objective);
+    for (int k = 1; k <= a.hmm.M; ++k)
+    {
+        double sum = 0;
+        for (double v : a.hmm.match(k))
+            sum += v;
+        CHECK(std::abs(sum - 1) < 1e-9);
+    }
+
+    // A seeded start has no consensus candidates: the step does not run and says why.
+    train_options seeded = base_options();
+    seeded.realign = realign_mode::retrain;
+    seeded.seed_sequence = s.seqs[3].name;
+    train_result const b = train_profile_hmm(s, seeded);
+    CHECK(b.realign.mode == realign_mode::off);
+    CHECK_FALSE(b.realign.kept);
+    CHECK_FALSE(b.realign.message.empty());
+}
