@@ -237,8 +237,9 @@ struct train_options
     /// (polish) from the stepwise estimate; `enabled` is set from `mode`. Small mini-batches buy
     /// M-steps at no extra E-step cost (an M-step is cheap next to 100 sequences' E-steps) and the
     /// polish removes most of the step-size schedule's bias: on 5,000 Pkinase sequences this cut the
-    /// SP-recall gap to batch EM from 0.075 (1,000 / 10 / no polish) to 0.0116 and 0.0012 on two
-    /// data seeds, at 0.55–0.77x its CPU time (bench/README.md, "emtk hmm train at scale").
+    /// SP-recall gap to batch EM from 0.075 (1,000 / 10 / no polish) to 0.0012–0.0077 on three
+    /// data seeds (with the consensus of starts), at 0.62–0.76x its CPU time (bench/README.md,
+    /// "emtk hmm train at scale").
     em::stepwise_options stepwise = [] {
         em::stepwise_options s;
         s.batch_size = 100;
