@@ -15,7 +15,7 @@
 # also runs emtk impute --ref with those extra options (as emtk_NAME, scored and printed the same way).
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 emtk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

@@ -13,7 +13,7 @@
 # (scripts/impute_evaluate.py, also by MAF bin), and the time ratio emtk / beagle.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 emtk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")

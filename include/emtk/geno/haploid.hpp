@@ -23,7 +23,8 @@
 ///     refinement (ref_phase_switches) over the union of the two haplotypes' state sets; the states
 ///     of haplotype h are the `switch_states` haplotypes (never the sample's own two) with the
 ///     fewest mismatches per block of `block` markers and its neighbours (ref_select_states; the
-///     imputation below takes `states` of them the same way). The pass
+///     imputation below takes `states` of them the same way), with the haplotype's longest matches
+///     first (`pbwt` per PBWT checkpoint, ref_pbwt_neighbours over the pass's panel). The pass
 ///     judges with the starting ε. Every sample reads the same snapshot of the panel: the result
 ///     does not depend on the order of the samples or on the threads.
 ///  3. EM for ε (em::fit, `iterations` E-steps; 1 = an E-step with the template stage's ε, no
@@ -74,7 +75,7 @@ struct haploid_options
     std::size_t switch_states = 100; ///< states per block and haplotype of those passes (the pair: their union)
     double weight = 0.5;        ///< weight of the haploid posteriors in the blend (0: stage off)
     double jump_scale = 0.5;    ///< jump probability = min(1, jump_scale × the template stage's ρ_m)
-    std::size_t pbwt = 0;       ///< longest-match states per PBWT checkpoint put first in each block's set (0: off)
+    std::size_t pbwt = 8;       ///< longest-match states per PBWT checkpoint put first in each block's set (0: off)
     int passes = 2;             ///< haploid passes (steps 1–4 again over the previous pass's haplotypes)
     int iterations = 1;         ///< E-steps of the EM for ε (1: the template stage's ε, no M-step)
     double error_min = 1e-4;    ///< ε clamp

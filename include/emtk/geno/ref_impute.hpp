@@ -86,6 +86,20 @@ namespace emtk::geno {
 /// ~12% of the CPU at the same discordance within the noise of the phasing (seeds 1 and 21);
 /// defaults: 2 Viterbi rounds + 3 switch passes (seed 1: 0.243% / 0.064%, seed 21: 0.235% /
 /// 0.063%, against 0.240% / 0.066% and 0.241% / 0.057% with 3 rounds + 2 passes).
+///
+/// PBWT longest-match states (`pbwt`, ref_pbwt_neighbours: up to 4 × pbwt haplotypes per block
+/// put first in the switch passes' and the imputation's state sets; 2026-12-06, one run each
+/// beside Beagle 5.4, bench/README.md), discordance 1,000 / 5,000 panel:
+///
+///     seed   pbwt 0            pbwt 8            pbwt 32           Beagle 5.4
+///     1      0.243% / 0.064%   0.244% / 0.049%   0.243% / 0.054%   0.236% / 0.045%
+///     7      0.226% / 0.060%   0.225% / 0.055%   0.229% / 0.056%   0.225% / 0.051%
+///     13     0.234% / 0.047%   0.232% / 0.038%   0.226% / 0.037%   0.224% / 0.035%
+///     21     - / 0.063%        - / 0.049%        -                 - / 0.043% (held out)
+///
+/// (seed 1, 5,000 panel: pbwt 4 0.054%, 16 0.051%.) The longest matches are what the mismatch
+/// count over a block and its neighbours misses on a large panel: many haplotypes tie there, and
+/// the ones that match on for longest are the closest relatives. Same CPU (±5%), same memory.
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -102,7 +116,7 @@ struct ref_impute_options
     int switch_passes = 3;          ///< then passes of single-switch refinement (ref_phase_switches)
     std::size_t switch_states = 100; ///< states per block and haplotype of those passes
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
-    std::size_t pbwt = 0;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
+    std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
     std::size_t block = 48;         ///< typed markers per state block
     std::size_t window = 40000;     ///< panel markers per window
