@@ -477,6 +477,95 @@ std::vector<std::size_t> search_filter::ssv_rows(digital_sequence x, std::size_t
     return flagged(flags);
 }
 
+namespace {
+
+/// ssv_windows() from the flagged rows of x; `skip`: start the recursion M rows before a flagged
+/// row when the rows computed so far end earlier (else every row from the first is computed: the
+/// reference).
+std::vector<std::pair<std::size_t, std::size_t>> diagonal_windows(search_filter::tables const & t, digital_sequence x,
+                                                                  std::vector<std::size_t> const & rows, int tjb,
+                                                                  int threshold, std::span<std::size_t const> before,
+                                                                  std::span<std::size_t const> after, bool skip)
+{
+    auto const Ms = static_cast<std::size_t>(t.M);
+    EMTK_ASSERT(before.size() == Ms + 1 && after.size() == Ms + 1, "ssv_windows: extensions need M + 1 values");
+    std::vector<std::pair<std::size_t, std::size_t>> win;
+    if (rows.empty())
+        return win;
+    int const xBv = sat_u8(sat_u8(msv_base - tjb) - t.msv_tbm);
+    // The cells of the last row computed and the node where each cell's diagonal starts: a cell
+    // continues its diagonal when the previous one is above xBv (the recursion's max), else starts
+    // anew. A diagonal ending at node k spans k rows, so rows computed from M rows before row r on
+    // with zero cells before them give row r's cells exactly.
+    thread_local std::vector<int> val;
+    thread_local std::vector<std::uint32_t> start;
+    val.assign(Ms + 1, 0);
+    start.assign(Ms + 1, 0);
+    std::size_t next = 0; // the next row to compute
+    for (std::size_t const r : rows)
+    {
+        if (skip && r + 1 >= next + Ms)
+        {
+            std::fill(val.begin(), val.end(), 0);
+            next = r + 1 >= Ms ? r + 1 - Ms : 0;
+        }
+        for (; next <= r; ++next)
+        {
+            std::uint8_t const * cost = t.msv_cost_serial.data() + static_cast<std::size_t>(x[next]) * (Ms + 1);
+            int prev = 0;
+            std::uint32_t prev_start = 0;
+            for (std::size_t k = 1; k <= Ms; ++k)
+            {
+                bool const cont = prev > xBv;
+                int const sv = sat_u8(sat_u8((cont ? prev : xBv) + t.msv_bias) - cost[k]);
+                std::uint32_t const st = cont ? prev_start : static_cast<std::uint32_t>(k);
+                prev = val[k], prev_start = start[k];
+                val[k] = sv, start[k] = st;
+            }
+        }
+        for (std::size_t k = 1; k <= Ms; ++k)
+        {
+            if (val[k] < threshold)
+                continue;
+            std::size_t const k0 = start[k];
+            std::size_t const first = r - (k - k0); // the diagonal's first position in x
+            std::size_t const from = first > before[k0] ? first - before[k0] : 0;
+            std::size_t const to = std::min(x.size(), r + 1 + after[k]);
+            win.emplace_back(from, to);
+        }
+    }
+    std::sort(win.begin(), win.end());
+    std::size_t n = 0;
+    for (std::size_t i = 1; i < win.size(); ++i)
+    {
+        if (win[i].first <= win[n].second)
+            win[n].second = std::max(win[n].second, win[i].second);
+        else
+            win[++n] = win[i];
+    }
+    win.resize(n + 1);
+    return win;
+}
+
+} // namespace
+
+std::vector<std::pair<std::size_t, std::size_t>> search_filter::ssv_windows(digital_sequence x, std::size_t W,
+                                                                             hmmer_stats const & stats, double F1,
+                                                                             std::span<std::size_t const> before,
+                                                                             std::span<std::size_t const> after) const
+{
+    return diagonal_windows(*t_, x, ssv_rows(x, W, stats, F1), t_->msv_tjb(W), t_->ssv_threshold(W, stats, F1),
+                            before, after, true);
+}
+
+std::vector<std::pair<std::size_t, std::size_t>>
+search_filter::ssv_windows_reference(digital_sequence x, std::size_t W, hmmer_stats const & stats, double F1,
+                                     std::span<std::size_t const> before, std::span<std::size_t const> after) const
+{
+    return diagonal_windows(*t_, x, ssv_rows_reference(x, W, stats, F1), t_->msv_tjb(W),
+                            t_->ssv_threshold(W, stats, F1), before, after, false);
+}
+
 double search_filter::msv_bits_reference(digital_sequence x) const
 {
     if (x.empty())

@@ -17,8 +17,8 @@
 /// 2. Envelopes. Posterior decoding of the window with the model in local multi-hit mode, its
 ///    length model set to the window's length, and HMMER's region heuristics (the same code as
 ///    protein search, search.hpp): envelopes of core occupancy. With the filters on
-///    (dna_search_options::filter), only the sub-windows that pass them (SSV rows ± W, Viterbi,
-///    Forward) are decoded, with the length model of the sub-window and the Forward filter's own
+///    (dna_search_options::filter), only the sub-windows that pass them (SSV diagonals extended by the
+///    model's expected prefix and suffix lengths as nhmmer does, then Viterbi and Forward) are decoded, with the length model of the sub-window and the Forward filter's own
 ///    pass reused, as nhmmer's domain definition reuses its Forward filter matrix; `--max`
 ///    decodes whole windows with the length model of W.
 /// 3. Rescoring (nhmmer's rescore_isolated_domain). Each envelope i..j is scored by Forward with
