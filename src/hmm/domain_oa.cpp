@@ -2,6 +2,7 @@
 // recurrences of align.cpp's optimal_accuracy_fill/optimal_accuracy_trace (HMMER 3's
 // p7_GOptimalAccuracy/p7_GOATrace, src/generic_optacc.c; read, not copied) with float cells.
 #include "domain_oa.hpp"
+#include "oa_trace.hpp"
 
 #include <emtk/em/logspace.hpp>
 #include <emtk/util/error.hpp>
@@ -22,13 +23,6 @@ constexpr float ninf = -std::numeric_limits<float>::infinity();
 inline float gate(double t) noexcept { return t == log_zero ? ninf : 0.0f; }
 /// `v` when the transition exists, else −∞.
 inline float allow(double t, float v) noexcept { return t == log_zero ? ninf : v; }
-
-/// Index of the largest value (the first one on ties), as align.cpp's.
-template <std::size_t N>
-std::size_t argmax(std::array<float, N> const & xs) noexcept
-{
-    return static_cast<std::size_t>(std::max_element(xs.begin(), xs.end()) - xs.begin());
-}
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define EMTK_OAF_CLONES __attribute__((target_clones("avx2", "default")))
@@ -66,8 +60,8 @@ void oa_float_matrix::reshape(std::size_t L_, int M)
         core = std::vector<float>();
         core.resize(need);
     }
-    if (xs.size() < (L + 1) * n_special_states)
-        xs.resize((L + 1) * n_special_states);
+    if (sx.size() < (L + 1) * n_special_states)
+        sx.resize((L + 1) * n_special_states);
 }
 
 double optimal_accuracy_fill_float(profile const & p, posterior const & pp, oa_float_matrix & oa)
@@ -80,9 +74,9 @@ double optimal_accuracy_fill_float(profile const & p, posterior const & pp, oa_f
     auto const Ms = static_cast<std::size_t>(M), n = Ms + 1;
     std::fill(oa.row(0), oa.row(0) + 3 * n, ninf);
     for (special_state const s : {x_n, x_b, x_e, x_j, x_c})
-        oa.x(0, s) = ninf;
-    oa.x(0, x_n) = 0;
-    oa.x(0, x_b) = allow(sp[n_move], 0.0f);
+        oa.xs(0, s) = ninf;
+    oa.xs(0, x_n) = 0;
+    oa.xs(0, x_b) = allow(sp[n_move], 0.0f);
     thread_local std::vector<float> g;
     g.resize(10 * n);
     float * g_mm = g.data(), * g_im = g_mm + n, * g_dm = g_im + n, * g_mi = g_dm + n, * g_ii = g_mi + n,
@@ -103,7 +97,7 @@ double optimal_accuracy_fill_float(profile const & p, posterior const & pp, oa_f
         float * cur = oa.row(i);
         float const * mp = prev, * ip = prev + n, * dp = prev + 2 * n;
         float * mc = cur, * ic = cur + n, * dc = cur + 2 * n;
-        float const b_prev = oa.x(i - 1, x_b);
+        float const b_prev = oa.xs(i - 1, x_b);
         ic[0] = static_cast<float>(pp.insert(i, 0)) +
                 std::max(allow(p.enter_i0, b_prev), allow(p.tsc[0][t_ii], ip[0]));
         mc[0] = dc[0] = ninf; // M_0, D_0
@@ -124,129 +118,20 @@ double optimal_accuracy_fill_float(profile const & p, posterior const & pp, oa_f
         float e = allow(p.exit_i, ic[Ms]);
         for (std::size_t k = 1; k <= Ms; ++k)
             e = std::max(e, std::max(mc[k] + g_ex[k], dc[k] + g_exd[k]));
-        oa.x(i, x_e) = e;
-        oa.x(i, x_j) = std::max(allow(sp[j_loop], oa.x(i - 1, x_j) + static_cast<float>(pp.j[i])), allow(sp[e_loop], e));
-        oa.x(i, x_c) = std::max(allow(sp[c_loop], oa.x(i - 1, x_c) + static_cast<float>(pp.c[i])), allow(sp[e_move], e));
-        oa.x(i, x_n) = allow(sp[n_loop], oa.x(i - 1, x_n) + static_cast<float>(pp.n[i]));
-        oa.x(i, x_b) = std::max(allow(sp[n_move], oa.x(i, x_n)), allow(sp[j_move], oa.x(i, x_j)));
+        oa.xs(i, x_e) = e;
+        oa.xs(i, x_j) = std::max(allow(sp[j_loop], oa.xs(i - 1, x_j) + static_cast<float>(pp.j[i])), allow(sp[e_loop], e));
+        oa.xs(i, x_c) = std::max(allow(sp[c_loop], oa.xs(i - 1, x_c) + static_cast<float>(pp.c[i])), allow(sp[e_move], e));
+        oa.xs(i, x_n) = allow(sp[n_loop], oa.xs(i - 1, x_n) + static_cast<float>(pp.n[i]));
+        oa.xs(i, x_b) = std::max(allow(sp[n_move], oa.xs(i, x_n)), allow(sp[j_move], oa.xs(i, x_j)));
     }
-    float const v = allow(sp[c_move], oa.x(L, x_c));
+    float const v = allow(sp[c_move], oa.xs(L, x_c));
     return v == ninf ? log_zero : static_cast<double>(v);
 }
 
 alignment_trace optimal_accuracy_trace_float(profile const & p, digital_sequence x, posterior const & pp,
                                              oa_float_matrix const & oa)
 {
-    std::size_t const L = x.size();
-    int const M = p.M;
-    EMTK_ASSERT(pp.L == L && oa.L == L, "OA traceback: matrix and sequence differ in length");
-    special_row const sp = special_transitions(p, L);
-    alignment_trace r;
-    std::vector<trace_step> & tr = r.path; // built backwards, reversed at the end
-    tr.push_back({state_type::T, 0, 0});
-    state_type st = state_type::C;
-    std::size_t i = L;
-    int k = 0;
-    auto const kz = [](int kk) { return static_cast<std::size_t>(kk); };
-    // Each case recomputes the candidates with the fill's float arithmetic: the maximum is exact.
-    for (bool done = false; !done;)
-    {
-        switch (st)
-        {
-        case state_type::C:
-        case state_type::J: {
-            bool const is_c = st == state_type::C;
-            float const loop =
-                i >= 1 ? allow(sp[is_c ? c_loop : j_loop],
-                               oa.x(i - 1, is_c ? x_c : x_j) + static_cast<float>(is_c ? pp.c[i] : pp.j[i]))
-                       : ninf;
-            float const enter = allow(sp[is_c ? e_move : e_loop], oa.x(i, x_e));
-            if (loop > enter)
-                tr.push_back({st, 0, i}), --i;
-            else
-                tr.push_back({st, 0, 0}), st = state_type::E;
-            break;
-        }
-        case state_type::E: {
-            tr.push_back({state_type::E, 0, 0});
-            float best = allow(p.exit_i, oa.ins(i, M));
-            st = state_type::I;
-            k = M;
-            for (int kk = 1; kk <= M; ++kk)
-            {
-                float const m = allow(p.exit_m[kz(kk)], oa.mat(i, kk));
-                float const d = allow(p.exit_d[kz(kk)], oa.del(i, kk));
-                if (m > best)
-                    best = m, st = state_type::M, k = kk;
-                if (d > best)
-                    best = d, st = state_type::D, k = kk;
-            }
-            EMTK_ASSERT(best != ninf, "OA traceback: E has no reachable predecessor");
-            break;
-        }
-        case state_type::M: {
-            tr.push_back({state_type::M, k, i});
-            auto const & tp = p.tsc[kz(k - 1)];
-            std::array<float, 4> const cand{allow(p.enter_m[kz(k)], oa.x(i - 1, x_b)), allow(tp[t_mm], oa.mat(i - 1, k - 1)),
-                                            allow(tp[t_im], oa.ins(i - 1, k - 1)), allow(tp[t_dm], oa.del(i - 1, k - 1))};
-            std::size_t const a = argmax(cand);
-            EMTK_ASSERT(cand[a] != ninf, "OA traceback: M has no reachable predecessor");
-            --i;
-            if (a == 0)
-            {
-                if (!p.options.local) // the retracted left wing
-                    for (int kk = k - 1; kk >= 1; --kk)
-                        tr.push_back({state_type::D, kk, 0});
-                st = state_type::B;
-            }
-            else
-                st = a == 1 ? state_type::M : a == 2 ? state_type::I : state_type::D, --k;
-            break;
-        }
-        case state_type::I: {
-            tr.push_back({state_type::I, k, i});
-            auto const & tk = p.tsc[kz(k)];
-            std::array<float, 3> const cand{allow(tk[t_mi], k == 0 ? ninf : oa.mat(i - 1, k)), allow(tk[t_ii], oa.ins(i - 1, k)),
-                                            k == 0 ? allow(p.enter_i0, oa.x(i - 1, x_b)) : ninf};
-            std::size_t const a = argmax(cand);
-            EMTK_ASSERT(cand[a] != ninf, "OA traceback: I has no reachable predecessor");
-            --i;
-            st = a == 0 ? state_type::M : a == 1 ? state_type::I : state_type::B;
-            break;
-        }
-        case state_type::D: {
-            tr.push_back({state_type::D, k, 0});
-            auto const & tp = p.tsc[kz(k - 1)];
-            std::array<float, 2> const cand{allow(tp[t_md], oa.mat(i, k - 1)), allow(tp[t_dd], oa.del(i, k - 1))};
-            EMTK_ASSERT(std::max(cand[0], cand[1]) != ninf, "OA traceback: D has no reachable predecessor");
-            st = argmax(cand) == 0 ? state_type::M : state_type::D;
-            --k;
-            break;
-        }
-        case state_type::B: {
-            tr.push_back({state_type::B, 0, 0});
-            std::array<float, 2> const cand{allow(sp[n_move], oa.x(i, x_n)), allow(sp[j_move], oa.x(i, x_j))};
-            st = argmax(cand) == 0 ? state_type::N : state_type::J;
-            break;
-        }
-        case state_type::N:
-            if (i == 0)
-            {
-                tr.push_back({state_type::N, 0, 0});
-                tr.push_back({state_type::S, 0, 0});
-                done = true;
-                break;
-            }
-            tr.push_back({state_type::N, 0, i});
-            --i;
-            break;
-        case state_type::S:
-        case state_type::T: EMTK_ASSERT(false, "OA traceback reached S or T");
-        }
-    }
-    std::reverse(tr.begin(), tr.end());
-    r.accuracy = path_accuracy(tr, pp, &r.pp);
-    return r;
+    return oa_trace<float>(p, x, pp, oa);
 }
 
 } // namespace emtk::hmm::detail

@@ -23,7 +23,7 @@ struct oa_float_matrix
 {
     std::size_t L = 0, n = 0; // n = M + 1
     std::vector<float> core;  // (L + 1)·3n
-    std::vector<float> xs;    // (L + 1)·n_special_states
+    std::vector<float> sx;    // (L + 1)·n_special_states
 
     void reshape(std::size_t L_, int M);
     [[nodiscard]] float const * row(std::size_t i) const noexcept { return core.data() + 3 * n * i; }
@@ -31,11 +31,12 @@ struct oa_float_matrix
     [[nodiscard]] float mat(std::size_t i, int k) const noexcept { return row(i)[static_cast<std::size_t>(k)]; }
     [[nodiscard]] float ins(std::size_t i, int k) const noexcept { return row(i)[n + static_cast<std::size_t>(k)]; }
     [[nodiscard]] float del(std::size_t i, int k) const noexcept { return row(i)[2 * n + static_cast<std::size_t>(k)]; }
-    [[nodiscard]] float x(std::size_t i, special_state s) const noexcept
+    [[nodiscard]] std::size_t length() const noexcept { return L; }
+    [[nodiscard]] float xs(std::size_t i, special_state s) const noexcept
     {
-        return xs[i * n_special_states + static_cast<std::size_t>(s)];
+        return sx[i * n_special_states + static_cast<std::size_t>(s)];
     }
-    [[nodiscard]] float & x(std::size_t i, special_state s) noexcept { return xs[i * n_special_states + static_cast<std::size_t>(s)]; }
+    [[nodiscard]] float & xs(std::size_t i, special_state s) noexcept { return sx[i * n_special_states + static_cast<std::size_t>(s)]; }
 };
 
 /// The OA fill of optimal_accuracy_fill() in float into `oa`; returns the best complete path's
