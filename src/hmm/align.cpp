@@ -25,13 +25,6 @@ namespace {
 /// `v` when the transition of log probability `t` exists, else −∞ (Käll et al.'s delta).
 inline double allow(double t, double v) noexcept { return t == log_zero ? log_zero : v; }
 
-/// Index of the largest value (the first one on ties), as in viterbi.cpp.
-template <std::size_t N>
-std::size_t argmax(std::array<double, N> const & xs) noexcept
-{
-    return static_cast<std::size_t>(std::max_element(xs.begin(), xs.end()) - xs.begin());
-}
-
 } // namespace
 
 profile_options alignment_profile_options() noexcept
