@@ -57,7 +57,8 @@
 /// being read and the residues of the current target's next windows (≤ 256 kb + a window), plus, per
 /// thread, the reverse complement of one window, the posterior decoding of one window (about 100
 /// bytes per residue: 10 MB for 100 kb; with the filters, of its passing sub-windows only) and the
-/// optimal-accuracy alignment of one envelope (about 100·Ld·M bytes, Ld ≤ W + 46: 3.6 MB for MADE1).
+/// optimal-accuracy alignment of one envelope (about 100·Ld·M bytes with `--max`, 12·Ld·M fewer with
+/// the default float fill, Ld ≤ W + 46: 3.6 MB for MADE1 with `--max`).
 
 #include <emtk/hmm/filter.hpp>
 #include <emtk/hmm/search.hpp>
