@@ -7,6 +7,8 @@
 /// a non-zero probability (log > −∞), and its value is the OA value of that cell; the emitted
 /// residue adds its posterior.
 
+#include "oa_trace.hpp"
+
 #include <emtk/em/logspace.hpp>
 #include <emtk/hmm/align.hpp>
 #include <emtk/util/error.hpp>
@@ -22,13 +24,6 @@ namespace {
 
 /// `v` when the transition of log probability `t` exists, else −∞ (Käll et al.'s delta).
 inline double allow(double t, double v) noexcept { return t == log_zero ? log_zero : v; }
-
-/// Index of the largest value (the first one on ties), as in viterbi.cpp.
-template <std::size_t N>
-std::size_t argmax(std::array<double, N> const & xs) noexcept
-{
-    return static_cast<std::size_t>(std::max_element(xs.begin(), xs.end()) - xs.begin());
-}
 
 } // namespace
 
@@ -134,125 +129,7 @@ double optimal_accuracy_fill(profile const & p, posterior const & pp, dp_matrix 
 
 alignment_trace optimal_accuracy_trace(profile const & p, digital_sequence x, posterior const & pp, dp_matrix const & oa)
 {
-    std::size_t const L = x.size();
-    int const M = p.M;
-    EMTK_ASSERT(pp.L == L && oa.length() == L, "OA traceback: matrix and sequence differ in length");
-    special_row const sp = special_transitions(p, L);
-    alignment_trace r;
-    std::vector<trace_step> & tr = r.path; // built backwards, reversed at the end
-    tr.push_back({state_type::T, 0, 0});
-    state_type st = state_type::C;
-    std::size_t i = L;
-    int k = 0;
-    // Each case recomputes the candidates with the fill's arithmetic: the maximum is found exactly.
-    for (bool done = false; !done;)
-    {
-        switch (st)
-        {
-        case state_type::C:
-        case state_type::J: {
-            bool const is_c = st == state_type::C;
-            double const loop = i >= 1 ? allow(sp[is_c ? c_loop : j_loop],
-                                               oa.xs(i - 1, is_c ? x_c : x_j) + (is_c ? pp.c[i] : pp.j[i]))
-                                       : log_zero;
-            double const enter = allow(sp[is_c ? e_move : e_loop], oa.xs(i, x_e));
-            if (loop > enter)
-            {
-                tr.push_back({st, 0, i});
-                --i;
-            }
-            else
-            {
-                tr.push_back({st, 0, 0});
-                st = state_type::E;
-            }
-            break;
-        }
-        case state_type::E: {
-            tr.push_back({state_type::E, 0, 0});
-            double best = allow(p.exit_i, oa.ins(i, M));
-            st = state_type::I;
-            k = M;
-            for (int kk = 1; kk <= M; ++kk)
-            {
-                double const m = allow(p.exit_m[static_cast<std::size_t>(kk)], oa.mat(i, kk));
-                double const d = allow(p.exit_d[static_cast<std::size_t>(kk)], oa.del(i, kk));
-                if (m > best)
-                    best = m, st = state_type::M, k = kk;
-                if (d > best)
-                    best = d, st = state_type::D, k = kk;
-            }
-            EMTK_ASSERT(best != log_zero, "OA traceback: E has no reachable predecessor");
-            break;
-        }
-        case state_type::M: {
-            tr.push_back({state_type::M, k, i});
-            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
-            std::array<double, 4> const cand{allow(p.enter_m[static_cast<std::size_t>(k)], oa.xs(i - 1, x_b)),
-                                             allow(tp[t_mm], oa.mat(i - 1, k - 1)), allow(tp[t_im], oa.ins(i - 1, k - 1)),
-                                             allow(tp[t_dm], oa.del(i - 1, k - 1))};
-            std::size_t const a = argmax(cand);
-            EMTK_ASSERT(cand[a] != log_zero, "OA traceback: M has no reachable predecessor");
-            --i;
-            if (a == 0)
-            {
-                if (!p.options.local) // the retracted left wing
-                    for (int kk = k - 1; kk >= 1; --kk)
-                        tr.push_back({state_type::D, kk, 0});
-                st = state_type::B;
-            }
-            else
-            {
-                st = a == 1 ? state_type::M : a == 2 ? state_type::I : state_type::D;
-                --k;
-            }
-            break;
-        }
-        case state_type::I: {
-            tr.push_back({state_type::I, k, i});
-            auto const & tk = p.tsc[static_cast<std::size_t>(k)];
-            std::array<double, 3> const cand{allow(tk[t_mi], k == 0 ? log_zero : oa.mat(i - 1, k)),
-                                             allow(tk[t_ii], oa.ins(i - 1, k)),
-                                             k == 0 ? allow(p.enter_i0, oa.xs(i - 1, x_b)) : log_zero};
-            std::size_t const a = argmax(cand);
-            EMTK_ASSERT(cand[a] != log_zero, "OA traceback: I has no reachable predecessor");
-            --i;
-            st = a == 0 ? state_type::M : a == 1 ? state_type::I : state_type::B;
-            break;
-        }
-        case state_type::D: {
-            tr.push_back({state_type::D, k, 0});
-            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
-            std::array<double, 2> const cand{allow(tp[t_md], oa.mat(i, k - 1)), allow(tp[t_dd], oa.del(i, k - 1))};
-            EMTK_ASSERT(std::max(cand[0], cand[1]) != log_zero, "OA traceback: D has no reachable predecessor");
-            st = argmax(cand) == 0 ? state_type::M : state_type::D;
-            --k;
-            break;
-        }
-        case state_type::B: {
-            tr.push_back({state_type::B, 0, 0});
-            std::array<double, 2> const cand{allow(sp[n_move], oa.xs(i, x_n)), allow(sp[j_move], oa.xs(i, x_j))};
-            st = argmax(cand) == 0 ? state_type::N : state_type::J;
-            break;
-        }
-        case state_type::N:
-            if (i == 0)
-            {
-                tr.push_back({state_type::N, 0, 0});
-                tr.push_back({state_type::S, 0, 0});
-                done = true;
-                break;
-            }
-            tr.push_back({state_type::N, 0, i});
-            --i;
-            break;
-        case state_type::S:
-        case state_type::T: EMTK_ASSERT(false, "OA traceback reached S or T");
-        }
-    }
-    std::reverse(tr.begin(), tr.end());
-    r.accuracy = path_accuracy(tr, pp, &r.pp);
-    return r;
+    return detail::oa_trace<double>(p, x, pp, oa);
 }
 
 double path_accuracy(std::vector<trace_step> const & path, posterior const & pp, std::vector<double> * step_pp)

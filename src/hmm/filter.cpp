@@ -477,6 +477,121 @@ std::vector<std::size_t> search_filter::ssv_rows(digital_sequence x, std::size_t
     return flagged(flags);
 }
 
+namespace {
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define EMTK_SSVD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define EMTK_SSVD_CLONES
+#endif
+
+/// One row of the constant-B cell recursion (msv_serial_row) from the previous row `vo` into `vn`,
+/// with the node where each cell's diagonal starts (`so` → `sn`): a cell continues the diagonal
+/// of (i − 1, k − 1) when that cell is above xBv (the recursion's max), else starts anew at k.
+/// Separate input and output rows, so that the loop vectorises (integer operations: every build
+/// computes the same values). vo[0] is 0.
+EMTK_SSVD_CLONES void ssv_diagonal_row(std::size_t M, int xBv, int bias, std::uint8_t const * __restrict cost,
+                                       std::int32_t const * __restrict vo, std::int32_t const * __restrict so,
+                                       std::int32_t * __restrict vn, std::int32_t * __restrict sn)
+{
+    for (std::size_t k = 1; k <= M; ++k)
+    {
+        std::int32_t const p = vo[k - 1];
+        std::int32_t const cont = p > xBv ? -1 : 0;
+        std::int32_t v = ((p & cont) | (xBv & ~cont)) + bias;
+        v = v > 255 ? 255 : v;
+        v -= cost[k];
+        v = v < 0 ? 0 : v;
+        vn[k] = v;
+        sn[k] = (so[k - 1] & cont) | (static_cast<std::int32_t>(k) & ~cont);
+    }
+}
+
+/// ssv_windows() from the flagged rows of x; `skip`: start the recursion M rows before a flagged
+/// row when the rows computed so far end earlier (else every row from the first is computed: the
+/// reference).
+std::vector<std::pair<std::size_t, std::size_t>> diagonal_windows(search_filter::tables const & t, digital_sequence x,
+                                                                  std::vector<std::size_t> const & rows, int tjb,
+                                                                  int threshold, std::span<std::size_t const> before,
+                                                                  std::span<std::size_t const> after, bool skip)
+{
+    auto const Ms = static_cast<std::size_t>(t.M);
+    EMTK_ASSERT(before.size() == Ms + 1 && after.size() == Ms + 1, "ssv_windows: extensions need M + 1 values");
+    std::vector<std::pair<std::size_t, std::size_t>> win;
+    if (rows.empty())
+        return win;
+    int const xBv = sat_u8(sat_u8(msv_base - tjb) - t.msv_tbm);
+    // The cells of the last row computed and their diagonals' first nodes. A diagonal ending at
+    // node k spans k rows, so rows computed from M rows before row r on, with zero cells before
+    // them, give row r's cells exactly.
+    thread_local std::vector<std::int32_t> val[2];
+    thread_local std::vector<std::int32_t> start[2];
+    for (int b = 0; b < 2; ++b)
+    {
+        val[b].assign(Ms + 1, 0);
+        start[b].assign(Ms + 1, 0);
+    }
+    int cur = 0;
+    std::size_t next = 0; // the next row to compute
+    for (std::size_t const r : rows)
+    {
+        if (skip && r + 1 >= next + Ms)
+        {
+            std::fill(val[cur].begin(), val[cur].end(), 0);
+            next = r + 1 >= Ms ? r + 1 - Ms : 0;
+        }
+        // Row r's cell k needs cell k − (r − i) of row i: rows before r need fewer cells (and
+        // the next row reads only cells the previous one computed).
+        for (; next <= r; ++next, cur ^= 1)
+            ssv_diagonal_row(Ms - (r - next < Ms ? r - next : Ms - 1), xBv, t.msv_bias,
+                                t.msv_cost_serial.data() + static_cast<std::size_t>(x[next]) * (Ms + 1),
+                                val[cur].data(), start[cur].data(), val[cur ^ 1].data(), start[cur ^ 1].data());
+        std::int32_t const * v = val[cur].data();
+        std::int32_t const * st = start[cur].data();
+        for (std::size_t k = 1; k <= Ms; ++k)
+        {
+            if (v[k] < threshold)
+                continue;
+            auto const k0 = static_cast<std::size_t>(st[k]);
+            std::size_t const first = r - (k - k0); // the diagonal's first position in x
+            std::size_t const from = first > before[k0] ? first - before[k0] : 0;
+            std::size_t const to = std::min(x.size(), r + 1 + after[k]);
+            win.emplace_back(from, to);
+        }
+    }
+    std::sort(win.begin(), win.end());
+    std::size_t n = 0;
+    for (std::size_t i = 1; i < win.size(); ++i)
+    {
+        if (win[i].first <= win[n].second)
+            win[n].second = std::max(win[n].second, win[i].second);
+        else
+            win[++n] = win[i];
+    }
+    win.resize(n + 1);
+    return win;
+}
+
+} // namespace
+
+std::vector<std::pair<std::size_t, std::size_t>> search_filter::ssv_windows(digital_sequence x, std::size_t W,
+                                                                             hmmer_stats const & stats, double F1,
+                                                                             std::span<std::size_t const> before,
+                                                                             std::span<std::size_t const> after) const
+{
+    auto const rows = ssv_rows(x, W, stats, F1);
+    int const tjb = t_->msv_tjb(W), threshold = t_->ssv_threshold(W, stats, F1);
+    return diagonal_windows(*t_, x, rows, tjb, threshold, before, after, true);
+}
+
+std::vector<std::pair<std::size_t, std::size_t>>
+search_filter::ssv_windows_reference(digital_sequence x, std::size_t W, hmmer_stats const & stats, double F1,
+                                     std::span<std::size_t const> before, std::span<std::size_t const> after) const
+{
+    return diagonal_windows(*t_, x, ssv_rows_reference(x, W, stats, F1), t_->msv_tjb(W),
+                                           t_->ssv_threshold(W, stats, F1), before, after, false);
+}
+
 double search_filter::msv_bits_reference(digital_sequence x) const
 {
     if (x.empty())

@@ -3,6 +3,7 @@
 // duplicates across window overlaps removed, E-values per residue searched. See
 // include/emtk/hmm/search_dna.hpp for the method, its sources, memory and determinism.
 #include "domain_float.hpp"
+#include "domain_oa.hpp"
 #include "domain_posterior.hpp"
 
 #include <emtk/em/logspace.hpp>
@@ -128,7 +129,43 @@ struct dna_model
     profile const * config = nullptr; // the scorer's configured profile (multihit; unihit() copies it)
     std::vector<double> bg;        // HMMER's background
     std::shared_ptr<detail::odds_profile const> odds; // of `multi` (--max's decoding; null otherwise)
+    std::vector<std::size_t> before, after; // SSV window extensions per node (ssv_extensions)
 };
+
+/// nhmmer's extension of an SSV diagonal into a window (its p7_pli_ExtendAndMergeWindows with the
+/// prefix/suffix lengths of p7_hmm_ScoreDataComputeRest; read, not copied): each node j gets a
+/// length ℓ_j = 2 + n_j, n_j the largest insert run whose probability t_MI·t_II^(n−1) stays at
+/// least β = 1e-7 (ℓ_M = 1); with f(k) = Σ_{j ≤ k} ℓ_j / Σ ℓ the expected fraction of the model's
+/// length up to node k, a diagonal from node k0 to k is extended by ⌈W·(0.1 + f(k0))⌉ residues
+/// before it and ⌈W·(0.1 + 1 − f(k − 1))⌉ after it: about 1.2·W + its length in all, where ± W
+/// around each SSV row took 2·W + 1 (*approximation*, nhmmer's: a hit whose inserts and flanks
+/// before or after the diagonal exceed these lengths is cut or missed; W is the length the model
+/// exceeds with probability < 1e-7, so the 0.1·W slack covers the rest).
+void ssv_extensions(profile_hmm const & h, int W, std::vector<std::size_t> & before, std::vector<std::size_t> & after)
+{
+    auto const M = static_cast<std::size_t>(h.M);
+    std::vector<double> len(M + 1, 0.0);
+    double total = 0;
+    for (std::size_t j = 1; j <= M; ++j)
+    {
+        double const mi = h.t[j][t_mi], ii = h.t[j][t_ii];
+        double n = 0;
+        if (j < M && mi > max_length_tail)
+            n = ii <= 0.0 ? 1.0 : ii >= 1.0 ? static_cast<double>(W) : std::floor(std::log(max_length_tail / mi) / std::log(ii)) + 1.0;
+        len[j] = j < M ? 1.0 + std::min(n, static_cast<double>(W)) : 1.0;
+        total += len[j];
+    }
+    before.assign(M + 1, 0);
+    after.assign(M + 1, 0);
+    double cum = 0; // f(k − 1)
+    auto const Wd = static_cast<double>(W);
+    for (std::size_t k = 1; k <= M; ++k)
+    {
+        after[k] = static_cast<std::size_t>(std::ceil(Wd * (0.1 + 1.0 - cum / total)));
+        cum += len[k];
+        before[k] = static_cast<std::size_t>(std::ceil(Wd * (0.1 + cum / total)));
+    }
+}
 
 /// The model in local unihit mode (rescoring; the caller sets the length model): a copy of the
 /// configured profile per envelope, not one kept per model.
@@ -152,6 +189,7 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
     alignment_trace tr;
     thread_local dp_matrix oa; // reused between envelopes
     thread_local std::size_t oa_cells = 0;
+    thread_local detail::oa_float_matrix oaf;
     thread_local posterior pp;
     thread_local detail::float_pass plain_pass;
     std::size_t a_from = 0, a_to = 0;
@@ -192,10 +230,19 @@ bool rescore(dna_model const & dm, digital_sequence x, std::size_t i, std::size_
         }
         if (!std::isfinite(envsc))
             return false;
-        detail::fit_alignment_matrix(oa, oa_cells, Ld, used.M);
-        if (optimal_accuracy_fill(used, pp, oa) == log_zero)
-            return false;
-        tr = optimal_accuracy_trace(used, sub, pp, oa);
+        if (exact) // --max in double, the default in float (domain_oa.hpp)
+        {
+            detail::fit_alignment_matrix(oa, oa_cells, Ld, used.M);
+            if (optimal_accuracy_fill(used, pp, oa) == log_zero)
+                return false;
+            tr = optimal_accuracy_trace(used, sub, pp, oa);
+        }
+        else
+        {
+            if (detail::optimal_accuracy_fill_float(used, pp, oaf) == log_zero)
+                return false;
+            tr = detail::optimal_accuracy_trace_float(used, sub, pp, oaf);
+        }
         a_from = a_to = 0;
         for (trace_step const & s : tr.path)
             if (s.state == state_type::M)
@@ -271,8 +318,9 @@ std::vector<raw_hit> scan_window(dna_model const & dm, digital_sequence x, bool 
     return out;
 }
 
-/// The hits of one window through the filters (search_dna.hpp, "Filters"): SSV positions, ± W
-/// sub-windows merged, Viterbi and Forward filters, then scan_window on each survivor.
+/// The hits of one window through the filters (search_dna.hpp, "Filters"): SSV diagonals extended
+/// into sub-windows (ssv_extensions) and merged, Viterbi and Forward filters, then scan_window on
+/// each survivor.
 std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence x, bool bias, filter_options const & fo)
 {
     if (fo.max)
@@ -282,14 +330,8 @@ std::vector<raw_hit> scan_window_filtered(dna_model const & dm, digital_sequence
     search_model const & sm = *dm.sm;
     hmmer_stats const & st = *sm.model().stats;
     auto const W = static_cast<std::size_t>(dm.W);
-    std::vector<std::size_t> const rows = sm.filter().ssv_rows(x, W, st, fo.F1);
-    std::size_t r = 0;
-    while (r < rows.size())
+    for (auto const & [from, to] : sm.filter().ssv_windows(x, W, st, fo.F1, dm.before, dm.after))
     {
-        std::size_t const from = rows[r] >= W ? rows[r] - W : 0;
-        std::size_t to = std::min(x.size(), rows[r] + W + 1); // [from, to)
-        while (++r < rows.size() && (rows[r] >= W ? rows[r] - W : 0) <= to)
-            to = std::min(x.size(), rows[r] + W + 1);
         digital_sequence const sub = x.subspan(from, to - from);
         if (viterbi_pvalue(sm.filter().viterbi_bits(sub), st) > fo.F2)
             continue;
@@ -423,6 +465,7 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         d.W = model_max_length(hm);
         d.config = &models[m].scorer().configured();
         d.bg = hmmer_background(hm.alphabet);
+        ssv_extensions(hm.hmm, d.W, d.before, d.after);
         if (options.filter.max) // only --max decodes whole windows in double (the filters' path: scan_window)
         {
             d.multi = models[m].scorer().configured();

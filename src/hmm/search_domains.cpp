@@ -6,6 +6,7 @@
 // and the deviations from HMMER are described in include/emtk/hmm/search.hpp.
 #include "domain_display.hpp"
 #include "domain_float.hpp"
+#include "domain_oa.hpp"
 #include "domain_posterior.hpp"
 
 #include <emtk/hmm/score.hpp>
@@ -52,6 +53,7 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
     detail::special_probs const tu{special_transitions(uni, L)};
     thread_local dp_matrix oa; // reused: no allocation per target
     thread_local std::size_t oa_cells = 0;
+    thread_local detail::oa_float_matrix oaf;
     thread_local posterior pp;
     for (auto const & [from, to] : envelopes)
     {
@@ -72,10 +74,21 @@ std::vector<domain_hit> search_model::domains(std::span<std::uint8_t const> x, d
         d.pvalue = pvalue(d.bits);
         // Optimal-accuracy alignment of the envelope (as HMMER's rescore_isolated_domain), from
         // the odds-space posterior decoding of the envelope under the same unihit profile.
-        detail::fit_alignment_matrix(oa, oa_cells, Ld, uni.M);
-        if (optimal_accuracy_fill(uni, pp, oa) == em::log_zero)
-            continue;
-        alignment_trace const v = optimal_accuracy_trace(uni, sub, pp, oa);
+        // Default mode in float (domain_oa.hpp), --max in double.
+        alignment_trace v;
+        if (exact)
+        {
+            detail::fit_alignment_matrix(oa, oa_cells, Ld, uni.M);
+            if (optimal_accuracy_fill(uni, pp, oa) == em::log_zero)
+                continue;
+            v = optimal_accuracy_trace(uni, sub, pp, oa);
+        }
+        else
+        {
+            if (detail::optimal_accuracy_fill_float(uni, pp, oaf) == em::log_zero)
+                continue;
+            v = detail::optimal_accuracy_trace_float(uni, sub, pp, oaf);
+        }
         bool first = true;
         for (trace_step const & s : v.path)
         {

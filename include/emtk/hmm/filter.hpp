@@ -52,6 +52,7 @@
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace emtk::hmm {
@@ -119,6 +120,21 @@ public:
     /// \brief The same with the scalar reference kernel.
     [[nodiscard]] std::vector<std::size_t> ssv_rows_reference(digital_sequence x, std::size_t W,
                                                               hmmer_stats const & stats, double F1) const;
+    /// \brief DNA (nhmmer's windows around SSV diagonals): for every row i of ssv_rows() and every
+    /// cell (i, k) of it at or above the threshold, the ungapped diagonal ending there, from node k0
+    /// (x position i − (k − k0), k0 where the segment of best score starts) to node k, extended by
+    /// `before[k0]` residues before its first position and `after[k]` after its last; the windows
+    /// [from, to) clipped to x, merged where they overlap or touch, in increasing order. The cells
+    /// are recomputed by the serial recursion from row i − M + 1 on (a diagonal ending at node k
+    /// spans k rows), so the result does not depend on the level. `before` and `after` hold M + 1
+    /// values.
+    [[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>>
+    ssv_windows(digital_sequence x, std::size_t W, hmmer_stats const & stats, double F1,
+                std::span<std::size_t const> before, std::span<std::size_t const> after) const;
+    /// \brief The same from the scalar reference rows, every row's cells computed from the first row.
+    [[nodiscard]] std::vector<std::pair<std::size_t, std::size_t>>
+    ssv_windows_reference(digital_sequence x, std::size_t W, hmmer_stats const & stats, double F1,
+                          std::span<std::size_t const> before, std::span<std::size_t const> after) const;
     /// \brief The composition-bias correction (filtersc − null1)/ln 2 in bits (see the file comment).
     [[nodiscard]] double bias_bits(digital_sequence x) const;
 

@@ -45,8 +45,9 @@
 /// uses the FORWARD line. c-Evalue = P × domZ (domZ = the number of sequences reported for the
 /// model, or search_options::domZ), i-Evalue = P × Z. The alignment (ali and hmm coordinates) is
 /// the optimal-accuracy alignment of the envelope in the same unihit configuration, as HMMER's
-/// (align.hpp; posterior decoding in odds space, src/hmm/domain_posterior.hpp): on the Pfam seeds
-/// of Pkinase its coordinates equal hmmsearch's for all 38 domains.
+/// (align.hpp; posterior decoding in odds space, src/hmm/domain_posterior.hpp; the default mode
+/// fills its matrix in float, src/hmm/domain_oa.hpp, `--max` in double): on the Pfam seeds of
+/// Pkinase its coordinates equal hmmsearch's for all 38 domains.
 ///
 /// Reporting: a sequence is reported when its E-value ≤ search_options::evalue (or, when `bits` is
 /// set, its score ≥ bits); a domain of a reported sequence when its c-Evalue ≤ dom_evalue (or its
@@ -70,7 +71,8 @@
 /// (the double path: forward and backward, 80·L bytes; the float path: the forward's only, its
 /// backward summed row by row, 52·L bytes with the occupancy) and O(M) rows; the alignment of an
 /// envelope of length Ld uses full matrices (double path about 72·Ld·M bytes: 6.5 MB for
-/// Ld = M = 300; float path 48·Ld·M: 24 of alignment matrix, 16 of posterior, 8 of float Forward).
+/// Ld = M = 300; float path 36·Ld·M: 12 of float alignment matrix, 16 of posterior, 8 of float
+/// Forward).
 /// These per-thread buffers are reused between targets and grow to the exact size needed (no
 /// vector doubling); configure_allocator_for_search() keeps glibc from holding freed memory per
 /// thread.

@@ -17,8 +17,8 @@
 /// 2. Envelopes. Posterior decoding of the window with the model in local multi-hit mode, its
 ///    length model set to the window's length, and HMMER's region heuristics (the same code as
 ///    protein search, search.hpp): envelopes of core occupancy. With the filters on
-///    (dna_search_options::filter), only the sub-windows that pass them (SSV rows ± W, Viterbi,
-///    Forward) are decoded, with the length model of the sub-window and the Forward filter's own
+///    (dna_search_options::filter), only the sub-windows that pass them (SSV diagonals extended by the
+///    model's expected prefix and suffix lengths as nhmmer does, then Viterbi and Forward) are decoded, with the length model of the sub-window and the Forward filter's own
 ///    pass reused, as nhmmer's domain definition reuses its Forward filter matrix; `--max`
 ///    decodes whole windows with the length model of W.
 /// 3. Rescoring (nhmmer's rescore_isolated_domain). Each envelope i..j is scored by Forward with
@@ -57,7 +57,8 @@
 /// being read and the residues of the current target's next windows (≤ 256 kb + a window), plus, per
 /// thread, the reverse complement of one window, the posterior decoding of one window (about 100
 /// bytes per residue: 10 MB for 100 kb; with the filters, of its passing sub-windows only) and the
-/// optimal-accuracy alignment of one envelope (about 100·Ld·M bytes, Ld ≤ W + 46: 3.6 MB for MADE1).
+/// optimal-accuracy alignment of one envelope (about 100·Ld·M bytes with `--max`, 12·Ld·M fewer with
+/// the default float fill, Ld ≤ W + 46: 3.6 MB for MADE1 with `--max`).
 
 #include <emtk/hmm/filter.hpp>
 #include <emtk/hmm/search.hpp>

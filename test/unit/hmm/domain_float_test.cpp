@@ -2,8 +2,12 @@
 // odds-space passes (domain_posterior.hpp): scores within 1e-3 nats, occupancy and posteriors within
 // 1e-4; the baseline and AVX2 builds of the kernels compute identical floats.
 #include "hmm/domain_float.hpp"
+#include "hmm/domain_oa.hpp"
 
+#include <emtk/hmm/align.hpp>
 #include <emtk/hmm/emit.hpp>
+#include <emtk/hmm/forward_backward.hpp>
+#include <emtk/hmm/residues.hpp>
 #include <emtk/hmm/filter.hpp>
 #include <emtk/hmm/profile_hmm.hpp>
 #include <emtk/hmm/score.hpp>
@@ -162,4 +166,55 @@ TEST_CASE("domain_float: the baseline and AVX2 kernels compute identical floats"
         CHECK(g.core_i == a.core_i);
         CHECK(g.log_scale == a.log_scale);
     }
+}
+
+TEST_CASE("domain_oa: the float optimal-accuracy alignment equals the double one", "[hmm][search]")
+{
+    // Search profiles (local, unihit as envelopes are aligned, and multihit) and hmmalign's glocal
+    // profile (I0, I_M, the retracted left wing), random sharp models, targets with 0-3 domains.
+    int same = 0, total = 0;
+    double worst = 0;
+    for (int M : {1, 4, 33, 120, 260})
+        for (std::uint64_t seed = 1; seed <= 4; ++seed)
+        {
+            profile_hmm const h = sharp_hmm(M, 100 * seed + static_cast<std::uint64_t>(M));
+            hmmer_scorer const sc{h, emtk::seq::alphabet_type::amino};
+            profile uni = sc.configured();
+            uni.options.multihit = false;
+            profile const glocal = make_profile(h, canonical_residue_sets(20), alignment_profile_options());
+            emtk::rng r{seed * 31 + static_cast<std::uint64_t>(M)};
+            for (int domains : {0, 1, 3})
+                for (profile const * p : {&sc.configured(), static_cast<profile const *>(&uni), &glocal})
+                {
+                    auto const x = target(h, r, 1 + r.below(40), domains);
+                    CAPTURE(M, seed, domains, p->options.local, p->options.multihit, x.size());
+                    dp_matrix fwd, bwd, oa;
+                    double const ll = forward(*p, x, fwd);
+                    if (!std::isfinite(ll))
+                        continue;
+                    backward(*p, x, bwd);
+                    posterior const pp = decode_posterior(*p, x, fwd, bwd, ll);
+                    double const vd = optimal_accuracy_fill(*p, pp, oa);
+                    alignment_trace const td = optimal_accuracy_trace(*p, x, pp, oa);
+                    detail::oa_float_matrix of;
+                    double const vf = detail::optimal_accuracy_fill_float(*p, pp, of);
+                    alignment_trace const tf = detail::optimal_accuracy_trace_float(*p, x, pp, of);
+                    auto const L = static_cast<double>(x.size());
+                    double const tol = 2.0 * (L + 1.0) * L * 0x1p-24; // domain_oa.hpp's bound
+                    CHECK(std::abs(vf - vd) <= tol);
+                    // The float path is valid and as accurate as the double optimum within the bound.
+                    CHECK(tf.accuracy >= td.accuracy - tol);
+                    CHECK(std::abs(tf.accuracy - vf) <= tol);
+                    worst = std::max(worst, td.accuracy - tf.accuracy);
+                    bool const eq = tf.path.size() == td.path.size() &&
+                                    std::equal(tf.path.begin(), tf.path.end(), td.path.begin(), [](auto const & a, auto const & b) {
+                                        return a.state == b.state && a.k == b.k && a.i == b.i;
+                                    });
+                    same += eq ? 1 : 0;
+                    ++total;
+                }
+        }
+    INFO(same << " of " << total << " alignments identical; worst accuracy loss " << worst);
+    CHECK(total >= 150);
+    CHECK(same * 100 >= total * 95); // ties within float rounding are rare
 }

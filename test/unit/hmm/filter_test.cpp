@@ -12,6 +12,7 @@
 #include "hmm/test_residues.hpp"
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 
 #include <cmath>
 #include <filesystem>
@@ -325,4 +326,48 @@ TEST_CASE("filter: the SSV row scan (DNA windows) is the same at every level", "
             CHECK(f.ssv_rows(x, W, st, F1) == want);
         }
     }
+}
+
+TEST_CASE("filter: SSV diagonal windows equal the reference at every level", "[hmm][filter]")
+{
+    emtk::rng r{8181};
+    int nonempty = 0;
+    for (int trial = 0; trial < 30; ++trial)
+    {
+        int const M = 4 + static_cast<int>(r.below(150));
+        std::vector<std::uint8_t> cons;
+        profile_hmm const h = trial % 2 ? sharp_model(r, M, 4, 0.9, cons) : random_profile_hmm(r, M, 4);
+        hmmer_scorer const s(h, alphabet_type::dna);
+        hmmer_stats const st = calibrate(h, alphabet_type::dna);
+        auto x = emtk::hmm::test::random_sequence(r, 200 + r.below(3000), s.configured().Kp);
+        if (trial % 2) // plant a few consensus copies, apart
+            for (int c = 0; c < 3; ++c)
+                std::copy(cons.begin(), cons.end(), x.begin() + static_cast<std::ptrdiff_t>(r.below(x.size() - cons.size())));
+        std::size_t const W = 2 * static_cast<std::size_t>(M);
+        double const F1 = trial % 3 == 0 ? 0.5 : 0.02;
+        std::vector<std::size_t> before(static_cast<std::size_t>(M) + 1), after(before.size());
+        for (std::size_t k = 0; k < before.size(); ++k)
+            before[k] = r.below(3 * W), after[k] = r.below(3 * W);
+        search_filter const ref(s, composition(h), alphabet_type::dna, simd_level::scalar);
+        auto const want = ref.ssv_windows_reference(x, W, st, F1, before, after);
+        auto const rows = ref.ssv_rows_reference(x, W, st, F1);
+        INFO("trial " << trial << " M " << M << " rows " << rows.size() << " windows " << want.size());
+        nonempty += want.empty() ? 0 : 1;
+        for (std::size_t i = 0; i < want.size(); ++i) // increasing, disjoint, within x
+        {
+            CHECK(want[i].first < want[i].second);
+            CHECK(want[i].second <= x.size());
+            if (i > 0)
+                CHECK(want[i - 1].second < want[i].first);
+        }
+        for (std::size_t const row : rows) // every flagged row lies in a window
+            CHECK(std::any_of(want.begin(), want.end(), [&](auto const & w) { return w.first <= row && row < w.second; }));
+        for (simd_level l : simd_levels())
+        {
+            INFO("level " << simd_name(l));
+            search_filter const f(s, composition(h), alphabet_type::dna, l);
+            CHECK(f.ssv_windows(x, W, st, F1, before, after) == want);
+        }
+    }
+    CHECK(nonempty >= 15);
 }
