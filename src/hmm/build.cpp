@@ -232,7 +232,58 @@ std::vector<double> henikoff_weights(msa const & a, double symfrac, double fragt
 }
 
 
-std::vector<int> match_columns(msa const & a, std::vector<double> const & weights, std::vector<bool> const & fragment,
+std::vector<row_span> data_spans(msa const & a, std::vector<bool> const & fragment, bool end_deletions_missing)
+{
+    std::size_t const L = a.columns();
+    std::vector<row_span> spans(a.size());
+    // The RF columns, when leading/trailing RF deletions are missing data.
+    std::vector<bool> is_rf(L, false);
+    bool const by_rf = end_deletions_missing && a.rf.size() == L;
+    std::size_t rf_first = L, rf_last = 0;
+    if (by_rf)
+        for (std::size_t j = 0; j < L; ++j)
+            if (!is_gap_char(a.rf[j]) && a.rf[j] != ' ')
+            {
+                is_rf[j] = true;
+                rf_first = std::min(rf_first, j);
+                rf_last = j;
+            }
+    for (std::size_t i = 0; i < a.size(); ++i)
+    {
+        auto const & row = a.rows[i];
+        row_span & s = spans[i];
+        if (fragment[i])
+        {
+            auto const r = residue_span(row);
+            s.first = r.first, s.last = r.second;
+            s.lead_missing = r.first <= r.second && r.first > 0;
+            s.tail_missing = r.first <= r.second && r.second + 1 < L;
+            continue;
+        }
+        s.first = 0, s.last = L - 1;
+        if (!by_rf || rf_first >= L)
+            continue;
+        std::size_t first = L, last = 0;
+        for (std::size_t j = rf_first; j <= rf_last; ++j)
+            if (is_rf[j] && row[j] != msa_gap)
+            {
+                first = std::min(first, j);
+                last = j;
+            }
+        if (first == L)
+        {
+            s.first = 1, s.last = 0; // no residue in any RF column: all missing
+            continue;
+        }
+        if (first > rf_first)
+            s.first = first, s.lead_missing = true;
+        if (last < rf_last)
+            s.last = last, s.tail_missing = true;
+    }
+    return spans;
+}
+
+std::vector<int> match_columns(msa const & a, std::vector<double> const & weights, std::vector<row_span> const & spans,
                                build_options const & opt)
 {
     std::size_t const L = a.columns();
@@ -247,15 +298,9 @@ std::vector<int> match_columns(msa const & a, std::vector<double> const & weight
     std::vector<double> res(L, 0.0), tot(L, 0.0);
     for (std::size_t i = 0; i < a.size(); ++i)
     {
-        std::size_t lo = 0, hi = L - 1;
-        if (fragment[i])
-        {
-            auto const span = residue_span(a.rows[i]);
-            if (span.first > span.second)
-                continue; // all missing
-            lo = span.first, hi = span.second;
-        }
-        for (std::size_t j = lo; j <= hi; ++j)
+        if (spans[i].first > spans[i].last)
+            continue; // all missing
+        for (std::size_t j = spans[i].first; j <= spans[i].last; ++j)
         {
             tot[j] += weights[i];
             if (a.rows[i][j] != msa_gap)
@@ -269,7 +314,7 @@ std::vector<int> match_columns(msa const & a, std::vector<double> const & weight
 }
 
 hmm_counts count_alignment(msa const & a, std::vector<int> const & map, std::vector<double> const & weights,
-                           std::vector<bool> const & fragment)
+                           std::vector<row_span> const & spans)
 {
     int const M = static_cast<int>(map.size());
     EMTK_ASSERT(M >= 1, "count_alignment needs at least one match column");
@@ -286,12 +331,11 @@ hmm_counts count_alignment(msa const & a, std::vector<int> const & map, std::vec
     {
         auto const & row = a.rows[i];
         double const w = weights[i];
-        auto const span = residue_span(row);
-        bool const frag = fragment[i];
-        if (frag && span.first > span.second)
+        row_span const & span = spans[i];
+        if (span.first > span.last)
             continue; // nothing but missing data
-        bool const lead_missing = frag && span.first > 0;
-        bool const tail_missing = frag && span.second + 1 < L;
+        bool const lead_missing = span.lead_missing;
+        bool const tail_missing = span.tail_missing;
 
         // The row's path (missing columns of a fragment left out).
         path.clear();
@@ -301,7 +345,7 @@ hmm_counts count_alignment(msa const & a, std::vector<int> const & map, std::vec
         {
             if (is_match[j])
                 ++k;
-            if (frag && (j < span.first || j > span.second))
+            if (j < span.first || j > span.last)
                 continue;
             std::uint8_t const code = row[j];
             if (is_match[j])
@@ -390,7 +434,10 @@ build_result build_profile_hmm(msa const & a, build_options const & opt)
     r.nseq = static_cast<double>(a.size());
     r.weights = opt.weighting ? henikoff_weights(a, opt.symfrac, opt.fragthresh) : std::vector<double>(a.size(), 1.0);
     r.fragment = mark_fragments(a, opt.fragthresh);
-    r.map = match_columns(a, r.weights, r.fragment, opt);
+    auto const spans = data_spans(a, r.fragment, opt.end_deletions_missing);
+    for (std::size_t i = 0; i < spans.size(); ++i)
+        r.fragment[i] = r.fragment[i] || spans[i].lead_missing || spans[i].tail_missing;
+    r.map = match_columns(a, r.weights, spans, opt);
     if (r.map.empty())
     {
         std::string const what =
@@ -399,7 +446,7 @@ build_result build_profile_hmm(msa const & a, build_options const & opt)
                 : "no consensus column: no column has a weighted residue fraction >= " + format_fraction(opt.symfrac);
         throw_input_error(a.source, 0, what);
     }
-    r.counts = count_alignment(a, r.map, r.weights, r.fragment);
+    r.counts = count_alignment(a, r.map, r.weights, spans);
 
     std::vector<double> const bg = hmmer_background(a.type);
     hmm_prior const prior = make_prior(opt.prior, a.type);

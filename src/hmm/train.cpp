@@ -48,7 +48,7 @@ train_result train_profile_hmm(seq::sequence_set const & set, train_options cons
     kopt.exact_limit = opt.weight_exact_limit;
     bool const central = !opt.start_model && opt.seed_sequence.empty() && opt.length <= 0 && opt.central_start;
     std::optional<kmer_similarity> sim;
-    if (opt.weighting || central)
+    if ((opt.weighting && opt.sequence_weights.empty()) || central)
     {
         auto const t0 = std::chrono::steady_clock::now();
         sim = kmer_similarities(set, kopt);

@@ -149,7 +149,13 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     bopt.prior = opt.prior;
     bopt.effn_rule = effective_number::entropy;
     bopt.re_target = opt.re_target;
-    profile_hmm built = build_profile_hmm(aln, bopt).hmm;
+    // A row that leaves the model early (a local exit) or enters after node 1 has missing data
+    // there, not deletions (build.hpp, end_deletions_missing): with hmmbuild's fragment rule alone,
+    // fragments over half the width counted their end deletions and cut the end columns (a set of
+    // 4 full members and 8 fragments of 30-60%: M = 84 instead of 120; train_stress_test.cpp).
+    bopt.end_deletions_missing = true;
+    build_result br = build_profile_hmm(aln, bopt);
+    profile_hmm built = std::move(br.hmm);
     // A built model far longer or shorter than the first one follows something else than the
     // family: e.g. one 35,000-residue multidomain sequence among domain-length ones makes the
     // others "fragments" of its alignment, and every column of its flanks a match column (M in the
@@ -171,6 +177,9 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
         train_options o = opt;
         o.start_model = std::move(built);
         o.realign = realign_mode::off;
+        // The alignment's position-based (Henikoff) weights instead of the k-mer clusters'
+        // (bench/README.md: Caudal_act +0.003 / +0.014 on splits 3 / 1).
+        o.sequence_weights = std::move(br.weights);
         try
         {
             second = train_profile_hmm(ctx.set, o);

@@ -54,7 +54,17 @@ namespace detail {
 
 void set_sequence_weights(train_options const & opt, kmer_similarity const * sim, std::size_t n, train_result & res)
 {
-    if (opt.weighting)
+    if (!opt.sequence_weights.empty())
+    {
+        if (opt.sequence_weights.size() != n)
+            throw usage_error("train_options::sequence_weights holds " + std::to_string(opt.sequence_weights.size()) +
+                              " weights for " + std::to_string(n) + " sequences");
+        res.weights = opt.sequence_weights;
+        res.effective_sequences = 0;
+        for (double w : res.weights)
+            res.effective_sequences += w;
+    }
+    else if (opt.weighting)
     {
         res.weights.resize(n);
         res.effective_sequences = 0;

@@ -16,7 +16,12 @@
 ///    0). `weighting = false`: every weight 1.
 /// 2. **Fragments**: a row whose span (first to last residue) is shorter than ⌈fragthresh·L⌉
 ///    columns is a fragment (HMMER 3.3's rule); its leading and trailing gaps are *missing data*,
-///    not deletions (esl_msa_MarkFragments).
+///    not deletions (esl_msa_MarkFragments). With `end_deletions_missing` (an alignment with an RF
+///    line, e.g. the realignment of `emtk hmm train`, whose paths may leave the model early): any row
+///    whose first residue in an RF column comes after the first RF column has its leading RF
+///    deletions, and whatever lies before them, treated as missing data, and the same at the end;
+///    every such row counts as a fragment, whatever its span (a fragment over half the width would
+///    otherwise count its end deletions as D states and push the end columns under symfrac).
 /// 3. **Match columns**: the RF columns (a non-gap RF character) when `use_rf` and the alignment has
 ///    an RF line (hmmbuild --hand); otherwise the columns whose weighted residue fraction
 ///    Σ_{rows with a residue} w / Σ_{rows with a residue or gap} w is ≥ symfrac (missing data not
@@ -81,6 +86,7 @@ struct build_options
     double re_target = 0;                               ///< entropy target in bits; 0 = 0.59 amino, 0.62 nucleic
     double esigma = 45.0;                               ///< minimum total relative entropy (bits) of entropy weighting
     int map_passes = 4;                                 ///< M-steps refining the match mixture (0: HMMER's posterior mean)
+    bool end_deletions_missing = false;                 ///< leading/trailing RF deletions are missing data (step 2)
 };
 
 /// \brief What build_profile_hmm() returns.
@@ -89,7 +95,7 @@ struct build_result
     profile_hmm hmm;             ///< the estimated model (null = HMMER's background)
     std::vector<int> map;        ///< alignment column (1-based) of each match state: M values (HMMER's MAP)
     std::vector<double> weights; ///< per-row relative weights (sum = number of rows)
-    std::vector<bool> fragment;  ///< per row: treated as a fragment
+    std::vector<bool> fragment;  ///< per row: treated as a fragment (some of its columns are missing data)
     hmm_counts counts;           ///< weighted observed counts, before the Neff scaling
     double nseq = 0;             ///< number of rows
     double effn = 0;             ///< effective sequence number used
@@ -101,14 +107,27 @@ struct build_result
 /// \brief Which rows are fragments (step 2).
 [[nodiscard]] std::vector<bool> mark_fragments(msa const & a, double fragthresh);
 
+/// \brief The columns of a row that are data (step 2): [first, last], 0-based; the counted path of a
+/// row with `lead_missing` (`tail_missing`) starts (ends) at its first (last) match state.
+struct row_span
+{
+    std::size_t first = 1, last = 0; ///< first > last: no data at all
+    bool lead_missing = false, tail_missing = false;
+};
+
+/// \brief Every row's data span (step 2): a fragment's residue span, a whole row otherwise; with
+/// `end_deletions_missing` and an RF line, also the rows with leading or trailing RF deletions.
+[[nodiscard]] std::vector<row_span> data_spans(msa const & a, std::vector<bool> const & fragment,
+                                               bool end_deletions_missing = false);
+
 /// \brief The match columns (step 3), 1-based, in increasing order (may be empty).
 [[nodiscard]] std::vector<int> match_columns(msa const & a, std::vector<double> const & weights,
-                                             std::vector<bool> const & fragment, build_options const & opt);
+                                             std::vector<row_span> const & spans, build_options const & opt);
 
 /// \brief The weighted observed counts of every row's path (step 4) for the match columns `map`.
 /// hmm_counts::sequences is set to the sum of the weights of the rows counted.
 [[nodiscard]] hmm_counts count_alignment(msa const & a, std::vector<int> const & map,
-                                         std::vector<double> const & weights, std::vector<bool> const & fragment);
+                                         std::vector<double> const & weights, std::vector<row_span> const & spans);
 
 /// \brief Mean over match states of Σ_a p_a log2(p_a / bg_a), in bits (HMMER's
 /// p7_MeanMatchRelativeEntropy).

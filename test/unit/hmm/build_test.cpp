@@ -180,6 +180,39 @@ TEST_CASE("build: fragments count only between their first and last match state"
     CHECK(tr(g.counts, 6, t_dm) == 1);
 }
 
+TEST_CASE("build: end_deletions_missing leaves leading and trailing RF deletions out", "[hmm][build]")
+{
+    // Two full rows and two rows that stop after 4 and start at 3 of 6 RF columns (over half the
+    // width: not fragments by fragthresh). With hmmbuild's rule their end deletions count, and
+    // columns 1, 2, 6 and 7 fall under symfrac 0.8 (3 residues of 4 rows); as missing data they stay.
+    msa a = make_msa({"ACGGTAC", "ACAGTAC", "AC.GT--", "---GTAC"});
+    a.rf = "xx.xxxx";
+    build_options opt = exact_options();
+    opt.fragthresh = 0.5;
+    opt.symfrac = 0.8;
+    build_result const hb = build_profile_hmm(a, opt);
+    CHECK(hb.fragment == std::vector<bool>{false, false, false, false});
+    CHECK(hb.map == std::vector<int>{4, 5});
+
+    opt.end_deletions_missing = true;
+    build_result const r = build_profile_hmm(a, opt);
+    CHECK(r.fragment == std::vector<bool>{false, false, true, true});
+    REQUIRE(r.map == std::vector<int>{1, 2, 4, 5, 6, 7});
+    auto const & c = r.counts;
+    CHECK(tr(c, 0, t_mm) == 3); // rows 1-3 enter at M1; row 4's entry is missing data
+    CHECK(tr(c, 0, t_md) == 0);
+    CHECK(tr(c, 2, t_mi) == 2); // the insert column of rows 1 and 2
+    CHECK(tr(c, 4, t_md) == 0); // row 3 ends at M4: its exit is missing data
+    CHECK(tr(c, 4, t_mm) == 3);
+    CHECK(c.match(6, 1) == 3);   // C in column 7 (M6): rows 1, 2 and 4
+    CHECK(c.sequences == 4);
+
+    // Without an RF line the option changes nothing.
+    a.rf.clear();
+    build_result const plain = build_profile_hmm(a, opt);
+    CHECK(plain.map == hb.map);
+}
+
 TEST_CASE("build: RF columns with use_rf, and the no-consensus error", "[hmm][build]")
 {
     msa a = make_msa({"AC-GT", "ACTGT", "A--GA", "GC--T"});

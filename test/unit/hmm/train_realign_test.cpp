@@ -1,6 +1,7 @@
 // Realignment after training (train.hpp, "Realignment"; train_options::realign).
 #include <emtk/hmm/emit.hpp>
 #include <emtk/hmm/train.hpp>
+#include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <catch2/catch.hpp>
@@ -149,4 +150,22 @@ TEST_CASE("train realign: rebuild takes the built model; no consensus, no realig
     CHECK(b.realign.mode == realign_mode::off);
     CHECK_FALSE(b.realign.kept);
     CHECK_FALSE(b.realign.message.empty());
+}
+
+TEST_CASE("train realign: given sequence weights replace the k-mer clusters'", "[hmm][train][realign]")
+{
+    // The retrain takes its alignment's Henikoff weights (train_options::sequence_weights).
+    emtk::rng r{9};
+    profile_hmm const truth = indel_model(r, 12);
+    sequence_set const s = emit_sequences(truth, alphabet_type::dna, 6, 45);
+    train_options o = base_options();
+    o.realign = realign_mode::off;
+    o.consensus_starts = 0;
+    o.entropy_weighting = false;
+    o.sequence_weights = {1.5, 0.5, 1, 1, 2, 0};
+    train_result const a = train_profile_hmm(s, o);
+    CHECK(a.weights == o.sequence_weights);
+    CHECK(a.effective_sequences == 6);
+    o.sequence_weights.pop_back();
+    CHECK_THROWS_AS(train_profile_hmm(s, o), emtk::usage_error);
 }
