@@ -14,7 +14,6 @@
 #include <emtk/util/progress.hpp>
 #include <emtk/version.hpp>
 
-#include <bit>
 #include <memory>
 
 namespace emtk::cli {
@@ -40,8 +39,6 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
         throw usage_error("--template-block must be a multiple of 64");
     if (!(a.tol > 0))
         throw usage_error("--tol must be > 0");
-    if (!std::has_single_bit(static_cast<unsigned>(a.haploid_rare_weight)))
-        throw usage_error("--haploid-rare-weight must be a power of two (1, 2, 4, 8)");
     if (!(a.haploid_jump_scale > 0))
         throw usage_error("--haploid-jump-scale must be > 0");
     if (!(a.theta_min > 0 && a.theta_min < 0.5))
@@ -80,9 +77,6 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.haploid.passes = a.haploid_passes;
     opt.haploid.pbwt = static_cast<std::size_t>(a.haploid_pbwt);
     opt.haploid.iterations = a.haploid_iterations;
-    opt.haploid.rare_weight = a.haploid_rare_weight;
-    opt.haploid.rare_maf = a.haploid_rare_maf;
-    opt.haploid.rare_blend = a.haploid_rare_blend;
     opt.window = static_cast<std::size_t>(a.window);
     opt.overlap = static_cast<std::size_t>(a.overlap);
     opt.em.max_iter = a.max_iter;
@@ -126,9 +120,6 @@ void write_model(json_writer & j, impute_arguments const & a, geno::impute_optio
         j.field("passes", opt.haploid.passes);
         j.field("pbwt", static_cast<std::uint64_t>(opt.haploid.pbwt));
         j.field("iterations", opt.haploid.iterations);
-        j.field("rare_weight", opt.haploid.rare_weight);
-        j.field("rare_maf", opt.haploid.rare_maf);
-        j.field("rare_blend", opt.haploid.rare_blend);
         j.end_object();
     }
     j.field("max_iter", opt.em.max_iter);

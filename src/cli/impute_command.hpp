@@ -48,9 +48,6 @@ struct impute_arguments
     int haploid_passes = geno::haploid_options{}.passes;
     int haploid_pbwt = static_cast<int>(geno::haploid_options{}.pbwt);
     int haploid_iterations = geno::haploid_options{}.iterations;
-    int haploid_rare_weight = geno::haploid_options{}.rare_weight;
-    double haploid_rare_maf = geno::haploid_options{}.rare_maf;
-    double haploid_rare_blend = geno::haploid_options{}.rare_blend;
     std::uint64_t seed = 1;
     int threads = 1;
     bool quiet = false;

@@ -116,18 +116,6 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.haploid_iterations, '\0', "haploid-iterations",
                       "Haploid stage: EM iterations for its mismatch rate (1 = the template rounds' rate).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});
-    parser.add_option(a.haploid_rare_weight, '\0', "haploid-rare-weight",
-                      "Haploid stage: a mismatch where the haplotype carries a rare allele (frequency below "
-                      "--haploid-rare-maf) counts this many times in the choice of states (a power of two; 1 = off).",
-                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 8});
-    parser.add_option(a.haploid_rare_maf, '\0', "haploid-rare-maf",
-                      "Haploid stage: allele frequency below which an allele is rare (--haploid-rare-weight, "
-                      "--haploid-rare-blend).",
-                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0.0, 0.5});
-    parser.add_option(a.haploid_rare_blend, '\0', "haploid-rare-blend",
-                      "Haploid stage: blend weight at markers of MAF below --haploid-rare-maf (negative = "
-                      "--haploid-weight).",
-                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{-1.0, 1.0});
     parser.add_option(a.theta_min, '\0', "theta-min",
                       "Cluster allele frequencies are kept in [x, 1-x].", seqan3::option_spec::advanced);
     declare_seed(parser, a.seed, "Random seed: same input and seed give the same output.");

@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <iterator>
 
 namespace emtk::geno {
@@ -101,20 +100,6 @@ private:
     ref_pbwt const & pbwt_;           ///< the pass's panel PBWT (longest-match states)
 };
 
-/// ALT frequency of each marker among the window's haplotypes.
-std::vector<double> alt_frequencies(ref_window const & w)
-{
-    std::vector<double> f(w.typed, 0.0);
-    for (std::size_t m = 0; m < w.typed; ++m)
-    {
-        std::size_t c = 0;
-        for (std::size_t k = 0; k < w.words; ++k)
-            c += static_cast<std::size_t>(std::popcount(w.bits[m * w.words + k]));
-        f[m] = w.haps > 0 ? static_cast<double>(c) / static_cast<double>(w.haps) : 0.0;
-    }
-    return f;
-}
-
 /// The panel as the ref_hmm kernels see it: all W markers "typed", 2N haplotypes.
 ref_window panel_window(haplotype_panel const & panel, std::span<double const> jump, haploid_options const & opt)
 {
@@ -134,20 +119,6 @@ ref_window panel_window(haplotype_panel const & panel, std::span<double const> j
     w.rho.assign(W, 0.0);
     for (std::size_t m = 1; m < W; ++m)
         w.rho[m] = std::min(1.0, opt.jump_scale * jump[m]);
-    if (opt.rare_weight > 1)
-    {
-        // Mismatch weights of the state selection: rare_weight where the observed allele is rare.
-        auto const shift = static_cast<std::uint8_t>(std::bit_width(static_cast<unsigned>(opt.rare_weight)) - 1);
-        auto const freq = alt_frequencies(w);
-        w.mismatch_shift.assign(2 * W, 0);
-        for (std::size_t m = 0; m < W; ++m)
-        {
-            if (freq[m] < opt.rare_maf)
-                w.mismatch_shift[2 * m + 1] = shift;
-            if (1 - freq[m] < opt.rare_maf)
-                w.mismatch_shift[2 * m] = shift;
-        }
-    }
     return w;
 }
 
@@ -168,8 +139,6 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
     sum.run = true;
     std::size_t const slots = posterior.size() / 3;
     std::vector<float> alt(2 * slots, 0.0f), prev_alt;
-    std::vector<double> const freq0 = opt.rare_blend >= 0 ? alt_frequencies(panel_window(panel, jump, opt))
-                                                          : std::vector<double>(W, 0.5);
     int const passes = std::max(1, opt.passes);
     for (int pass = 0; pass < passes; ++pass)
     {
@@ -257,24 +226,11 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
             }
     }
 
-    // Blend the last pass's posteriors with the template stage's (at the markers of MAF below
-    // rare_maf in the stage's input panel with weight rare_blend when that is set).
-    std::vector<double> wt_slot(slots, std::min(1.0, opt.weight));
-    if (opt.rare_blend >= 0)
-    {
-        double const wr = std::min(1.0, opt.rare_blend);
-        for (std::size_t m = 0; m < W; ++m)
-        {
-            if (std::min(freq0[m], 1 - freq0[m]) >= opt.rare_maf)
-                continue;
-            for (std::size_t i = 0; i < N; ++i)
-                if (std::int32_t const k = slot[i * W + m]; k >= 0)
-                    wt_slot[static_cast<std::size_t>(k)] = wr;
-        }
-    }
+    // Blend the last pass's posteriors with the template stage's.
+    double const wt = std::min(1.0, opt.weight);
     for (std::size_t k = 0; k < slots; ++k)
     {
-        double const p1 = alt[2 * k], p2 = alt[2 * k + 1], wt = wt_slot[k];
+        double const p1 = alt[2 * k], p2 = alt[2 * k + 1];
         double const q[3] = {(1 - p1) * (1 - p2), p1 * (1 - p2) + (1 - p1) * p2, p1 * p2};
         for (std::size_t x = 0; x < 3; ++x)
             posterior[3 * k + x] = (1 - wt) * posterior[3 * k + x] + wt * q[x];

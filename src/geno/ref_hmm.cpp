@@ -69,14 +69,12 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
         bool const want_alt = diploid ? o == 2 : o == 1;
         std::uint64_t * c = block_counts.data() + block_of(w, t) * planes * W;
         std::uint64_t const * b = w.bits.data() + t * W;
-        // A mismatch of weight 2^p0 enters the counters at plane p0.
-        std::size_t const p0 = w.mismatch_shift.empty() ? 0 : w.mismatch_shift[2 * t + (want_alt ? 1 : 0)];
         for (std::size_t k = 0; k < W; ++k)
         {
             std::uint64_t carry = want_alt ? ~b[k] : b[k];
             if (k == W - 1 && w.haps % 64)
                 carry &= (std::uint64_t{1} << (w.haps % 64)) - 1;
-            for (std::size_t p = p0; p < planes && carry; ++p)
+            for (std::size_t p = 0; p < planes && carry; ++p)
             {
                 std::uint64_t & plane = c[p * W + k];
                 std::uint64_t const next = plane & carry;

@@ -78,13 +78,6 @@ struct haploid_options
     std::size_t pbwt = 8;       ///< longest-match states per PBWT checkpoint put first in each block's set (0: off)
     int passes = 2;             ///< haploid passes (steps 1–4 again over the previous pass's haplotypes)
     int iterations = 1;         ///< E-steps of the EM for ε (1: the template stage's ε, no M-step)
-    /// Rare alleles: the state selection counts a mismatch where the haplotype carries an allele of
-    /// frequency below `rare_maf` in the pass's panel `rare_weight` times (a power of two; 1: off),
-    /// and the blend weighs the haploid posteriors of markers with MAF below `rare_maf` by
-    /// `rare_blend` (negative: `weight`, as at the other markers).
-    int rare_weight = 1;
-    double rare_maf = 0.05;
-    double rare_blend = -1;
     double error_min = 1e-4;    ///< ε clamp
     double error_max = 0.25;
 };

@@ -39,11 +39,6 @@ struct ref_window
     std::vector<std::uint64_t> bits;       ///< K × words: panel alleles at the typed markers
     std::vector<double> rho;               ///< K: jump probability from typed marker t−1 to t (rho[0] = 0)
     std::size_t block = 32;                ///< typed markers per state block
-    /// Optional (empty: every mismatch counts 1): 2K bytes, the state selection's weight of a
-    /// mismatch at typed marker t as a power of two, when the observed allele is REF (entry 2t) or
-    /// ALT (2t + 1). A weight above 1 where the observed allele is rare makes the carriers of the
-    /// same rare alleles the nearest haplotypes (the haploid stage, haploid.hpp).
-    std::vector<std::uint8_t> mismatch_shift;
     [[nodiscard]] std::size_t blocks() const noexcept { return typed == 0 ? 0 : (typed + block - 1) / block; }
     [[nodiscard]] bool allele(std::size_t t, std::uint32_t h) const noexcept
     {
