@@ -172,6 +172,11 @@ enum class impute_method
 ///
 /// Among haplotypes with few mismatches over a block and its neighbours, those that match on
 /// for longest are the closest relatives; the gain is largest at MAF 1–5%, for +3–9% CPU.
+///
+/// Not kept (2026-12-06, seeds 1, 7, 13, `-t 1`, bench/README.md): mismatches at the haplotype's
+/// rare alleles (frequency < 5%) counted 8× in the haploid state choice (discordance ratio
+/// 1.013 / 0.974 / 1.000: the carriers are already among the 200 states); 32 templates (−19% CPU,
+/// discordance +2.0 to +9.2%).
 struct impute_options
 {
     impute_method method = impute_method::hapcluster;
