@@ -11,6 +11,11 @@
 #   DATA_SEED=11 (default) seeds hmmemit for the training sequences (the held-out set keeps seed 7),
 #   so `DATA_SEED=23 SUBSET_ONLY=1 ...` repeats the subset comparison on another draw.
 #   KEEP_WORK=1 keeps the work directory (models, --json summaries; its path is printed on stderr).
+#   PEER_ONLY=1 bash bench/hmm_train_scale.sh 5000 10000 20000   only the peer, on the first N of the
+#   bench's sequences (hmmemit's first records do not depend on -N), then a least-squares fit of its
+#   CPU time, cpu = a N^2 + b N, and of a power law, extrapolated to 50,000 and 200,000 (EXTRAPOLATE=
+#   "50000 200000"): the denominator of issue 17's time target where the peer cannot run itself.
+#   PEER_ARGS="--parttree --retree 1" (default "--retree 1") changes the mafft options of the peer.
 #
 # Data (hmmemit, seeded): N training sequences emitted from MODEL (default: HMMER's tutorial
 # Pkinase.hmm, M = 255, sequences ~ 250-300 residues); 1000 held-out sequences emitted with their true
@@ -62,6 +67,8 @@ peer_timeout="${PEER_TIMEOUT:-3600}"
 peer_mem_gb="${PEER_MEM_GB:-16}"
 nice_n="${NICE:-10}"
 timeout_s=$peer_timeout
+peer_args="${PEER_ARGS:---retree 1}"
+peer_label="mafft $peer_args+hmmbuild"
 py=/usr/bin/python3
 tools="$here/hmm_family_tools.py"
 sizes=("$@")
@@ -117,6 +124,15 @@ quality() { # MODEL.hmm: "heldout decoys sp_recall"
   recall=$("$py" "$tools" recall "$work/truth200.sto" "$m.sto")
   echo "$found/1000 $decoys $recall"
 }
+peer_fit=() # "N cpu_s" of every finished peer row, for the extrapolation (PEER_ONLY)
+peer_row() { # N DIR: the peer on DIR/train.fa, one row
+  local n=$1 d=$2 t c r h dc sp
+  read -r t c r < <(measure "$d/peer" bash -c "ulimit -v $((peer_mem_gb * 1024 * 1024)) && mafft $peer_args --thread $threads '$d/train.fa' >'$d/aln.afa' && hmmbuild --cpu $threads --informat afa -o /dev/null '$d/peer.hmm' '$d/aln.afa'")
+  if [[ $r == - ]]; then row "$n" "$peer_label" "$t" "$c" - - - -; peer_note "$d/peer" "N=$n $peer_label ($t)"; else
+    read -r h dc sp < <(quality "$d/peer.hmm"); row "$n" "$peer_label" "$t" "$c" "$r" "$h" "$dc" "$sp"
+    # CPU seconds with one decimal for the fit (measure() rounds to whole seconds)
+    peer_fit+=("$n $(awk 'END { printf "%.2f", $2 + $3 }' "$d/peer.time")"); fi
+}
 row() { printf '%-8s %-26s %9s %8s %8s %10s %7s %9s %8s\n' "$@"; }
 fallbacks() { # JSON: the float kernel's double fallbacks, or -
   "$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["float_estep"]["double_fallback_e_steps"])' "$1" 2>/dev/null || echo -
@@ -126,7 +142,7 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ)  $("$emtk" --version)  $(hmmbuild -h | sed -
 echo "# model $(basename "$model") (LENG $(awk '$1 == "LENG" { print $2; exit }' "$model")), data seed ${DATA_SEED:-11}, threads $threads, nice $nice_n, peer: at most ${peer_timeout} s or 2x emtk, ${peer_mem_gb} GB address space"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "# emtk: emtk hmm train -q -t $threads [--stepwise on|off] --json e.json -o emtk.hmm train.fa"
-echo "# peer: mafft --retree 1 --thread $threads train.fa > aln.afa && hmmbuild --cpu $threads --informat afa peer.hmm aln.afa"
+echo "# peer: mafft $peer_args --thread $threads train.fa > aln.afa && hmmbuild --cpu $threads --informat afa peer.hmm aln.afa"
 row N method time_s cpu_s rss_MB heldout decoys sp_recall fallback
 for n in "${sizes[@]}"; do
   d="$work/n$n"
@@ -134,6 +150,12 @@ for n in "${sizes[@]}"; do
   hmmemit -N "$n" --seed "${DATA_SEED:-11}" -o "$d/train.fa" "$model"
   PYTHONPATH="$here" "$py" -c 'import sys; from hmm_family_tools import read_fasta, write_fasta; write_fasta(sys.argv[2], read_fasta(sys.argv[1])[:int(sys.argv[3])])' "$d/train.fa" "$d/subset.fa" "$subset"
   timeout_s=$((2 * peer_timeout)) # emtk: generous cap, only against a hang
+  if [[ -n ${PEER_ONLY:-} ]]; then
+    timeout_s=$peer_timeout
+    peer_row "$n" "$d"
+    rm -f "$d/train.fa" "$d/aln.afa"
+    continue
+  fi
   if [[ -z ${SUBSET_ONLY:-} ]]; then
   read -r t c r < <(measure "$d/emtk" "$emtk" hmm train -q -t "$threads" --json "$d/emtk.json" -o "$d/emtk.hmm" "$d/train.fa")
   if [[ $r == - ]]; then row "$n" "emtk (default)" "$t" "$c" - - - -; else
@@ -144,9 +166,7 @@ for n in "${sizes[@]}"; do
     ((twice < 600)) && twice=600
     ((twice < timeout_s)) && timeout_s=$twice
   fi
-  read -r t c r < <(measure "$d/peer" bash -c "ulimit -v $((peer_mem_gb * 1024 * 1024)) && mafft --retree 1 --thread $threads '$d/train.fa' >'$d/aln.afa' && hmmbuild --cpu $threads --informat afa -o /dev/null '$d/peer.hmm' '$d/aln.afa'")
-  if [[ $r == - ]]; then row "$n" "mafft --retree 1+hmmbuild" "$t" "$c" - - - -; peer_note "$d/peer" "N=$n mafft --retree 1+hmmbuild ($t)"; else
-    read -r h dc sp < <(quality "$d/peer.hmm"); row "$n" "mafft --retree 1+hmmbuild" "$t" "$c" "$r" "$h" "$dc" "$sp"; fi
+  peer_row "$n" "$d"
   timeout_s=$((2 * peer_timeout))
   fi
   if ((n > subset)); then
@@ -162,4 +182,27 @@ for n in "${sizes[@]}"; do
   rm -f "$d/train.fa" "$d/aln.afa"
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [[ -n ${PEER_ONLY:-} ]] && ((${#peer_fit[@]} >= 2)); then
+  # Extrapolation of the peer's CPU time (a model, not a measurement): least squares of
+  # cpu = a N^2 + b N (all-pairs distances + progressive steps) and of cpu = c N^p (log-log).
+  printf '%s\n' "${peer_fit[@]}" | "$py" -c '
+import math, sys
+pts = [tuple(map(float, l.split())) for l in sys.stdin if l.strip()]
+targets = [float(x) for x in sys.argv[1].split()]
+s22 = sum(n**4 for n, _ in pts); s21 = sum(n**3 for n, _ in pts); s11 = sum(n**2 for n, _ in pts)
+y2 = sum(n * n * c for n, c in pts); y1 = sum(n * c for n, c in pts)
+det = s22 * s11 - s21 * s21
+a = (y2 * s11 - y1 * s21) / det; b = (s22 * y1 - s21 * y2) / det
+xs = [math.log(n) for n, _ in pts]; ys = [math.log(c) for _, c in pts]
+mx = sum(xs) / len(xs); my = sum(ys) / len(ys)
+p = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+lc = my - p * mx
+print("# peer CPU fit on N = %s: cpu = %.4g N^2 + %.4g N; power law cpu = %.4g N^%.3f" % (
+    ", ".join("%d" % n for n, _ in pts), a, b, math.exp(lc), p))
+for n, c in pts:
+    print("#   N = %6d  measured %8.1f s  quadratic %8.1f s  power law %8.1f s" % (n, c, a * n * n + b * n, math.exp(lc) * n ** p))
+for t in targets:
+    print("# EXTRAPOLATED N = %d: quadratic %.0f CPU s, power law %.0f CPU s" % (t, a * t * t + b * t, math.exp(lc) * t ** p))
+' "${EXTRAPOLATE:-50000 200000}"
+fi
 for note in "${notes[@]}"; do echo "# $note"; done

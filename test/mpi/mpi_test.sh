@@ -70,6 +70,14 @@ check_same_file "mix --stepwise: the same JSON summary (timings aside)" plain_sw
 run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train -t 1 --seed 3 --stepwise on --batch-size 16 --passes 3 -o np2_sw.hmm "$ROOT/data/globins45.fa"
 check_status "hmm train --stepwise on 2 ranks: exit 0" 0
 check_same_file "hmm train --stepwise: 2 ranks = the build without MPI" plain_sw.hmm np2_sw.hmm
+# Streamed input (hmm/train_stream.hpp): every rank spools the input itself (gzip here) and reads
+# its mini-batches back from its own spool; the model is the one process's.
+gzip -c "$ROOT/data/globins45.fa" >g45.fa.gz
+st_args=(-t 1 --seed 3 --stepwise on --stream-min 2 --batch-size 16 --passes 3 --name globins45)
+"$PLAIN" hmm train -q "${st_args[@]}" -o plain_st.hmm "$ROOT/data/globins45.fa"
+run "${MPIRUN[@]}" 2 "$MPI_EMTK" hmm train "${st_args[@]}" -o np2_st.hmm g45.fa.gz
+check_status "hmm train streamed (gzip) on 2 ranks: exit 0" 0
+check_same_file "hmm train streamed: 2 ranks (gzip) = the build without MPI (plain)" plain_st.hmm np2_st.hmm
 
 # ---- emtk cov: windows (data points of the mixture) and chromosomes (the HMM) split over the ranks
 "$PLAIN" cov -q --segment --seed 1 -o plain_cov "$ROOT/data/cov/sample.bam"

@@ -7,6 +7,7 @@
 #include <emtk/hmm/train_stream.hpp>
 #include <emtk/util/error.hpp>
 
+#include "seq/gzip_fixture.hpp"
 #include "util/test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -107,4 +108,33 @@ TEST_CASE("streamed training equals in-memory training on the same data", "[hmm]
     job.train.seed_sequence = "nope";
     job.train.consensus_starts = 0;
     CHECK_THROWS_WITH(run_training(job), Catch::Contains("no sequence named 'nope'"));
+}
+
+TEST_CASE("streamed training: a truncated gzip input is one user error naming the file and record",
+          "[hmm][train][stream]")
+{
+    // The spool is written in one front-to-back pass; a gzip stream cut in the middle must stop
+    // training before any model is made, with the file and the record being read.
+    temp_dir dir;
+    auto const full = dir.file("full.fa.gz");
+    emtk::test::write_gzip(full, dna_fasta(3000, 60));
+    auto const bytes = emtk::test::slurp(full);
+    training_job job;
+    job.input = dir.write("cut.fa.gz", bytes.substr(0, bytes.size() / 2));
+    job.train.mode = emtk::em::em_mode::stepwise;
+    job.train.consensus_starts = 0;
+    job.stream_min_sequences = 2;
+    std::string msg;
+    try
+    {
+        (void)run_training(job);
+        FAIL("no error for a truncated gzip file");
+    }
+    catch (emtk::user_error const & e)
+    {
+        msg = e.what();
+    }
+    INFO(msg);
+    CHECK(msg.starts_with(job.input + ": record "));
+    CHECK(msg.ends_with(": truncated gzip file (unexpected end of data)"));
 }

@@ -1,6 +1,7 @@
 // Streaming input for emtk mix (mix/rows.hpp): a table spooled to a temporary file gives the same
 // rows, the same line numbers, and the same stepwise fit as the dataset in memory.
 
+#include "seq/gzip_fixture.hpp"
 #include "simulate.hpp"
 
 #include <catch2/catch.hpp>
@@ -12,6 +13,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 using namespace emtk::mix;
@@ -113,4 +115,46 @@ TEST_CASE("spooled_rows: bad input is reported with file and line", "[mix][rows]
         CHECK(std::string{e.what()} == p + ":4: column 1 (x): expected a finite number, found 'abc'");
     }
     std::filesystem::remove(p);
+}
+
+TEST_CASE("spooled_rows: a truncated gzip table is one clear error naming the file and line", "[mix][rows]")
+{
+    // Streaming reads the input once, front to back: a gzip stream that ends early must stop the
+    // run with the file and the line reached, not be taken for the end of the table.
+    dataset const d = test::gaussian_1d(40000, {0.5, 0.5}, {0, 4}, {1, 1}, 3);
+    std::string const plain = write_table("c.tsv", d, "x\n");
+    std::string text;
+    {
+        std::ifstream in{plain, std::ios::binary};
+        text.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+    }
+    auto const dir = std::filesystem::temp_directory_path();
+    std::string const full = (dir / "emtk_rows_test_full.tsv.gz").string();
+    emtk::test::write_gzip(full, text);
+    spooled_rows const whole{full, {}};
+    CHECK(whole.n() == d.n); // the intact file is read to its end
+    std::string gz;
+    {
+        std::ifstream in{full, std::ios::binary};
+        gz.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+    }
+    std::string const cut = (dir / "emtk_rows_test_cut.tsv.gz").string();
+    std::ofstream{cut, std::ios::binary} << gz.substr(0, gz.size() / 2);
+    std::string msg;
+    try
+    {
+        spooled_rows const s{cut, {}};
+        FAIL("no error for a truncated gzip file");
+    }
+    catch (emtk::user_error const & e)
+    {
+        msg = e.what();
+    }
+    INFO(msg);
+    CHECK(msg.starts_with(cut + ":"));
+    CHECK(msg.ends_with("truncated gzip file (unexpected end of data)"));
+    CHECK(msg.find('\n') == std::string::npos);
+    std::filesystem::remove(plain);
+    std::filesystem::remove(full);
+    std::filesystem::remove(cut);
 }
