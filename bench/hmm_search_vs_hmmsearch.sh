@@ -234,40 +234,34 @@ with open("lib_genome.fa", "w") as f:
         f.write(seq[i:i + 60] + "\n")
 PY
 hmmbuild --dna -o /dev/null lib.hmm lib.sto
-read -r t_elib m_elib c_elib < <(timed elib "$emtk" hmm search -t "$threads" --tsv emtk_lib.tsv lib.hmm lib_genome.fa)
-read -r t_nlib m_nlib c_nlib < <(timed nlib nhmmer --cpu "$threads" --tblout nlib.tbl -o /dev/null lib.hmm lib_genome.fa)
-# "query strand lo hi" at E < 1e-3
-awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { lo = $6 < $7 ? $6 : $7; hi = $6 < $7 ? $7 : $6; print $2, $11, lo, hi }' emtk_lib.tsv >elib.txt
-awk '!/^#/ && $13 + 0 < 1e-3 { lo = $7 < $8 ? $7 : $8; hi = $7 < $8 ? $8 : $7; print $3, $12, lo, hi }' nlib.tbl >nlib.txt
-lib_recall=$(awk 'NR == FNR { n++; q[n] = $1; s[n] = $2; lo[n] = $3; hi[n] = $4; next }
-  { k++; for (i = 1; i <= n; i++) if (q[i] == $1 && s[i] == $2) { a = lo[i] > $3 ? lo[i] : $3; b = hi[i] < $4 ? hi[i] : $4
-      if (b - a + 1 >= 0.5 * ($4 - $3 + 1) && b - a + 1 >= 0.5 * (hi[i] - lo[i] + 1)) { f++; break } } }
-  END { printf "%d of %d", f, k }' elib.txt nlib.txt)
-echo
-echo "# $lib_models DNA models (hmmbuild --dna, M $(awk '$1 == "LENG" { print $2 }' lib.hmm | sort -n | sed -n '1p;$p' | paste -sd-)) vs a ${genome_mb} Mb random chromosome with $((5 * lib_models)) inserted copies, both strands, threads $threads, median of $repeats runs"
-printf '%-40s %9s %9s %12s %10s\n' tool wall_s cpu_s peak_MB "E<1e-3"
-printf '%-40s %9s %9s %12s %10s\n' "emtk hmm search -t $threads" "$t_elib" "$c_elib" "$(mb "$m_elib")" "$(wc -l <elib.txt)"
-printf '%-40s %9s %9s %12s %10s\n' "nhmmer --cpu $threads" "$t_nlib" "$c_nlib" "$(mb "$m_nlib")" "$(wc -l <nlib.txt)"
-echo "ratio emtk/nhmmer: wall $(ratio "$t_elib" "$t_nlib"), CPU $(ratio "$c_elib" "$c_nlib"), peak memory $(ratio "$m_elib" "$m_nlib")"
-echo "nhmmer's hits with E < 1e-3 found by emtk (same model and strand, 50% reciprocal overlap): $lib_recall"
+# lib_run NAME HMM GENOME TITLE: emtk and nhmmer (default settings, THREADS) with every model of HMM
+# against GENOME; prints the table, the ratios and the recall of nhmmer's hits at E < 1e-3 (same
+# model, target and strand, 50% reciprocal overlap).
+lib_run() {
+  local name=$1 hmm=$2 genome=$3 title=$4 te me ce tn mn cn recall
+  read -r te me ce < <(timed "e$name" "$emtk" hmm search -t "$threads" --tsv "emtk_$name.tsv" "$hmm" "$genome")
+  read -r tn mn cn < <(timed "n$name" nhmmer --cpu "$threads" --tblout "n$name.tbl" -o /dev/null "$hmm" "$genome")
+  # "query/target strand lo hi" at E < 1e-3
+  awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { lo = $6 < $7 ? $6 : $7; hi = $6 < $7 ? $7 : $6; print $2 "/" $1, $11, lo, hi }' "emtk_$name.tsv" >"e$name.txt"
+  awk '!/^#/ && $13 + 0 < 1e-3 { lo = $7 < $8 ? $7 : $8; hi = $7 < $8 ? $8 : $7; print $3 "/" $1, $12, lo, hi }' "n$name.tbl" >"n$name.txt"
+  recall=$(awk 'NR == FNR { n++; q[n] = $1; s[n] = $2; lo[n] = $3; hi[n] = $4; next }
+    { k++; for (i = 1; i <= n; i++) if (q[i] == $1 && s[i] == $2) { a = lo[i] > $3 ? lo[i] : $3; b = hi[i] < $4 ? hi[i] : $4
+        if (b - a + 1 >= 0.5 * ($4 - $3 + 1) && b - a + 1 >= 0.5 * (hi[i] - lo[i] + 1)) { f++; break } } }
+    END { printf "%d of %d", f, k }' "e$name.txt" "n$name.txt")
+  echo
+  echo "# $title, both strands, threads $threads, median of $repeats runs"
+  printf '%-40s %9s %9s %12s %10s\n' tool wall_s cpu_s peak_MB "E<1e-3"
+  printf '%-40s %9s %9s %12s %10s\n' "emtk hmm search -t $threads" "$te" "$ce" "$(mb "$me")" "$(wc -l <"e$name.txt")"
+  printf '%-40s %9s %9s %12s %10s\n' "nhmmer --cpu $threads" "$tn" "$cn" "$(mb "$mn")" "$(wc -l <"n$name.txt")"
+  echo "ratio emtk/nhmmer: wall $(ratio "$te" "$tn"), CPU $(ratio "$ce" "$cn"), peak memory $(ratio "$me" "$mn")"
+  echo "nhmmer's hits with E < 1e-3 found by emtk (same model and strand, 50% reciprocal overlap): $recall"
+}
+
+lib_run lib lib.hmm lib_genome.fa "$lib_models DNA models (hmmbuild --dna, M $(awk '$1 == "LENG" { print $2 }' lib.hmm | sort -n | sed -n '1p;$p' | paste -sd-)) vs a ${genome_mb} Mb random chromosome with $((5 * lib_models)) inserted copies"
 
 # ---- (c) on (b)'s genome: the library plus MADE1.hmm against genome.fa ------------------------
 # The same genome as (b) (dna_target.fa + the GENOME_MB chromosome with the MADE1 copies); the 24
-# random families have no copies there, so most of the work is the filters' on 25 models; recall
-# of nhmmer's hits at E < 1e-3 as above (they are MADE1's).
+# random families have no copies there, so most of the work is the filters' on 25 models; the hits
+# at E < 1e-3 are MADE1's.
 cat lib.hmm "$dna_model" >lib_made1.hmm
-read -r t_elb m_elb c_elb < <(timed elb "$emtk" hmm search -t "$threads" --tsv emtk_libb.tsv lib_made1.hmm genome.fa)
-read -r t_nlb m_nlb c_nlb < <(timed nlb nhmmer --cpu "$threads" --tblout nlibb.tbl -o /dev/null lib_made1.hmm genome.fa)
-awk -F'\t' 'NR > 1 && $12 + 0 < 1e-3 { lo = $6 < $7 ? $6 : $7; hi = $6 < $7 ? $7 : $6; print $2 "/" $1, $11, lo, hi }' emtk_libb.tsv >elibb.txt
-awk '!/^#/ && $13 + 0 < 1e-3 { lo = $7 < $8 ? $7 : $8; hi = $7 < $8 ? $8 : $7; print $3 "/" $1, $12, lo, hi }' nlibb.tbl >nlibb.txt
-libb_recall=$(awk 'NR == FNR { n++; q[n] = $1; s[n] = $2; lo[n] = $3; hi[n] = $4; next }
-  { k++; for (i = 1; i <= n; i++) if (q[i] == $1 && s[i] == $2) { a = lo[i] > $3 ? lo[i] : $3; b = hi[i] < $4 ? hi[i] : $4
-      if (b - a + 1 >= 0.5 * ($4 - $3 + 1) && b - a + 1 >= 0.5 * (hi[i] - lo[i] + 1)) { f++; break } } }
-  END { printf "%d of %d", f, k }' elibb.txt nlibb.txt)
-echo
-echo "# $((lib_models + 1)) DNA models (the library + MADE1.hmm) vs (b)'s genome ($dna_residues residues), both strands, threads $threads, median of $repeats runs"
-printf '%-40s %9s %9s %12s %10s\n' tool wall_s cpu_s peak_MB "E<1e-3"
-printf '%-40s %9s %9s %12s %10s\n' "emtk hmm search -t $threads" "$t_elb" "$c_elb" "$(mb "$m_elb")" "$(wc -l <elibb.txt)"
-printf '%-40s %9s %9s %12s %10s\n' "nhmmer --cpu $threads" "$t_nlb" "$c_nlb" "$(mb "$m_nlb")" "$(wc -l <nlibb.txt)"
-echo "ratio emtk/nhmmer: wall $(ratio "$t_elb" "$t_nlb"), CPU $(ratio "$c_elb" "$c_nlb"), peak memory $(ratio "$m_elb" "$m_nlb")"
-echo "nhmmer's hits with E < 1e-3 found by emtk (same model and strand, 50% reciprocal overlap): $libb_recall"
+lib_run libb lib_made1.hmm genome.fa "$((lib_models + 1)) DNA models (the library + MADE1.hmm) vs (b)'s genome ($dna_residues residues)"
