@@ -169,12 +169,46 @@ struct search_outputs
 
 /// The run summary (run_summary.hpp) and the MultiQC table of a search: per model its hits.
 template <typename Result>
-void write_search_summary(hmm_search_arguments const & a, search_outputs & outs, Result const & r, bool dna,
-                          double Z, stopwatch const & clock)
+std::uint64_t hit_count(Result const & r)
 {
     std::uint64_t nhits = 0;
     for (auto const & m : r.models)
         nhits += m.hits.size();
+    return nhits;
+}
+
+/// Runs `search(on_batch)` (hmm::search or hmm::search_dna) under a progress bar and logs its one-line
+/// summary: "searched N <targets> (R <residues>): H hits in S s".
+template <typename Search>
+auto run_with_progress(Search && search, std::string const & targets, std::string const & residues,
+                       stopwatch const & clock)
+{
+    progress_bar bar{"emtk hmm search: targets", 0};
+    auto r = search([&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " " + residues); });
+    bar.finish();
+    log::summary("searched " + std::to_string(r.targets) + " " + targets + " (" + std::to_string(r.residues) + " " +
+                 residues + "): " + std::to_string(hit_count(r)) + " hits in " + fixed(clock.seconds(), 2) + " s");
+    return r;
+}
+
+/// The main report: to -o's file, or to stdout unless a table took it.
+template <typename Result>
+void write_main_report(search_outputs & outs, Result const & r, hmm::hmmer_run_info const & info, bool noali)
+{
+    hmm::hmmer_report_options const ro{!noali};
+    search_outputs::put(outs.report, [&](std::ostream & o) { hmm::write_hmmer_report(o, r, info, ro); });
+    if (!outs.report && !outs.stdout_taken)
+    {
+        hmm::write_hmmer_report(std::cout, r, info, ro);
+        std::cout.flush();
+    }
+}
+
+template <typename Result>
+void write_search_summary(hmm_search_arguments const & a, search_outputs & outs, Result const & r, bool dna,
+                          double Z, stopwatch const & clock)
+{
+    std::uint64_t const nhits = hit_count(r);
     search_outputs::put(outs.json, [&](std::ostream & o) {
         json_writer j{o};
         j.begin_object();
@@ -247,15 +281,12 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
         opt.inc_bits = a.inc_bits;
     opt.cutoff = cutoff_of(a);
     opt.filter.max = a.max; // issue 15: nhmmer's filter thresholds; --max turns them off
-    progress_bar bar{"emtk hmm search: targets", 0};
-    opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues (strands counted)"); };
-    hmm::dna_search_result const r = hmm::search_dna(models, a.models, targets, opt);
-    bar.finish();
-    std::size_t nhits = 0;
-    for (auto const & m : r.models)
-        nhits += m.hits.size();
-    log::summary("searched " + std::to_string(r.targets) + " DNA targets (" + std::to_string(r.residues) +
-              " residues, strands counted): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
+    hmm::dna_search_result const r = run_with_progress(
+        [&](auto on_batch) {
+            opt.on_batch = on_batch;
+            return hmm::search_dna(models, a.models, targets, opt);
+        },
+        "DNA targets", "residues, strands counted", clock);
     hmm::hmmer_run_info const info = run_info(a);
     search_outputs::put(outs.tbl, [&](std::ostream & o) { hmm::write_hmmer_tblout(o, r, info); });
     search_outputs::put(outs.dfamtbl, [&](std::ostream & o) { hmm::write_hmmer_dfamtblout(o, r, info); });
@@ -271,13 +302,7 @@ void run_dna(hmm_search_arguments const & a, std::vector<hmm::search_model> cons
     if (opt.Z_mb)
         Z = *opt.Z_mb * 1e6 * ((opt.top ? 1 : 0) + (opt.bottom ? 1 : 0)) / static_cast<double>(r.models.front().max_length);
     write_search_summary(a, outs, r, true, Z, clock);
-    hmm::hmmer_report_options const ro{!a.noali};
-    search_outputs::put(outs.report, [&](std::ostream & o) { hmm::write_hmmer_report(o, r, info, ro); });
-    if (!outs.report && !outs.stdout_taken)
-    {
-        hmm::write_hmmer_report(std::cout, r, info, ro);
-        std::cout.flush();
-    }
+    write_main_report(outs, r, info, a.noali);
 }
 
 void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> const & models,
@@ -310,15 +335,12 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
         opt.incdom_bits = a.incdom_bits;
     opt.cutoff = cutoff_of(a);
     opt.filter = {a.F1, a.F2, a.F3, !a.nobias, a.max}; // issue 15's filter cascade
-    progress_bar bar{"emtk hmm search: targets", 0};
-    opt.on_batch = [&](std::uint64_t n, std::uint64_t res) { bar.update(n, std::to_string(res) + " residues"); };
-    hmm::search_result const r = hmm::search(models, a.models, targets, opt);
-    bar.finish();
-    std::size_t nhits = 0;
-    for (auto const & m : r.models)
-        nhits += m.hits.size();
-    log::summary("searched " + std::to_string(r.targets) + " targets (" + std::to_string(r.residues) +
-              " residues): " + std::to_string(nhits) + " hits in " + fixed(clock.seconds(), 2) + " s");
+    hmm::search_result const r = run_with_progress(
+        [&](auto on_batch) {
+            opt.on_batch = on_batch;
+            return hmm::search(models, a.models, targets, opt);
+        },
+        "targets", "residues", clock);
     hmm::hmmer_run_info const info = run_info(a);
     search_outputs::put(outs.tbl, [&](std::ostream & o) { hmm::write_hmmer_tblout(o, r, info); });
     search_outputs::put(outs.domtbl, [&](std::ostream & o) { hmm::write_hmmer_domtblout(o, r, info); });
@@ -335,13 +357,7 @@ void run_protein(hmm_search_arguments const & a, std::vector<hmm::search_model> 
     search_outputs::put(outs.gff3, [&](std::ostream & o) { hmm::write_gff3(o, r); });
     search_outputs::put(outs.bed, [&](std::ostream & o) { hmm::write_bed(o, r); });
     write_search_summary(a, outs, r, false, r.Z, clock);
-    hmm::hmmer_report_options const ro{!a.noali};
-    search_outputs::put(outs.report, [&](std::ostream & o) { hmm::write_hmmer_report(o, r, info, ro); });
-    if (!outs.report && !outs.stdout_taken)
-    {
-        hmm::write_hmmer_report(std::cout, r, info, ro);
-        std::cout.flush();
-    }
+    write_main_report(outs, r, info, a.noali);
 }
 
 } // namespace
