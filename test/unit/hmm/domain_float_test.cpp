@@ -3,6 +3,7 @@
 // 1e-4; the baseline and AVX2 builds of the kernels compute identical floats.
 #include "hmm/domain_float.hpp"
 #include "hmm/domain_oa.hpp"
+#include "test_residues.hpp"
 
 #include <emtk/hmm/align.hpp>
 #include <emtk/hmm/emit.hpp>
@@ -28,14 +29,7 @@ namespace {
 profile_hmm sharp_hmm(int M, std::uint64_t seed)
 {
     emtk::rng r{seed};
-    profile_hmm h = random_profile_hmm(r, M, 20);
-    for (int k = 1; k <= M; ++k)
-        for (auto & v : h.match(k))
-            v = v * v * v;
-    for (int k = 0; k < M; ++k)
-        h.t[static_cast<std::size_t>(k)][t_mm] += 4.0;
-    normalize(h);
-    return h;
+    return test::sharpened_hmm(r, M, 20, 3, 4.0, 0.0);
 }
 
 /// Random residues, then emitted domains, then random residues (codes of the amino alphabet).

@@ -3,6 +3,7 @@
 // on the right strand with nhmmer's coordinates, and windows and threads do not change the hits;
 // GFF3 escaping (hits_io.hpp).
 #include "hmm/domain_posterior.hpp"
+#include "test_residues.hpp"
 
 #include <emtk/hmm/emit.hpp>
 #include <emtk/hmm/hits_io.hpp>
@@ -36,17 +37,7 @@ hmmer_model sharp_dna_model(int M, std::uint64_t seed)
 {
     emtk::rng r{seed};
     hmmer_model m;
-    m.hmm = random_profile_hmm(r, M, 4);
-    for (int k = 1; k <= M; ++k)
-        for (auto & v : m.hmm.match(k))
-            v = v * v * v * v;
-    for (int k = 0; k < M; ++k)
-    {
-        auto & t = m.hmm.t[static_cast<std::size_t>(k)];
-        t[t_mm] += 6.0;
-        t[t_dm] += 1.0;
-    }
-    normalize(m.hmm);
+    m.hmm = test::sharpened_hmm(r, M, 4, 4, 6.0, 1.0);
     m.alphabet = alphabet_type::dna;
     m.name = "dna" + std::to_string(M);
     m.stats = hmmer_stats{-8.6, 0.72, -9.4, 0.72, -3.5, 0.72};
@@ -61,14 +52,7 @@ std::string random_dna(emtk::rng & r, std::size_t n)
     return s;
 }
 
-std::string text_of(std::vector<std::uint8_t> const & x)
-{
-    auto const & abc = alphabet::get(alphabet_type::dna);
-    std::string s;
-    for (auto c : x)
-        s.push_back(abc.symbol(c));
-    return s;
-}
+std::string text_of(std::vector<std::uint8_t> const & x) { return test::text_of(x, alphabet_type::dna); }
 
 std::string revcomp(std::string s)
 {

@@ -11,6 +11,7 @@
 #include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
 
+#include "test_residues.hpp"
 #include "util/test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -33,20 +34,7 @@ hmmer_model sharp_model(int M, std::uint64_t seed)
 {
     emtk::rng r{seed};
     hmmer_model m;
-    m.hmm = random_profile_hmm(r, M, 20);
-    for (int k = 1; k <= M; ++k)
-    {
-        auto row = m.hmm.match(k);
-        for (auto & v : row)
-            v = v * v * v;
-    }
-    for (int k = 0; k < M; ++k) // a strong main line: few inserts and deletes
-    {
-        auto & t = m.hmm.t[static_cast<std::size_t>(k)];
-        t[t_mm] += 4.0;
-        t[t_dm] += 1.0;
-    }
-    normalize(m.hmm);
+    m.hmm = test::sharpened_hmm(r, M, 20, 3, 4.0, 1.0); // few inserts and deletes
     m.alphabet = alphabet_type::amino;
     m.name = "sharp" + std::to_string(M);
     m.stats = hmmer_stats{-8.0, 0.69, -9.0, 0.69, -4.0, 0.693};
@@ -70,14 +58,7 @@ std::string random_residues(emtk::rng & r, std::size_t n)
     return s;
 }
 
-std::string text_of(std::vector<std::uint8_t> const & x)
-{
-    auto const & abc = alphabet::get(alphabet_type::amino);
-    std::string s;
-    for (auto c : x)
-        s.push_back(abc.symbol(c));
-    return s;
-}
+std::string text_of(std::vector<std::uint8_t> const & x) { return test::text_of(x, alphabet_type::amino); }
 
 /// A target with embedded domains: flank, domain, (spacer, domain …), flank.
 struct target

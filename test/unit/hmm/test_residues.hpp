@@ -1,13 +1,16 @@
 #pragma once
-// Residue sets, random digital sequences, profile modes and flattened counts shared by the hmm DP tests.
+// Residue sets, random digital sequences, sharpened random models, profile modes and flattened counts
+// shared by the hmm tests.
 
 #include <emtk/hmm/counts.hpp>
 #include <emtk/hmm/profile.hpp>
+#include <emtk/hmm/profile_hmm.hpp>
 #include <emtk/hmm/residues.hpp>
 #include <emtk/seq/alphabet.hpp>
 #include <emtk/util/rng.hpp>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace emtk::hmm::test {
@@ -28,6 +31,40 @@ inline std::vector<std::uint8_t> random_sequence(emtk::rng & r, std::size_t L, i
     for (auto & c : x)
         c = static_cast<std::uint8_t>(r.below(static_cast<std::uint64_t>(Kp)));
     return x;
+}
+
+/// A random profile HMM over K residues that looks like a family: every match emission raised to the
+/// power `power` (then renormalised), and `mm` added to each M→M and `dm` to each D→M transition
+/// (a strong main line) before normalising.
+inline profile_hmm sharpened_hmm(emtk::rng & r, int M, int K, int power, double mm, double dm)
+{
+    profile_hmm h = random_profile_hmm(r, M, K);
+    for (int k = 1; k <= M; ++k)
+        for (auto & v : h.match(k))
+        {
+            double p = v;
+            for (int i = 1; i < power; ++i)
+                p *= v;
+            v = p;
+        }
+    for (int k = 0; k < M; ++k)
+    {
+        auto & t = h.t[static_cast<std::size_t>(k)];
+        t[t_mm] += mm;
+        t[t_dm] += dm;
+    }
+    normalize(h);
+    return h;
+}
+
+/// Residue codes as the alphabet's symbols.
+inline std::string text_of(std::vector<std::uint8_t> const & x, emtk::seq::alphabet_type type)
+{
+    auto const & abc = emtk::seq::alphabet::get(type);
+    std::string s;
+    for (auto c : x)
+        s.push_back(abc.symbol(c));
+    return s;
 }
 
 /// Profile options with the given local/multihit configuration.
