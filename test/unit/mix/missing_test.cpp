@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "mix/gaussian_model.hpp"
+#include "mix/fit_checks.hpp"
 
 #include <emtk/mix/missing.hpp>
 #include <emtk/mix/mixture.hpp>
@@ -122,13 +123,7 @@ mixture_options gauss(int k, covariance_type c = covariance_type::full)
     return o;
 }
 
-void check_monotone(mixture_fit const & f)
-{
-    REQUIRE(f.ok);
-    CHECK(f.decreases == 0);
-    for (std::size_t t = 1; t < f.trace.size(); ++t)
-        CHECK(f.trace[t] >= f.trace[t - 1] - 1e-9 * std::fabs(f.trace[t]));
-}
+using test::check_monotone;
 
 std::string temp_file(std::string const & name, std::string const & text)
 {

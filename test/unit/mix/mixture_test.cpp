@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "mix/fit_checks.hpp"
 #include "mix/simulate.hpp"
 
 #include <emtk/mix/mixture.hpp>
@@ -32,13 +33,7 @@ mixture_options base(family f, int k)
     return o;
 }
 
-void check_monotone(mixture_fit const & f)
-{
-    REQUIRE(f.ok);
-    CHECK(f.decreases == 0);
-    for (std::size_t t = 1; t < f.trace.size(); ++t)
-        CHECK(f.trace[t] >= f.trace[t - 1] - 1e-9 * std::fabs(f.trace[t]));
-}
+using test::check_monotone;
 
 } // namespace
 
