@@ -20,26 +20,8 @@ BADINPUT_ONLY=${EMTK_TEST_BADINPUT_ONLY:-0}
 E="[emtk] error:"
 export SOURCE_DATE_EPOCH=1700000000
 
-# fam N LEN SEED: N amino-acid sequences descended from one random ancestor (FASTA on stdout).
-fam() {
-  awk -v n="$1" -v len="$2" -v seed="$3" 'BEGIN {
-    srand(seed); aa = "ACDEFGHIKLMNPQRSTVWY"
-    for (i = 1; i <= len; i++) anc = anc substr(aa, int(rand() * 20) + 1, 1)
-    for (s = 1; s <= n; s++) {
-      out = ""
-      for (i = 1; i <= len; i++) {
-        if (rand() < 0.03) continue
-        c = substr(anc, i, 1)
-        if (rand() < 0.15) c = substr(aa, int(rand() * 20) + 1, 1)
-        out = out c
-        if (rand() < 0.03) out = out substr(aa, int(rand() * 20) + 1, 1)
-      }
-      flank = ""
-      for (i = 1; i <= (s % 4) * 3; i++) flank = flank substr(aa, int(rand() * 20) + 1, 1)
-      printf ">seq%d member %d\n%s%s\n", s, s, flank, out
-    }
-  }'
-}
+# fam N LEN SEED: t_protein_family (lib.sh) with random flanks before the members.
+fam() { t_protein_family "$1" "$2" "$3" 1; }
 
 # sto_rows FILE: "NAME UNGAPPED-UPPER-CASE-SEQUENCE" per row of a Stockholm file (any blocks).
 sto_rows() {

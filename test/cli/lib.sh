@@ -325,3 +325,26 @@ check_tsv() {
     not_ok "$1" "$msg"
   fi
 }
+
+# t_protein_family N LEN SEED [FLANKS]: N amino-acid sequences descended from one random ancestor of
+# LEN residues (15% substitutions, 3% one-residue deletions, 3% one-residue insertions), FASTA on
+# stdout, named "seqI member I". FLANKS=1 puts (I mod 4)·3 random residues before sequence I.
+t_protein_family() {
+  awk -v n="$1" -v len="$2" -v seed="$3" -v flanks="${4:-0}" 'BEGIN {
+    srand(seed); aa = "ACDEFGHIKLMNPQRSTVWY"
+    for (i = 1; i <= len; i++) anc = anc substr(aa, int(rand() * 20) + 1, 1)
+    for (s = 1; s <= n; s++) {
+      out = ""
+      for (i = 1; i <= len; i++) {
+        if (rand() < 0.03) continue
+        c = substr(anc, i, 1)
+        if (rand() < 0.15) c = substr(aa, int(rand() * 20) + 1, 1)
+        out = out c
+        if (rand() < 0.03) out = out substr(aa, int(rand() * 20) + 1, 1)
+      }
+      flank = ""
+      if (flanks) for (i = 1; i <= (s % 4) * 3; i++) flank = flank substr(aa, int(rand() * 20) + 1, 1)
+      printf ">seq%d member %d\n%s%s\n", s, s, flank, out
+    }
+  }'
+}
