@@ -171,14 +171,7 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
         auto const idx = static_cast<std::size_t>(s.restart);
         if (idx < res.start_sequences.size() && !res.start_sequences[idx].empty())
             j.field("seed_sequence", res.start_sequences[idx]);
-        if (s.reason == em::stop_reason::degenerate || s.reason == em::stop_reason::diverged)
-            j.key("objective").null();
-        else
-            j.field("objective", s.objective);
-        j.field("iterations", s.iterations);
-        j.field("stop_reason", em::to_string(s.reason));
-        if (!s.message.empty())
-            j.field("message", s.message);
+        summary_restart(j, s, s.message);
         j.end_object();
     }
     j.end_array();

@@ -207,14 +207,7 @@ void write_summary(std::ostream & out, mix_arguments const & a, mix::run_options
     {
         j.begin_object();
         j.field("start", s.restart + 1);
-        if (s.reason == em::stop_reason::degenerate || s.reason == em::stop_reason::diverged)
-            j.key("objective").null();
-        else
-            j.field("objective", s.objective);
-        j.field("iterations", s.iterations);
-        j.field("stop_reason", em::to_string(s.reason));
-        if (!s.message.empty())
-            j.field("message", without_field_marks(s.message));
+        summary_restart(j, s, without_field_marks(s.message));
         j.end_object();
     }
     j.end_array();

@@ -44,6 +44,18 @@ void summary_no_em(json_writer & j)
     j.key("objective_trace").value(std::vector<double>{});
 }
 
+void summary_restart(json_writer & j, em::restart_summary const & s, std::string const & message)
+{
+    if (s.reason == em::stop_reason::degenerate || s.reason == em::stop_reason::diverged)
+        j.key("objective").null();
+    else
+        j.field("objective", s.objective);
+    j.field("iterations", s.iterations);
+    j.field("stop_reason", em::to_string(s.reason));
+    if (!message.empty())
+        j.field("message", message);
+}
+
 void summary_em_mode(json_writer & j, em::stepwise_summary const & s)
 {
     j.field("em_mode", s.used ? "stepwise" : "batch");

@@ -55,12 +55,14 @@ void summary_head(json_writer & j, std::string_view tool, std::optional<std::uin
 void summary_records(json_writer & j, record_counts const & r);
 /// \brief Writes "iterations": 0, "stop_reason": "none", "objective_trace": [] (tools without EM).
 void summary_no_em(json_writer & j);
+/// \brief Writes "em_mode": "batch" | "stepwise" and, for stepwise EM, "stepwise": {batch size, step
+/// exponent, passes, mini-batch updates, objective kind, convergence, polish iterations, pass objectives}.
+void summary_em_mode(json_writer & j, em::stepwise_summary const & s);
+/// \brief Writes one restart's "objective" (null when it degenerated or diverged), "iterations",
+/// "stop_reason" and, when not empty, "message" (inside the restart's object).
+void summary_restart(json_writer & j, em::restart_summary const & s, std::string const & message);
 /// \brief Writes the "run" member (last): command line, threads, MPI ranks and the timings (in
 /// seconds; give "total_s" last).
-/// "em_mode": "batch" | "stepwise" and, for stepwise EM, "stepwise": {batch size, step exponent,
-/// passes, mini-batch updates, objective kind, convergence, polish iterations, pass objectives}.
-void summary_em_mode(json_writer & j, em::stepwise_summary const & s);
-
 void summary_run(json_writer & j, int threads, std::vector<std::pair<std::string, double>> const & timings);
 
 /// \brief Fails before the work, as check_output_path does, when `--json`/`--multiqc` (either may
