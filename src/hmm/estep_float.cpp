@@ -393,10 +393,7 @@ struct float_kernel
         a.femacc = a.facc + n_facc * W;
         a.flows = grow(ws.flow_, n_flows * W);
         std::fill(a.flows, a.flows + n_flows * W, 0.0);
-        a.emacc = grow(ws.acc_, 2 * Kp * W);
-        for (int j = 0; j < n_codes; ++j)
-            std::fill(a.emacc + 2 * codes[static_cast<std::size_t>(j)] * W,
-                      a.emacc + 2 * codes[static_cast<std::size_t>(j)] * W + 2 * W, 0.0);
+        a.emacc = grow(ws.acc_, 2 * Kp * W); // set by the kernel's first flush of each code
         {
             ftz_scope const ftz;
             if (level == simd_level::avx2)

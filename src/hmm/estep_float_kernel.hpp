@@ -100,8 +100,9 @@ struct args
     float * facc = nullptr;  ///< n_facc W interleaved flow accumulators (zeroed by the kernel)
     float * femacc = nullptr; ///< 2 Kp W emission accumulators, [2 code + (0: M, 1: I)] · W + k
     int uses[256] = {};      ///< terms in each code's emission accumulators since its last flush
+    bool flushed[256] = {};  ///< whether a code's double totals hold a flush (else they are unset)
     double * flows = nullptr; ///< double totals, stride W (scaled_dp_detail.hpp's flow layout; zeroed by the caller)
-    double * emacc = nullptr; ///< 2 Kp W double totals (zeroed by the caller for the codes of x)
+    double * emacc = nullptr; ///< 2 Kp W double totals (set by the kernel for the codes of x: the first flush assigns)
     // Results.
     long long log2_scales = 0; ///< Σ_{i<L} log2 s_i
     double pt = 0, pb = 0;     ///< P̃ (forward), B̂(0, N) (backward); pt = 0: P(x) = 0 in float
@@ -268,12 +269,20 @@ inline void flush_code(args & a, std::size_t c)
     std::size_t const W = a.W;
     float * src = a.femacc + 2 * c * W;
     double * dst = a.emacc + 2 * c * W;
-    for (std::size_t k = 0; k < 2 * W; ++k)
-    {
-        dst[k] += static_cast<double>(src[k]);
-        src[k] = 0;
-    }
+    if (a.flushed[c])
+        for (std::size_t k = 0; k < 2 * W; ++k)
+        {
+            dst[k] += static_cast<double>(src[k]);
+            src[k] = 0;
+        }
+    else // the first flush: 0 + x = x, without zeroing the totals first
+        for (std::size_t k = 0; k < 2 * W; ++k)
+        {
+            dst[k] = static_cast<double>(src[k]);
+            src[k] = 0;
+        }
     a.uses[c] = 0;
+    a.flushed[c] = true;
 }
 
 /// Backward row i (into cur, from next = row i+1) and the flows of row i (forward row f).
@@ -449,6 +458,7 @@ void estep_rows(args & a)
         for (std::size_t k = 0; k < 2 * a.W; ++k)
             a.femacc[2 * c * a.W + k] = 0;
         a.uses[c] = 0;
+        a.flushed[c] = false;
     }
     for (double & v : a.sf)
         v = 0;
