@@ -37,17 +37,16 @@ struct order_model
     void initialize(emtk::rng &, double &) const {}
 };
 
-/// Counts its live statistics objects; item 0 is slow, so that the other threads run ahead of the
-/// merge (the window of em::wave_chunks unmerged chunks must hold them back).
-struct live_model
+/// order_model with statistics that count their live objects; item 0 is slow, so that the other
+/// threads run ahead of the merge (the window of em::wave_chunks unmerged chunks must hold them back).
+struct live_model : order_model
 {
     static inline std::atomic<int> live{0}, peak{0};
-    struct stats
+    struct stats : order_model::stats
     {
-        std::vector<std::size_t> items;
         stats() { note(++live); }
-        stats(stats const & o) : items(o.items) { note(++live); }
-        stats(stats && o) noexcept : items(std::move(o.items)) { note(++live); }
+        stats(stats const & o) : order_model::stats(o) { note(++live); }
+        stats(stats && o) noexcept : order_model::stats(std::move(o)) { note(++live); }
         stats & operator=(stats const &) = default;
         stats & operator=(stats &&) = default;
         ~stats() { --live; }
@@ -58,17 +57,8 @@ struct live_model
             {
             }
         }
-        stats & operator+=(stats const & o)
-        {
-            items.insert(items.end(), o.items.begin(), o.items.end());
-            return *this;
-        }
     };
-    using params_type = double;
     using stats_type = stats;
-    std::size_t n = 0;
-
-    std::size_t item_count() const { return n; }
     stats_type make_stats(double const &) const { return {}; }
     double expect(std::size_t i, double const &, stats_type & s) const
     {
@@ -81,9 +71,6 @@ struct live_model
         s.items.push_back(i);
         return 0.0;
     }
-    void maximize(stats_type const &, double &) const {}
-    double log_prior(double const &) const { return 0; }
-    void initialize(emtk::rng &, double &) const {}
 };
 
 } // namespace
