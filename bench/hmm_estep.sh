@@ -3,7 +3,10 @@
 # (include/emtk/hmm/scaled_dp.hpp) and the float SIMD kernel at each level (estep_simd.hpp, issue 17)
 # against the log-space reference, 1 and 2 threads, and the
 # workspace memory for L = 35,000, M = 500. See bench/README.md ("hmm E-step").
-# Usage: bench/hmm_estep.sh [--repeats N] [--quick]
+# The last lines ("# TARGET ...") give the two issue-17 figures: 1-thread Mcells/s and the 2-thread
+# speed-up of the AVX2 float kernel over 5,000 sequences (about 1 s per E-step on one thread).
+# Usage: bench/hmm_estep.sh [--repeats N] [--seqs N] [--kernel NAME] [--quick]
+#   --kernel avx2    time only the best float kernel (the one the targets are about): ~1 min
 #   BUILD_DIR=/path/to/dir bench/hmm_estep.sh     build elsewhere (default: build-bench-estep/)
 # The machine should be otherwise idle: the 2-thread speed-up needs two free cores.
 set -euo pipefail

@@ -320,6 +320,18 @@ bool fill_float_table(prob_profile const & pp, std::vector<int> const & tilt, st
     return ok;
 }
 
+/// Whether every exit parameter (M_k → E, D_k → E, I_k → E) of a float table is 0 below node M
+/// (glocal profiles; estep_float_kernel.hpp, "Exits").
+bool exits_at_m_only(float const * par, std::size_t W, std::size_t M)
+{
+    for (std::size_t k = 0; k < W; ++k)
+        if (k != M)
+            for (int p : {p_exit_m, p_exit_d, p_iexit})
+                if (par[((k / 8) * n_fpar + static_cast<std::size_t>(p)) * 8 + k % 8] != 0.0f)
+                    return false;
+    return true;
+}
+
 } // namespace
 
 void build_float_tables(prob_profile & pp)
@@ -370,6 +382,7 @@ struct float_kernel
         a.j_loop = to_float(sp.j_loop), a.j_move = to_float(sp.j_move);
         a.x = x.data();
         a.L = L;
+        a.exits_at_m = exits_at_m_only(a.par, W, static_cast<std::size_t>(pp.M));
         a.codes = codes.data();
         a.n_codes = n_codes;
         a.rows = grow(ws.frows_, (L + 1) * RS);
@@ -380,10 +393,7 @@ struct float_kernel
         a.femacc = a.facc + n_facc * W;
         a.flows = grow(ws.flow_, n_flows * W);
         std::fill(a.flows, a.flows + n_flows * W, 0.0);
-        a.emacc = grow(ws.acc_, 2 * Kp * W);
-        for (int j = 0; j < n_codes; ++j)
-            std::fill(a.emacc + 2 * codes[static_cast<std::size_t>(j)] * W,
-                      a.emacc + 2 * codes[static_cast<std::size_t>(j)] * W + 2 * W, 0.0);
+        a.emacc = grow(ws.acc_, 2 * Kp * W); // set by the kernel's first flush of each code
         {
             ftz_scope const ftz;
             if (level == simd_level::avx2)

@@ -27,6 +27,11 @@
 // (gc, hc): one multiply-add of latency per 8 nodes instead of per node. The scan sums the same
 // terms as the serial chain in another order (a few ulps of float, all terms positive).
 //
+// Exits. A glocal profile leaves the model only from node M (exit_m, exit_d, iexit are 0 below
+// it). The kernel then skips the exit terms (forward: the E sum; backward: + exit · B̂(E) in M, I,
+// D; the flows M → E, D → E) in every block but node M's: they add exact zeros there (x + 0 · y =
+// x for finite y), so the results are bit-identical to the general loop, which local profiles run.
+//
 // Backward overflow. The backward runs on forward's scales, so B̂(i, s) ≤ P̃ / F̂(i, s) is only
 // bounded where forward is not tiny; in cells forward flushed (e.g. deep nodes of early rows under
 // the tilt, estep_simd.hpp) it can exceed FLT_MAX, and inf × 0 would turn the flows into NaN. The
@@ -84,6 +89,9 @@ struct args
     float n_loop = 0, n_move = 0, e_move = 0, e_loop = 0, c_loop = 0, c_move = 0, j_loop = 0, j_move = 0;
     std::uint8_t const * x = nullptr;
     std::size_t L = 0;
+    /// Every exit parameter (exit_m, exit_d, iexit) is 0 below node M (glocal profiles: the
+    /// training E-step): the exit terms are computed for node M's block only (header comment, "Exits").
+    bool exits_at_m = false;
     std::uint8_t const * codes = nullptr; ///< the distinct codes of x
     int n_codes = 0;
     float * rows = nullptr;  ///< (L+1) RS: the forward matrix
@@ -92,8 +100,9 @@ struct args
     float * facc = nullptr;  ///< n_facc W interleaved flow accumulators (zeroed by the kernel)
     float * femacc = nullptr; ///< 2 Kp W emission accumulators, [2 code + (0: M, 1: I)] · W + k
     int uses[256] = {};      ///< terms in each code's emission accumulators since its last flush
+    bool flushed[256] = {};  ///< whether a code's double totals hold a flush (else they are unset)
     double * flows = nullptr; ///< double totals, stride W (scaled_dp_detail.hpp's flow layout; zeroed by the caller)
-    double * emacc = nullptr; ///< 2 Kp W double totals (zeroed by the caller for the codes of x)
+    double * emacc = nullptr; ///< 2 Kp W double totals (set by the kernel for the codes of x: the first flush assigns)
     // Results.
     long long log2_scales = 0; ///< Σ_{i<L} log2 s_i
     double pt = 0, pb = 0;     ///< P̃ (forward), B̂(0, N) (backward); pt = 0: P(x) = 0 in float
@@ -144,8 +153,20 @@ inline float hmax4(__m128 s4)
 }
 #endif
 
+/// Node k's value of parameter array p (the interleaved layout).
+inline float par_at(args const & a, int p, std::size_t k) { return a.par[((k / 8) * n_fpar + static_cast<std::size_t>(p)) * 8 + k % 8]; }
+
+/// E of a forward row whose exits are at node M only: (M_M exit_m + I_M iexit) + D_M exit_d, the
+/// value of node M's lane of the general loop's sum (every other lane adds exact zeros).
+inline float exit_sum(args const & a, float const * cm, float const * ci, float const * cd)
+{
+    auto const M = static_cast<std::size_t>(a.M);
+    return (cm[M] * par_at(a, p_exit_m, M) + ci[M] * par_at(a, p_iexit, M)) + cd[M] * par_at(a, p_exit_d, M);
+}
+
 /// Forward row `cur` from `prev` for residue c with r = 1 / s_{i−1}; returns the row maximum.
-template <class V>
+/// at_m: exits at node M only (args::exits_at_m).
+template <class V, bool at_m>
 float forward_row(args const & a, float const * prev, float * cur, int c, float r)
 {
     using vec = typename V::vec;
@@ -177,7 +198,8 @@ float forward_row(args const & a, float const * prev, float * cur, int c, float 
         vec const iv = V::mul(ier, t);
         V::store(cm + k, mv);
         V::store(ci + k, iv);
-        esum = V::add(esum, V::add(V::mul(mv, V::load(q + 8 * p_exit_m)), V::mul(iv, V::load(q + 8 * p_iexit))));
+        if (!at_m)
+            esum = V::add(esum, V::add(V::mul(mv, V::load(q + 8 * p_exit_m)), V::mul(iv, V::load(q + 8 * p_iexit))));
         mx = V::max(mx, V::max(mv, iv));
         // M_{k−1} from registers (a load of cm + k − 1 right after the store would stall)
         vec d = V::mul(V::up1_from(mv, mprev), V::load(q + 8 * p_tmd1));
@@ -190,11 +212,13 @@ float forward_row(args const & a, float const * prev, float * cur, int c, float 
         d = V::add(d, V::mul(gc, carry));
         carry = V::add(dl, V::mul(gl, carry));
         V::store(cd + k, d);
-        esum = V::add(esum, V::mul(d, V::load(q + 8 * p_exit_d)));
+        if (!at_m)
+            esum = V::add(esum, V::mul(d, V::load(q + 8 * p_exit_d)));
         mx = V::max(mx, d);
     }
     float const xr = a.xemit[c] * r;
-    float const e = V::hsum(esum);
+    // Exits at node M only: the one non-zero lane of esum, by the same operations.
+    float const e = at_m ? exit_sum(a, cm, ci, cd) : V::hsum(esum);
     float const j = px[fx_j] * a.j_loop * xr + e * a.e_loop;
     float const cc = px[fx_c] * a.c_loop * xr + e * a.e_move;
     float const n = px[fx_n] * a.n_loop * xr;
@@ -245,16 +269,25 @@ inline void flush_code(args & a, std::size_t c)
     std::size_t const W = a.W;
     float * src = a.femacc + 2 * c * W;
     double * dst = a.emacc + 2 * c * W;
-    for (std::size_t k = 0; k < 2 * W; ++k)
-    {
-        dst[k] += static_cast<double>(src[k]);
-        src[k] = 0;
-    }
+    if (a.flushed[c])
+        for (std::size_t k = 0; k < 2 * W; ++k)
+        {
+            dst[k] += static_cast<double>(src[k]);
+            src[k] = 0;
+        }
+    else // the first flush: 0 + x = x, without zeroing the totals first
+        for (std::size_t k = 0; k < 2 * W; ++k)
+        {
+            dst[k] = static_cast<double>(src[k]);
+            src[k] = 0;
+        }
     a.uses[c] = 0;
+    a.flushed[c] = true;
 }
 
 /// Backward row i (into cur, from next = row i+1) and the flows of row i (forward row f).
-template <class V>
+/// at_m: exits at node M only (args::exits_at_m).
+template <class V, bool at_m>
 void backward_row(args & a, std::size_t i, float const * f, float const * next, float * cur)
 {
     using vec = typename V::vec;
@@ -314,12 +347,16 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
     float * am = a.femacc + 2 * code * W;
     float * ai = am + W;
     vec carry = V::zero(), dabove = V::zero(); // dabove: D̂ of the block above (0 beyond W)
+    std::size_t const k_m = static_cast<std::size_t>(M) / 8 * 8; // node M's block
     for (std::size_t k = W; k > 0;)
     {
         k -= 8;
+        bool const ex = !at_m || k == k_m; // the exit terms (header comment, "Exits")
         float const * q = a.par + (k / 8) * B;
         float * ac = a.facc + (k / 8) * BA;
-        vec d = V::add(V::mul(V::load(q + 8 * p_tdm), V::load(em + k + 1)), V::mul(V::load(q + 8 * p_exit_d), bev));
+        vec d = V::mul(V::load(q + 8 * p_tdm), V::load(em + k + 1));
+        if (ex)
+            d = V::add(d, V::mul(V::load(q + 8 * p_exit_d), bev));
         d = V::add(d, V::mul(V::load(q + 8 * p_h1), V::down1(d)));
         d = V::add(d, V::mul(V::load(q + 8 * p_h2), V::down2(d)));
         d = V::add(d, V::mul(V::load(q + 8 * p_h4), V::down4(d)));
@@ -333,10 +370,13 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
         vec mv = V::mul(V::load(q + 8 * p_tmm), emn);
         mv = V::add(mv, V::mul(V::load(q + 8 * p_tmd), dn));
         mv = V::add(mv, V::mul(V::load(q + 8 * p_tmi), eik));
-        mv = V::add(mv, V::mul(V::load(q + 8 * p_exit_m), bev));
         vec iv = V::mul(V::load(q + 8 * p_tim), emn);
         iv = V::add(iv, V::mul(V::load(q + 8 * p_tii), eik));
-        iv = V::add(iv, V::mul(V::load(q + 8 * p_iexit), bev));
+        if (ex)
+        {
+            mv = V::add(mv, V::mul(V::load(q + 8 * p_exit_m), bev));
+            iv = V::add(iv, V::mul(V::load(q + 8 * p_iexit), bev));
+        }
         mv = V::min(mv, big);
         iv = V::min(iv, big);
         V::store(bm + k, mv);
@@ -345,12 +385,15 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
         V::store(ac + 8 * a_mm, V::add(V::load(ac + 8 * a_mm), V::mul(m, emn)));
         V::store(ac + 8 * a_md, V::add(V::load(ac + 8 * a_md), V::mul(m, dn)));
         V::store(ac + 8 * a_mi, V::add(V::load(ac + 8 * a_mi), V::mul(m, eik)));
-        V::store(ac + 8 * a_xm, V::add(V::load(ac + 8 * a_xm), V::mul(m, bev)));
+        if (ex)
+        {
+            V::store(ac + 8 * a_xm, V::add(V::load(ac + 8 * a_xm), V::mul(m, bev)));
+            V::store(ac + 8 * a_xd, V::add(V::load(ac + 8 * a_xd), V::mul(dd, bev)));
+        }
         V::store(ac + 8 * a_im, V::add(V::load(ac + 8 * a_im), V::mul(ii, emn)));
         V::store(ac + 8 * a_ii, V::add(V::load(ac + 8 * a_ii), V::mul(ii, eik)));
         V::store(ac + 8 * a_dm, V::add(V::load(ac + 8 * a_dm), V::mul(dd, emn)));
         V::store(ac + 8 * a_dd, V::add(V::load(ac + 8 * a_dd), V::mul(dd, dn)));
-        V::store(ac + 8 * a_xd, V::add(V::load(ac + 8 * a_xd), V::mul(dd, bev)));
         V::store(ac + 8 * a_en, V::add(V::load(ac + 8 * a_en), V::mul(fbv, V::load(em + k))));
         V::store(am + k, V::add(V::load(am + k), V::mul(m, mv)));
         V::store(ai + k, V::add(V::load(ai + k), V::mul(ii, iv)));
@@ -372,9 +415,9 @@ void backward_row(args & a, std::size_t i, float const * f, float const * next, 
     a.sf[8] += static_cast<double>(fxs[fx_e] * bj);
 }
 
-/// The whole E-step of one sequence (see args).
-template <class V>
-void estep(args & a)
+/// The whole E-step of one sequence (see args); at_m = args::exits_at_m.
+template <class V, bool at_m>
+void estep_rows(args & a)
 {
     std::size_t const L = a.L, RS = a.RS, S = a.S;
     // Forward, every row kept.
@@ -392,7 +435,7 @@ void estep(args & a)
         sum += e;
         float * cur = a.rows + i * RS;
         clear_pads<V>(a, cur);
-        float const mx = forward_row<V>(a, a.rows + (i - 1) * RS, cur, a.x[i - 1], fpow2neg(e));
+        float const mx = forward_row<V, at_m>(a, a.rows + (i - 1) * RS, cur, a.x[i - 1], fpow2neg(e));
         if (!(mx > 0) || !(mx < 1e30f))
             return;
         e = fexp(mx);
@@ -415,6 +458,7 @@ void estep(args & a)
         for (std::size_t k = 0; k < 2 * a.W; ++k)
             a.femacc[2 * c * a.W + k] = 0;
         a.uses[c] = 0;
+        a.flushed[c] = false;
     }
     for (double & v : a.sf)
         v = 0;
@@ -423,7 +467,7 @@ void estep(args & a)
     int since = 0;
     for (std::size_t i = L + 1; i-- > 0;)
     {
-        backward_row<V>(a, i, a.rows + i * RS, next, cur);
+        backward_row<V, at_m>(a, i, a.rows + i * RS, next, cur);
         float * t = next;
         next = cur;
         cur = t;
@@ -438,6 +482,16 @@ void estep(args & a)
         flush_code(a, a.codes[j]);
     a.pt = static_cast<double>(pt);
     a.pb = static_cast<double>(next[3 * S + fx_n]);
+}
+
+/// The whole E-step of one sequence (see args).
+template <class V>
+void estep(args & a)
+{
+    if (a.exits_at_m)
+        estep_rows<V, true>(a);
+    else
+        estep_rows<V, false>(a);
 }
 
 } // namespace

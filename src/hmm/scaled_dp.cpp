@@ -571,13 +571,36 @@ struct scaled_kernel
                 acc.enter[k] += enter(k);
             }
         }
+        // Canonical residues (codes 0 … K−1, no split) node by node: each node's row of K counts
+        // is written at once instead of one count per cache line per code. Every count receives
+        // the same terms in the same order as code by code (one canonical term, then the
+        // degenerate codes' terms below, in code order).
+        std::array<double const *, 256> canon{};
+        std::array<std::size_t, 256> canon_res{};
+        std::size_t n_canon = 0;
+        for (std::size_t c = 0; c < K && c < used.size(); ++c)
+            if (used[c] && pp.sets.members[c].size() == 1 && pp.sets.members[c][0] == c)
+                canon[n_canon] = emacc + 2 * c * W, canon_res[n_canon++] = c;
+        for (std::size_t k = 0; k <= Mu; ++k)
+        {
+            double * mat = acc.mat.data() + k * K;
+            double * ins = acc.ins.data() + k * K;
+            for (std::size_t j = 0; j < n_canon; ++j)
+            {
+                if (k >= 1)
+                    mat[canon_res[j]] += norm * canon[j][k];
+                ins[canon_res[j]] += norm * canon[j][W + k];
+            }
+        }
         for (std::size_t c = 0; c < used.size(); ++c)
         {
             if (!used[c])
                 continue;
             auto const & members = pp.sets.members[c];
             double const * am = emacc + 2 * c * W;
-            if (members.size() == 1) // a canonical residue: no split
+            if (c < K && members.size() == 1 && members[0] == c) // done above
+                continue;
+            if (members.size() == 1) // a canonical residue under another code: no split
             {
                 std::size_t const a = members[0];
                 for (std::size_t k = 1; k <= Mu; ++k)

@@ -2,6 +2,8 @@
 #include <emtk/hmm/viterbi.hpp>
 #include <emtk/util/error.hpp>
 
+#include "oa_trace.hpp"
+
 #include <algorithm>
 #include <array>
 
@@ -12,13 +14,6 @@ using em::log_zero;
 namespace {
 
 inline double max3(double a, double b, double c) noexcept { return std::max(std::max(a, b), c); }
-
-/// Index of the largest value (the first one on ties).
-template <std::size_t N>
-std::size_t argmax(std::array<double, N> const & xs) noexcept
-{
-    return static_cast<std::size_t>(std::max_element(xs.begin(), xs.end()) - xs.begin());
-}
 
 } // namespace
 
@@ -72,117 +67,17 @@ viterbi_result viterbi(profile const & p, digital_sequence x, dp_matrix & v)
     r.score = viterbi_fill(p, x, v);
     if (r.score == log_zero)
         return r;
-    std::size_t const L = x.size();
-    int const M = p.M;
-    special_row const sp = special_transitions(p, L);
-    std::vector<trace_step> & tr = r.path; // built backwards, reversed at the end
-    tr.push_back({state_type::T, 0, 0});
-    state_type st = state_type::C;
-    std::size_t i = L;
-    int k = 0;
-    auto bg = [&](std::size_t row) { return p.xsc[x[row - 1]]; };
-    // Each case recomputes the candidates of the recurrence with the same arithmetic as the fill,
-    // so the maximum is found exactly (no comparison with a tolerance).
-    for (;;)
+    // The traceback (oa_trace.hpp) with the fill's arithmetic: value + log transition, the C and J
+    // loops adding the residue's background emission.
+    struct viterbi_rule
     {
-        switch (st)
-        {
-        case state_type::C:
-        case state_type::J: {
-            bool const is_c = st == state_type::C;
-            special_state const s = is_c ? x_c : x_j;
-            double const loop = i >= 1 ? v.xs(i - 1, s) + sp[is_c ? c_loop : j_loop] + bg(i) : log_zero;
-            double const enter = v.xs(i, x_e) + sp[is_c ? e_move : e_loop];
-            if (loop > enter)
-            {
-                tr.push_back({st, 0, i});
-                --i;
-            }
-            else
-            {
-                tr.push_back({st, 0, 0});
-                st = state_type::E;
-            }
-            break;
-        }
-        case state_type::E: {
-            tr.push_back({state_type::E, 0, 0});
-            double best = v.ins(i, M) + p.exit_i;
-            st = state_type::I;
-            k = M;
-            for (int kk = 1; kk <= M; ++kk)
-            {
-                double const m = v.mat(i, kk) + p.exit_m[static_cast<std::size_t>(kk)];
-                double const d = v.del(i, kk) + p.exit_d[static_cast<std::size_t>(kk)];
-                if (m > best)
-                    best = m, st = state_type::M, k = kk;
-                if (d > best)
-                    best = d, st = state_type::D, k = kk;
-            }
-            break;
-        }
-        case state_type::M: {
-            tr.push_back({state_type::M, k, i});
-            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
-            std::array<double, 4> const cand{v.xs(i - 1, x_b) + p.enter_m[static_cast<std::size_t>(k)],
-                                             v.mat(i - 1, k - 1) + tp[t_mm], v.ins(i - 1, k - 1) + tp[t_im],
-                                             v.del(i - 1, k - 1) + tp[t_dm]};
-            std::size_t const a = argmax(cand);
-            --i;
-            if (a == 0)
-            {
-                if (!p.options.local) // the retracted left wing
-                    for (int kk = k - 1; kk >= 1; --kk)
-                        tr.push_back({state_type::D, kk, 0});
-                st = state_type::B;
-            }
-            else
-            {
-                st = a == 1 ? state_type::M : a == 2 ? state_type::I : state_type::D;
-                --k;
-            }
-            break;
-        }
-        case state_type::I: {
-            tr.push_back({state_type::I, k, i});
-            auto const & tk = p.tsc[static_cast<std::size_t>(k)];
-            std::array<double, 3> const cand{v.mat(i - 1, k) + tk[t_mi], v.ins(i - 1, k) + tk[t_ii],
-                                             k == 0 ? v.xs(i - 1, x_b) + p.enter_i0 : log_zero};
-            std::size_t const a = argmax(cand);
-            --i;
-            st = a == 0 ? state_type::M : a == 1 ? state_type::I : state_type::B;
-            break;
-        }
-        case state_type::D: {
-            tr.push_back({state_type::D, k, 0});
-            auto const & tp = p.tsc[static_cast<std::size_t>(k - 1)];
-            std::array<double, 2> const cand{v.mat(i, k - 1) + tp[t_md], v.del(i, k - 1) + tp[t_dd]};
-            st = argmax(cand) == 0 ? state_type::M : state_type::D;
-            --k;
-            break;
-        }
-        case state_type::B: {
-            tr.push_back({state_type::B, 0, 0});
-            std::array<double, 2> const cand{v.xs(i, x_n) + sp[n_move], v.xs(i, x_j) + sp[j_move]};
-            st = argmax(cand) == 0 ? state_type::N : state_type::J;
-            break;
-        }
-        case state_type::N:
-            if (i == 0)
-            {
-                tr.push_back({state_type::N, 0, 0});
-                tr.push_back({state_type::S, 0, 0});
-                std::reverse(tr.begin(), tr.end());
-                return r;
-            }
-            tr.push_back({state_type::N, 0, i});
-            --i;
-            break;
-        case state_type::S:
-        case state_type::T:
-            EMTK_ASSERT(false, "viterbi traceback reached S or T");
-        }
-    }
+        profile const & p;
+        digital_sequence x;
+        double step(double t, double v) const noexcept { return v + t; }
+        double loop(std::size_t i, bool, double v, double t) const noexcept { return v + t + p.xsc[x[i - 1]]; }
+    };
+    r.path = detail::plan7_traceback<double>(p, x.size(), v, viterbi_rule{p, x});
+    return r;
 }
 
 double path_score(profile const & p, digital_sequence x, std::vector<trace_step> const & path)

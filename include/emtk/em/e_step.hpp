@@ -3,13 +3,22 @@
 /// \brief The E-step of em::fit: items cut into chunks, chunks run in parallel (OpenMP) or across
 /// MPI ranks, chunk statistics merged in chunk order (byte-identical for any thread or rank count;
 /// see fit.hpp's file comment).
+///
+/// Threads (one process). The threads take chunks in increasing order (dynamic schedule) and
+/// the thread that completes the oldest unmerged chunk merges every completed chunk from there
+/// on, in chunk order, while the other threads keep computing: no barrier between groups of
+/// chunks and no serial merge phase. At most wave_chunks chunk statistics exist at once: a
+/// thread takes chunk c only when chunk c − wave_chunks has been merged (it waits otherwise,
+/// which needs one chunk to take as long as wave_chunks − threads others).
 
 #include <emtk/em/distributed.hpp>
 #include <emtk/em/model.hpp>
 #include <emtk/em/options.hpp>
 
 #include <algorithm>
+#include <condition_variable>
 #include <exception>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -22,7 +31,8 @@
 
 namespace emtk::em {
 
-/// At most this many chunk statistics are alive at once during an E-step.
+/// At most this many chunk statistics are alive at once during an E-step (on one process; with
+/// MPI, this many per rank and wave).
 inline constexpr std::size_t wave_chunks = 64;
 
 /// \brief Consecutive items [begin, end): the unit of work of an E-step (a chunk).
@@ -139,40 +149,84 @@ double e_step_ranges(M const & m, typename M::params_type const & params, typena
         if (dist::size() > 1)
             return detail::e_step_distributed(m, params, total, chunks, threads);
     double loglik = 0.0;
-    std::vector<std::optional<stats_t>> part;
-    std::vector<double> part_ll;
-    std::vector<std::exception_ptr> errors;
-    for (std::size_t wave = 0; wave < n_chunks; wave += wave_chunks)
+    int const team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(std::max(1, threads)), n_chunks));
+    if (team <= 1)
     {
-        std::size_t const w_end = std::min(n_chunks, wave + wave_chunks);
-        std::size_t const w_n = w_end - wave;
-        part.assign(w_n, std::nullopt);
-        part_ll.assign(w_n, 0.0);
-        errors.assign(w_n, nullptr);
-        // With a single chunk there is nothing to run in parallel.
-        int const team = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads), w_n));
-#pragma omp parallel for schedule(dynamic, 1) num_threads(team) if (team > 1)
-        for (std::size_t c = 0; c < w_n; ++c)
+        // One thread: the same sums, chunk by chunk (a chunk's statistics from zero, then merged).
+        for (std::size_t c = 0; c < n_chunks; ++c)
+        {
+            stats_t s = m.make_stats(params);
+            loglik += detail::e_step_chunk(m, params, s, chunks[c]);
+            total += s;
+        }
+        return loglik;
+    }
+    // Several threads (file comment, "Threads"): chunk c's statistics wait in slot c mod
+    // wave_chunks until every chunk before it is merged.
+    std::size_t const window = std::min(n_chunks, wave_chunks);
+    std::vector<std::optional<stats_t>> slot(window);
+    std::vector<double> slot_ll(window, 0.0);
+    std::mutex mu;
+    std::condition_variable cv;
+    std::size_t next = 0, merged = 0;       // the next chunk to take; chunks [0, merged) are in total
+    bool stop = false;                      // a chunk failed: take no more
+    std::size_t failed = n_chunks;          // the lowest-numbered failed chunk
+    std::exception_ptr error;
+#pragma omp parallel num_threads(team)
+    for (;;)
+    {
+        std::size_t c = 0;
+        {
+            std::unique_lock<std::mutex> lock(mu);
+            cv.wait(lock, [&] { return stop || next >= n_chunks || next < merged + window; });
+            if (stop || next >= n_chunks)
+                break;
+            c = next++;
+        }
+        std::optional<stats_t> s;
+        double ll = 0.0;
+        std::exception_ptr err;
+        try
+        {
+            s.emplace(m.make_stats(params));
+            ll = detail::e_step_chunk(m, params, *s, chunks[c]);
+        }
+        catch (...)
+        {
+            err = std::current_exception();
+        }
+        std::lock_guard<std::mutex> lock(mu);
+        if (!err)
         {
             try
             {
-                stats_t s = m.make_stats(params);
-                part_ll[c] = detail::e_step_chunk(m, params, s, chunks[wave + c]);
-                part[c].emplace(std::move(s));
+                slot[c % window] = std::move(s);
+                slot_ll[c % window] = ll;
+                // Merge every completed chunk from the oldest unmerged one on, in chunk order.
+                while (merged < n_chunks && !stop && slot[merged % window])
+                {
+                    total += *slot[merged % window];
+                    loglik += slot_ll[merged % window];
+                    slot[merged % window].reset();
+                    ++merged;
+                }
             }
             catch (...)
             {
-                errors[c] = std::current_exception();
+                err = std::current_exception();
             }
         }
-        for (std::size_t c = 0; c < w_n; ++c)
+        if (err)
         {
-            if (errors[c])
-                std::rethrow_exception(errors[c]);
-            total += *part[c];
-            loglik += part_ll[c];
+            stop = true;
+            if (c < failed)
+                failed = c, error = err;
         }
+        cv.notify_all();
     }
+    // The exception of the lowest-numbered failed chunk (every chunk before it ran).
+    if (error)
+        std::rethrow_exception(error);
     return loglik;
 }
 

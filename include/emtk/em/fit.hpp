@@ -10,8 +10,8 @@
 /// chunk's statistics and log-likelihood are accumulated sequentially by whichever thread takes
 /// the chunk, then merged into the total strictly in chunk order. Floating-point sums are
 /// therefore evaluated in one order for any thread count: output is byte-identical for any
-/// `threads`. Chunks are processed in waves of at most `wave_chunks` so that at most that many
-/// chunk statistics exist at once (memory bound: wave_chunks × sizeof(stats)).
+/// `threads`. At most `wave_chunks` chunk statistics exist at once (memory bound: wave_chunks ×
+/// sizeof(stats)); the threads merge completed chunks while others compute (e_step.hpp).
 ///
 /// Processes (MPI builds, distributed.hpp): with R > 1 ranks and a model that packs its
 /// statistics (packable_model), rank r computes the chunks c with c mod R = r, every rank receives

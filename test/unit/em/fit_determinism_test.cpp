@@ -1,6 +1,8 @@
 // em::fit and e_step: reduction order, thread counts, chunking, restarts and seeds.
 #include "em/fit_support.hpp"
 
+#include <atomic>
+
 using namespace emtk::test;
 using emtk::test::quiet_log;
 
@@ -35,7 +37,66 @@ struct order_model
     void initialize(emtk::rng &, double &) const {}
 };
 
+/// order_model with statistics that count their live objects; item 0 is slow, so that the other
+/// threads run ahead of the merge (the window of em::wave_chunks unmerged chunks must hold them back).
+struct live_model : order_model
+{
+    static inline std::atomic<int> live{0}, peak{0};
+    struct stats : order_model::stats
+    {
+        stats() { note(++live); }
+        stats(stats const & o) : order_model::stats(o) { note(++live); }
+        stats(stats && o) noexcept : order_model::stats(std::move(o)) { note(++live); }
+        stats & operator=(stats const &) = default;
+        stats & operator=(stats &&) = default;
+        ~stats() { --live; }
+        static void note(int now)
+        {
+            int p = peak.load();
+            while (now > p && !peak.compare_exchange_weak(p, now))
+            {
+            }
+        }
+    };
+    using stats_type = stats;
+    stats_type make_stats(double const &) const { return {}; }
+    double expect(std::size_t i, double const &, stats_type & s) const
+    {
+        if (i == 0) // busy work, no sleep: the others take many chunks meanwhile
+        {
+            volatile double x = 0;
+            for (int j = 0; j < 20000000; ++j)
+                x = x + 1e-9;
+        }
+        s.items.push_back(i);
+        return 0.0;
+    }
+};
+
 } // namespace
+
+TEST_CASE("e_step: at most wave_chunks chunk statistics are alive, however slow one chunk is", "[em][fit]")
+{
+    for (int threads : {2, 3})
+    {
+        live_model m;
+        m.n = 4000;
+        em::options o;
+        o.chunk_size = 1;
+        o.threads = threads;
+        live_model::stats total;
+        live_model::live = 1; // total
+        live_model::peak = 0;
+        (void)em::e_step(m, 0.0, total, o);
+        CAPTURE(threads);
+        REQUIRE(total.items.size() == m.n);
+        for (std::size_t i = 0; i < m.n; ++i)
+            REQUIRE(total.items[i] == i);
+        // The window, one statistics object per thread being computed, the total and the
+        // temporaries of a hand-over (make_stats' return value moved into the slot).
+        CHECK(live_model::peak <= static_cast<int>(em::wave_chunks) + 2 * threads + 2);
+    }
+}
 
 TEST_CASE("e_step: statistics are merged in item order and sums are evaluated chunk by chunk", "[em][fit]")
 {
