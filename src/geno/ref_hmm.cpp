@@ -37,7 +37,7 @@ void map_sets(std::vector<std::uint32_t> const & from, std::vector<std::uint32_t
     }
 }
 
-std::size_t block_of(ref_window const & w, std::size_t t) { return t / w.block; }
+std::size_t block_of(ref_window const & w, std::size_t t) { return w.block_of(t); }
 
 } // namespace
 
@@ -297,8 +297,8 @@ ref_pbwt ref_build_pbwt(ref_window const & w)
     std::vector<std::size_t> fat(nb), bat(nb);
     for (std::size_t b = 0; b < nb; ++b)
     {
-        fat[b] = std::min(K, (b + 1) * w.block);
-        bat[nb - 1 - b] = K - b * w.block;
+        fat[b] = w.block_end(b);
+        bat[nb - 1 - b] = K - w.block_begin(b);
     }
     pbwt_pass(w, [](std::size_t k) { return k; }, fat, p.fwd_order, p.fwd_div, p.fwd_pos);
     // The backward pass stores its checkpoints in processing order (block nb−1 first): re-index.

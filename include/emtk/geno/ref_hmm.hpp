@@ -23,6 +23,7 @@
 /// costs O(S) per typed marker and haplotype (O(S²) for the diploid stage), independent of H;
 /// selection costs O(H / 64) word operations per typed marker and O(H) per block.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -39,7 +40,22 @@ struct ref_window
     std::vector<std::uint64_t> bits;       ///< K × words: panel alleles at the typed markers
     std::vector<double> rho;               ///< K: jump probability from typed marker t−1 to t (rho[0] = 0)
     std::size_t block = 32;                ///< typed markers per state block
-    [[nodiscard]] std::size_t blocks() const noexcept { return typed == 0 ? 0 : (typed + block - 1) / block; }
+    /// Shift of the block boundaries (< block): block b covers the typed markers
+    /// [b·block − offset, (b+1)·block − offset) ∩ [0, K), so block 0 is shorter when offset > 0.
+    std::size_t offset = 0;
+    [[nodiscard]] std::size_t blocks() const noexcept
+    {
+        return typed == 0 ? 0 : (typed + offset + block - 1) / block;
+    }
+    [[nodiscard]] std::size_t block_of(std::size_t t) const noexcept { return (t + offset) / block; }
+    [[nodiscard]] std::size_t block_begin(std::size_t b) const noexcept
+    {
+        return b * block > offset ? b * block - offset : 0;
+    }
+    [[nodiscard]] std::size_t block_end(std::size_t b) const noexcept
+    {
+        return std::min(typed, (b + 1) * block - offset);
+    }
     [[nodiscard]] bool allele(std::size_t t, std::uint32_t h) const noexcept
     {
         return (bits[t * words + h / 64] >> (h % 64)) & 1U;

@@ -115,6 +115,8 @@ struct ref_impute_options
     int phase_rounds = 2;           ///< phasing rounds (round 2+: states from the current haplotypes)
     int switch_passes = 3;          ///< then passes of single-switch refinement (ref_phase_switches)
     std::size_t switch_states = 100; ///< states per block and haplotype of those passes
+    bool shift_blocks = false;      ///< phasing round r (of R) shifts the block boundaries by r / R of a block
+    std::size_t impute_offsets = 1; ///< imputation averaged over this many block offsets (0, 1/n, ... of a block)
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)

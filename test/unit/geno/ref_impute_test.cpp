@@ -299,6 +299,16 @@ TEST_CASE("PBWT neighbours: the longest matches into and out of each block, neve
             word = (word & ~(std::uint64_t{1} << (h % 64))) | (static_cast<std::uint64_t>(x) << (h % 64));
         }
     }
+    // Offset 0 and shifted block boundaries (offset 5: block 0 covers markers 0..10, block b
+    // [16 b − 5, 16 b + 11)).
+    std::size_t const offset = GENERATE(std::size_t{0}, std::size_t{5});
+    w.offset = offset;
+    REQUIRE(w.blocks() == 5);
+    CHECK(w.block_begin(1) == 16 - offset);
+    CHECK(w.block_end(0) == 16 - offset);
+    CHECK(w.block_end(4) == K);
+    CHECK(w.block_of(16 - offset) == 1);
+    CHECK(w.block_of(15 - offset) == 0);
     auto const p = ref_build_pbwt(w);
     REQUIRE(p.blocks == 5);
     std::size_t const n = 3;
@@ -341,9 +351,9 @@ TEST_CASE("PBWT neighbours: the longest matches into and out of each block, neve
                         CHECK(std::binary_search(s.begin(), s.end(), x));
             };
             for (std::size_t c : {b, std::min<std::size_t>(4, b + 1)})
-                check([&](std::uint32_t x) { return left(h, x, std::min(K, (c + 1) * 16)); });
+                check([&](std::uint32_t x) { return left(h, x, std::min(K, (c + 1) * 16 - offset)); });
             for (std::size_t c : {b, b == 0 ? std::size_t{0} : b - 1})
-                check([&](std::uint32_t x) { return right(h, x, c * 16); });
+                check([&](std::uint32_t x) { return right(h, x, c == 0 ? 0 : c * 16 - offset); });
         }
     }
     // Preferred haplotypes come first in ref_select_states' sets.
