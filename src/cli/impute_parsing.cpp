@@ -153,7 +153,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "With --ref: states per block and haplotype of the switch passes.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
     parser.add_option(a.shift_blocks, '\0', "shift-blocks",
-                      "With --ref: phasing round r of R shifts the state blocks' boundaries by r/R of a block (on/off).",
+                      "With --ref: phasing round r of R shifts the state blocks' boundaries by r/R of a block (1/0).",
                       seqan3::option_spec::advanced);
     parser.add_option(a.impute_offsets, '\0', "impute-offsets",
                       "With --ref: average the imputation over this many shifts of the state blocks' boundaries.",

@@ -10,7 +10,8 @@
 /// same map and Ne mean the same), else kept; an allele is emitted with probability 1 − ε when it
 /// equals the copied haplotype's, ε otherwise (a missing allele emits 1).
 ///
-/// States. The typed markers of a window are cut into blocks of `block` markers. Each block has
+/// States. The typed markers of a window are cut into blocks of `block` markers (boundaries shifted
+/// by ref_window::offset). Each block has
 /// its own state set: the S panel haplotypes with the fewest mismatches with the study haplotype
 /// (or, for the unphased diploid stage, the fewest opposite homozygotes with the genotype) over the
 /// block and its two neighbours (IBS matching on the typed markers, counted 64 haplotypes at a
