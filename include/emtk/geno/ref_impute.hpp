@@ -115,7 +115,8 @@ namespace emtk::geno {
 /// Mean / worst ratio to Beagle over the four seeds, 5,000 panel: 1.10 / 1.14 (default), 1.06 /
 /// 1.11 (shift_blocks), 1.04 / 1.09 (both); 1,000 panel 1.02 / 1.04 for all three. Of the size of
 /// the seed-to-seed noise, no seed brought to ≤ 1.0×, `impute_offsets 2` at 1.3–1.6× the CPU:
-/// both off by default. Tried and not kept: switch passes that decide each switch given the
+/// both off by default. Both with 300 states (about the default's CPU): 5,000 panel 1.05 / 1.11,
+/// 1,000 panel 1.01 / 1.04 (seed 21 0.239% / 0.047%). Tried and not kept: switch passes that decide each switch given the
 /// ones already made (a backward sweep), 5 switch passes × 200 states, 96 phase states, 800
 /// imputation states: none better than the default beyond the noise on the seeds measured.
 struct ref_impute_options
