@@ -543,7 +543,11 @@ private:
                     if (viterbi)
                         ref_phase(wx, g, merged, eps_, h1, h2);
                     else
+                    {
                         (void)ref_phase_switches(wx, merged, eps_, h1, h2);
+                        if (opt_.het_flips)
+                            (void)ref_phase_flips(wx, merged, eps_, h1, h2);
+                    }
                 }
             }
         }

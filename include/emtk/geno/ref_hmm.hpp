@@ -126,6 +126,15 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
 std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
                                std::span<std::int8_t> h2);
 
+/// \brief Exchanges the alleles of single heterozygous markers (a double switch around one marker,
+/// which single switches cannot make: each alone moves the whole suffix). With the forward and
+/// backward probabilities of both haplotypes, the likelihood ratio of the pair with marker k's
+/// alleles exchanged is exact (only k's emissions change); every exchange with a ratio above 1 is
+/// made, each judged against the current phase (two neighbouring exchanges judged alone: an
+/// approximation). \returns the number of markers exchanged.
+std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
+                            std::span<std::int8_t> h2);
+
 /// \brief The parameter of an EM for ε over haploid HMMs (ref_impute.cpp and haploid.cpp).
 struct haploid_em_params
 {

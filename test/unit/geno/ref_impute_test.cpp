@@ -280,6 +280,31 @@ TEST_CASE("switch refinement: mends planted phase errors, keeps the genotypes, e
     }
 }
 
+TEST_CASE("heterozygote flips: mend single wrong heterozygotes, keep a correct phase", "[geno][ref]")
+{
+    auto const w = random_panel(250, 80, 9);
+    auto const a = copy_hap(w, 17), b = copy_hap(w, 230);
+    std::vector<std::int8_t> h1 = a, h2 = b;
+    h1[7] = h2[7] = -1;
+    // Two isolated heterozygotes with their alleles exchanged (each: two switches, one marker apart).
+    std::vector<std::size_t> hets;
+    for (std::size_t t = 0; t < w.typed; ++t)
+        if (h1[t] >= 0 && h1[t] != h2[t])
+            hets.push_back(t);
+    REQUIRE(hets.size() > 20);
+    for (std::size_t const k : {hets[5], hets[15]})
+        std::swap(h1[k], h2[k]);
+    auto s1 = ref_select_states(w, a, false, 12, 1), s2 = ref_select_states(w, b, false, 12, 2);
+    state_sets sets(s1.size());
+    for (std::size_t k = 0; k < s1.size(); ++k)
+        std::set_union(s1[k].begin(), s1[k].end(), s2[k].begin(), s2[k].end(), std::back_inserter(sets[k]));
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2) == 2);
+    CHECK(h1 == [&] { auto x = a; x[7] = -1; return x; }());
+    CHECK(h2 == [&] { auto x = b; x[7] = -1; return x; }());
+    // A correct phase stays as it is.
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2) == 0);
+}
+
 TEST_CASE("PBWT neighbours: the longest matches into and out of each block, never the excluded", "[geno][ref]")
 {
     // Mosaic panel: haplotypes copy segments of 8 founders (long shared matches), plus noise.
