@@ -119,6 +119,16 @@ namespace emtk::geno {
 /// 1,000 panel 1.01 / 1.04 (seed 21 0.239% / 0.047%). Tried and not kept: switch passes that decide each switch given the
 /// ones already made (a backward sweep), 5 switch passes × 200 states, 96 phase states, 800
 /// imputation states: none better than the default beyond the noise on the seeds measured.
+///
+/// Heterozygote flips (`het_flips`, ref_phase_flips after each switch pass; default since
+/// 2026-12-07). Single switches cannot mend one heterozygote with its alleles exchanged (two
+/// switches one marker apart, each judged alone); on seed 31's 5,000 panel such isolated errors
+/// were most of emtk's 30 switch errors (Beagle 3). Discordance 1,000 / 5,000 panel, without →
+/// with (Beagle 5.4): seed 1 0.244% → 0.238% / 0.049% → 0.049% (0.236% / 0.045%), 7 0.225% →
+/// 0.214% / 0.055% → 0.050% (0.225% / 0.051%), 13 0.232% → 0.226% / 0.038% → 0.035% (0.224% /
+/// 0.035%), 21 0.234% → 0.225% / 0.049% → 0.043% (0.231% / 0.043%), 31 0.274% → 0.264% / 0.053% →
+/// 0.045% (0.267% / 0.039%); +5–30% CPU (one more forward-backward of each haplotype per switch
+/// pass), still ≤ 0.73× Beagle's.
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -142,7 +152,7 @@ struct ref_impute_options
     /// the full panel (a state not in the next block's set is left by a jump), and averaging over
     /// where the boundaries fall smooths that approximation. Costs n × the imputation's CPU.
     std::size_t impute_offsets = 1;
-    bool het_flips = false;         ///< after each switch pass, single heterozygous markers exchanged (ref_phase_flips)
+    bool het_flips = true;          ///< after each switch pass, single heterozygous markers exchanged (ref_phase_flips)
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
