@@ -104,7 +104,7 @@ namespace emtk::geno {
 /// Shifted blocks (2026-12-07, bench/README.md "Shifted state blocks"): the discordance moves by up
 /// to ±20% on the 5,000 panel with the block size alone (seed 1: blocks of 24 / 48 / 72 / 96:
 /// 0.061% / 0.049% / 0.045% / 0.057%), i.e. with where the boundaries fall. `shift_blocks` and
-/// `impute_offsets` 2, discordance 1,000 / 5,000 panel (Beagle 5.4 beside):
+/// `impute_offsets` 2 (all without het_flips), discordance 1,000 / 5,000 panel (Beagle 5.4 beside):
 ///
 ///     seed   default           shift_blocks      + impute_offsets 2   Beagle 5.4
 ///     1      0.244% / 0.049%   0.241% / 0.048%   0.240% / 0.046%      0.236% / 0.045%
