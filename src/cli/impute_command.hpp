@@ -68,6 +68,9 @@ struct impute_arguments
     int switch_passes = geno::ref_impute_options{}.switch_passes;                 ///< --switch-passes
     int switch_states = static_cast<int>(geno::ref_impute_options{}.switch_states); ///< --switch-states
     int ref_pbwt = static_cast<int>(geno::ref_impute_options{}.pbwt);                 ///< --ref-pbwt
+    bool shift_blocks = geno::ref_impute_options{}.shift_blocks;                   ///< --shift-blocks
+    int impute_offsets = static_cast<int>(geno::ref_impute_options{}.impute_offsets); ///< --impute-offsets
+    bool het_flips = geno::ref_impute_options{}.het_flips;                         ///< --het-flips
     bool no_study_templates = false;                                                ///< --no-study-templates
     double min_posterior = static_cast<double>(geno::ref_impute_options{}.min_posterior); ///< --min-posterior
 };

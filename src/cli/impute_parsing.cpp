@@ -152,6 +152,16 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.switch_states, '\0', "switch-states",
                       "With --ref: states per block and haplotype of the switch passes.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
+    parser.add_option(a.shift_blocks, '\0', "shift-blocks",
+                      "With --ref: phasing round r of R shifts the state blocks' boundaries by r/R of a block (1/0).",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.impute_offsets, '\0', "impute-offsets",
+                      "With --ref: average the imputation over this many shifts of the state blocks' boundaries.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 8});
+    parser.add_option(a.het_flips, '\0', "het-flips",
+                      "With --ref: after each switch pass, exchange the alleles of single heterozygous markers "
+                      "where that raises the pair's likelihood (1/0).",
+                      seqan3::option_spec::advanced);
     parser.add_option(a.ref_pbwt, '\0', "ref-pbwt",
                       "With --ref: haplotypes with the longest matches (PBWT neighbours) put first in the states "
                       "of the switch passes and of the imputation, per checkpoint (0 = mismatch order only).",

@@ -56,6 +56,9 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.phase_rounds = a.phase_rounds;
     opt.switch_passes = a.switch_passes;
     opt.switch_states = static_cast<std::size_t>(a.switch_states);
+    opt.shift_blocks = a.shift_blocks;
+    opt.het_flips = a.het_flips;
+    opt.impute_offsets = static_cast<std::size_t>(a.impute_offsets);
     opt.study_templates = !a.no_study_templates;
     opt.pbwt = static_cast<std::size_t>(a.ref_pbwt);
     opt.min_posterior = static_cast<float>(a.min_posterior);
@@ -176,6 +179,9 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("phase_rounds", a.phase_rounds);
     j.field("switch_passes", a.switch_passes);
     j.field("switch_states", a.switch_states);
+    j.field("shift_blocks", a.shift_blocks);
+    j.field("het_flips", a.het_flips);
+    j.field("impute_offsets", a.impute_offsets);
     j.field("study_templates", !a.no_study_templates);
     j.field("pbwt", a.ref_pbwt);
     j.field("min_posterior", a.min_posterior);

@@ -37,7 +37,7 @@ void map_sets(std::vector<std::uint32_t> const & from, std::vector<std::uint32_t
     }
 }
 
-std::size_t block_of(ref_window const & w, std::size_t t) { return t / w.block; }
+std::size_t block_of(ref_window const & w, std::size_t t) { return w.block_of(t); }
 
 } // namespace
 
@@ -297,8 +297,8 @@ ref_pbwt ref_build_pbwt(ref_window const & w)
     std::vector<std::size_t> fat(nb), bat(nb);
     for (std::size_t b = 0; b < nb; ++b)
     {
-        fat[b] = std::min(K, (b + 1) * w.block);
-        bat[nb - 1 - b] = K - b * w.block;
+        fat[b] = w.block_end(b);
+        bat[nb - 1 - b] = K - w.block_begin(b);
     }
     pbwt_pass(w, [](std::size_t k) { return k; }, fat, p.fwd_order, p.fwd_div, p.fwd_pos);
     // The backward pass stores its checkpoints in processing order (block nb−1 first): re-index.
@@ -736,6 +736,57 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
             std::swap(h1[t], h2[t]);
     }
     return switches;
+}
+
+std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
+                            std::span<std::int8_t> h2)
+{
+    std::size_t const K = w.typed;
+    if (K < 2)
+        return 0;
+    std::size_t S = 0;
+    for (auto const & s : sets)
+        S = std::max(S, s.size());
+    thread_local std::vector<float> a1, b1, a2, b2;
+    thread_local std::vector<std::uint8_t> alle;
+    thread_local std::vector<char> flip;
+    state_alleles(w, sets, S, alle);
+    float const e = static_cast<float>(eps);
+    forward_backward(w, h1, sets, e, S, alle, a1, b1);
+    forward_backward(w, h2, sets, e, S, alle, a2, b2);
+    // Exchanging the alleles at marker k changes only its emissions: per state the factor
+    // (1 − ε)/ε if the state's allele is the new one, ε/(1 − ε) otherwise.
+    float const up = (1 - e) / e, down = e / (1 - e);
+    flip.assign(K, 0);
+    std::size_t flips = 0;
+    for (std::size_t t = 0; t < K; ++t)
+    {
+        if (h1[t] < 0 || h1[t] == h2[t])
+            continue;
+        std::size_t const n = sets[block_of(w, t)].size();
+        float const * x1 = a1.data() + t * S, * y1 = b1.data() + t * S;
+        float const * x2 = a2.data() + t * S, * y2 = b2.data() + t * S;
+        std::uint8_t const * x = alle.data() + t * S;
+        std::uint8_t const new1 = static_cast<std::uint8_t>(h2[t]), new2 = static_cast<std::uint8_t>(h1[t]);
+        double d1 = 0, d2 = 0, n1 = 0, n2 = 0;
+        for (std::size_t j = 0; j < n; ++j)
+        {
+            double const p1 = static_cast<double>(x1[j]) * y1[j], p2 = static_cast<double>(x2[j]) * y2[j];
+            d1 += p1;
+            d2 += p2;
+            n1 += p1 * (x[j] == new1 ? up : down);
+            n2 += p2 * (x[j] == new2 ? up : down);
+        }
+        if (n1 * n2 > d1 * d2)
+        {
+            flip[t] = 1;
+            ++flips;
+        }
+    }
+    for (std::size_t t = 0; t < K; ++t)
+        if (flip[t])
+            std::swap(h1[t], h2[t]);
+    return flips;
 }
 
 double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets,

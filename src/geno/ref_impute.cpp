@@ -501,6 +501,8 @@ private:
             for (int round = 1; round < rounds; ++round)
             {
                 bool const viterbi = round < opt_.phase_rounds;
+                // With shift_blocks, round r's block boundaries are shifted by r / rounds of a block.
+                wx.offset = opt_.shift_blocks ? static_cast<std::size_t>(round) * w.block / static_cast<std::size_t>(rounds) : 0;
                 for (std::size_t t = 0; t < K; ++t)
                 {
                     std::uint64_t * row = wx.bits.data() + t * wx.words;
@@ -541,17 +543,23 @@ private:
                     if (viterbi)
                         ref_phase(wx, g, merged, eps_, h1, h2);
                     else
+                    {
                         (void)ref_phase_switches(wx, merged, eps_, h1, h2);
+                        if (opt_.het_flips)
+                            (void)ref_phase_flips(wx, merged, eps_, h1, h2);
+                    }
                 }
             }
         }
-        // The imputation's states: with `pbwt`, the panel haplotypes with the longest matches with
-        // each study haplotype first (a PBWT over the panel and the study's final haplotypes, a
-        // missing allele as the panel's majority allele; only panel haplotypes are chosen).
-        ref_pbwt fp;
+        // The imputation's states (per block offset, see impute_offsets): with `pbwt`, the panel
+        // haplotypes with the longest matches with each study haplotype first (a PBWT over the
+        // panel and the study's final haplotypes, a missing allele as the panel's majority allele;
+        // only panel haplotypes are chosen).
+        std::size_t const n_off = K > 0 ? std::max<std::size_t>(1, opt_.impute_offsets) : 1;
+        ref_window wf;
         if (opt_.pbwt > 0 && K > 0)
         {
-            ref_window wf = w;
+            wf = w;
             wf.haps = H + 2 * N;
             wf.words = (wf.haps + 63) / 64;
             wf.bits.assign(K * wf.words, 0);
@@ -567,18 +575,30 @@ private:
                         row[(H + h) / 64] |= std::uint64_t{1} << ((H + h) % 64);
                 }
             }
-            fp = ref_build_pbwt(wf);
         }
+        auto select_imputation_states = [&](std::size_t offset, std::vector<state_sets> & out) {
+            ref_window wo = w;
+            wo.offset = offset;
+            ref_pbwt fp;
+            if (opt_.pbwt > 0 && K > 0)
+            {
+                wf.offset = offset;
+                fp = ref_build_pbwt(wf);
+            }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
-        for (std::size_t h = 0; h < 2 * N; ++h)
-        {
-            state_sets const near = opt_.pbwt > 0 && K > 0
-                                        ? ref_pbwt_neighbours(fp, static_cast<std::uint32_t>(H + h), opt_.pbwt, {},
-                                                              static_cast<std::uint32_t>(H))
-                                        : state_sets{};
-            sets[h] = ref_select_states(w, {haps.data() + h * K, K}, false, opt_.states, salt_of(h, first_pos), {},
-                                        opt_.pbwt > 0 && K > 0 ? &near : nullptr);
-        }
+            for (std::size_t h = 0; h < 2 * N; ++h)
+            {
+                state_sets const near = opt_.pbwt > 0 && K > 0
+                                            ? ref_pbwt_neighbours(fp, static_cast<std::uint32_t>(H + h), opt_.pbwt, {},
+                                                                  static_cast<std::uint32_t>(H))
+                                            : state_sets{};
+                out[h] = ref_select_states(wo, {haps.data() + h * K, K}, false, opt_.states,
+                                           salt_of(h, first_pos + static_cast<std::int64_t>(offset)), {},
+                                           opt_.pbwt > 0 && K > 0 ? &near : nullptr);
+            }
+            return wo;
+        };
+        (void)select_imputation_states(0, sets);
         ref_window_summary ws;
         ws.contig = sc.name;
         ws.first_pos = M.front().pos;
@@ -617,18 +637,27 @@ private:
         }
         std::size_t const core = core_end - core_begin;
         std::vector<float> prob(core * 2 * N, 0.0f);
-        std::size_t stride = 0;
-        for (auto const & s : sets)
-            for (auto const & b : s)
-                stride = std::max(stride, b.size());
         if (K == 0)
         {
             for (std::size_t c = 0; c < core; ++c)
                 std::fill_n(prob.begin() + static_cast<std::ptrdiff_t>(c * 2 * N), 2 * N,
                             static_cast<float>(M[core_begin + c].alt_count) / static_cast<float>(H));
         }
-        else
+        // With impute_offsets = n > 1, the imputation is repeated with the block boundaries shifted
+        // by 1/n, 2/n, ... of a block (new state sets for each) and the probabilities averaged.
+        std::vector<state_sets> osets;
+        for (std::size_t o = 0; K > 0 && o < n_off; ++o)
         {
+            std::size_t const offset = o * w.block / n_off;
+            if (o > 0)
+                osets.resize(2 * N);
+            ref_window const wo = o == 0 ? w : select_imputation_states(offset, osets);
+            std::vector<state_sets> const & use = o == 0 ? sets : osets;
+            float const weight = 1.0f / static_cast<float>(n_off);
+            std::size_t stride = 0;
+            for (auto const & s : use)
+                for (auto const & b : s)
+                    stride = std::max(stride, b.size());
 #pragma omp parallel num_threads(threads) if (threads > 1)
             {
                 std::vector<float> gamma(K * stride);
@@ -639,7 +668,7 @@ private:
                 {
                     double mm = 0, ob = 0;
                     std::span<std::int8_t const> const hv{haps.data() + h * K, K};
-                    (void)ref_haploid_posteriors(w, hv, sets[h], eps_, gamma, stride, mm, ob);
+                    (void)ref_haploid_posteriors(wo, hv, use[h], eps_, gamma, stride, mm, ob);
                     // Sparse posteriors (as Beagle stores them): per typed marker only the states
                     // with posterior >= min_posterior, rescaled to sum 1. The dropped mass is at most
                     // S × min_posterior and usually far less; the interpolation below then costs
@@ -649,7 +678,7 @@ private:
                     for (std::size_t t = 0; t < K; ++t)
                     {
                         kept_begin[t] = static_cast<std::uint32_t>(kept_hap.size());
-                        auto const & set = sets[h][t / w.block];
+                        auto const & set = use[h][wo.block_of(t)];
                         float const * gm = gamma.data() + t * stride;
                         float sum = 0;
                         for (std::size_t j = 0; j < set.size(); ++j)
@@ -685,7 +714,7 @@ private:
                                                                static_cast<double>(typed[z] - typed[a]);
                             p = (1 - f) * p + f * p_at(z, i);
                         }
-                        prob[c * 2 * N + h] = static_cast<float>(std::clamp(p, 0.0, 1.0));
+                        prob[c * 2 * N + h] += static_cast<float>(std::clamp(p, 0.0, 1.0)) * weight;
                     }
                 }
             }

@@ -39,6 +39,27 @@ run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 -o a2.vcf.gz "$S"
 check_status "run -t 2: exit status 0" 0
 check_eq "-t 1 and -t 2 give the same records" "$(body a1.vcf.gz | md5sum)" "$(body a2.vcf.gz | md5sum)"
 
+# Shifted state blocks (--shift-blocks: phasing rounds; --impute-offsets: the imputation averaged
+# over block offsets) and heterozygote flips after the switch passes (--het-flips). Small blocks so that the study's typed markers span several, and fewer
+# states than panel haplotypes (with all of them in every block the boundaries change nothing).
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --shift-blocks 1 --impute-offsets 3 \
+  --het-flips 1 --json o1.json -o o1.vcf.gz "$S"
+check_status "shifted blocks: exit status 0" 0
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --ref-block 8 --ref-states 20 --shift-blocks 1 --impute-offsets 3 --het-flips 1 -o o2.vcf.gz "$S"
+check_eq "shifted blocks: -t 1 and -t 2 give the same records" "$(body o1.vcf.gz | md5sum)" "$(body o2.vcf.gz | md5sum)"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --shift-blocks 0 --impute-offsets 1 -o o0.vcf.gz "$S"
+check "shifted blocks: other records than unshifted blocks" test "$(body o1.vcf.gz | md5sum)" != "$(body o0.vcf.gz | md5sum)"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --shift-blocks 0 --impute-offsets 3 -o o3.vcf.gz "$S"
+check "--impute-offsets 3 alone changes the records" test "$(body o3.vcf.gz | md5sum)" != "$(body o0.vcf.gz | md5sum)"
+dosage_gt() { bcftools query -i 'INFO/IMP=0' -f '[%GT\n]' "$1" | awk '{ print substr($1, 1, 1) + substr($1, 3, 1) }' | md5sum; }
+check_eq "shifted blocks: same genotypes at the typed markers, GP sums to 1" \
+  "$(dosage_gt o1.vcf.gz) $(bcftools query -f '[%GP\n]' o1.vcf.gz |
+     awk -F, '{ s = $1 + $2 + $3; if (s < 0.997 || s > 1.003) bad++ } END { print bad + 0 }')" "$(dosage_gt o0.vcf.gz) 0"
+check_eq "JSON: shift_blocks, impute_offsets, het_flips" \
+  "$(json_section o1.json model | json_values shift_blocks) $(json_section o1.json model | json_values impute_offsets) $(json_section o1.json model | json_values het_flips)" "true 3 true"
+run "$EMTK" impute --ref "$P" --impute-offsets 0 -o bad.vcf.gz "$S"
+check_status "--impute-offsets 0: usage error" 2
+
 check "bcftools view reads the output" bcftools view -Ou -o /dev/null a1.vcf.gz
 check_eq "bcftools stats: every panel marker written" \
   "$(bcftools stats a1.vcf.gz | awk -F'\t' '$1 == "SN" && $3 == "number of records:" { print $4 }')" "$n_panel"

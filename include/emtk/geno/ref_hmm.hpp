@@ -10,7 +10,8 @@
 /// same map and Ne mean the same), else kept; an allele is emitted with probability 1 − ε when it
 /// equals the copied haplotype's, ε otherwise (a missing allele emits 1).
 ///
-/// States. The typed markers of a window are cut into blocks of `block` markers. Each block has
+/// States. The typed markers of a window are cut into blocks of `block` markers (boundaries shifted
+/// by ref_window::offset). Each block has
 /// its own state set: the S panel haplotypes with the fewest mismatches with the study haplotype
 /// (or, for the unphased diploid stage, the fewest opposite homozygotes with the genotype) over the
 /// block and its two neighbours (IBS matching on the typed markers, counted 64 haplotypes at a
@@ -23,6 +24,7 @@
 /// costs O(S) per typed marker and haplotype (O(S²) for the diploid stage), independent of H;
 /// selection costs O(H / 64) word operations per typed marker and O(H) per block.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -39,7 +41,22 @@ struct ref_window
     std::vector<std::uint64_t> bits;       ///< K × words: panel alleles at the typed markers
     std::vector<double> rho;               ///< K: jump probability from typed marker t−1 to t (rho[0] = 0)
     std::size_t block = 32;                ///< typed markers per state block
-    [[nodiscard]] std::size_t blocks() const noexcept { return typed == 0 ? 0 : (typed + block - 1) / block; }
+    /// Shift of the block boundaries (< block): block b covers the typed markers
+    /// [b·block − offset, (b+1)·block − offset) ∩ [0, K), so block 0 is shorter when offset > 0.
+    std::size_t offset = 0;
+    [[nodiscard]] std::size_t blocks() const noexcept
+    {
+        return typed == 0 ? 0 : (typed + offset + block - 1) / block;
+    }
+    [[nodiscard]] std::size_t block_of(std::size_t t) const noexcept { return (t + offset) / block; }
+    [[nodiscard]] std::size_t block_begin(std::size_t b) const noexcept
+    {
+        return b * block > offset ? b * block - offset : 0;
+    }
+    [[nodiscard]] std::size_t block_end(std::size_t b) const noexcept
+    {
+        return std::min(typed, (b + 1) * block - offset);
+    }
     [[nodiscard]] bool allele(std::size_t t, std::uint32_t h) const noexcept
     {
         return (bits[t * words + h / 64] >> (h % 64)) & 1U;
@@ -108,6 +125,15 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
 /// number of switches made.
 std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
                                std::span<std::int8_t> h2);
+
+/// \brief Exchanges the alleles of single heterozygous markers (a double switch around one marker,
+/// which single switches cannot make: each alone moves the whole suffix). With the forward and
+/// backward probabilities of both haplotypes, the likelihood ratio of the pair with marker k's
+/// alleles exchanged is exact (only k's emissions change); every exchange with a ratio above 1 is
+/// made, each judged against the current phase (two neighbouring exchanges judged alone: an
+/// approximation). \returns the number of markers exchanged.
+std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
+                            std::span<std::int8_t> h2);
 
 /// \brief The parameter of an EM for ε over haploid HMMs (ref_impute.cpp and haploid.cpp).
 struct haploid_em_params

@@ -100,6 +100,35 @@ namespace emtk::geno {
 /// (seed 1, 5,000 panel: pbwt 4 0.054%, 16 0.051%.) The longest matches are what the mismatch
 /// count over a block and its neighbours misses on a large panel: many haplotypes tie there, and
 /// the ones that match on for longest are the closest relatives. Same CPU (±5%), same memory.
+///
+/// Shifted blocks (2026-12-07, bench/README.md "Shifted state blocks"): the discordance moves by up
+/// to ±20% on the 5,000 panel with the block size alone (seed 1: blocks of 24 / 48 / 72 / 96:
+/// 0.061% / 0.049% / 0.045% / 0.057%), i.e. with where the boundaries fall. `shift_blocks` and
+/// `impute_offsets` 2 (all without het_flips), discordance 1,000 / 5,000 panel (Beagle 5.4 beside):
+///
+///     seed   default           shift_blocks      + impute_offsets 2   Beagle 5.4
+///     1      0.244% / 0.049%   0.241% / 0.048%   0.240% / 0.046%      0.236% / 0.045%
+///     7      0.225% / 0.055%   0.219% / 0.049%   0.215% / 0.048%      0.225% / 0.051%
+///     13     0.232% / 0.038%   0.232% / 0.039%   0.228% / 0.038%      0.224% / 0.035%
+///     21     0.234% / 0.049%   0.241% / 0.047%   0.240% / 0.047%      0.231% / 0.043% (held out)
+///
+/// Mean / worst ratio to Beagle over the four seeds, 5,000 panel: 1.10 / 1.14 (default), 1.06 /
+/// 1.11 (shift_blocks), 1.04 / 1.09 (both); 1,000 panel 1.02 / 1.04 for all three. Of the size of
+/// the seed-to-seed noise, no seed brought to ≤ 1.0×, `impute_offsets 2` at 1.3–1.6× the CPU:
+/// both off by default. Both with 300 states (about the default's CPU): 5,000 panel 1.05 / 1.11,
+/// 1,000 panel 1.01 / 1.04 (seed 21 0.239% / 0.047%). Tried and not kept: switch passes that decide each switch given the
+/// ones already made (a backward sweep), 5 switch passes × 200 states, 96 phase states, 800
+/// imputation states: none better than the default beyond the noise on the seeds measured.
+///
+/// Heterozygote flips (`het_flips`, ref_phase_flips after each switch pass; default since
+/// 2026-12-07). Single switches cannot mend one heterozygote with its alleles exchanged (two
+/// switches one marker apart, each judged alone); on seed 31's 5,000 panel such isolated errors
+/// were most of emtk's 30 switch errors (Beagle 3). Discordance 1,000 / 5,000 panel, without →
+/// with (Beagle 5.4): seed 1 0.244% → 0.238% / 0.049% → 0.049% (0.236% / 0.045%), 7 0.225% →
+/// 0.214% / 0.055% → 0.050% (0.225% / 0.051%), 13 0.232% → 0.226% / 0.038% → 0.035% (0.224% /
+/// 0.035%), 21 0.234% → 0.225% / 0.049% → 0.043% (0.231% / 0.043%), 31 0.274% → 0.264% / 0.053% →
+/// 0.045% (0.267% / 0.039%); +5–30% CPU (one more forward-backward of each haplotype per switch
+/// pass), still ≤ 0.73× Beagle's.
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -115,6 +144,15 @@ struct ref_impute_options
     int phase_rounds = 2;           ///< phasing rounds (round 2+: states from the current haplotypes)
     int switch_passes = 3;          ///< then passes of single-switch refinement (ref_phase_switches)
     std::size_t switch_states = 100; ///< states per block and haplotype of those passes
+    /// Phasing round r of R (Viterbi rounds and switch passes) shifts the state blocks' boundaries
+    /// by r / R of a block (ref_window::offset), so no boundary stays at the same typed marker.
+    bool shift_blocks = false;
+    /// The imputation is run over this many block offsets (0, 1/n, ... of a block; new state sets
+    /// for each) and the haplotypes' P(ALT) averaged: the states are a per-block approximation of
+    /// the full panel (a state not in the next block's set is left by a jump), and averaging over
+    /// where the boundaries fall smooths that approximation. Costs n × the imputation's CPU.
+    std::size_t impute_offsets = 1;
+    bool het_flips = true;          ///< after each switch pass, single heterozygous markers exchanged (ref_phase_flips)
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)

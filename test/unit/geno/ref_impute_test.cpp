@@ -280,6 +280,31 @@ TEST_CASE("switch refinement: mends planted phase errors, keeps the genotypes, e
     }
 }
 
+TEST_CASE("heterozygote flips: mend single wrong heterozygotes, keep a correct phase", "[geno][ref]")
+{
+    auto const w = random_panel(250, 80, 9);
+    auto const a = copy_hap(w, 17), b = copy_hap(w, 230);
+    std::vector<std::int8_t> h1 = a, h2 = b;
+    h1[7] = h2[7] = -1;
+    // Two isolated heterozygotes with their alleles exchanged (each: two switches, one marker apart).
+    std::vector<std::size_t> hets;
+    for (std::size_t t = 0; t < w.typed; ++t)
+        if (h1[t] >= 0 && h1[t] != h2[t])
+            hets.push_back(t);
+    REQUIRE(hets.size() > 20);
+    for (std::size_t const k : {hets[5], hets[15]})
+        std::swap(h1[k], h2[k]);
+    auto s1 = ref_select_states(w, a, false, 12, 1), s2 = ref_select_states(w, b, false, 12, 2);
+    state_sets sets(s1.size());
+    for (std::size_t k = 0; k < s1.size(); ++k)
+        std::set_union(s1[k].begin(), s1[k].end(), s2[k].begin(), s2[k].end(), std::back_inserter(sets[k]));
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2) == 2);
+    CHECK(h1 == [&] { auto x = a; x[7] = -1; return x; }());
+    CHECK(h2 == [&] { auto x = b; x[7] = -1; return x; }());
+    // A correct phase stays as it is.
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2) == 0);
+}
+
 TEST_CASE("PBWT neighbours: the longest matches into and out of each block, never the excluded", "[geno][ref]")
 {
     // Mosaic panel: haplotypes copy segments of 8 founders (long shared matches), plus noise.
@@ -299,6 +324,16 @@ TEST_CASE("PBWT neighbours: the longest matches into and out of each block, neve
             word = (word & ~(std::uint64_t{1} << (h % 64))) | (static_cast<std::uint64_t>(x) << (h % 64));
         }
     }
+    // Offset 0 and shifted block boundaries (offset 5: block 0 covers markers 0..10, block b
+    // [16 b − 5, 16 b + 11)).
+    std::size_t const offset = GENERATE(std::size_t{0}, std::size_t{5});
+    w.offset = offset;
+    REQUIRE(w.blocks() == 5);
+    CHECK(w.block_begin(1) == 16 - offset);
+    CHECK(w.block_end(0) == 16 - offset);
+    CHECK(w.block_end(4) == K);
+    CHECK(w.block_of(16 - offset) == 1);
+    CHECK(w.block_of(15 - offset) == 0);
     auto const p = ref_build_pbwt(w);
     REQUIRE(p.blocks == 5);
     std::size_t const n = 3;
@@ -341,9 +376,9 @@ TEST_CASE("PBWT neighbours: the longest matches into and out of each block, neve
                         CHECK(std::binary_search(s.begin(), s.end(), x));
             };
             for (std::size_t c : {b, std::min<std::size_t>(4, b + 1)})
-                check([&](std::uint32_t x) { return left(h, x, std::min(K, (c + 1) * 16)); });
+                check([&](std::uint32_t x) { return left(h, x, std::min(K, (c + 1) * 16 - offset)); });
             for (std::size_t c : {b, b == 0 ? std::size_t{0} : b - 1})
-                check([&](std::uint32_t x) { return right(h, x, c * 16); });
+                check([&](std::uint32_t x) { return right(h, x, c == 0 ? 0 : c * 16 - offset); });
         }
     }
     // Preferred haplotypes come first in ref_select_states' sets.
