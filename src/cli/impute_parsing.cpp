@@ -113,6 +113,9 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.haploid_passes, '\0', "haploid-passes",
                       "Haploid stage: passes (each re-phases and re-imputes over the previous pass's haplotypes).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
+    parser.add_option(a.haploid_average, '\0', "haploid-average",
+                      "Haploid stage: its genotype probabilities are the mean over the last this many passes.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
     parser.add_option(a.haploid_iterations, '\0', "haploid-iterations",
                       "Haploid stage: EM iterations for its mismatch rate (1 = the template rounds' rate).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});
