@@ -76,6 +76,7 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.haploid.jump_scale = a.haploid_jump_scale;
     opt.haploid.passes = a.haploid_passes;
     opt.haploid.average = a.haploid_average;
+    opt.haploid.het_flips = a.haploid_flips != 0;
     opt.haploid.pbwt = static_cast<std::size_t>(a.haploid_pbwt);
     opt.haploid.iterations = a.haploid_iterations;
     opt.window = static_cast<std::size_t>(a.window);
