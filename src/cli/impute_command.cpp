@@ -120,7 +120,7 @@ void write_model(json_writer & j, impute_arguments const & a, geno::impute_optio
         j.field("weight", opt.haploid.weight);
         j.field("jump_scale", opt.haploid.jump_scale);
         j.field("passes", opt.haploid.passes);
-        j.field("average", opt.haploid.average);
+        j.field("passes_averaged", opt.haploid.average);
         j.field("het_flips", opt.haploid.het_flips);
         j.field("pbwt", static_cast<std::uint64_t>(opt.haploid.pbwt));
         j.field("iterations", opt.haploid.iterations);
