@@ -75,6 +75,8 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.haploid.weight = a.haploid_weight;
     opt.haploid.jump_scale = a.haploid_jump_scale;
     opt.haploid.passes = a.haploid_passes;
+    opt.haploid.average = a.haploid_average;
+    opt.haploid.het_flips = a.haploid_flips != 0;
     opt.haploid.pbwt = static_cast<std::size_t>(a.haploid_pbwt);
     opt.haploid.iterations = a.haploid_iterations;
     opt.window = static_cast<std::size_t>(a.window);
@@ -118,6 +120,8 @@ void write_model(json_writer & j, impute_arguments const & a, geno::impute_optio
         j.field("weight", opt.haploid.weight);
         j.field("jump_scale", opt.haploid.jump_scale);
         j.field("passes", opt.haploid.passes);
+        j.field("passes_averaged", opt.haploid.average);
+        j.field("het_flips", opt.haploid.het_flips);
         j.field("pbwt", static_cast<std::uint64_t>(opt.haploid.pbwt));
         j.field("iterations", opt.haploid.iterations);
         j.end_object();
@@ -173,6 +177,7 @@ void write_windows(json_writer & j, std::vector<geno::impute_contig_report> cons
                 j.field("stop_reason", win.haploid.stop_reason);
                 j.field("error", win.haploid.error);
                 j.field("switches", static_cast<std::uint64_t>(win.haploid.switches));
+                j.field("flips", static_cast<std::uint64_t>(win.haploid.flips));
                 j.key("objective_trace").value(win.haploid.trace);
                 j.end_object();
             }

@@ -46,6 +46,8 @@ struct impute_arguments
     double haploid_weight = geno::haploid_options{}.weight;
     double haploid_jump_scale = geno::haploid_options{}.jump_scale;
     int haploid_passes = geno::haploid_options{}.passes;
+    int haploid_average = geno::haploid_options{}.average;
+    int haploid_flips = geno::haploid_options{}.het_flips ? 1 : 0;
     int haploid_pbwt = static_cast<int>(geno::haploid_options{}.pbwt);
     int haploid_iterations = geno::haploid_options{}.iterations;
     std::uint64_t seed = 1;

@@ -113,6 +113,13 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.haploid_passes, '\0', "haploid-passes",
                       "Haploid stage: passes (each re-phases and re-imputes over the previous pass's haplotypes).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
+    parser.add_option(a.haploid_average, '\0', "haploid-average",
+                      "Haploid stage: its genotype probabilities are the mean over the last this many passes.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
+    parser.add_option(a.haploid_flips, '\0', "haploid-flips",
+                      "Haploid stage: 1 = flip single heterozygotes between a sample's haplotypes where both gain "
+                      "(fixes lone mis-phased rare heterozygotes), 0 = off.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
     parser.add_option(a.haploid_iterations, '\0', "haploid-iterations",
                       "Haploid stage: EM iterations for its mismatch rate (1 = the template rounds' rate).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});

@@ -34,9 +34,9 @@ public:
 
     haploid_model(ref_window const & w, std::vector<std::int8_t> const & haps, std::size_t n_samples,
                   std::span<std::int32_t const> slot, std::vector<float> & alt, haploid_options const & opt, double start,
-                  int pass, std::vector<float> const * prev, ref_pbwt const & pbwt) :
+                  int pass, std::vector<float> const * prev, ref_pbwt const & pbwt, std::vector<float> * flip) :
         w_{w}, haps_{haps}, n_{n_samples}, slot_{slot}, alt_{alt}, opt_{opt}, start_{start}, pass_{pass}, prev_{prev},
-        pbwt_{pbwt}
+        pbwt_{pbwt}, flip_{flip}
     {
     }
 
@@ -84,6 +84,24 @@ public:
             }
             alt_[2 * static_cast<std::size_t>(sl[m]) + (h & 1)] = static_cast<float>(std::clamp(pa, 0.0, 1.0));
         }
+        // Step 4b: at the sample's heterozygotes, the likelihood ratio of this haplotype with the
+        // other allele, Σ_j γ_j e_j(other) / e_j(own) (exact for the haploid HMM).
+        if (flip_)
+        {
+            float * r = flip_->data() + h * W;
+            double const odds = p.eps / (1 - p.eps);
+            for (std::size_t m = 0; m < W; ++m)
+            {
+                if (hv[m] < 0 || hv[m] == haps_[(h ^ 1) * W + m])
+                    continue;
+                auto const & set = sets[m / w_.block];
+                float const * gm = gamma.data() + m * stride;
+                double ratio = 0;
+                for (std::size_t j = 0; j < set.size(); ++j)
+                    ratio += gm[j] * ((w_.allele(m, set[j]) ? 1 : 0) == hv[m] ? odds : 1 / odds);
+                r[m] = static_cast<float>(ratio);
+            }
+        }
         return ll;
     }
 
@@ -98,6 +116,7 @@ private:
     int pass_; ///< haploid pass (salts the state selection)
     std::vector<float> const * prev_; ///< the previous pass's P(ALT) per slot and haplotype (null in the first)
     ref_pbwt const & pbwt_;           ///< the pass's panel PBWT (longest-match states)
+    std::vector<float> * flip_;       ///< 2N × W: step 4b's ratio at the heterozygotes (null: no flips)
 };
 
 /// The panel as the ref_hmm kernels see it: all W markers "typed", 2N haplotypes.
@@ -140,6 +159,8 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
     std::size_t const slots = posterior.size() / 3;
     std::vector<float> alt(2 * slots, 0.0f), prev_alt;
     int const passes = std::max(1, opt.passes);
+    int const averaged = std::clamp(opt.average, 1, passes);
+    std::vector<double> mean(3 * slots, 0.0); // Σ over the averaged passes of the step-4 posteriors
     for (int pass = 0; pass < passes; ++pass)
     {
         ref_window const w = panel_window(panel, jump, opt);
@@ -194,8 +215,11 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
 
         if (pass > 0)
             prev_alt = alt;
+        std::vector<float> flip;
+        if (opt.het_flips)
+            flip.assign(2 * N * W, 1.0f);
         haploid_model const model{w,    haps, N, slot, alt, opt, std::clamp(error, opt.error_min, opt.error_max),
-                                  pass, pass > 0 ? &prev_alt : nullptr, pbwt};
+                                  pass, pass > 0 ? &prev_alt : nullptr, pbwt, opt.het_flips ? &flip : nullptr};
         em::options eo = em_opt;
         eo.restarts = 1;
         eo.max_iter = std::max(1, opt.iterations);
@@ -209,6 +233,21 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
         sum.decreases = fit.decreases;
         sum.error = fit.params.eps;
         sum.trace = fit.trace; // the last pass's EM (each pass fits ε again from the same start)
+        // Step 4b: flip the heterozygotes where both haplotypes gain.
+        if (opt.het_flips)
+            for (std::size_t i = 0; i < N; ++i)
+            {
+                std::int8_t * h1 = haps.data() + 2 * i * W;
+                std::int8_t * h2 = h1 + W;
+                float const * r1 = flip.data() + 2 * i * W;
+                float const * r2 = r1 + W;
+                for (std::size_t m = 0; m < W; ++m)
+                    if (h1[m] >= 0 && h1[m] != h2[m] && static_cast<double>(r1[m]) * r2[m] > 1.0)
+                    {
+                        std::swap(h1[m], h2[m]);
+                        ++sum.flips;
+                    }
+            }
         // The panel rows: the switched haplotypes, imputed alleles at the wanted slots (the next
         // pass's panel and starting phase, and the phase written for imputed heterozygotes).
         for (std::size_t i = 0; i < N; ++i)
@@ -224,17 +263,21 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
                         row[m] = alt[2 * static_cast<std::size_t>(k) + e] > 0.5f ? 1 : 0;
                 }
             }
+        if (pass >= passes - averaged)
+            for (std::size_t k = 0; k < slots; ++k)
+            {
+                double const p1 = alt[2 * k], p2 = alt[2 * k + 1];
+                mean[3 * k] += (1 - p1) * (1 - p2);
+                mean[3 * k + 1] += p1 * (1 - p2) + (1 - p1) * p2;
+                mean[3 * k + 2] += p1 * p2;
+            }
     }
 
-    // Blend the last pass's posteriors with the template stage's.
+    // Blend the averaged passes' posteriors with the template stage's.
     double const wt = std::min(1.0, opt.weight);
     for (std::size_t k = 0; k < slots; ++k)
-    {
-        double const p1 = alt[2 * k], p2 = alt[2 * k + 1];
-        double const q[3] = {(1 - p1) * (1 - p2), p1 * (1 - p2) + (1 - p1) * p2, p1 * p2};
         for (std::size_t x = 0; x < 3; ++x)
-            posterior[3 * k + x] = (1 - wt) * posterior[3 * k + x] + wt * q[x];
-    }
+            posterior[3 * k + x] = (1 - wt) * posterior[3 * k + x] + wt * mean[3 * k + x] / averaged;
     return sum;
 }
 

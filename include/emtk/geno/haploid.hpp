@@ -40,12 +40,25 @@
 ///     wanted missing genotypes, the more probable allele of each haplotype (the phase written
 ///     for imputed heterozygotes).
 ///
+///  4b. Heterozygote flips (`het_flips`): at each observed heterozygote m of a sample, the E-step
+///     of each haplotype also gives the exact likelihood ratio of that haplotype with the other allele
+///     at m, r_h = Σ_j γ_j(m) e_j(other) / e_j(own) (γ the state posteriors, e_j the emission of
+///     state j); if r_1 r_2 > 1 the two alleles at m are swapped in the panel rows (the next pass's
+///     phase). A switch pass cannot do this: a lone mis-phased heterozygote needs two switches,
+///     each of which alone lowers the likelihood. It matters at rare alleles: phased once by the
+///     template draws, the rare heterozygotes (MAF 1–5%) were mis-phased ~10× as often as Beagle's
+///     (bench/README.md, session 10), and a mis-phased carrier puts its rare allele on the wrong
+///     haplotype of the states the others copy. Approximation: each flip is judged against the
+///     current phase of the other heterozygotes, with the states chosen for the unflipped
+///     haplotype; the last pass's flips change only the rows, not its posteriors.
 ///  5. Passes: steps 1–4 run `passes` times (default 2); each pass's panel is the previous pass's
 ///     rows (its switched haplotypes and imputed alleles), so the second re-phases and re-imputes
 ///     over better haplotypes, and in it a state whose own genotype is missing at a wanted slot
 ///     carries the previous pass's P(ALT) of that haplotype instead of the hard allele (an
 ///     approximation where that state's phase was switched in this pass: the P(ALT) is of the
-///     haplotype before the switch). The blend uses the last pass's posteriors.
+///     haplotype before the switch). The blend uses the mean of the step-4 genotype posteriors of
+///     the last `average` passes (default 1: the last pass's; each pass is one more estimate of
+///     the phase and the states, as the template rounds average over rounds).
 ///
 /// Determinism: the haplotypes' state selections tie-break by a hash of the haplotype's index; each
 /// item writes its own slots; em::fit's reductions are in a fixed order: identical output for any
@@ -77,6 +90,8 @@ struct haploid_options
     double jump_scale = 0.5;    ///< jump probability = min(1, jump_scale × the template stage's ρ_m)
     std::size_t pbwt = 8;       ///< longest-match states per PBWT checkpoint put first in each block's set (0: off)
     int passes = 2;             ///< haploid passes (steps 1–4 again over the previous pass's haplotypes)
+    int average = 1;            ///< the blend takes the mean genotype posteriors of the last this many passes
+    bool het_flips = true;      ///< step 4b: single heterozygotes flipped between the sample's haplotypes
     int iterations = 1;         ///< E-steps of the EM for ε (1: the template stage's ε, no M-step)
     double error_min = 1e-4;    ///< ε clamp
     double error_max = 0.25;
@@ -92,6 +107,7 @@ struct haploid_summary
     int decreases = 0;
     double error = 0;               ///< ε after the EM
     std::size_t switches = 0;       ///< phase switches made by the passes
+    std::size_t flips = 0;          ///< heterozygotes flipped by the passes (step 4b)
     std::vector<double> trace;      ///< EM objective per E-step (of the last pass)
 };
 

@@ -177,6 +177,12 @@ enum class impute_method
 /// rare alleles (frequency < 5%) counted 8× in the haploid state choice (discordance ratio
 /// 1.013 / 0.974 / 1.000: the carriers are already among the 200 states); 32 templates (−19% CPU,
 /// discordance +2.0 to +9.2%).
+///
+/// Session 10 (2026-12-07, bench/README.md "Where the MAF 1–5% gap is"): emtk's errors at MAF
+/// 1–5% are not the masked sample's own phase but mis-phased rare heterozygotes of the other
+/// samples (lone flips, ~10× Beagle's rate), which no single switch can undo: the haploid stage's
+/// heterozygote flips (haploid.hpp step 4b) fix them. `--haploid-passes 3`: −2% discordance for
+/// ~+20% CPU on seeds 1, 7, 13 (not kept); `--haploid-average 2`: mixed (not kept).
 struct impute_options
 {
     impute_method method = impute_method::hapcluster;

@@ -159,3 +159,49 @@ TEST_CASE("impute_block with the haploid stage: identical for 1 and 2 threads, p
     for (auto const & w : c.windows)
         CHECK_FALSE(w.haploid.run);
 }
+
+TEST_CASE("haploid stage: a lone mis-phased heterozygote is flipped back (step 4b)", "[geno][haploid]")
+{
+    // One heterozygote per sample swapped between its two haplotypes (in the middle of the window):
+    // no single switch can undo that; the flips should undo most of them, and nothing without them.
+    for (bool flips : {true, false})
+    {
+        auto c = make_case();
+        std::vector<std::size_t> swapped(c.N, c.W);
+        for (std::size_t i = 0; i < c.N; ++i)
+            for (std::size_t m = c.W / 3 + 7 * i % (c.W / 3); m < c.W; ++m)
+                if (c.g[i * c.W + m] == 1)
+                {
+                    std::swap(c.panel.row(2 * i)[m], c.panel.row(2 * i + 1)[m]);
+                    swapped[i] = m;
+                    break;
+                }
+        auto const truth = make_case().panel;
+        haploid_options ho;
+        ho.states = 30;
+        ho.block = 16;
+        ho.switch_passes = 0;
+        ho.passes = 1;
+        ho.het_flips = flips;
+        std::vector<double> post(3 * c.missing, 1.0 / 3);
+        auto const s = haploid_window(c.g, c.N, c.W, c.panel, c.jump, 0.01, c.slot, post, ho, em::options{});
+        std::size_t restored = 0, tried = 0;
+        for (std::size_t i = 0; i < c.N; ++i)
+            if (std::size_t const m = swapped[i]; m < c.W)
+            {
+                ++tried;
+                restored += c.panel.row(2 * i)[m] == truth.row(2 * i)[m] ? 1 : 0;
+            }
+        REQUIRE(tried >= c.N / 2);
+        if (flips)
+        {
+            CHECK(s.flips > 0);
+            CHECK(restored >= 8 * tried / 10);
+        }
+        else
+        {
+            CHECK(s.flips == 0);
+            CHECK(restored == 0);
+        }
+    }
+}
