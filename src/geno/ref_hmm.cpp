@@ -681,6 +681,29 @@ void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, st
                       beta.data() + t * S, beta.data() + (t - 1) * S);
 }
 
+/// Both haplotypes' forward-backward over the same state sets, what the switch and flip decisions
+/// read: S = the largest set, alle = the states' alleles, (a1, b1) and (a2, b2) the scaled forward
+/// and backward rows of h1 and h2. Per-thread buffers, reused by every call of the thread.
+struct pair_posteriors
+{
+    std::size_t S = 0;
+    std::vector<std::uint8_t> alle;
+    std::vector<float> a1, b1, a2, b2;
+};
+
+pair_posteriors const & pair_forward_backward(ref_window const & w, state_sets const & sets, float eps,
+                                              std::span<std::int8_t const> h1, std::span<std::int8_t const> h2)
+{
+    thread_local pair_posteriors p;
+    p.S = 0;
+    for (auto const & s : sets)
+        p.S = std::max(p.S, s.size());
+    state_alleles(w, sets, p.S, p.alle);
+    forward_backward(w, h1, sets, eps, p.S, p.alle, p.a1, p.b1);
+    forward_backward(w, h2, sets, eps, p.S, p.alle, p.a2, p.b2);
+    return p;
+}
+
 } // namespace
 
 std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
@@ -689,16 +712,8 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
     std::size_t const K = w.typed;
     if (K < 2)
         return 0;
-    std::size_t S = 0;
-    for (auto const & s : sets)
-        S = std::max(S, s.size());
-    // Per-thread buffers: reused by every call of the thread.
-    thread_local std::vector<float> a1, b1, a2, b2;
-    thread_local std::vector<std::uint8_t> alle;
+    auto const & [S, alle, a1, b1, a2, b2] = pair_forward_backward(w, sets, static_cast<float>(eps), h1, h2);
     thread_local std::vector<char> flip;
-    state_alleles(w, sets, S, alle);
-    forward_backward(w, h1, sets, static_cast<float>(eps), S, alle, a1, b1);
-    forward_backward(w, h2, sets, static_cast<float>(eps), S, alle, a2, b2);
     // The switch decisions, all judged against the current phase, then applied.
     flip.assign(K, 0);
     std::size_t last_het = K, switches = 0;
@@ -744,16 +759,9 @@ std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, doubl
     std::size_t const K = w.typed;
     if (K < 2)
         return 0;
-    std::size_t S = 0;
-    for (auto const & s : sets)
-        S = std::max(S, s.size());
-    thread_local std::vector<float> a1, b1, a2, b2;
-    thread_local std::vector<std::uint8_t> alle;
-    thread_local std::vector<char> flip;
-    state_alleles(w, sets, S, alle);
     float const e = static_cast<float>(eps);
-    forward_backward(w, h1, sets, e, S, alle, a1, b1);
-    forward_backward(w, h2, sets, e, S, alle, a2, b2);
+    auto const & [S, alle, a1, b1, a2, b2] = pair_forward_backward(w, sets, e, h1, h2);
+    thread_local std::vector<char> flip;
     // Exchanging the alleles at marker k changes only its emissions: per state the factor
     // (1 − ε)/ε if the state's allele is the new one, ε/(1 − ε) otherwise.
     float const up = (1 - e) / e, down = e / (1 - e);
