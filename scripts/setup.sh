@@ -13,7 +13,7 @@
 #   GROUP              extra package groups: bench (python3-sklearn python3-numpy beagle mafft muscle
 #                      clustalo probcons t-coffee kalign r-cran-amelia r-cran-mice),
 #                      test (hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-#                      libopenmpi-dev openmpi-bin snakemake man-db multiqc)
+#                      libopenmpi-dev openmpi-bin snakemake man-db multiqc ccache)
 #
 # Packages are checked with dpkg-query first; apt-get runs only when something is missing, so a
 # second run is fast. Without apt-get (not Debian/Ubuntu) the script lists what is needed and exits 1.
@@ -28,9 +28,10 @@ BENCH_PACKAGES=(python3-sklearn python3-numpy beagle mafft muscle clustalo probc
 # simulate and check genotypes; Open MPI builds and runs the MPI test (test/mpi/); snakemake runs
 # the example workflow (test/workflow/); man-db renders the installed man pages and dpkg-shlibdeps
 # (dpkg-dev, with build-essential) derives the .deb's Depends (test/install/); MultiQC's mosdepth
-# module reads emtk cov's mosdepth files.
+# module reads emtk cov's mosdepth files. ccache lets scripts/test.sh's MPI build reuse the
+# Release build's objects.
 TEST_PACKAGES=(hmmer hmmer-examples genometools samtools tabix mosdepth bwa dwgsim bcftools scrm
-  libopenmpi-dev openmpi-bin snakemake man-db multiqc)
+  libopenmpi-dev openmpi-bin snakemake man-db multiqc ccache)
 
 deps=1
 build=1
