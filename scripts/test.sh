@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's second command (and what CI runs through .ci/run): install what is missing, build
-# emtk (Release, in build/), run the whole test suite, then build an optimised (-O2 -g) tree with
+# emtk (Release, in build/), run the whole test suite, then build an optimised (-O2 -g1) tree with
 # AddressSanitizer + UndefinedBehaviorSanitizer (build-sanitize/) and run the unit tests and the
 # bad-input CLI tests of cov and impute (with leak detection) under it.
 # In between, the example workflow runs with snakemake (test/workflow/snakemake_test.sh) and an MPI
@@ -48,7 +48,7 @@ bash test/mpi/mpi_test.sh build-mpi/emtk build/emtk
 section "Sanitizer build (RelWithDebInfo, -DEMTK_SANITIZE=ON, build-sanitize/)"
 # -g1 for -g: line tables and inlined-call records only, which is all the sanitizers' reports need
 # (every frame still names file:line, inlined frames included), and no variable or type
-# information, whose generation is about a third of this build's compile time (bench/README.md
+# information, whose generation is about a quarter of this build's compile time (bench/README.md
 # "CI time").
 bash scripts/setup.sh --build-only --build-dir build-sanitize --build-type RelWithDebInfo -DEMTK_SANITIZE=ON \
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
