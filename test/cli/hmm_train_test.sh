@@ -194,6 +194,13 @@ check "--realign retrain: kept = (second_agreement > first_agreement)" \
   awk_true '(a2 > a1) == (kept == "true")' "a1=$(json_section rr.json realign | json_values first_agreement)" \
   "a2=$(json_section rr.json realign | json_values second_agreement)" \
   "kept=$(json_section rr.json realign | json_values kept)"
+run "$EMTK" hmm train -q --realign retrain --realign-keep accuracy --json rc.json -o rc.hmm fam.fa
+check_status "--realign-keep accuracy: exit 0" 0
+# The accuracy rule: the realigned model exactly when its sum of match posteriors is larger.
+check "--realign-keep accuracy: kept = (second_accuracy > first_accuracy > 0)" \
+  awk_true 'a1 > 0 && (a2 > a1) == (kept == "true")' "a1=$(json_section rc.json realign | json_values first_accuracy)" \
+  "a2=$(json_section rc.json realign | json_values second_accuracy)" \
+  "kept=$(json_section rc.json realign | json_values kept)"
 run "$EMTK" hmm train -q --realign off --json ro.json -o ro.hmm fam.fa
 check_status "--realign off: exit 0" 0
 check_eq "--realign off: not run" "$(json_section ro.json realign | json_values ran)" "false"
