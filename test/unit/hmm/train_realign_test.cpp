@@ -61,7 +61,7 @@ TEST_CASE("train realign: parse and print the modes", "[hmm][train][realign]")
     CHECK_FALSE(parse_realign_mode("on", m));
     CHECK(std::string{to_string(realign_mode::retrain)} == "retrain");
     CHECK(train_options{}.realign == realign_mode::retrain);
-    CHECK(train_options{}.realign_keep == realign_keep_rule::always);
+    CHECK(train_options{}.realign_keep == realign_keep_rule::accuracy);
     realign_keep_rule k = realign_keep_rule::always;
     CHECK(parse_realign_keep("accuracy", k));
     CHECK(k == realign_keep_rule::accuracy);
