@@ -37,7 +37,7 @@ struct hmm_train_arguments
     int consensus_starts = hmm::train_options{}.consensus_starts; ///< candidates of the consensus of starts (0 = off)
     int consensus_iter = hmm::train_options{}.consensus_iter;     ///< EM iterations per phase of each candidate's short fit
     std::string realign = hmm::to_string(hmm::train_options{}.realign); ///< --realign off|retrain|rebuild
-    std::string realign_keep = hmm::train_options{}.realign_if_better ? "better" : "always"; ///< --realign-keep better|always
+    std::string realign_keep = hmm::to_string(hmm::train_options{}.realign_keep); ///< --realign-keep always|better|accuracy
     int surgery = 0;              ///< --surgery-rounds (0 = off)
     bool surgery_flag = false;    ///< --surgery: 3 rounds unless --surgery-rounds is given
     int max_iter = 200;

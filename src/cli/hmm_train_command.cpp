@@ -46,9 +46,8 @@ hmm::training_job make_job(hmm_train_arguments const & a)
     opt.consensus_iter = a.consensus_iter;
     if (!hmm::parse_realign_mode(a.realign, opt.realign))
         throw usage_error("--realign must be off, retrain or rebuild, got '" + a.realign + "'");
-    if (a.realign_keep != "better" && a.realign_keep != "always")
-        throw usage_error("--realign-keep must be better or always, got '" + a.realign_keep + "'");
-    opt.realign_if_better = a.realign_keep == "better";
+    if (!hmm::parse_realign_keep(a.realign_keep, opt.realign_keep))
+        throw usage_error("--realign-keep must be always, better or accuracy, got '" + a.realign_keep + "'");
     if (!em::parse_em_mode(a.em_mode, opt.mode))
         throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
     opt.stepwise.batch_size = a.batch_size;
@@ -154,6 +153,8 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
         j.field("second_length", res.realign.second_M);
         j.field("first_agreement", res.realign.first_agreement);
         j.field("second_agreement", res.realign.second_agreement);
+        j.field("first_accuracy", res.realign.first_accuracy);
+        j.field("second_accuracy", res.realign.second_accuracy);
         j.field("first_objective", res.realign.first_objective);
         j.field("second_objective", res.realign.second_objective);
     }

@@ -86,9 +86,10 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "--length or streamed input). off = no realignment.",
                       seqan3::option_spec::standard, seqan3::value_list_validator{"off", "retrain", "rebuild"});
     parser.add_option(a.realign_keep, '\0', "realign-keep",
-                      "Which model --realign keeps: always (the realigned one, default) or better (the one whose "
-                      "alignment the consensus-of-starts candidates agree with more).",
-                      seqan3::option_spec::advanced, seqan3::value_list_validator{"better", "always"});
+                      "Which model --realign keeps: always (the realigned one), better (the one whose "
+                      "alignment the consensus-of-starts candidates agree with more) or accuracy (the one whose "
+                      "alignment of the training set has the larger sum of match-state posteriors).",
+                      seqan3::option_spec::advanced, seqan3::value_list_validator{"always", "better", "accuracy"});
     parser.add_option(a.surgery, '\0', "surgery-rounds",
                       "Model surgery rounds: drop match states used by under half of the (weighted) sequences, "
                       "add match states where an insert state is used by over half, refit (0 = off).",

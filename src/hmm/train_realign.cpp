@@ -32,6 +32,30 @@ bool parse_realign_mode(std::string const & s, realign_mode & out) noexcept
     return true;
 }
 
+bool parse_realign_keep(std::string const & s, realign_keep_rule & out) noexcept
+{
+    if (s == "always")
+        out = realign_keep_rule::always;
+    else if (s == "better")
+        out = realign_keep_rule::agreement;
+    else if (s == "accuracy")
+        out = realign_keep_rule::accuracy;
+    else
+        return false;
+    return true;
+}
+
+char const * to_string(realign_keep_rule r) noexcept
+{
+    switch (r)
+    {
+    case realign_keep_rule::always: return "always";
+    case realign_keep_rule::agreement: return "better";
+    case realign_keep_rule::accuracy: return "accuracy";
+    }
+    return "always";
+}
+
 char const * to_string(realign_mode m) noexcept
 {
     switch (m)
@@ -64,18 +88,42 @@ std::vector<digital_sequence> digital_views(seq::sequence_set const & set)
 /// fragments (HMMER's vectorised Forward/Backward, which hmmalign runs, sums every M_k and D_k into
 /// E): on SMC_N's RecF fragments hmmalign ends them at columns 71–128 of 1,149, the strict glocal
 /// profile at column 1,149 (bench/README.md). The profile is not normalised (as HMMER's local one);
-/// only the alignment is used. Empty when the model cannot emit some sequence.
-msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int threads)
+/// only the alignment is used. Empty when the model cannot emit some sequence; `accuracy` receives
+/// match_accuracy() of its traces.
+std::vector<alignment_trace> local_exit_traces(profile_hmm const & hmm, seq::sequence_set const & set, int threads)
 {
     auto const & abc = seq::alphabet::get(set.type);
     profile prof = make_profile(hmm, residue_sets_of(abc), alignment_profile_options());
     for (std::size_t k = 1; k < prof.exit_m.size(); ++k)
         prof.exit_m[k] = prof.exit_d[k] = 0.0;
     auto const xs = digital_views(set);
-    auto const traces = align_sequences(prof, xs, align_method::optimal_accuracy, threads);
+    return align_sequences(prof, xs, align_method::optimal_accuracy, threads);
+}
+
+/// The keep rule "accuracy" (train_options::realign_keep): Σ over the traces of the posteriors of
+/// the steps in match states, the expected number of residues the alignment puts correctly in
+/// match columns if the model were right (the OA objective without the flank and insert residues,
+/// which do not enter a build's match columns). Sequences in input order, so the sum is the same
+/// for any thread count.
+double match_accuracy(std::vector<alignment_trace> const & traces)
+{
+    double sum = 0;
+    for (auto const & t : traces)
+        for (std::size_t s = 0; s < t.path.size(); ++s)
+            if (t.path[s].state == state_type::M)
+                sum += t.pp[s];
+    return sum;
+}
+
+msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int threads, double & accuracy)
+{
+    auto const & abc = seq::alphabet::get(set.type);
+    auto const xs = digital_views(set);
+    auto const traces = local_exit_traces(hmm, set, threads);
     for (auto const & t : traces)
         if (t.path.empty())
             return {};
+    accuracy = match_accuracy(traces);
     std::vector<std::string> names;
     for (auto const & s : set.seqs)
         names.push_back(s.name);
@@ -138,7 +186,8 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
         return;
     }
     int const threads = std::max(1, opt.threads);
-    msa const aln = realigned(res.hmm, ctx.set, threads);
+    double first_accuracy = 0;
+    msa const aln = realigned(res.hmm, ctx.set, threads, first_accuracy);
     if (aln.rows.empty())
     {
         info.message = "not run: the model cannot align every training sequence";
@@ -221,7 +270,20 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     info.first_agreement = mean_agreement(columns_of(res.hmm), cons.columns);
     info.second_agreement = mean_agreement(columns_of(second.hmm), cons.columns);
     info.mode = opt.realign;
-    info.kept = !opt.realign_if_better || info.second_agreement > info.first_agreement;
+    switch (opt.realign_keep)
+    {
+    case realign_keep_rule::always: info.kept = true; break;
+    case realign_keep_rule::agreement: info.kept = info.second_agreement > info.first_agreement; break;
+    case realign_keep_rule::accuracy:
+    {
+        info.first_accuracy = first_accuracy;
+        auto const traces = local_exit_traces(second.hmm, ctx.set, threads);
+        bool const complete = std::none_of(traces.begin(), traces.end(), [](auto const & t) { return t.path.empty(); });
+        info.second_accuracy = complete ? match_accuracy(traces) : 0.0;
+        info.kept = info.second_accuracy > info.first_accuracy;
+        break;
+    }
+    }
     if (info.kept)
     {
         // The second model and its fit; the start and the fallback counts stay the whole run's.

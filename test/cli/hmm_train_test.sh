@@ -183,9 +183,14 @@ check_eq "--consensus-starts 0: no candidates compared" "$(json_top c0.json cons
 # ---- realignment (train.hpp, "Realignment") -------------------------------------------------------
 check_eq "JSON: realignment retrain by default" "$(json_section fam.json realign | json_values mode)" '"retrain"'
 check_eq "JSON: realignment ran by default" "$(json_section fam.json realign | json_values ran)" "true"
-check_eq "JSON: realigned model kept by default" "$(json_section fam.json realign | json_values kept)" "true"
-check_eq "default: the realigned model's length" "$(hmm_field fam.hmm LENG)" \
-  "$(json_section fam.json realign | json_values second_length)"
+# Default keep rule (accuracy): the realigned model exactly when its sum of match posteriors is larger.
+check "JSON: default keep rule = accuracy" \
+  awk_true 'a1 > 0 && (a2 > a1) == (kept == "true")' "a1=$(json_section fam.json realign | json_values first_accuracy)" \
+  "a2=$(json_section fam.json realign | json_values second_accuracy)" \
+  "kept=$(json_section fam.json realign | json_values kept)"
+if [[ $(json_section fam.json realign | json_values kept) == true ]]; then fam_len_key=second_length; else fam_len_key=first_length; fi
+check_eq "default: the kept model's length" "$(hmm_field fam.hmm LENG)" \
+  "$(json_section fam.json realign | json_values $fam_len_key)"
 run "$EMTK" hmm train -q --realign retrain --realign-keep better --json rr.json -o rr.hmm fam.fa
 check_status "--realign retrain: exit 0" 0
 check_eq "--realign retrain: ran" "$(json_section rr.json realign | json_values ran)" "true"
@@ -194,6 +199,13 @@ check "--realign retrain: kept = (second_agreement > first_agreement)" \
   awk_true '(a2 > a1) == (kept == "true")' "a1=$(json_section rr.json realign | json_values first_agreement)" \
   "a2=$(json_section rr.json realign | json_values second_agreement)" \
   "kept=$(json_section rr.json realign | json_values kept)"
+run "$EMTK" hmm train -q --realign retrain --realign-keep accuracy --json rc.json -o rc.hmm fam.fa
+check_status "--realign-keep accuracy: exit 0" 0
+# The accuracy rule: the realigned model exactly when its sum of match posteriors is larger.
+check "--realign-keep accuracy: kept = (second_accuracy > first_accuracy > 0)" \
+  awk_true 'a1 > 0 && (a2 > a1) == (kept == "true")' "a1=$(json_section rc.json realign | json_values first_accuracy)" \
+  "a2=$(json_section rc.json realign | json_values second_accuracy)" \
+  "kept=$(json_section rc.json realign | json_values kept)"
 run "$EMTK" hmm train -q --realign off --json ro.json -o ro.hmm fam.fa
 check_status "--realign off: exit 0" 0
 check_eq "--realign off: not run" "$(json_section ro.json realign | json_values ran)" "false"

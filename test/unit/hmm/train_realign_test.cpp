@@ -42,7 +42,7 @@ train_options base_options()
     o.max_iter = 15;
     o.consensus_starts = 5;
     o.realign = realign_mode::retrain;
-    o.realign_if_better = true;
+    o.realign_keep = realign_keep_rule::agreement;
     o.threads = 1;
     return o;
 }
@@ -61,7 +61,55 @@ TEST_CASE("train realign: parse and print the modes", "[hmm][train][realign]")
     CHECK_FALSE(parse_realign_mode("on", m));
     CHECK(std::string{to_string(realign_mode::retrain)} == "retrain");
     CHECK(train_options{}.realign == realign_mode::retrain);
-    CHECK_FALSE(train_options{}.realign_if_better);
+    CHECK(train_options{}.realign_keep == realign_keep_rule::accuracy);
+    realign_keep_rule k = realign_keep_rule::always;
+    CHECK(parse_realign_keep("accuracy", k));
+    CHECK(k == realign_keep_rule::accuracy);
+    CHECK(parse_realign_keep("better", k));
+    CHECK(k == realign_keep_rule::agreement);
+    CHECK(parse_realign_keep("always", k));
+    CHECK(k == realign_keep_rule::always);
+    CHECK_FALSE(parse_realign_keep("never", k));
+    CHECK(std::string{to_string(realign_keep_rule::accuracy)} == "accuracy");
+    CHECK(std::string{to_string(realign_keep_rule::agreement)} == "better");
+}
+
+TEST_CASE("train realign: the accuracy rule keeps the model with the larger sum of match posteriors",
+          "[hmm][train][realign]")
+{
+    emtk::rng r{7};
+    profile_hmm const truth = indel_model(r, 18);
+    sequence_set const s = emit_sequences(truth, alphabet_type::dna, 20, 43);
+    std::size_t residues = 0;
+    for (auto const & x : s.seqs)
+        residues += x.dsq.size();
+    train_options o = base_options();
+    o.realign_keep = realign_keep_rule::accuracy;
+    train_result const a = train_profile_hmm(s, o);
+    auto const & ra = a.realign;
+    REQUIRE(ra.mode == realign_mode::retrain);
+    // Expected numbers of residues in match columns: positive, at most every residue.
+    CHECK(ra.first_accuracy > 0);
+    CHECK(ra.first_accuracy <= static_cast<double>(residues));
+    CHECK(ra.second_accuracy > 0);
+    CHECK(ra.second_accuracy <= static_cast<double>(residues));
+    CHECK(ra.kept == (ra.second_accuracy > ra.first_accuracy));
+    CHECK(a.hmm.M == (ra.kept ? ra.second_M : ra.first_M));
+    CHECK(a.objective == (ra.kept ? ra.second_objective : ra.first_objective));
+
+    // The same two models as the always rule trains, whichever is kept; the same for 2 threads.
+    o.realign_keep = realign_keep_rule::always;
+    train_result const always = train_profile_hmm(s, o);
+    CHECK(always.realign.second_objective == ra.second_objective);
+    CHECK(always.realign.first_objective == ra.first_objective);
+    CHECK(always.realign.first_accuracy == 0);
+    o.realign_keep = realign_keep_rule::accuracy;
+    o.threads = 2;
+    train_result const b = train_profile_hmm(s, o);
+    CHECK(b.realign.first_accuracy == ra.first_accuracy);
+    CHECK(b.realign.second_accuracy == ra.second_accuracy);
+    CHECK(b.hmm.mat == a.hmm.mat);
+    CHECK(b.hmm.t == a.hmm.t);
 }
 
 TEST_CASE("train realign: retrain keeps the model its rule picks, finite, identical for 1 and 2 threads",
@@ -112,7 +160,7 @@ TEST_CASE("train realign: retrain keeps the model its rule picks, finite, identi
 
     // Always: the second model whatever the agreement says.
     o.realign = realign_mode::retrain;
-    o.realign_if_better = false;
+    o.realign_keep = realign_keep_rule::always;
     train_result const always = train_profile_hmm(s, o);
     CHECK(always.realign.kept);
     CHECK(always.hmm.M == ra.second_M);
@@ -127,7 +175,7 @@ TEST_CASE("train realign: rebuild takes the built model; no consensus, no realig
     sequence_set const s = emit_sequences(truth, alphabet_type::dna, 16, 5);
     train_options o = base_options();
     o.realign = realign_mode::rebuild;
-    o.realign_if_better = false;
+    o.realign_keep = realign_keep_rule::always;
     train_result const a = train_profile_hmm(s, o);
     CHECK(a.realign.mode == realign_mode::rebuild);
     CHECK(a.realign.kept);
