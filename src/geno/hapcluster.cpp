@@ -58,11 +58,27 @@ inline T emit(T tk, T qk, T tl, T ql)
 /// Rows of pair arrays are padded to a multiple of this many values (one SSE2 register of floats).
 constexpr std::size_t row_pad = 4;
 
+/// Accumulator lanes of the row sums in the triangular kernels (one AVX register of floats).
+constexpr std::size_t lanes = 8;
+
+/// The sum of the lanes, in a fixed order.
+template <typename T>
+inline T lane_total(T const (&acc)[lanes])
+{
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /// Per-thread buffers of one forward-backward call in precision T. Pair arrays are K×Kp
-/// row-major (both triangles; Kp = K rounded up to row_pad, the padding columns are 0 in every
-/// forward quantity): every "row sum" of a symmetric pair array is accumulated as a column sum,
-/// acc[l] += x(k, l) with k in the outer loop, a contiguous element-wise loop the compiler
-/// vectorises without reordering any floating-point sum.
+/// row-major (Kp = K rounded up to row_pad). Every pair array of the diploid HMM is symmetric,
+/// x(k,l) = x(l,k): the pair emission, the factorised transition and the start are symmetric in
+/// (k,l), so the forward, backward and posterior arrays are too (exactly in floating point for the
+/// forward: its two cross terms are the same two products added in either order). Only the upper
+/// triangle l >= k is computed and stored (the lower triangle is never written nor read), which
+/// halves the pair cells. A "column sum" Σ_r w_r x(r,l) is then the sum of the upper column
+/// (rows r <= l, accumulated as acc[l] += w_r x(r,l) with r in the outer loop: a contiguous
+/// element-wise loop) plus the row tail Σ_{l' > l} w_{l'} x(l,l') (the mirrored lower entries),
+/// summed in `lanes` fixed lanes as the row is swept. Every sum has a fixed order, independent of
+/// the vector width: the AVX2 and SSE2 clones give the same result.
 template <typename T>
 struct workspace
 {
@@ -73,6 +89,12 @@ struct workspace
     std::vector<T> v, col, n, x, s2, u, j, w; // Kp each
     std::vector<double> sample;     // per-sample statistics (fast path): M×3K + M
 };
+
+/// Index of the pair (k, l) in a triangular pair array (row min(k,l), column max(k,l)).
+inline std::size_t sym(std::size_t Kp, std::size_t k, std::size_t l)
+{
+    return k <= l ? k * Kp + l : l * Kp + k;
+}
 
 template <typename T>
 workspace<T> & thread_workspace()
@@ -112,10 +134,11 @@ void prepare(hapcluster_params const & p, prepared_params<T> & out)
 }
 
 /// One forward step at marker m for genotype G. On entry f = f̃_{m-1} (unnormalised forward, sum
-/// c_{m-1}) and v_k = ρ(1-ρ) R̂_{m-1}(k) + ρ²/2 α_k; `stay` = (1-ρ)² / c_{m-1}. Then
+/// c_{m-1}; upper triangle) and v_k = ρ(1-ρ) R̂_{m-1}(k) + ρ²/2 α_k; `stay` = (1-ρ)² / c_{m-1}. Then
 ///     pred(k,l) = stay f̃(k,l) + v_k α_l + α_k v_l      (the factorised pair transition)
-///     f̃_m(k,l) = pred(k,l) e_G(k,l),  col(l) = Σ_k f̃_m(k,l)   (= row sums by symmetry).
-/// Returns c_m = Σ col (summed in double).
+///     f̃_m(k,l) = pred(k,l) e_G(k,l),  col(l) = Σ_k f̃_m(k,l)   (= row sums by symmetry)
+/// for l >= k; col(l) is the upper column plus the row tail (workspace). Returns c_m = Σ col
+/// (summed in double).
 template <int G, typename T>
 double forward_step(std::size_t K, std::size_t Kp, T const * __restrict a, T const * __restrict t,
                     T const * __restrict q, T stay, T const * __restrict v, T * __restrict pred, T * __restrict f,
@@ -127,14 +150,35 @@ double forward_step(std::size_t K, std::size_t Kp, T const * __restrict a, T con
         T const ak = a[k], vk = v[k], tk = t[k], qk = q[k];
         T * __restrict fk = f + k * Kp;
         T * __restrict pk = pred + k * Kp;
-        for (std::size_t l = 0; l < Kp; ++l)
         {
-            T const pr = stay * fk[l] + vk * a[l] + ak * v[l];
-            pk[l] = pr;
-            T const x = pr * emit<G>(tk, qk, t[l], q[l]);
-            fk[l] = x;
-            col[l] += x;
+            T const pr = stay * fk[k] + vk * a[k] + ak * v[k];
+            pk[k] = pr;
+            T const x = pr * emit<G>(tk, qk, tk, qk);
+            fk[k] = x;
+            col[k] += x;
         }
+        T acc[lanes] = {};
+        for (std::size_t l = k + 1; l < K; l += lanes)
+        {
+            std::size_t const len = std::min(lanes, K - l);
+            T * __restrict fl = fk + l;
+            T * __restrict pl = pk + l;
+            T * __restrict cl = col + l;
+            T const * __restrict al = a + l;
+            T const * __restrict vl = v + l;
+            T const * __restrict tl = t + l;
+            T const * __restrict ql = q + l;
+            for (std::size_t i = 0; i < len; ++i)
+            {
+                T const pr = stay * fl[i] + vk * al[i] + ak * vl[i];
+                pl[i] = pr;
+                T const x = pr * emit<G>(tk, qk, tl[i], ql[i]);
+                fl[i] = x;
+                cl[i] += x;
+                acc[i] += x;
+            }
+        }
+        col[k] += lane_total(acc);
     }
     double c = 0;
     for (std::size_t l = 0; l < K; ++l)
@@ -196,8 +240,8 @@ double forward(prepared_params<T> const & p, std::span<std::int8_t const> g, wor
 }
 
 /// Pass 1 of the backward step at marker m for genotype G, with b = b̂_m on entry: one sweep over
-/// the pairs (row r outer, column l inner) that forms h = e b and accumulates, as column sums
-/// (= row sums by symmetry), all multiplied by c_m:
+/// the upper triangle of the pairs that forms h = e b and accumulates the column sums (upper column
+/// + row tail, workspace), all multiplied by c_m:
 ///   n(l)  = Σ_r pred b e       γ: chains per cluster (and Σ_l n(l) = c_m, the self-check)
 ///   x(l)  = Σ_r q_r pred b     G = 1: the ALT count of a chain in l is t_l x(l) / c_m (other
 ///                              chain REF); G = 3: the Σ_r γ(r,l) q_r of P(g = 0)
@@ -221,20 +265,67 @@ void backward_pass(std::size_t K, std::size_t Kp, T const * __restrict a, T cons
         T const * __restrict pk = pred + r * Kp;
         T const * __restrict bk = b + r * Kp;
         T * __restrict hk = h + r * Kp;
-        for (std::size_t l = 0; l < Kp; ++l)
         {
-            T const e = emit<G>(tr, qr, t[l], q[l]);
-            T const pb = pk[l] * bk[l];
-            T const hv = e * bk[l];
-            hk[l] = hv;
-            n[l] += pk[l] * hv; // = pb e
+            T const e = emit<G>(tr, qr, tr, qr);
+            T const pb = pk[r] * bk[r];
+            T const hv = e * bk[r];
+            hk[r] = hv;
+            n[r] += pk[r] * hv;
             if constexpr (G == 1 || G == 3)
-                x[l] += qr * pb;
+                x[r] += qr * pb;
             if constexpr (G == 3)
-                s2[l] += tr * pb;
-            u[l] += ar * hv;
-            j[l] += wr * hv;
+                s2[r] += tr * pb;
+            u[r] += ar * hv;
+            j[r] += wr * hv;
         }
+        T an[lanes] = {}, ax[lanes] = {}, as[lanes] = {}, au[lanes] = {}, aj[lanes] = {};
+        for (std::size_t l = r + 1; l < K; l += lanes)
+        {
+            std::size_t const len = std::min(lanes, K - l);
+            T const * __restrict pl = pk + l;
+            T const * __restrict bl = bk + l;
+            T * __restrict hl = h + r * Kp + l;
+            T * __restrict nl = n + l;
+            T * __restrict xl = x + l;
+            T * __restrict sl = s2 + l;
+            T * __restrict ul = u + l;
+            T * __restrict jl = j + l;
+            T const * __restrict al = a + l;
+            T const * __restrict wl = w + l;
+            T const * __restrict tl = t + l;
+            T const * __restrict ql = q + l;
+            for (std::size_t i = 0; i < len; ++i)
+            {
+                T const e = emit<G>(tr, qr, tl[i], ql[i]);
+                T const pb = pl[i] * bl[i];
+                T const hv = e * bl[i];
+                hl[i] = hv;
+                T const nv = pl[i] * hv;
+                nl[i] += nv;
+                an[i] += nv;
+                if constexpr (G == 1 || G == 3)
+                {
+                    xl[i] += qr * pb;
+                    ax[i] += ql[i] * pb;
+                }
+                if constexpr (G == 3)
+                {
+                    sl[i] += tr * pb;
+                    as[i] += tl[i] * pb;
+                }
+                ul[i] += ar * hv;
+                au[i] += al[i] * hv;
+                jl[i] += wr * hv;
+                aj[i] += wl[i] * hv;
+            }
+        }
+        n[r] += lane_total(an);
+        if constexpr (G == 1 || G == 3)
+            x[r] += lane_total(ax);
+        if constexpr (G == 3)
+            s2[r] += lane_total(as);
+        u[r] += lane_total(au);
+        j[r] += lane_total(aj);
     }
 }
 
@@ -331,11 +422,12 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
         for (std::size_t k = 0; k < K; ++k)
             for (std::size_t l = 0; l < K; ++l)
                 (*pair_out)[m * K * K + k * K + l] =
-                    static_cast<double>(pr[k * Kp + l] * ws.b[k * Kp + l] * emit<G>(t[k], q[k], t[l], q[l])) * inv_c;
+                    static_cast<double>(pr[sym(Kp, k, l)] * ws.b[sym(Kp, k, l)] * emit<G>(t[k], q[k], t[l], q[l])) *
+                    inv_c;
     if (!has_prev)
         return gamma_sum;
-    // b̂_{m-1}(k,l) = [(1-ρ)² h(k,l) + ρ(1-ρ)(u_k + u_l) + ρ² U] / c_m, U = Σ α_l u_l. The padding
-    // columns are set to 0 (they only ever meet a zero forward value).
+    // b̂_{m-1}(k,l) = [(1-ρ)² h(k,l) + ρ(1-ρ)(u_k + u_l) + ρ² U] / c_m, U = Σ α_l u_l (upper
+    // triangle; the padding columns are never read).
     double U = 0;
     for (std::size_t k = 0; k < K; ++k)
         U += static_cast<double>(a[k]) * static_cast<double>(u[k]);
@@ -348,10 +440,8 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
         T const ck = one * u[k] + both;
         T * __restrict bk = bp + k * Kp;
         T const * __restrict hk = h + k * Kp;
-        for (std::size_t l = 0; l < Kp; ++l)
+        for (std::size_t l = k; l < K; ++l)
             bk[l] = stay * hk[l] + ck + one * u[l];
-        for (std::size_t l = K; l < Kp; ++l)
-            bk[l] = T(0);
     }
     return gamma_sum;
 }
@@ -468,7 +558,7 @@ void draw_haplotypes(prepared_params<T> const & p, workspace<T> const & ws, std:
     auto fhat = [&](std::size_t m, std::size_t k, std::size_t l) {
         T const * t = p.t.data() + m * Kp;
         T const * q = p.q.data() + m * Kp;
-        return static_cast<double>(ws.pred[m * KKp + k * Kp + l]) * emit_rt(g[m], t[k], q[k], t[l], q[l]);
+        return static_cast<double>(ws.pred[m * KKp + sym(Kp, k, l)]) * emit_rt(g[m], t[k], q[k], t[l], q[l]);
     };
     auto pair_total = [&](std::size_t m) {
         double tot = 0;
