@@ -55,11 +55,10 @@ inline T emit(T tk, T qk, T tl, T ql)
         return T(1);
 }
 
-/// Rows of pair arrays are padded to a multiple of this many values (one SSE2 register of floats).
-constexpr std::size_t row_pad = 4;
-
-/// Accumulator lanes of the row sums in the triangular kernels (one AVX register of floats).
-constexpr std::size_t lanes = 8;
+/// Rows of pair arrays are padded to a multiple of this many values (one AVX register of floats),
+/// and the row sums of the triangular kernels are accumulated in as many fixed lanes.
+constexpr std::size_t row_pad = 8;
+constexpr std::size_t lanes = row_pad;
 
 /// The sum of the lanes, in a fixed order.
 template <typename T>
@@ -73,12 +72,14 @@ inline T lane_total(T const (&acc)[lanes])
 /// x(k,l) = x(l,k): the pair emission, the factorised transition and the start are symmetric in
 /// (k,l), so the forward, backward and posterior arrays are too (exactly in floating point for the
 /// forward: its two cross terms are the same two products added in either order). Only the upper
-/// triangle l >= k is computed and stored (the lower triangle is never written nor read), which
-/// halves the pair cells. A "column sum" Σ_r w_r x(r,l) is then the sum of the upper column
-/// (rows r <= l, accumulated as acc[l] += w_r x(r,l) with r in the outer loop: a contiguous
-/// element-wise loop) plus the row tail Σ_{l' > l} w_{l'} x(l,l') (the mirrored lower entries),
-/// summed in `lanes` fixed lanes as the row is swept. Every sum has a fixed order, independent of
-/// the vector width: the AVX2 and SSE2 clones give the same result.
+/// triangle l >= k is used: row k is swept in whole chunks of `lanes` columns from the chunk that
+/// holds k (the few lower entries in that chunk are computed too, from the same recursion, and
+/// never summed or read), about 0.55 of the pair cells for K = 40. A "column sum" Σ_r w_r x(r,l)
+/// is then the upper column (rows r <= l, accumulated as acc[l] += w_r x(r,l) with r in the
+/// outer loop) plus the row tail Σ_{l' > l} w_{l'} x(l,l') (the mirrored lower entries), summed
+/// in `lanes` fixed lanes (lane = column mod lanes) as row l is swept; masked columns add an
+/// exact 0. Every sum has a fixed order, independent of the vector width: the AVX2 and SSE2
+/// clones give the same result.
 template <typename T>
 struct workspace
 {
@@ -150,34 +151,18 @@ double forward_step(std::size_t K, std::size_t Kp, T const * __restrict a, T con
         T const ak = a[k], vk = v[k], tk = t[k], qk = q[k];
         T * __restrict fk = f + k * Kp;
         T * __restrict pk = pred + k * Kp;
-        {
-            T const pr = stay * fk[k] + vk * a[k] + ak * v[k];
-            pk[k] = pr;
-            T const x = pr * emit<G>(tk, qk, tk, qk);
-            fk[k] = x;
-            col[k] += x;
-        }
         T acc[lanes] = {};
-        for (std::size_t l = k + 1; l < K; l += lanes)
-        {
-            std::size_t const len = std::min(lanes, K - l);
-            T * __restrict fl = fk + l;
-            T * __restrict pl = pk + l;
-            T * __restrict cl = col + l;
-            T const * __restrict al = a + l;
-            T const * __restrict vl = v + l;
-            T const * __restrict tl = t + l;
-            T const * __restrict ql = q + l;
-            for (std::size_t i = 0; i < len; ++i)
+        for (std::size_t l0 = k / lanes * lanes; l0 < Kp; l0 += lanes)
+            for (std::size_t i = 0; i < lanes; ++i)
             {
-                T const pr = stay * fl[i] + vk * al[i] + ak * vl[i];
-                pl[i] = pr;
-                T const x = pr * emit<G>(tk, qk, tl[i], ql[i]);
-                fl[i] = x;
-                cl[i] += x;
-                acc[i] += x;
+                std::size_t const c = l0 + i;
+                T const pr = stay * fk[c] + vk * a[c] + ak * v[c];
+                pk[c] = pr;
+                T const x = pr * emit<G>(tk, qk, t[c], q[c]);
+                fk[c] = x;
+                col[c] += c >= k ? x : T(0);
+                acc[i] += c > k ? x : T(0);
             }
-        }
         col[k] += lane_total(acc);
     }
     double c = 0;
@@ -265,60 +250,36 @@ void backward_pass(std::size_t K, std::size_t Kp, T const * __restrict a, T cons
         T const * __restrict pk = pred + r * Kp;
         T const * __restrict bk = b + r * Kp;
         T * __restrict hk = h + r * Kp;
-        {
-            T const e = emit<G>(tr, qr, tr, qr);
-            T const pb = pk[r] * bk[r];
-            T const hv = e * bk[r];
-            hk[r] = hv;
-            n[r] += pk[r] * hv;
-            if constexpr (G == 1 || G == 3)
-                x[r] += qr * pb;
-            if constexpr (G == 3)
-                s2[r] += tr * pb;
-            u[r] += ar * hv;
-            j[r] += wr * hv;
-        }
         T an[lanes] = {}, ax[lanes] = {}, as[lanes] = {}, au[lanes] = {}, aj[lanes] = {};
-        for (std::size_t l = r + 1; l < K; l += lanes)
-        {
-            std::size_t const len = std::min(lanes, K - l);
-            T const * __restrict pl = pk + l;
-            T const * __restrict bl = bk + l;
-            T * __restrict hl = h + r * Kp + l;
-            T * __restrict nl = n + l;
-            T * __restrict xl = x + l;
-            T * __restrict sl = s2 + l;
-            T * __restrict ul = u + l;
-            T * __restrict jl = j + l;
-            T const * __restrict al = a + l;
-            T const * __restrict wl = w + l;
-            T const * __restrict tl = t + l;
-            T const * __restrict ql = q + l;
-            for (std::size_t i = 0; i < len; ++i)
+        for (std::size_t l0 = r / lanes * lanes; l0 < Kp; l0 += lanes)
+            for (std::size_t i = 0; i < lanes; ++i)
             {
-                T const e = emit<G>(tr, qr, tl[i], ql[i]);
-                T const pb = pl[i] * bl[i];
-                T const hv = e * bl[i];
-                hl[i] = hv;
-                T const nv = pl[i] * hv;
-                nl[i] += nv;
-                an[i] += nv;
+                std::size_t const c = l0 + i;
+                // Masks as factors (every value in the chunk is finite, so 0 × it is an exact 0).
+                T const upper = static_cast<T>(c >= r), tail = static_cast<T>(c > r);
+                T const e = emit<G>(tr, qr, t[c], q[c]);
+                T const pb = pk[c] * bk[c];
+                T const hv = e * bk[c];
+                hk[c] = hv;
+                T const nv = pk[c] * hv;
+                n[c] += upper * nv;
+                an[i] += tail * nv;
                 if constexpr (G == 1 || G == 3)
                 {
-                    xl[i] += qr * pb;
-                    ax[i] += ql[i] * pb;
+                    x[c] += upper * (qr * pb);
+                    ax[i] += tail * (q[c] * pb);
                 }
                 if constexpr (G == 3)
                 {
-                    sl[i] += tr * pb;
-                    as[i] += tl[i] * pb;
+                    s2[c] += upper * (tr * pb);
+                    as[i] += tail * (t[c] * pb);
                 }
-                ul[i] += ar * hv;
-                au[i] += al[i] * hv;
-                jl[i] += wr * hv;
-                aj[i] += wl[i] * hv;
+                T const uh = upper * hv, th = tail * hv;
+                u[c] += ar * uh;
+                au[i] += a[c] * th;
+                j[c] += wr * uh;
+                aj[i] += w[c] * th;
             }
-        }
         n[r] += lane_total(an);
         if constexpr (G == 1 || G == 3)
             x[r] += lane_total(ax);
@@ -440,7 +401,7 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
         T const ck = one * u[k] + both;
         T * __restrict bk = bp + k * Kp;
         T const * __restrict hk = h + k * Kp;
-        for (std::size_t l = k; l < K; ++l)
+        for (std::size_t l = k / lanes * lanes; l < K; ++l)
             bk[l] = stay * hk[l] + ck + one * u[l];
     }
     return gamma_sum;
