@@ -55,31 +55,14 @@ inline T emit(T tk, T qk, T tl, T ql)
         return T(1);
 }
 
-/// Rows of pair arrays are padded to a multiple of this many values (one AVX register of floats),
-/// and the row sums of the triangular kernels are accumulated in as many fixed lanes.
-constexpr std::size_t row_pad = 8;
-constexpr std::size_t lanes = row_pad;
-
-/// The sum of the lanes, in a fixed order.
-template <typename T>
-inline T lane_total(T const (&acc)[lanes])
-{
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
+/// Rows of pair arrays are padded to a multiple of this many values (one SSE2 register of floats).
+constexpr std::size_t row_pad = 4;
 
 /// Per-thread buffers of one forward-backward call in precision T. Pair arrays are K×Kp
-/// row-major (Kp = K rounded up to row_pad). Every pair array of the diploid HMM is symmetric,
-/// x(k,l) = x(l,k): the pair emission, the factorised transition and the start are symmetric in
-/// (k,l), so the forward, backward and posterior arrays are too (exactly in floating point for the
-/// forward: its two cross terms are the same two products added in either order). Only the upper
-/// triangle l >= k is used: row k is swept in whole chunks of `lanes` columns from the chunk that
-/// holds k (the few lower entries in that chunk are computed too, from the same recursion, and
-/// never summed or read), about 0.55 of the pair cells for K = 40. A "column sum" Σ_r w_r x(r,l)
-/// is then the upper column (rows r <= l, accumulated as acc[l] += w_r x(r,l) with r in the
-/// outer loop) plus the row tail Σ_{l' > l} w_{l'} x(l,l') (the mirrored lower entries), summed
-/// in `lanes` fixed lanes (lane = column mod lanes) as row l is swept; masked columns add an
-/// exact 0. Every sum has a fixed order, independent of the vector width: the AVX2 and SSE2
-/// clones give the same result.
+/// row-major (both triangles; Kp = K rounded up to row_pad, the padding columns are 0 in every
+/// forward quantity): every "row sum" of a symmetric pair array is accumulated as a column sum,
+/// acc[l] += x(k, l) with k in the outer loop, a contiguous element-wise loop the compiler
+/// vectorises without reordering any floating-point sum.
 template <typename T>
 struct workspace
 {
@@ -90,12 +73,6 @@ struct workspace
     std::vector<T> v, col, n, x, s2, u, j, w; // Kp each
     std::vector<double> sample;     // per-sample statistics (fast path): M×3K + M
 };
-
-/// Index of the pair (k, l) in a triangular pair array (row min(k,l), column max(k,l)).
-inline std::size_t sym(std::size_t Kp, std::size_t k, std::size_t l)
-{
-    return k <= l ? k * Kp + l : l * Kp + k;
-}
 
 template <typename T>
 workspace<T> & thread_workspace()
@@ -135,11 +112,10 @@ void prepare(hapcluster_params const & p, prepared_params<T> & out)
 }
 
 /// One forward step at marker m for genotype G. On entry f = f̃_{m-1} (unnormalised forward, sum
-/// c_{m-1}; upper triangle) and v_k = ρ(1-ρ) R̂_{m-1}(k) + ρ²/2 α_k; `stay` = (1-ρ)² / c_{m-1}. Then
+/// c_{m-1}) and v_k = ρ(1-ρ) R̂_{m-1}(k) + ρ²/2 α_k; `stay` = (1-ρ)² / c_{m-1}. Then
 ///     pred(k,l) = stay f̃(k,l) + v_k α_l + α_k v_l      (the factorised pair transition)
-///     f̃_m(k,l) = pred(k,l) e_G(k,l),  col(l) = Σ_k f̃_m(k,l)   (= row sums by symmetry)
-/// for l >= k; col(l) is the upper column plus the row tail (workspace). Returns c_m = Σ col
-/// (summed in double).
+///     f̃_m(k,l) = pred(k,l) e_G(k,l),  col(l) = Σ_k f̃_m(k,l)   (= row sums by symmetry).
+/// Returns c_m = Σ col (summed in double).
 template <int G, typename T>
 double forward_step(std::size_t K, std::size_t Kp, T const * __restrict a, T const * __restrict t,
                     T const * __restrict q, T stay, T const * __restrict v, T * __restrict pred, T * __restrict f,
@@ -151,19 +127,14 @@ double forward_step(std::size_t K, std::size_t Kp, T const * __restrict a, T con
         T const ak = a[k], vk = v[k], tk = t[k], qk = q[k];
         T * __restrict fk = f + k * Kp;
         T * __restrict pk = pred + k * Kp;
-        T acc[lanes] = {};
-        for (std::size_t l0 = k / lanes * lanes; l0 < Kp; l0 += lanes)
-            for (std::size_t i = 0; i < lanes; ++i)
-            {
-                std::size_t const c = l0 + i;
-                T const pr = stay * fk[c] + vk * a[c] + ak * v[c];
-                pk[c] = pr;
-                T const x = pr * emit<G>(tk, qk, t[c], q[c]);
-                fk[c] = x;
-                col[c] += c >= k ? x : T(0);
-                acc[i] += c > k ? x : T(0);
-            }
-        col[k] += lane_total(acc);
+        for (std::size_t l = 0; l < Kp; ++l)
+        {
+            T const pr = stay * fk[l] + vk * a[l] + ak * v[l];
+            pk[l] = pr;
+            T const x = pr * emit<G>(tk, qk, t[l], q[l]);
+            fk[l] = x;
+            col[l] += x;
+        }
     }
     double c = 0;
     for (std::size_t l = 0; l < K; ++l)
@@ -225,8 +196,8 @@ double forward(prepared_params<T> const & p, std::span<std::int8_t const> g, wor
 }
 
 /// Pass 1 of the backward step at marker m for genotype G, with b = b̂_m on entry: one sweep over
-/// the upper triangle of the pairs that forms h = e b and accumulates the column sums (upper column
-/// + row tail, workspace), all multiplied by c_m:
+/// the pairs (row r outer, column l inner) that forms h = e b and accumulates, as column sums
+/// (= row sums by symmetry), all multiplied by c_m:
 ///   n(l)  = Σ_r pred b e       γ: chains per cluster (and Σ_l n(l) = c_m, the self-check)
 ///   x(l)  = Σ_r q_r pred b     G = 1: the ALT count of a chain in l is t_l x(l) / c_m (other
 ///                              chain REF); G = 3: the Σ_r γ(r,l) q_r of P(g = 0)
@@ -250,43 +221,20 @@ void backward_pass(std::size_t K, std::size_t Kp, T const * __restrict a, T cons
         T const * __restrict pk = pred + r * Kp;
         T const * __restrict bk = b + r * Kp;
         T * __restrict hk = h + r * Kp;
-        T an[lanes] = {}, ax[lanes] = {}, as[lanes] = {}, au[lanes] = {}, aj[lanes] = {};
-        for (std::size_t l0 = r / lanes * lanes; l0 < Kp; l0 += lanes)
-            for (std::size_t i = 0; i < lanes; ++i)
-            {
-                std::size_t const c = l0 + i;
-                // Masks as factors (every value in the chunk is finite, so 0 × it is an exact 0).
-                T const upper = static_cast<T>(c >= r), tail = static_cast<T>(c > r);
-                T const e = emit<G>(tr, qr, t[c], q[c]);
-                T const pb = pk[c] * bk[c];
-                T const hv = e * bk[c];
-                hk[c] = hv;
-                T const nv = pk[c] * hv;
-                n[c] += upper * nv;
-                an[i] += tail * nv;
-                if constexpr (G == 1 || G == 3)
-                {
-                    x[c] += upper * (qr * pb);
-                    ax[i] += tail * (q[c] * pb);
-                }
-                if constexpr (G == 3)
-                {
-                    s2[c] += upper * (tr * pb);
-                    as[i] += tail * (t[c] * pb);
-                }
-                T const uh = upper * hv, th = tail * hv;
-                u[c] += ar * uh;
-                au[i] += a[c] * th;
-                j[c] += wr * uh;
-                aj[i] += w[c] * th;
-            }
-        n[r] += lane_total(an);
-        if constexpr (G == 1 || G == 3)
-            x[r] += lane_total(ax);
-        if constexpr (G == 3)
-            s2[r] += lane_total(as);
-        u[r] += lane_total(au);
-        j[r] += lane_total(aj);
+        for (std::size_t l = 0; l < Kp; ++l)
+        {
+            T const e = emit<G>(tr, qr, t[l], q[l]);
+            T const pb = pk[l] * bk[l];
+            T const hv = e * bk[l];
+            hk[l] = hv;
+            n[l] += pk[l] * hv; // = pb e
+            if constexpr (G == 1 || G == 3)
+                x[l] += qr * pb;
+            if constexpr (G == 3)
+                s2[l] += tr * pb;
+            u[l] += ar * hv;
+            j[l] += wr * hv;
+        }
     }
 }
 
@@ -383,12 +331,11 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
         for (std::size_t k = 0; k < K; ++k)
             for (std::size_t l = 0; l < K; ++l)
                 (*pair_out)[m * K * K + k * K + l] =
-                    static_cast<double>(pr[sym(Kp, k, l)] * ws.b[sym(Kp, k, l)] * emit<G>(t[k], q[k], t[l], q[l])) *
-                    inv_c;
+                    static_cast<double>(pr[k * Kp + l] * ws.b[k * Kp + l] * emit<G>(t[k], q[k], t[l], q[l])) * inv_c;
     if (!has_prev)
         return gamma_sum;
-    // b̂_{m-1}(k,l) = [(1-ρ)² h(k,l) + ρ(1-ρ)(u_k + u_l) + ρ² U] / c_m, U = Σ α_l u_l (upper
-    // triangle; the padding columns are never read).
+    // b̂_{m-1}(k,l) = [(1-ρ)² h(k,l) + ρ(1-ρ)(u_k + u_l) + ρ² U] / c_m, U = Σ α_l u_l. The padding
+    // columns are set to 0 (they only ever meet a zero forward value).
     double U = 0;
     for (std::size_t k = 0; k < K; ++k)
         U += static_cast<double>(a[k]) * static_cast<double>(u[k]);
@@ -401,8 +348,10 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
         T const ck = one * u[k] + both;
         T * __restrict bk = bp + k * Kp;
         T const * __restrict hk = h + k * Kp;
-        for (std::size_t l = k / lanes * lanes; l < K; ++l)
+        for (std::size_t l = 0; l < Kp; ++l)
             bk[l] = stay * hk[l] + ck + one * u[l];
+        for (std::size_t l = K; l < Kp; ++l)
+            bk[l] = T(0);
     }
     return gamma_sum;
 }
@@ -519,7 +468,7 @@ void draw_haplotypes(prepared_params<T> const & p, workspace<T> const & ws, std:
     auto fhat = [&](std::size_t m, std::size_t k, std::size_t l) {
         T const * t = p.t.data() + m * Kp;
         T const * q = p.q.data() + m * Kp;
-        return static_cast<double>(ws.pred[m * KKp + sym(Kp, k, l)]) * emit_rt(g[m], t[k], q[k], t[l], q[l]);
+        return static_cast<double>(ws.pred[m * KKp + k * Kp + l]) * emit_rt(g[m], t[k], q[k], t[l], q[l]);
     };
     auto pair_total = [&](std::size_t m) {
         double tot = 0;
