@@ -222,9 +222,9 @@ void template_hapcluster_params(haplotype_panel const & panel, std::span<std::ui
 template_model::template_model(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
                                haplotype_panel const & panel, std::vector<packed_window> const & windows,
                                std::size_t S, refine_options const & ropt, hapcluster_options const & hopt,
-                               template_outputs & out, rng const & draw_rng, template_params start) :
+                               template_outputs & out, rng const & draw_rng, template_params start, bool statistics) :
     genotypes_{genotypes}, n_samples_{n_samples}, n_markers_{n_markers}, panel_{panel}, windows_{windows}, S_{S},
-    ropt_{ropt}, hopt_{hopt}, out_{out}, draw_rng_{draw_rng}, start_{std::move(start)}
+    ropt_{ropt}, hopt_{hopt}, out_{out}, draw_rng_{draw_rng}, start_{std::move(start)}, statistics_{statistics}
 {
     EMTK_ASSERT(genotypes.size() == n_samples * n_markers && panel.n_samples == n_samples &&
                     panel.n_markers == n_markers && start_.jump.size() == n_markers,
@@ -250,6 +250,7 @@ double template_model::expect_range(std::size_t begin, std::size_t end, params_t
     thread_local std::vector<std::uint32_t> templates;
     thread_local hapcluster_params hp;
     thread_local std::vector<double> post;
+    thread_local hapcluster_stats hs;
     double ll = 0;
     for (std::size_t item = begin; item < end; ++item)
     {
@@ -262,7 +263,9 @@ double template_model::expect_range(std::size_t begin, std::size_t end, params_t
         EMTK_ASSERT(K > 0 && !templates.empty(), "template model without templates");
         template_hapcluster_params(panel_, templates, K, templates.size() == K ? 0 : 64 * block_words, w.first, w.end,
                                    p, hp);
-        hapcluster_stats hs = make_hapcluster_stats(static_cast<int>(K), L);
+        if (statistics_)
+            hs = make_hapcluster_stats(static_cast<int>(K), L);
+        hapcluster_stats * const hsp = statistics_ ? &hs : nullptr;
         post.resize(3 * L);
         rng r = draw_rng_.split(item);
         std::uint8_t * d = out_.draws.data() + out_.draw_offset[wi] + 2 * i * L;
@@ -272,23 +275,26 @@ double template_model::expect_range(std::size_t begin, std::size_t end, params_t
         if (hopt_.single_precision)
         {
             hapcluster_prepared const pp{hp};
-            item_ll = hapcluster_forward_backward(pp, g, &hs, post.data(), nullptr, &draw);
+            item_ll = hapcluster_forward_backward(pp, g, hsp, post.data(), nullptr, &draw);
         }
         else
-            item_ll = hapcluster_forward_backward(hp, g, &hs, post.data(), nullptr, &draw);
+            item_ll = hapcluster_forward_backward(hp, g, hsp, post.data(), nullptr, &draw);
         ll += item_ll;
-        // Mismatches: ALT alleles of chains on REF templates, REF alleles of chains on ALT templates.
-        for (std::size_t m = 0; m < L; ++m)
-            for (std::size_t k = 0; k < K; ++k)
-            {
-                double const c = hs.chains[m * K + k], alt = hs.alt[m * K + k];
-                s.chains += c;
-                s.mismatches += hp.theta[m * K + k] > 0.5 ? c - alt : alt;
-            }
-        for (std::size_t m = 1; m < L; ++m)
+        if (statistics_)
         {
-            s.jumps[w.first + m] += hs.jumps[m];
-            s.covered[w.first + m] += 2;
+            // Mismatches: ALT alleles of chains on REF templates, REF alleles of chains on ALT templates.
+            for (std::size_t m = 0; m < L; ++m)
+                for (std::size_t k = 0; k < K; ++k)
+                {
+                    double const c = hs.chains[m * K + k], alt = hs.alt[m * K + k];
+                    s.chains += c;
+                    s.mismatches += hp.theta[m * K + k] > 0.5 ? c - alt : alt;
+                }
+            for (std::size_t m = 1; m < L; ++m)
+            {
+                s.jumps[w.first + m] += hs.jumps[m];
+                s.covered[w.first + m] += 2;
+            }
         }
         s.items += 1;
         // Posteriors of the wanted missing genotypes of the core.
@@ -392,12 +398,13 @@ refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std
             windows.back().core_first = w.core_first;
             windows.back().core_end = w.core_end;
         }
-        template_model const model{genotypes, N, W, panel, windows, S, ropt, hp, out,
-                                   draw_rng.split(static_cast<std::uint64_t>(round)), params};
         em::options eo = em_opt;
         eo.restarts = 1;
         eo.max_iter = std::max(1, round == 0 ? ropt.first_iterations : ropt.later_iterations);
         eo.min_iter = std::min(eo.min_iter, eo.max_iter);
+        // One E-step and no M-step: the round only wants its outputs, not the statistics.
+        template_model const model{genotypes, N, W, panel, windows, S, ropt, hp, out,
+                                   draw_rng.split(static_cast<std::uint64_t>(round)), params, eo.max_iter > 1};
         auto fit = em::fit(model, params, eo);
         if (!fit.ok())
             throw user_error("the template refinement failed in round " + std::to_string(round + 1) + ": " + fit.message);

@@ -173,10 +173,12 @@ public:
     /// \param windows   the refinement windows, packed from `panel` (pack_window), with their cores
     /// \param out       outputs, written by every E-step
     /// \param draw_rng  item j draws its haplotypes from draw_rng.split(j)
+    /// \param statistics false: the E-step computes no expected statistics (the objective and the
+    ///                   outputs only; for a fit of one E-step, which has no M-step)
     template_model(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
                    haplotype_panel const & panel, std::vector<packed_window> const & windows, std::size_t S,
                    refine_options const & ropt, hapcluster_options const & hopt, template_outputs & out,
-                   rng const & draw_rng, template_params start);
+                   rng const & draw_rng, template_params start, bool statistics = true);
 
     [[nodiscard]] std::size_t item_count() const noexcept { return n_samples_ * windows_.size(); }
     [[nodiscard]] stats_type make_stats(params_type const & p) const;
@@ -198,6 +200,7 @@ private:
     template_outputs & out_;
     rng draw_rng_;
     template_params start_;
+    bool statistics_ = true;
 };
 
 /// \brief Stitches the draws of the refinement windows into `panel` (see the file comment).

@@ -78,6 +78,35 @@ TEST_CASE("drawn haplotypes add up to the observed genotypes", "[geno][templates
     }
 }
 
+TEST_CASE("posteriors, draws and likelihood do not depend on whether statistics are asked for", "[geno][templates]")
+{
+    // template_model skips the statistics in rounds of one E-step: its outputs must not change.
+    auto const p = separated_model(4, 60, 3);
+    auto const g = test::simulate_hapcluster(p, 8, 0.2, 5);
+    hapcluster_prepared const pp{p};
+    for (std::size_t i = 0; i < 8; ++i)
+    {
+        std::span<std::int8_t const> gi{g.data() + i * p.M, p.M};
+        std::vector<double> post[2];
+        std::vector<std::uint8_t> h[2];
+        double ll[2] = {0, 0};
+        for (int with = 0; with < 2; ++with)
+        {
+            post[with].assign(3 * p.M, -1.0);
+            h[with].assign(2 * p.M, 9);
+            hapcluster_stats st = make_hapcluster_stats(p.K, p.M);
+            rng r{19, i};
+            haplotype_draw const d{&r, h[with].data(), h[with].data() + p.M};
+            ll[with] = hapcluster_forward_backward(pp, gi, with ? &st : nullptr, post[with].data(), nullptr, &d);
+            if (with)
+                CHECK(st.samples == 1);
+        }
+        CHECK(ll[0] == ll[1]);
+        CHECK(post[0] == post[1]);
+        CHECK(h[0] == h[1]);
+    }
+}
+
 TEST_CASE("drawn genotypes at missing markers follow the posterior", "[geno][templates]")
 {
     // Missing genotypes in a stretch: the traceback must carry the dependence along the chain.
