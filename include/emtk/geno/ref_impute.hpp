@@ -152,7 +152,9 @@ struct ref_impute_options
     /// the full panel (a state not in the next block's set is left by a jump), and averaging over
     /// where the boundaries fall smooths that approximation. Costs n × the imputation's CPU.
     std::size_t impute_offsets = 1;
-    bool het_flips = true;          ///< after each switch pass, single heterozygous markers exchanged (ref_phase_flips)
+    /// After each switch pass, heterozygous markers exchanged between the haplotypes (ref_phase_flips),
+    /// alone or in runs of up to this many consecutive heterozygotes (0: off).
+    std::size_t het_flips = 1;
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
