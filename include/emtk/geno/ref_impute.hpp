@@ -129,6 +129,12 @@ namespace emtk::geno {
 /// 0.035%), 21 0.234% → 0.225% / 0.049% → 0.043% (0.231% / 0.043%), 31 0.274% → 0.264% / 0.053% →
 /// 0.045% (0.267% / 0.039%); +5–30% CPU (one more forward-backward of each haplotype per switch
 /// pass), still ≤ 0.73× Beagle's.
+///
+/// Runs of flips (`het_flips` N > 1: up to N consecutive heterozygotes exchanged together; session
+/// 11, bench/README.md "Where the remaining 5,000-panel errors are"): errors at the untyped markers
+/// of the 5,000 panel, N = 1 → 2, seeds 1 / 7 / 13 / 21 / 31: 677 / 707 / 477 / 601 / 639 → 675 /
+/// 707 / 469 / 585 / 651 (Beagle 611 / 716 / 477 / 606 / 558); N = 3 on seeds 1 / 31: 675 / 659.
+/// The worst seed gets worse (a lone heterozygote mis-phased where a run was judged better): 1 kept.
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
