@@ -72,7 +72,7 @@ struct impute_arguments
     int ref_pbwt = static_cast<int>(geno::ref_impute_options{}.pbwt);                 ///< --ref-pbwt
     bool shift_blocks = geno::ref_impute_options{}.shift_blocks;                   ///< --shift-blocks
     int impute_offsets = static_cast<int>(geno::ref_impute_options{}.impute_offsets); ///< --impute-offsets
-    bool het_flips = geno::ref_impute_options{}.het_flips;                         ///< --het-flips
+    int het_flips = static_cast<int>(geno::ref_impute_options{}.het_flips);       ///< --het-flips
     bool no_study_templates = false;                                                ///< --no-study-templates
     double min_posterior = static_cast<double>(geno::ref_impute_options{}.min_posterior); ///< --min-posterior
 };

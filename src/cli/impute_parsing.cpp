@@ -166,9 +166,10 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "With --ref: average the imputation over this many shifts of the state blocks' boundaries.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 8});
     parser.add_option(a.het_flips, '\0', "het-flips",
-                      "With --ref: after each switch pass, exchange the alleles of single heterozygous markers "
-                      "where that raises the pair's likelihood (1/0).",
-                      seqan3::option_spec::advanced);
+                      "With --ref: after each switch pass, exchange the alleles of heterozygous markers where that "
+                      "raises the pair's likelihood, alone or in runs of up to this many consecutive heterozygotes "
+                      "(0 = off).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 8});
     parser.add_option(a.ref_pbwt, '\0', "ref-pbwt",
                       "With --ref: haplotypes with the longest matches (PBWT neighbours) put first in the states "
                       "of the switch passes and of the imputation, per checkpoint (0 = mismatch order only).",

@@ -57,7 +57,7 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.switch_passes = a.switch_passes;
     opt.switch_states = static_cast<std::size_t>(a.switch_states);
     opt.shift_blocks = a.shift_blocks;
-    opt.het_flips = a.het_flips;
+    opt.het_flips = static_cast<std::size_t>(a.het_flips);
     opt.impute_offsets = static_cast<std::size_t>(a.impute_offsets);
     opt.study_templates = !a.no_study_templates;
     opt.pbwt = static_cast<std::size_t>(a.ref_pbwt);

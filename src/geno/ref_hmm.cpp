@@ -590,8 +590,11 @@ struct emission
 /// marker (the log of the scales, summed in double, is the log-likelihood; scaling every marker
 /// keeps single precision far from underflow). \returns log p(alleles).
 double forward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, float eps,
-               std::size_t S, std::vector<std::uint8_t> const & alle, std::vector<float> & alpha)
+               std::size_t S, std::vector<std::uint8_t> const & alle, std::vector<float> & alpha,
+               std::vector<double> * log_scales = nullptr)
 {
+    if (log_scales)
+        log_scales->resize(w.typed);
     std::size_t const K = w.typed;
     alpha.resize(K * S);
     thread_local std::vector<int> map;
@@ -630,6 +633,8 @@ double forward(ref_window const & w, std::span<std::int8_t const> hap, state_set
         for (std::size_t j = 0; j < nc; ++j)
             a[j] *= inv;
         ll += std::log(static_cast<double>(sum));
+        if (log_scales)
+            (*log_scales)[t] = std::log(static_cast<double>(sum));
     }
     return ll;
 }
@@ -670,10 +675,10 @@ void backward_step(ref_window const & w, std::size_t t, std::span<std::int8_t co
 /// Scaled forward (alpha) and backward (beta) probabilities of one haplotype, K × S each.
 void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, float eps,
                       std::size_t S, std::vector<std::uint8_t> const & alle, std::vector<float> & alpha,
-                      std::vector<float> & beta)
+                      std::vector<float> & beta, std::vector<double> * log_scales = nullptr)
 {
     std::size_t const K = w.typed;
-    (void)forward(w, hap, sets, eps, S, alle, alpha);
+    (void)forward(w, hap, sets, eps, S, alle, alpha, log_scales);
     beta.resize(K * S);
     std::fill_n(beta.begin() + static_cast<std::ptrdiff_t>((K - 1) * S), S, 1.0f);
     for (std::size_t t = K - 1; t > 0; --t)
@@ -689,6 +694,7 @@ struct pair_posteriors
     std::size_t S = 0;
     std::vector<std::uint8_t> alle;
     std::vector<float> a1, b1, a2, b2;
+    std::vector<double> c1, c2; ///< log of each marker's forward scale (h1, h2)
 };
 
 pair_posteriors const & pair_forward_backward(ref_window const & w, state_sets const & sets, float eps,
@@ -699,9 +705,84 @@ pair_posteriors const & pair_forward_backward(ref_window const & w, state_sets c
     for (auto const & s : sets)
         p.S = std::max(p.S, s.size());
     state_alleles(w, sets, p.S, p.alle);
-    forward_backward(w, h1, sets, eps, p.S, p.alle, p.a1, p.b1);
-    forward_backward(w, h2, sets, eps, p.S, p.alle, p.a2, p.b2);
+    forward_backward(w, h1, sets, eps, p.S, p.alle, p.a1, p.b1, &p.c1);
+    forward_backward(w, h2, sets, eps, p.S, p.alle, p.a2, p.b2, &p.c2);
     return p;
+}
+
+/// log of the likelihood ratio of one haplotype with its alleles at the typed markers `at`
+/// (increasing) exchanged against the current ones: the scaled forward row at at[0] re-weighted
+/// by the new emission there, carried forward to at.back() (the new allele's emission at each
+/// marker of `at`), and closed with the backward row there; the current likelihood over the same
+/// span is the stored forward row with the stored scales. Exact, one forward step per marker of
+/// the span.
+double segment_log_ratio(ref_window const & w, state_sets const & sets, float eps, std::size_t S,
+                         std::vector<std::uint8_t> const & alle, std::vector<float> const & alpha,
+                         std::vector<float> const & beta, std::vector<double> const & log_scales,
+                         std::span<std::int8_t const> hap, std::span<std::size_t const> at)
+{
+    thread_local std::vector<float> v, nv;
+    thread_local std::vector<int> map;
+    std::size_t const t0 = at.front(), t1 = at.back();
+    float const up = (1 - eps) / eps, down = eps / (1 - eps);
+    auto flipped = [&](std::size_t t) { return std::find(at.begin(), at.end(), t) != at.end(); };
+    auto obs_at = [&](std::size_t t) { return flipped(t) ? static_cast<std::int8_t>(1 - hap[t]) : hap[t]; };
+    std::size_t n = sets[block_of(w, t0)].size();
+    v.assign(alpha.begin() + static_cast<std::ptrdiff_t>(t0 * S), alpha.begin() + static_cast<std::ptrdiff_t>(t0 * S + n));
+    std::uint8_t const * x = alle.data() + t0 * S;
+    auto const new0 = static_cast<std::uint8_t>(obs_at(t0));
+    double ll_new = 0, ll_old = 0;
+    {
+        double sum = 0;
+        for (std::size_t j = 0; j < n; ++j)
+        {
+            v[j] *= x[j] == new0 ? up : down;
+            sum += v[j];
+        }
+        for (std::size_t j = 0; j < n; ++j)
+            v[j] = static_cast<float>(v[j] / sum);
+        ll_new += std::log(sum);
+    }
+    for (std::size_t t = t0 + 1; t <= t1; ++t)
+    {
+        auto const & cur = sets[block_of(w, t)];
+        auto const & prev = sets[block_of(w, t - 1)];
+        std::size_t const nc = cur.size();
+        x = alle.data() + t * S;
+        emission const e{obs_at(t), eps};
+        float const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<float>(nc);
+        nv.resize(nc);
+        if (&prev == &cur)
+            for (std::size_t j = 0; j < nc; ++j)
+                nv[j] = (x[j] ? e.e1 : e.e0) * (stay * v[j] + jump);
+        else
+        {
+            map_sets(prev, cur, map);
+            for (std::size_t j = 0; j < nc; ++j)
+                nv[j] = (x[j] ? e.e1 : e.e0) * ((map[j] >= 0 ? stay * v[static_cast<std::size_t>(map[j])] : 0.0f) + jump);
+        }
+        double sum = 0;
+        for (std::size_t j = 0; j < nc; ++j)
+            sum += nv[j];
+        if (!(sum > 0))
+            return -std::numeric_limits<double>::infinity();
+        for (std::size_t j = 0; j < nc; ++j)
+            nv[j] = static_cast<float>(nv[j] / sum);
+        std::swap(v, nv);
+        ll_new += std::log(sum);
+        ll_old += log_scales[t];
+        n = nc;
+    }
+    float const * a = alpha.data() + t1 * S, * b = beta.data() + t1 * S;
+    double close_new = 0, close_old = 0;
+    for (std::size_t j = 0; j < n; ++j)
+    {
+        close_new += static_cast<double>(v[j]) * b[j];
+        close_old += static_cast<double>(a[j]) * b[j];
+    }
+    if (!(close_new > 0) || !(close_old > 0))
+        return -std::numeric_limits<double>::infinity();
+    return ll_new + std::log(close_new) - ll_old - std::log(close_old);
 }
 
 } // namespace
@@ -712,7 +793,7 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
     std::size_t const K = w.typed;
     if (K < 2)
         return 0;
-    auto const & [S, alle, a1, b1, a2, b2] = pair_forward_backward(w, sets, static_cast<float>(eps), h1, h2);
+    auto const & [S, alle, a1, b1, a2, b2, c1, c2] = pair_forward_backward(w, sets, static_cast<float>(eps), h1, h2);
     thread_local std::vector<char> flip;
     // The switch decisions, all judged against the current phase, then applied.
     flip.assign(K, 0);
@@ -754,23 +835,30 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
 }
 
 std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
-                            std::span<std::int8_t> h2)
+                            std::span<std::int8_t> h2, std::size_t max_run)
 {
     std::size_t const K = w.typed;
-    if (K < 2)
+    if (K < 2 || max_run == 0)
         return 0;
     float const e = static_cast<float>(eps);
-    auto const & [S, alle, a1, b1, a2, b2] = pair_forward_backward(w, sets, e, h1, h2);
-    thread_local std::vector<char> flip;
-    // Exchanging the alleles at marker k changes only its emissions: per state the factor
-    // (1 − ε)/ε if the state's allele is the new one, ε/(1 − ε) otherwise.
-    float const up = (1 - e) / e, down = e / (1 - e);
-    flip.assign(K, 0);
-    std::size_t flips = 0;
+    auto const & [S, alle, a1, b1, a2, b2, c1, c2] = pair_forward_backward(w, sets, e, h1, h2);
+    thread_local std::vector<std::size_t> hets;
+    thread_local std::vector<double> gain, best;
+    thread_local std::vector<std::size_t> choice;
+    hets.clear();
     for (std::size_t t = 0; t < K; ++t)
+        if (h1[t] >= 0 && h1[t] != h2[t])
+            hets.push_back(t);
+    std::size_t const m = hets.size(), L = std::min(max_run, m);
+    // gain[i * L + (l − 1)]: log likelihood ratio of the pair with the alleles of the l consecutive
+    // heterozygotes ending at hets[i] exchanged (l = 1: exchanging marker k's alleles changes only
+    // its emissions, per state the factor (1 − ε)/ε if the state's allele is the new one, ε/(1 − ε)
+    // otherwise; l > 1: segment_log_ratio for each haplotype).
+    float const up = (1 - e) / e, down = e / (1 - e);
+    gain.assign(m * std::max<std::size_t>(L, 1), -std::numeric_limits<double>::infinity());
+    for (std::size_t i = 0; i < m; ++i)
     {
-        if (h1[t] < 0 || h1[t] == h2[t])
-            continue;
+        std::size_t const t = hets[i];
         std::size_t const n = sets[block_of(w, t)].size();
         float const * x1 = a1.data() + t * S, * y1 = b1.data() + t * S;
         float const * x2 = a2.data() + t * S, * y2 = b2.data() + t * S;
@@ -786,14 +874,48 @@ std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, doubl
             n2 += p2 * (x[j] == new2 ? up : down);
         }
         if (n1 * n2 > d1 * d2)
+            gain[i * L] = d1 * d2 > 0 ? std::log(n1 * n2) - std::log(d1 * d2) : std::numeric_limits<double>::max();
+        for (std::size_t l = 2; l <= L && l <= i + 1; ++l)
         {
-            flip[t] = 1;
-            ++flips;
+            std::span<std::size_t const> const run{hets.data() + i + 1 - l, l};
+            gain[i * L + l - 1] = segment_log_ratio(w, sets, e, S, alle, a1, b1, c1, h1, run) +
+                                  segment_log_ratio(w, sets, e, S, alle, a2, b2, c2, h2, run);
         }
     }
-    for (std::size_t t = 0; t < K; ++t)
-        if (flip[t])
+    // The exchanges made: non-overlapping runs with the largest total gain (each run judged against
+    // the current phase, their gains added: an approximation for runs close to each other), by
+    // dynamic programming over the heterozygotes; only gains above 0, ties to no exchange.
+    best.assign(m + 1, 0.0);
+    choice.assign(m + 1, 0);
+    for (std::size_t i = 1; i <= m; ++i)
+    {
+        best[i] = best[i - 1];
+        for (std::size_t l = 1; l <= L && l <= i; ++l)
+        {
+            double const g = gain[(i - 1) * L + l - 1];
+            if (g > 0 && best[i - l] + g > best[i])
+            {
+                best[i] = best[i - l] + g;
+                choice[i] = l;
+            }
+        }
+    }
+    std::size_t flips = 0;
+    for (std::size_t i = m; i > 0;)
+    {
+        if (choice[i] == 0)
+        {
+            --i;
+            continue;
+        }
+        for (std::size_t l = 0; l < choice[i]; ++l)
+        {
+            std::size_t const t = hets[i - 1 - l];
             std::swap(h1[t], h2[t]);
+            ++flips;
+        }
+        i -= choice[i];
+    }
     return flips;
 }
 

@@ -545,8 +545,8 @@ private:
                     else
                     {
                         (void)ref_phase_switches(wx, merged, eps_, h1, h2);
-                        if (opt_.het_flips)
-                            (void)ref_phase_flips(wx, merged, eps_, h1, h2);
+                        if (opt_.het_flips > 0)
+                            (void)ref_phase_flips(wx, merged, eps_, h1, h2, opt_.het_flips);
                     }
                 }
             }

@@ -43,9 +43,9 @@ check_eq "-t 1 and -t 2 give the same records" "$(body a1.vcf.gz | md5sum)" "$(b
 # over block offsets) and heterozygote flips after the switch passes (--het-flips). Small blocks so that the study's typed markers span several, and fewer
 # states than panel haplotypes (with all of them in every block the boundaries change nothing).
 run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --shift-blocks 1 --impute-offsets 3 \
-  --het-flips 1 --json o1.json -o o1.vcf.gz "$S"
+  --het-flips 2 --json o1.json -o o1.vcf.gz "$S"
 check_status "shifted blocks: exit status 0" 0
-run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --ref-block 8 --ref-states 20 --shift-blocks 1 --impute-offsets 3 --het-flips 1 -o o2.vcf.gz "$S"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --ref-block 8 --ref-states 20 --shift-blocks 1 --impute-offsets 3 --het-flips 2 -o o2.vcf.gz "$S"
 check_eq "shifted blocks: -t 1 and -t 2 give the same records" "$(body o1.vcf.gz | md5sum)" "$(body o2.vcf.gz | md5sum)"
 run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --shift-blocks 0 --impute-offsets 1 -o o0.vcf.gz "$S"
 check "shifted blocks: other records than unshifted blocks" test "$(body o1.vcf.gz | md5sum)" != "$(body o0.vcf.gz | md5sum)"
@@ -56,9 +56,12 @@ check_eq "shifted blocks: same genotypes at the typed markers, GP sums to 1" \
   "$(dosage_gt o1.vcf.gz) $(bcftools query -f '[%GP\n]' o1.vcf.gz |
      awk -F, '{ s = $1 + $2 + $3; if (s < 0.997 || s > 1.003) bad++ } END { print bad + 0 }')" "$(dosage_gt o0.vcf.gz) 0"
 check_eq "JSON: shift_blocks, impute_offsets, het_flips" \
-  "$(json_section o1.json model | json_values shift_blocks) $(json_section o1.json model | json_values impute_offsets) $(json_section o1.json model | json_values het_flips)" "true 3 true"
+  "$(json_section o1.json model | json_values shift_blocks) $(json_section o1.json model | json_values impute_offsets) $(json_section o1.json model | json_values het_flips)" "true 3 2"
 run "$EMTK" impute --ref "$P" --impute-offsets 0 -o bad.vcf.gz "$S"
 check_status "--impute-offsets 0: usage error" 2
+run "$EMTK" impute --ref "$P" --het-flips 9 -o bad.vcf.gz "$S"
+check_status "--het-flips 9: usage error" 2
+check "--het-flips 9: no output" test ! -e bad.vcf.gz
 
 check "bcftools view reads the output" bcftools view -Ou -o /dev/null a1.vcf.gz
 check_eq "bcftools stats: every panel marker written" \

@@ -132,8 +132,16 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
 /// alleles exchanged is exact (only k's emissions change); every exchange with a ratio above 1 is
 /// made, each judged against the current phase (two neighbouring exchanges judged alone: an
 /// approximation). \returns the number of markers exchanged.
+///
+/// With `max_run` > 1, runs of up to `max_run` consecutive heterozygotes are exchanged together too
+/// (two or three neighbouring heterozygotes mis-phased together need two switches as well, and
+/// exchanging either alone can lower the likelihood): each run's ratio is exact (its span carried
+/// forward with the new alleles, segment_log_ratio in ref_hmm.cpp; one forward step per marker of
+/// the span), and the non-overlapping runs and single exchanges with the largest total log ratio
+/// are made (dynamic programming over the heterozygotes; ratios of runs near each other added as if
+/// independent, the same approximation as above). `max_run` 1: single markers only, 0: nothing.
 std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
-                            std::span<std::int8_t> h2);
+                            std::span<std::int8_t> h2, std::size_t max_run = 1);
 
 /// \brief The parameter of an EM for ε over haploid HMMs (ref_impute.cpp and haploid.cpp).
 struct haploid_em_params

@@ -129,6 +129,12 @@ namespace emtk::geno {
 /// 0.035%), 21 0.234% → 0.225% / 0.049% → 0.043% (0.231% / 0.043%), 31 0.274% → 0.264% / 0.053% →
 /// 0.045% (0.267% / 0.039%); +5–30% CPU (one more forward-backward of each haplotype per switch
 /// pass), still ≤ 0.73× Beagle's.
+///
+/// Runs of flips (`het_flips` N > 1: up to N consecutive heterozygotes exchanged together; session
+/// 11, bench/README.md "Where the remaining 5,000-panel errors are"): errors at the untyped markers
+/// of the 5,000 panel, N = 1 → 2, seeds 1 / 7 / 13 / 21 / 31: 677 / 707 / 477 / 601 / 639 → 675 /
+/// 707 / 469 / 585 / 651 (Beagle 611 / 716 / 477 / 606 / 558); N = 3 on seeds 1 / 31: 675 / 659.
+/// The worst seed gets worse (a lone heterozygote mis-phased where a run was judged better): 1 kept.
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -152,7 +158,9 @@ struct ref_impute_options
     /// the full panel (a state not in the next block's set is left by a jump), and averaging over
     /// where the boundaries fall smooths that approximation. Costs n × the imputation's CPU.
     std::size_t impute_offsets = 1;
-    bool het_flips = true;          ///< after each switch pass, single heterozygous markers exchanged (ref_phase_flips)
+    /// After each switch pass, heterozygous markers exchanged between the haplotypes (ref_phase_flips),
+    /// alone or in runs of up to this many consecutive heterozygotes (0: off).
+    std::size_t het_flips = 1;
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)

@@ -305,6 +305,50 @@ TEST_CASE("heterozygote flips: mend single wrong heterozygotes, keep a correct p
     CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2) == 0);
 }
 
+TEST_CASE("heterozygote flips: a run of two exchanged heterozygotes needs max_run 2", "[geno][ref]")
+{
+    // Haplotypes a and b, each 3 more times in the panel; c = a with b's alleles at two neighbouring
+    // heterozygotes k1 < k2 of the pair, d = b with a's there (once each). The phase (c, d) is
+    // (a, b) with both heterozygotes exchanged: exchanging either alone leaves a mismatch on each
+    // haplotype (lower likelihood), exchanging both gives the more frequent a and b.
+    auto w = random_panel(250, 80, 9);
+    auto const a = copy_hap(w, 17), b = copy_hap(w, 230);
+    std::vector<std::size_t> hets;
+    for (std::size_t t = 0; t < w.typed; ++t)
+        if (a[t] != b[t])
+            hets.push_back(t);
+    REQUIRE(hets.size() > 20);
+    std::size_t const k1 = hets[10], k2 = hets[11];
+    auto c = a, d = b;
+    std::swap(c[k1], d[k1]);
+    std::swap(c[k2], d[k2]);
+    auto set_hap = [&](std::uint32_t h, std::vector<std::int8_t> const & x) {
+        for (std::size_t t = 0; t < w.typed; ++t)
+        {
+            std::uint64_t & word = w.bits[t * w.words + h / 64];
+            std::uint64_t const bit = std::uint64_t{1} << (h % 64);
+            word = x[t] ? (word | bit) : (word & ~bit);
+        }
+    };
+    for (std::uint32_t h : {40U, 41U, 42U})
+        set_hap(h, a);
+    for (std::uint32_t h : {60U, 61U, 62U})
+        set_hap(h, b);
+    set_hap(100, c);
+    set_hap(101, d);
+    std::vector<std::uint32_t> const states{3, 17, 40, 41, 42, 60, 61, 62, 77, 100, 101, 150, 230};
+    state_sets const sets((w.typed + w.block - 1) / w.block, states);
+    auto h1 = c, h2 = d;
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2, 1) == 0);
+    CHECK(h1 == c);
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2, 2) == 2);
+    CHECK(h1 == a);
+    CHECK(h2 == b);
+    // The mended phase stays; runs of up to 3 find nothing more.
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2, 3) == 0);
+    CHECK(ref_phase_flips(w, sets, 1e-3, h1, h2, 0) == 0);
+}
+
 TEST_CASE("PBWT neighbours: the longest matches into and out of each block, never the excluded", "[geno][ref]")
 {
     // Mosaic panel: haplotypes copy segments of 8 founders (long shared matches), plus noise.
