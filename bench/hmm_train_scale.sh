@@ -22,7 +22,9 @@
 # alignment (`hmmemit -a`); 1000 decoys = the held-out sequences shuffled (composition kept).
 # Rows, one per method and N:
 #   time_s, cpu_s   wall time and CPU time (user + sys, all threads) of the whole route; on a
-#                   shared machine the CPU time is the steadier number (wall grows with the load)
+#                   shared machine the CPU time is the steadier number (wall grows with the load);
+#                   for a route stopped by the timeout, the CPU its process tree had used (sampled
+#                   every 5 s from /proc: a lower bound), shown with the "> T" time
 #   rss_MB          peak resident memory (/usr/bin/time; the largest process of the route)
 #   heldout         held-out sequences hmmsearch finds at E < 0.01 (-Z 2000) / 1000
 #   decoys          decoys at E < 0.01
@@ -94,12 +96,44 @@ PYTHONPATH="$here" "$py" -c 'import sys; from hmm_family_tools import read_fasta
 "$py" "$tools" decoys "$work/heldout.fa" 1000 17 >"$work/decoys.fa"
 cat "$work/heldout.fa" "$work/decoys.fa" >"$work/targets.fa"
 
+cpu_tree() { # PID FILE: every 5 s, writes the CPU seconds used so far by PID's process tree
+  local root=$1 out=$2 tick best=0
+  tick=$(getconf CLK_TCK)
+  while kill -0 "$root" 2>/dev/null; do
+    local pids=("$root") all=() p
+    while ((${#pids[@]})); do
+      p=${pids[0]} pids=("${pids[@]:1}") all+=("$p")
+      for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do pids+=("$c"); done
+    done
+    local now
+    now=$(for p in "${all[@]}"; do cat /proc/"$p"/stat 2>/dev/null; done |
+      awk -v t="$tick" '{ sub(/.*\) /, ""); s += $12 + $13 + $14 + $15 } END { printf "%.1f", s / t }')
+    best=$(awk -v a="$best" -v b="$now" 'BEGIN { print (b > a ? b : a) }')
+    echo "$best" >"$out"
+    sleep 5
+  done
+}
 measure() { # LOG CMD...: runs CMD (niced, at most timeout_s s) under /usr/bin/time; prints
   local log=$1 rc=0 # "wall_s cpu_s rss_MB", or "> T cpu -" on timeout / "exit:RC cpu -" on failure
   shift
-  /usr/bin/time -f '%e %U %S %M' -o "$log.time" timeout "$timeout_s" nice -n "$nice_n" "$@" >"$log.out" 2>"$log.err" || rc=$?
+  /usr/bin/time -f '%e %U %S %M' -o "$log.time" timeout "$timeout_s" nice -n "$nice_n" "$@" >"$log.out" 2>"$log.err" &
+  local timer=$! sampler
+  # A command that timeout kills leaves no CPU time in /usr/bin/time's report when its worker
+  # processes are orphaned first (mafft's driver script runs disttbfast as a child of a shell that
+  # dies on SIGTERM): so the CPU of the whole process tree is also sampled every 5 s from /proc
+  # (utime + stime of every descendant, plus the reaped children they hold in cutime + cstime), and
+  # the larger of the two is reported. Between two
+  # samples up to 5 s x threads of CPU can go unseen: the sampled figure is a lower bound.
+  cpu_tree "$timer" "$log.cpu" &
+  sampler=$!
+  wait "$timer" || rc=$?
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
   local cpu
   cpu=$(awk 'END { printf "%.0f", $2 + $3 }' "$log.time")
+  if [[ -s $log.cpu ]]; then
+    cpu=$(awk -v c="$cpu" 'END { printf "%.0f", ($1 > c ? $1 : c) }' "$log.cpu")
+  fi
   if ((rc == 0)); then
     awk -v c="$cpu" 'END { printf "%.1f %s %.0f\n", $1, c, $4 / 1024 }' "$log.time"
   elif ((rc == 124)); then
