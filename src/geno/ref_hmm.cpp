@@ -586,6 +586,30 @@ struct emission
     }
 };
 
+/// One unscaled forward step of the haploid HMM from marker t−1 to t (t ≥ 1): from the previous
+/// row `ap` (over marker t−1's block set) to a[j] = e_t(x_j) (stay·ap[j'] + ρ_t / n_t) over marker
+/// t's set (n_t states, j' the same haplotype's index in the previous set; a state not in it is
+/// reached by a jump only). Shared by forward() and segment_log_ratio(), which scale the row
+/// themselves.
+inline void forward_step(ref_window const & w, std::size_t t, state_sets const & sets, emission const & e,
+                         std::uint8_t const * x, float const * ap, float * a)
+{
+    thread_local std::vector<int> map;
+    auto const & cur = sets[block_of(w, t)];
+    auto const & prev = sets[block_of(w, t - 1)];
+    std::size_t const nc = cur.size();
+    float const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<float>(nc);
+    if (&prev == &cur)
+        for (std::size_t j = 0; j < nc; ++j)
+            a[j] = (x[j] ? e.e1 : e.e0) * (stay * ap[j] + jump);
+    else
+    {
+        map_sets(prev, cur, map);
+        for (std::size_t j = 0; j < nc; ++j)
+            a[j] = (x[j] ? e.e1 : e.e0) * ((map[j] >= 0 ? stay * ap[map[j]] : 0.0f) + jump);
+    }
+}
+
 /// Forward probabilities of one haplotype in single precision, K × S, scaled to sum 1 at each
 /// marker (the log of the scales, summed in double, is the log-likelihood; scaling every marker
 /// keeps single precision far from underflow). \returns log p(alleles).
@@ -597,7 +621,6 @@ double forward(ref_window const & w, std::span<std::int8_t const> hap, state_set
         log_scales->resize(w.typed);
     std::size_t const K = w.typed;
     alpha.resize(K * S);
-    thread_local std::vector<int> map;
     double ll = 0;
     for (std::size_t t = 0; t < K; ++t)
     {
@@ -613,20 +636,7 @@ double forward(ref_window const & w, std::span<std::int8_t const> hap, state_set
                 a[j] = (x[j] ? e.e1 : e.e0) * u;
         }
         else
-        {
-            auto const & prev = sets[block_of(w, t - 1)];
-            float const * ap = alpha.data() + (t - 1) * S;
-            float const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<float>(nc);
-            if (&prev == &cur)
-                for (std::size_t j = 0; j < nc; ++j)
-                    a[j] = (x[j] ? e.e1 : e.e0) * (stay * ap[j] + jump);
-            else
-            {
-                map_sets(prev, cur, map);
-                for (std::size_t j = 0; j < nc; ++j)
-                    a[j] = (x[j] ? e.e1 : e.e0) * ((map[j] >= 0 ? stay * ap[map[j]] : 0.0f) + jump);
-            }
-        }
+            forward_step(w, t, sets, e, x, alpha.data() + (t - 1) * S, a);
         float const sum = lane_sum(nc, [a](std::size_t j) { return a[j]; });
         EMTK_ASSERT(sum > 0, "haploid forward underflow");
         float const inv = 1 / sum;
@@ -722,7 +732,6 @@ double segment_log_ratio(ref_window const & w, state_sets const & sets, float ep
                          std::span<std::int8_t const> hap, std::span<std::size_t const> at)
 {
     thread_local std::vector<float> v, nv;
-    thread_local std::vector<int> map;
     std::size_t const t0 = at.front(), t1 = at.back();
     float const up = (1 - eps) / eps, down = eps / (1 - eps);
     auto flipped = [&](std::size_t t) { return std::find(at.begin(), at.end(), t) != at.end(); };
@@ -745,22 +754,10 @@ double segment_log_ratio(ref_window const & w, state_sets const & sets, float ep
     }
     for (std::size_t t = t0 + 1; t <= t1; ++t)
     {
-        auto const & cur = sets[block_of(w, t)];
-        auto const & prev = sets[block_of(w, t - 1)];
-        std::size_t const nc = cur.size();
+        std::size_t const nc = sets[block_of(w, t)].size();
         x = alle.data() + t * S;
-        emission const e{obs_at(t), eps};
-        float const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<float>(nc);
         nv.resize(nc);
-        if (&prev == &cur)
-            for (std::size_t j = 0; j < nc; ++j)
-                nv[j] = (x[j] ? e.e1 : e.e0) * (stay * v[j] + jump);
-        else
-        {
-            map_sets(prev, cur, map);
-            for (std::size_t j = 0; j < nc; ++j)
-                nv[j] = (x[j] ? e.e1 : e.e0) * ((map[j] >= 0 ? stay * v[static_cast<std::size_t>(map[j])] : 0.0f) + jump);
-        }
+        forward_step(w, t, sets, emission{obs_at(t), eps}, x, v.data(), nv.data());
         double sum = 0;
         for (std::size_t j = 0; j < nc; ++j)
             sum += nv[j];
