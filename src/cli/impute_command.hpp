@@ -59,6 +59,8 @@ struct impute_arguments
     std::string map;              ///< --map: PLINK genetic map
     double cm_per_mb = 1.0;       ///< rate without --map
     double ne = 100000;           ///< --ne
+    bool fit_ne = geno::ref_impute_options{}.fit_ne; ///< --fit-ne
+    bool edge_context = geno::ref_impute_options{}.edge_context; ///< --edge-context
     int ref_states = 400;         ///< --ref-states (haploid states per block)
     int phase_states = 64;        ///< --phase-states (diploid stage)
     int phase_rounds = 2;         ///< --phase-rounds

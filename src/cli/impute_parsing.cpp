@@ -136,6 +136,14 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
     parser.add_option(a.cm_per_mb, '\0', "cm-per-mb", "With --ref and no --map: constant recombination rate.");
     parser.add_option(a.ne, '\0', "ne", "With --ref: effective population size in the jump rate.",
                       seqan3::option_spec::advanced);
+    parser.add_option(a.fit_ne, '\0', "fit-ne",
+                      "With --ref: fit Ne by EM in each window (with the mismatch rate, from the expected jumps of the "
+                      "study haplotypes) and impute at the fitted value, --ne being the start (1/0).",
+                      seqan3::option_spec::advanced);
+    parser.add_option(a.edge_context, '\0', "edge-context",
+                      "With --ref: choose the states of the blocks at a window's ends over as many typed markers as "
+                      "inside (1/0).",
+                      seqan3::option_spec::advanced);
     parser.add_option(a.ref_states, '\0', "ref-states", "With --ref: panel haplotypes per block (imputation).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
     parser.add_option(a.phase_states, '\0', "phase-states", "With --ref: panel haplotypes per block (phasing).",

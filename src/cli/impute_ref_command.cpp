@@ -49,6 +49,8 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.map = a.map;
     opt.cm_per_mb = a.cm_per_mb;
     opt.ne = a.ne;
+    opt.fit_ne = a.fit_ne;
+    opt.edge_context = a.edge_context;
     opt.error = a.ref_error;
     opt.fit_error = !a.ref_fixed_error;
     opt.states = static_cast<std::size_t>(a.ref_states);
@@ -106,6 +108,8 @@ void write_ref_windows(json_writer & j, std::vector<geno::ref_window_summary> co
         j.field("markers", static_cast<std::uint64_t>(w.markers));
         j.field("typed", static_cast<std::uint64_t>(w.typed));
         j.field("error", w.error);
+        if (w.ne > 0)
+            j.field("ne", w.ne);
         j.field("iterations", w.iterations);
         j.field("stop_reason", w.stop_reason);
         j.key("objective_trace").value(w.trace);
@@ -174,6 +178,8 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("map", a.map);
     j.field("cm_per_mb", a.cm_per_mb);
     j.field("ne", a.ne);
+    j.field("fit_ne", a.fit_ne);
+    j.field("edge_context", a.edge_context);
     j.field("states", a.ref_states);
     j.field("phase_states", a.phase_states);
     j.field("phase_rounds", a.phase_rounds);

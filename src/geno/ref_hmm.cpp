@@ -127,8 +127,17 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
     coarse.resize(w.haps);
     for (std::size_t bk = 0; bk < nb; ++bk)
     {
-        std::size_t const lo = bk == 0 ? 0 : bk - 1, hi = std::min(nb - 1, bk + 1);
-        std::size_t const wlo = bk < wide ? 0 : bk - wide, whi = std::min(nb - 1, bk + wide);
+        std::size_t lo = bk == 0 ? 0 : bk - 1, hi = std::min(nb - 1, bk + 1);
+        std::size_t wlo = bk < wide ? 0 : bk - wide, whi = std::min(nb - 1, bk + wide);
+        if (w.edge_context)
+        {
+            // As many blocks at the window's ends as inside (the span moved inwards).
+            std::size_t const span = std::min<std::size_t>(nb, 3), wspan = std::min(nb, 2 * wide + 1);
+            lo = std::min(lo, nb - span);
+            hi = lo + span - 1;
+            wlo = std::min(wlo, nb - wspan);
+            whi = wlo + wspan - 1;
+        }
         std::uint32_t const * p_lo = prefix.data() + lo * w.haps, * p_hi = prefix.data() + (hi + 1) * w.haps;
         std::uint32_t const * p_wlo = prefix.data() + wlo * w.haps, * p_whi = prefix.data() + (whi + 1) * w.haps;
         for (std::size_t h = 0; h < w.haps; ++h)
@@ -682,6 +691,39 @@ void backward_step(ref_window const & w, std::size_t t, std::span<std::int8_t co
         bn[i] *= inv;
 }
 
+/// P(a jump between typed markers t−1 and t | the haplotype's alleles), t ≥ 1, from the scaled
+/// forward row at t−1 (`ap`, over marker t−1's set) and the backward row at t (`bt`, over t's set):
+/// the pair (i at t−1, j at t) has weight α_{t−1}(i) T(i, j) e_t(j) β_t(j) with T(i, j) = stay·[i = j]
+/// + ρ_t / n_t, so the jump's share is (ρ_t / n_t)(Σ_i α_{t−1}(i))(Σ_j e_t(j) β_t(j)) over the
+/// total, which adds stay Σ_j e_t(j) β_t(j) α_{t−1}(j') (j' the same haplotype in the previous set).
+/// Exact for the model (a jump that lands on the state it left counts as a jump); summed in double.
+double jump_posterior(ref_window const & w, std::size_t t, std::span<std::int8_t const> hap, float eps,
+                      state_sets const & sets, std::uint8_t const * x, float const * ap, float const * bt)
+{
+    thread_local std::vector<int> map;
+    auto const & cur = sets[block_of(w, t)];
+    auto const & prev = sets[block_of(w, t - 1)];
+    std::size_t const nc = cur.size(), np = prev.size();
+    emission const e{hap[t], eps};
+    double const rho = static_cast<float>(w.rho[t]), stay = 1 - rho, jump = rho / static_cast<double>(nc);
+    bool const same = &prev == &cur;
+    if (!same)
+        map_sets(prev, cur, map);
+    double eb = 0, kept = 0, asum = 0;
+    for (std::size_t i = 0; i < np; ++i)
+        asum += ap[i];
+    for (std::size_t j = 0; j < nc; ++j)
+    {
+        double const v = static_cast<double>(x[j] ? e.e1 : e.e0) * bt[j];
+        eb += v;
+        int const i = same ? static_cast<int>(j) : map[j];
+        if (i >= 0)
+            kept += v * ap[i];
+    }
+    double const jumped = jump * asum * eb, total = jumped + stay * kept;
+    return total > 0 ? jumped / total : 0.0;
+}
+
 /// Scaled forward (alpha) and backward (beta) probabilities of one haplotype, K × S each.
 void forward_backward(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets, float eps,
                       std::size_t S, std::vector<std::uint8_t> const & alle, std::vector<float> & alpha,
@@ -918,8 +960,9 @@ std::size_t ref_phase_flips(ref_window const & w, state_sets const & sets, doubl
 
 double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets,
                               double eps, std::span<float> gamma, std::size_t stride, double & mismatches,
-                              double & observed)
+                              double & observed, std::span<double> jumps)
 {
+    EMTK_ASSERT(jumps.empty() || jumps.size() >= w.typed, "jump posteriors: one slot per typed marker");
     std::size_t const K = w.typed;
     if (K == 0)
         return 0;
@@ -960,10 +1003,44 @@ double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const>
         }
         if (t == 0)
             break;
+        if (!jumps.empty())
+            jumps[t] += jump_posterior(w, t, hap, e, sets, x, alpha.data() + (t - 1) * S, beta.data());
         backward_step(w, t, hap, e, cur, sets[block_of(w, t - 1)], x, beta.data(), bnext.data());
         std::swap(beta, bnext);
     }
     return ll;
+}
+
+std::vector<double> ref_jump_rates(std::span<double const> c, double ne)
+{
+    std::vector<double> rho(c.size(), 0.0);
+    for (std::size_t t = 1; t < c.size(); ++t)
+        rho[t] = -std::expm1(-c[t] * ne);
+    return rho;
+}
+
+double ref_fit_ne(std::span<double const> c, std::span<double const> jumps, double n, double lo, double hi)
+{
+    EMTK_ASSERT(jumps.size() >= c.size() && lo > 0 && hi >= lo, "ref_fit_ne: bad arguments");
+    // d/dNe of the objective: Σ_t c_t [J_t / expm1(c_t Ne) − (n − J_t)], decreasing in Ne.
+    auto slope = [&](double ne) {
+        double g = 0;
+        for (std::size_t t = 1; t < c.size(); ++t)
+            if (c[t] > 0)
+                g += c[t] * (jumps[t] / std::expm1(c[t] * ne) - (n - jumps[t]));
+        return g;
+    };
+    if (slope(hi) >= 0)
+        return hi;
+    if (slope(lo) <= 0)
+        return lo;
+    double a = std::log(lo), b = std::log(hi);
+    for (int i = 0; i < 60; ++i) // 60 halvings of log(hi / lo) < 20: the root to < 1e-16 relative
+    {
+        double const m = 0.5 * (a + b);
+        (slope(std::exp(m)) > 0 ? a : b) = m;
+    }
+    return std::exp(0.5 * (a + b));
 }
 
 } // namespace emtk::geno

@@ -273,11 +273,34 @@ private:
 // ---------------------------------------------------------------------------------------------
 // ε by EM over the study haplotypes (em::fit).
 
-using eps_params = haploid_em_params;
-using eps_stats = haploid_em_stats;
+/// θ of the window's EM: the mismatch rate ε and, with ref_impute_options::fit_ne, Ne of the jump
+/// rates.
+struct eps_params
+{
+    double eps = 1e-3;
+    double ne = 1e5;
+};
+
+/// Expected mismatches and observed alleles (ε), and with fit_ne the expected jumps at each typed
+/// marker summed over the haplotypes (Ne).
+struct eps_stats
+{
+    double mismatches = 0, observed = 0, haps = 0;
+    std::vector<double> jumps;
+    eps_stats & operator+=(eps_stats const & o)
+    {
+        mismatches += o.mismatches;
+        observed += o.observed;
+        haps += o.haps;
+        for (std::size_t t = 0; t < o.jumps.size(); ++t)
+            jumps[t] += o.jumps[t];
+        return *this;
+    }
+};
 
 /// Items: the 2N study haplotypes of a window with their state sets. M-step: ε = E[mismatches] /
-/// observed alleles (the exact maximiser of the expected complete log-likelihood).
+/// observed alleles (the exact maximiser of the expected complete log-likelihood); with `c`, Ne by
+/// ref_fit_ne from the expected jumps (exact too: one concave equation).
 struct eps_model
 {
     using params_type = eps_params;
@@ -285,21 +308,56 @@ struct eps_model
     ref_window const * w = nullptr;
     std::vector<std::int8_t> const * haps = nullptr; ///< 2N × K
     std::vector<state_sets> const * sets = nullptr;
-    double start = 1e-3;
+    std::vector<double> const * c = nullptr;           ///< fit Ne: c_t = 0.04 d_t / H (else null)
+    double ne_lo = 0, ne_hi = 0;                       ///< its bounds
+    std::uint64_t id = 0;                              ///< unique per window (the per-thread ρ cache's key)
+    double start = 1e-3, start_ne = 1e5;
     [[nodiscard]] std::size_t item_count() const { return sets->size(); }
-    [[nodiscard]] eps_stats make_stats(eps_params const &) const { return {}; }
+    [[nodiscard]] eps_stats make_stats(eps_params const &) const
+    {
+        eps_stats s;
+        if (c)
+            s.jumps.assign(w->typed, 0.0);
+        return s;
+    }
+    /// The window with the jump rates of `ne` (the window itself at its own Ne). expect() must not
+    /// change the model, so each thread keeps its own copy, rebuilt when the window or Ne changes.
+    [[nodiscard]] ref_window const & window_at(double ne) const
+    {
+        if (!c || ne == start_ne)
+            return *w;
+        thread_local ref_window local;
+        thread_local std::uint64_t local_id = 0;
+        thread_local double local_ne = 0;
+        if (local_id != id || local_ne != ne)
+        {
+            local = *w;
+            local.rho = ref_jump_rates(*c, ne);
+            local_id = id;
+            local_ne = ne;
+        }
+        return local;
+    }
     double expect(std::size_t i, eps_params const & p, eps_stats & s) const
     {
         std::span<std::int8_t const> const h{haps->data() + i * w->typed, w->typed};
-        return ref_haploid_posteriors(*w, h, (*sets)[i], p.eps, {}, 0, s.mismatches, s.observed);
+        s.haps += 1;
+        return ref_haploid_posteriors(window_at(p.ne), h, (*sets)[i], p.eps, {}, 0, s.mismatches, s.observed,
+                                      s.jumps);
     }
     void maximize(eps_stats const & s, eps_params & p) const
     {
         if (s.observed > 0)
             p.eps = std::clamp(s.mismatches / s.observed, 1e-6, 0.5);
+        if (c && s.haps > 0)
+            p.ne = ref_fit_ne(*c, s.jumps, s.haps, ne_lo, ne_hi);
     }
     [[nodiscard]] double log_prior(eps_params const &) const { return 0; }
-    void initialize(rng &, eps_params & p) const { p.eps = start; }
+    void initialize(rng &, eps_params & p) const
+    {
+        p.eps = start;
+        p.ne = start_ne;
+    }
 };
 
 std::uint64_t salt_of(std::size_t haplotype, std::int64_t first_pos)
@@ -454,8 +512,10 @@ private:
         w.words = (H + 63) / 64;
         w.typed = K;
         w.block = opt_.block;
+        w.edge_context = opt_.edge_context;
         w.bits.resize(K * w.words);
         w.rho.assign(K, 0.0);
+        std::vector<double> c_rate(K, 0.0); // ρ_t = 1 − exp(−c_t Ne)
         std::vector<std::int8_t> G(N * K); // sample-major
         for (std::size_t t = 0; t < K; ++t)
         {
@@ -464,7 +524,8 @@ private:
             if (t > 0)
             {
                 double const d = std::max(0.0, cm[i] - cm[typed[t - 1]]);
-                w.rho[t] = -std::expm1(-0.04 * opt_.ne * d / static_cast<double>(H));
+                c_rate[t] = 0.04 * d / static_cast<double>(H);
+                w.rho[t] = -std::expm1(-c_rate[t] * opt_.ne);
             }
             std::int8_t const * g = sc.g.data() + static_cast<std::size_t>(buf_.match[i]) * N;
             for (std::size_t s = 0; s < N; ++s)
@@ -612,9 +673,25 @@ private:
             model.haps = &haps;
             model.sets = &sets;
             model.start = eps_;
-            auto const res = em::fit(model, eps_params{eps_}, opt_.em);
+            if (opt_.fit_ne)
+            {
+                model.c = &c_rate;
+                model.ne_lo = opt_.ne_min;
+                model.ne_hi = opt_.ne_max;
+                model.id = ++window_id_;
+            }
+            model.start_ne = opt_.ne;
+            auto const res = em::fit(model, eps_params{eps_, opt_.ne}, opt_.em);
             if (res.ok())
+            {
                 eps_ = res.params.eps;
+                if (opt_.fit_ne)
+                {
+                    // The imputation below runs at the fitted Ne (the phasing above ran at opt_.ne).
+                    ws.ne = res.params.ne;
+                    w.rho = ref_jump_rates(c_rate, ws.ne);
+                }
+            }
             ws.iterations = res.iterations;
             ws.stop_reason = em::to_string(res.reason);
             ws.trace = res.trace;
@@ -748,6 +825,7 @@ private:
     ref_writer & out_;
     ref_impute_summary & sum_;
     double eps_;
+    std::uint64_t window_id_ = 0;
     contig_state cs_;
     window_buffer buf_;
     std::vector<study_contig const *> done_;

@@ -63,6 +63,18 @@ run "$EMTK" impute --ref "$P" --het-flips 9 -o bad.vcf.gz "$S"
 check_status "--het-flips 9: usage error" 2
 check "--het-flips 9: no output" test ! -e bad.vcf.gz
 
+# State choice at the ends (--edge-context, default 1) and Ne by EM (--fit-ne, off by default).
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --edge-context 0 --json e0.json -o e0.vcf.gz "$S"
+check_status "--edge-context 0: exit status 0" 0
+check "--edge-context 0 changes the records" test "$(body e0.vcf.gz | md5sum)" != "$(body o0.vcf.gz | md5sum)"
+check_eq "JSON: edge_context" "$(json_section e0.json model | json_values edge_context)" "false"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --fit-ne 1 --json n1.json -o n1.vcf.gz "$S"
+check_status "--fit-ne 1: exit status 0" 0
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --fit-ne 1 -o n2.vcf.gz "$S"
+check_eq "--fit-ne 1: -t 1 and -t 2 give the same records" "$(body n1.vcf.gz | md5sum)" "$(body n2.vcf.gz | md5sum)"
+check "--fit-ne 1: a fitted Ne per window in the JSON" grep -q '"ne": [0-9]' n1.json
+check "--fit-ne 1 changes the records" test "$(body n1.vcf.gz | md5sum)" != "$(body a1.vcf.gz | md5sum)"
+
 check "bcftools view reads the output" bcftools view -Ou -o /dev/null a1.vcf.gz
 check_eq "bcftools stats: every panel marker written" \
   "$(bcftools stats a1.vcf.gz | awk -F'\t' '$1 == "SN" && $3 == "number of records:" { print $4 }')" "$n_panel"

@@ -44,6 +44,10 @@ struct ref_window
     /// Shift of the block boundaries (< block): block b covers the typed markers
     /// [b·block − offset, (b+1)·block − offset) ∩ [0, K), so block 0 is shorter when offset > 0.
     std::size_t offset = 0;
+    /// State selection (ref_select_states) in the blocks at the window's ends: false, the block and
+    /// its one existing neighbour (and the wider context cut at the end); true, as many blocks as
+    /// inside, the span moved inwards (block 0 is matched over blocks 0–2, its context over 0–8).
+    bool edge_context = false;
     [[nodiscard]] std::size_t blocks() const noexcept
     {
         return typed == 0 ? 0 : (typed + offset + block - 1) / block;
@@ -164,9 +168,24 @@ struct haploid_em_stats
 /// \brief Forward-backward of one haplotype. \returns log p(alleles). If `gamma` is not empty
 /// (K × stride floats) it receives the state posteriors at each typed marker (state j of the
 /// marker's block set at gamma[t * stride + j]). Adds the expected mismatches and the number of
-/// observed alleles to `mismatches` / `observed` (E-step statistics of ε).
+/// observed alleles to `mismatches` / `observed` (E-step statistics of ε). If `jumps` is not empty
+/// (≥ K slots), jumps[t] += P(a jump between typed markers t − 1 and t | alleles) for t ≥ 1 (the
+/// E-step statistics of the jump rate, i.e. of Ne: ref_fit_ne); the other outputs do not change.
 double ref_haploid_posteriors(ref_window const & w, std::span<std::int8_t const> hap, state_sets const & sets,
                               double eps, std::span<float> gamma, std::size_t stride, double & mismatches,
-                              double & observed);
+                              double & observed, std::span<double> jumps = {});
+
+/// \brief The jump probabilities of the model, ρ_t = 1 − exp(−c_t Ne) with c_t = 0.04 d_t / H
+/// (d_t the cM from typed marker t − 1 to t; c_0 = 0, so ρ_0 = 0).
+[[nodiscard]] std::vector<double> ref_jump_rates(std::span<double const> c, double ne);
+
+/// \brief M-step for Ne: the maximiser of Σ_t [J_t log ρ_t(Ne) + (n − J_t) log(1 − ρ_t(Ne))] with
+/// ρ_t = 1 − exp(−c_t Ne), J_t the expected jumps at t summed over n haplotypes (the expected
+/// complete-data log-likelihood of the jump events). Concave in Ne (log(1 − e^{−x}) is concave and
+/// log(1 − ρ) = −c Ne linear), so its derivative decreases and is solved by bisection on log Ne
+/// within [lo, hi] (returned at a bound when the root lies beyond it). Markers with c_t = 0 carry
+/// no information and are skipped.
+[[nodiscard]] double ref_fit_ne(std::span<double const> c, std::span<double const> jumps, double n, double lo,
+                                double hi);
 
 } // namespace emtk::geno

@@ -135,6 +135,25 @@ namespace emtk::geno {
 /// of the 5,000 panel, N = 1 → 2, seeds 1 / 7 / 13 / 21 / 31: 677 / 707 / 477 / 601 / 639 → 675 /
 /// 707 / 469 / 585 / 651 (Beagle 611 / 716 / 477 / 606 / 558); N = 3 on seeds 1 / 31: 675 / 659.
 /// The worst seed gets worse (a lone heterozygote mis-phased where a run was judged better): 1 kept.
+///
+/// Edge context (`edge_context`, default since 2026-12-07, session 12): the first and last state
+/// blocks of a window were matched over 2 blocks (the block and its one neighbour) and a wider
+/// context cut at the end, so at the chromosome's ends the states were chosen on fewer typed
+/// markers than inside (more ties, the true donor's relatives missed); seed 31's 5,000 panel had
+/// 81 of its 130 emtk-only errors within 100 kb of the first or last typed marker. Now the span is
+/// moved inwards (block 0 over blocks 0–2, its context over 0–8). Errors at the untyped markers,
+/// default → edge_context (Beagle 5.4), 5,000 panel seeds 1 / 31 / 7 / 13 / 21: 677 / 639 / 707 /
+/// 477 / 601 → 668 / 612 / 704 / 475 / 602 (611 / 558 / 716 / 477 / 606); 1,000 panel seeds 1 / 13:
+/// 2825 / 2702 → 2792 / 2730 (2800 / 2684). Total 8,628 → 8,583; the worst change +28 (seed 13,
+/// 1,000 panel: one sample's segment is ±30–60 errors there). Same CPU. Also walking the end
+/// blocks' own PBWT checkpoint twice as far (it is counted twice there): 609 / 667 / 707 / 476 on
+/// seeds 31 / 1 / 7 / 13 of the 5,000 panel, 2846 on seed 1's 1,000 panel: not kept.
+///
+/// Ne by EM (`fit_ne`, off): ε and Ne fitted together (the expected jumps of the study haplotypes
+/// over the imputation states; ref_fit_ne), the imputation run at the fitted Ne (29–31 thousand on
+/// the 5,000 panel, Beagle's own estimate 47–64 thousand for its model). Errors, default → fit_ne:
+/// 5,000 panel seeds 1 / 31 / 7: 677 / 639 / 707 → 688 / 639 / 707; 1,000 panel seed 1: 2825 → 2989,
+/// at +10–25% CPU. The jump rate that fits emtk's model best is not the one that imputes best.
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -143,6 +162,14 @@ struct ref_impute_options
     std::string map;                ///< PLINK map ("" = constant rate)
     double cm_per_mb = 1.0;         ///< rate without a map (and outside a contig of one map line)
     double ne = 100000;             ///< effective population size in ρ (Beagle's default)
+    /// Ne fitted by EM in each window with ε (ref_fit_ne: expected jumps of the study haplotypes over
+    /// the imputation states), the imputation then run at the fitted value; the phasing keeps `ne`.
+    /// Off: measured worse (see "Ne by EM" above).
+    bool fit_ne = false;
+    double ne_min = 1000, ne_max = 1e7; ///< bounds of the fitted Ne
+    /// State blocks at a window's ends matched over as many typed markers as inside
+    /// (ref_window::edge_context; every state selection of the pipeline). See "Edge context" above.
+    bool edge_context = true;
     double error = 1e-3;            ///< starting ε of the first window's EM
     bool fit_error = true;          ///< false: ε stays at `error`
     std::size_t states = 400;       ///< haploid states per block (imputation)
@@ -187,6 +214,7 @@ struct ref_window_summary
     std::int64_t first_pos = 0, last_pos = 0;
     std::size_t markers = 0, typed = 0;
     double error = 0;               ///< fitted ε
+    double ne = 0;                  ///< fitted Ne (0: not fitted)
     int iterations = 0;
     std::string stop_reason = "none"; ///< em::fit's stop reason ("none": ε not fitted)
     std::vector<double> trace;      ///< EM objective (log-likelihood of the study haplotypes)

@@ -435,3 +435,98 @@ TEST_CASE("PBWT neighbours: the longest matches into and out of each block, neve
         CHECK(std::binary_search(s.begin(), s.end(), 17U));
     }
 }
+
+TEST_CASE("ref_haploid_posteriors: jump posteriors equal the brute-force sum over state paths", "[geno][ref]")
+{
+    // 5 haplotypes, 6 typed markers, one block (every state in every set): enumerate the 5^6 paths.
+    ref_window w = random_panel(5, 6, 41);
+    w.block = 64;
+    for (std::size_t t = 1; t < w.typed; ++t)
+        w.rho[t] = 0.05 + 0.1 * static_cast<double>(t % 3);
+    std::vector<std::int8_t> hap{0, 1, 1, -1, 0, 1};
+    state_sets const sets(1, std::vector<std::uint32_t>{0, 1, 2, 3, 4});
+    double const eps = 0.05;
+    std::size_t const K = w.typed, n = 5;
+    std::vector<double> brute(K, 0.0);
+    double total = 0;
+    std::vector<std::size_t> s(K, 0);
+    for (std::size_t code = 0; code < 15625; ++code)
+    {
+        for (std::size_t t = 0, c = code; t < K; ++t, c /= n)
+            s[t] = c % n;
+        auto emit = [&](std::size_t t) {
+            return hap[t] < 0 ? 1.0 : (w.allele(t, static_cast<std::uint32_t>(s[t])) == (hap[t] == 1) ? 1 - eps : eps);
+        };
+        double p = emit(0) / n;
+        std::vector<double> share(K, 0.0);
+        for (std::size_t t = 1; t < K; ++t)
+        {
+            double const jump = w.rho[t] / n, T = (s[t] == s[t - 1] ? 1 - w.rho[t] : 0.0) + jump;
+            p *= T * emit(t);
+            share[t] = jump / T;
+        }
+        total += p;
+        for (std::size_t t = 1; t < K; ++t)
+            brute[t] += p * share[t];
+    }
+    std::vector<double> jumps(K, 0.0);
+    double mm = 0, ob = 0;
+    double const ll = ref_haploid_posteriors(w, hap, sets, eps, {}, 0, mm, ob, jumps);
+    CHECK(ll == Approx(std::log(total)).epsilon(1e-5));
+    CHECK(jumps[0] == 0.0);
+    for (std::size_t t = 1; t < K; ++t)
+        CHECK(jumps[t] == Approx(brute[t] / total).epsilon(1e-4));
+    // Asking for the jumps changes nothing else.
+    double mm2 = 0, ob2 = 0;
+    CHECK(ref_haploid_posteriors(w, hap, sets, eps, {}, 0, mm2, ob2) == ll);
+    CHECK(mm2 == mm);
+    CHECK(ob2 == ob);
+}
+
+TEST_CASE("ref_fit_ne: recovers Ne from its expected jumps and stays within its bounds", "[geno][ref]")
+{
+    std::vector<double> c{0, 2e-7, 5e-8, 1e-6, 0, 3e-7};
+    for (double const ne : {2e4, 1e5, 7e5})
+    {
+        auto const rho = ref_jump_rates(c, ne);
+        CHECK(rho[0] == 0);
+        CHECK(rho[4] == 0);
+        CHECK(rho[3] == Approx(-std::expm1(-1e-6 * ne)));
+        std::vector<double> jumps(c.size());
+        for (std::size_t t = 0; t < c.size(); ++t)
+            jumps[t] = 400 * rho[t]; // the expected jumps of 400 haplotypes at this Ne
+        CHECK(ref_fit_ne(c, jumps, 400, 1e3, 1e7) == Approx(ne).epsilon(1e-9));
+    }
+    std::vector<double> none(c.size(), 0.0), all(c.size(), 400.0);
+    CHECK(ref_fit_ne(c, none, 400, 1e3, 1e7) == 1e3);
+    CHECK(ref_fit_ne(c, all, 400, 1e3, 1e7) == 1e7);
+}
+
+TEST_CASE("edge context: the end blocks' states are matched over as many blocks as inside", "[geno][ref]")
+{
+    // 3 blocks of 4 typed markers; the study haplotype is all 0. Haplotype 0 has 4 mismatches in
+    // block 0 and none after, haplotype 1 none before block 2 and 4 in it, haplotype 2 one in
+    // block 0 and one in block 2; the rest mismatch everywhere. With one state, block 0 takes
+    // haplotype 1 over blocks 0-1 and block 2 haplotype 0 over blocks 1-2; over blocks 0-2
+    // (edge_context) both take haplotype 2, as block 1 does either way.
+    ref_window w;
+    w.haps = 8;
+    w.words = 1;
+    w.typed = 12;
+    w.block = 4;
+    w.rho.assign(12, 0.01);
+    w.bits.assign(12, 0);
+    for (std::size_t t = 0; t < 12; ++t)
+        w.bits[t] = 0xF8U | (t < 4 ? 1U : 0U) | (t >= 8 ? 2U : 0U) | (t == 0 || t == 11 ? 4U : 0U);
+    std::vector<std::int8_t> const hap(12, 0);
+    auto const plain = ref_select_states(w, hap, false, 1, 1);
+    REQUIRE(plain.size() == 3);
+    CHECK(plain[0] == std::vector<std::uint32_t>{1});
+    CHECK(plain[1] == std::vector<std::uint32_t>{2});
+    CHECK(plain[2] == std::vector<std::uint32_t>{0});
+    w.edge_context = true;
+    auto const edge = ref_select_states(w, hap, false, 1, 1);
+    CHECK(edge[0] == std::vector<std::uint32_t>{2});
+    CHECK(edge[1] == plain[1]); // the inner block unchanged
+    CHECK(edge[2] == std::vector<std::uint32_t>{2});
+}
