@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <iterator>
 #include <optional>
@@ -360,6 +361,14 @@ struct eps_model
     }
 };
 
+/// A key unique in the process for each eps_model with fit_ne (its per-thread window cache must
+/// never take another window for this one, whichever pipeline or thread made it).
+std::uint64_t next_model_id()
+{
+    static std::atomic<std::uint64_t> next{0};
+    return ++next;
+}
+
 std::uint64_t salt_of(std::size_t haplotype, std::int64_t first_pos)
 {
     return (static_cast<std::uint64_t>(haplotype) << 32) ^ static_cast<std::uint64_t>(first_pos);
@@ -678,7 +687,7 @@ private:
                 model.c = &c_rate;
                 model.ne_lo = opt_.ne_min;
                 model.ne_hi = opt_.ne_max;
-                model.id = ++window_id_;
+                model.id = next_model_id();
             }
             model.start_ne = opt_.ne;
             auto const res = em::fit(model, eps_params{eps_, opt_.ne}, opt_.em);
@@ -825,7 +834,6 @@ private:
     ref_writer & out_;
     ref_impute_summary & sum_;
     double eps_;
-    std::uint64_t window_id_ = 0;
     contig_state cs_;
     window_buffer buf_;
     std::vector<study_contig const *> done_;
