@@ -7,13 +7,14 @@
 # Defaults: OUTDIR bench-out/impute, 2 threads, 1000 haplotypes (500 samples) over 2 Mb
 # (scripts/impute_simulate.sh: scrm, theta = rho = 4e-4 per bp, 5% of the genotypes masked).
 # SEED=N in the environment sets the simulation's seed (default 1). EMTK_VARIANTS="name:options;..."
-# also runs emtk impute with those extra options (as emtk_NAME, same table); NO_HWE=1 skips hwe.
+# also runs emtk impute with those extra options (as emtk_NAME, same table); NO_HWE=1 skips hwe;
+# REUSE_DATA=1 keeps OUTDIR's truth.vcf.gz / masked.vcf.gz when both exist (simulated once per seed).
 # Prints, for emtk impute (hapcluster), emtk impute --method hwe and beagle gt=...: wall time,
 # user CPU time, peak resident memory (/usr/bin/time -v), discordance and dosage r2 at the masked genotypes
 # (scripts/impute_evaluate.py, also by MAF bin), and the time ratio emtk / beagle.
 set -euo pipefail
 if [[ $# -lt 1 ]]; then
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 emtk=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
@@ -29,7 +30,11 @@ command -v beagle >/dev/null || { echo "impute_vs_beagle.sh: beagle is not insta
 [[ -x /usr/bin/time ]] || { echo "impute_vs_beagle.sh: /usr/bin/time (GNU time) is needed" >&2; exit 1; }
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-"$root/scripts/impute_simulate.sh" "$out" "$haps" "$length" 4e-4 0.05 "$seed"
+if [[ -n ${REUSE_DATA:-} && -s $out/truth.vcf.gz && -s $out/masked.vcf.gz ]]; then
+  echo "impute_vs_beagle.sh: reusing $out/truth.vcf.gz, $out/masked.vcf.gz" >&2
+else
+  "$root/scripts/impute_simulate.sh" "$out" "$haps" "$length" 4e-4 0.05 "$seed"
+fi
 
 # measure NAME CMD...: runs CMD under /usr/bin/time -v; leaves NAME.time.
 measure() {

@@ -183,6 +183,10 @@ enum class impute_method
 /// samples (lone flips, ~10× Beagle's rate), which no single switch can undo: the haploid stage's
 /// heterozygote flips (haploid.hpp step 4b) fix them. `--haploid-passes 3`: −2% discordance for
 /// ~+20% CPU on seeds 1, 7, 13 (not kept); `--haploid-average 2`: mixed (not kept).
+///
+/// Session 12 (2026-12-07, seeds 1 and 7, bench/README.md "Soft heterozygote states"): 3 template
+/// rounds (average 2) + 3 haploid passes at the same CPU: discordance +7.5% / +1.4% (not kept);
+/// states' heterozygous alleles weighted by their phase probability: +2.7% / +4.9% (not merged).
 struct impute_options
 {
     impute_method method = impute_method::hapcluster;
