@@ -48,6 +48,8 @@ hmm::training_job make_job(hmm_train_arguments const & a)
         throw usage_error("--realign must be off, retrain or rebuild, got '" + a.realign + "'");
     if (!hmm::parse_realign_keep(a.realign_keep, opt.realign_keep))
         throw usage_error("--realign-keep must be always, better or accuracy, got '" + a.realign_keep + "'");
+    if (!hmm::parse_consistency_mode(a.consistency, opt.consistency))
+        throw usage_error("--consistency must be off, pair, profile or both, got '" + a.consistency + "'");
     if (!em::parse_em_mode(a.em_mode, opt.mode))
         throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
     opt.stepwise.batch_size = a.batch_size;
@@ -103,6 +105,12 @@ void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
                   (res.realign.kept ? "the realigned model is kept" : "the first model is kept"));
     else if (a.realign != "off" && !res.realign.message.empty())
         log::info("realignment " + res.realign.message);
+    if (res.realign.consistency_M > 0)
+        log::info("consistency realignment: match accuracy " + format_general(res.realign.consistency_accuracy, 6) +
+                  " (M = " + std::to_string(res.realign.consistency_M) + "): " +
+                  (res.realign.consistency_kept ? "the consistency model is kept" : "not kept"));
+    else if (!res.realign.consistency_message.empty())
+        log::info("consistency realignment " + res.realign.consistency_message);
     if (res.decreases > 0)
         log::warning("the log posterior decreased " + std::to_string(res.decreases) +
                      " times during training beyond round-off (please report this)");
@@ -158,6 +166,15 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
         j.field("first_objective", res.realign.first_objective);
         j.field("second_objective", res.realign.second_objective);
     }
+    j.field("consistency", std::string{hmm::to_string(job.train.consistency)});
+    if (res.realign.consistency_M > 0)
+    {
+        j.field("consistency_length", res.realign.consistency_M);
+        j.field("consistency_accuracy", res.realign.consistency_accuracy);
+        j.field("consistency_kept", res.realign.consistency_kept);
+    }
+    if (!res.realign.consistency_message.empty())
+        j.field("consistency_message", res.realign.consistency_message);
     if (!res.realign.message.empty())
         j.field("message", res.realign.message);
     j.end_object();

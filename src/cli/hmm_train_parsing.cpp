@@ -90,6 +90,13 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "alignment the consensus-of-starts candidates agree with more) or accuracy (the one whose "
                       "alignment of the training set has the larger sum of match-state posteriors).",
                       seqan3::option_spec::advanced, seqan3::value_list_validator{"always", "better", "accuracy"});
+    parser.add_option(a.consistency, '\0', "consistency",
+                      "After --realign (with --realign-keep accuracy), also align the training set by "
+                      "consistency (pairwise residue-match posteriors from a pair-HMM, the model, or both; two "
+                      "consistency rounds; progressive alignment), build and retrain a model from it, and keep it "
+                      "when its alignment of the training set has the largest sum of match-state posteriors. "
+                      "Skipped above 100 training sequences.",
+                      seqan3::option_spec::advanced, seqan3::value_list_validator{"off", "pair", "profile", "both"});
     parser.add_option(a.surgery, '\0', "surgery-rounds",
                       "Model surgery rounds: drop match states used by under half of the (weighted) sequences, "
                       "add match states where an insert state is used by over half, refit (0 = off).",

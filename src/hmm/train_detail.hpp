@@ -10,7 +10,9 @@
 
 #include <emtk/em/options.hpp>
 #include <emtk/em/phases.hpp>
+#include <emtk/hmm/align.hpp>
 #include <emtk/hmm/dp_matrix.hpp>
+#include <emtk/hmm/msa.hpp>
 #include <emtk/hmm/prior.hpp>
 #include <emtk/hmm/profile.hpp>
 #include <emtk/hmm/start_consensus.hpp>
@@ -111,6 +113,31 @@ void refine_winner(training_context & ctx, bool entropy, em::options const & ref
 /// against the consensus candidates' alignments; sets res.realign and, when the realigned model
 /// is kept, the result's model and fit.
 void realign_winner(training_context & ctx, consensus_alignments const & cons);
+
+/// \brief The realignment's optimal-accuracy traces of the training set under `hmm`'s glocal
+/// alignment profile with local exits (train_realign.cpp); a trace is empty when the model cannot
+/// emit its sequence.
+[[nodiscard]] std::vector<alignment_trace> local_exit_traces(profile_hmm const & hmm, seq::sequence_set const & set, int threads);
+
+/// \brief Σ of the match-state posteriors on the traces' paths: the keep rule "accuracy".
+[[nodiscard]] double match_accuracy(std::vector<alignment_trace> const & traces);
+
+/// \brief Adds `other`'s log-space fallback counts to res's.
+void merge_tally(train_result & res, train_result const & other);
+
+/// \brief res takes `second`'s model and fit (the start and the fallback counts stay res's).
+void adopt_model(train_result & res, train_result && second);
+
+/// \brief The consistency alignment of the training set (train_consistency.cpp): pairwise
+/// posteriors (train_options::consistency: pair-HMM, `hmm`'s, or their mean), two consistency
+/// rounds, progressive alignment; empty with `why` set when `hmm` cannot emit some sequence.
+[[nodiscard]] msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_prior const & prior,
+                                  consistency_mode mode, int threads, std::string & why);
+
+/// \brief Consistency realignment (train_options::consistency): builds and retrains a model from
+/// consistency_msa() and adopts it when its match accuracy exceeds `current_accuracy` (the kept
+/// model's); records what it did in info.consistency_*.
+void consistency_round(training_context & ctx, realign_summary & info, double current_accuracy);
 
 /// \brief res.logspace_sequences and res.logspace_e_steps from the tally.
 void collect_tally(logspace_tally const & tally, train_result & res);

@@ -80,6 +80,8 @@ std::vector<digital_sequence> digital_views(seq::sequence_set const & set)
     return xs;
 }
 
+} // namespace
+
 /// The training set aligned to `hmm` (optimal accuracy, align.hpp) as an msa for
 /// build_profile_hmm(); flank residues become insert columns, as in hmmalign's output. The profile
 /// is hmmalign's glocal one with a local exit added: every M_k → E and D_k → E has probability 1
@@ -114,6 +116,8 @@ double match_accuracy(std::vector<alignment_trace> const & traces)
                 sum += t.pp[s];
     return sum;
 }
+
+namespace {
 
 msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int threads, double & accuracy)
 {
@@ -152,6 +156,8 @@ double mean_agreement(residue_columns const & a, std::vector<residue_columns> co
     return sum / static_cast<double>(candidates.size());
 }
 
+} // namespace
+
 /// Adds the second training's log-space fallback counts to res's.
 void merge_tally(train_result & res, train_result const & other)
 {
@@ -164,7 +170,22 @@ void merge_tally(train_result & res, train_result const & other)
     res.double_only_e_steps += other.double_only_e_steps;
 }
 
-} // namespace
+void adopt_model(train_result & res, train_result && second)
+{
+    // The second model and its fit; the start and the fallback counts stay the whole run's.
+    res.hmm = std::move(second.hmm);
+    res.objective = second.objective;
+    res.log_likelihood = second.log_likelihood;
+    res.trace = std::move(second.trace);
+    res.iterations = second.iterations;
+    res.mean_iterations = second.mean_iterations;
+    res.reason = second.reason;
+    res.stepwise = std::move(second.stepwise);
+    res.weights = std::move(second.weights);
+    res.effective_sequences = second.effective_sequences;
+    res.entropy_scales.insert(res.entropy_scales.end(), second.entropy_scales.begin(), second.entropy_scales.end());
+    res.lengths.insert(res.lengths.end(), second.lengths.begin(), second.lengths.end());
+}
 
 void realign_winner(training_context & ctx, consensus_alignments const & cons)
 {
@@ -285,21 +306,10 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     }
     }
     if (info.kept)
-    {
-        // The second model and its fit; the start and the fallback counts stay the whole run's.
-        res.hmm = std::move(second.hmm);
-        res.objective = second.objective;
-        res.log_likelihood = second.log_likelihood;
-        res.trace = std::move(second.trace);
-        res.iterations = second.iterations;
-        res.mean_iterations = second.mean_iterations;
-        res.reason = second.reason;
-        res.stepwise = std::move(second.stepwise);
-        res.weights = std::move(second.weights);
-        res.effective_sequences = second.effective_sequences;
-        res.entropy_scales.insert(res.entropy_scales.end(), second.entropy_scales.begin(), second.entropy_scales.end());
-        res.lengths.insert(res.lengths.end(), second.lengths.begin(), second.lengths.end());
-    }
+        adopt_model(res, std::move(second));
+    // Consistency realignment (train_consistency.cpp): a third candidate under the same keep rule.
+    if (opt.consistency != consistency_mode::off && opt.realign_keep == realign_keep_rule::accuracy)
+        consistency_round(ctx, info, info.kept ? info.second_accuracy : info.first_accuracy);
     res.realign = std::move(info);
 }
 

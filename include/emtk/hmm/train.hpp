@@ -192,6 +192,21 @@ enum class realign_keep_rule
 [[nodiscard]] bool parse_realign_keep(std::string const & s, realign_keep_rule & out) noexcept;
 [[nodiscard]] char const * to_string(realign_keep_rule r) noexcept;
 
+/// \brief Consistency realignment (train.hpp, "Realignment"; train_consistency.cpp): which
+/// pairwise residue-match posteriors feed the consistency transformation and the progressive
+/// alignment (consistency.hpp) whose model is a third candidate of the keep rule "accuracy".
+enum class consistency_mode
+{
+    off,     ///< not run
+    pair,    ///< a pair-HMM's (emissions from the prior's match-emission mixture)
+    profile, ///< the trained model's: Σ_k P(x_i ∈ M_k)·P(y_j ∈ M_k)
+    both     ///< the mean of the two
+};
+
+/// \brief "off" | "pair" | "profile" | "both"; false if unknown.
+[[nodiscard]] bool parse_consistency_mode(std::string const & s, consistency_mode & out) noexcept;
+[[nodiscard]] char const * to_string(consistency_mode m) noexcept;
+
 /// \brief Options of train_profile_hmm(). Defaults are documented here and nowhere else.
 struct train_options
 {
@@ -257,6 +272,13 @@ struct train_options
     /// the one whose optimal-accuracy alignment of the training set has the larger sum of
     /// match-state posteriors.
     realign_keep_rule realign_keep = realign_keep_rule::accuracy;
+    /// Consistency realignment (consistency_mode): after the realignment (with realign_keep =
+    /// accuracy), align the training set by consistency, build and retrain a model from that
+    /// alignment, keep it when its match accuracy is the largest. Off by default (bench/README.md).
+    consistency_mode consistency = consistency_mode::off;
+    /// The consistency realignment is skipped above this many training sequences: its pairwise
+    /// posteriors cost n²/2 pair-HMM fills and the transformation n³ sparse row products.
+    std::size_t consistency_max_sequences = 100;
     /// Stepwise (mini-batch) EM for the posterior-mean phase, the clean phase and the refits
     /// (em/stepwise.hpp): automatic = stepwise from stepwise_min_sequences sequences on, where a
     /// full E-step per iteration costs more than a few passes of mini-batches.
@@ -427,6 +449,10 @@ struct realign_summary
     double first_objective = 0;        ///< log posterior of each (each under its own weights)
     double second_objective = 0;
     std::string message;               ///< why it did not run, or why the second model was not made
+    int consistency_M = 0;             ///< length of the consistency model (0: not made)
+    double consistency_accuracy = 0;   ///< its match accuracy (as first_accuracy)
+    bool consistency_kept = false;     ///< the consistency model is the result
+    std::string consistency_message;   ///< why the consistency realignment did not run
 };
 
 /// \brief What train_profile_hmm() returns.
