@@ -5,7 +5,8 @@
 ///
 /// Optimal accuracy (Holmes & Durbin 1998; Käll, Krogh & Sonnhammer 2005; HMMER 3's
 /// p7_GOptimalAccuracy / p7_GOATrace in src/generic_optacc.c): after posterior decoding
-/// (forward_backward.hpp), the path that maximises the *sum of the posterior probabilities* of the
+/// (forward_backward.hpp's values, computed in odds space with row rescaling, src/hmm/align_scaled.hpp:
+/// equal to decode_posterior()'s to 1e-12 + 2e-13·L, log space as the fallback), the path that maximises the *sum of the posterior probabilities* of the
 /// states that emit the residues (M_k, I_k, and N, C, J when they loop), among the paths the
 /// profile allows. "Allowed" means every transition of the path has a non-zero probability (the
 /// Kronecker delta of Käll et al.); the transition probabilities play no other part. Its value is
@@ -16,9 +17,10 @@
 /// Numerics: sums of at most L posteriors in double precision (error ≤ L·1e-16); unreachable
 /// cells are −∞. Ties are broken in a fixed order (that of viterbi.cpp's predecessors).
 ///
-/// Memory: forward, backward and the OA matrix are full dp_matrix objects (3 × 24·(L+1)(M+1)
-/// bytes) plus the posterior (16·(L+1)(M+1) bytes): about 90 kB per 1000 cells, 6 MB for
-/// M = 260, L = 250. align_sequences() holds one set per thread at a time.
+/// Memory: the scaled forward's match and insert rows (16·(L+1)(M+1) bytes), the posterior
+/// (16·(L+1)(M+1)) and the OA matrix (24·(L+1)(M+1)): about 56 kB per 1000 cells, 3.7 MB for
+/// M = 260, L = 250; the log-space fallback adds forward and backward dp_matrix objects
+/// (2 × 24·(L+1)(M+1)). align_sequences() holds one set per thread at a time.
 ///
 /// The alignment profile is hmmalign's (HMMER 3, src/hmmalign.c: p7_ProfileConfig(…,
 /// p7_UNIGLOCAL)): glocal, single hit, the length model set per sequence (p7_ReconfigLength).
