@@ -77,6 +77,7 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.haploid.passes = a.haploid_passes;
     opt.haploid.average = a.haploid_average;
     opt.haploid.het_flips = a.haploid_flips != 0;
+    opt.refine_flips = a.refine_flips != 0;
     opt.haploid.pbwt = static_cast<std::size_t>(a.haploid_pbwt);
     opt.haploid.iterations = a.haploid_iterations;
     opt.window = static_cast<std::size_t>(a.window);
@@ -122,6 +123,7 @@ void write_model(json_writer & j, impute_arguments const & a, geno::impute_optio
         j.field("passes", opt.haploid.passes);
         j.field("passes_averaged", opt.haploid.average);
         j.field("het_flips", opt.haploid.het_flips);
+        j.field("refine_flips", opt.refine_flips);
         j.field("pbwt", static_cast<std::uint64_t>(opt.haploid.pbwt));
         j.field("iterations", opt.haploid.iterations);
         j.end_object();
@@ -178,6 +180,7 @@ void write_windows(json_writer & j, std::vector<geno::impute_contig_report> cons
                 j.field("error", win.haploid.error);
                 j.field("switches", static_cast<std::uint64_t>(win.haploid.switches));
                 j.field("flips", static_cast<std::uint64_t>(win.haploid.flips));
+                j.field("refine_flips", static_cast<std::uint64_t>(win.refine_flips));
                 j.key("objective_trace").value(win.haploid.trace);
                 j.end_object();
             }

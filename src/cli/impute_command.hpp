@@ -48,6 +48,7 @@ struct impute_arguments
     int haploid_passes = geno::haploid_options{}.passes;
     int haploid_average = geno::haploid_options{}.average;
     int haploid_flips = geno::haploid_options{}.het_flips ? 1 : 0;
+    int refine_flips = 0;         ///< --refine-flips (impute_options::refine_flips, default off)
     int haploid_pbwt = static_cast<int>(geno::haploid_options{}.pbwt);
     int haploid_iterations = geno::haploid_options{}.iterations;
     std::uint64_t seed = 1;

@@ -120,6 +120,10 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "Haploid stage: 1 = flip single heterozygotes between a sample's haplotypes where both gain "
                       "(fixes lone mis-phased rare heterozygotes), 0 = off.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
+    parser.add_option(a.refine_flips, '\0', "refine-flips",
+                      "1 = after each template round, flip single heterozygotes between a sample's haplotypes "
+                      "where both gain (as --haploid-flips, over the haploid stage's switch states), 0 = off.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
     parser.add_option(a.haploid_iterations, '\0', "haploid-iterations",
                       "Haploid stage: EM iterations for its mismatch rate (1 = the template rounds' rate).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 1000});

@@ -141,7 +141,79 @@ ref_window panel_window(haplotype_panel const & panel, std::span<double const> j
     return w;
 }
 
+/// Each sample's haplotypes with the alleles of its missing genotypes missing; at observed
+/// genotypes the panel's alleles (which add up to the genotype: template draws do).
+std::vector<std::int8_t> sample_haplotypes(std::span<std::int8_t const> genotypes, std::size_t N, std::size_t W,
+                                           haplotype_panel const & panel)
+{
+    std::vector<std::int8_t> haps(2 * N * W);
+    for (std::size_t i = 0; i < N; ++i)
+    {
+        std::int8_t * h1 = haps.data() + 2 * i * W;
+        std::int8_t * h2 = h1 + W;
+        for (std::size_t m = 0; m < W; ++m)
+        {
+            std::int8_t const g = genotypes[i * W + m];
+            if (g < 0)
+                h1[m] = h2[m] = -1;
+            else if (g != 1)
+                h1[m] = h2[m] = static_cast<std::int8_t>(g / 2);
+            else
+            {
+                h1[m] = static_cast<std::int8_t>(panel.row(2 * i)[m] & 1u);
+                h2[m] = static_cast<std::int8_t>(1 - h1[m]);
+            }
+        }
+    }
+    return haps;
+}
+
 } // namespace
+
+std::size_t panel_het_flips(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
+                            haplotype_panel & panel, std::span<double const> jump, double error,
+                            haploid_options const & opt, int salt, int threads)
+{
+    std::size_t const N = n_samples, W = n_markers;
+    if (N < 2 || W < 2)
+        return 0;
+    EMTK_ASSERT(genotypes.size() == N * W && panel.n_samples == N && panel.n_markers == W && jump.size() == W,
+                "panel flips: shapes differ");
+    ref_window const w = panel_window(panel, jump, opt);
+    ref_pbwt const pbwt = opt.pbwt > 0 ? ref_build_pbwt(w) : ref_pbwt{};
+    std::vector<std::int8_t> haps = sample_haplotypes(genotypes, N, W, panel);
+    double const eps = std::clamp(error, opt.error_min, opt.error_max);
+    std::size_t flips = 0;
+    threads = std::max(1, threads);
+#pragma omp parallel for schedule(dynamic, 4) num_threads(threads) if (threads > 1) reduction(+ : flips)
+    for (std::size_t i = 0; i < N; ++i)
+    {
+        std::span<std::int8_t> h1{haps.data() + 2 * i * W, W}, h2{haps.data() + (2 * i + 1) * W, W};
+        std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(2 * i), static_cast<std::uint32_t>(2 * i + 1)};
+        auto const n1 = ref_pbwt_neighbours(pbwt, own[0], opt.pbwt, own);
+        auto const n2 = ref_pbwt_neighbours(pbwt, own[1], opt.pbwt, own);
+        std::size_t const S = std::max<std::size_t>(1, opt.switch_states);
+        auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, salt), own, opt.pbwt > 0 ? &n1 : nullptr);
+        auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, salt), own, opt.pbwt > 0 ? &n2 : nullptr);
+        state_sets merged(s1.size());
+        for (std::size_t b = 0; b < s1.size(); ++b)
+            std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+        std::size_t const f = ref_phase_flips(w, merged, eps, h1, h2, 1);
+        flips += f;
+        if (f == 0)
+            continue;
+        // Only the sample's own rows change (every sample read the same snapshot `w`).
+        for (std::size_t e = 0; e < 2; ++e)
+        {
+            std::int8_t const * h = haps.data() + (2 * i + e) * W;
+            std::uint8_t * row = panel.row(2 * i + e);
+            for (std::size_t m = 0; m < W; ++m)
+                if (h[m] >= 0)
+                    row[m] = static_cast<std::uint8_t>(h[m]);
+        }
+    }
+    return flips;
+}
 
 haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
                                haplotype_panel & panel, std::span<double const> jump, double error,
@@ -165,27 +237,7 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
     {
         ref_window const w = panel_window(panel, jump, opt);
         ref_pbwt const pbwt = opt.pbwt > 0 ? ref_build_pbwt(w) : ref_pbwt{};
-        // Each sample's haplotypes with the alleles of its missing genotypes missing; at observed
-        // genotypes the panel's alleles (which add up to the genotype: template draws do).
-        std::vector<std::int8_t> haps(2 * N * W);
-        for (std::size_t i = 0; i < N; ++i)
-        {
-            std::int8_t * h1 = haps.data() + 2 * i * W;
-            std::int8_t * h2 = h1 + W;
-            for (std::size_t m = 0; m < W; ++m)
-            {
-                std::int8_t const g = genotypes[i * W + m];
-                if (g < 0)
-                    h1[m] = h2[m] = -1;
-                else if (g != 1)
-                    h1[m] = h2[m] = static_cast<std::int8_t>(g / 2);
-                else
-                {
-                    h1[m] = static_cast<std::int8_t>(panel.row(2 * i)[m] & 1u);
-                    h2[m] = static_cast<std::int8_t>(1 - h1[m]);
-                }
-            }
-        }
+        std::vector<std::int8_t> haps = sample_haplotypes(genotypes, N, W, panel);
         int const threads = std::max(1, em_opt.threads);
         std::size_t switches = 0;
         if (opt.switch_passes > 0)

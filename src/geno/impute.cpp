@@ -262,8 +262,14 @@ impute_result impute_block(genotype_matrix const & gm, impute_options const & op
                 // The refined posteriors replace the starts' average.
                 std::vector<double> post(3 * d.core_missing, 0.0);
                 template_params fitted;
+                // Salts of the flips' state selection: above the haploid passes' (pass × (switch
+                // passes + 1) + ...), one per round.
+                auto const flips = [&](int round, haplotype_panel & pn, template_params const & tp) {
+                    w.refine_flips += panel_het_flips(d.g, N, d.W, pn, tp.jump, tp.error, opt.haploid, 200 + round, threads);
+                };
                 w.refine = refine_window(d.g, N, d.W, panel, stage1_jump, d.slot, post, opt.refine, mopt, eo,
-                                         block_rng.split(wi).split(refine_stream), &fitted);
+                                         block_rng.split(wi).split(refine_stream), &fitted,
+                                         opt.refine_flips ? flips : std::function<void(int, haplotype_panel &, template_params const &)>{});
                 // Stage 3: the haploid pass over the last round's haplotypes, blended in.
                 w.haploid = haploid_window(d.g, N, d.W, panel, fitted.jump, fitted.error, d.slot, post, opt.haploid, eo);
                 for (std::size_t k = 0; k < post.size(); ++k)

@@ -355,7 +355,8 @@ std::vector<refine_round_summary>
 refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
               haplotype_panel & panel, std::span<double const> jump, std::span<std::int32_t const> slot,
               std::span<double> posterior, refine_options const & ropt, hapcluster_options const & hopt,
-              em::options const & em_opt, rng const & draw_rng, template_params * fitted)
+              em::options const & em_opt, rng const & draw_rng, template_params * fitted,
+              std::function<void(int, haplotype_panel &, template_params const &)> const & after_round)
 {
     std::vector<refine_round_summary> rounds;
     std::size_t const N = n_samples, W = n_markers;
@@ -425,6 +426,8 @@ refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std
             for (std::size_t k = 0; k < sum.size(); ++k)
                 sum[k] += posterior[k];
         stitch_draws(out, windows, panel);
+        if (after_round)
+            after_round(round, panel, params);
     }
     if (fitted)
         *fitted = params;

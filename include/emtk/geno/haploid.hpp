@@ -111,6 +111,17 @@ struct haploid_summary
     std::vector<double> trace;      ///< EM objective per E-step (of the last pass)
 };
 
+/// \brief Heterozygote flips of the whole panel (used after each template round, refine_window's
+/// `after_round`, when `impute_options::refine_flips`): each sample's two rows, with the alleles of
+/// its missing genotypes set missing, get one ref_phase_flips (single markers) over the union of
+/// the two haplotypes' `switch_states` states per block (chosen as in step 2, selection salt
+/// `salt`), judged with ε = `error` and the jump rates min(1, jump_scale × jump); the exchanged
+/// alleles are written back to the rows. Every sample reads the same snapshot of the panel: the
+/// result does not depend on the order of the samples or the threads. \returns the exchanges made.
+std::size_t panel_het_flips(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
+                            haplotype_panel & panel, std::span<double const> jump, double error,
+                            haploid_options const & opt, int salt, int threads);
+
 /// \brief Runs the haploid stage on one stage-1 window (see the file comment).
 /// \param genotypes  N × W sample-major
 /// \param panel      the last template round's haplotypes; rows of each sample updated (step 4)

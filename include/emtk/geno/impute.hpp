@@ -198,6 +198,10 @@ struct impute_options
     int restarts = 1;             ///< random starts per window; posteriors averaged over them
     refine_options refine;        ///< stage 2: template rounds (rounds = 0: pure fastPHASE)
     haploid_options haploid;      ///< stage 3: haploid pass after the rounds (haploid.hpp)
+    /// Heterozygote flips of the panel after each template round (panel_het_flips in haploid.hpp,
+    /// with the haploid stage's state choice and the round's ε and ρ): the next round's templates
+    /// and the haploid stage's states carry fewer lone mis-phased (rare) heterozygotes.
+    bool refine_flips = false;
     std::size_t window = 2000;    ///< markers per window
     std::size_t overlap = 200;    ///< markers shared by consecutive windows (< window)
     /// EM driver settings (max_iter, tol, rule, seed, threads, chunk_size). restarts is ignored:
@@ -243,6 +247,7 @@ struct window_summary
     std::vector<double> trace;                  ///< objective trace of the first start
     std::vector<refine_round_summary> refine;   ///< stage-2 rounds (empty: not refined)
     haploid_summary haploid;                    ///< stage 3 (run = false: not run)
+    std::size_t refine_flips = 0;               ///< heterozygotes flipped after the rounds (impute_options::refine_flips)
 };
 
 /// \brief impute_result::phase of a genotype whose phase the model did not draw.

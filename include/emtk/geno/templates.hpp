@@ -57,6 +57,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -233,6 +234,7 @@ struct refine_round_summary
 refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
               haplotype_panel & panel, std::span<double const> jump, std::span<std::int32_t const> slot,
               std::span<double> posterior, refine_options const & ropt, hapcluster_options const & hopt,
-              em::options const & em_opt, rng const & draw_rng, template_params * fitted = nullptr);
+              em::options const & em_opt, rng const & draw_rng, template_params * fitted = nullptr,
+              std::function<void(int, haplotype_panel &, template_params const &)> const & after_round = {});
 
 } // namespace emtk::geno

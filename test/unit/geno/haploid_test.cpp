@@ -205,3 +205,87 @@ TEST_CASE("haploid stage: a lone mis-phased heterozygote is flipped back (step 4
         }
     }
 }
+
+TEST_CASE("panel_het_flips: lone mis-phased heterozygotes flipped back, same for any thread count", "[geno][haploid]")
+{
+    // As above, one heterozygote per sample swapped; the flip pass over the panel (run after each
+    // template round with impute_options::refine_flips) undoes most of them, keeps every observed
+    // genotype and gives the same panel for 1 and 2 threads.
+    auto c = make_case();
+    std::vector<std::size_t> swapped(c.N, c.W);
+    for (std::size_t i = 0; i < c.N; ++i)
+        for (std::size_t m = c.W / 3 + 7 * i % (c.W / 3); m < c.W; ++m)
+            if (c.g[i * c.W + m] == 1)
+            {
+                std::swap(c.panel.row(2 * i)[m], c.panel.row(2 * i + 1)[m]);
+                swapped[i] = m;
+                break;
+            }
+    auto const truth = make_case().panel;
+    haploid_options ho;
+    ho.switch_states = 30;
+    ho.block = 16;
+    auto p1 = c.panel, p2 = c.panel;
+    std::size_t const f1 = panel_het_flips(c.g, c.N, c.W, p1, c.jump, 0.01, ho, 200, 1);
+    std::size_t const f2 = panel_het_flips(c.g, c.N, c.W, p2, c.jump, 0.01, ho, 200, 2);
+    CHECK(f1 == f2);
+    CHECK(p1.hap == p2.hap);
+    std::size_t restored = 0, tried = 0;
+    for (std::size_t i = 0; i < c.N; ++i)
+        if (std::size_t const m = swapped[i]; m < c.W)
+        {
+            ++tried;
+            restored += p1.row(2 * i)[m] == truth.row(2 * i)[m] ? 1 : 0;
+        }
+    REQUIRE(tried >= c.N / 2);
+    CHECK(f1 > 0);
+    CHECK(restored >= 8 * tried / 10);
+    for (std::size_t i = 0; i < c.N; ++i)
+        for (std::size_t m = 0; m < c.W; ++m)
+            if (std::int8_t const g = c.g[i * c.W + m]; g >= 0)
+                CHECK(p1.row(2 * i)[m] + p1.row(2 * i + 1)[m] == g);
+}
+
+TEST_CASE("impute_block with refine_flips: identical for 1 and 2 threads, flips made, output changed", "[geno][haploid]")
+{
+    std::size_t const N = 80, W = 400;
+    hapcluster_params p;
+    rng r{101, 3};
+    hapcluster_options hopt;
+    hapcluster_initialize(p, 12, W, hopt, r);
+    for (std::size_t m = 1; m < W; ++m)
+        p.jump[m] = 0.02;
+    for (auto & t : p.theta)
+        t = r.uniform() < 0.6 ? 0.01 : 0.98;
+    auto const gm = test::site_major(test::simulate_hapcluster(p, N, 0.05, 103), N, W);
+    impute_options opt;
+    opt.model.clusters = 5;
+    opt.window = 250;
+    opt.overlap = 50;
+    opt.refine.templates = 12;
+    opt.refine.window = 120;
+    opt.refine.overlap = 30;
+    opt.refine.rounds = 3;
+    opt.refine.average = 2;
+    opt.haploid.states = 40;
+    opt.haploid.switch_states = 20;
+    opt.haploid.block = 16;
+    opt.em.threads = 1;
+    auto const off = impute_block(gm, opt, 0);
+    opt.refine_flips = true;
+    auto const a = impute_block(gm, opt, 0);
+    opt.em.threads = 2;
+    auto const b = impute_block(gm, opt, 0);
+    REQUIRE(a.missing > 0);
+    CHECK(a.gp == b.gp);
+    CHECK(a.phase == b.phase);
+    std::size_t flips = 0;
+    for (std::size_t k = 0; k < a.windows.size(); ++k)
+    {
+        flips += a.windows[k].refine_flips;
+        CHECK(a.windows[k].refine_flips == b.windows[k].refine_flips);
+        CHECK(off.windows[k].refine_flips == 0);
+    }
+    CHECK(flips > 0);
+    CHECK(a.gp != off.gp);
+}
