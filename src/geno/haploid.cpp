@@ -168,6 +168,20 @@ std::vector<std::int8_t> sample_haplotypes(std::span<std::int8_t const> genotype
     return haps;
 }
 
+/// The states of one sample's phase moves (switches, flips): the union, per block, of the states
+/// chosen for each of its two haplotypes (its own two excluded; `p1`/`p2` the PBWT preferences).
+state_sets sample_pair_states(ref_window const & w, std::span<std::int8_t const> h1, std::span<std::int8_t const> h2,
+                              std::size_t states, std::size_t sample, int salt,
+                              std::array<std::uint32_t, 2> const & own, state_sets const * p1, state_sets const * p2)
+{
+    auto const s1 = ref_select_states(w, h1, false, states, selection_salt(2 * sample, salt), own, p1);
+    auto const s2 = ref_select_states(w, h2, false, states, selection_salt(2 * sample + 1, salt), own, p2);
+    state_sets merged(s1.size());
+    for (std::size_t b = 0; b < s1.size(); ++b)
+        std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+    return merged;
+}
+
 } // namespace
 
 std::size_t panel_het_flips(std::span<std::int8_t const> genotypes, std::size_t n_samples, std::size_t n_markers,
@@ -193,11 +207,8 @@ std::size_t panel_het_flips(std::span<std::int8_t const> genotypes, std::size_t 
         auto const n1 = ref_pbwt_neighbours(pbwt, own[0], opt.pbwt, own);
         auto const n2 = ref_pbwt_neighbours(pbwt, own[1], opt.pbwt, own);
         std::size_t const S = std::max<std::size_t>(1, opt.switch_states);
-        auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, salt), own, opt.pbwt > 0 ? &n1 : nullptr);
-        auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, salt), own, opt.pbwt > 0 ? &n2 : nullptr);
-        state_sets merged(s1.size());
-        for (std::size_t b = 0; b < s1.size(); ++b)
-            std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+        state_sets const merged =
+            sample_pair_states(w, h1, h2, S, i, salt, own, opt.pbwt > 0 ? &n1 : nullptr, opt.pbwt > 0 ? &n2 : nullptr);
         std::size_t const f = ref_phase_flips(w, merged, eps, h1, h2, 1);
         flips += f;
         if (f == 0)
@@ -254,11 +265,7 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
                 {
                     int const salt = pass * (opt.switch_passes + 1) + sp;
                     std::size_t const S = std::max<std::size_t>(1, opt.switch_states);
-                    auto const s1 = ref_select_states(w, h1, false, S, selection_salt(2 * i, salt), own, p1);
-                    auto const s2 = ref_select_states(w, h2, false, S, selection_salt(2 * i + 1, salt), own, p2);
-                    state_sets merged(s1.size());
-                    for (std::size_t b = 0; b < s1.size(); ++b)
-                        std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+                    state_sets const merged = sample_pair_states(w, h1, h2, S, i, salt, own, p1, p2);
                     switches += ref_phase_switches(w, merged, error, h1, h2);
                 }
             }
