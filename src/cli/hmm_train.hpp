@@ -38,6 +38,7 @@ struct hmm_train_arguments
     int consensus_iter = hmm::train_options{}.consensus_iter;     ///< EM iterations per phase of each candidate's short fit
     std::string realign = hmm::to_string(hmm::train_options{}.realign); ///< --realign off|retrain|rebuild
     std::string realign_keep = hmm::to_string(hmm::train_options{}.realign_keep); ///< --realign-keep always|better|accuracy
+    int realign_anneal = hmm::train_options{}.realign_anneal; ///< --realign-anneal N (0 = off)
     std::string consistency = hmm::to_string(hmm::train_options{}.consistency); ///< --consistency off|pair|profile|both
     int surgery = 0;              ///< --surgery-rounds (0 = off)
     bool surgery_flag = false;    ///< --surgery: 3 rounds unless --surgery-rounds is given

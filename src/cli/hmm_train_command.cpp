@@ -58,6 +58,7 @@ hmm::training_job make_job(hmm_train_arguments const & a)
     job.stream_min_sequences = a.stream_min;
     opt.anneal_steps = a.anneal;
     opt.anneal_noise = a.anneal_noise;
+    opt.realign_anneal = a.realign_anneal;
     opt.weighting = !a.no_weights;
     opt.weight_identity = a.weight_id;
     opt.effective_number = a.effn;
@@ -105,6 +106,12 @@ void log_training(hmm_train_arguments const & a, hmm::training_run const & run)
                   (res.realign.kept ? "the realigned model is kept" : "the first model is kept"));
     else if (a.realign != "off" && !res.realign.message.empty())
         log::info("realignment " + res.realign.message);
+    if (res.realign.anneal_M > 0)
+        log::info("annealed retrain: match accuracy " + format_general(res.realign.anneal_accuracy, 6) + " (M = " +
+                  std::to_string(res.realign.anneal_M) + "): " +
+                  (res.realign.anneal_kept ? "the annealed model is kept" : "not kept"));
+    else if (!res.realign.anneal_message.empty())
+        log::info(res.realign.anneal_message);
     if (res.realign.consistency_M > 0)
         log::info("consistency realignment: match accuracy " + format_general(res.realign.consistency_accuracy, 6) +
                   " (M = " + std::to_string(res.realign.consistency_M) + "): " +
@@ -166,6 +173,16 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
         j.field("first_objective", res.realign.first_objective);
         j.field("second_objective", res.realign.second_objective);
     }
+    j.field("anneal_steps", job.train.realign_anneal);
+    if (res.realign.anneal_M > 0)
+    {
+        j.field("anneal_length", res.realign.anneal_M);
+        j.field("anneal_accuracy", res.realign.anneal_accuracy);
+        j.field("anneal_objective", res.realign.anneal_objective);
+        j.field("anneal_kept", res.realign.anneal_kept);
+    }
+    if (!res.realign.anneal_message.empty())
+        j.field("anneal_message", res.realign.anneal_message);
     j.field("consistency", std::string{hmm::to_string(job.train.consistency)});
     if (res.realign.consistency_M > 0)
     {

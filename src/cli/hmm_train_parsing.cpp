@@ -90,6 +90,12 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "alignment the consensus-of-starts candidates agree with more) or accuracy (the one whose "
                       "alignment of the training set has the larger sum of match-state posteriors).",
                       seqan3::option_spec::advanced, seqan3::value_list_validator{"always", "better", "accuracy"});
+    parser.add_option(a.realign_anneal, '\0', "realign-anneal",
+                      "With --realign retrain and --realign-keep accuracy, retrain a second time from the same "
+                      "built model with this many noise-annealing M-steps (noise on the expected counts, decaying "
+                      "to 0; --anneal-noise sets its start, --seed its draws) and keep that model when its "
+                      "alignment of the training set has the largest sum of match-state posteriors. 0 = off.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1000});
     parser.add_option(a.consistency, '\0', "consistency",
                       "After --realign (with --realign-keep accuracy), also align the training set by "
                       "consistency (pairwise residue-match posteriors from a pair-HMM, the model, or both; two "

@@ -1,7 +1,8 @@
 // Realignment after training (train.hpp, "Realignment"; train_options::realign): the trained model
 // aligns the training set, a model is built from that alignment as --seed-msa does, trained again
 // (retrain) or taken as it is (rebuild), and kept when the consensus candidates' alignments agree
-// with its alignment more than with the first model's.
+// with its alignment more than with the first model's. With the accuracy rule, an annealed retrain
+// from the same built model is one more candidate (train_options::realign_anneal).
 #include "train_detail.hpp"
 
 #include <emtk/em/e_step.hpp>
@@ -14,6 +15,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -187,6 +189,46 @@ void adopt_model(train_result & res, train_result && second)
     res.lengths.insert(res.lengths.end(), second.lengths.begin(), second.lengths.end());
 }
 
+namespace {
+
+/// The annealed retrain (train_options::realign_anneal): the retrain again from the same built
+/// model and weights (`o`), its first o.anneal_steps M-steps with SAM-style noise on the expected
+/// counts (train.hpp, "Noise annealing": Dirichlet noise of weight anneal_noise · Neff decaying
+/// linearly to 0, drawn from rng{seed, restart, step}, so the same for any thread count), then the
+/// posterior-mean and clean phases as the retrain. Adopted when its match accuracy exceeds the
+/// kept model's (`kept_accuracy`, updated). The noise moves the retrain out of the optimum nearest
+/// the built model; which of the two optima aligns better varies by family, and the accuracy rule
+/// picks it (bench/README.md, "Annealed retrain").
+void annealed_round(training_context & ctx, realign_summary & info, train_options const & o, double & kept_accuracy)
+{
+    train_result & res = ctx.res;
+    train_result third;
+    try
+    {
+        third = train_profile_hmm(ctx.set, o);
+    }
+    catch (user_error const & e)
+    {
+        info.anneal_message = std::string{"the annealed retraining failed: "} + e.what();
+        return;
+    }
+    merge_tally(res, third);
+    res.decreases += third.decreases;
+    auto const traces = local_exit_traces(third.hmm, ctx.set, std::max(1, ctx.opt.threads));
+    bool const complete = std::none_of(traces.begin(), traces.end(), [](auto const & t) { return t.path.empty(); });
+    info.anneal_M = third.hmm.M;
+    info.anneal_objective = third.objective;
+    info.anneal_accuracy = complete ? match_accuracy(traces) : 0.0;
+    info.anneal_kept = info.anneal_accuracy > kept_accuracy;
+    if (info.anneal_kept)
+    {
+        kept_accuracy = info.anneal_accuracy;
+        adopt_model(res, std::move(third));
+    }
+}
+
+} // namespace
+
 void realign_winner(training_context & ctx, consensus_alignments const & cons)
 {
     train_options const & opt = ctx.opt;
@@ -242,6 +284,7 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     built.null = ctx.background;
 
     train_result second;
+    std::optional<train_options> annealed; // the annealed retrain's options (realign_anneal)
     if (opt.realign == realign_mode::retrain)
     {
         train_options o = opt;
@@ -250,6 +293,11 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
         // The alignment's position-based (Henikoff) weights instead of the k-mer clusters'
         // (bench/README.md: Caudal_act +0.003 / +0.014 on splits 3 / 1).
         o.sequence_weights = std::move(br.weights);
+        if (opt.realign_anneal > 0 && opt.realign_keep == realign_keep_rule::accuracy)
+        {
+            annealed = o;
+            annealed->anneal_steps = opt.realign_anneal;
+        }
         try
         {
             second = train_profile_hmm(ctx.set, o);
@@ -307,9 +355,12 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     }
     if (info.kept)
         adopt_model(res, std::move(second));
-    // Consistency realignment (train_consistency.cpp): a third candidate under the same keep rule.
+    double kept_accuracy = info.kept ? info.second_accuracy : info.first_accuracy;
+    if (annealed)
+        annealed_round(ctx, info, *annealed, kept_accuracy);
+    // Consistency realignment (train_consistency.cpp): one more candidate under the same keep rule.
     if (opt.consistency != consistency_mode::off && opt.realign_keep == realign_keep_rule::accuracy)
-        consistency_round(ctx, info, info.kept ? info.second_accuracy : info.first_accuracy);
+        consistency_round(ctx, info, kept_accuracy);
     res.realign = std::move(info);
 }
 

@@ -188,7 +188,16 @@ check "JSON: default keep rule = accuracy" \
   awk_true 'a1 > 0 && (a2 > a1) == (kept == "true")' "a1=$(json_section fam.json realign | json_values first_accuracy)" \
   "a2=$(json_section fam.json realign | json_values second_accuracy)" \
   "kept=$(json_section fam.json realign | json_values kept)"
-if [[ $(json_section fam.json realign | json_values kept) == true ]]; then fam_len_key=second_length; else fam_len_key=first_length; fi
+# The annealed retrain (default --realign-anneal 10): kept exactly when its accuracy beats the kept model's.
+check "JSON: annealed retrain kept = (anneal_accuracy > the kept model's)" \
+  awk_true 'a3 > 0 && (a3 > (kept == "true" ? a2 : a1)) == (k3 == "true")' \
+  "a1=$(json_section fam.json realign | json_values first_accuracy)" \
+  "a2=$(json_section fam.json realign | json_values second_accuracy)" \
+  "a3=$(json_section fam.json realign | json_values anneal_accuracy)" \
+  "kept=$(json_section fam.json realign | json_values kept)" \
+  "k3=$(json_section fam.json realign | json_values anneal_kept)"
+if [[ $(json_section fam.json realign | json_values anneal_kept) == true ]]; then fam_len_key=anneal_length
+elif [[ $(json_section fam.json realign | json_values kept) == true ]]; then fam_len_key=second_length; else fam_len_key=first_length; fi
 check_eq "default: the kept model's length" "$(hmm_field fam.hmm LENG)" \
   "$(json_section fam.json realign | json_values $fam_len_key)"
 run "$EMTK" hmm train -q --realign retrain --realign-keep better --json rr.json -o rr.hmm fam.fa
@@ -206,6 +215,14 @@ check "--realign-keep accuracy: kept = (second_accuracy > first_accuracy > 0)" \
   awk_true 'a1 > 0 && (a2 > a1) == (kept == "true")' "a1=$(json_section rc.json realign | json_values first_accuracy)" \
   "a2=$(json_section rc.json realign | json_values second_accuracy)" \
   "kept=$(json_section rc.json realign | json_values kept)"
+run "$EMTK" hmm train -q --realign-anneal 0 --json rn.json -o rn.hmm fam.fa
+check_status "--realign-anneal 0: exit 0" 0
+check_eq "--realign-anneal 0: no annealed model" "$(json_section rn.json realign | json_values anneal_length)" ""
+mkdir fam2
+run "$EMTK" hmm train -q -t 2 -o fam2/fam.hmm fam.fa
+check_same_file "default (annealed retrain on): same model for -t 1 and -t 2" fam.hmm fam2/fam.hmm
+run "$EMTK" hmm train -q --realign-anneal -1 -o bad.hmm fam.fa
+check_status "--realign-anneal -1: usage error" 2
 run "$EMTK" hmm train -q --realign off --json ro.json -o ro.hmm fam.fa
 check_status "--realign off: exit 0" 0
 check_eq "--realign off: not run" "$(json_section ro.json realign | json_values ran)" "false"
