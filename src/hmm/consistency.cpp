@@ -61,6 +61,7 @@ pair_hmm pair_hmm::from_mixture(dirichlet_mixture const & em)
     }
     pair_hmm h;
     h.K = K;
+    h.background = marg;
     h.odds.resize(joint.size());
     for (int x = 0; x < K; ++x)
         for (int y = 0; y < K; ++y)

@@ -128,7 +128,7 @@ bool profile_posteriors(profile_hmm const & hmm, seq::sequence_set const & set, 
 
 } // namespace
 
-msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_prior const & prior,
+msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm,
                     consistency_mode mode, int threads, std::string & why)
 {
     std::size_t const n = set.seqs.size();
@@ -143,15 +143,11 @@ msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_
         why = "not run: the model cannot emit every training sequence";
         return {};
     }
+    // The pair-HMM's match emissions from the alphabet's substitution model (BLOSUM62 for
+    // protein, a transition/transversion model for DNA/RNA; consistency.hpp).
     pair_hmm ph;
     if (use_pair)
-    {
-        // The pair-HMM's emissions from the prior's match-emission mixture; HMMER's default
-        // mixture when the run has none (--prior none or laplace).
-        hmm_prior const fallback = make_prior(prior_kind::standard, set.type);
-        dirichlet_mixture const & em = (!prior.none && prior.em.K() == fallback.em.K() && prior.em.alpha.size() > 1) ? prior.em : fallback.em;
-        ph = pair_hmm::from_mixture(em);
-    }
+        ph = pair_hmm::for_alphabet(set.type);
     posterior_set post;
     post.n = n;
     for (auto const & x : xs)
@@ -197,7 +193,7 @@ void consistency_round(training_context & ctx, realign_summary & info, double cu
     }
     int const threads = std::max(1, opt.threads);
     std::string why;
-    msa const aln = consistency_msa(ctx.set, res.hmm, ctx.prior, opt.consistency, threads, why);
+    msa const aln = consistency_msa(ctx.set, res.hmm, opt.consistency, threads, why);
     if (aln.rows.empty())
     {
         info.consistency_message = why;

@@ -131,7 +131,7 @@ void adopt_model(train_result & res, train_result && second);
 /// \brief The consistency alignment of the training set (train_consistency.cpp): pairwise
 /// posteriors (train_options::consistency: pair-HMM, `hmm`'s, or their mean), two consistency
 /// rounds, progressive alignment; empty with `why` set when `hmm` cannot emit some sequence.
-[[nodiscard]] msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_prior const & prior,
+[[nodiscard]] msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm,
                                   consistency_mode mode, int threads, std::string & why);
 
 /// \brief Consistency realignment (train_options::consistency): builds and retrains a model from

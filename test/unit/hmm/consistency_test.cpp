@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 using namespace emtk::hmm;
@@ -111,6 +112,60 @@ TEST_CASE("consistency: the pair-HMM's odds come from the mixture, symmetric, id
     }
     // A bad mixture is a user error.
     CHECK_THROWS(pair_hmm::from_mixture(dirichlet_mixture{}));
+}
+
+TEST_CASE("consistency: BLOSUM62's joint probabilities: symmetric, normalised, 0.74 bits per pair", "[hmm][consistency]")
+{
+    pair_hmm const h = pair_hmm::blosum62();
+    REQUIRE(h.K == 20);
+    REQUIRE(h.background.size() == 20);
+    double total = 0, same = 0;
+    for (int a = 0; a < 20; ++a)
+        for (int b = 0; b < 20; ++b)
+        {
+            auto const ab = static_cast<std::size_t>(a * 20 + b), ba = static_cast<std::size_t>(b * 20 + a);
+            CHECK(h.odds[ab] == Approx(h.odds[ba]));
+            double const p = h.odds[ab] * h.background[static_cast<std::size_t>(a)] * h.background[static_cast<std::size_t>(b)];
+            total += p;
+            if (a == b)
+                same += p;
+        }
+    CHECK(total == Approx(1.0).epsilon(1e-12));
+    CHECK(same == Approx(0.339).margin(0.001));
+    // The published matrix has 0.698 bits; the half-bit rounding moves it by < 0.05 (pair_hmm_emissions.cpp).
+    CHECK(h.relative_entropy_bits() == Approx(0.736).margin(0.001));
+    CHECK(h.relative_entropy_bits() < pair_hmm::from_mixture(make_prior(prior_kind::standard, alphabet_type::amino).em).relative_entropy_bits());
+    // Codes in ACDEFGHIKLMNPQRSTVWY order: W–W (11 half bits) over C–C (9) over A–A (4) over 1;
+    // I–V (3) over 1; W–D (−4) under 1; the background close to BLOSUM62's (A 0.074, W 0.013).
+    auto const o = [&](char a, char b) {
+        std::string const order = "ACDEFGHIKLMNPQRSTVWY";
+        return h.odds[order.find(a) * 20 + order.find(b)];
+    };
+    CHECK(o('W', 'W') > o('C', 'C'));
+    CHECK(o('C', 'C') > o('A', 'A'));
+    CHECK(o('A', 'A') > 2.0);
+    CHECK(o('I', 'V') > 1.5);
+    CHECK(o('W', 'D') < 0.5);
+    CHECK(h.background[0] == Approx(0.074).margin(0.003));
+    CHECK(h.background[18] == Approx(0.013).margin(0.002));
+    CHECK(pair_hmm::for_alphabet(alphabet_type::amino).odds == h.odds);
+}
+
+TEST_CASE("consistency: the nucleotide pair model favours transitions over transversions", "[hmm][consistency]")
+{
+    pair_hmm const h = pair_hmm::nucleotide();
+    REQUIRE(h.K == 4);
+    // A C G T = 0 1 2 3: A–G and C–T are transitions.
+    CHECK(h.odds[0 * 4 + 0] == Approx(0.7 / 4 * 16));
+    CHECK(h.odds[0 * 4 + 2] == Approx(2 * h.odds[0 * 4 + 1]));
+    CHECK(h.odds[1 * 4 + 3] == Approx(h.odds[0 * 4 + 2]));
+    CHECK(h.odds[1 * 4 + 2] == Approx(h.odds[0 * 4 + 1]));
+    CHECK(h.odds[0 * 4 + 1] < 1.0);
+    CHECK(h.relative_entropy_bits() == Approx(0.67).margin(0.01));
+    CHECK(pair_hmm::for_alphabet(alphabet_type::dna).odds == h.odds);
+    CHECK(pair_hmm::for_alphabet(alphabet_type::rna).odds == h.odds);
+    CHECK_THROWS(pair_hmm::nucleotide(0.2));
+    CHECK_THROWS(pair_hmm::nucleotide(0.7, 0.0));
 }
 
 TEST_CASE("consistency: identical sequences keep their alignment through the transformation", "[hmm][consistency]")
