@@ -122,7 +122,9 @@ struct posterior_set
 
 /// \brief One round of the consistency transformation: P'(x,y) = (2·P(x,y) + Σ_{z ≠ x,y} P(x,z)·P(z,y)) / n
 /// (ProbCons; P(x,x) is the identity), entries < min_posterior dropped; pairs in parallel,
-/// identical for any thread count. Values stay in [0, 1] (each row of P sums to ≤ 1).
+/// identical for any thread count. Values stay in [0, 1] (each row of P sums to ≤ 1). Computed for
+/// x < y only, P'(y,x) as its transpose (exact: `in` must be transpose-symmetric, as the pair-HMM
+/// and profile posteriors are).
 [[nodiscard]] posterior_set consistency_transform(posterior_set const & in, int threads = 1,
                                                   double min_posterior = 0.01);
 
@@ -138,6 +140,13 @@ struct column_alignment
 /// (no gap penalty, as ProbCons), along a UPGMA tree on 1 − expected accuracy
 /// (Σ P(x,y) / min(|x|, |y|)); ties broken by the lower index, so the result is deterministic.
 [[nodiscard]] column_alignment progressive_alignment(posterior_set const & post);
+
+/// \brief Σ over residue pairs (x_i, y_j), x < y, that `column` puts in the same column of
+/// P(x_i ~ y_j): the expected number of correctly aligned pairs of that alignment if `post` were
+/// right (ProbCons' objective). column[s][i] is the column of residue i of sequence s, or −1 when
+/// the residue is not aligned (an insert): such residues add nothing. Sparse entries only.
+/// \throws usage_error when `column` does not match post's sequences and lengths.
+[[nodiscard]] double expected_aligned_pairs(posterior_set const & post, std::vector<std::vector<std::int32_t>> const & column);
 
 /// \brief The msa of `seqs` laid out by `a` (gap = msa_gap), without RF.
 [[nodiscard]] msa to_msa(column_alignment const & a, std::span<digital_sequence const> seqs);

@@ -323,3 +323,76 @@ TEST_CASE("consistency: training with the consistency realignment, identical for
     CHECK_FALSE(parse_consistency_mode("on", m));
     CHECK(std::string{to_string(consistency_mode::both)} == "both");
 }
+
+TEST_CASE("consistency: expected aligned pairs count the posteriors of pairs in one column", "[hmm][consistency]")
+{
+    // Three sequences of 2, 2 and 1 residues; P(0,1): (0,0) 0.9, (1,1) 0.8, (1,0) 0.1;
+    // P(0,2): (0,0) 0.5; P(1,2): (1,0) 0.6.
+    posterior_set p;
+    p.n = 3;
+    p.lengths = {2, 2, 1};
+    p.pairs.resize(9);
+    p.at(0, 1) = {{0, 1, 3}, {0, 0, 1}, {0.9f, 0.1f, 0.8f}};
+    p.at(0, 2) = {{0, 1, 1}, {0}, {0.5f}};
+    p.at(1, 2) = {{0, 0, 1}, {0}, {0.6f}};
+    for (std::size_t x = 0; x < 3; ++x)
+        for (std::size_t y = x + 1; y < 3; ++y)
+            p.at(y, x) = p.at(x, y).transposed(p.lengths[y]);
+    // Columns: s0 = (0, 1), s1 = (0, 1), s2 = (0): pairs (0,0)+(1,1) of 0–1, (0,0) of 0–2.
+    CHECK(expected_aligned_pairs(p, {{0, 1}, {0, 1}, {0}}) == Approx(0.9 + 0.8 + 0.5));
+    // s1's second residue an insert, s2 in column 1: (0,0) of 0–1, s0's residue 1 with s2.
+    CHECK(expected_aligned_pairs(p, {{0, 1}, {0, -1}, {1}}) == Approx(0.9));
+    CHECK(expected_aligned_pairs(p, {{-1, -1}, {0, 1}, {1}}) == Approx(0.6));
+    CHECK_THROWS(expected_aligned_pairs(p, {{0, 1}, {0, 1}}));
+    CHECK_THROWS(expected_aligned_pairs(p, {{0, 1}, {0}, {0}}));
+}
+
+TEST_CASE("consistency: the pairs keep rule, identical for 1 and 2 threads", "[hmm][train][consistency]")
+{
+    emtk::rng r{11};
+    int const M = 24;
+    profile_hmm truth(M, 20);
+    for (int k = 0; k <= M; ++k)
+    {
+        auto & t = truth.t[static_cast<std::size_t>(k)];
+        t = {0.88, 0.06, 0.06, 0.6, 0.4, 0.7, 0.3};
+        if (k == 0)
+            t[t_dm] = 1, t[t_dd] = 0;
+        if (k == M)
+            t = {0.94, 0.06, 0.0, 0.6, 0.4, 1.0, 0.0};
+        if (k >= 1)
+        {
+            int const top = static_cast<int>(r.below(20));
+            for (int a = 0; a < 20; ++a)
+                truth.match(k)[static_cast<std::size_t>(a)] = a == top ? 0.62 : 0.02;
+        }
+    }
+    auto const s = emit_sequences(truth, alphabet_type::amino, 12, 5);
+    train_options o;
+    o.max_iter = 15;
+    o.consensus_starts = 4;
+    o.threads = 1;
+    o.consistency = consistency_mode::pair;
+    o.consistency_keep = consistency_keep_rule::pairs;
+    train_result const a = train_profile_hmm(s, o);
+    auto const & ra = a.realign;
+    REQUIRE(ra.consistency_message.empty());
+    REQUIRE(ra.consistency_M > 0);
+    CHECK(ra.consistency_pairs_current > 0);
+    CHECK(ra.consistency_pairs_candidate > 0);
+    CHECK(ra.consistency_kept == (ra.consistency_pairs_candidate > ra.consistency_pairs_current));
+    if (ra.consistency_kept)
+        CHECK(a.hmm.M == ra.consistency_M);
+    CHECK(a.decreases == 0);
+    o.threads = 2;
+    train_result const b = train_profile_hmm(s, o);
+    CHECK(b.realign.consistency_pairs_current == ra.consistency_pairs_current);
+    CHECK(b.realign.consistency_pairs_candidate == ra.consistency_pairs_candidate);
+    CHECK(b.hmm.mat == a.hmm.mat);
+    CHECK(b.hmm.t == a.hmm.t);
+    consistency_keep_rule k = consistency_keep_rule::accuracy;
+    CHECK(parse_consistency_keep("pairs", k));
+    CHECK(k == consistency_keep_rule::pairs);
+    CHECK_FALSE(parse_consistency_keep("best", k));
+    CHECK(std::string{to_string(consistency_keep_rule::pairs)} == "pairs");
+}
