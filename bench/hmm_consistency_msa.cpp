@@ -1,8 +1,10 @@
 // The consistency aligner of `emtk hmm train --consistency pair` on its own (bench/README.md,
 // "Consistency realignment"): reads unaligned sequences, writes their consistency alignment as
-// aligned FASTA (pair-HMM posteriors from the default prior's mixture, two consistency rounds,
-// progressive alignment), e.g. for hmmbuild, to compare with MAFFT / T-Coffee + hmmbuild.
-//   emtk_bench_consistency_msa train.fa > out.afa
+// aligned FASTA (pair-HMM posteriors, two consistency rounds, progressive alignment), e.g. for
+// hmmbuild, to compare with MAFFT / T-Coffee + hmmbuild. The pair-HMM's match emissions: the
+// alphabet's substitution model (BLOSUM62 for protein, as `emtk hmm train`), or with `--mixture`
+// the default prior's Dirichlet mixture (the first version's).
+//   emtk_bench_consistency_msa [--mixture] train.fa > out.afa
 #include <emtk/hmm/consistency.hpp>
 #include <emtk/hmm/prior.hpp>
 #include <emtk/seq/alphabet.hpp>
@@ -10,23 +12,26 @@
 
 #include <exception>
 #include <iostream>
+#include <string_view>
 #include <vector>
 
 int main(int argc, char ** argv)
 {
     using namespace emtk;
-    if (argc != 2)
+    bool const mixture = argc == 3 && std::string_view{argv[1]} == "--mixture";
+    if (argc != 2 && !mixture)
     {
-        std::cerr << "usage: emtk_bench_consistency_msa SEQUENCES\n";
+        std::cerr << "usage: emtk_bench_consistency_msa [--mixture] SEQUENCES\n";
         return 1;
     }
     try
     {
-        seq::sequence_set const set = seq::read_sequences(argv[1]);
+        seq::sequence_set const set = seq::read_sequences(argv[argc - 1]);
         std::vector<hmm::digital_sequence> xs;
         for (auto const & s : set.seqs)
             xs.emplace_back(s.dsq.data(), s.dsq.size());
-        hmm::pair_hmm const h = hmm::pair_hmm::from_mixture(hmm::make_prior(hmm::prior_kind::standard, set.type).em);
+        hmm::pair_hmm const h = mixture ? hmm::pair_hmm::from_mixture(hmm::make_prior(hmm::prior_kind::standard, set.type).em)
+                                        : hmm::pair_hmm::for_alphabet(set.type);
         hmm::posterior_set post;
         post.n = xs.size();
         for (auto const & x : xs)

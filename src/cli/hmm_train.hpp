@@ -40,6 +40,7 @@ struct hmm_train_arguments
     std::string realign_keep = hmm::to_string(hmm::train_options{}.realign_keep); ///< --realign-keep always|better|accuracy
     int realign_anneal = hmm::train_options{}.realign_anneal; ///< --realign-anneal N (0 = off)
     std::string consistency = hmm::to_string(hmm::train_options{}.consistency); ///< --consistency off|pair|profile|both
+    std::string consistency_keep = hmm::to_string(hmm::train_options{}.consistency_keep); ///< --consistency-keep accuracy|pairs
     int surgery = 0;              ///< --surgery-rounds (0 = off)
     bool surgery_flag = false;    ///< --surgery: 3 rounds unless --surgery-rounds is given
     int max_iter = 200;

@@ -50,6 +50,8 @@ hmm::training_job make_job(hmm_train_arguments const & a)
         throw usage_error("--realign-keep must be always, better or accuracy, got '" + a.realign_keep + "'");
     if (!hmm::parse_consistency_mode(a.consistency, opt.consistency))
         throw usage_error("--consistency must be off, pair, profile or both, got '" + a.consistency + "'");
+    if (!hmm::parse_consistency_keep(a.consistency_keep, opt.consistency_keep))
+        throw usage_error("--consistency-keep must be accuracy or pairs, got '" + a.consistency_keep + "'");
     if (!em::parse_em_mode(a.em_mode, opt.mode))
         throw usage_error("--stepwise must be auto, on or off, got '" + a.em_mode + "'");
     opt.stepwise.batch_size = a.batch_size;
@@ -189,6 +191,12 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
         j.field("consistency_length", res.realign.consistency_M);
         j.field("consistency_accuracy", res.realign.consistency_accuracy);
         j.field("consistency_kept", res.realign.consistency_kept);
+        j.field("consistency_keep", std::string{hmm::to_string(job.train.consistency_keep)});
+        if (job.train.consistency_keep == hmm::consistency_keep_rule::pairs)
+        {
+            j.field("consistency_pairs_current", res.realign.consistency_pairs_current);
+            j.field("consistency_pairs_candidate", res.realign.consistency_pairs_candidate);
+        }
     }
     if (!res.realign.consistency_message.empty())
         j.field("consistency_message", res.realign.consistency_message);

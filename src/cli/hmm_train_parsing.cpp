@@ -103,6 +103,12 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "when its alignment of the training set has the largest sum of match-state posteriors. "
                       "Skipped above 100 training sequences.",
                       seqan3::option_spec::advanced, seqan3::value_list_validator{"off", "pair", "profile", "both"});
+    parser.add_option(a.consistency_keep, '\0', "consistency-keep",
+                      "Which rule decides whether --consistency's model replaces the kept one: accuracy (its "
+                      "alignment's sum of match-state posteriors, as --realign-keep accuracy) or pairs (the "
+                      "expected number of correctly aligned residue pairs of each model's alignment of the "
+                      "training set under the consistency posteriors).",
+                      seqan3::option_spec::advanced, seqan3::value_list_validator{"accuracy", "pairs"});
     parser.add_option(a.surgery, '\0', "surgery-rounds",
                       "Model surgery rounds: drop match states used by under half of the (weighted) sequences, "
                       "add match states where an insert state is used by over half, refit (0 = off).",

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <string>
 
 namespace emtk::hmm {
 
@@ -61,6 +62,7 @@ pair_hmm pair_hmm::from_mixture(dirichlet_mixture const & em)
     }
     pair_hmm h;
     h.K = K;
+    h.background = marg;
     h.odds.resize(joint.size());
     for (int x = 0; x < K; ++x)
         for (int y = 0; y < K; ++y)
@@ -257,8 +259,10 @@ posterior_set consistency_transform(posterior_set const & in, int threads, doubl
 #pragma omp for schedule(dynamic, 1)
         for (long long q = 0; q < np; ++q)
         {
+            // P'(y,x) is the transpose of P'(x,y) (P(z,x) = P(x,z)ᵀ): only x < y is computed, the
+            // transpose filled in below, which halves the work.
             std::size_t const x = static_cast<std::size_t>(q) / n, y = static_cast<std::size_t>(q) % n;
-            if (x == y)
+            if (x >= y)
                 continue;
             std::size_t const lx = in.lengths[x], ly = in.lengths[y];
             acc.assign(ly, 0.0);
@@ -303,6 +307,13 @@ posterior_set consistency_transform(posterior_set const & in, int threads, doubl
                 }
                 o.row_start[i + 1] = static_cast<std::uint32_t>(o.col.size());
             }
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (long long q = 0; q < np; ++q)
+        {
+            std::size_t const x = static_cast<std::size_t>(q) / n, y = static_cast<std::size_t>(q) % n;
+            if (x < y)
+                out.at(y, x) = out.at(x, y).transposed(in.lengths[y]);
         }
     }
     return out;
@@ -447,6 +458,32 @@ column_alignment progressive_alignment(posterior_set const & post)
         if (alive[s])
             a.columns = groups[s].columns;
     return a;
+}
+
+double expected_aligned_pairs(posterior_set const & post, std::vector<std::vector<std::int32_t>> const & column)
+{
+    if (column.size() != post.n)
+        throw usage_error("expected_aligned_pairs: " + std::to_string(column.size()) + " rows for " + std::to_string(post.n) +
+                          " sequences");
+    for (std::size_t s = 0; s < post.n; ++s)
+        if (column[s].size() != post.lengths[s])
+            throw usage_error("expected_aligned_pairs: row " + std::to_string(s) + " has the wrong length");
+    double sum = 0;
+    for (std::size_t x = 0; x < post.n; ++x)
+        for (std::size_t y = x + 1; y < post.n; ++y)
+        {
+            pair_posterior const & p = post.at(x, y);
+            for (std::size_t i = 0; i < p.rows(); ++i)
+            {
+                std::int32_t const c = column[x][i];
+                if (c < 0)
+                    continue;
+                for (std::uint32_t e = p.row_start[i]; e < p.row_start[i + 1]; ++e)
+                    if (column[y][p.col[e]] == c)
+                        sum += p.p[e];
+            }
+        }
+    return sum;
 }
 
 msa to_msa(column_alignment const & a, std::span<digital_sequence const> seqs)

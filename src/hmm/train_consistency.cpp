@@ -37,6 +37,22 @@ bool parse_consistency_mode(std::string const & s, consistency_mode & out) noexc
     return true;
 }
 
+bool parse_consistency_keep(std::string const & s, consistency_keep_rule & out) noexcept
+{
+    if (s == "accuracy")
+        out = consistency_keep_rule::accuracy;
+    else if (s == "pairs")
+        out = consistency_keep_rule::pairs;
+    else
+        return false;
+    return true;
+}
+
+char const * to_string(consistency_keep_rule r) noexcept
+{
+    return r == consistency_keep_rule::pairs ? "pairs" : "accuracy";
+}
+
 char const * to_string(consistency_mode m) noexcept
 {
     switch (m)
@@ -126,10 +142,26 @@ bool profile_posteriors(profile_hmm const & hmm, seq::sequence_set const & set, 
     return std::all_of(ok.begin(), ok.end(), [](char c) { return c != 0; });
 }
 
+/// Per sequence, the match column (k − 1) of each residue on its trace, −1 for residues in insert
+/// or flank states (expected_aligned_pairs' input).
+std::vector<std::vector<std::int32_t>> match_columns_of(std::vector<alignment_trace> const & traces,
+                                                        seq::sequence_set const & set)
+{
+    std::vector<std::vector<std::int32_t>> col(set.seqs.size());
+    for (std::size_t s = 0; s < set.seqs.size(); ++s)
+    {
+        col[s].assign(set.seqs[s].dsq.size(), -1);
+        for (auto const & st : traces[s].path)
+            if (st.state == state_type::M && st.i > 0)
+                col[s][st.i - 1] = st.k - 1;
+    }
+    return col;
+}
+
 } // namespace
 
-msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_prior const & prior,
-                    consistency_mode mode, int threads, std::string & why)
+msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm,
+                    consistency_mode mode, int threads, std::string & why, posterior_set * post_out)
 {
     std::size_t const n = set.seqs.size();
     std::vector<digital_sequence> xs;
@@ -143,15 +175,11 @@ msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_
         why = "not run: the model cannot emit every training sequence";
         return {};
     }
+    // The pair-HMM's match emissions from the alphabet's substitution model (BLOSUM62 for
+    // protein, a transition/transversion model for DNA/RNA; consistency.hpp).
     pair_hmm ph;
     if (use_pair)
-    {
-        // The pair-HMM's emissions from the prior's match-emission mixture; HMMER's default
-        // mixture when the run has none (--prior none or laplace).
-        hmm_prior const fallback = make_prior(prior_kind::standard, set.type);
-        dirichlet_mixture const & em = (!prior.none && prior.em.K() == fallback.em.K() && prior.em.alpha.size() > 1) ? prior.em : fallback.em;
-        ph = pair_hmm::from_mixture(em);
-    }
+        ph = pair_hmm::for_alphabet(set.type);
     posterior_set post;
     post.n = n;
     for (auto const & x : xs)
@@ -178,6 +206,8 @@ msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_
     for (int round = 0; round < 2; ++round)
         post = consistency_transform(post, threads);
     msa a = to_msa(progressive_alignment(post), xs);
+    if (post_out != nullptr)
+        *post_out = std::move(post);
     a.type = set.type;
     for (auto const & s : set.seqs)
         a.names.push_back(s.name);
@@ -197,7 +227,9 @@ void consistency_round(training_context & ctx, realign_summary & info, double cu
     }
     int const threads = std::max(1, opt.threads);
     std::string why;
-    msa const aln = consistency_msa(ctx.set, res.hmm, ctx.prior, opt.consistency, threads, why);
+    bool const by_pairs = opt.consistency_keep == consistency_keep_rule::pairs;
+    posterior_set post;
+    msa const aln = consistency_msa(ctx.set, res.hmm, opt.consistency, threads, why, by_pairs ? &post : nullptr);
     if (aln.rows.empty())
     {
         info.consistency_message = why;
@@ -240,6 +272,17 @@ void consistency_round(training_context & ctx, realign_summary & info, double cu
     info.consistency_M = third.hmm.M;
     info.consistency_accuracy = complete ? match_accuracy(traces) : 0.0;
     info.consistency_kept = info.consistency_accuracy > current_accuracy;
+    if (by_pairs && complete)
+    {
+        // The model-independent rule: which model's alignment of the training set realises more
+        // of the consistency posteriors (one more alignment pass, of the kept model).
+        auto const current = local_exit_traces(res.hmm, ctx.set, threads);
+        bool const current_complete =
+            std::none_of(current.begin(), current.end(), [](auto const & t) { return t.path.empty(); });
+        info.consistency_pairs_current = current_complete ? expected_aligned_pairs(post, match_columns_of(current, ctx.set)) : 0.0;
+        info.consistency_pairs_candidate = expected_aligned_pairs(post, match_columns_of(traces, ctx.set));
+        info.consistency_kept = info.consistency_pairs_candidate > info.consistency_pairs_current;
+    }
     merge_tally(res, third);
     res.decreases += third.decreases;
     if (info.consistency_kept)

@@ -11,6 +11,7 @@
 #include <emtk/em/options.hpp>
 #include <emtk/em/phases.hpp>
 #include <emtk/hmm/align.hpp>
+#include <emtk/hmm/consistency.hpp>
 #include <emtk/hmm/dp_matrix.hpp>
 #include <emtk/hmm/msa.hpp>
 #include <emtk/hmm/prior.hpp>
@@ -131,8 +132,10 @@ void adopt_model(train_result & res, train_result && second);
 /// \brief The consistency alignment of the training set (train_consistency.cpp): pairwise
 /// posteriors (train_options::consistency: pair-HMM, `hmm`'s, or their mean), two consistency
 /// rounds, progressive alignment; empty with `why` set when `hmm` cannot emit some sequence.
-[[nodiscard]] msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm, hmm_prior const & prior,
-                                  consistency_mode mode, int threads, std::string & why);
+/// `post_out`, when given, receives the transformed posteriors.
+[[nodiscard]] msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm,
+                                  consistency_mode mode, int threads, std::string & why,
+                                  posterior_set * post_out = nullptr);
 
 /// \brief Consistency realignment (train_options::consistency): builds and retrains a model from
 /// consistency_msa() and adopts it when its match accuracy exceeds `current_accuracy` (the kept

@@ -245,6 +245,17 @@ run "$EMTK" hmm train -q --realign sometimes -o bad.hmm fam.fa
 check_status "--realign sometimes: usage error" 2
 run "$EMTK" hmm train -q --realign-keep never -o bad.hmm fam.fa
 check_status "--realign-keep never: usage error" 2
+# --consistency-keep pairs: the consistency model exactly when its alignment realises more of the
+# consistency posteriors than the kept model's (train_consistency.cpp).
+run "$EMTK" hmm train -q --consistency pair --consistency-keep pairs --json ck.json -o ck.hmm fam.fa
+check_status "--consistency-keep pairs: exit 0" 0
+check_eq "--consistency-keep pairs: rule in the JSON" "$(json_section ck.json realign | json_values consistency_keep)" '"pairs"'
+check "--consistency-keep pairs: kept = (candidate > current > 0)" \
+  awk_true 'c > 0 && (d > c) == (kept == "true")' "c=$(json_section ck.json realign | json_values consistency_pairs_current)" \
+  "d=$(json_section ck.json realign | json_values consistency_pairs_candidate)" \
+  "kept=$(json_section ck.json realign | json_values consistency_kept)"
+run "$EMTK" hmm train -q --consistency-keep never -o bad.hmm fam.fa
+check_status "--consistency-keep never: usage error" 2
 
 fi # BADINPUT_ONLY
 

@@ -21,6 +21,7 @@
 #include <emtk/hmm/forward_backward.hpp>
 #include <emtk/hmm/msa.hpp>
 #include <emtk/hmm/prior.hpp>
+#include <emtk/seq/alphabet.hpp>
 
 #include <cstdint>
 #include <span>
@@ -45,26 +46,45 @@ struct pair_posterior
 
 /// \brief A 3-state pair-HMM (match, insert in x, insert in y) for pairwise posteriors.
 ///
-/// Emissions: the match state emits the residue pair (a, b) with the joint probability implied by
-/// a Dirichlet mixture of column distributions, P(a, b) = Σ_c q_c α_ca (α_cb + [a = b]) /
-/// (|α_c| (|α_c| + 1)) (the expected p_a·p_b of a column drawn from the mixture; Sjölander et al.
-/// 1996, CABIOS 12:327, derive substitution matrices from their mixtures this way), with its
-/// marginal as the background of the insert states; it is used as the odds ratio P(a,b)/(p_a p_b)
-/// (inserts emit with ratio 1). Residue codes ≥ K (ambiguity codes) emit with ratio 1.
+/// Emissions: the match state emits the residue pair (a, b) with a joint probability P(a, b), the
+/// insert states emit from its marginal (the background); P is used as the odds ratio
+/// P(a,b)/(p_a p_b) (inserts emit with ratio 1). Residue codes ≥ K (ambiguity codes) emit with
+/// ratio 1. The joint comes from a substitution model: BLOSUM62's for protein (blosum62(), the
+/// default: 0.74 bits per pair), a transition/transversion model for DNA/RNA (nucleotide()), or a
+/// Dirichlet mixture (from_mixture(); 1.43 bits per pair for the default protein prior: it scores
+/// like a matrix for close homologues and gave weaker posteriors on 20–30%-identity pairs,
+/// bench/README.md "Consistency realignment").
 /// Transitions: gap open δ and extend ε; the defaults are ProbCons's trained values for its
 /// monophasic (3-state) protein model rounded to two digits (probcons/Defaults.h: gapOpen1Default
 /// 0.01993141696, gapExtend1Default 0.7943345308; FSA uses the same for proteins). The measurements
 /// in bench/README.md ("Consistency realignment") are with the rounded values.
 struct pair_hmm
 {
-    int K = 0;                 ///< canonical residues
-    std::vector<double> odds;  ///< K·K odds ratios P(a,b)/(p_a p_b)
-    double gap_open = 0.02;    ///< δ: M → X and M → Y (and begin → X, Y)
-    double gap_extend = 0.79;  ///< ε: X → X, Y → Y
+    int K = 0;                       ///< canonical residues
+    std::vector<double> odds;        ///< K·K odds ratios P(a,b)/(p_a p_b)
+    std::vector<double> background;  ///< K: the joint's marginal p_a
+    double gap_open = 0.02;          ///< δ: M → X and M → Y (and begin → X, Y)
+    double gap_extend = 0.79;        ///< ε: X → X, Y → Y
 
     /// \brief The pair-HMM whose match emissions come from the mixture `em` (the prior's match
-    /// emission mixture). \throws usage_error on an empty mixture.
+    /// emission mixture): P(a, b) = Σ_c q_c α_ca (α_cb + [a = b]) / (|α_c| (|α_c| + 1)) (the expected
+    /// p_a·p_b of a column drawn from the mixture; Sjölander et al. 1996, CABIOS 12:327, derive
+    /// substitution matrices from their mixtures this way). \throws usage_error on an empty mixture.
     [[nodiscard]] static pair_hmm from_mixture(dirichlet_mixture const & em);
+    /// \brief BLOSUM62's joint probabilities (Henikoff & Henikoff 1992), recovered from the
+    /// published half-bit scores and background frequencies (pair_hmm_emissions.cpp documents the
+    /// rounding error), amino order ACDEFGHIKLMNPQRSTVWY.
+    [[nodiscard]] static pair_hmm blosum62();
+    /// \brief A DNA/RNA model (codes A C G T/U): identical pairs with probability `identity`,
+    /// the rest split between transitions (A↔G, C↔T) and transversions in the ratio
+    /// `transition_ratio` : 1; uniform bases. Defaults: 0.67 bits per pair.
+    /// \throws usage_error unless 0.25 < identity < 1 and transition_ratio > 0.
+    [[nodiscard]] static pair_hmm nucleotide(double identity = 0.7, double transition_ratio = 1.0);
+    /// \brief The default substitution model of an alphabet: blosum62() for amino acids,
+    /// nucleotide() for DNA and RNA.
+    [[nodiscard]] static pair_hmm for_alphabet(seq::alphabet_type t);
+    /// \brief Σ_ab P(a,b) log2(P(a,b)/(p_a p_b)): the expected score per aligned pair, in bits.
+    [[nodiscard]] double relative_entropy_bits() const;
 };
 
 /// \brief Posterior P(x_i ~ y_j) of the pair-HMM (forward–backward in probability space with one
@@ -102,7 +122,9 @@ struct posterior_set
 
 /// \brief One round of the consistency transformation: P'(x,y) = (2·P(x,y) + Σ_{z ≠ x,y} P(x,z)·P(z,y)) / n
 /// (ProbCons; P(x,x) is the identity), entries < min_posterior dropped; pairs in parallel,
-/// identical for any thread count. Values stay in [0, 1] (each row of P sums to ≤ 1).
+/// identical for any thread count. Values stay in [0, 1] (each row of P sums to ≤ 1). Computed for
+/// x < y only, P'(y,x) as its transpose (exact: `in` must be transpose-symmetric, as the pair-HMM
+/// and profile posteriors are).
 [[nodiscard]] posterior_set consistency_transform(posterior_set const & in, int threads = 1,
                                                   double min_posterior = 0.01);
 
@@ -118,6 +140,13 @@ struct column_alignment
 /// (no gap penalty, as ProbCons), along a UPGMA tree on 1 − expected accuracy
 /// (Σ P(x,y) / min(|x|, |y|)); ties broken by the lower index, so the result is deterministic.
 [[nodiscard]] column_alignment progressive_alignment(posterior_set const & post);
+
+/// \brief Σ over residue pairs (x_i, y_j), x < y, that `column` puts in the same column of
+/// P(x_i ~ y_j): the expected number of correctly aligned pairs of that alignment if `post` were
+/// right (ProbCons' objective). column[s][i] is the column of residue i of sequence s, or −1 when
+/// the residue is not aligned (an insert): such residues add nothing. Sparse entries only.
+/// \throws usage_error when `column` does not match post's sequences and lengths.
+[[nodiscard]] double expected_aligned_pairs(posterior_set const & post, std::vector<std::vector<std::int32_t>> const & column);
 
 /// \brief The msa of `seqs` laid out by `a` (gap = msa_gap), without RF.
 [[nodiscard]] msa to_msa(column_alignment const & a, std::span<digital_sequence const> seqs);

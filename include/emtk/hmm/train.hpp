@@ -206,10 +206,21 @@ enum class realign_keep_rule
 enum class consistency_mode
 {
     off,     ///< not run
-    pair,    ///< a pair-HMM's (emissions from the prior's match-emission mixture)
+    pair,    ///< a pair-HMM's (match emissions: BLOSUM62's joint probabilities; DNA/RNA: transitions/transversions)
     profile, ///< the trained model's: Σ_k P(x_i ∈ M_k)·P(y_j ∈ M_k)
     both     ///< the mean of the two
 };
+
+/// \brief How the consistency realignment decides whether its model replaces the kept one.
+enum class consistency_keep_rule
+{
+    accuracy, ///< the larger Σ match-state posteriors of its own alignment of the training set (the realignment's rule)
+    pairs     ///< the larger expected number of correctly aligned residue pairs under the consistency posteriors
+};
+
+/// \brief "accuracy" | "pairs"; false if unknown.
+[[nodiscard]] bool parse_consistency_keep(std::string const & s, consistency_keep_rule & out) noexcept;
+[[nodiscard]] char const * to_string(consistency_keep_rule r) noexcept;
 
 /// \brief "off" | "pair" | "profile" | "both"; false if unknown.
 [[nodiscard]] bool parse_consistency_mode(std::string const & s, consistency_mode & out) noexcept;
@@ -289,6 +300,12 @@ struct train_options
     /// accuracy), align the training set by consistency, build and retrain a model from that
     /// alignment, keep it when its match accuracy is the largest. Off by default (bench/README.md).
     consistency_mode consistency = consistency_mode::off;
+    /// Which rule decides between the kept model and the consistency model: accuracy (the
+    /// realignment's: each model's Σ match-state posteriors, which ranks models by their own
+    /// posteriors) or pairs (model-independent: the expected number of residue pairs each model's
+    /// alignment of the training set gets right under the transformed consistency posteriors,
+    /// Σ over the pairs it puts in one match column of P'(x_i ~ y_j); the ProbCons objective).
+    consistency_keep_rule consistency_keep = consistency_keep_rule::accuracy;
     /// The consistency realignment is skipped above this many training sequences: its pairwise
     /// posteriors cost n²/2 pair-HMM fills and the transformation n³ sparse row products.
     std::size_t consistency_max_sequences = 100;
@@ -470,6 +487,10 @@ struct realign_summary
     int consistency_M = 0;             ///< length of the consistency model (0: not made)
     double consistency_accuracy = 0;   ///< its match accuracy (as first_accuracy)
     bool consistency_kept = false;     ///< the consistency model is the result
+    /// Expected correctly aligned residue pairs of the kept model's and the consistency model's
+    /// alignments under the consistency posteriors (consistency.hpp, expected_aligned_pairs).
+    double consistency_pairs_current = 0;
+    double consistency_pairs_candidate = 0;
     std::string consistency_message;   ///< why the consistency realignment did not run
 };
 

@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 using namespace emtk::hmm;
@@ -111,6 +112,60 @@ TEST_CASE("consistency: the pair-HMM's odds come from the mixture, symmetric, id
     }
     // A bad mixture is a user error.
     CHECK_THROWS(pair_hmm::from_mixture(dirichlet_mixture{}));
+}
+
+TEST_CASE("consistency: BLOSUM62's joint probabilities: symmetric, normalised, 0.74 bits per pair", "[hmm][consistency]")
+{
+    pair_hmm const h = pair_hmm::blosum62();
+    REQUIRE(h.K == 20);
+    REQUIRE(h.background.size() == 20);
+    double total = 0, same = 0;
+    for (int a = 0; a < 20; ++a)
+        for (int b = 0; b < 20; ++b)
+        {
+            auto const ab = static_cast<std::size_t>(a * 20 + b), ba = static_cast<std::size_t>(b * 20 + a);
+            CHECK(h.odds[ab] == Approx(h.odds[ba]));
+            double const p = h.odds[ab] * h.background[static_cast<std::size_t>(a)] * h.background[static_cast<std::size_t>(b)];
+            total += p;
+            if (a == b)
+                same += p;
+        }
+    CHECK(total == Approx(1.0).epsilon(1e-12));
+    CHECK(same == Approx(0.339).margin(0.001));
+    // The published matrix has 0.698 bits; the half-bit rounding moves it by < 0.05 (pair_hmm_emissions.cpp).
+    CHECK(h.relative_entropy_bits() == Approx(0.736).margin(0.001));
+    CHECK(h.relative_entropy_bits() < pair_hmm::from_mixture(make_prior(prior_kind::standard, alphabet_type::amino).em).relative_entropy_bits());
+    // Codes in ACDEFGHIKLMNPQRSTVWY order: W–W (11 half bits) over C–C (9) over A–A (4) over 1;
+    // I–V (3) over 1; W–D (−4) under 1; the background close to BLOSUM62's (A 0.074, W 0.013).
+    auto const o = [&](char a, char b) {
+        std::string const order = "ACDEFGHIKLMNPQRSTVWY";
+        return h.odds[order.find(a) * 20 + order.find(b)];
+    };
+    CHECK(o('W', 'W') > o('C', 'C'));
+    CHECK(o('C', 'C') > o('A', 'A'));
+    CHECK(o('A', 'A') > 2.0);
+    CHECK(o('I', 'V') > 1.5);
+    CHECK(o('W', 'D') < 0.5);
+    CHECK(h.background[0] == Approx(0.074).margin(0.003));
+    CHECK(h.background[18] == Approx(0.013).margin(0.002));
+    CHECK(pair_hmm::for_alphabet(alphabet_type::amino).odds == h.odds);
+}
+
+TEST_CASE("consistency: the nucleotide pair model favours transitions over transversions", "[hmm][consistency]")
+{
+    pair_hmm const h = pair_hmm::nucleotide();
+    REQUIRE(h.K == 4);
+    // A C G T = 0 1 2 3: A–G and C–T are transitions.
+    CHECK(h.odds[0 * 4 + 0] == Approx(0.7 / 4 * 16));
+    CHECK(h.odds[0 * 4 + 2] == Approx(2 * h.odds[0 * 4 + 1]));
+    CHECK(h.odds[1 * 4 + 3] == Approx(h.odds[0 * 4 + 2]));
+    CHECK(h.odds[1 * 4 + 2] == Approx(h.odds[0 * 4 + 1]));
+    CHECK(h.odds[0 * 4 + 1] < 1.0);
+    CHECK(h.relative_entropy_bits() == Approx(0.67).margin(0.01));
+    CHECK(pair_hmm::for_alphabet(alphabet_type::dna).odds == h.odds);
+    CHECK(pair_hmm::for_alphabet(alphabet_type::rna).odds == h.odds);
+    CHECK_THROWS(pair_hmm::nucleotide(0.2));
+    CHECK_THROWS(pair_hmm::nucleotide(0.7, 0.0));
 }
 
 TEST_CASE("consistency: identical sequences keep their alignment through the transformation", "[hmm][consistency]")
@@ -267,4 +322,77 @@ TEST_CASE("consistency: training with the consistency realignment, identical for
     CHECK(m == consistency_mode::pair);
     CHECK_FALSE(parse_consistency_mode("on", m));
     CHECK(std::string{to_string(consistency_mode::both)} == "both");
+}
+
+TEST_CASE("consistency: expected aligned pairs count the posteriors of pairs in one column", "[hmm][consistency]")
+{
+    // Three sequences of 2, 2 and 1 residues; P(0,1): (0,0) 0.9, (1,1) 0.8, (1,0) 0.1;
+    // P(0,2): (0,0) 0.5; P(1,2): (1,0) 0.6.
+    posterior_set p;
+    p.n = 3;
+    p.lengths = {2, 2, 1};
+    p.pairs.resize(9);
+    p.at(0, 1) = {{0, 1, 3}, {0, 0, 1}, {0.9f, 0.1f, 0.8f}};
+    p.at(0, 2) = {{0, 1, 1}, {0}, {0.5f}};
+    p.at(1, 2) = {{0, 0, 1}, {0}, {0.6f}};
+    for (std::size_t x = 0; x < 3; ++x)
+        for (std::size_t y = x + 1; y < 3; ++y)
+            p.at(y, x) = p.at(x, y).transposed(p.lengths[y]);
+    // Columns: s0 = (0, 1), s1 = (0, 1), s2 = (0): pairs (0,0)+(1,1) of 0–1, (0,0) of 0–2.
+    CHECK(expected_aligned_pairs(p, {{0, 1}, {0, 1}, {0}}) == Approx(0.9 + 0.8 + 0.5));
+    // s1's second residue an insert, s2 in column 1: (0,0) of 0–1, s0's residue 1 with s2.
+    CHECK(expected_aligned_pairs(p, {{0, 1}, {0, -1}, {1}}) == Approx(0.9));
+    CHECK(expected_aligned_pairs(p, {{-1, -1}, {0, 1}, {1}}) == Approx(0.6));
+    CHECK_THROWS(expected_aligned_pairs(p, {{0, 1}, {0, 1}}));
+    CHECK_THROWS(expected_aligned_pairs(p, {{0, 1}, {0}, {0}}));
+}
+
+TEST_CASE("consistency: the pairs keep rule, identical for 1 and 2 threads", "[hmm][train][consistency]")
+{
+    emtk::rng r{11};
+    int const M = 24;
+    profile_hmm truth(M, 20);
+    for (int k = 0; k <= M; ++k)
+    {
+        auto & t = truth.t[static_cast<std::size_t>(k)];
+        t = {0.88, 0.06, 0.06, 0.6, 0.4, 0.7, 0.3};
+        if (k == 0)
+            t[t_dm] = 1, t[t_dd] = 0;
+        if (k == M)
+            t = {0.94, 0.06, 0.0, 0.6, 0.4, 1.0, 0.0};
+        if (k >= 1)
+        {
+            int const top = static_cast<int>(r.below(20));
+            for (int a = 0; a < 20; ++a)
+                truth.match(k)[static_cast<std::size_t>(a)] = a == top ? 0.62 : 0.02;
+        }
+    }
+    auto const s = emit_sequences(truth, alphabet_type::amino, 12, 5);
+    train_options o;
+    o.max_iter = 15;
+    o.consensus_starts = 4;
+    o.threads = 1;
+    o.consistency = consistency_mode::pair;
+    o.consistency_keep = consistency_keep_rule::pairs;
+    train_result const a = train_profile_hmm(s, o);
+    auto const & ra = a.realign;
+    REQUIRE(ra.consistency_message.empty());
+    REQUIRE(ra.consistency_M > 0);
+    CHECK(ra.consistency_pairs_current > 0);
+    CHECK(ra.consistency_pairs_candidate > 0);
+    CHECK(ra.consistency_kept == (ra.consistency_pairs_candidate > ra.consistency_pairs_current));
+    if (ra.consistency_kept)
+        CHECK(a.hmm.M == ra.consistency_M);
+    CHECK(a.decreases == 0);
+    o.threads = 2;
+    train_result const b = train_profile_hmm(s, o);
+    CHECK(b.realign.consistency_pairs_current == ra.consistency_pairs_current);
+    CHECK(b.realign.consistency_pairs_candidate == ra.consistency_pairs_candidate);
+    CHECK(b.hmm.mat == a.hmm.mat);
+    CHECK(b.hmm.t == a.hmm.t);
+    consistency_keep_rule k = consistency_keep_rule::accuracy;
+    CHECK(parse_consistency_keep("pairs", k));
+    CHECK(k == consistency_keep_rule::pairs);
+    CHECK_FALSE(parse_consistency_keep("best", k));
+    CHECK(std::string{to_string(consistency_keep_rule::pairs)} == "pairs");
 }
