@@ -522,6 +522,8 @@ private:
         w.typed = K;
         w.block = opt_.block;
         w.edge_context = opt_.edge_context;
+        w.first_end = cs_.first_window;
+        w.last_end = last;
         w.bits.resize(K * w.words);
         w.rho.assign(K, 0.0);
         std::vector<double> c_rate(K, 0.0); // ρ_t = 1 − exp(−c_t Ne)
@@ -573,6 +575,9 @@ private:
                 bool const viterbi = round < opt_.phase_rounds;
                 // With shift_blocks, round r's block boundaries are shifted by r / rounds of a block.
                 wx.offset = opt_.shift_blocks ? static_cast<std::size_t>(round) * w.block / static_cast<std::size_t>(rounds) : 0;
+                // More states at the chromosome's ends in the switch passes (not the Viterbi rounds:
+                // their pairs cost the square of the states).
+                wx.end_scale = viterbi ? 1.0 : opt_.end_scale;
                 for (std::size_t t = 0; t < K; ++t)
                 {
                     std::uint64_t * row = wx.bits.data() + t * wx.words;
@@ -649,6 +654,7 @@ private:
         auto select_imputation_states = [&](std::size_t offset, std::vector<state_sets> & out) {
             ref_window wo = w;
             wo.offset = offset;
+            wo.end_scale = opt_.end_scale;
             ref_pbwt fp;
             if (opt_.pbwt > 0 && K > 0)
             {

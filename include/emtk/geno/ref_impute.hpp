@@ -170,6 +170,10 @@ struct ref_impute_options
     /// State blocks at a window's ends matched over as many typed markers as inside
     /// (ref_window::edge_context; every state selection of the pipeline). See "Edge context" above.
     bool edge_context = true;
+    /// The first block of a contig and its last (the chromosome's ends) get this many times the
+    /// states in the switch passes and the imputation (ref_window::end_scale; not the Viterbi
+    /// rounds). See "States at the ends" above.
+    double end_scale = 2.5;
     double error = 1e-3;            ///< starting ε of the first window's EM
     bool fit_error = true;          ///< false: ε stays at `error`
     std::size_t states = 400;       ///< haploid states per block (imputation)
