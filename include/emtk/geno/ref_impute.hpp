@@ -149,6 +149,21 @@ namespace emtk::geno {
 /// blocks' own PBWT checkpoint twice as far (it is counted twice there): 609 / 667 / 707 / 476 on
 /// seeds 31 / 1 / 7 / 13 of the 5,000 panel, 2846 on seed 1's 1,000 panel: not kept.
 ///
+/// States at the ends (`end_scale` 2.5, default since session 13, panel13): the first block of a
+/// contig and its last get 2.5× the states in the switch passes (250 per haplotype) and the
+/// imputation (1,000). There the HMM sees one side's typed markers only: the posterior at the
+/// end follows the composition of the state set among the many haplotypes that match those
+/// markers, and a small set put emtk confidently on the wrong donor where Beagle was split
+/// (seed 31: samples 57, 61, 179 at the ends; 1,000 states in every block mended 57 and 61 at
+/// +45% CPU). Errors at the untyped markers, 1 → 2.5 (Beagle 5.4), 5,000 panel seeds 1 / 31 / 7 /
+/// 13 / 21 / 41: 668 / 612 / 704 / 475 / 602 / 570 → 664 / 582 / 704 / 474 / 596 / 551 (611 / 558 /
+/// 716 / 477 / 606 / 543); 1,000 panel seeds 1 / 13 / 41: 2792 / 2730 / 2730 → 2758 / 2729 / 2742
+/// (2800 / 2684 / 2784); seed 41 not used while choosing. CPU about +5% (the end blocks' forward-
+/// backward). Not in the Viterbi rounds (their pairs cost the square of the states), and only at
+/// the contig's ends (a window's other ends lie in the overlap, not written). Half the end
+/// blocks' states by the inward span and half by the block's own span instead: worse (seed 31
+/// 643, seed 1 699).
+///
 /// Ne by EM (`fit_ne`, off): ε and Ne fitted together (the expected jumps of the study haplotypes
 /// over the imputation states; ref_fit_ne), the imputation run at the fitted Ne (29–31 thousand on
 /// the 5,000 panel, Beagle's own estimate 47–64 thousand for its model). Errors, default → fit_ne:
