@@ -735,8 +735,6 @@ private:
                 std::fill_n(prob.begin() + static_cast<std::ptrdiff_t>(c * 2 * N), 2 * N,
                             static_cast<float>(M[core_begin + c].alt_count) / static_cast<float>(H));
         }
-        // With impute_offsets = n > 1, the imputation is repeated with the block boundaries shifted
-        // by 1/n, 2/n, ... of a block (new state sets for each) and the probabilities averaged.
         // The panel haplotypes carrying ALT at each core marker of low ALT count (at most
         // `few`), increasing: P(ALT) of a haplotype is then summed over these carriers (their kept
         // weights, 0 if not kept) instead of over its kept states, whichever is shorter. The same
@@ -760,6 +758,8 @@ private:
                 }
         }
         carrier_begin[core] = static_cast<std::uint32_t>(carriers.size());
+        // With impute_offsets = n > 1, the imputation is repeated with the block boundaries shifted
+        // by 1/n, 2/n, ... of a block (new state sets for each) and the probabilities averaged.
         std::vector<state_sets> osets;
         for (std::size_t o = 0; K > 0 && o < n_off; ++o)
         {
@@ -908,6 +908,8 @@ ref_impute_summary ref_impute(ref_impute_options const & opt)
 {
     if (opt.overlap >= opt.window)
         throw user_error("the window overlap must be smaller than the window");
+    if (!(opt.end_scale >= 1))
+        throw user_error("the end blocks' state scale must be at least 1");
     if (opt.block == 0 || opt.states == 0 || opt.phase_states == 0 || opt.phase_states > 65535)
         throw user_error("states and block sizes must be positive (phase states at most 65535)");
     study_data const study = read_study(opt.study);

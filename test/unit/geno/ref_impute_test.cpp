@@ -7,6 +7,7 @@
 #include <emtk/geno/genetic_map.hpp>
 #include <emtk/geno/panel.hpp>
 #include <emtk/geno/ref_hmm.hpp>
+#include <emtk/geno/ref_impute.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
 
@@ -573,4 +574,13 @@ TEST_CASE("ref_select_states: more states in the chromosome's end blocks with en
     CHECK(capped[0].size() == 7);
     CHECK(capped[2].size() == 7);
     CHECK(capped[1] == two);
+}
+
+TEST_CASE("ref_impute: an end-block state scale below 1 is refused before any file is read", "[geno][ref]")
+{
+    ref_impute_options opt;
+    opt.study = "no-such-study.vcf";
+    opt.panel = "no-such-panel.vcf.gz";
+    opt.end_scale = 0.5;
+    CHECK_THROWS_WITH(ref_impute(opt), Catch::Contains("at least 1"));
 }
