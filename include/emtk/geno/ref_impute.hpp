@@ -159,8 +159,8 @@ namespace emtk::geno {
 /// 13 / 21 / 41: 668 / 612 / 704 / 475 / 602 / 570 → 664 / 582 / 704 / 474 / 596 / 551 (611 / 558 /
 /// 716 / 477 / 606 / 543); 1,000 panel seeds 1 / 13 / 41: 2792 / 2730 / 2730 → 2758 / 2729 / 2742
 /// (2800 / 2684 / 2784); seed 41 not used while choosing. CPU: the imputation's and switch
-/// passes' forward-backward +30% (72 of 360 typed markers in the end blocks), mostly paid back by
-/// the carrier sums of the interpolation (ref_impute.cpp). Not in the Viterbi rounds (their pairs cost the square of the states), and only at
+/// passes' forward-backward +30% (72 of 360 typed markers in the end blocks), partly paid back by
+/// the carrier sums of the interpolation (ref_impute.cpp): +6.6% instructions in all (seed 31). Not in the Viterbi rounds (their pairs cost the square of the states), and only at
 /// the contig's ends (a window's other ends lie in the overlap, not written). Half the end
 /// blocks' states by the inward span and half by the block's own span instead: worse (seed 31
 /// 643, seed 1 699).
