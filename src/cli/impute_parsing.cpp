@@ -148,6 +148,10 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "With --ref: choose the states of the blocks at a window's ends over as many typed markers as "
                       "inside (1/0).",
                       seqan3::option_spec::advanced);
+    parser.add_option(a.end_scale, '\0', "end-scale",
+                      "With --ref: the first and last state block of a contig get this many times the states in the "
+                      "switch passes and the imputation (1 = as inside).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
     parser.add_option(a.ref_states, '\0', "ref-states", "With --ref: panel haplotypes per block (imputation).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
     parser.add_option(a.phase_states, '\0', "phase-states", "With --ref: panel haplotypes per block (phasing).",

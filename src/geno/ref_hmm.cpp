@@ -51,8 +51,9 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
     std::size_t excluded = 0;
     for (auto const h : exclude)
         excluded += h < w.haps;
-    std::size_t const S = std::min(states, w.haps - std::min(w.haps, excluded));
-    if (S == 0)
+    std::size_t const available = w.haps - std::min(w.haps, excluded);
+    std::size_t const S0 = std::min(states, available);
+    if (S0 == 0)
         return sets;
     std::size_t const W = w.words;
     // Per block, mismatch counts as bit-sliced counters: plane k holds bit k of every haplotype's
@@ -138,6 +139,10 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             wlo = std::min(wlo, nb - wspan);
             whi = wlo + wspan - 1;
         }
+        // The chromosome's end blocks may have more states (ref_window::end_scale).
+        bool const at_end = (bk == 0 && w.first_end) || (bk + 1 == nb && w.last_end);
+        std::size_t const scaled = static_cast<std::size_t>(std::ceil(static_cast<double>(S0) * w.end_scale));
+        std::size_t const S = at_end && w.end_scale > 1 ? std::min(available, scaled) : S0;
         std::uint32_t const * p_lo = prefix.data() + lo * w.haps, * p_hi = prefix.data() + (hi + 1) * w.haps;
         std::uint32_t const * p_wlo = prefix.data() + wlo * w.haps, * p_whi = prefix.data() + (whi + 1) * w.haps;
         for (std::size_t h = 0; h < w.haps; ++h)

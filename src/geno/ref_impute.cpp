@@ -522,6 +522,8 @@ private:
         w.typed = K;
         w.block = opt_.block;
         w.edge_context = opt_.edge_context;
+        w.first_end = cs_.first_window;
+        w.last_end = last;
         w.bits.resize(K * w.words);
         w.rho.assign(K, 0.0);
         std::vector<double> c_rate(K, 0.0); // ρ_t = 1 − exp(−c_t Ne)
@@ -573,6 +575,9 @@ private:
                 bool const viterbi = round < opt_.phase_rounds;
                 // With shift_blocks, round r's block boundaries are shifted by r / rounds of a block.
                 wx.offset = opt_.shift_blocks ? static_cast<std::size_t>(round) * w.block / static_cast<std::size_t>(rounds) : 0;
+                // More states at the chromosome's ends in the switch passes (not the Viterbi rounds:
+                // their pairs cost the square of the states).
+                wx.end_scale = viterbi ? 1.0 : opt_.end_scale;
                 for (std::size_t t = 0; t < K; ++t)
                 {
                     std::uint64_t * row = wx.bits.data() + t * wx.words;
@@ -649,6 +654,7 @@ private:
         auto select_imputation_states = [&](std::size_t offset, std::vector<state_sets> & out) {
             ref_window wo = w;
             wo.offset = offset;
+            wo.end_scale = opt_.end_scale;
             ref_pbwt fp;
             if (opt_.pbwt > 0 && K > 0)
             {
@@ -729,6 +735,29 @@ private:
                 std::fill_n(prob.begin() + static_cast<std::ptrdiff_t>(c * 2 * N), 2 * N,
                             static_cast<float>(M[core_begin + c].alt_count) / static_cast<float>(H));
         }
+        // The panel haplotypes carrying ALT at each core marker of low ALT count (at most
+        // `few`), increasing: P(ALT) of a haplotype is then summed over these carriers (their kept
+        // weights, 0 if not kept) instead of over its kept states, whichever is shorter. The same
+        // terms in the same order (both lists increase by haplotype), so the same double sum.
+        std::size_t const few = std::max<std::size_t>(1, opt_.states / 4);
+        std::vector<std::uint32_t> carriers, carrier_begin(core + 1, 0);
+        std::vector<char> has_carriers(core, 0);
+        for (std::size_t c = 0; c < core && K > 0; ++c)
+        {
+            carrier_begin[c] = static_cast<std::uint32_t>(carriers.size());
+            auto const & mk = M[core_begin + c];
+            if (mk.alt_count > few)
+                continue;
+            has_carriers[c] = 1;
+            for (std::size_t k = 0; k < mk.bits.size(); ++k)
+                for (std::uint64_t v = mk.bits[k]; v; v &= v - 1)
+                {
+                    std::size_t const hh = k * 64 + static_cast<std::size_t>(__builtin_ctzll(v));
+                    if (hh < H)
+                        carriers.push_back(static_cast<std::uint32_t>(hh));
+                }
+        }
+        carrier_begin[core] = static_cast<std::uint32_t>(carriers.size());
         // With impute_offsets = n > 1, the imputation is repeated with the block boundaries shifted
         // by 1/n, 2/n, ... of a block (new state sets for each) and the probabilities averaged.
         std::vector<state_sets> osets;
@@ -749,6 +778,9 @@ private:
                 std::vector<float> gamma(K * stride);
                 std::vector<std::uint32_t> kept_hap, kept_begin(K + 1);
                 std::vector<float> kept_w;
+                // Two typed markers' kept weights as dense rows over the panel (0 where not kept).
+                std::array<std::vector<float>, 2> dense{std::vector<float>(H, 0.0f), std::vector<float>(H, 0.0f)};
+                std::array<std::size_t, 2> dense_t{K, K};
 #pragma omp for schedule(dynamic, 1)
                 for (std::size_t h = 0; h < 2 * N; ++h)
                 {
@@ -779,9 +811,32 @@ private:
                                 kept_w[j] /= sum;
                     }
                     kept_begin[K] = static_cast<std::uint32_t>(kept_hap.size());
+                    auto dense_row = [&](std::size_t t) -> std::vector<float> const & {
+                        if (dense_t[0] == t)
+                            return dense[0];
+                        if (dense_t[1] == t)
+                            return dense[1];
+                        // Replace the row of the earlier marker (the markers only move right).
+                        std::size_t const r = dense_t[0] == K ? 0 : dense_t[1] == K ? 1 : dense_t[0] < dense_t[1] ? 0 : 1;
+                        if (dense_t[r] != K)
+                            for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
+                                dense[r][kept_hap[j]] = 0.0f;
+                        for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
+                            dense[r][kept_hap[j]] = kept_w[j];
+                        dense_t[r] = t;
+                        return dense[r];
+                    };
                     auto p_at = [&](std::size_t t, std::size_t i) {
                         std::uint64_t const * b = M[i].bits.data();
                         double p = 0;
+                        std::size_t const c = i - core_begin;
+                        if (has_carriers[c] && carrier_begin[c + 1] - carrier_begin[c] < kept_begin[t + 1] - kept_begin[t])
+                        {
+                            auto const & d = dense_row(t);
+                            for (std::size_t j = carrier_begin[c]; j < carrier_begin[c + 1]; ++j)
+                                p += d[carriers[j]];
+                            return p;
+                        }
                         for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
                             if ((b[kept_hap[j] / 64] >> (kept_hap[j] % 64)) & 1U)
                                 p += kept_w[j];
@@ -802,6 +857,14 @@ private:
                         }
                         prob[c * 2 * N + h] += static_cast<float>(std::clamp(p, 0.0, 1.0)) * weight;
                     }
+                    // Clear the dense rows while this haplotype's kept lists are still in place.
+                    for (std::size_t r = 0; r < 2; ++r)
+                        if (dense_t[r] != K)
+                        {
+                            for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
+                                dense[r][kept_hap[j]] = 0.0f;
+                            dense_t[r] = K;
+                        }
                 }
             }
         }
@@ -845,6 +908,8 @@ ref_impute_summary ref_impute(ref_impute_options const & opt)
 {
     if (opt.overlap >= opt.window)
         throw user_error("the window overlap must be smaller than the window");
+    if (!(opt.end_scale >= 1))
+        throw user_error("the end blocks' state scale must be at least 1");
     if (opt.block == 0 || opt.states == 0 || opt.phase_states == 0 || opt.phase_states > 65535)
         throw user_error("states and block sizes must be positive (phase states at most 65535)");
     study_data const study = read_study(opt.study);

@@ -68,6 +68,15 @@ run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-state
 check_status "--edge-context 0: exit status 0" 0
 check "--edge-context 0 changes the records" test "$(body e0.vcf.gz | md5sum)" != "$(body o0.vcf.gz | md5sum)"
 check_eq "JSON: edge_context" "$(json_section e0.json model | json_values edge_context)" "false"
+# More states at the contig's ends (--end-scale, default 2.5): 1 gives other records, -t 1 = -t 2.
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --end-scale 1 --json s1.json -o s1.vcf.gz "$S"
+check_status "--end-scale 1: exit status 0" 0
+check "--end-scale 1 changes the records" test "$(body s1.vcf.gz | md5sum)" != "$(body o0.vcf.gz | md5sum)"
+check_eq "JSON: end_scale" "$(json_section s1.json model | json_values end_scale)" "1"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --ref-block 8 --ref-states 20 --end-scale 1 -o s2.vcf.gz "$S"
+check_eq "--end-scale 1: -t 1 and -t 2 give the same records" "$(body s1.vcf.gz | md5sum)" "$(body s2.vcf.gz | md5sum)"
+run "$EMTK" impute --ref "$P" --end-scale 0.5 -o bad.vcf.gz "$S"
+check_status "--end-scale 0.5: usage error" 2
 run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --fit-ne 1 --json n1.json -o n1.vcf.gz "$S"
 check_status "--fit-ne 1: exit status 0" 0
 run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --fit-ne 1 -o n2.vcf.gz "$S"

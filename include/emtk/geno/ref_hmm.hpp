@@ -48,6 +48,15 @@ struct ref_window
     /// its one existing neighbour (and the wider context cut at the end); true, as many blocks as
     /// inside, the span moved inwards (block 0 is matched over blocks 0–2, its context over 0–8).
     bool edge_context = false;
+    /// States at the chromosome's ends: ref_select_states gives the first block (`first_end`) and
+    /// the last block (`last_end`) ceil(end_scale × states) states (at most the haplotypes left).
+    /// There the HMM has one side's typed markers only, and the posterior over the many
+    /// haplotypes that match them follows the composition of the state set more than inside; a
+    /// larger set is closer to the full panel. Set by the reference pipeline on the first window's
+    /// first block and the last window's last block (the other windows' ends are in the overlap,
+    /// not written).
+    double end_scale = 1;
+    bool first_end = false, last_end = false;
     [[nodiscard]] std::size_t blocks() const noexcept
     {
         return typed == 0 ? 0 : (typed + offset + block - 1) / block;
@@ -72,7 +81,7 @@ using state_sets = std::vector<std::vector<std::uint32_t>>;
 
 /// \brief Chooses the state sets of one study haplotype (`diploid` false: alleles 0/1/−1) or one
 /// unphased genotype vector (`diploid` true: 0/1/2/−1), `states` per block (at most H minus the
-/// excluded). The haplotypes in `exclude` are never chosen (a study sample's own haplotypes when the
+/// excluded; more at the chromosome's ends with ref_window::end_scale). The haplotypes in `exclude` are never chosen (a study sample's own haplotypes when the
 /// window's templates include the study's).
 ///
 /// `prefer` (optional, one sorted list per block): these haplotypes come first in the block's

@@ -149,6 +149,22 @@ namespace emtk::geno {
 /// blocks' own PBWT checkpoint twice as far (it is counted twice there): 609 / 667 / 707 / 476 on
 /// seeds 31 / 1 / 7 / 13 of the 5,000 panel, 2846 on seed 1's 1,000 panel: not kept.
 ///
+/// States at the ends (`end_scale` 2.5, default since session 13, panel13): the first block of a
+/// contig and its last get 2.5× the states in the switch passes (250 per haplotype) and the
+/// imputation (1,000). There the HMM sees one side's typed markers only: the posterior at the
+/// end follows the composition of the state set among the many haplotypes that match those
+/// markers, and a small set put emtk confidently on the wrong donor where Beagle was split
+/// (seed 31: samples 57, 61, 179 at the ends; 1,000 states in every block mended 57 and 61 at
+/// +45% CPU). Errors at the untyped markers, 1 → 2.5 (Beagle 5.4), 5,000 panel seeds 1 / 31 / 7 /
+/// 13 / 21 / 41: 668 / 612 / 704 / 475 / 602 / 570 → 664 / 582 / 704 / 474 / 596 / 551 (611 / 558 /
+/// 716 / 477 / 606 / 543); 1,000 panel seeds 1 / 13 / 41: 2792 / 2730 / 2730 → 2758 / 2729 / 2742
+/// (2800 / 2684 / 2784); seed 41 not used while choosing. CPU: the imputation's and switch
+/// passes' forward-backward +30% (72 of 360 typed markers in the end blocks), partly paid back by
+/// the carrier sums of the interpolation (ref_impute.cpp): +6.6% instructions in all (seed 31). Not in the Viterbi rounds (their pairs cost the square of the states), and only at
+/// the contig's ends (a window's other ends lie in the overlap, not written). Half the end
+/// blocks' states by the inward span and half by the block's own span instead: worse (seed 31
+/// 643, seed 1 699).
+///
 /// Ne by EM (`fit_ne`, off): ε and Ne fitted together (the expected jumps of the study haplotypes
 /// over the imputation states; ref_fit_ne), the imputation run at the fitted Ne (29–31 thousand on
 /// the 5,000 panel, Beagle's own estimate 47–64 thousand for its model). Errors, default → fit_ne:
@@ -170,6 +186,10 @@ struct ref_impute_options
     /// State blocks at a window's ends matched over as many typed markers as inside
     /// (ref_window::edge_context; every state selection of the pipeline). See "Edge context" above.
     bool edge_context = true;
+    /// The first block of a contig and its last (the chromosome's ends) get this many times the
+    /// states in the switch passes and the imputation (ref_window::end_scale; not the Viterbi
+    /// rounds). See "States at the ends" above.
+    double end_scale = 2.5;
     double error = 1e-3;            ///< starting ε of the first window's EM
     bool fit_error = true;          ///< false: ε stays at `error`
     std::size_t states = 400;       ///< haploid states per block (imputation)

@@ -7,6 +7,7 @@
 #include <emtk/geno/genetic_map.hpp>
 #include <emtk/geno/panel.hpp>
 #include <emtk/geno/ref_hmm.hpp>
+#include <emtk/geno/ref_impute.hpp>
 #include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
 
@@ -529,4 +530,57 @@ TEST_CASE("edge context: the end blocks' states are matched over as many blocks 
     CHECK(edge[0] == std::vector<std::uint32_t>{2});
     CHECK(edge[1] == plain[1]); // the inner block unchanged
     CHECK(edge[2] == std::vector<std::uint32_t>{2});
+}
+
+TEST_CASE("ref_select_states: more states in the chromosome's end blocks with end_scale", "[geno][ref]")
+{
+    // 3 blocks of 4 typed markers, 8 haplotypes; haplotype h mismatches the all-0 study haplotype
+    // at h of the typed markers (so the order by mismatches is 0, 1, 2, ...). With 2 states and
+    // end_scale 2, a flagged end block takes the best 4, the others the best 2.
+    ref_window w;
+    w.haps = 8;
+    w.words = 1;
+    w.typed = 12;
+    w.block = 4;
+    w.rho.assign(12, 0.01);
+    w.bits.assign(12, 0);
+    for (std::size_t t = 0; t < 12; ++t)
+        for (std::uint32_t h = 0; h < 8; ++h)
+            if (t < h)
+                w.bits[t] |= std::uint64_t{1} << h;
+    std::vector<std::int8_t> const hap(12, 0);
+    std::vector<std::uint32_t> const two{0, 1}, four{0, 1, 2, 3};
+    auto const plain = ref_select_states(w, hap, false, 2, 1);
+    REQUIRE(plain.size() == 3);
+    for (auto const & s : plain)
+        CHECK(s == two);
+    w.end_scale = 2;
+    auto const unflagged = ref_select_states(w, hap, false, 2, 1);
+    CHECK(unflagged == plain); // no end flagged: no change
+    w.first_end = true;
+    auto const first = ref_select_states(w, hap, false, 2, 1);
+    CHECK(first[0] == four);
+    CHECK(first[1] == two);
+    CHECK(first[2] == two);
+    w.last_end = true;
+    auto const both = ref_select_states(w, hap, false, 2, 1);
+    CHECK(both[0] == four);
+    CHECK(both[1] == two);
+    CHECK(both[2] == four);
+    // At most the haplotypes not excluded.
+    w.end_scale = 10;
+    std::vector<std::uint32_t> const own{7};
+    auto const capped = ref_select_states(w, hap, false, 2, 1, own);
+    CHECK(capped[0].size() == 7);
+    CHECK(capped[2].size() == 7);
+    CHECK(capped[1] == two);
+}
+
+TEST_CASE("ref_impute: an end-block state scale below 1 is refused before any file is read", "[geno][ref]")
+{
+    ref_impute_options opt;
+    opt.study = "no-such-study.vcf";
+    opt.panel = "no-such-panel.vcf.gz";
+    opt.end_scale = 0.5;
+    CHECK_THROWS_WITH(ref_impute(opt), Catch::Contains("at least 1"));
 }
