@@ -8,6 +8,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 namespace emtk::hmm {
 
@@ -60,15 +61,7 @@ pair_hmm pair_hmm::from_mixture(dirichlet_mixture const & em)
                     em.q[c] * a[static_cast<std::size_t>(x)] * (a[static_cast<std::size_t>(y)] + (x == y ? 1.0 : 0.0)) / (A * (A + 1));
         }
     }
-    pair_hmm h;
-    h.K = K;
-    h.background = marg;
-    h.odds.resize(joint.size());
-    for (int x = 0; x < K; ++x)
-        for (int y = 0; y < K; ++y)
-            h.odds[static_cast<std::size_t>(x * K + y)] =
-                joint[static_cast<std::size_t>(x * K + y)] / (marg[static_cast<std::size_t>(x)] * marg[static_cast<std::size_t>(y)]);
-    return h;
+    return from_joint(K, joint, std::move(marg));
 }
 
 pair_posterior pair_hmm_posterior(pair_hmm const & h, digital_sequence x, digital_sequence y, double min_posterior)

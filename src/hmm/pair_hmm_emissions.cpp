@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cmath>
+#include <utility>
 
 namespace emtk::hmm {
 
@@ -43,25 +44,27 @@ constexpr std::array<double, 20> blosum62_background{0.074, 0.025, 0.054, 0.054,
                                                      0.068, 0.058, 0.099, 0.025, 0.045, 0.039, 0.034,
                                                      0.052, 0.057, 0.051, 0.073, 0.013, 0.032};
 
-/// The pair-HMM of a joint distribution `joint` (K·K, summing to 1): odds = joint / (marginal ⊗ marginal).
-pair_hmm from_joint(int K, std::vector<double> const & joint)
+} // namespace
+
+pair_hmm pair_hmm::from_joint(int K, std::vector<double> const & joint, std::vector<double> marginal)
 {
-    std::vector<double> marg(static_cast<std::size_t>(K), 0.0);
-    for (int a = 0; a < K; ++a)
-        for (int b = 0; b < K; ++b)
-            marg[static_cast<std::size_t>(a)] += joint[static_cast<std::size_t>(a * K + b)];
+    auto const k = static_cast<std::size_t>(K);
+    if (marginal.empty())
+    {
+        marginal.assign(k, 0.0);
+        for (std::size_t a = 0; a < k; ++a)
+            for (std::size_t b = 0; b < k; ++b)
+                marginal[a] += joint[a * k + b];
+    }
     pair_hmm h;
     h.K = K;
-    h.background = marg;
     h.odds.resize(joint.size());
-    for (int a = 0; a < K; ++a)
-        for (int b = 0; b < K; ++b)
-            h.odds[static_cast<std::size_t>(a * K + b)] =
-                joint[static_cast<std::size_t>(a * K + b)] / (marg[static_cast<std::size_t>(a)] * marg[static_cast<std::size_t>(b)]);
+    for (std::size_t a = 0; a < k; ++a)
+        for (std::size_t b = 0; b < k; ++b)
+            h.odds[a * k + b] = joint[a * k + b] / (marginal[a] * marginal[b]);
+    h.background = std::move(marginal);
     return h;
 }
-
-} // namespace
 
 pair_hmm pair_hmm::blosum62()
 {

@@ -71,6 +71,11 @@ struct pair_hmm
     /// p_a·p_b of a column drawn from the mixture; Sjölander et al. 1996, CABIOS 12:327, derive
     /// substitution matrices from their mixtures this way). \throws usage_error on an empty mixture.
     [[nodiscard]] static pair_hmm from_mixture(dirichlet_mixture const & em);
+    /// \brief The pair-HMM of a joint distribution `joint` (K·K, row-major, summing to 1):
+    /// odds = joint / (p ⊗ p) with p = `marginal`, or the joint's row sums when `marginal` is empty.
+    /// The gap parameters keep their defaults.
+    [[nodiscard]] static pair_hmm from_joint(int K, std::vector<double> const & joint,
+                                             std::vector<double> marginal = {});
     /// \brief BLOSUM62's joint probabilities (Henikoff & Henikoff 1992), recovered from the
     /// published half-bit scores and background frequencies (pair_hmm_emissions.cpp documents the
     /// rounding error), amino order ACDEFGHIKLMNPQRSTVWY.
