@@ -268,18 +268,16 @@ void consistency_round(training_context & ctx, realign_summary & info, double cu
         return;
     }
     auto const traces = local_exit_traces(third.hmm, ctx.set, threads);
-    bool const complete = std::none_of(traces.begin(), traces.end(), [](auto const & t) { return t.path.empty(); });
+    bool const complete = all_aligned(traces);
     info.consistency_M = third.hmm.M;
-    info.consistency_accuracy = complete ? match_accuracy(traces) : 0.0;
+    info.consistency_accuracy = candidate_accuracy(traces);
     info.consistency_kept = info.consistency_accuracy > current_accuracy;
     if (by_pairs && complete)
     {
         // The model-independent rule: which model's alignment of the training set realises more
         // of the consistency posteriors (one more alignment pass, of the kept model).
         auto const current = local_exit_traces(res.hmm, ctx.set, threads);
-        bool const current_complete =
-            std::none_of(current.begin(), current.end(), [](auto const & t) { return t.path.empty(); });
-        info.consistency_pairs_current = current_complete ? expected_aligned_pairs(post, match_columns_of(current, ctx.set)) : 0.0;
+        info.consistency_pairs_current = all_aligned(current) ? expected_aligned_pairs(post, match_columns_of(current, ctx.set)) : 0.0;
         info.consistency_pairs_candidate = expected_aligned_pairs(post, match_columns_of(traces, ctx.set));
         info.consistency_kept = info.consistency_pairs_candidate > info.consistency_pairs_current;
     }

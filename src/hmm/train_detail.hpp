@@ -123,6 +123,13 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons);
 /// \brief Σ of the match-state posteriors on the traces' paths: the keep rule "accuracy".
 [[nodiscard]] double match_accuracy(std::vector<alignment_trace> const & traces);
 
+/// \brief True when every trace has a path (the model can emit every sequence).
+[[nodiscard]] bool all_aligned(std::vector<alignment_trace> const & traces);
+
+/// \brief A candidate's score under the keep rule "accuracy": match_accuracy() when all_aligned(),
+/// else 0 (a model that cannot emit some training sequence is never kept over one that can).
+[[nodiscard]] double candidate_accuracy(std::vector<alignment_trace> const & traces);
+
 /// \brief Adds `other`'s log-space fallback counts to res's.
 void merge_tally(train_result & res, train_result const & other);
 

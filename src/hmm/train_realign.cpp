@@ -119,6 +119,16 @@ double match_accuracy(std::vector<alignment_trace> const & traces)
     return sum;
 }
 
+bool all_aligned(std::vector<alignment_trace> const & traces)
+{
+    return std::none_of(traces.begin(), traces.end(), [](auto const & t) { return t.path.empty(); });
+}
+
+double candidate_accuracy(std::vector<alignment_trace> const & traces)
+{
+    return all_aligned(traces) ? match_accuracy(traces) : 0.0;
+}
+
 namespace {
 
 msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int threads, double & accuracy)
@@ -126,9 +136,8 @@ msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int thread
     auto const & abc = seq::alphabet::get(set.type);
     auto const xs = digital_views(set);
     auto const traces = local_exit_traces(hmm, set, threads);
-    for (auto const & t : traces)
-        if (t.path.empty())
-            return {};
+    if (!all_aligned(traces))
+        return {};
     accuracy = match_accuracy(traces);
     std::vector<std::string> names;
     for (auto const & s : set.seqs)
@@ -214,11 +223,9 @@ void annealed_round(training_context & ctx, realign_summary & info, train_option
     }
     merge_tally(res, third);
     res.decreases += third.decreases;
-    auto const traces = local_exit_traces(third.hmm, ctx.set, std::max(1, ctx.opt.threads));
-    bool const complete = std::none_of(traces.begin(), traces.end(), [](auto const & t) { return t.path.empty(); });
     info.anneal_M = third.hmm.M;
     info.anneal_objective = third.objective;
-    info.anneal_accuracy = complete ? match_accuracy(traces) : 0.0;
+    info.anneal_accuracy = candidate_accuracy(local_exit_traces(third.hmm, ctx.set, std::max(1, ctx.opt.threads)));
     info.anneal_kept = info.anneal_accuracy > kept_accuracy;
     if (info.anneal_kept)
     {
@@ -346,9 +353,7 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     case realign_keep_rule::accuracy:
     {
         info.first_accuracy = first_accuracy;
-        auto const traces = local_exit_traces(second.hmm, ctx.set, threads);
-        bool const complete = std::none_of(traces.begin(), traces.end(), [](auto const & t) { return t.path.empty(); });
-        info.second_accuracy = complete ? match_accuracy(traces) : 0.0;
+        info.second_accuracy = candidate_accuracy(local_exit_traces(second.hmm, ctx.set, threads));
         info.kept = info.second_accuracy > info.first_accuracy;
         break;
     }
