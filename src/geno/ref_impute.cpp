@@ -575,9 +575,9 @@ private:
                 bool const viterbi = round < opt_.phase_rounds;
                 // With shift_blocks, round r's block boundaries are shifted by r / rounds of a block.
                 wx.offset = opt_.shift_blocks ? static_cast<std::size_t>(round) * w.block / static_cast<std::size_t>(rounds) : 0;
-                // More states at the chromosome's ends in the switch passes (not the Viterbi rounds:
-                // their pairs cost the square of the states).
-                wx.end_scale = viterbi ? 1.0 : opt_.end_scale;
+                // More states at the chromosome's ends in the switch passes (end_scale), fewer in
+                // the Viterbi rounds (viterbi_end_scale: their pairs cost the square of the states).
+                wx.end_scale = viterbi ? opt_.viterbi_end_scale : opt_.end_scale;
                 for (std::size_t t = 0; t < K; ++t)
                 {
                     std::uint64_t * row = wx.bits.data() + t * wx.words;
@@ -908,7 +908,7 @@ ref_impute_summary ref_impute(ref_impute_options const & opt)
 {
     if (opt.overlap >= opt.window)
         throw user_error("the window overlap must be smaller than the window");
-    if (!(opt.end_scale >= 1))
+    if (!(opt.end_scale >= 1) || !(opt.viterbi_end_scale >= 1))
         throw user_error("the end blocks' state scale must be at least 1");
     if (opt.block == 0 || opt.states == 0 || opt.phase_states == 0 || opt.phase_states > 65535)
         throw user_error("states and block sizes must be positive (phase states at most 65535)");

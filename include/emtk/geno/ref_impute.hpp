@@ -165,6 +165,11 @@ namespace emtk::geno {
 /// blocks' states by the inward span and half by the block's own span instead: worse (seed 31
 /// 643, seed 1 699).
 ///
+/// In the Viterbi round 2 (`viterbi_end_scale`, off: 1): 1.5 (pairs of up to 96 states in the
+/// end blocks instead of 64) gains on the 1,000 panel's ends as much as 2.5 did (160 states,
+/// +25–60% CPU), but costs +7.0% instructions there (seed 13, -t 1); errors in bench/README.md
+/// ("Viterbi end states", panel13b).
+///
 /// Ne by EM (`fit_ne`, off): ε and Ne fitted together (the expected jumps of the study haplotypes
 /// over the imputation states; ref_fit_ne), the imputation run at the fitted Ne (29–31 thousand on
 /// the 5,000 panel, Beagle's own estimate 47–64 thousand for its model). Errors, default → fit_ne:
@@ -187,9 +192,13 @@ struct ref_impute_options
     /// (ref_window::edge_context; every state selection of the pipeline). See "Edge context" above.
     bool edge_context = true;
     /// The first block of a contig and its last (the chromosome's ends) get this many times the
-    /// states in the switch passes and the imputation (ref_window::end_scale; not the Viterbi
-    /// rounds). See "States at the ends" above.
+    /// states in the switch passes and the imputation (ref_window::end_scale; the Viterbi rounds:
+    /// `viterbi_end_scale`). See "States at the ends" above.
     double end_scale = 2.5;
+    /// The same for the Viterbi rounds after the first (ref_window::end_scale of their state
+    /// selection; the end blocks' pairs cost the square: 1.5 → 2.25× there). See "States at the
+    /// ends" above.
+    double viterbi_end_scale = 1;
     double error = 1e-3;            ///< starting ε of the first window's EM
     bool fit_error = true;          ///< false: ε stays at `error`
     std::size_t states = 400;       ///< haploid states per block (imputation)
