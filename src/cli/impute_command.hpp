@@ -63,6 +63,7 @@ struct impute_arguments
     bool fit_ne = geno::ref_impute_options{}.fit_ne; ///< --fit-ne
     bool edge_context = geno::ref_impute_options{}.edge_context; ///< --edge-context
     double end_scale = geno::ref_impute_options{}.end_scale;     ///< --end-scale
+    double viterbi_end_scale = geno::ref_impute_options{}.viterbi_end_scale; ///< --viterbi-end-scale
     int ref_states = 400;         ///< --ref-states (haploid states per block)
     int phase_states = 64;        ///< --phase-states (diploid stage)
     int phase_rounds = 2;         ///< --phase-rounds

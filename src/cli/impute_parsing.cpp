@@ -152,6 +152,10 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "With --ref: the first and last state block of a contig get this many times the states in the "
                       "switch passes and the imputation (1 = as inside).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
+    parser.add_option(a.viterbi_end_scale, '\0', "viterbi-end-scale",
+                      "With --ref: the same for the phasing rounds after the first (their state pairs cost the square; "
+                      "1 = as inside).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100});
     parser.add_option(a.ref_states, '\0', "ref-states", "With --ref: panel haplotypes per block (imputation).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 100000});
     parser.add_option(a.phase_states, '\0', "phase-states", "With --ref: panel haplotypes per block (phasing).",

@@ -52,6 +52,7 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.fit_ne = a.fit_ne;
     opt.edge_context = a.edge_context;
     opt.end_scale = a.end_scale;
+    opt.viterbi_end_scale = a.viterbi_end_scale;
     opt.error = a.ref_error;
     opt.fit_error = !a.ref_fixed_error;
     opt.states = static_cast<std::size_t>(a.ref_states);
@@ -182,6 +183,7 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("fit_ne", a.fit_ne);
     j.field("edge_context", a.edge_context);
     j.field("end_scale", a.end_scale);
+    j.field("viterbi_end_scale", a.viterbi_end_scale);
     j.field("states", a.ref_states);
     j.field("phase_states", a.phase_states);
     j.field("phase_rounds", a.phase_rounds);

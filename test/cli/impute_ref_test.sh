@@ -77,6 +77,17 @@ run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --ref-block 8 --ref-state
 check_eq "--end-scale 1: -t 1 and -t 2 give the same records" "$(body s1.vcf.gz | md5sum)" "$(body s2.vcf.gz | md5sum)"
 run "$EMTK" impute --ref "$P" --end-scale 0.5 -o bad.vcf.gz "$S"
 check_status "--end-scale 0.5: usage error" 2
+# More states at the ends in the later phasing round too (--viterbi-end-scale, default 1.25).
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --phase-states 2 --viterbi-end-scale 1 --json v1.json -o v1.vcf.gz "$S"
+check_status "--viterbi-end-scale 1: exit status 0" 0
+check_eq "JSON: viterbi_end_scale" "$(json_section v1.json model | json_values viterbi_end_scale)" "1"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --ref-block 8 --ref-states 20 --phase-states 2 --viterbi-end-scale 20 --json v3.json -o v3.vcf.gz "$S"
+check "--viterbi-end-scale 20 changes the records (2 phase states: 35 typed markers)" test "$(body v3.vcf.gz | md5sum)" != "$(body v1.vcf.gz | md5sum)"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --ref-block 8 --ref-states 20 --phase-states 2 --viterbi-end-scale 20 -o v4.vcf.gz "$S"
+check_eq "--viterbi-end-scale 20: -t 1 and -t 2 give the same records" "$(body v3.vcf.gz | md5sum)" "$(body v4.vcf.gz | md5sum)"
+run "$EMTK" impute --ref "$P" --viterbi-end-scale 0.5 -o bad.vcf.gz "$S"
+check_status "--viterbi-end-scale 0.5: usage error" 2
+check "--viterbi-end-scale 0.5: no output" test ! -e bad.vcf.gz
 run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --fit-ne 1 --json n1.json -o n1.vcf.gz "$S"
 check_status "--fit-ne 1: exit status 0" 0
 run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --fit-ne 1 -o n2.vcf.gz "$S"

@@ -165,10 +165,14 @@ namespace emtk::geno {
 /// blocks' states by the inward span and half by the block's own span instead: worse (seed 31
 /// 643, seed 1 699).
 ///
-/// In the Viterbi round 2 (`viterbi_end_scale`, off: 1): 1.5 (pairs of up to 96 states in the
-/// end blocks instead of 64) gains on the 1,000 panel's ends as much as 2.5 did (160 states,
-/// +25–60% CPU), but costs +7.0% instructions there (seed 13, -t 1); errors in bench/README.md
-/// ("Viterbi end states", panel13b).
+/// In the Viterbi round 2 (`viterbi_end_scale` 1.25, default since session 14): the end blocks'
+/// state selection takes 1.25× the states per haplotype (pairs of up to 80 states instead of 64).
+/// Errors at the untyped markers, 1 → 1.25, 1,000 panel seeds 1 / 13 / 41: 2758 / 2729 / 2742 →
+/// 2746 / 2684 / 2742 (Beagle 2800 / 2684 / 2784); 5,000 panel seeds 1 / 31 / 7 / 13 / 21 / 41:
+/// 664 / 582 / 704 / 474 / 596 / 551 → 664 / 585 / 704 / 474 / 596 / 543; +3.2% instructions
+/// (cachegrind, -t 1, seed 13's 1,000 panel). 1.5 gained 13 more errors on seed 1's 1,000 panel at
+/// +7.0% instructions; 2.5 (160 states) the same as 1.5 at +25–60% CPU. bench/README.md, "Viterbi
+/// end states".
 ///
 /// Ne by EM (`fit_ne`, off): ε and Ne fitted together (the expected jumps of the study haplotypes
 /// over the imputation states; ref_fit_ne), the imputation run at the fitted Ne (29–31 thousand on
@@ -198,7 +202,7 @@ struct ref_impute_options
     /// The same for the Viterbi rounds after the first (ref_window::end_scale of their state
     /// selection; the end blocks' pairs cost the square: 1.5 → 2.25× there). See "States at the
     /// ends" above.
-    double viterbi_end_scale = 1;
+    double viterbi_end_scale = 1.25;
     double error = 1e-3;            ///< starting ε of the first window's EM
     bool fit_error = true;          ///< false: ε stays at `error`
     std::size_t states = 400;       ///< haploid states per block (imputation)
