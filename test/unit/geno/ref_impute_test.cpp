@@ -581,15 +581,7 @@ TEST_CASE("ref_impute: an end-block state scale below 1 is refused before any fi
     ref_impute_options opt;
     opt.study = "no-such-study.vcf";
     opt.panel = "no-such-panel.vcf.gz";
-    opt.end_scale = 0.5;
-    CHECK_THROWS_WITH(ref_impute(opt), Catch::Contains("at least 1"));
-}
-
-TEST_CASE("ref_impute: a Viterbi end-block state scale below 1 is refused too", "[geno][ref]")
-{
-    ref_impute_options opt;
-    opt.study = "no-such-study.vcf";
-    opt.panel = "no-such-panel.vcf.gz";
-    opt.viterbi_end_scale = 0.5;
+    SECTION("switch passes and imputation") { opt.end_scale = 0.5; }
+    SECTION("later Viterbi rounds") { opt.viterbi_end_scale = 0.5; }
     CHECK_THROWS_WITH(ref_impute(opt), Catch::Contains("at least 1"));
 }
