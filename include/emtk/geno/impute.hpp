@@ -15,8 +15,8 @@
 /// samples' own haplotypes can (the loss of stage 1 is at MAF < 5%). The genotype posteriors of
 /// a window are the mean over the last refine_options::average rounds. Stage 3 (haploid.hpp)
 /// imputes each of the last round's haplotypes again with a haploid HMM over 200 states per block
-/// chosen for that haplotype, after one pass of phase switches, and pools its genotype
-/// posteriors with stage 2's (geometric pool, weight 0.6: haploid.hpp step 6).
+/// chosen for that haplotype, after one pass of phase switches, and blends its genotype
+/// posteriors with stage 2's (weight 0.5; haploid.hpp step 6).
 ///
 /// Windows. A block of M sites is cut into the fewest windows of at most `window` markers that
 /// overlap by at least `overlap` markers; all have the same length and their starts are spread
@@ -135,7 +135,7 @@ enum class impute_method
 ///     6 / 4           200             100             97     0.169%        0.9955
 ///     5 / 3           200             100             91     0.165%        0.9955  (defaults)
 ///
-/// The haploid pass (linear blend weight 0.5 at the time, one switch pass, blocks of 32 markers, the template
+/// The haploid pass (blend weight 0.5, one switch pass, blocks of 32 markers, the template
 /// rounds' ρ and ε) takes a sixth off the discordance at every MAF; with it one template round
 /// fewer costs nothing in accuracy and pays for most of its CPU.
 ///
