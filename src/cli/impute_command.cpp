@@ -73,6 +73,7 @@ geno::impute_vcf_options make_options(impute_arguments const & a)
     opt.haploid.switch_passes = a.haploid_switch_passes;
     opt.haploid.switch_states = static_cast<std::size_t>(a.haploid_switch_states);
     opt.haploid.weight = a.haploid_weight;
+    opt.haploid.blend = a.haploid_blend == "geometric" ? geno::haploid_blend::geometric : geno::haploid_blend::linear;
     opt.haploid.jump_scale = a.haploid_jump_scale;
     opt.haploid.passes = a.haploid_passes;
     opt.haploid.average = a.haploid_average;

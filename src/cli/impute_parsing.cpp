@@ -34,7 +34,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
         "Haploid stage (--haploid-states, default 200; 0 = off): after the rounds each haplotype is imputed again by "
         "a haploid Li-Stephens HMM over the other samples' haplotypes, with states chosen per block of "
         "--haploid-block markers for that haplotype alone (after --haploid-switch-passes passes of single phase "
-        "switches); its genotype probabilities are blended with the rounds' at --haploid-weight.");
+        "switches); its genotype probabilities are pooled with the rounds' (--haploid-blend, weight --haploid-weight).");
     info.description.push_back(
         "Output: every observed genotype is kept exactly; each missing one gets the most probable genotype in GT. "
         "FORMAT/DS (ALT dosage) and FORMAT/GP (P of 0/0, 0/1, 1/1) are written for all samples (observed genotypes: "
@@ -103,6 +103,11 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "Haploid stage: weight of its genotype probabilities in the blend with the template rounds' "
                       "(0 = stage off, 1 = haploid only).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
+    parser.add_option(a.haploid_blend, '\0', "haploid-blend",
+                      "Haploid stage: how its genotype probabilities are pooled with the template rounds': linear "
+                      "((1-w) T + w H; w = --haploid-weight) or geometric (T^(1-w) H^w, normalised; measured with "
+                      "--haploid-weight 0.6).",
+                      seqan3::option_spec::advanced, seqan3::value_list_validator{"linear", "geometric"});
     parser.add_option(a.haploid_jump_scale, '\0', "haploid-jump-scale",
                       "Haploid stage: jump probability = this x the template rounds' fitted rate (at most 1).",
                       seqan3::option_spec::advanced);

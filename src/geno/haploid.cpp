@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <iterator>
 
 namespace emtk::geno {
@@ -332,12 +333,37 @@ haploid_summary haploid_window(std::span<std::int8_t const> genotypes, std::size
             }
     }
 
-    // Blend the averaged passes' posteriors with the template stage's.
-    double const wt = std::min(1.0, opt.weight);
-    for (std::size_t k = 0; k < slots; ++k)
-        for (std::size_t x = 0; x < 3; ++x)
-            posterior[3 * k + x] = (1 - wt) * posterior[3 * k + x] + wt * mean[3 * k + x] / averaged;
+    // Blend the averaged passes' posteriors with the template stage's (step 6).
+    for (double & v : mean)
+        v /= averaged;
+    haploid_blend_posteriors(posterior, mean, opt.weight, opt.blend);
     return sum;
+}
+
+void haploid_blend_posteriors(std::span<double> posterior, std::span<double const> haploid, double weight,
+                              haploid_blend rule)
+{
+    EMTK_ASSERT(posterior.size() == haploid.size() && posterior.size() % 3 == 0, "blend: shapes differ");
+    double const wt = std::clamp(weight, 0.0, 1.0);
+    for (std::size_t k = 0; k < posterior.size(); k += 3)
+    {
+        double * t = posterior.data() + k;
+        double const * h = haploid.data() + k;
+        if (rule == haploid_blend::linear)
+        {
+            for (std::size_t x = 0; x < 3; ++x)
+                t[x] = (1 - wt) * t[x] + wt * h[x];
+            continue;
+        }
+        double q[3], total = 0;
+        for (std::size_t x = 0; x < 3; ++x)
+        {
+            q[x] = std::pow(std::max(t[x], blend_floor), 1 - wt) * std::pow(std::max(h[x], blend_floor), wt);
+            total += q[x];
+        }
+        for (std::size_t x = 0; x < 3; ++x)
+            t[x] = q[x] / total;
+    }
 }
 
 } // namespace emtk::geno

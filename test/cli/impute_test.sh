@@ -102,6 +102,14 @@ check_eq "--haploid-states 0: no haploid pass in the summary" "$(json_section h0
 check "--haploid-states 0: other posteriors than the default run" bash -c '! cmp -s <(gzip -cd h0.vcf.gz | grep -v "^#") <(gzip -cd def.vcf.gz | grep -v "^#")'
 run "$EMTK" impute -t 2 --haploid-weight 0 -o hw0.vcf.gz "$EX"
 check_eq "--haploid-weight 0 is --haploid-states 0" "$(body hw0.vcf.gz | md5sum)" "$(body h0.vcf.gz | md5sum)"
+# The blend of the two stages (geno/haploid.hpp step 6): linear by default, geometric on request.
+run "$EMTK" impute -t 2 --haploid-blend geometric --haploid-weight 0.6 -o hgeo.vcf.gz "$EX"
+check_status "--haploid-blend geometric: exit status 0" 0
+check "--haploid-blend geometric: other posteriors than the default (linear)" bash -c '! cmp -s <(gzip -cd hgeo.vcf.gz | grep -v "^#") <(gzip -cd def.vcf.gz | grep -v "^#")'
+run "$EMTK" impute -t 1 --haploid-blend geometric --haploid-weight 0.6 -o hgeo1.vcf.gz "$EX"
+check_eq "--haploid-blend geometric: identical for -t 1 and -t 2" "$(body hgeo1.vcf.gz | md5sum)" "$(body hgeo.vcf.gz | md5sum)"
+run "$EMTK" impute -t 2 --haploid-blend linear -o hlin.vcf.gz "$EX"
+check_eq "--haploid-blend linear is the default" "$(body hlin.vcf.gz | md5sum)" "$(body def.vcf.gz | md5sum)"
 # Pure fastPHASE (--refine 0): no template round, other posteriors; still identical for any -t.
 run "$EMTK" impute "${FAST[@]}" --window 200 --overlap 40 --refine 0 --json f0.json -o f0.vcf.gz "$EX"
 check_status "--refine 0: exit status 0" 0
@@ -209,6 +217,9 @@ check_status "not a VCF: exit status 1" 1
 check_stderr_one_line_starting "not a VCF: one line" "$E text.txt: "
 expect_error "--overlap >= --window" 2 "$E --overlap must be smaller than --window" \
   out "$EMTK" impute --window 10 --overlap 10 -o out.vcf.gz "$EX"
+expect_error "--haploid-blend not linear or geometric" 2 \
+  "$E Validation failed for option --haploid-blend: Value mean is not one of [linear,geometric]." \
+  out "$EMTK" impute --haploid-blend mean -o out.vcf.gz "$EX"
 expect_error "--refine-overlap >= --refine-window" 2 "$E --refine-overlap must be smaller than --refine-window" \
   out "$EMTK" impute --refine-window 50 --refine-overlap 60 -o out.vcf.gz "$EX"
 expect_error "--region on stdin" 2 "$E --region needs an indexed file, not stdin" \

@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
 
 using namespace emtk;
 using namespace emtk::geno;
@@ -42,6 +43,8 @@ TEST_CASE("haploid stage: phasing consistent, EM monotone, posteriors normalised
     ho.block = 16;
     ho.switch_passes = 2;
     ho.iterations = 6;
+    ho.blend = haploid_blend::linear; // the bounds below are of the linear mean at weight 0.5
+    ho.weight = 0.5;
     std::vector<std::vector<double>> posts;
     std::vector<std::vector<std::uint8_t>> panels;
     for (int threads : {1, 2, 3})
@@ -151,13 +154,56 @@ TEST_CASE("impute_block with the haploid stage: identical for 1 and 2 threads, p
     CHECK(pa.gp == pb.gp);
     CHECK(pa.phase == pb.phase);
     CHECK(pa.gp != a.gp);
-    opt.haploid.pbwt = 0;
+    opt.haploid.pbwt = haploid_options{}.pbwt;
+    // The geometric blend (not the default): identical for 1 and 2 threads, other posteriors than
+    // the linear default, the same phase (the blend does not touch the panel).
+    opt.haploid.blend = haploid_blend::geometric;
+    opt.em.threads = 1;
+    auto const la = impute_block(gm, opt, 0);
+    opt.em.threads = 2;
+    auto const lb = impute_block(gm, opt, 0);
+    CHECK(la.gp == lb.gp);
+    CHECK(la.gp != a.gp);
+    CHECK(la.phase == a.phase);
+    opt.haploid.blend = haploid_blend::linear;
     // Without the stage the output differs (the stage did something) and carries no haploid summary.
     opt.haploid.states = 0;
     auto const c = impute_block(gm, opt, 0);
     CHECK(c.gp != a.gp);
     for (auto const & w : c.windows)
         CHECK_FALSE(w.haploid.run);
+}
+
+TEST_CASE("haploid blend (step 6): linear mean, geometric pool, floor, weights 0 and 1", "[geno][haploid]")
+{
+    // Two stages that disagree: the template stage sure of 0/0, the haploid stage leaning to 0/1.
+    std::vector<double> const T{0.98, 0.02, 0.0}, H{0.15, 0.85, 0.0};
+    std::vector<double> lin = T, geo = T;
+    haploid_blend_posteriors(lin, H, 0.6, haploid_blend::linear);
+    haploid_blend_posteriors(geo, H, 0.6, haploid_blend::geometric);
+    for (std::size_t x = 0; x < 3; ++x)
+        CHECK(lin[x] == Approx(0.4 * T[x] + 0.6 * H[x]).epsilon(1e-12));
+    // Geometric: T^0.4 H^0.6 normalised; the 0/0 call of the template stage keeps more weight than
+    // in the linear mean because the haploid stage only doubts it (0.15) while T nearly excludes 0/1.
+    double q[3], total = 0;
+    for (std::size_t x = 0; x < 3; ++x)
+        total += q[x] = std::pow(std::max(T[x], blend_floor), 0.4) * std::pow(std::max(H[x], blend_floor), 0.6);
+    for (std::size_t x = 0; x < 3; ++x)
+        CHECK(geo[x] == Approx(q[x] / total).epsilon(1e-12));
+    CHECK(geo[0] + geo[1] + geo[2] == Approx(1.0).epsilon(1e-12));
+    CHECK(lin[1] > lin[0]);  // linear: 0/1 (0.52 against 0.48)
+    CHECK(geo[0] > geo[1]);  // geometric: 0/0
+    // Both zero at 1/1: the floor keeps it a (tiny) probability, not a NaN.
+    CHECK(geo[2] > 0);
+    CHECK(geo[2] < 1e-8);
+    // Where the stages agree the pool is the common posterior; weight 0 / 1 return T / H.
+    std::vector<double> same{0.2, 0.7, 0.1}, w0 = T, w1 = T;
+    haploid_blend_posteriors(same, std::vector<double>{0.2, 0.7, 0.1}, 0.6, haploid_blend::geometric);
+    CHECK(same[1] == Approx(0.7).epsilon(1e-12));
+    haploid_blend_posteriors(w0, H, 0.0, haploid_blend::geometric);
+    haploid_blend_posteriors(w1, H, 1.0, haploid_blend::geometric);
+    CHECK(w0[0] == Approx(0.98).epsilon(1e-6));
+    CHECK(w1[1] == Approx(0.85).epsilon(1e-6));
 }
 
 TEST_CASE("haploid stage: a lone mis-phased heterozygote is flipped back (step 4b)", "[geno][haploid]")
