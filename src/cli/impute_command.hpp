@@ -44,7 +44,8 @@ struct impute_arguments
     int haploid_switch_passes = geno::haploid_options{}.switch_passes;
     int haploid_switch_states = static_cast<int>(geno::haploid_options{}.switch_states);
     double haploid_weight = geno::haploid_options{}.weight;
-    std::string haploid_blend = "linear";   ///< --haploid-blend linear|geometric (haploid_options::blend)
+    std::string haploid_blend =             ///< --haploid-blend linear|geometric (haploid_options::blend)
+        geno::haploid_options{}.blend == geno::haploid_blend::geometric ? "geometric" : "linear";
     double haploid_jump_scale = geno::haploid_options{}.jump_scale;
     int haploid_passes = geno::haploid_options{}.passes;
     int haploid_average = geno::haploid_options{}.average;

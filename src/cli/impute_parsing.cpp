@@ -105,8 +105,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
     parser.add_option(a.haploid_blend, '\0', "haploid-blend",
                       "Haploid stage: how its genotype probabilities are pooled with the template rounds': linear "
-                      "((1-w) T + w H; w = --haploid-weight) or geometric (T^(1-w) H^w, normalised; measured with "
-                      "--haploid-weight 0.6).",
+                      "((1-w) T + w H; w = --haploid-weight) or geometric (T^(1-w) H^w, normalised).",
                       seqan3::option_spec::advanced, seqan3::value_list_validator{"linear", "geometric"});
     parser.add_option(a.haploid_jump_scale, '\0', "haploid-jump-scale",
                       "Haploid stage: jump probability = this x the template rounds' fitted rate (at most 1).",

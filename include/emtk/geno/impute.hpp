@@ -16,7 +16,7 @@
 /// a window are the mean over the last refine_options::average rounds. Stage 3 (haploid.hpp)
 /// imputes each of the last round's haplotypes again with a haploid HMM over 200 states per block
 /// chosen for that haplotype, after one pass of phase switches, and blends its genotype
-/// posteriors with stage 2's (weight 0.5; haploid.hpp step 6).
+/// posteriors with stage 2's (geometric pool, weight 0.6; haploid.hpp step 6).
 ///
 /// Windows. A block of M sites is cut into the fewest windows of at most `window` markers that
 /// overlap by at least `overlap` markers; all have the same length and their starts are spread

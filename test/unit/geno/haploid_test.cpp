@@ -155,9 +155,10 @@ TEST_CASE("impute_block with the haploid stage: identical for 1 and 2 threads, p
     CHECK(pa.phase == pb.phase);
     CHECK(pa.gp != a.gp);
     opt.haploid.pbwt = haploid_options{}.pbwt;
-    // The geometric blend (not the default): identical for 1 and 2 threads, other posteriors than
-    // the linear default, the same phase (the blend does not touch the panel).
-    opt.haploid.blend = haploid_blend::geometric;
+    // The linear blend (not the default; the geometric pool is): identical for 1 and 2 threads,
+    // other posteriors than the default, the same phase (the blend does not touch the panel).
+    REQUIRE(haploid_options{}.blend == haploid_blend::geometric);
+    opt.haploid.blend = haploid_blend::linear;
     opt.em.threads = 1;
     auto const la = impute_block(gm, opt, 0);
     opt.em.threads = 2;
@@ -165,7 +166,7 @@ TEST_CASE("impute_block with the haploid stage: identical for 1 and 2 threads, p
     CHECK(la.gp == lb.gp);
     CHECK(la.gp != a.gp);
     CHECK(la.phase == a.phase);
-    opt.haploid.blend = haploid_blend::linear;
+    opt.haploid.blend = haploid_options{}.blend;
     // Without the stage the output differs (the stage did something) and carries no haploid summary.
     opt.haploid.states = 0;
     auto const c = impute_block(gm, opt, 0);
