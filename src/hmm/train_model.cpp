@@ -101,6 +101,10 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
         tally_->note_double(used != estep_kernel::double_only);
     if (scaled)
         return w * *scaled;
+    // Paths the untilted kernel cannot represent (a fragment's long deletion runs against a long
+    // glocal model): the same kernel under the deletion tilt (scaled_dp.hpp, "Deletion tilt").
+    if (auto const tilted = scaled_expected_counts_tilted(*p.pprof, xs, s, w, ws))
+        return w * *tilted;
     // The scaled kernel cannot represent this sequence's paths: the log-space reference (train.hpp,
     // "Numerical robustness").
     double const need = 48.0 * static_cast<double>(x.size() + 1) * static_cast<double>(p.hmm.M + 1);
