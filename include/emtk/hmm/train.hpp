@@ -449,6 +449,9 @@ private:
     double neff_ = 0;
     residue_sets sets_;
     std::shared_ptr<logspace_tally> tally_;
+    /// Per sequence: its last E-step needed the deletion tilt (scaled_dp.hpp), so the next one
+    /// tries it first (train_model.cpp, expect()). Written only by the E-step of sequence i.
+    mutable std::vector<std::uint8_t> tilt_first_;
 };
 
 /// \brief One round of model surgery (train_result::surgery).
