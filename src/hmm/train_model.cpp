@@ -124,6 +124,8 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
     if (auto const tilted = tilt_tried ? std::nullopt : scaled_expected_counts_tilted(*p.pprof, xs, s, w, ws))
     {
         tilt_first_[i] = 1;
+        if (tally_ && opt_.float_estep)
+            tally_->note_double(true);
         return w * *tilted;
     }
     // The scaled kernel cannot represent this sequence's paths: the log-space reference (train.hpp,
