@@ -1,6 +1,7 @@
 // Consensus of starts (train.hpp, train_options::consensus_starts): short fits from the most
 // central candidates, each aligns the training set, and the candidate whose alignment the others
 // support most (start_consensus.hpp) becomes restart 0's start sequence.
+#include "train_concurrent.hpp"
 #include "train_detail.hpp"
 
 #include <emtk/hmm/align.hpp>
@@ -12,6 +13,7 @@
 #include <algorithm>
 #include <omp.h>
 #include <exception>
+#include <optional>
 
 namespace emtk::hmm::detail {
 
@@ -84,13 +86,20 @@ consensus_alignments choose_consensus_start(training_context & ctx, start_plan &
         short_fit.push_back({"posterior-mean phase", mp, [](hmm_training_model & m) { m.set_mean_estimator(true); },
                              [](hmm_training_model & m) { m.set_mean_estimator(false); }});
     short_fit.push_back({"", c, {}, {}});
-    std::vector<residue_columns> columns;
-    std::vector<std::size_t> chosen_from;
-    std::vector<dp_matrix> viterbi_scratch(static_cast<std::size_t>(std::max(1, opt.threads)));
-    for (std::size_t ci = 0; ci < n_candidates; ++ci)
-    {
+    // The candidates are independent: fitted side by side (train_concurrent.hpp), each into its
+    // own slot, and combined in candidate order, so the choice is the same for any thread count.
+    std::vector<std::optional<residue_columns>> slots(n_candidates);
+    std::size_t const workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, opt.threads)), n_candidates);
+    std::vector<std::vector<dp_matrix>> viterbi_scratch(workers);
+    run_concurrently(n_candidates, opt.threads, [&](std::size_t ci, std::size_t worker, int threads) {
         seq::sequence const & sq = set.seqs[index[pool[ci]]];
         std::vector<double> w = weights;
+        em::options e_step = ctx.e_step_options;
+        e_step.threads = threads;
+        training_context const tctx{ctx.set, ctx.opt, ctx.where, ctx.prior, ctx.background, ctx.tally, e_step, ctx.res};
+        std::vector<em::phase<hmm_training_model>> fit = short_fit;
+        for (auto & ph : fit)
+            ph.opt.threads = threads;
         hmm_training_model m(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
         hmm_params p;
         rng gen{opt.seed, 0};
@@ -99,7 +108,7 @@ consensus_alignments choose_consensus_start(training_context & ctx, start_plan &
             m.initialize(gen, p);
             if (entropy)
             {
-                double const sc = ctx.entropy_pass(m, p);
+                double const sc = tctx.entropy_pass(m, p);
                 for (auto & v : w)
                     v *= sc;
                 m = hmm_training_model(set, static_cast<int>(sq.dsq.size()), ctx.prior, w, ctx.background, opt, &sq, 0);
@@ -107,15 +116,24 @@ consensus_alignments choose_consensus_start(training_context & ctx, start_plan &
         }
         catch (std::exception const &) // em::degenerate_error, or user_error from the E-step: not a candidate
         {
-            continue;
+            return;
         }
-        auto f = em::run_phases(m, std::move(p), short_fit);
+        auto f = em::run_phases(m, std::move(p), fit);
         if (!f.ok())
-            continue;
+            return;
         profile const prof = make_profile(f.params.hmm, residue_sets_of(abc), alignment_profile_options());
-        columns.push_back(viterbi_columns(prof, xs, std::max(1, opt.threads), viterbi_scratch));
-        chosen_from.push_back(ci);
-    }
+        auto & scratch = viterbi_scratch[worker];
+        scratch.resize(static_cast<std::size_t>(threads));
+        slots[ci] = viterbi_columns(prof, xs, threads, scratch);
+    });
+    std::vector<residue_columns> columns;
+    std::vector<std::size_t> chosen_from;
+    for (std::size_t ci = 0; ci < n_candidates; ++ci)
+        if (slots[ci])
+        {
+            columns.push_back(std::move(*slots[ci]));
+            chosen_from.push_back(ci);
+        }
     if (columns.size() >= 3)
     {
         std::size_t const pick = chosen_from[consensus_medoid(columns)];

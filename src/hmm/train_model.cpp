@@ -67,6 +67,7 @@ hmm_training_model::hmm_training_model(seq::sequence_set const & set, int M, hmm
     if (weights_.empty())
         weights_.assign(n_, 1.0);
     neff_ = std::accumulate(weights_.begin(), weights_.end(), 0.0);
+    tilt_first_.assign(n_, 0);
 }
 
 profile hmm_training_model::make_training_profile(profile_hmm const & h) const
@@ -93,6 +94,23 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
         opt_.stream->read_residues(i, streamed);
     auto const & x = opt_.stream ? streamed : set_->seqs[i].dsq;
     digital_sequence const xs(x.data(), x.size());
+    // A sequence whose last E-step only the deletion tilt could compute (a fragment against a long
+    // glocal model: the plain float and double kernels failed their checks) tries it first: its
+    // paths decay by the same deletion runs every iteration, and the plain kernels' three failing
+    // passes cost twice the tilted one on SMC_N's RecF fragments (bench/README.md). When the tilted
+    // kernel fails, the usual order runs. The choice depends only on sequence i's own history, so
+    // the result is the same for any thread count.
+    bool const tilt_tried = tilt_first_[i] != 0;
+    if (tilt_tried)
+    {
+        if (auto const tilted = scaled_expected_counts_tilted(*p.pprof, xs, s, w, ws))
+        {
+            if (tally_ && opt_.float_estep)
+                tally_->note_double(true);
+            return w * *tilted;
+        }
+        tilt_first_[i] = 0;
+    }
     estep_kernel used = estep_kernel::float_simd;
     auto const scaled = opt_.float_estep
                         ? fast_expected_counts_checked(*p.pprof, xs, s, w, ws, scaled_check_tol, simd_active(), &used)
@@ -101,6 +119,15 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
         tally_->note_double(used != estep_kernel::double_only);
     if (scaled)
         return w * *scaled;
+    // Paths the untilted kernel cannot represent (a fragment's long deletion runs against a long
+    // glocal model): the same kernel under the deletion tilt (scaled_dp.hpp, "Deletion tilt").
+    if (auto const tilted = tilt_tried ? std::nullopt : scaled_expected_counts_tilted(*p.pprof, xs, s, w, ws))
+    {
+        tilt_first_[i] = 1;
+        if (tally_ && opt_.float_estep)
+            tally_->note_double(true);
+        return w * *tilted;
+    }
     // The scaled kernel cannot represent this sequence's paths: the log-space reference (train.hpp,
     // "Numerical robustness").
     double const need = 48.0 * static_cast<double>(x.size() + 1) * static_cast<double>(p.hmm.M + 1);

@@ -3,6 +3,7 @@
 // (retrain) or taken as it is (rebuild), and kept when the consensus candidates' alignments agree
 // with its alignment more than with the first model's. With the accuracy rule, an annealed retrain
 // from the same built model is one more candidate (train_options::realign_anneal).
+#include "train_concurrent.hpp"
 #include "train_detail.hpp"
 
 #include <emtk/em/e_step.hpp>
@@ -200,37 +201,78 @@ void adopt_model(train_result & res, train_result && second)
 
 namespace {
 
+/// A retrain of the realignment (the plain one or the annealed one): its result, or why it
+/// failed, and its match accuracy (keep rule "accuracy" only).
+struct retrain_candidate
+{
+    train_result result;
+    std::string error;  ///< the user_error's message when the training failed
+    bool ok = false;
+    double accuracy = 0; ///< candidate_accuracy() of its local-exit traces (accuracy rule)
+    std::vector<std::pair<int, em::iteration_info>> iterations; ///< its on_iteration calls, replayed in order
+};
+
+/// Trains the candidates from `options` side by side (train_concurrent.hpp), each with its share
+/// of the threads, and computes each one's match accuracy when `accuracy` is set. The progress
+/// callbacks are buffered and replayed in candidate order afterwards, so the progress output is
+/// the same for any thread count too.
+std::vector<retrain_candidate> train_candidates(training_context const & ctx, std::vector<train_options> options,
+                                                bool accuracy)
+{
+    std::vector<retrain_candidate> out(options.size());
+    run_concurrently(options.size(), ctx.opt.threads, [&](std::size_t i, std::size_t, int threads) {
+        retrain_candidate & c = out[i];
+        train_options & o = options[i];
+        o.threads = threads;
+        if (o.on_iteration)
+            o.on_iteration = [&c](int phase, em::iteration_info const & it) { c.iterations.emplace_back(phase, it); };
+        try
+        {
+            c.result = train_profile_hmm(ctx.set, o);
+        }
+        catch (user_error const & e)
+        {
+            c.error = e.what();
+            return;
+        }
+        c.ok = true;
+        if (accuracy)
+            c.accuracy = candidate_accuracy(local_exit_traces(c.result.hmm, ctx.set, threads));
+    });
+    if (ctx.opt.on_iteration)
+        for (auto const & c : out)
+            for (auto const & [phase, it] : c.iterations)
+                ctx.opt.on_iteration(phase, it);
+    return out;
+}
+
 /// The annealed retrain (train_options::realign_anneal): the retrain again from the same built
-/// model and weights (`o`), its first o.anneal_steps M-steps with SAM-style noise on the expected
+/// model and weights, its first anneal_steps M-steps with SAM-style noise on the expected
 /// counts (train.hpp, "Noise annealing": Dirichlet noise of weight anneal_noise · Neff decaying
 /// linearly to 0, drawn from rng{seed, restart, step}, so the same for any thread count), then the
-/// posterior-mean and clean phases as the retrain. Adopted when its match accuracy exceeds the
-/// kept model's (`kept_accuracy`, updated). The noise moves the retrain out of the optimum nearest
-/// the built model; which of the two optima aligns better varies by family, and the accuracy rule
-/// picks it (bench/README.md, "Annealed retrain").
-void annealed_round(training_context & ctx, realign_summary & info, train_options const & o, double & kept_accuracy)
+/// posterior-mean and clean phases as the retrain; trained beside the plain retrain
+/// (train_candidates). Adopted when its match accuracy exceeds the kept model's (`kept_accuracy`,
+/// updated). The noise moves the retrain out of the optimum nearest the built model; which of the
+/// two optima aligns better varies by family, and the accuracy rule picks it (bench/README.md,
+/// "Annealed retrain").
+void annealed_round(training_context & ctx, realign_summary & info, retrain_candidate && third, double & kept_accuracy)
 {
     train_result & res = ctx.res;
-    train_result third;
-    try
+    if (!third.ok)
     {
-        third = train_profile_hmm(ctx.set, o);
-    }
-    catch (user_error const & e)
-    {
-        info.anneal_message = std::string{"the annealed retraining failed: "} + e.what();
+        info.anneal_message = "the annealed retraining failed: " + third.error;
         return;
     }
-    merge_tally(res, third);
-    res.decreases += third.decreases;
-    info.anneal_M = third.hmm.M;
-    info.anneal_objective = third.objective;
-    info.anneal_accuracy = candidate_accuracy(local_exit_traces(third.hmm, ctx.set, std::max(1, ctx.opt.threads)));
+    merge_tally(res, third.result);
+    res.decreases += third.result.decreases;
+    info.anneal_M = third.result.hmm.M;
+    info.anneal_objective = third.result.objective;
+    info.anneal_accuracy = third.accuracy;
     info.anneal_kept = info.anneal_accuracy > kept_accuracy;
     if (info.anneal_kept)
     {
         kept_accuracy = info.anneal_accuracy;
-        adopt_model(res, std::move(third));
+        adopt_model(res, std::move(third.result));
     }
 }
 
@@ -291,7 +333,8 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     built.null = ctx.background;
 
     train_result second;
-    std::optional<train_options> annealed; // the annealed retrain's options (realign_anneal)
+    std::optional<retrain_candidate> annealed; // the annealed retrain (realign_anneal)
+    bool const by_accuracy = opt.realign_keep == realign_keep_rule::accuracy;
     if (opt.realign == realign_mode::retrain)
     {
         train_options o = opt;
@@ -300,21 +343,23 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
         // The alignment's position-based (Henikoff) weights instead of the k-mer clusters'
         // (bench/README.md: Caudal_act +0.003 / +0.014 on splits 3 / 1).
         o.sequence_weights = std::move(br.weights);
-        if (opt.realign_anneal > 0 && opt.realign_keep == realign_keep_rule::accuracy)
+        std::vector<train_options> options{o};
+        if (opt.realign_anneal > 0 && by_accuracy)
         {
-            annealed = o;
-            annealed->anneal_steps = opt.realign_anneal;
+            options.push_back(o);
+            options.back().anneal_steps = opt.realign_anneal;
         }
-        try
+        auto trained = train_candidates(ctx, std::move(options), by_accuracy);
+        if (!trained[0].ok)
         {
-            second = train_profile_hmm(ctx.set, o);
-        }
-        catch (user_error const & e)
-        {
-            info.message = std::string{"the retraining failed: "} + e.what();
+            info.message = "the retraining failed: " + trained[0].error;
             res.realign = std::move(info);
             return;
         }
+        if (trained.size() > 1)
+            annealed = std::move(trained[1]);
+        second = std::move(trained[0].result);
+        info.second_accuracy = trained[0].accuracy;
         merge_tally(res, second);
         res.decreases += second.decreases;
     }
@@ -353,7 +398,8 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     case realign_keep_rule::accuracy:
     {
         info.first_accuracy = first_accuracy;
-        info.second_accuracy = candidate_accuracy(local_exit_traces(second.hmm, ctx.set, threads));
+        if (opt.realign != realign_mode::retrain) // the retrain's is computed beside it (train_candidates)
+            info.second_accuracy = candidate_accuracy(local_exit_traces(second.hmm, ctx.set, threads));
         info.kept = info.second_accuracy > info.first_accuracy;
         break;
     }
@@ -362,7 +408,7 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
         adopt_model(res, std::move(second));
     double kept_accuracy = info.kept ? info.second_accuracy : info.first_accuracy;
     if (annealed)
-        annealed_round(ctx, info, *annealed, kept_accuracy);
+        annealed_round(ctx, info, std::move(*annealed), kept_accuracy);
     // Consistency realignment (train_consistency.cpp): one more candidate under the same keep rule.
     if (opt.consistency != consistency_mode::off && opt.realign_keep == realign_keep_rule::accuracy)
         consistency_round(ctx, info, kept_accuracy);

@@ -65,6 +65,29 @@
 /// Above `tol` relative (default 1e−8, in log P an absolute 1e−8) the caller runs the log-space
 /// reference (counts.hpp) for that sequence instead; train.hpp counts and reports those.
 ///
+/// Deletion tilt (scaled_expected_counts_tilted(), issue 16). Before the log-space reference,
+/// a sequence that fails the check runs once more on a copy of the profile multiplied by a
+/// per-node power of two τ_k = 2^(T_k): node k's forward values carry τ_k, every move k → k+1 is
+/// multiplied by 2^(T_{k+1} − T_k), an entry B → M_k by τ_k, an exit from node k by τ_M / τ_k.
+/// Every path of a unihit profile enters once and leaves once, so each path's probability — and
+/// P̃ — is multiplied by exactly τ_M (log P subtracts T_M ln 2), and every count t · flow / P̃ is
+/// unchanged: the counts are those of the untilted model, exactly, for every cell the tilted
+/// kernel represents. T_k = round(C_k / 2), C_k = −Σ_{j<k} log2 t_DD(j) (≤ 64 bits per node):
+/// a run of deletions from node a to b, Π t_DD ≈ 2^−(C_b − C_a), decays about as its square root
+/// instead (within 1 bit), which lifts the cells a fragment must go through (after paying its
+/// deletions) towards the row maximum, and lowers the paths that lag behind it (insertions) by the
+/// same amount; half, as the float kernel's tilt (estep_simd.hpp, "Tilt"), so that neither side
+/// leaves the double range: on a 355-residue RecF fragment against SMC_N's M = 1,157 model
+/// (every path deletes ≥ 800 nodes, ~2^−1000 of decay) the untilted forward flushed every live
+/// cell, the tilted one keeps them. The float kernel's tilt rounds each node's step down (⌊d/2⌋,
+/// nothing for t_DD ≥ 1/4); this one accumulates the bits first, so that runs of t_DD ≈ 0.3–0.7
+/// are compensated too. The only rounding the tilt adds is one exp() for a glocal entry/exit that
+/// was below the double range untilted and is within it tilted (1 ulp). The tilted result passes
+/// the same check as the plain one (forward/backward agreement, finiteness, floored mass, `tol`),
+/// so its error bound is the plain kernel's; when it fails, the log-space reference runs. Its
+/// results are not bit-identical to the log-space reference's (they agree to ~1e−12 relative, as
+/// the plain kernel's do), so a training run whose sequences it rescues changes at round-off level.
+///
 /// Memory. A forward row holds R = 8 · (3W + 8) bytes with W = M + 2 rounded up to a multiple of
 /// 8 (M, I, D columns 0 … M plus padding, 5 special states). The L+1 forward rows are kept in
 /// full when (L+1) R ≤ estep_workspace::full_limit (32 MiB by default). Otherwise only every C-th
@@ -202,6 +225,18 @@ inline constexpr double scaled_check_tol = 1e-8;
 std::optional<double> scaled_expected_counts_checked(prob_profile const & pp, digital_sequence x, hmm_counts & acc,
                                                      double weight, estep_workspace & ws,
                                                      double tol = scaled_check_tol);
+
+/// \brief Whether scaled_expected_counts_tilted() applies: a glocal unihit profile (training's)
+/// with no floored parameter other than glocal entries and exits.
+[[nodiscard]] bool deletion_tilt_applies(prob_profile const & pp) noexcept;
+
+/// \brief scaled_expected_counts_checked() on `pp` under the deletion tilt (file comment,
+/// "Deletion tilt"; src/hmm/scaled_tilt.cpp): the same counts and log P(x | profile), for the
+/// sequences the untilted kernel cannot represent. Returns nothing (and adds nothing) when the
+/// tilt does not apply or the tilted result fails the same check: run the log-space reference.
+std::optional<double> scaled_expected_counts_tilted(prob_profile const & pp, digital_sequence x, hmm_counts & acc,
+                                                    double weight, estep_workspace & ws,
+                                                    double tol = scaled_check_tol);
 
 /// \brief log P(x | profile) by the scaled forward algorithm in O(M) memory (two rows).
 double scaled_forward(prob_profile const & pp, digital_sequence x, estep_workspace & ws);

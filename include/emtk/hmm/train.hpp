@@ -16,13 +16,16 @@
 /// Numerical robustness (issue 16). The E-step runs scaled_dp.hpp's probability-space kernel with
 /// its reliability check; a sequence whose scaled result fails it (a fragment against a long
 /// glocal model, where every path deletes hundreds of nodes: scaled_dp.hpp, "When the bounds
-/// fail") is recomputed with the log-space reference (counts.hpp: exact, no flush, parameters as
+/// fail") is recomputed by the same kernel under the deletion tilt (scaled_dp.hpp, "Deletion
+/// tilt": exact, the same check; such a sequence tries it first in its next E-step) and, when that
+/// fails too, with the log-space reference (counts.hpp: exact, no flush, parameters as
 /// logs) in that E-step, so the restart goes on instead of failing with an infinite objective.
 /// Both kernels compute the same quantity (to ~1e−10 relative), so the objective stays monotone.
 /// By default the E-step runs estep_simd.hpp's float kernel first (train_options::float_estep).
 /// The log-space matrices need 48 (L+1)(M+1) bytes; above train_options::logspace_limit the
 /// restart fails with a message naming the sequence. Fallbacks are counted per sequence
-/// (logspace_tally) and reported (train_result::logspace_*; JSON and -v log of the CLI).
+/// (logspace_tally) and reported (train_result::logspace_*; JSON and -v log of the CLI); a tilted
+/// E-step counts as a double one (train_result::float_fallback_e_steps).
 ///
 /// Sequence weights (unaligned input, no Henikoff position weights): each sequence's set of
 /// distinct k-mers (k = 3 amino, 6 nucleic; degenerate codes break k-mers); sequences i and j are
@@ -449,6 +452,9 @@ private:
     double neff_ = 0;
     residue_sets sets_;
     std::shared_ptr<logspace_tally> tally_;
+    /// Per sequence: its last E-step needed the deletion tilt (scaled_dp.hpp), so the next one
+    /// tries it first (train_model.cpp, expect()). Written only by the E-step of sequence i.
+    mutable std::vector<std::uint8_t> tilt_first_;
 };
 
 /// \brief One round of model surgery (train_result::surgery).

@@ -1,0 +1,70 @@
+#pragma once
+/// \file
+/// \brief Private to src/hmm/train*.cpp: independent training candidates fitted side by side.
+///
+/// The training pipeline fits several independent candidates: the consensus of starts' short fits
+/// (train_consensus.cpp), the realignment's retrain and annealed retrain (train_realign.cpp). Each
+/// fit's E-step is parallel over chunks of train_options::chunk_size sequences, which leaves
+/// threads idle on the small families (6–30 sequences: one or two chunks per E-step). Running the
+/// candidates concurrently instead, each with its share of the threads, uses them. The output does
+/// not change: a fit's result does not depend on its thread count (the chunking fixes every
+/// summation order, em/e_step.hpp), each task writes only its own slot, and the caller combines the
+/// slots in task order after all have finished.
+
+#include <emtk/em/distributed.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstddef>
+#include <exception>
+#include <thread>
+#include <vector>
+
+namespace emtk::hmm::detail {
+
+/// \brief Runs task(i, worker, threads) for every i in [0, n) and returns when all have finished.
+/// With `threads` > 1, n ≥ 2 and one process (MPI calls stay on the main thread), min(threads, n)
+/// workers take the tasks in order, each task running with threads / workers threads (worker w
+/// is in [0, workers), for per-worker scratch); otherwise the tasks run one after another on this
+/// thread, each with `threads`. The first exception (in task order) is rethrown after the join.
+/// Tasks must not share mutable state other than their own output slot.
+template <class Task>
+void run_concurrently(std::size_t n, int threads, Task && task)
+{
+    threads = std::max(1, threads);
+    std::size_t const workers = em::dist::size() == 1 ? std::min<std::size_t>(static_cast<std::size_t>(threads), n) : 1;
+    if (workers <= 1)
+    {
+        for (std::size_t i = 0; i < n; ++i)
+            task(i, std::size_t{0}, threads);
+        return;
+    }
+    int const each = threads / static_cast<int>(workers);
+    std::vector<std::exception_ptr> errors(n);
+    std::atomic<std::size_t> next{0};
+    auto work = [&](std::size_t w) {
+        for (std::size_t i = next++; i < n; i = next++)
+        {
+            try
+            {
+                task(i, w, each);
+            }
+            catch (...)
+            {
+                errors[i] = std::current_exception();
+            }
+        }
+    };
+    std::vector<std::thread> pool;
+    pool.reserve(workers - 1);
+    for (std::size_t w = 1; w < workers; ++w)
+        pool.emplace_back(work, w);
+    work(0);
+    for (auto & t : pool)
+        t.join();
+    for (auto const & e : errors)
+        if (e)
+            std::rethrow_exception(e);
+}
+
+} // namespace emtk::hmm::detail
