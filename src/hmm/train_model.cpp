@@ -121,7 +121,7 @@ double hmm_training_model::expect(std::size_t i, params_type const & p, stats_ty
         return w * *scaled;
     // Paths the untilted kernel cannot represent (a fragment's long deletion runs against a long
     // glocal model): the same kernel under the deletion tilt (scaled_dp.hpp, "Deletion tilt").
-    if (auto const tilted = tilt_tried ? std::nullopt : scaled_expected_counts_tilted(*p.pprof, xs, s, w, ws))
+    if (auto const tilted = tilt_tried || !opt_.deletion_tilt ? std::nullopt : scaled_expected_counts_tilted(*p.pprof, xs, s, w, ws))
     {
         tilt_first_[i] = 1;
         if (tally_ && opt_.float_estep)

@@ -260,6 +260,10 @@ struct train_options
     /// Largest log-space forward + backward (bytes, 48 (L+1)(M+1)) a fallback E-step may allocate
     /// (file comment, "Numerical robustness"); a sequence that needs more fails its restart.
     std::size_t logspace_limit = std::size_t{4} << 30;
+    /// Recompute a sequence the scaled kernels fail on under the deletion tilt (scaled_dp.hpp,
+    /// "Deletion tilt": exact) before the log-space reference. false: straight to log space, as
+    /// before the tilt (to measure it, or to test the log-space path and its memory limit).
+    bool deletion_tilt = true;
     /// E-step kernel: the float SIMD kernel (estep_simd.hpp; the double kernel per sequence when it
     /// does not apply or fails its check) when true, else the double scaled kernel (scaled_dp.hpp).
     /// The float objective is exact to ~1e−8 relative, so with it the clean phase counts a

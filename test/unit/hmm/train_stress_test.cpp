@@ -157,16 +157,26 @@ TEST_CASE("train stress: M = 1200 with fragments a quarter of its length (the SM
     CHECK(res.logspace_e_steps == 0);
 }
 
-TEST_CASE("train stress: a fragment the deletion tilt computes trains under a tiny log-space memory limit", "[hmm][train][stress]")
+namespace {
+// Two members of an M = 1200 family and a 300-residue fragment of the first: glocal training
+// forces the fragment through ~900 deletes (the deletion tilt's case).
+sequence_set two_members_and_a_fragment()
 {
-    // Before the deletion tilt this fragment needed the log-space reference, and a limit of 1 MiB
-    // made the run a user error naming it; the tilted scaled kernel computes it in O(√L · M).
     emtk::rng r{170};
     profile_hmm const h = family_model(r, 1200, 20, 0.6, 0.02);
     sequence_set s = emit_sequences(h, alphabet_type::amino, 2, 5);
     s.source = "stress";
-    auto const & q = s.seqs[0].dsq;
+    auto const q = s.seqs[0].dsq;
     s.seqs.push_back(named("frag", 0, {q.begin() + 200, q.begin() + 500}));
+    return s;
+}
+} // namespace
+
+TEST_CASE("train stress: a fragment the deletion tilt computes trains under a tiny log-space memory limit", "[hmm][train][stress]")
+{
+    // Before the deletion tilt this fragment needed the log-space reference, and a limit of 1 MiB
+    // made the run a user error naming it; the tilted scaled kernel computes it in O(√L · M).
+    sequence_set const s = two_members_and_a_fragment();
     for (bool entropy : {true, false}) // the failure in the entropy pass, and in every restart
     {
         train_options o = quick(2, 1);
@@ -176,6 +186,34 @@ TEST_CASE("train stress: a fragment the deletion tilt computes trains under a ti
         train_result const res = train_profile_hmm(s, o);
         CHECK(res.logspace_e_steps == 0);
         CHECK(std::isfinite(res.objective));
+    }
+}
+
+TEST_CASE("train stress: a fallback beyond the log-space memory limit is a user error naming the record", "[hmm][train][stress]")
+{
+    // The same fragment without the deletion tilt (train_options::deletion_tilt = false) needs the
+    // log-space reference, and 1 MiB is too little for it: one error naming the record.
+    sequence_set const s = two_members_and_a_fragment();
+    for (bool entropy : {true, false}) // the failure in the entropy pass, and in every restart
+    {
+        train_options o = quick(2, 1);
+        o.length = 1200;
+        o.entropy_weighting = entropy;
+        o.logspace_limit = 1 << 20;
+        o.deletion_tilt = false;
+        try
+        {
+            static_cast<void>(train_profile_hmm(s, o));
+            FAIL("no error");
+        }
+        catch (emtk::user_error const & e)
+        {
+            std::string const msg = e.what();
+            INFO(msg);
+            CHECK(msg.rfind("stress: ", 0) == 0);
+            CHECK(msg.find("record 'frag0' (300 residues)") != std::string::npos);
+            CHECK(msg.find("MiB") != std::string::npos);
+        }
     }
 }
 
