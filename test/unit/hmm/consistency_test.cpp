@@ -6,6 +6,8 @@
 #include <emtk/hmm/train.hpp>
 #include <emtk/util/rng.hpp>
 
+#include "test_residues.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -273,22 +275,7 @@ TEST_CASE("consistency: training with the consistency realignment, identical for
 {
     emtk::rng r{7};
     int const M = 18;
-    profile_hmm truth(M, 4);
-    for (int k = 0; k <= M; ++k)
-    {
-        auto & t = truth.t[static_cast<std::size_t>(k)];
-        t = {0.86, 0.07, 0.07, 0.6, 0.4, 0.7, 0.3};
-        if (k == 0)
-            t[t_dm] = 1, t[t_dd] = 0;
-        if (k == M)
-            t = {0.93, 0.07, 0.0, 0.6, 0.4, 1.0, 0.0};
-        if (k >= 1)
-        {
-            int const top = static_cast<int>(r.below(4));
-            for (int a = 0; a < 4; ++a)
-                truth.match(k)[static_cast<std::size_t>(a)] = a == top ? 0.8 : 0.2 / 3;
-        }
-    }
+    profile_hmm const truth = emtk::hmm::test::indel_model(r, M);
     auto const s = emit_sequences(truth, alphabet_type::dna, 20, 43);
     train_options o;
     o.max_iter = 15;

@@ -7,6 +7,7 @@
 #include <emtk/util/rng.hpp>
 
 #include "hmm/train_concurrent.hpp"
+#include "test_residues.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -60,31 +61,7 @@ TEST_CASE("run_concurrently: every task once, with its share of the threads; err
     }
 }
 
-namespace {
-
-/// A DNA model with peaked match emissions and some indels (as train_realign_test.cpp's).
-profile_hmm indel_model(emtk::rng & r, int M)
-{
-    profile_hmm h(M, 4);
-    for (int k = 0; k <= M; ++k)
-    {
-        auto & t = h.t[static_cast<std::size_t>(k)];
-        t = {0.86, 0.07, 0.07, 0.6, 0.4, 0.7, 0.3};
-        if (k == 0)
-            t[t_dm] = 1, t[t_dd] = 0;
-        if (k == M)
-            t = {0.93, 0.07, 0.0, 0.6, 0.4, 1.0, 0.0};
-        if (k >= 1)
-        {
-            int const top = static_cast<int>(r.below(4));
-            for (int a = 0; a < 4; ++a)
-                h.match(k)[static_cast<std::size_t>(a)] = a == top ? 0.8 : 0.2 / 3;
-        }
-    }
-    return h;
-}
-
-} // namespace
+using emtk::hmm::test::indel_model;
 
 TEST_CASE("train: candidates side by side give the same model and progress for 1, 2 and 4 threads",
           "[hmm][train][concurrent]")

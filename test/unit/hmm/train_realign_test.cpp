@@ -4,6 +4,8 @@
 #include <emtk/util/error.hpp>
 #include <emtk/util/rng.hpp>
 
+#include "test_residues.hpp"
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -14,27 +16,7 @@ using emtk::seq::sequence_set;
 
 namespace {
 
-/// A DNA model with peaked match emissions (0.8 on one residue) and some indels.
-profile_hmm indel_model(emtk::rng & r, int M)
-{
-    profile_hmm h(M, 4);
-    for (int k = 0; k <= M; ++k)
-    {
-        auto & t = h.t[static_cast<std::size_t>(k)];
-        t = {0.86, 0.07, 0.07, 0.6, 0.4, 0.7, 0.3};
-        if (k == 0)
-            t[t_dm] = 1, t[t_dd] = 0;
-        if (k == M)
-            t = {0.93, 0.07, 0.0, 0.6, 0.4, 1.0, 0.0};
-        if (k >= 1)
-        {
-            int const top = static_cast<int>(r.below(4));
-            for (int a = 0; a < 4; ++a)
-                h.match(k)[static_cast<std::size_t>(a)] = a == top ? 0.8 : 0.2 / 3;
-        }
-    }
-    return h;
-}
+using emtk::hmm::test::indel_model;
 
 train_options base_options()
 {
