@@ -22,6 +22,13 @@
 
 namespace emtk::hmm::detail {
 
+/// \brief The workers run_concurrently uses for n tasks: min(threads, n) in one process, else 1
+/// (MPI calls stay on the main thread). Callers size per-worker scratch by it.
+inline std::size_t concurrent_workers(std::size_t n, int threads)
+{
+    return em::dist::size() == 1 ? std::min<std::size_t>(static_cast<std::size_t>(std::max(1, threads)), n) : 1;
+}
+
 /// \brief Runs task(i, worker, threads) for every i in [0, n) and returns when all have finished.
 /// With `threads` > 1, n ≥ 2 and one process (MPI calls stay on the main thread), min(threads, n)
 /// workers take the tasks in order, each task running with threads / workers threads (worker w
@@ -32,7 +39,7 @@ template <class Task>
 void run_concurrently(std::size_t n, int threads, Task && task)
 {
     threads = std::max(1, threads);
-    std::size_t const workers = em::dist::size() == 1 ? std::min<std::size_t>(static_cast<std::size_t>(threads), n) : 1;
+    std::size_t const workers = concurrent_workers(n, threads);
     if (workers <= 1)
     {
         for (std::size_t i = 0; i < n; ++i)

@@ -89,8 +89,7 @@ consensus_alignments choose_consensus_start(training_context & ctx, start_plan &
     // The candidates are independent: fitted side by side (train_concurrent.hpp), each into its
     // own slot, and combined in candidate order, so the choice is the same for any thread count.
     std::vector<std::optional<residue_columns>> slots(n_candidates);
-    std::size_t const workers = std::min<std::size_t>(static_cast<std::size_t>(std::max(1, opt.threads)), n_candidates);
-    std::vector<std::vector<dp_matrix>> viterbi_scratch(workers);
+    std::vector<std::vector<dp_matrix>> viterbi_scratch(std::max<std::size_t>(1, concurrent_workers(n_candidates, opt.threads)));
     run_concurrently(n_candidates, opt.threads, [&](std::size_t ci, std::size_t worker, int threads) {
         seq::sequence const & sq = set.seqs[index[pool[ci]]];
         std::vector<double> w = weights;
