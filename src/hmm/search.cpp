@@ -8,14 +8,13 @@
 #include <emtk/hmm/score.hpp>
 #include <emtk/hmm/search.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/work_queue.hpp>
 
 #include <algorithm>
-#include <atomic>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 #include <cmath>
-#include <thread>
 #include <future>
 #include <limits>
 #include <numbers>
@@ -198,37 +197,27 @@ search_result search(std::span<search_model const> models, std::string const & m
         double const z_now = options.Z.value_or(static_cast<double>(result.targets));
 
         std::size_t const nb = batch.size();
-        auto const n_pairs = static_cast<long long>(models.size() * nb);
-        pairs.assign(static_cast<std::size_t>(n_pairs), pair_result{});
-        // Pairs are claimed one at a time from a shared counter by `threads` workers (std::thread, not
-        // OpenMP: workers that finish block in join() instead of spinning at a barrier, which on a
-        // loaded machine took CPU from the reader thread); results go to their pair's slot, so
-        // the output does not depend on the number of threads.
-        std::atomic<long long> next_pair{0};
-        auto work = [&] {
-            detail::float_pass forward; // this thread's Forward pass, from the filter to the domains
-            for (long long t; (t = next_pair.fetch_add(1, std::memory_order_relaxed)) < n_pairs;)
+        pairs.assign(models.size() * nb, pair_result{});
+        // Pairs are claimed one at a time from a shared counter by `threads` workers
+        // (util::run_claimed, not OpenMP: workers that finish block in join() instead of spinning
+        // at a barrier, which on a loaded machine took CPU from the reader thread); results go to
+        // their pair's slot, so the output does not depend on the number of threads.
+        std::vector<detail::float_pass> forward(std::min<std::size_t>(static_cast<std::size_t>(threads), pairs.size()));
+        util::run_claimed(pairs.size(), static_cast<std::size_t>(threads), [&](std::size_t t, std::size_t w) {
+            // Worker w's Forward pass, from the filter to the domains.
+            auto const m = t / nb, q = t % nb;
+            search_model const & sm = models[m];
+            pair_result & r = pairs[t];
+            if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits, &forward[w]))
+                return; // r.kept stays false
+            r.pvalue = sm.pvalue(r.bits);
+            r.kept = sequence_passes(per_model[m], r.bits, r.pvalue, z_now);
+            if (r.kept && options.domains)
             {
-                auto const m = static_cast<std::size_t>(t) / nb, q = static_cast<std::size_t>(t) % nb;
-                search_model const & sm = models[m];
-                pair_result & r = pairs[static_cast<std::size_t>(t)];
-                if (!sm.filtered_bits(batch[q].dsq, options.filter, r.bits, &forward))
-                    continue; // r.kept stays false
-                r.pvalue = sm.pvalue(r.bits);
-                r.kept = sequence_passes(per_model[m], r.bits, r.pvalue, z_now);
-                if (r.kept && options.domains)
-                {
-                    r.domains = sm.domains(batch[q].dsq, &r.counts, options.filter.max, &forward);
-                    r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
-                }
+                r.domains = sm.domains(batch[q].dsq, &r.counts, options.filter.max, &forward[w]);
+                r.kept = !r.domains.empty(); // no region of core occupancy: HMMER drops it too
             }
-        };
-        {
-            std::vector<std::jthread> helpers;
-            for (int h = 1; h < threads && h < n_pairs; ++h)
-                helpers.emplace_back(work);
-            work();
-        } // joined here
+        });
         // Keep the passing pairs, model by model, in input order.
         for (std::size_t m = 0; m < models.size(); ++m)
             for (std::size_t q = 0; q < nb; ++q)

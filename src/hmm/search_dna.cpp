@@ -11,17 +11,16 @@
 #include <emtk/hmm/score.hpp>
 #include <emtk/hmm/search_dna.hpp>
 #include <emtk/util/error.hpp>
+#include <emtk/util/work_queue.hpp>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <atomic>
 #include <deque>
 #include <future>
 #include <limits>
 #include <memory>
 #include <numbers>
-#include <thread>
 
 namespace emtk::hmm {
 
@@ -647,16 +646,12 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
         std::vector<std::size_t> const & segment_from = cur->segment_from;
 
         found.assign(tasks.size(), {});
-        auto const nt = static_cast<long long>(tasks.size());
-        // Tasks are claimed one at a time from a shared counter by `threads` workers (std::thread,
-        // not OpenMP, as in search.cpp: workers that finish block in join() instead of spinning at a
-        // barrier, which would take CPU from the thread reading the next batch); hits go to their
-        // task's slot, so the output does not depend on the number of threads.
-        std::atomic<long long> next_task{0};
-        auto work = [&] {
-        for (long long ti; (ti = next_task.fetch_add(1, std::memory_order_relaxed)) < nt;)
-        {
-            task const & tk = tasks[static_cast<std::size_t>(ti)];
+        // Tasks are claimed one at a time from a shared counter by `threads` workers
+        // (util::run_claimed, as in search.cpp: workers that finish block in join() instead of
+        // spinning at a barrier, which would take CPU from the thread reading the next batch);
+        // hits go to their task's slot, so the output does not depend on the number of threads.
+        util::run_claimed(tasks.size(), static_cast<std::size_t>(threads), [&](std::size_t ti, std::size_t) {
+            task const & tk = tasks[ti];
             std::vector<std::uint8_t> const & seg = segments[tk.segment];
             auto const at = static_cast<std::ptrdiff_t>(tk.start - segment_from[tk.segment]);
             digital_sequence window{seg.data() + at, tk.length};
@@ -676,15 +671,8 @@ dna_search_result search_dna(std::span<search_model const> models, std::string c
                 h.window = tk.window;
                 h.ali_from += shift, h.ali_to += shift, h.env_from += shift, h.env_to += shift;
             }
-            found[static_cast<std::size_t>(ti)] = std::move(hits);
-        }
-        };
-        {
-            std::vector<std::jthread> helpers;
-            for (int h = 1; h < threads && h < nt; ++h)
-                helpers.emplace_back(work);
-            work();
-        } // joined here
+            found[ti] = std::move(hits);
+        });
         if (ahead.valid())
             ahead.get(); // the next batch is read (or its error thrown)
         else if (more)

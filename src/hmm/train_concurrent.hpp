@@ -12,13 +12,10 @@
 /// slots in task order after all have finished.
 
 #include <emtk/em/distributed.hpp>
+#include <emtk/util/work_queue.hpp>
 
 #include <algorithm>
-#include <atomic>
 #include <cstddef>
-#include <exception>
-#include <thread>
-#include <vector>
 
 namespace emtk::hmm::detail {
 
@@ -31,47 +28,18 @@ inline std::size_t concurrent_workers(std::size_t n, int threads)
 
 /// \brief Runs task(i, worker, threads) for every i in [0, n) and returns when all have finished.
 /// With `threads` > 1, n ≥ 2 and one process (MPI calls stay on the main thread), min(threads, n)
-/// workers take the tasks in order, each task running with threads / workers threads (worker w
-/// is in [0, workers), for per-worker scratch); otherwise the tasks run one after another on this
-/// thread, each with `threads`. The first exception (in task order) is rethrown after the join.
-/// Tasks must not share mutable state other than their own output slot.
+/// workers take the tasks in order (util::run_claimed), each task running with threads / workers
+/// threads (worker w is in [0, workers), for per-worker scratch); otherwise the tasks run one after
+/// another on this thread, each with `threads`. After a failure no further task starts; the first
+/// exception in task order is rethrown after the join. Tasks must not share mutable state other
+/// than their own output slot.
 template <class Task>
 void run_concurrently(std::size_t n, int threads, Task && task)
 {
     threads = std::max(1, threads);
     std::size_t const workers = concurrent_workers(n, threads);
-    if (workers <= 1)
-    {
-        for (std::size_t i = 0; i < n; ++i)
-            task(i, std::size_t{0}, threads);
-        return;
-    }
-    int const each = threads / static_cast<int>(workers);
-    std::vector<std::exception_ptr> errors(n);
-    std::atomic<std::size_t> next{0};
-    auto work = [&](std::size_t w) {
-        for (std::size_t i = next++; i < n; i = next++)
-        {
-            try
-            {
-                task(i, w, each);
-            }
-            catch (...)
-            {
-                errors[i] = std::current_exception();
-            }
-        }
-    };
-    std::vector<std::thread> pool;
-    pool.reserve(workers - 1);
-    for (std::size_t w = 1; w < workers; ++w)
-        pool.emplace_back(work, w);
-    work(0);
-    for (auto & t : pool)
-        t.join();
-    for (auto const & e : errors)
-        if (e)
-            std::rethrow_exception(e);
+    int const each = workers > 1 ? threads / static_cast<int>(workers) : threads;
+    util::run_claimed(n, workers, [&](std::size_t i, std::size_t w) { task(i, w, each); });
 }
 
 } // namespace emtk::hmm::detail
