@@ -1008,6 +1008,7 @@ private:
             if (mix_d[c] > opt_.phase_mix_margin)
                 rephased[s] = 1;
 
+
         }
         std::vector<alt_hap> alts_b;
         for (std::size_t s = 0; s < N; ++s)
@@ -1028,6 +1029,27 @@ private:
         }
         if (!alts_b.empty())
         {
+            // The new phase replaces the old in the haplotypes (the output's phase at the typed
+            // markers) and in the PBWT's study rows, so that the re-imputed pair gets its own longest
+            // matches; it is then imputed as its sample's two haplotypes (from[] the identity).
+            {
+                std::vector<std::int8_t> const fresh = alt_alleles(alts_b);
+                for (std::size_t a = 0; a < alts_b.size(); ++a)
+                {
+                    std::size_t const h = 2 * alts_b[a].sample + a % 2;
+                    std::copy_n(fresh.data() + a * K, K, haps.data() + h * K);
+                    alts_b[a].from.assign(K, static_cast<char>(a % 2));
+                    for (std::size_t t = 0; K > 0 && opt_.pbwt > 0 && t < K; ++t)
+                    {
+                        std::uint64_t & word = wf.bits[t * wf.words + (H + h) / 64];
+                        std::uint64_t const bit = std::uint64_t{1} << ((H + h) % 64);
+                        std::int8_t const x = haps[h * K + t];
+                        word &= ~bit;
+                        if (x == 1 || (x < 0 && 2 * M[typed[t]].alt_count > H))
+                            word |= bit;
+                    }
+                }
+            }
             std::vector<std::int8_t> const alt_b = alt_alleles(alts_b);
             std::vector<target> tg(alts_b.size());
             for (std::size_t a = 0; a < alts_b.size(); ++a)
@@ -1038,9 +1060,6 @@ private:
                 tg[a] = {0, core, row, 2 * N};
             }
             impute(false, alts_b, alt_b, nullptr, tg, nullptr);
-            // The output's phase at the typed markers is the new one.
-            for (std::size_t a = 0; a < alts_b.size(); ++a)
-                std::copy_n(alt_b.data() + a * K, K, haps.data() + (2 * alts_b[a].sample + a % 2) * K);
         }
         for (std::size_t c = 0; c < mix.size(); ++c)
         {
