@@ -1007,8 +1007,6 @@ private:
             mix_d[c] = (hap_ll[e] + hap_ll[e + 1]) - (hap_ll[2 * s] + hap_ll[2 * s + 1]);
             if (mix_d[c] > opt_.phase_mix_margin)
                 rephased[s] = 1;
-
-
         }
         std::vector<alt_hap> alts_b;
         for (std::size_t s = 0; s < N; ++s)
