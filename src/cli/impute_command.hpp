@@ -80,6 +80,9 @@ struct impute_arguments
     bool shift_blocks = geno::ref_impute_options{}.shift_blocks;                   ///< --shift-blocks
     int impute_offsets = static_cast<int>(geno::ref_impute_options{}.impute_offsets); ///< --impute-offsets
     int het_flips = static_cast<int>(geno::ref_impute_options{}.het_flips);       ///< --het-flips
+    double phase_mix = geno::ref_impute_options{}.phase_mix;                      ///< --phase-mix
+    double phase_mix_margin = geno::ref_impute_options{}.phase_mix_margin;        ///< --phase-mix-margin
+    bool phase_mix_soft = geno::ref_impute_options{}.phase_mix_soft;              ///< --phase-mix-soft
     bool no_study_templates = false;                                                ///< --no-study-templates
     double min_posterior = static_cast<double>(geno::ref_impute_options{}.min_posterior); ///< --min-posterior
 };

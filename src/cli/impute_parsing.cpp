@@ -194,6 +194,17 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "raises the pair's likelihood, alone or in runs of up to this many consecutive heterozygotes "
                       "(0 = off).",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 8});
+    parser.add_option(a.phase_mix, '\0', "phase-mix",
+                      "With --ref: re-judge every switch between heterozygotes whose posterior in the last switch "
+                      "pass is at least this by the imputation's likelihoods of both phasings (0 = off).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1});
+    parser.add_option(a.phase_mix_margin, '\0', "phase-mix-margin",
+                      "With --ref and --phase-mix: make such a switch when its log-likelihood ratio exceeds this.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1000});
+    parser.add_option(a.phase_mix_soft, '\0', "phase-mix-soft",
+                      "With --ref and --phase-mix: between the two heterozygotes of a switch not made, mix both "
+                      "phasings' imputations by their likelihoods (1/0).",
+                      seqan3::option_spec::advanced);
     parser.add_option(a.ref_pbwt, '\0', "ref-pbwt",
                       "With --ref: haplotypes with the longest matches (PBWT neighbours) put first in the states "
                       "of the switch passes and of the imputation, per checkpoint (0 = mismatch order only).",

@@ -62,6 +62,9 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.switch_states = static_cast<std::size_t>(a.switch_states);
     opt.shift_blocks = a.shift_blocks;
     opt.het_flips = static_cast<std::size_t>(a.het_flips);
+    opt.phase_mix = a.phase_mix;
+    opt.phase_mix_margin = a.phase_mix_margin;
+    opt.phase_mix_soft = a.phase_mix_soft;
     opt.impute_offsets = static_cast<std::size_t>(a.impute_offsets);
     opt.study_templates = !a.no_study_templates;
     opt.pbwt = static_cast<std::size_t>(a.ref_pbwt);
@@ -191,6 +194,9 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("switch_states", a.switch_states);
     j.field("shift_blocks", a.shift_blocks);
     j.field("het_flips", a.het_flips);
+    j.field("phase_mix", a.phase_mix);
+    j.field("phase_mix_margin", a.phase_mix_margin);
+    j.field("phase_mix_soft", a.phase_mix_soft);
     j.field("impute_offsets", a.impute_offsets);
     j.field("study_templates", !a.no_study_templates);
     j.field("pbwt", a.ref_pbwt);

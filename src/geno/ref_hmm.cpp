@@ -829,7 +829,54 @@ double segment_log_ratio(ref_window const & w, state_sets const & sets, float ep
     return ll_new + std::log(close_new) - ll_old - std::log(close_old);
 }
 
+/// The four sums of a switch decision at the last typed marker u before a heterozygote (ref_phase_switches):
+/// k1 = Σ α¹β¹, k2 = Σ α²β², s1 = Σ α¹β², s2 = Σ α²β¹ over u's set, in single precision.
+struct switch_sums
+{
+    float k1 = 0, k2 = 0, s1 = 0, s2 = 0;
+};
+
+switch_sums switch_sums_at(ref_window const & w, state_sets const & sets, pair_posteriors const & p, std::size_t u)
+{
+    std::size_t const n = sets[block_of(w, u)].size(), S = p.S;
+    float const * x1 = p.a1.data() + u * S, * y1 = p.b1.data() + u * S;
+    float const * x2 = p.a2.data() + u * S, * y2 = p.b2.data() + u * S;
+    switch_sums r;
+    for (std::size_t j = 0; j < n; ++j)
+    {
+        r.k1 += x1[j] * y1[j];
+        r.k2 += x2[j] * y2[j];
+        r.s1 += x1[j] * y2[j];
+        r.s2 += x2[j] * y1[j];
+    }
+    return r;
+}
+
 } // namespace
+
+void ref_switch_posteriors(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t const> h1,
+                           std::span<std::int8_t const> h2, std::span<float> post)
+{
+    std::size_t const K = w.typed;
+    EMTK_ASSERT(post.size() >= K, "switch posteriors: one slot per typed marker");
+    std::fill_n(post.begin(), K, 0.0f);
+    if (K < 2)
+        return;
+    auto const & p = pair_forward_backward(w, sets, static_cast<float>(eps), h1, h2);
+    bool seen = false;
+    for (std::size_t t = 0; t < K; ++t)
+    {
+        if (h1[t] < 0 || h1[t] == h2[t])
+            continue;
+        if (seen)
+        {
+            auto const r = switch_sums_at(w, sets, p, t - 1);
+            double const keep = static_cast<double>(r.k1) * r.k2, sw = static_cast<double>(r.s1) * r.s2;
+            post[t] = keep + sw > 0 ? static_cast<float>(sw / (keep + sw)) : 0.0f;
+        }
+        seen = true;
+    }
+}
 
 std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
                                std::span<std::int8_t> h2)
@@ -837,7 +884,7 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
     std::size_t const K = w.typed;
     if (K < 2)
         return 0;
-    auto const & [S, alle, a1, b1, a2, b2, c1, c2] = pair_forward_backward(w, sets, static_cast<float>(eps), h1, h2);
+    auto const & p = pair_forward_backward(w, sets, static_cast<float>(eps), h1, h2);
     thread_local std::vector<char> flip;
     // The switch decisions, all judged against the current phase, then applied.
     flip.assign(K, 0);
@@ -848,18 +895,7 @@ std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, do
             continue;
         if (last_het < K)
         {
-            std::size_t const u = t - 1;
-            std::size_t const n = sets[block_of(w, u)].size();
-            float const * x1 = a1.data() + u * S, * y1 = b1.data() + u * S;
-            float const * x2 = a2.data() + u * S, * y2 = b2.data() + u * S;
-            float k1 = 0, k2 = 0, s1 = 0, s2 = 0;
-            for (std::size_t j = 0; j < n; ++j)
-            {
-                k1 += x1[j] * y1[j];
-                k2 += x2[j] * y2[j];
-                s1 += x1[j] * y2[j];
-                s2 += x2[j] * y1[j];
-            }
+            auto const [k1, k2, s1, s2] = switch_sums_at(w, sets, p, t - 1);
             if (static_cast<double>(s1) * s2 > static_cast<double>(k1) * k2)
             {
                 flip[t] = 1;

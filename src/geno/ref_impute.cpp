@@ -313,7 +313,8 @@ struct eps_model
     double ne_lo = 0, ne_hi = 0;                       ///< its bounds
     std::uint64_t id = 0;                              ///< unique per window (the per-thread ρ cache's key)
     double start = 1e-3, start_ne = 1e5;
-    [[nodiscard]] std::size_t item_count() const { return sets->size(); }
+    std::size_t items = 0;                             ///< the study haplotypes (the first of `sets`)
+    [[nodiscard]] std::size_t item_count() const { return items; }
     [[nodiscard]] eps_stats make_stats(eps_params const &) const
     {
         eps_stats s;
@@ -564,6 +565,10 @@ private:
         // gets `switch_states` of them). Every sample of a round reads the same snapshot, so the
         // result does not depend on the order of the samples or the threads.
         int const rounds = opt_.phase_rounds + opt_.switch_passes;
+        // phase_mix: per sample, the heterozygotes t whose switch from the previous heterozygote has a
+        // posterior of at least phase_mix in the last switch pass (ref_switch_posteriors).
+        bool const mixing = opt_.phase_mix > 0 && opt_.switch_passes > 0 && K > 0;
+        std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> uncertain(mixing ? N : 0);
         if (rounds > 1 && K > 0)
         {
             ref_window wx = w;
@@ -622,6 +627,20 @@ private:
                         (void)ref_phase_switches(wx, merged, eps_, h1, h2);
                         if (opt_.het_flips > 0)
                             (void)ref_phase_flips(wx, merged, eps_, h1, h2, opt_.het_flips);
+                        if (mixing && round + 1 == rounds)
+                        {
+                            std::vector<float> post(K);
+                            ref_switch_posteriors(wx, merged, eps_, h1, h2, post);
+                            std::uint32_t prev = static_cast<std::uint32_t>(K);
+                            for (std::size_t t = 0; t < K; ++t)
+                            {
+                                if (h1[t] < 0 || h1[t] == h2[t])
+                                    continue;
+                                if (prev < K && post[t] >= opt_.phase_mix)
+                                    uncertain[s].emplace_back(prev, static_cast<std::uint32_t>(t));
+                                prev = static_cast<std::uint32_t>(t);
+                            }
+                        }
                     }
                 }
             }
@@ -631,6 +650,41 @@ private:
         // panel and the study's final haplotypes, a missing allele as the panel's majority allele;
         // only panel haplotypes are chosen).
         std::size_t const n_off = K > 0 ? std::max<std::size_t>(1, opt_.impute_offsets) : 1;
+        // phase_mix: each uncertain switch c (sample s, heterozygotes ta < tb) adds the pair with the
+        // phase switched between ta and tb as two more haplotypes to impute (alternative haplotypes
+        // 2c and 2c + 1: h1's prefix with h2's suffix and the reverse). An alternative haplotype takes
+        // the allele at typed marker t from its sample's haplotype from[t] (0: h1, 1: h2).
+        struct mix_pair
+        {
+            std::size_t sample, ta, tb;
+        };
+        struct alt_hap
+        {
+            std::size_t sample = 0;
+            std::vector<char> from;
+        };
+        std::vector<mix_pair> mix;
+        for (std::size_t s = 0; s < uncertain.size(); ++s)
+            for (auto const & [ta, tb] : uncertain[s])
+                mix.push_back({s, ta, tb});
+        auto alt_alleles = [&](std::vector<alt_hap> const & alts) {
+            std::vector<std::int8_t> out(alts.size() * K);
+            for (std::size_t a = 0; a < alts.size(); ++a)
+                for (std::size_t t = 0; t < K; ++t)
+                    out[a * K + t] = haps[(2 * alts[a].sample + static_cast<std::size_t>(alts[a].from[t])) * K + t];
+            return out;
+        };
+        std::vector<alt_hap> alts_a(2 * mix.size());
+        for (std::size_t c = 0; c < mix.size(); ++c)
+            for (std::size_t k = 0; k < 2; ++k)
+            {
+                alts_a[2 * c + k].sample = mix[c].sample;
+                alts_a[2 * c + k].from.resize(K);
+                for (std::size_t t = 0; t < K; ++t)
+                    alts_a[2 * c + k].from[t] = static_cast<char>(t < mix[c].tb ? k : 1 - k);
+            }
+        std::vector<std::int8_t> const alt_a = alt_alleles(alts_a);
+        std::size_t const n_haps = 2 * N + alts_a.size();
         ref_window wf;
         if (opt_.pbwt > 0 && K > 0)
         {
@@ -651,7 +705,10 @@ private:
                 }
             }
         }
-        auto select_imputation_states = [&](std::size_t offset, std::vector<state_sets> & out) {
+        // The imputation's state sets of a list of haplotypes: the study's 2N (h < 2N) followed by
+        // alternative ones (`alts`, alleles `alt`), or the alternative ones only (`with_study` false).
+        auto select_imputation_states = [&](std::size_t offset, std::vector<state_sets> & out, bool with_study,
+                                            std::vector<alt_hap> const & alts, std::vector<std::int8_t> const & alt) {
             ref_window wo = w;
             wo.offset = offset;
             wo.end_scale = opt_.end_scale;
@@ -661,20 +718,46 @@ private:
                 wf.offset = offset;
                 fp = ref_build_pbwt(wf);
             }
+            std::size_t const n_study = with_study ? 2 * N : 0, nh = n_study + alts.size();
+            out.resize(nh);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
-            for (std::size_t h = 0; h < 2 * N; ++h)
+            for (std::size_t h = 0; h < nh; ++h)
             {
-                state_sets const near = opt_.pbwt > 0 && K > 0
-                                            ? ref_pbwt_neighbours(fp, static_cast<std::uint32_t>(H + h), opt_.pbwt, {},
-                                                                  static_cast<std::uint32_t>(H))
-                                            : state_sets{};
-                out[h] = ref_select_states(wo, {haps.data() + h * K, K}, false, opt_.states,
-                                           salt_of(h, first_pos + static_cast<std::int64_t>(offset)), {},
+                auto neighbours = [&](std::size_t g) {
+                    return ref_pbwt_neighbours(fp, static_cast<std::uint32_t>(H + g), opt_.pbwt, {},
+                                               static_cast<std::uint32_t>(H));
+                };
+                state_sets near;
+                if (opt_.pbwt > 0 && K > 0 && h < n_study)
+                    near = neighbours(h);
+                else if (opt_.pbwt > 0 && K > 0)
+                {
+                    // An alternative haplotype: per block, the longest matches of the study
+                    // haplotypes whose alleles it has there (both in a block with a switch).
+                    auto const & x = alts[h - n_study];
+                    state_sets const l = neighbours(2 * x.sample), r = neighbours(2 * x.sample + 1);
+                    near.resize(l.size());
+                    for (std::size_t b = 0; b < l.size(); ++b)
+                    {
+                        bool use_l = false, use_r = false;
+                        for (std::size_t t = wo.block_begin(b); t < wo.block_end(b); ++t)
+                            (x.from[t] ? use_r : use_l) = true;
+                        if (use_l && use_r)
+                            std::set_union(l[b].begin(), l[b].end(), r[b].begin(), r[b].end(),
+                                           std::back_inserter(near[b]));
+                        else
+                            near[b] = use_r ? r[b] : l[b];
+                    }
+                }
+                std::int8_t const * row = h < n_study ? haps.data() + h * K : alt.data() + (h - n_study) * K;
+                std::size_t const id = h < n_study ? h : 2 * N + (with_study ? 0 : n_haps) + (h - n_study);
+                out[h] = ref_select_states(wo, {row, K}, false, opt_.states,
+                                           salt_of(id, first_pos + static_cast<std::int64_t>(offset)), {},
                                            opt_.pbwt > 0 && K > 0 ? &near : nullptr);
             }
             return wo;
         };
-        (void)select_imputation_states(0, sets);
+        (void)select_imputation_states(0, sets, true, alts_a, alt_a);
         ref_window_summary ws;
         ws.contig = sc.name;
         ws.first_pos = M.front().pos;
@@ -687,6 +770,7 @@ private:
             model.w = &w;
             model.haps = &haps;
             model.sets = &sets;
+            model.items = 2 * N;
             model.start = eps_;
             if (opt_.fit_ne)
             {
@@ -758,113 +842,238 @@ private:
                 }
         }
         carrier_begin[core] = static_cast<std::uint32_t>(carriers.size());
-        // With impute_offsets = n > 1, the imputation is repeated with the block boundaries shifted
-        // by 1/n, 2/n, ... of a block (new state sets for each) and the probabilities averaged.
-        std::vector<state_sets> osets;
-        for (std::size_t o = 0; K > 0 && o < n_off; ++o)
+        // The imputation of a list of haplotypes (as select_imputation_states: the study's and
+        // `alts`, or `alts` only), over n_off block offsets (impute_offsets = n > 1: the block
+        // boundaries shifted by 1/n, 2/n, ... of a block, new state sets for each, the
+        // probabilities averaged). Haplotype h's P(ALT) at core markers [c_lo, c_hi) is added to
+        // dst[(c − c_lo) · stride]; its log-likelihood (averaged over the offsets) to ll[h] if given.
+        struct target
         {
-            std::size_t const offset = o * w.block / n_off;
-            if (o > 0)
-                osets.resize(2 * N);
-            ref_window const wo = o == 0 ? w : select_imputation_states(offset, osets);
-            std::vector<state_sets> const & use = o == 0 ? sets : osets;
-            float const weight = 1.0f / static_cast<float>(n_off);
-            std::size_t stride = 0;
-            for (auto const & s : use)
-                for (auto const & b : s)
-                    stride = std::max(stride, b.size());
-#pragma omp parallel num_threads(threads) if (threads > 1)
+            std::size_t c_lo = 0, c_hi = 0;
+            float * dst = nullptr;
+            std::size_t stride = 1;
+        };
+        auto impute = [&](bool with_study, std::vector<alt_hap> const & alts, std::vector<std::int8_t> const & alt,
+                          std::vector<state_sets> const * first_sets, std::vector<target> const & tg,
+                          std::vector<double> * ll) {
+            std::size_t const n_study = with_study ? 2 * N : 0, nh = n_study + alts.size();
+            std::vector<state_sets> osets;
+            for (std::size_t o = 0; K > 0 && o < n_off; ++o)
             {
-                std::vector<float> gamma(K * stride);
-                std::vector<std::uint32_t> kept_hap, kept_begin(K + 1);
-                std::vector<float> kept_w;
-                // Two typed markers' kept weights as dense rows over the panel (0 where not kept).
-                std::array<std::vector<float>, 2> dense{std::vector<float>(H, 0.0f), std::vector<float>(H, 0.0f)};
-                std::array<std::size_t, 2> dense_t{K, K};
-#pragma omp for schedule(dynamic, 1)
-                for (std::size_t h = 0; h < 2 * N; ++h)
+                std::size_t const offset = o * w.block / n_off;
+                ref_window const wo = o == 0 && first_sets ? w
+                                                           : select_imputation_states(offset, osets, with_study, alts, alt);
+                std::vector<state_sets> const & use = o == 0 && first_sets ? *first_sets : osets;
+                float const weight = 1.0f / static_cast<float>(n_off);
+                std::size_t stride = 0;
+                for (std::size_t h = 0; h < nh; ++h)
+                    for (auto const & b : use[h])
+                        stride = std::max(stride, b.size());
+#pragma omp parallel num_threads(threads) if (threads > 1)
                 {
-                    double mm = 0, ob = 0;
-                    std::span<std::int8_t const> const hv{haps.data() + h * K, K};
-                    (void)ref_haploid_posteriors(wo, hv, use[h], eps_, gamma, stride, mm, ob);
-                    // Sparse posteriors (as Beagle stores them): per typed marker only the states
-                    // with posterior >= min_posterior, rescaled to sum 1. The dropped mass is at most
-                    // S × min_posterior and usually far less; the interpolation below then costs
-                    // the kept states per marker, not S.
-                    kept_hap.clear();
-                    kept_w.clear();
-                    for (std::size_t t = 0; t < K; ++t)
+                    std::vector<float> gamma(K * stride);
+                    std::vector<std::uint32_t> kept_hap, kept_begin(K + 1);
+                    std::vector<float> kept_w;
+                    // Two typed markers' kept weights as dense rows over the panel (0 where not kept).
+                    std::array<std::vector<float>, 2> dense{std::vector<float>(H, 0.0f), std::vector<float>(H, 0.0f)};
+                    std::array<std::size_t, 2> dense_t{K, K};
+#pragma omp for schedule(dynamic, 1)
+                    for (std::size_t h = 0; h < nh; ++h)
                     {
-                        kept_begin[t] = static_cast<std::uint32_t>(kept_hap.size());
-                        auto const & set = use[h][wo.block_of(t)];
-                        float const * gm = gamma.data() + t * stride;
-                        float sum = 0;
-                        for (std::size_t j = 0; j < set.size(); ++j)
-                            if (gm[j] >= opt_.min_posterior)
+                        double mm = 0, ob = 0;
+                        std::span<std::int8_t const> const hv{
+                            h < n_study ? haps.data() + h * K : alt.data() + (h - n_study) * K, K};
+                        double const lh = ref_haploid_posteriors(wo, hv, use[h], eps_, gamma, stride, mm, ob);
+                        if (ll)
+                            (*ll)[h] += lh / static_cast<double>(n_off);
+                        // Sparse posteriors (as Beagle stores them): per typed marker only the states
+                        // with posterior >= min_posterior, rescaled to sum 1. The dropped mass is at most
+                        // S × min_posterior and usually far less; the interpolation below then costs
+                        // the kept states per marker, not S.
+                        kept_hap.clear();
+                        kept_w.clear();
+                        for (std::size_t t = 0; t < K; ++t)
+                        {
+                            kept_begin[t] = static_cast<std::uint32_t>(kept_hap.size());
+                            auto const & set = use[h][wo.block_of(t)];
+                            float const * gm = gamma.data() + t * stride;
+                            float sum = 0;
+                            for (std::size_t j = 0; j < set.size(); ++j)
+                                if (gm[j] >= opt_.min_posterior)
+                                {
+                                    kept_hap.push_back(set[j]);
+                                    kept_w.push_back(gm[j]);
+                                    sum += gm[j];
+                                }
+                            if (sum > 0)
+                                for (std::size_t j = kept_begin[t]; j < kept_w.size(); ++j)
+                                    kept_w[j] /= sum;
+                        }
+                        kept_begin[K] = static_cast<std::uint32_t>(kept_hap.size());
+                        auto dense_row = [&](std::size_t t) -> std::vector<float> const & {
+                            if (dense_t[0] == t)
+                                return dense[0];
+                            if (dense_t[1] == t)
+                                return dense[1];
+                            // Replace the row of the earlier marker (the markers only move right).
+                            std::size_t const r = dense_t[0] == K ? 0 : dense_t[1] == K ? 1 : dense_t[0] < dense_t[1] ? 0 : 1;
+                            if (dense_t[r] != K)
+                                for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
+                                    dense[r][kept_hap[j]] = 0.0f;
+                            for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
+                                dense[r][kept_hap[j]] = kept_w[j];
+                            dense_t[r] = t;
+                            return dense[r];
+                        };
+                        auto p_at = [&](std::size_t t, std::size_t i) {
+                            std::uint64_t const * b = M[i].bits.data();
+                            double p = 0;
+                            std::size_t const c = i - core_begin;
+                            if (has_carriers[c] && carrier_begin[c + 1] - carrier_begin[c] < kept_begin[t + 1] - kept_begin[t])
                             {
-                                kept_hap.push_back(set[j]);
-                                kept_w.push_back(gm[j]);
-                                sum += gm[j];
+                                auto const & d = dense_row(t);
+                                for (std::size_t j = carrier_begin[c]; j < carrier_begin[c + 1]; ++j)
+                                    p += d[carriers[j]];
+                                return p;
                             }
-                        if (sum > 0)
-                            for (std::size_t j = kept_begin[t]; j < kept_w.size(); ++j)
-                                kept_w[j] /= sum;
-                    }
-                    kept_begin[K] = static_cast<std::uint32_t>(kept_hap.size());
-                    auto dense_row = [&](std::size_t t) -> std::vector<float> const & {
-                        if (dense_t[0] == t)
-                            return dense[0];
-                        if (dense_t[1] == t)
-                            return dense[1];
-                        // Replace the row of the earlier marker (the markers only move right).
-                        std::size_t const r = dense_t[0] == K ? 0 : dense_t[1] == K ? 1 : dense_t[0] < dense_t[1] ? 0 : 1;
-                        if (dense_t[r] != K)
-                            for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
-                                dense[r][kept_hap[j]] = 0.0f;
-                        for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
-                            dense[r][kept_hap[j]] = kept_w[j];
-                        dense_t[r] = t;
-                        return dense[r];
-                    };
-                    auto p_at = [&](std::size_t t, std::size_t i) {
-                        std::uint64_t const * b = M[i].bits.data();
-                        double p = 0;
-                        std::size_t const c = i - core_begin;
-                        if (has_carriers[c] && carrier_begin[c + 1] - carrier_begin[c] < kept_begin[t + 1] - kept_begin[t])
-                        {
-                            auto const & d = dense_row(t);
-                            for (std::size_t j = carrier_begin[c]; j < carrier_begin[c + 1]; ++j)
-                                p += d[carriers[j]];
+                            for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
+                                if ((b[kept_hap[j] / 64] >> (kept_hap[j] % 64)) & 1U)
+                                    p += kept_w[j];
                             return p;
-                        }
-                        for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
-                            if ((b[kept_hap[j] / 64] >> (kept_hap[j] % 64)) & 1U)
-                                p += kept_w[j];
-                        return p;
-                    };
-                    for (std::size_t c = 0; c < core; ++c)
-                    {
-                        std::size_t const i = core_begin + c;
-                        std::size_t const a = lo[i], z = hi[i];
-                        double p = p_at(a, i);
-                        if (z != a)
+                        };
+                        target const & g = tg[h];
+                        for (std::size_t c = g.c_lo; c < g.c_hi; ++c)
                         {
-                            double const span_cm = cm[typed[z]] - cm[typed[a]];
-                            double const f = span_cm > 0 ? (cm[i] - cm[typed[a]]) / span_cm
-                                                         : static_cast<double>(i - typed[a]) /
-                                                               static_cast<double>(typed[z] - typed[a]);
-                            p = (1 - f) * p + f * p_at(z, i);
+                            std::size_t const i = core_begin + c;
+                            std::size_t const a = lo[i], z = hi[i];
+                            double p = p_at(a, i);
+                            if (z != a)
+                            {
+                                double const span_cm = cm[typed[z]] - cm[typed[a]];
+                                double const f = span_cm > 0 ? (cm[i] - cm[typed[a]]) / span_cm
+                                                             : static_cast<double>(i - typed[a]) /
+                                                                   static_cast<double>(typed[z] - typed[a]);
+                                p = (1 - f) * p + f * p_at(z, i);
+                            }
+                            g.dst[(c - g.c_lo) * g.stride] += static_cast<float>(std::clamp(p, 0.0, 1.0)) * weight;
                         }
-                        prob[c * 2 * N + h] += static_cast<float>(std::clamp(p, 0.0, 1.0)) * weight;
+                        // Clear the dense rows while this haplotype's kept lists are still in place.
+                        for (std::size_t r = 0; r < 2; ++r)
+                            if (dense_t[r] != K)
+                            {
+                                for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
+                                    dense[r][kept_hap[j]] = 0.0f;
+                                dense_t[r] = K;
+                            }
                     }
-                    // Clear the dense rows while this haplotype's kept lists are still in place.
-                    for (std::size_t r = 0; r < 2; ++r)
-                        if (dense_t[r] != K)
-                        {
-                            for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
-                                dense[r][kept_hap[j]] = 0.0f;
-                            dense_t[r] = K;
-                        }
+                }
+            }
+        };
+        // Stage 1: the study's haplotypes over the whole core; with phase_mix, the switched pairs in
+        // their stretch (core markers strictly between the two heterozygotes) and every
+        // haplotype's log-likelihood.
+        std::vector<std::size_t> mix_begin(mix.size() + 1, 0), mix_lo(mix.size(), 0), mix_len(mix.size(), 0);
+        for (std::size_t c = 0; c < mix.size(); ++c)
+        {
+            std::size_t const lo_i = std::max(typed[mix[c].ta] + 1, core_begin), hi_i = std::min(typed[mix[c].tb], core_end);
+            mix_lo[c] = lo_i > core_begin ? lo_i - core_begin : 0;
+            mix_len[c] = hi_i > lo_i && opt_.phase_mix_soft ? hi_i - lo_i : 0;
+            mix_begin[c + 1] = mix_begin[c] + 2 * mix_len[c];
+        }
+        std::vector<float> mix_prob(mix_begin.back(), 0.0f);
+        std::vector<double> hap_ll(mix.empty() ? 0 : n_haps, 0.0);
+        {
+            std::vector<target> tg(n_haps);
+            for (std::size_t h = 0; h < 2 * N; ++h)
+                tg[h] = {0, core, prob.data() + h, 2 * N};
+            for (std::size_t h = 2 * N; h < n_haps; ++h)
+            {
+                std::size_t const c = (h - 2 * N) / 2, k = (h - 2 * N) % 2;
+                tg[h] = {mix_lo[c], mix_lo[c] + mix_len[c], mix_prob.data() + mix_begin[c] + k * mix_len[c], 1};
+            }
+            impute(true, alts_a, alt_a, &sets, tg, mix.empty() ? nullptr : &hap_ll);
+        }
+        // Stage 2 (phase_mix): the switches that the imputation's model prefers by more than
+        // phase_mix_margin (the pair's log-likelihood, the sum of its two haplotypes', minus the
+        // current pair's; each judged alone against the current phase) are made, and those samples
+        // imputed again with all of their switches; with phase_mix_soft, in the other samples each
+        // uncertain stretch gets the mixture of the two phasings' P(ALT), weighted by their
+        // likelihoods.
+        std::vector<double> mix_d(mix.size(), 0.0);
+        std::vector<char> rephased(N, 0);
+        for (std::size_t c = 0; c < mix.size(); ++c)
+        {
+            std::size_t const s = mix[c].sample, e = 2 * N + 2 * c;
+            mix_d[c] = (hap_ll[e] + hap_ll[e + 1]) - (hap_ll[2 * s] + hap_ll[2 * s + 1]);
+            if (mix_d[c] > opt_.phase_mix_margin)
+                rephased[s] = 1;
+        }
+        std::vector<alt_hap> alts_b;
+        for (std::size_t s = 0; s < N; ++s)
+        {
+            if (!rephased[s])
+                continue;
+            alt_hap x;
+            x.sample = s;
+            x.from.assign(K, 0);
+            for (std::size_t c = 0; c < mix.size(); ++c)
+                if (mix[c].sample == s && mix_d[c] > opt_.phase_mix_margin)
+                    for (std::size_t t = mix[c].tb; t < K; ++t)
+                        x.from[t] = static_cast<char>(1 - x.from[t]);
+            alts_b.push_back(x);
+            for (auto & f : x.from)
+                f = static_cast<char>(1 - f);
+            alts_b.push_back(std::move(x));
+        }
+        if (!alts_b.empty())
+        {
+            // The new phase replaces the old in the haplotypes (the output's phase at the typed
+            // markers) and in the PBWT's study rows, so that the re-imputed pair gets its own longest
+            // matches; it is then imputed as its sample's two haplotypes (from[] the identity).
+            {
+                std::vector<std::int8_t> const fresh = alt_alleles(alts_b);
+                for (std::size_t a = 0; a < alts_b.size(); ++a)
+                {
+                    std::size_t const h = 2 * alts_b[a].sample + a % 2;
+                    std::copy_n(fresh.data() + a * K, K, haps.data() + h * K);
+                    alts_b[a].from.assign(K, static_cast<char>(a % 2));
+                    for (std::size_t t = 0; K > 0 && opt_.pbwt > 0 && t < K; ++t)
+                    {
+                        std::uint64_t & word = wf.bits[t * wf.words + (H + h) / 64];
+                        std::uint64_t const bit = std::uint64_t{1} << ((H + h) % 64);
+                        std::int8_t const x = haps[h * K + t];
+                        word &= ~bit;
+                        if (x == 1 || (x < 0 && 2 * M[typed[t]].alt_count > H))
+                            word |= bit;
+                    }
+                }
+            }
+            std::vector<std::int8_t> const alt_b = alt_alleles(alts_b);
+            std::vector<target> tg(alts_b.size());
+            for (std::size_t a = 0; a < alts_b.size(); ++a)
+            {
+                float * const row = prob.data() + 2 * alts_b[a].sample + a % 2;
+                for (std::size_t c = 0; c < core; ++c)
+                    row[c * 2 * N] = 0.0f;
+                tg[a] = {0, core, row, 2 * N};
+            }
+            impute(false, alts_b, alt_b, nullptr, tg, nullptr);
+        }
+        for (std::size_t c = 0; c < mix.size(); ++c)
+        {
+            std::size_t const s = mix[c].sample;
+            if (rephased[s] || !opt_.phase_mix_soft)
+                continue;
+            double const d = mix_d[c];
+            float const wt = static_cast<float>(d > 0 ? 1 / (1 + std::exp(-d)) : std::exp(d) / (1 + std::exp(d)));
+
+            for (std::size_t j = 0; j < mix_len[c]; ++j)
+            {
+                std::size_t const cc = mix_lo[c] + j;
+                for (std::size_t k = 0; k < 2; ++k)
+                {
+                    float & q = prob[cc * 2 * N + 2 * s + k];
+                    q = (1 - wt) * q + wt * mix_prob[mix_begin[c] + k * mix_len[c] + j];
                 }
             }
         }

@@ -94,6 +94,25 @@ run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --fit-ne 1 -o n2.vcf.gz "
 check_eq "--fit-ne 1: -t 1 and -t 2 give the same records" "$(body n1.vcf.gz | md5sum)" "$(body n2.vcf.gz | md5sum)"
 check "--fit-ne 1: a fitted Ne per window in the JSON" grep -q '"ne": [0-9]' n1.json
 check "--fit-ne 1 changes the records" test "$(body n1.vcf.gz | md5sum)" != "$(body a1.vcf.gz | md5sum)"
+# Phase re-judged by the imputation's likelihood (--phase-mix, default 0.01; --phase-mix-margin,
+# --phase-mix-soft): with every switch a candidate, no margin and the soft mixture, the records
+# change against --phase-mix 0, -t 1 = -t 2, and the genotypes at the typed markers stay.
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --phase-mix 0 -o m0.vcf.gz "$S"
+check_status "--phase-mix 0: exit status 0" 0
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --phase-mix 1e-9 --phase-mix-margin 0 --phase-mix-soft 1 \
+  --json m1.json -o m1.vcf.gz "$S"
+check_status "--phase-mix 1e-9 --phase-mix-soft 1: exit status 0" 0
+check "--phase-mix changes the records" test "$(body m1.vcf.gz | md5sum)" != "$(body m0.vcf.gz | md5sum)"
+check_eq "--phase-mix: same genotypes at the typed markers" "$(dosage_gt m1.vcf.gz)" "$(dosage_gt m0.vcf.gz)"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --phase-mix 1e-9 --phase-mix-margin 0 --phase-mix-soft 1 -o m2.vcf.gz "$S"
+check_eq "--phase-mix: -t 1 and -t 2 give the same records" "$(body m1.vcf.gz | md5sum)" "$(body m2.vcf.gz | md5sum)"
+check_eq "JSON: phase_mix, phase_mix_margin, phase_mix_soft" \
+  "$(json_section m1.json model | json_values phase_mix) $(json_section m1.json model | json_values phase_mix_margin) $(json_section m1.json model | json_values phase_mix_soft)" "1e-09 0 true"
+run "$EMTK" impute --ref "$P" --phase-mix 2 -o bad.vcf.gz "$S"
+check_status "--phase-mix 2: usage error" 2
+check "--phase-mix 2: no output" test ! -e bad.vcf.gz
+run "$EMTK" impute --ref "$P" --phase-mix-margin -1 -o bad.vcf.gz "$S"
+check_status "--phase-mix-margin -1: usage error" 2
 
 check "bcftools view reads the output" bcftools view -Ou -o /dev/null a1.vcf.gz
 check_eq "bcftools stats: every panel marker written" \

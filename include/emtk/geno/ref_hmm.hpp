@@ -139,6 +139,13 @@ void ref_phase(ref_window const & w, std::span<std::int8_t const> g, state_sets 
 std::size_t ref_phase_switches(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t> h1,
                                std::span<std::int8_t> h2);
 
+/// \brief The posterior probability of a switch before each heterozygous marker, each judged
+/// alone against the current phase (the ratio r of ref_phase_switches, as r / (1 + r); exact in
+/// the haploid-pair model given the phase elsewhere). post[t] for every heterozygote t after the
+/// first (the switch between it and the previous heterozygote), 0 elsewhere (`post`: ≥ K slots).
+void ref_switch_posteriors(ref_window const & w, state_sets const & sets, double eps, std::span<std::int8_t const> h1,
+                           std::span<std::int8_t const> h2, std::span<float> post);
+
 /// \brief Exchanges the alleles of single heterozygous markers (a double switch around one marker,
 /// which single switches cannot make: each alone moves the whole suffix). With the forward and
 /// backward probabilities of both haplotypes, the likelihood ratio of the pair with marker k's

@@ -179,6 +179,27 @@ namespace emtk::geno {
 /// the 5,000 panel, Beagle's own estimate 47–64 thousand for its model). Errors, default → fit_ne:
 /// 5,000 panel seeds 1 / 31 / 7: 677 / 639 / 707 → 688 / 639 / 707; 1,000 panel seed 1: 2825 → 2989,
 /// at +10–25% CPU. The jump rate that fits emtk's model best is not the one that imputes best.
+///
+/// Phase by the imputation's likelihood (`phase_mix`, default since session 15, panel15): the
+/// switch passes judge each switch with 100 + 100 states per pair; where a switch's posterior
+/// there is ≥ 1% (42 / 46 switches over the 200 samples of seeds 1 / 31 of the 5,000 panel), the
+/// pair with that switch is imputed as two more haplotypes (400 states each, chosen with the PBWT
+/// neighbours of the study haplotype whose alleles each block holds), and the switch is made when
+/// the imputation's log-likelihood of that pair (the sum of its two haplotypes') exceeds the
+/// current pair's by more than 1 (`phase_mix_margin`); those samples are then imputed again with
+/// their switches (PBWT rows updated). Where both models are uncertain the imputation's (more
+/// states, its own per haplotype) is the better judge: seed 1's samples 54 and 137 (a switch across
+/// a 23 kb gap, Beagle right) mended. Errors at the untyped markers, main → phase_mix (Beagle 5.4),
+/// 5,000 panel seeds 1 / 31 (tuning), 7 / 13 (held out), 21 / 41: 664 / 585 / 704 / 474 / 596 /
+/// 543 → 644 / 572 / 686 / 460 / 583 / 561 (611 / 558 / 716 / 477 / 606 / 543); 1,000 panel seed 1
+/// (held out): 2746 → 2726 (2800). Seed 41's loss is two samples whose switches were right at the
+/// typed heterozygotes (switch errors 3 → 1) but whose imputation got worse. Margin 0 made wrong
+/// switches (seed 31: 592; log ratios 0.25–0.9 in the samples that got worse), 2 left a right one
+/// (581). Mixing both phasings' P(ALT) in the stretch of the switches not made
+/// (`phase_mix_soft`): seeds 1 / 31 / 7 / 13 of the 5,000 panel and 1 of the 1,000: 642 / 577 /
+/// 703 / 458 / 2737 against 644 / 572 / 686 / 460 / 2726 without — not kept. CPU +4–7% (5,000
+/// panel), +25% (1,000: more uncertain switches), memory +3 / +13 MB. bench/README.md "Phase by
+/// the imputation's likelihood".
 struct ref_impute_options
 {
     std::string study;              ///< VCF/BCF with the study's genotypes ("-" = stdin)
@@ -221,6 +242,19 @@ struct ref_impute_options
     /// After each switch pass, heterozygous markers exchanged between the haplotypes (ref_phase_flips),
     /// alone or in runs of up to this many consecutive heterozygotes (0: off).
     std::size_t het_flips = 1;
+    /// Phase re-judged by the imputation's model ("Phase by the imputation's likelihood" above):
+    /// every switch between consecutive heterozygotes whose posterior in the last switch pass
+    /// (ref_switch_posteriors) is at least this is imputed both ways (the switched pair as two more
+    /// haplotypes, over their own states); 0: off (and needs switch_passes > 0).
+    double phase_mix = 0.01;
+    /// Such a switch is made when the log-likelihood of the switched pair under the imputation's
+    /// HMM exceeds the current pair's by more than this (each judged alone against the current
+    /// phase); the sample is then imputed again with all of its switches made.
+    double phase_mix_margin = 1;
+    /// For the switches not made: in the stretch between the two heterozygotes each haplotype's
+    /// P(ALT) is the mixture of the two phasings' weighted by their likelihoods (off: measured no
+    /// better, see above).
+    bool phase_mix_soft = false;
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)

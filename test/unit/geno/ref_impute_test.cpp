@@ -281,6 +281,43 @@ TEST_CASE("switch refinement: mends planted phase errors, keeps the genotypes, e
     }
 }
 
+TEST_CASE("switch posteriors: in [0, 1], above 1/2 exactly where a switch pass switches", "[geno][ref]")
+{
+    auto const w = random_panel(250, 80, 9);
+    auto const a = copy_hap(w, 17), b = copy_hap(w, 230);
+    std::vector<std::int8_t> h1 = a, h2 = b;
+    h1[7] = h2[7] = -1;
+    std::size_t first_het = w.typed;
+    for (std::size_t t = 25; t < 55; ++t)
+        if (h1[t] >= 0 && h1[t] != h2[t])
+            std::swap(h1[t], h2[t]);
+    auto s1 = ref_select_states(w, a, false, 12, 1), s2 = ref_select_states(w, b, false, 12, 2);
+    state_sets sets(s1.size());
+    for (std::size_t k = 0; k < s1.size(); ++k)
+        std::set_union(s1[k].begin(), s1[k].end(), s2[k].begin(), s2[k].end(), std::back_inserter(sets[k]));
+    std::vector<float> post(w.typed, -1.0f);
+    ref_switch_posteriors(w, sets, 1e-3, h1, h2, post);
+    std::size_t high = 0;
+    for (std::size_t t = 0; t < w.typed; ++t)
+    {
+        bool const het = h1[t] >= 0 && h1[t] != h2[t];
+        if (het && first_het == w.typed)
+            first_het = t;
+        CHECK(post[t] >= 0.0f);
+        CHECK(post[t] <= 1.0f);
+        if (!het || t == first_het)
+            CHECK(post[t] == 0.0f);
+        high += post[t] > 0.5f;
+    }
+    CHECK(high >= 2); // the two planted switch errors
+    // A switch pass makes exactly the switches whose posterior is above 1/2.
+    auto c1 = h1, c2 = h2;
+    CHECK(ref_phase_switches(w, sets, 1e-3, c1, c2) == high);
+    // On the true phase no switch is likely.
+    ref_switch_posteriors(w, sets, 1e-3, a, b, post);
+    CHECK(*std::max_element(post.begin(), post.end()) < 0.5f);
+}
+
 TEST_CASE("heterozygote flips: mend single wrong heterozygotes, keep a correct phase", "[geno][ref]")
 {
     auto const w = random_panel(250, 80, 9);
