@@ -62,6 +62,7 @@ hmm::training_job make_job(hmm_train_arguments const & a)
     opt.anneal_noise = a.anneal_noise;
     opt.realign_anneal = a.realign_anneal;
     opt.realign_anneal_draws = a.realign_anneal_draws;
+    opt.realign_anneal_vary_steps = a.realign_anneal_vary == "steps";
     opt.consistency_start_max = a.consistency_start;
     opt.weighting = !a.no_weights;
     opt.weight_identity = a.weight_id;
@@ -179,6 +180,7 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
     }
     j.field("anneal_steps", job.train.realign_anneal);
     j.field("anneal_draws", job.train.realign_anneal_draws);
+    j.field("anneal_vary", std::string{job.train.realign_anneal_vary_steps ? "steps" : "seed"});
     if (res.realign.anneal_M > 0)
     {
         j.field("anneal_length", res.realign.anneal_M);

@@ -101,6 +101,10 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "--seed), side by side; the one with the largest sum of match-state posteriors is kept when "
                       "it beats the other models.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 16});
+    parser.add_option(a.realign_anneal_vary, '\0', "realign-anneal-vary",
+                      "How --realign-anneal-draws' draws differ: seed (each its own noise draws) or steps (draw d "
+                      "anneals for --realign-anneal times d + 1 M-steps, the same noise seed).",
+                      seqan3::option_spec::advanced, seqan3::value_list_validator{"seed", "steps"});
     parser.add_option(a.consistency_start, '\0', "consistency-start",
                       "With --realign retrain and --realign-keep accuracy, for 3 to N training sequences (and at "
                       "most 5e7 pair-HMM cells), also train a second pipeline from the BLOSUM62 pair-HMM consistency "

@@ -375,8 +375,13 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
             for (int d = 0; d < std::max(1, opt.realign_anneal_draws); ++d)
             {
                 options.push_back(o);
-                options.back().anneal_steps = opt.realign_anneal;
-                options.back().seed = draw_seed(opt.seed, d);
+                if (opt.realign_anneal_vary_steps)
+                    options.back().anneal_steps = opt.realign_anneal * (d + 1);
+                else
+                {
+                    options.back().anneal_steps = opt.realign_anneal;
+                    options.back().seed = draw_seed(opt.seed, d);
+                }
             }
         auto trained = train_candidates(ctx, std::move(options), by_accuracy);
         if (!trained[0].ok)

@@ -303,12 +303,15 @@ struct train_options
     /// noise-annealing M-steps (anneal_noise, decaying to 0; deterministic from seed) and kept when
     /// its match accuracy is the largest. 0 = off.
     int realign_anneal = 10;
-    /// Annealed retrains (draws) with different noise: draw d trains with the noise streams of
+    /// Annealed retrains (draws) with different noise: by default draw d trains with the noise streams of
     /// seed + d · 0x9E3779B97F4A7C15 (mod 2^64; draw 0 = the seed's), all from the same built model
     /// and weights, run side by side with the plain retrain (train_concurrent.hpp); the keep rule
     /// takes the largest match accuracy over all candidates (ties: the earlier one). 1 = one
     /// annealed retrain (as before this option); ignored when realign_anneal is 0.
     int realign_anneal_draws = 1;
+    /// How the annealed draws differ: false = by their noise seed (above); true = by their length,
+    /// draw d running realign_anneal · (d + 1) annealing M-steps with the run's seed.
+    bool realign_anneal_vary_steps = false;
     /// Consistency realignment (consistency_mode): after the realignment (with realign_keep =
     /// accuracy), align the training set by consistency, build and retrain a model from that
     /// alignment, keep it when its match accuracy is the largest. Off by default (bench/README.md).
