@@ -39,6 +39,9 @@ struct hmm_train_arguments
     std::string realign = hmm::to_string(hmm::train_options{}.realign); ///< --realign off|retrain|rebuild
     std::string realign_keep = hmm::to_string(hmm::train_options{}.realign_keep); ///< --realign-keep always|better|accuracy
     int realign_anneal = hmm::train_options{}.realign_anneal; ///< --realign-anneal N (0 = off)
+    int realign_anneal_draws = hmm::train_options{}.realign_anneal_draws; ///< --realign-anneal-draws K
+    std::string realign_anneal_vary = "seed"; ///< --realign-anneal-vary seed|steps
+    std::size_t consistency_start = hmm::train_options{}.consistency_start_max; ///< --consistency-start N (0 = off)
     std::string consistency = hmm::to_string(hmm::train_options{}.consistency); ///< --consistency off|pair|profile|both
     std::string consistency_keep = hmm::to_string(hmm::train_options{}.consistency_keep); ///< --consistency-keep accuracy|pairs
     int surgery = 0;              ///< --surgery-rounds (0 = off)

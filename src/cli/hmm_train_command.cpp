@@ -61,6 +61,9 @@ hmm::training_job make_job(hmm_train_arguments const & a)
     opt.anneal_steps = a.anneal;
     opt.anneal_noise = a.anneal_noise;
     opt.realign_anneal = a.realign_anneal;
+    opt.realign_anneal_draws = a.realign_anneal_draws;
+    opt.realign_anneal_vary_steps = a.realign_anneal_vary == "steps";
+    opt.consistency_start_max = a.consistency_start;
     opt.weighting = !a.no_weights;
     opt.weight_identity = a.weight_id;
     opt.effective_number = a.effn;
@@ -176,15 +179,29 @@ void write_summary(json_writer & j, hmm_train_arguments const & a, hmm::training
         j.field("second_objective", res.realign.second_objective);
     }
     j.field("anneal_steps", job.train.realign_anneal);
+    j.field("anneal_draws", job.train.realign_anneal_draws);
+    j.field("anneal_vary", std::string{job.train.realign_anneal_vary_steps ? "steps" : "seed"});
     if (res.realign.anneal_M > 0)
     {
         j.field("anneal_length", res.realign.anneal_M);
         j.field("anneal_accuracy", res.realign.anneal_accuracy);
         j.field("anneal_objective", res.realign.anneal_objective);
         j.field("anneal_kept", res.realign.anneal_kept);
+        j.field("anneal_kept_draw", res.realign.anneal_kept_draw);
     }
     if (!res.realign.anneal_message.empty())
         j.field("anneal_message", res.realign.anneal_message);
+    j.field("consistency_start", job.train.consistency_start_max);
+    if (res.realign.cstart_first_M > 0)
+    {
+        j.field("cstart_first_length", res.realign.cstart_first_M);
+        j.field("cstart_first_accuracy", res.realign.cstart_first_accuracy);
+        j.field("cstart_second_length", res.realign.cstart_second_M);
+        j.field("cstart_second_accuracy", res.realign.cstart_second_accuracy);
+        j.field("cstart_kept", res.realign.cstart_kept);
+    }
+    if (!res.realign.cstart_message.empty())
+        j.field("cstart_message", res.realign.cstart_message);
     j.field("consistency", std::string{hmm::to_string(job.train.consistency)});
     if (res.realign.consistency_M > 0)
     {

@@ -96,6 +96,21 @@ void hmm_train_declare(seqan3::argument_parser & parser, hmm_train_arguments & a
                       "to 0; --anneal-noise sets its start, --seed its draws) and keep that model when its "
                       "alignment of the training set has the largest sum of match-state posteriors. 0 = off.",
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 1000});
+    parser.add_option(a.realign_anneal_draws, '\0', "realign-anneal-draws",
+                      "How many annealed retrains --realign-anneal runs, each with its own noise draws (from "
+                      "--seed), side by side; the one with the largest sum of match-state posteriors is kept when "
+                      "it beats the other models.",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 16});
+    parser.add_option(a.realign_anneal_vary, '\0', "realign-anneal-vary",
+                      "How --realign-anneal-draws' draws differ: seed (each its own noise draws) or steps (draw d "
+                      "anneals for --realign-anneal times d + 1 M-steps, the same noise seed).",
+                      seqan3::option_spec::advanced, seqan3::value_list_validator{"seed", "steps"});
+    parser.add_option(a.consistency_start, '\0', "consistency-start",
+                      "With --realign retrain and --realign-keep accuracy, for 3 to N training sequences (and at "
+                      "most 5e7 pair-HMM cells), also train a second pipeline from the BLOSUM62 pair-HMM consistency "
+                      "alignment (its built model by EM, then that model's realignment retrained) and keep its "
+                      "model when its sum of match-state posteriors is the largest. 0 = off.",
+                      seqan3::option_spec::advanced);
     parser.add_option(a.consistency, '\0', "consistency",
                       "After --realign (with --realign-keep accuracy), also align the training set by "
                       "consistency (pairwise residue-match posteriors from a pair-HMM, the model, or both; two "

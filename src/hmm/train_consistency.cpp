@@ -287,6 +287,102 @@ void consistency_round(training_context & ctx, realign_summary & info, double cu
         adopt_model(res, std::move(third));
 }
 
+void consistency_start_round(training_context & ctx, realign_summary & info, double & kept_accuracy)
+{
+    train_options const & opt = ctx.opt;
+    train_result & res = ctx.res;
+    std::size_t const n = ctx.set.seqs.size();
+    if (n < 3 || n > opt.consistency_start_max)
+    {
+        info.cstart_message = "not run: " + std::to_string(n) + " training sequences (needs 3 to " +
+                              std::to_string(opt.consistency_start_max) + ")";
+        return;
+    }
+    // The pair-HMM's cost: one forward-backward over L_x · L_y cells per pair (the transformation,
+    // n³ sparse row products, is small next to it at these n).
+    double cells = 0, residues = 0;
+    for (auto const & s : ctx.set.seqs)
+    {
+        auto const L = static_cast<double>(s.dsq.size());
+        cells += residues * L;
+        residues += L;
+    }
+    if (cells > opt.consistency_start_max_cells)
+    {
+        info.cstart_message = "not run: " + std::to_string(static_cast<long long>(cells)) +
+                              " pair-HMM cells (limit " +
+                              std::to_string(static_cast<long long>(opt.consistency_start_max_cells)) + ")";
+        return;
+    }
+    int const threads = std::max(1, opt.threads);
+    std::string why;
+    msa const aln = consistency_msa(ctx.set, res.hmm, consistency_mode::pair, threads, why);
+    if (aln.rows.empty())
+    {
+        info.cstart_message = why;
+        return;
+    }
+    build_result br = realignment_build(aln, opt);
+    auto const length_ok = [&](int M) { return M >= 1 && 2 * M <= 3 * res.hmm.M && 3 * M >= 2 * res.hmm.M; };
+    if (!length_ok(br.hmm.M))
+    {
+        info.cstart_message = "not run: the model built from the consistency alignment has " +
+                              std::to_string(br.hmm.M) + " match states against " + std::to_string(res.hmm.M) +
+                              " (outside 2/3 to 3/2)";
+        return;
+    }
+    // Stage 1: EM from the built model, with the alignment's Henikoff weights (as the retrain).
+    auto train_from = [&](profile_hmm built, std::vector<double> weights, train_result & out) {
+        built.null = ctx.background;
+        train_options o = opt;
+        o.start_model = std::move(built);
+        o.realign = realign_mode::off;
+        o.consistency = consistency_mode::off;
+        o.consistency_start_max = 0;
+        o.sequence_weights = std::move(weights);
+        try
+        {
+            out = train_profile_hmm(ctx.set, o);
+        }
+        catch (user_error const & e)
+        {
+            info.cstart_message = std::string{"the training failed: "} + e.what();
+            return false;
+        }
+        merge_tally(res, out);
+        res.decreases += out.decreases;
+        return true;
+    };
+    train_result first;
+    if (!train_from(std::move(br.hmm), std::move(br.weights), first))
+        return;
+    info.cstart_first_M = first.hmm.M;
+    // Stage 2: its realignment (the same local-exit alignment as the main pipeline's), built and
+    // retrained. The realignment's traces give the first model's match accuracy.
+    double first_accuracy = 0;
+    msa const re = realigned_msa(first.hmm, ctx.set, threads, first_accuracy);
+    info.cstart_first_accuracy = first_accuracy;
+    train_result second;
+    bool have_second = false;
+    if (!re.rows.empty())
+    {
+        build_result br2 = realignment_build(re, opt);
+        if (length_ok(br2.hmm.M) && train_from(std::move(br2.hmm), std::move(br2.weights), second))
+        {
+            have_second = true;
+            info.cstart_second_M = second.hmm.M;
+            info.cstart_second_accuracy = candidate_accuracy(local_exit_traces(second.hmm, ctx.set, threads));
+        }
+    }
+    bool const second_better = have_second && info.cstart_second_accuracy > info.cstart_first_accuracy;
+    double const best = second_better ? info.cstart_second_accuracy : info.cstart_first_accuracy;
+    if (!(best > kept_accuracy))
+        return;
+    kept_accuracy = best;
+    info.cstart_kept = second_better ? 2 : 1;
+    adopt_model(res, second_better ? std::move(second) : std::move(first));
+}
+
 } // namespace detail
 
 } // namespace emtk::hmm

@@ -11,6 +11,7 @@
 #include <emtk/em/options.hpp>
 #include <emtk/em/phases.hpp>
 #include <emtk/hmm/align.hpp>
+#include <emtk/hmm/build.hpp>
 #include <emtk/hmm/consistency.hpp>
 #include <emtk/hmm/dp_matrix.hpp>
 #include <emtk/hmm/msa.hpp>
@@ -148,6 +149,21 @@ void adopt_model(train_result & res, train_result && second);
 /// consistency_msa() and adopts it when its match accuracy exceeds `current_accuracy` (the kept
 /// model's); records what it did in info.consistency_*.
 void consistency_round(training_context & ctx, realign_summary & info, double current_accuracy);
+
+/// \brief The training set aligned by local_exit_traces() under `hmm` as an msa for the build
+/// (flanks as insert columns); empty when the model cannot emit some sequence. `accuracy`
+/// receives match_accuracy() of the traces.
+[[nodiscard]] msa realigned_msa(profile_hmm const & hmm, seq::sequence_set const & set, int threads, double & accuracy);
+
+/// \brief The realignment's build of `aln` (entropy-weighted effective number, end deletions
+/// missing, the run's prior and entropy target; train_realign.cpp).
+[[nodiscard]] build_result realignment_build(msa const & aln, train_options const & opt);
+
+/// \brief Consistency start (train_options::consistency_start_max): trains a second pipeline from
+/// the pair-HMM consistency alignment (EM from its built model, then its realigned retrain) and
+/// adopts the better of the two models when its match accuracy exceeds `kept_accuracy`
+/// (updated); records what it did in info.cstart_*.
+void consistency_start_round(training_context & ctx, realign_summary & info, double & kept_accuracy);
 
 /// \brief res.logspace_sequences and res.logspace_e_steps from the tally.
 void collect_tally(logspace_tally const & tally, train_result & res);

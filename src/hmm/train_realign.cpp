@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
-#include <optional>
 #include <string>
 #include <utility>
 
@@ -130,9 +129,7 @@ double candidate_accuracy(std::vector<alignment_trace> const & traces)
     return all_aligned(traces) ? match_accuracy(traces) : 0.0;
 }
 
-namespace {
-
-msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int threads, double & accuracy)
+msa realigned_msa(profile_hmm const & hmm, seq::sequence_set const & set, int threads, double & accuracy)
 {
     auto const & abc = seq::alphabet::get(set.type);
     auto const xs = digital_views(set);
@@ -158,6 +155,22 @@ msa realigned(profile_hmm const & hmm, seq::sequence_set const & set, int thread
     }
     return a;
 }
+
+build_result realignment_build(msa const & aln, train_options const & opt)
+{
+    build_options bopt;
+    bopt.prior = opt.prior;
+    bopt.effn_rule = effective_number::entropy;
+    bopt.re_target = opt.re_target;
+    // A row that leaves the model early (a local exit) or enters after node 1 has missing data
+    // there, not deletions (build.hpp, end_deletions_missing): with hmmbuild's fragment rule alone,
+    // fragments over half the width counted their end deletions and cut the end columns (a set of
+    // 4 full members and 8 fragments of 30-60%: M = 84 instead of 120; train_stress_test.cpp).
+    bopt.end_deletions_missing = true;
+    return build_profile_hmm(aln, bopt);
+}
+
+namespace {
 
 /// Mean symmetric agreement (start_consensus.hpp) of `a` with every candidate alignment.
 double mean_agreement(residue_columns const & a, std::vector<residue_columns> const & candidates)
@@ -251,29 +264,52 @@ std::vector<retrain_candidate> train_candidates(training_context const & ctx, st
 /// counts (train.hpp, "Noise annealing": Dirichlet noise of weight anneal_noise · Neff decaying
 /// linearly to 0, drawn from rng{seed, restart, step}, so the same for any thread count), then the
 /// posterior-mean and clean phases as the retrain; trained beside the plain retrain
-/// (train_candidates). Adopted when its match accuracy exceeds the kept model's (`kept_accuracy`,
-/// updated). The noise moves the retrain out of the optimum nearest the built model; which of the
+/// (train_candidates). With realign_anneal_draws > 1, each draw with its own noise streams
+/// (draw_seed); the draw with the largest match accuracy (the earliest on ties) is adopted when it
+/// exceeds the kept model's (`kept_accuracy`, updated). The noise moves the retrain out of the optimum nearest the built model; which of the
 /// two optima aligns better varies by family, and the accuracy rule picks it (bench/README.md,
 /// "Annealed retrain").
-void annealed_round(training_context & ctx, realign_summary & info, retrain_candidate && third, double & kept_accuracy)
+void annealed_round(training_context & ctx, realign_summary & info, std::vector<retrain_candidate> && draws,
+                    double & kept_accuracy)
 {
     train_result & res = ctx.res;
-    if (!third.ok)
+    int best = -1; // the draw with the largest accuracy (the earliest on ties): its length and objective are reported
+    for (std::size_t d = 0; d < draws.size(); ++d)
     {
-        info.anneal_message = "the annealed retraining failed: " + third.error;
+        retrain_candidate & c = draws[d];
+        if (!c.ok)
+        {
+            if (info.anneal_message.empty())
+                info.anneal_message = draws.size() == 1 ? "the annealed retraining failed: " + c.error
+                                                        : "the annealed retraining (draw " + std::to_string(d) +
+                                                              ") failed: " + c.error;
+            info.anneal_accuracies.push_back(0.0);
+            continue;
+        }
+        merge_tally(res, c.result);
+        res.decreases += c.result.decreases;
+        info.anneal_accuracies.push_back(c.accuracy);
+        if (best < 0 || c.accuracy > draws[static_cast<std::size_t>(best)].accuracy)
+        {
+            best = static_cast<int>(d);
+            info.anneal_M = c.result.hmm.M;
+            info.anneal_objective = c.result.objective;
+            info.anneal_accuracy = c.accuracy;
+        }
+    }
+    if (best < 0 || !(info.anneal_accuracy > kept_accuracy))
         return;
-    }
-    merge_tally(res, third.result);
-    res.decreases += third.result.decreases;
-    info.anneal_M = third.result.hmm.M;
-    info.anneal_objective = third.result.objective;
-    info.anneal_accuracy = third.accuracy;
-    info.anneal_kept = info.anneal_accuracy > kept_accuracy;
-    if (info.anneal_kept)
-    {
-        kept_accuracy = info.anneal_accuracy;
-        adopt_model(res, std::move(third.result));
-    }
+    info.anneal_kept = true;
+    info.anneal_kept_draw = best;
+    kept_accuracy = info.anneal_accuracy;
+    adopt_model(res, std::move(draws[static_cast<std::size_t>(best)].result));
+}
+
+/// The noise seed of annealed draw d (train_options::realign_anneal_draws): draw 0 keeps the
+/// run's seed, so one draw trains exactly as before the option.
+std::uint64_t draw_seed(std::uint64_t seed, int d)
+{
+    return seed + static_cast<std::uint64_t>(d) * 0x9E3779B97F4A7C15ULL;
 }
 
 } // namespace
@@ -299,23 +335,14 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     }
     int const threads = std::max(1, opt.threads);
     double first_accuracy = 0;
-    msa const aln = realigned(res.hmm, ctx.set, threads, first_accuracy);
+    msa const aln = realigned_msa(res.hmm, ctx.set, threads, first_accuracy);
     if (aln.rows.empty())
     {
         info.message = "not run: the model cannot align every training sequence";
         res.realign = std::move(info);
         return;
     }
-    build_options bopt;
-    bopt.prior = opt.prior;
-    bopt.effn_rule = effective_number::entropy;
-    bopt.re_target = opt.re_target;
-    // A row that leaves the model early (a local exit) or enters after node 1 has missing data
-    // there, not deletions (build.hpp, end_deletions_missing): with hmmbuild's fragment rule alone,
-    // fragments over half the width counted their end deletions and cut the end columns (a set of
-    // 4 full members and 8 fragments of 30-60%: M = 84 instead of 120; train_stress_test.cpp).
-    bopt.end_deletions_missing = true;
-    build_result br = build_profile_hmm(aln, bopt);
+    build_result br = realignment_build(aln, opt);
     profile_hmm built = std::move(br.hmm);
     // A built model far longer or shorter than the first one follows something else than the
     // family: e.g. one 35,000-residue multidomain sequence among domain-length ones makes the
@@ -333,7 +360,7 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     built.null = ctx.background;
 
     train_result second;
-    std::optional<retrain_candidate> annealed; // the annealed retrain (realign_anneal)
+    std::vector<retrain_candidate> annealed; // the annealed retrains (realign_anneal, realign_anneal_draws)
     bool const by_accuracy = opt.realign_keep == realign_keep_rule::accuracy;
     if (opt.realign == realign_mode::retrain)
     {
@@ -345,10 +372,17 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
         o.sequence_weights = std::move(br.weights);
         std::vector<train_options> options{o};
         if (opt.realign_anneal > 0 && by_accuracy)
-        {
-            options.push_back(o);
-            options.back().anneal_steps = opt.realign_anneal;
-        }
+            for (int d = 0; d < std::max(1, opt.realign_anneal_draws); ++d)
+            {
+                options.push_back(o);
+                if (opt.realign_anneal_vary_steps)
+                    options.back().anneal_steps = opt.realign_anneal * (d + 1);
+                else
+                {
+                    options.back().anneal_steps = opt.realign_anneal;
+                    options.back().seed = draw_seed(opt.seed, d);
+                }
+            }
         auto trained = train_candidates(ctx, std::move(options), by_accuracy);
         if (!trained[0].ok)
         {
@@ -356,8 +390,8 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
             res.realign = std::move(info);
             return;
         }
-        if (trained.size() > 1)
-            annealed = std::move(trained[1]);
+        for (std::size_t i = 1; i < trained.size(); ++i)
+            annealed.push_back(std::move(trained[i]));
         second = std::move(trained[0].result);
         info.second_accuracy = trained[0].accuracy;
         merge_tally(res, second);
@@ -407,8 +441,11 @@ void realign_winner(training_context & ctx, consensus_alignments const & cons)
     if (info.kept)
         adopt_model(res, std::move(second));
     double kept_accuracy = info.kept ? info.second_accuracy : info.first_accuracy;
-    if (annealed)
-        annealed_round(ctx, info, std::move(*annealed), kept_accuracy);
+    if (!annealed.empty())
+        annealed_round(ctx, info, std::move(annealed), kept_accuracy);
+    // Consistency start (train_consistency.cpp): a second pipeline's model, one more candidate.
+    if (opt.consistency_start_max > 0 && opt.realign == realign_mode::retrain && by_accuracy)
+        consistency_start_round(ctx, info, kept_accuracy);
     // Consistency realignment (train_consistency.cpp): one more candidate under the same keep rule.
     if (opt.consistency != consistency_mode::off && opt.realign_keep == realign_keep_rule::accuracy)
         consistency_round(ctx, info, kept_accuracy);

@@ -223,6 +223,30 @@ run "$EMTK" hmm train -q -t 2 -o fam2/fam.hmm fam.fa
 check_same_file "default (annealed retrain on): same model for -t 1 and -t 2" fam.hmm fam2/fam.hmm
 run "$EMTK" hmm train -q --realign-anneal -1 -o bad.hmm fam.fa
 check_status "--realign-anneal -1: usage error" 2
+# More annealed draws (--realign-anneal-draws, off by default): -t 1 = -t 2, the kept draw reported.
+check_eq "JSON: one annealed draw by default" "$(json_section fam.json realign | json_values anneal_draws)" "1"
+run "$EMTK" hmm train -q --realign-anneal-draws 2 --json rd.json -o rd.hmm fam.fa
+check_status "--realign-anneal-draws 2: exit 0" 0
+check "--realign-anneal-draws 2: kept draw is -1, 0 or 1" \
+  awk_true 'd == -1 || d == 0 || d == 1' "d=$(json_section rd.json realign | json_values anneal_kept_draw)"
+run "$EMTK" hmm train -q -t 2 --realign-anneal-draws 2 -o fam2/rd.hmm fam.fa
+check_same_file "--realign-anneal-draws 2: same model for -t 1 and -t 2" rd.hmm fam2/rd.hmm
+run "$EMTK" hmm train -q --realign-anneal-draws 2 --realign-anneal-vary steps -o rs.hmm fam.fa
+check_status "--realign-anneal-vary steps: exit 0" 0
+run "$EMTK" hmm train -q --realign-anneal-draws 0 -o bad.hmm fam.fa
+check_status "--realign-anneal-draws 0: usage error" 2
+run "$EMTK" hmm train -q --realign-anneal-vary noise -o bad.hmm fam.fa
+check_status "--realign-anneal-vary noise: usage error" 2
+# The consistency start (--consistency-start N, off by default): a candidate, -t 1 = -t 2.
+run "$EMTK" hmm train -q --consistency-start 40 --json cs.json -o cs.hmm fam.fa
+check_status "--consistency-start 40: exit 0" 0
+check "--consistency-start 40: ran or says why" \
+  awk_true 'len > 0 || msg != ""' "len=$(json_section cs.json realign | json_values cstart_first_length)" \
+  "msg=$(json_section cs.json realign | json_values cstart_message)"
+run "$EMTK" hmm train -q -t 2 --consistency-start 40 -o fam2/cs.hmm fam.fa
+check_same_file "--consistency-start 40: same model for -t 1 and -t 2" cs.hmm fam2/cs.hmm
+run "$EMTK" hmm train -q --consistency-start -1 -o bad.hmm fam.fa
+check_status "--consistency-start -1: usage error" 2
 run "$EMTK" hmm train -q --realign off --json ro.json -o ro.hmm fam.fa
 check_status "--realign off: exit 0" 0
 check_eq "--realign off: not run" "$(json_section ro.json realign | json_values ran)" "false"

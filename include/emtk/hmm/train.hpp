@@ -303,6 +303,15 @@ struct train_options
     /// noise-annealing M-steps (anneal_noise, decaying to 0; deterministic from seed) and kept when
     /// its match accuracy is the largest. 0 = off.
     int realign_anneal = 10;
+    /// Annealed retrains (draws) with different noise: by default draw d trains with the noise streams of
+    /// seed + d · 0x9E3779B97F4A7C15 (mod 2^64; draw 0 = the seed's), all from the same built model
+    /// and weights, run side by side with the plain retrain (train_concurrent.hpp); the keep rule
+    /// takes the largest match accuracy over all candidates (ties: the earlier one). 1 = one
+    /// annealed retrain (as before this option); ignored when realign_anneal is 0.
+    int realign_anneal_draws = 1;
+    /// How the annealed draws differ: false = by their noise seed (above); true = by their length,
+    /// draw d running realign_anneal · (d + 1) annealing M-steps with the run's seed.
+    bool realign_anneal_vary_steps = false;
     /// Consistency realignment (consistency_mode): after the realignment (with realign_keep =
     /// accuracy), align the training set by consistency, build and retrain a model from that
     /// alignment, keep it when its match accuracy is the largest. Off by default (bench/README.md).
@@ -316,6 +325,15 @@ struct train_options
     /// The consistency realignment is skipped above this many training sequences: its pairwise
     /// posteriors cost n²/2 pair-HMM fills and the transformation n³ sparse row products.
     std::size_t consistency_max_sequences = 100;
+    /// Consistency start (train_realign.cpp, consistency_start_round; with realign = retrain and
+    /// realign_keep = accuracy): a second pipeline from the pair-HMM (BLOSUM62) consistency
+    /// alignment of the training set: its built model trained by EM (the alignment's Henikoff
+    /// weights), that model's realignment built and retrained, and the better of the two by match
+    /// accuracy offered to the keep rule as one more candidate. Runs for 3 to this many training
+    /// sequences when its pair-HMM fills (Σ over pairs of L_x·L_y cells) stay within
+    /// consistency_start_max_cells; 0 = off.
+    std::size_t consistency_start_max = 0;
+    double consistency_start_max_cells = 5e7; ///< cost bound of the consistency start (pair-HMM cells)
     /// Stepwise (mini-batch) EM for the posterior-mean phase, the clean phase and the refits
     /// (em/stepwise.hpp): automatic = stepwise from stepwise_min_sequences sequences on, where a
     /// full E-step per iteration costs more than a few passes of mini-batches.
@@ -492,7 +510,9 @@ struct realign_summary
     int anneal_M = 0;                  ///< length of the annealed retrain's model (0: not made)
     double anneal_accuracy = 0;        ///< its match accuracy (as first_accuracy)
     double anneal_objective = 0;       ///< its log posterior
-    bool anneal_kept = false;          ///< the annealed retrain's model is the result
+    bool anneal_kept = false;          ///< an annealed retrain's model is the result
+    int anneal_kept_draw = -1;         ///< which draw (train_options::realign_anneal_draws) is kept; −1: none
+    std::vector<double> anneal_accuracies; ///< every draw's match accuracy, in draw order (0: failed)
     std::string anneal_message;        ///< why the annealed retrain failed
     int consistency_M = 0;             ///< length of the consistency model (0: not made)
     double consistency_accuracy = 0;   ///< its match accuracy (as first_accuracy)
@@ -502,6 +522,13 @@ struct realign_summary
     double consistency_pairs_current = 0;
     double consistency_pairs_candidate = 0;
     std::string consistency_message;   ///< why the consistency realignment did not run
+    /// Consistency start (train_options::consistency_start_max): the lengths and match accuracies of
+    /// its EM-trained model and of that model's realigned retrain (0: not made), and which is kept
+    /// (0: neither, 1: the EM-trained one, 2: the realigned retrain).
+    int cstart_first_M = 0, cstart_second_M = 0;
+    double cstart_first_accuracy = 0, cstart_second_accuracy = 0;
+    int cstart_kept = 0;
+    std::string cstart_message;        ///< why the consistency start did not run (or failed)
 };
 
 /// \brief What train_profile_hmm() returns.

@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 using namespace emtk::hmm;
@@ -256,4 +257,117 @@ TEST_CASE("train realign: given sequence weights replace the k-mer clusters'", "
     CHECK(a.effective_sequences == 6);
     o.sequence_weights.pop_back();
     CHECK_THROWS_AS(train_profile_hmm(s, o), emtk::usage_error);
+}
+
+TEST_CASE("train realign: more annealed draws are more candidates; draw 0 is the single annealed retrain",
+          "[hmm][train][realign]")
+{
+    emtk::rng r{11};
+    profile_hmm const truth = indel_model(r, 24);
+    sequence_set const s = emit_sequences(truth, alphabet_type::dna, 16, 5);
+    CHECK(train_options{}.realign_anneal_draws == 1);
+    train_options o = base_options();
+    o.realign_keep = realign_keep_rule::accuracy;
+    train_result const one = train_profile_hmm(s, o);
+    REQUIRE(one.realign.anneal_accuracies.size() == 1);
+    CHECK(one.realign.anneal_accuracies[0] == one.realign.anneal_accuracy);
+    CHECK(one.realign.anneal_kept_draw == (one.realign.anneal_kept ? 0 : -1));
+
+    o.realign_anneal_draws = 3;
+    train_result const a = train_profile_hmm(s, o);
+    auto const & ra = a.realign;
+    REQUIRE(ra.anneal_message.empty());
+    REQUIRE(ra.anneal_accuracies.size() == 3);
+    // Draw 0 has the run's noise: the same model as the single annealed retrain.
+    CHECK(ra.anneal_accuracies[0] == one.realign.anneal_accuracy);
+    CHECK(ra.first_accuracy == one.realign.first_accuracy);
+    CHECK(ra.second_accuracy == one.realign.second_accuracy);
+    // The other draws are other models; the reported draw is the best (the earliest on ties).
+    CHECK(ra.anneal_accuracies[1] != ra.anneal_accuracies[0]);
+    CHECK(ra.anneal_accuracies[2] != ra.anneal_accuracies[1]);
+    double const best = *std::max_element(ra.anneal_accuracies.begin(), ra.anneal_accuracies.end());
+    CHECK(ra.anneal_accuracy == best);
+    double const before = ra.kept ? ra.second_accuracy : ra.first_accuracy;
+    CHECK(ra.anneal_kept == (best > before));
+    if (ra.anneal_kept)
+    {
+        CHECK(ra.anneal_accuracies[static_cast<std::size_t>(ra.anneal_kept_draw)] == best);
+        CHECK(a.hmm.M == ra.anneal_M);
+        CHECK(a.objective == ra.anneal_objective);
+    }
+    else
+        CHECK(ra.anneal_kept_draw == -1);
+    // Identical for 1, 2 and 4 threads (the draws run side by side).
+    for (int t : {2, 4})
+    {
+        o.threads = t;
+        train_result const b = train_profile_hmm(s, o);
+        CHECK(b.realign.anneal_accuracies == ra.anneal_accuracies);
+        CHECK(b.realign.anneal_kept_draw == ra.anneal_kept_draw);
+        CHECK(b.hmm.mat == a.hmm.mat);
+        CHECK(b.hmm.t == a.hmm.t);
+    }
+}
+
+TEST_CASE("train realign: the consistency start is one more candidate, off by default and above its bounds",
+          "[hmm][train][realign]")
+{
+    emtk::rng r{7};
+    profile_hmm const truth = indel_model(r, 18);
+    sequence_set const s = emit_sequences(truth, alphabet_type::dna, 12, 43);
+    std::size_t residues = 0;
+    for (auto const & x : s.seqs)
+        residues += x.dsq.size();
+    CHECK(train_options{}.consistency_start_max == 0);
+    train_options o = base_options();
+    o.realign_keep = realign_keep_rule::accuracy;
+    train_result const off = train_profile_hmm(s, o);
+    CHECK(off.realign.cstart_first_M == 0);
+    CHECK(off.realign.cstart_kept == 0);
+
+    o.consistency_start_max = 40;
+    train_result const a = train_profile_hmm(s, o);
+    auto const & ra = a.realign;
+    REQUIRE(ra.cstart_message.empty());
+    // The main pipeline's candidates are unchanged.
+    CHECK(ra.first_accuracy == off.realign.first_accuracy);
+    CHECK(ra.second_accuracy == off.realign.second_accuracy);
+    CHECK(ra.anneal_accuracy == off.realign.anneal_accuracy);
+    CHECK(ra.cstart_first_M >= 1);
+    CHECK(ra.cstart_first_accuracy > 0);
+    CHECK(ra.cstart_first_accuracy <= static_cast<double>(residues));
+    CHECK(ra.cstart_second_accuracy <= static_cast<double>(residues));
+    double kept = ra.kept ? ra.second_accuracy : ra.first_accuracy;
+    if (ra.anneal_kept)
+        kept = ra.anneal_accuracy;
+    double const cs = std::max(ra.cstart_first_accuracy, ra.cstart_second_accuracy);
+    CHECK((ra.cstart_kept != 0) == (cs > kept));
+    if (ra.cstart_kept == 0)
+    {
+        CHECK(a.hmm.mat == off.hmm.mat);
+        CHECK(a.hmm.t == off.hmm.t);
+    }
+    else
+        CHECK(a.hmm.M == (ra.cstart_kept == 2 ? ra.cstart_second_M : ra.cstart_first_M));
+    o.threads = 2;
+    train_result const b = train_profile_hmm(s, o);
+    CHECK(b.realign.cstart_first_accuracy == ra.cstart_first_accuracy);
+    CHECK(b.realign.cstart_second_accuracy == ra.cstart_second_accuracy);
+    CHECK(b.realign.cstart_kept == ra.cstart_kept);
+    CHECK(b.hmm.mat == a.hmm.mat);
+    CHECK(b.hmm.t == a.hmm.t);
+
+    // Above the sequence bound or the cell bound: not run, says why, the model unchanged.
+    o.threads = 1;
+    o.consistency_start_max = 11;
+    train_result const few = train_profile_hmm(s, o);
+    CHECK(few.realign.cstart_first_M == 0);
+    CHECK_FALSE(few.realign.cstart_message.empty());
+    CHECK(few.hmm.mat == off.hmm.mat);
+    o.consistency_start_max = 40;
+    o.consistency_start_max_cells = 100;
+    train_result const big = train_profile_hmm(s, o);
+    CHECK(big.realign.cstart_first_M == 0);
+    CHECK_FALSE(big.realign.cstart_message.empty());
+    CHECK(big.hmm.mat == off.hmm.mat);
 }
