@@ -204,7 +204,10 @@ double forward(prepared_params<T> const & p, std::span<std::int8_t const> g, wor
 ///   s2(l) = Σ_r t_r pred b     G = 3 only: the Σ_r γ(r,l) t_r of P(g = 2)
 ///   u(l)  = Σ_r α_r h          the backward recursion
 ///   j(l)  = Σ_r w_r h          jump statistics (w = the other chain's predicted marginal)
-template <int G, typename T>
+/// Only the sums that the caller uses are formed (Stats: the statistics, Geno: the genotype
+/// posteriors); n, u and h always. Each sum is a separate accumulator: leaving one out changes
+/// none of the others.
+template <int G, bool Stats, bool Geno, typename T>
 void backward_pass(std::size_t K, std::size_t Kp, T const * __restrict a, T const * __restrict t,
                    T const * __restrict q, T const * __restrict w, T const * __restrict pred,
                    T const * __restrict b, T * __restrict h, T * __restrict n, T * __restrict x,
@@ -228,12 +231,13 @@ void backward_pass(std::size_t K, std::size_t Kp, T const * __restrict a, T cons
             T const hv = e * bk[l];
             hk[l] = hv;
             n[l] += pk[l] * hv; // = pb e
-            if constexpr (G == 1 || G == 3)
+            if constexpr ((G == 1 && Stats) || (G == 3 && Geno))
                 x[l] += qr * pb;
-            if constexpr (G == 3)
+            if constexpr (G == 3 && Geno)
                 s2[l] += tr * pb;
             u[l] += ar * hv;
-            j[l] += wr * hv;
+            if constexpr (Stats)
+                j[l] += wr * hv;
         }
     }
 }
@@ -248,10 +252,11 @@ struct marker_out
 
 /// One backward step at marker m for genotype G (3 = missing), with ws.b = b̂_m on entry and
 /// b̂_{m-1} in ws.b on exit (m > 0). Writes the marker's statistics to `out` (when want_stats), the
-/// genotype posteriors at a missing marker, and returns Σ_{k,l} γ_m(k,l) (1 up to round-off).
-template <int G, typename T>
-double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_t m, bool want_stats,
-                     marker_out const & out, double * genotype_out, std::vector<double> * pair_out)
+/// genotype posteriors at a missing marker (Geno: genotype_out is not null), and returns
+/// Σ_{k,l} γ_m(k,l) (1 up to round-off).
+template <int G, bool want_stats, bool Geno, typename T>
+double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_t m, marker_out const & out,
+                     double * genotype_out, std::vector<double> * pair_out)
 {
     std::size_t const K = p.K, Kp = p.Kp, KKp = K * Kp;
     T const * a = p.a.data() + m * Kp;
@@ -263,26 +268,29 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
     double const rho = has_prev ? p.jump[m] : 1.0;
     // w = (1-ρ) R̂_{m-1} + ρ α: P(the other chain is in l at m | g_1..g_{m-1}) before emission.
     T * w = ws.w.data();
-    if (has_prev && want_stats)
+    if constexpr (want_stats)
     {
-        T const * Rp = ws.rows.data() + (m - 1) * Kp;
-        T const stay1 = static_cast<T>(1 - rho), jump1 = static_cast<T>(rho);
-        for (std::size_t l = 0; l < Kp; ++l)
-            w[l] = stay1 * Rp[l] + jump1 * a[l];
+        if (has_prev)
+        {
+            T const * Rp = ws.rows.data() + (m - 1) * Kp;
+            T const stay1 = static_cast<T>(1 - rho), jump1 = static_cast<T>(rho);
+            for (std::size_t l = 0; l < Kp; ++l)
+                w[l] = stay1 * Rp[l] + jump1 * a[l];
+        }
+        else
+            std::fill(w, w + Kp, T(0));
     }
-    else
-        std::fill(w, w + Kp, T(0));
     T * n = ws.n.data();
     T * x = ws.x.data();
     T * s2 = ws.s2.data();
     T * u = ws.u.data();
     T * j = ws.j.data();
-    backward_pass<G>(K, Kp, a, t, q, w, pr, ws.b.data(), ws.h.data(), n, x, s2, u, j);
+    backward_pass<G, want_stats, Geno>(K, Kp, a, t, q, w, pr, ws.b.data(), ws.h.data(), n, x, s2, u, j);
     double gamma_sum = 0;
     for (std::size_t k = 0; k < K; ++k)
         gamma_sum += static_cast<double>(n[k]);
     gamma_sum *= inv_c;
-    if (G == 3 && genotype_out)
+    if (G == 3 && Geno)
     {
         // P(g) ∝ Σ_{k,l} γ(k,l) P(x¹ + x² = g | k, l): x = Σ_r q_r γ(r, l), s2 = Σ_r t_r γ(r, l).
         double p0 = 0, p1 = 0, p2 = 0;
@@ -299,7 +307,7 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
         o[1] = p1 / tot;
         o[2] = p2 / tot;
     }
-    if (want_stats)
+    if constexpr (want_stats)
     {
         for (std::size_t k = 0; k < K; ++k)
         {
@@ -356,6 +364,25 @@ double backward_step(prepared_params<T> const & p, workspace<T> & ws, std::size_
     return gamma_sum;
 }
 
+/// backward_step for the genotype and outputs of marker m (compile-time: only the wanted sums).
+template <typename T>
+double backward_dispatch(prepared_params<T> const & p, workspace<T> & ws, std::size_t m, int g, bool stats, bool geno,
+                         marker_out const & out, double * genotype_out, std::vector<double> * pair_out)
+{
+    auto step = [&]<bool S, bool Ge>() {
+        switch (g)
+        {
+        case 0: return backward_step<0, S, Ge>(p, ws, m, out, genotype_out, pair_out);
+        case 1: return backward_step<1, S, Ge>(p, ws, m, out, genotype_out, pair_out);
+        case 2: return backward_step<2, S, Ge>(p, ws, m, out, genotype_out, pair_out);
+        default: return backward_step<3, S, Ge>(p, ws, m, out, genotype_out, pair_out);
+        }
+    };
+    if (stats)
+        return geno ? step.template operator()<true, true>() : step.template operator()<true, false>();
+    return geno ? step.template operator()<false, true>() : step.template operator()<false, false>();
+}
+
 /// The whole forward-backward in precision T. Statistics go to `out` (M×3K + M doubles, layout:
 /// chains, alt, jump_to as M×K each, then jumps) when not null. Returns log p(g), or NaN when
 /// the self-check |Σγ_m - 1| <= gamma_tol failed at some marker (the caller falls back to double).
@@ -367,6 +394,10 @@ double run(prepared_params<T> const & p, std::span<std::int8_t const> g, double 
     workspace<T> & ws = thread_workspace<T>();
     double const loglik = forward(p, g, ws);
     if (!std::isfinite(loglik))
+        return loglik;
+    // Nothing wanted from the backward pass (log p(g) and a draw come from the forward quantities
+    // alone): it is skipped, and with it its self-check, which guards only backward outputs.
+    if (!out && !genotype_out && !pair_out)
         return loglik;
     if (pair_out)
         pair_out->assign(M * K * K, 0.0);
@@ -391,14 +422,7 @@ double run(prepared_params<T> const & p, std::span<std::int8_t const> g, double 
         marker_out mo{dummy, dummy, dummy, dummy};
         if (want_stats)
             mo = {out + mm * K, out + M * K + mm * K, out + 2 * M * K + mm * K, out + 3 * M * K + mm};
-        double gs = 0;
-        switch (gm)
-        {
-        case 0: gs = backward_step<0>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
-        case 1: gs = backward_step<1>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
-        case 2: gs = backward_step<2>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
-        default: gs = backward_step<3>(p, ws, mm, want_stats, mo, genotype_out, pair_out); break;
-        }
+        double const gs = backward_dispatch(p, ws, mm, gm, want_stats, genotype_out != nullptr, mo, genotype_out, pair_out);
         if (!(std::abs(gs - 1) <= gamma_tol))
             return std::numeric_limits<double>::quiet_NaN();
     }

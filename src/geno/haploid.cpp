@@ -139,6 +139,7 @@ ref_window panel_window(haplotype_panel const & panel, std::span<double const> j
     w.rho.assign(W, 0.0);
     for (std::size_t m = 1; m < W; ++m)
         w.rho[m] = std::min(1.0, opt.jump_scale * jump[m]);
+    ref_fill_hap_bits(w); // the state selection's fast mismatch counts (the same states)
     return w;
 }
 

@@ -6,6 +6,7 @@
 #include <emtk/util/error.hpp>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -39,22 +40,40 @@ void map_sets(std::vector<std::uint32_t> const & from, std::vector<std::uint32_t
 
 std::size_t block_of(ref_window const & w, std::size_t t) { return w.block_of(t); }
 
-} // namespace
-
-state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid, std::size_t states,
-                             std::uint64_t salt, std::span<std::uint32_t const> exclude, state_sets const * prefer)
+/// One word range of a block for the haplotype-major count: word `word` of each row, masked.
+struct count_segment
 {
-    std::size_t const nb = w.blocks();
-    state_sets sets(nb);
-    if (nb == 0)
-        return sets;
-    std::size_t excluded = 0;
-    for (auto const h : exclude)
-        excluded += h < w.haps;
-    std::size_t const available = w.haps - std::min(w.haps, excluded);
-    std::size_t const S0 = std::min(states, available);
-    if (S0 == 0)
-        return sets;
+    std::size_t word;
+    std::uint64_t alt, mask; ///< the wanted ALT alleles and the informative markers of the block in that word
+};
+
+/// counts[b·H + h] = Σ over block b's segments of popcount((row_h[word] ^ alt) & mask). Compiled
+/// with and without the POPCNT instruction (GCC's target_clones, chosen at load time; integer
+/// arithmetic, the same result on both).
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(EMTK_NO_TARGET_CLONES)
+__attribute__((target_clones("popcnt", "default")))
+#endif
+void hap_major_counts(ref_window const & w, std::vector<count_segment> const & seg,
+                      std::vector<std::size_t> const & seg_begin, std::uint32_t * counts)
+{
+    std::size_t const H = w.haps, nb = seg_begin.size() - 1;
+    for (std::size_t h = 0; h < H; ++h)
+    {
+        std::uint64_t const * row = w.hap_bits.data() + h * w.hap_words;
+        for (std::size_t bk = 0; bk < nb; ++bk)
+        {
+            std::uint32_t c = 0;
+            for (std::size_t s = seg_begin[bk]; s < seg_begin[bk + 1]; ++s)
+                c += static_cast<std::uint32_t>(std::popcount((row[seg[s].word] ^ seg[s].alt) & seg[s].mask));
+            counts[bk * H + h] = c;
+        }
+    }
+}
+
+/// The block mismatch counts from the marker-major bits (counts[b·H + h]): bit-sliced counters.
+void bit_sliced_counts(ref_window const & w, std::span<std::int8_t const> obs, bool diploid, std::size_t nb,
+                       std::uint32_t * counts)
+{
     std::size_t const W = w.words;
     // Per block, mismatch counts as bit-sliced counters: plane k holds bit k of every haplotype's
     // count (16 planes: counts < 65,536, far above any block).
@@ -84,12 +103,10 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             }
         }
     }
-    thread_local std::vector<std::uint32_t> counts;
-    counts.assign(nb * w.haps, 0);
     for (std::size_t bk = 0; bk < nb; ++bk)
     {
         std::uint64_t const * c = block_counts.data() + bk * planes * W;
-        std::uint32_t * out = counts.data() + bk * w.haps;
+        std::uint32_t * out = counts + bk * w.haps;
         for (std::size_t p = 0; p < planes; ++p)
             for (std::size_t k = 0; k < W; ++k)
             {
@@ -102,6 +119,84 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
                 }
             }
     }
+}
+
+} // namespace
+
+void ref_fill_hap_bits(ref_window & w)
+{
+    w.hap_words = (w.typed + 63) / 64;
+    w.hap_bits.assign(w.haps * w.hap_words, 0);
+    for (std::size_t t = 0; t < w.typed; ++t)
+    {
+        std::uint64_t const * b = w.bits.data() + t * w.words;
+        std::uint64_t const bit = std::uint64_t{1} << (t % 64);
+        for (std::size_t k = 0; k < w.words; ++k)
+            for (std::uint64_t v = b[k]; v; v &= v - 1)
+            {
+                std::size_t const h = k * 64 + static_cast<std::size_t>(std::countr_zero(v));
+                if (h < w.haps)
+                    w.hap_bits[h * w.hap_words + t / 64] |= bit;
+            }
+    }
+}
+
+state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> obs, bool diploid, std::size_t states,
+                             std::uint64_t salt, std::span<std::uint32_t const> exclude, state_sets const * prefer)
+{
+    std::size_t const nb = w.blocks();
+    state_sets sets(nb);
+    if (nb == 0)
+        return sets;
+    std::size_t excluded = 0;
+    for (auto const h : exclude)
+        excluded += h < w.haps;
+    std::size_t const available = w.haps - std::min(w.haps, excluded);
+    std::size_t const S0 = std::min(states, available);
+    if (S0 == 0)
+        return sets;
+    thread_local std::vector<std::uint32_t> counts;
+    counts.assign(nb * w.haps, 0);
+    if (!w.hap_bits.empty())
+    {
+        // Haplotype-major: per block, popcounts of (row ^ wanted ALT) over its informative markers.
+        EMTK_ASSERT(w.hap_words == (w.typed + 63) / 64 && w.hap_bits.size() == w.haps * w.hap_words,
+                    "haplotype-major panel bits do not match the window");
+        thread_local std::vector<std::uint64_t> informative, alt;
+        thread_local std::vector<count_segment> seg;
+        thread_local std::vector<std::size_t> seg_begin;
+        informative.assign(w.hap_words, 0);
+        alt.assign(w.hap_words, 0);
+        for (std::size_t t = 0; t < w.typed; ++t)
+        {
+            std::int8_t const o = obs[t];
+            if (o < 0 || (diploid && o == 1))
+                continue; // no information (a heterozygote matches every haplotype's allele)
+            std::uint64_t const bit = std::uint64_t{1} << (t % 64);
+            informative[t / 64] |= bit;
+            if (diploid ? o == 2 : o == 1)
+                alt[t / 64] |= bit;
+        }
+        seg.clear();
+        seg_begin.assign(1, 0);
+        for (std::size_t bk = 0; bk < nb; ++bk)
+        {
+            std::size_t const t0 = w.block_begin(bk), t1 = w.block_end(bk);
+            for (std::size_t k = t0 / 64; t1 > t0 && k <= (t1 - 1) / 64; ++k)
+            {
+                // Bits [max(t0, 64k), min(t1, 64k + 64)) of word k.
+                std::size_t const lo = std::max(t0, 64 * k) - 64 * k, hi = std::min(t1, 64 * k + 64) - 64 * k;
+                std::uint64_t const range = (hi == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << hi) - 1) &
+                                            ~((std::uint64_t{1} << lo) - 1);
+                if (std::uint64_t const m = informative[k] & range)
+                    seg.push_back({k, alt[k], m});
+            }
+            seg_begin.push_back(seg.size());
+        }
+        hap_major_counts(w, seg, seg_begin, counts.data());
+    }
+    else
+        bit_sliced_counts(w, obs, diploid, nb, counts.data());
     // Prefix sums over the blocks (per haplotype), so each block's counts over its neighbours and
     // over the wider context are two differences (integer sums: the same as summing block by block).
     thread_local std::vector<std::uint32_t> prefix;
@@ -111,17 +206,16 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
             prefix[(bk + 1) * w.haps + h] = prefix[bk * w.haps + h] + counts[bk * w.haps + h];
     thread_local std::vector<std::pair<std::uint64_t, std::uint32_t>> key;
     key.resize(w.haps);
-    // The tie-breaking hash of each haplotype (the same in every block).
-    thread_local std::vector<std::uint64_t> tie;
-    tie.resize(w.haps);
-    for (std::size_t h = 0; h < w.haps; ++h)
-        tie[h] = mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32;
     constexpr std::size_t wide = 4; // the wider context: 4 blocks on each side
     // The S smallest keys in two steps (the same set as one nth_element over all H keys, at a
     // fraction of its cost): a histogram of a coarse key that never orders two keys the other
     // way round (preferred first, then min(n, 255), excluded last) gives the coarse value T at
-    // which the S-th smallest lies; every key below T is chosen and only the keys at T are
-    // ordered (nth_element) for the remaining places.
+    // which the S-th smallest lies; every key below T is chosen and only the keys at T are built
+    // and ordered (nth_element) for the remaining places. A key is
+    //     preferred ? 0 : 1 (bit 63) | min(n, 0x7ffe) (bits 48-62) | min(n_wide, 0xffff) (bits 32-47) | hash,
+    // with n the mismatches over the block and its neighbours, n_wide those over the wider context
+    // (among equally good haplotypes, the longer match is the closer relative) and the hash the
+    // tie-breaker; an excluded haplotype's key is all ones (last in the order).
     constexpr std::uint32_t cap = 255, excluded_bucket = 2 * (cap + 1);
     thread_local std::vector<std::uint16_t> coarse;
     thread_local std::vector<std::uint32_t> hist;
@@ -146,29 +240,14 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
         std::uint32_t const * p_lo = prefix.data() + lo * w.haps, * p_hi = prefix.data() + (hi + 1) * w.haps;
         std::uint32_t const * p_wlo = prefix.data() + wlo * w.haps, * p_whi = prefix.data() + (whi + 1) * w.haps;
         for (std::size_t h = 0; h < w.haps; ++h)
-        {
-            std::uint64_t const n = p_hi[h] - p_lo[h], n_wide = p_whi[h] - p_wlo[h];
-            // Mismatches over the block and its neighbours in the high bits, then over the wider
-            // context (among equally good haplotypes, the longer match is the closer relative),
-            // then the tie-breaking hash.
-            key[h] = {(std::uint64_t{1} << 63) | (std::min<std::uint64_t>(n, 0x7ffe) << 48) | (std::min<std::uint64_t>(n_wide, 0xffff) << 32) |
-                          tie[h],
-                      static_cast<std::uint32_t>(h)};
-            coarse[h] = static_cast<std::uint16_t>(cap + 1 + std::min<std::uint64_t>(n, cap));
-        }
+            coarse[h] = static_cast<std::uint16_t>(cap + 1 + std::min<std::uint32_t>(p_hi[h] - p_lo[h], cap));
         if (prefer != nullptr && bk < prefer->size())
             for (auto const h : (*prefer)[bk])
                 if (h < w.haps && coarse[h] > cap)
-                {
-                    key[h].first &= ~(std::uint64_t{1} << 63); // the preferred first
-                    coarse[h] = static_cast<std::uint16_t>(coarse[h] - (cap + 1));
-                }
+                    coarse[h] = static_cast<std::uint16_t>(coarse[h] - (cap + 1)); // the preferred first
         for (auto const h : exclude)
             if (h < w.haps)
-            {
-                key[h].first = ~std::uint64_t{0}; // last in the order: never among the S chosen
                 coarse[h] = excluded_bucket;
-            }
         hist.assign(excluded_bucket + 1, 0);
         for (std::size_t h = 0; h < w.haps; ++h)
             ++hist[coarse[h]];
@@ -179,13 +258,23 @@ state_sets ref_select_states(ref_window const & w, std::span<std::int8_t const> 
         auto & set = sets[bk];
         set.clear();
         set.reserve(S);
-        std::size_t at = 0; // the keys at T, moved to the front of `key`
+        std::size_t at = 0; // the keys at T, built at the front of `key` (in haplotype order)
         for (std::size_t h = 0; h < w.haps; ++h)
         {
             if (coarse[h] < T)
                 set.push_back(static_cast<std::uint32_t>(h));
             else if (coarse[h] == T)
-                key[at++] = key[h];
+            {
+                std::uint64_t k = ~std::uint64_t{0};
+                if (T != excluded_bucket)
+                {
+                    std::uint64_t const n = p_hi[h] - p_lo[h], n_wide = p_whi[h] - p_wlo[h];
+                    std::uint64_t const tie = mix(salt ^ (h * 0x2545f4914f6cdd1dULL)) >> 32;
+                    k = (T > cap ? std::uint64_t{1} << 63 : 0) | (std::min<std::uint64_t>(n, 0x7ffe) << 48) |
+                        (std::min<std::uint64_t>(n_wide, 0xffff) << 32) | tie;
+                }
+                key[at++] = {k, static_cast<std::uint32_t>(h)};
+            }
         }
         std::size_t const rest = S - below;
         std::nth_element(key.begin(), key.begin() + static_cast<std::ptrdiff_t>(rest - 1),

@@ -272,13 +272,14 @@ double template_model::expect_range(std::size_t begin, std::size_t end, params_t
         haplotype_draw const draw{&r, d, d + L};
         auto const g = genotypes_.subspan(i * n_markers_ + w.first, L);
         double item_ll = 0;
+        double * const gp = out_.posteriors ? post.data() : nullptr;
         if (hopt_.single_precision)
         {
             hapcluster_prepared const pp{hp};
-            item_ll = hapcluster_forward_backward(pp, g, hsp, post.data(), nullptr, &draw);
+            item_ll = hapcluster_forward_backward(pp, g, hsp, gp, nullptr, &draw);
         }
         else
-            item_ll = hapcluster_forward_backward(hp, g, hsp, post.data(), nullptr, &draw);
+            item_ll = hapcluster_forward_backward(hp, g, hsp, gp, nullptr, &draw);
         ll += item_ll;
         if (statistics_)
         {
@@ -298,6 +299,8 @@ double template_model::expect_range(std::size_t begin, std::size_t end, params_t
         }
         s.items += 1;
         // Posteriors of the wanted missing genotypes of the core.
+        if (!out_.posteriors)
+            continue;
         std::int32_t const * sl = out_.slot.data() + i * n_markers_;
         for (std::size_t m = w.core_first; m < w.core_end; ++m)
             if (std::int32_t const x = sl[m]; x >= 0)
@@ -403,7 +406,9 @@ refine_window(std::span<std::int8_t const> genotypes, std::size_t n_samples, std
         eo.restarts = 1;
         eo.max_iter = std::max(1, round == 0 ? ropt.first_iterations : ropt.later_iterations);
         eo.min_iter = std::min(eo.min_iter, eo.max_iter);
-        // One E-step and no M-step: the round only wants its outputs, not the statistics.
+        // One E-step and no M-step: the round only wants its outputs, not the statistics; a round
+        // before the averaged ones only its draws (the posteriors are those of the last rounds).
+        out.posteriors = round >= ropt.rounds - average;
         template_model const model{genotypes, N, W, panel, windows, S, ropt, hp, out,
                                    draw_rng.split(static_cast<std::uint64_t>(round)), params, eo.max_iter > 1};
         auto fit = em::fit(model, params, eo);

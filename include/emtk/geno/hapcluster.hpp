@@ -177,6 +177,8 @@ private:
 /// log p(g), the statistics and the genotype posteriors in double. Errors (tests bound them):
 /// log p(g) relative ~1e-7 per marker, statistics and posteriors ~1e-5 relative. A sample whose
 /// self-check fails (see single_gamma_tolerance) is recomputed in double; *fell_back tells.
+/// With neither `stats` nor `genotype_out` (both overloads) only the forward pass runs: log p(g)
+/// and the draw need nothing else (the forward's own check, c_m > 0 and finite, still applies).
 double hapcluster_forward_backward(hapcluster_prepared const & p, std::span<std::int8_t const> g,
                                    hapcluster_stats * stats, double * genotype_out = nullptr,
                                    bool * fell_back = nullptr, haplotype_draw const * draw = nullptr);

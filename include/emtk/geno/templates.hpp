@@ -156,6 +156,10 @@ struct template_outputs
     /// `posterior` (3 values each) or -1; only markers that the caller wants (the stage-1 core).
     std::span<std::int32_t const> slot;
     std::span<double> posterior;
+    /// false: the E-step writes no posteriors (refine_window: a round before the averaged ones,
+    /// whose posteriors would be overwritten); the forward-backward then runs its forward only
+    /// unless statistics are wanted.
+    bool posteriors = true;
     /// Draws: window w's block starts at draw_offset[w] and holds N × 2 × L_w bytes.
     std::vector<std::size_t> draw_offset;
     std::vector<std::uint8_t> draws;

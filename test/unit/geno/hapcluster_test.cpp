@@ -309,6 +309,33 @@ TEST_CASE("the single-precision forward-backward agrees with the double one", "[
     }
 }
 
+TEST_CASE("a draw without backward outputs (forward only) equals the draw with them", "[geno][hapcluster]")
+{
+    // hapcluster_forward_backward skips the backward pass when neither statistics nor genotype
+    // posteriors are wanted: the log-likelihood and the draw must not change (both precisions).
+    for (int const K : {5, 12})
+    {
+        std::size_t const M = 300;
+        auto const p = random_params(K, M, 70 + static_cast<std::uint64_t>(K));
+        auto const g = random_genotypes(M, 71, 0.1);
+        hapcluster_prepared const pp{p};
+        std::vector<double> post(3 * M);
+        for (bool const single : {true, false})
+        {
+            std::vector<std::uint8_t> a1(M), a2(M), b1(M), b2(M);
+            rng ra{5, 1}, rb{5, 1};
+            haplotype_draw const da{&ra, a1.data(), a2.data()}, db{&rb, b1.data(), b2.data()};
+            double const la = single ? hapcluster_forward_backward(pp, g, nullptr, post.data(), nullptr, &da)
+                                     : hapcluster_forward_backward(p, g, nullptr, post.data(), nullptr, &da);
+            double const lb = single ? hapcluster_forward_backward(pp, g, nullptr, nullptr, nullptr, &db)
+                                     : hapcluster_forward_backward(p, g, nullptr, nullptr, nullptr, &db);
+            CHECK(la == lb);
+            CHECK(a1 == b1);
+            CHECK(a2 == b2);
+        }
+    }
+}
+
 TEST_CASE("the single-precision forward-backward falls back to double when float underflows", "[geno][hapcluster]")
 {
     // θ = 1e-30 in both clusters at marker 3 with genotype 2: the emission 1e-60 is 0 in float

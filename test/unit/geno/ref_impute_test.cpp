@@ -152,6 +152,36 @@ TEST_CASE("state selection: the haplotype copied is chosen in every block", "[ge
     CHECK(all.front().size() == 20);
 }
 
+TEST_CASE("state selection: haplotype-major mismatch counts choose the same states", "[geno][ref][haploid]")
+{
+    // Blocks inside one word, across words, shifted boundaries, end blocks with more states,
+    // missing alleles, heterozygotes (diploid), excluded and preferred haplotypes.
+    for (std::size_t const block : {7U, 16U, 32U, 50U, 100U})
+        for (std::size_t const offset : {0U, 3U})
+            for (bool const diploid : {false, true})
+            {
+                auto w = random_panel(203, 300, 4 + block);
+                w.block = block;
+                w.offset = offset % block;
+                w.first_end = w.last_end = true;
+                w.end_scale = 1.5;
+                rng r{block, offset};
+                std::vector<std::int8_t> obs(w.typed);
+                for (auto & o : obs)
+                    o = static_cast<std::int8_t>(r.uniform() < 0.1 ? -1 : r.below(diploid ? 3 : 2));
+                std::array<std::uint32_t, 2> const own{10, 11};
+                state_sets prefer(w.blocks());
+                for (std::size_t b = 0; b < prefer.size(); ++b)
+                    prefer[b] = {static_cast<std::uint32_t>(b % 203), 11, 150};
+                auto const slow = ref_select_states(w, obs, diploid, 24, 77, own, &prefer);
+                auto const slow_plain = ref_select_states(w, obs, diploid, 9, 5);
+                ref_fill_hap_bits(w);
+                REQUIRE(w.hap_words == (w.typed + 63) / 64);
+                CHECK(ref_select_states(w, obs, diploid, 24, 77, own, &prefer) == slow);
+                CHECK(ref_select_states(w, obs, diploid, 9, 5) == slow_plain);
+            }
+}
+
 TEST_CASE("haploid posteriors: normalised, find the copied haplotypes, EM step is monotone", "[geno][ref]")
 {
     auto w = random_panel(200, 96, 4);
