@@ -158,6 +158,15 @@ std::vector<std::vector<std::int32_t>> match_columns_of(std::vector<alignment_tr
     return col;
 }
 
+/// Why a consistency round does not run for n training sequences (empty: it runs): the
+/// transformation needs 3 sequences and costs n³, so both rounds cap n at `max`.
+std::string size_not_run(std::size_t n, std::size_t max)
+{
+    if (n >= 3 && n <= max)
+        return {};
+    return "not run: " + std::to_string(n) + " training sequences (needs 3 to " + std::to_string(max) + ")";
+}
+
 } // namespace
 
 msa consistency_msa(seq::sequence_set const & set, profile_hmm const & hmm,
@@ -219,12 +228,9 @@ void consistency_round(training_context & ctx, realign_summary & info, double cu
     train_options const & opt = ctx.opt;
     train_result & res = ctx.res;
     std::size_t const n = ctx.set.seqs.size();
-    if (n < 3 || n > opt.consistency_max_sequences)
-    {
-        info.consistency_message = "not run: " + std::to_string(n) + " training sequences (needs 3 to " +
-                                   std::to_string(opt.consistency_max_sequences) + ")";
+    info.consistency_message = size_not_run(n, opt.consistency_max_sequences);
+    if (!info.consistency_message.empty())
         return;
-    }
     int const threads = std::max(1, opt.threads);
     std::string why;
     bool const by_pairs = opt.consistency_keep == consistency_keep_rule::pairs;
@@ -292,12 +298,9 @@ void consistency_start_round(training_context & ctx, realign_summary & info, dou
     train_options const & opt = ctx.opt;
     train_result & res = ctx.res;
     std::size_t const n = ctx.set.seqs.size();
-    if (n < 3 || n > opt.consistency_start_max)
-    {
-        info.cstart_message = "not run: " + std::to_string(n) + " training sequences (needs 3 to " +
-                              std::to_string(opt.consistency_start_max) + ")";
+    info.cstart_message = size_not_run(n, opt.consistency_start_max);
+    if (!info.cstart_message.empty())
         return;
-    }
     // The pair-HMM's cost: one forward-backward over L_x · L_y cells per pair (the transformation,
     // n³ sparse row products, is small next to it at these n).
     double cells = 0, residues = 0;
