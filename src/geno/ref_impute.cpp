@@ -392,6 +392,107 @@ struct window_buffer
     std::vector<char> swapped;       ///< study genotype g becomes 2 − g
 };
 
+/// One window's data, filled step by step by pipeline::process (the steps below it).
+struct window_data
+{
+    std::size_t n = 0;                      ///< markers of the window
+    std::size_t core_begin = 0, core_end = 0; ///< the markers written by this window
+    std::size_t N = 0, H = 0, K = 0;        ///< study samples, panel haplotypes, typed markers
+    std::int64_t first_pos = 0;             ///< the window's first position (the state selections' salt)
+    std::vector<std::size_t> typed;         ///< the typed markers' indices in the window
+    std::vector<double> cm;                 ///< every marker's map position
+    ref_window w;                           ///< the panel over the typed markers
+    std::vector<double> c_rate;             ///< ρ_t = 1 − exp(−c_t Ne)
+    std::vector<std::int8_t> G;             ///< genotypes (panel orientation), sample-major N × K
+    std::vector<std::int8_t> haps;          ///< the phased study haplotypes, 2N × K
+    std::vector<char> major_alt;            ///< per typed marker: ALT is the panel's majority allele
+    ref_window wf;                          ///< with pbwt: the panel and the study haplotypes (the imputation's PBWT)
+    std::size_t n_off = 1;                  ///< the imputation's block offsets (impute_offsets)
+    std::size_t n_haps = 0;                 ///< 2N + the first stage's alternative haplotypes (state selection ids)
+    // Interpolation (prepare_interpolation): flanking typed markers of every marker (ordinal in
+    // `typed`), and the panel haplotypes carrying ALT at each core marker of low ALT count.
+    std::vector<std::size_t> lo, hi;
+    std::vector<std::uint32_t> carriers, carrier_begin;
+    std::vector<char> has_carriers;
+};
+
+/// phase_mix: an uncertain switch of sample `sample` between its heterozygotes ta < tb (ordinals
+/// in `typed`).
+struct mix_pair
+{
+    std::size_t sample, ta, tb;
+};
+
+/// An alternative haplotype of a sample: the allele at typed marker t from the sample's haplotype
+/// from[t] (0: h1, 1: h2).
+struct alt_hap
+{
+    std::size_t sample = 0;
+    std::vector<char> from;
+};
+
+/// The alleles of alternative haplotypes (alts.size() × K) from the study haplotypes `haps`.
+std::vector<std::int8_t> alt_alleles(std::vector<std::int8_t> const & haps, std::size_t K,
+                                     std::vector<alt_hap> const & alts)
+{
+    std::vector<std::int8_t> out(alts.size() * K);
+    for (std::size_t a = 0; a < alts.size(); ++a)
+        for (std::size_t t = 0; t < K; ++t)
+            out[a * K + t] = haps[(2 * alts[a].sample + static_cast<std::size_t>(alts[a].from[t])) * K + t];
+    return out;
+}
+
+/// The haplotypes one imputation call works on: the study's 2N (with_study) followed by the
+/// alternative ones (`alts`, alleles `alleles`), or the alternative ones only.
+struct hap_list
+{
+    bool with_study = true;
+    std::vector<alt_hap> alts;
+    std::vector<std::int8_t> alleles;
+    [[nodiscard]] std::size_t study_count(std::size_t N) const { return with_study ? 2 * N : 0; }
+};
+
+/// Where the imputation puts haplotype h's P(ALT) at core markers [c_lo, c_hi): added to
+/// dst[(c − c_lo) · stride].
+struct impute_target
+{
+    std::size_t c_lo = 0, c_hi = 0;
+    float * dst = nullptr;
+    std::size_t stride = 1;
+};
+
+/// Each uncertain switch c adds two alternative haplotypes (2c and 2c + 1): h1's prefix with h2's
+/// suffix from tb on, and the reverse.
+std::vector<alt_hap> switched_pairs(std::vector<mix_pair> const & mix, std::size_t K)
+{
+    std::vector<alt_hap> alts(2 * mix.size());
+    for (std::size_t c = 0; c < mix.size(); ++c)
+        for (std::size_t k = 0; k < 2; ++k)
+        {
+            alts[2 * c + k].sample = mix[c].sample;
+            alts[2 * c + k].from.resize(K);
+            for (std::size_t t = 0; t < K; ++t)
+                alts[2 * c + k].from[t] = static_cast<char>(t < mix[c].tb ? k : 1 - k);
+        }
+    return alts;
+}
+
+/// Sets study haplotype h's bits (column H + h) in the rows of `x` from its alleles (a missing
+/// allele as the panel's majority allele `major_alt[t]`).
+void set_study_column(ref_window & x, std::size_t H, std::size_t h, std::int8_t const * alleles,
+                      std::vector<char> const & major_alt)
+{
+    std::uint64_t const bit = std::uint64_t{1} << ((H + h) % 64);
+    for (std::size_t t = 0; t < x.typed; ++t)
+    {
+        std::uint64_t & word = x.bits[t * x.words + (H + h) / 64];
+        std::int8_t const a = alleles[t];
+        word &= ~bit;
+        if (a == 1 || (a < 0 && major_alt[t]))
+            word |= bit;
+    }
+}
+
 class pipeline
 {
 public:
@@ -496,28 +597,58 @@ private:
         buf_.swapped.push_back(swapped);
     }
 
-    /// Imputes the buffered window and writes its core markers.
+    /// Imputes the buffered window and writes its core markers: the window's typed markers
+    /// (build_window), phasing (phase), the imputation's states (select_imputation_states), ε by EM
+    /// (fit_error), the imputation with phase_mix's re-judged switches (impute_window), output
+    /// (write_core).
     void process(bool last)
     {
-        auto const & M = buf_.markers;
-        std::size_t const n = last ? M.size() : opt_.window;
-        std::size_t const half = opt_.overlap / 2;
-        std::size_t const core_begin = cs_.first_window ? 0 : half;
-        std::size_t const core_end = last ? n : n - opt_.overlap + half;
-        std::size_t const N = study_.samples.size(), H = panel_.haplotypes();
-        auto const & sc = *cs_.study;
+        window_data wd = build_window(last);
+        std::vector<mix_pair> const mix = phase(wd);
+        // The imputation's states (per block offset, see impute_offsets): with `pbwt`, the panel
+        // haplotypes with the longest matches with each study haplotype first (a PBWT over the
+        // panel and the study's final haplotypes, a missing allele as the panel's majority allele;
+        // only panel haplotypes are chosen).
+        wd.n_off = wd.K > 0 ? std::max<std::size_t>(1, opt_.impute_offsets) : 1;
+        hap_list first;
+        first.alts = switched_pairs(mix, wd.K);
+        first.alleles = alt_alleles(wd.haps, wd.K, first.alts);
+        wd.n_haps = 2 * wd.N + first.alts.size();
+        if (opt_.pbwt > 0 && wd.K > 0)
+            wd.wf = with_study_haplotypes(wd, true);
+        std::vector<state_sets> sets;
+        (void)select_imputation_states(wd, 0, sets, first);
+        fit_error(wd, sets);
+        prepare_interpolation(wd);
+        std::vector<float> prob((wd.core_end - wd.core_begin) * 2 * wd.N, 0.0f);
+        impute_window(wd, mix, first, sets, prob);
+        write_core(wd, prob);
+    }
 
-        // Typed markers, their genotypes (panel orientation) and cM positions.
-        std::vector<std::size_t> typed;
+    /// The window's typed markers, their genotypes (panel orientation), map positions and the
+    /// panel over them with its jump rates at opt_.ne.
+    window_data build_window(bool last)
+    {
+        auto const & M = buf_.markers;
+        auto const & sc = *cs_.study;
+        window_data wd;
+        wd.n = last ? M.size() : opt_.window;
+        std::size_t const n = wd.n, half = opt_.overlap / 2;
+        wd.core_begin = cs_.first_window ? 0 : half;
+        wd.core_end = last ? n : n - opt_.overlap + half;
+        wd.N = study_.samples.size();
+        wd.H = panel_.haplotypes();
+        std::size_t const N = wd.N, H = wd.H;
         for (std::size_t i = 0; i < n; ++i)
             if (buf_.match[i] >= 0)
-                typed.push_back(i);
-        std::size_t const K = typed.size();
+                wd.typed.push_back(i);
+        std::size_t const K = wd.K = wd.typed.size();
+        wd.first_pos = M.front().pos;
         std::vector<std::int64_t> bp(n);
         for (std::size_t i = 0; i < n; ++i)
             bp[i] = M[i].pos;
-        std::vector<double> const cm = map_.positions_cm(sc.name, bp);
-        ref_window w;
+        wd.cm = map_.positions_cm(sc.name, bp);
+        ref_window & w = wd.w;
         w.haps = H;
         w.words = (H + 63) / 64;
         w.typed = K;
@@ -527,254 +658,214 @@ private:
         w.last_end = last;
         w.bits.resize(K * w.words);
         w.rho.assign(K, 0.0);
-        std::vector<double> c_rate(K, 0.0); // ρ_t = 1 − exp(−c_t Ne)
-        std::vector<std::int8_t> G(N * K); // sample-major
+        wd.c_rate.assign(K, 0.0);
+        wd.G.resize(N * K);
+        wd.major_alt.resize(K);
         for (std::size_t t = 0; t < K; ++t)
         {
-            std::size_t const i = typed[t];
+            std::size_t const i = wd.typed[t];
             std::copy(M[i].bits.begin(), M[i].bits.end(), w.bits.begin() + static_cast<std::ptrdiff_t>(t * w.words));
             if (t > 0)
             {
-                double const d = std::max(0.0, cm[i] - cm[typed[t - 1]]);
-                c_rate[t] = 0.04 * d / static_cast<double>(H);
-                w.rho[t] = -std::expm1(-c_rate[t] * opt_.ne);
+                double const d = std::max(0.0, wd.cm[i] - wd.cm[wd.typed[t - 1]]);
+                wd.c_rate[t] = 0.04 * d / static_cast<double>(H);
+                w.rho[t] = -std::expm1(-wd.c_rate[t] * opt_.ne);
             }
             std::int8_t const * g = sc.g.data() + static_cast<std::size_t>(buf_.match[i]) * N;
             for (std::size_t s = 0; s < N; ++s)
-                G[s * K + t] = (g[s] >= 0 && buf_.swapped[i]) ? static_cast<std::int8_t>(2 - g[s]) : g[s];
+                wd.G[s * K + t] = (g[s] >= 0 && buf_.swapped[i]) ? static_cast<std::int8_t>(2 - g[s]) : g[s];
+            wd.major_alt[t] = 2 * M[i].alt_count > H;
         }
+        return wd;
+    }
+
+    /// The panel's rows over the typed markers, followed with `study` by the study's 2N haplotypes
+    /// (a missing allele as the panel's majority allele).
+    static ref_window with_study_haplotypes(window_data const & wd, bool study)
+    {
+        ref_window x = wd.w;
+        x.haps = wd.H + (study ? 2 * wd.N : 0);
+        x.words = (x.haps + 63) / 64;
+        x.bits.assign(wd.K * x.words, 0);
+        for (std::size_t t = 0; t < wd.K; ++t)
+            std::copy_n(wd.w.bits.data() + t * wd.w.words, wd.w.words, x.bits.data() + t * x.words);
+        for (std::size_t h = 0; study && h < 2 * wd.N; ++h)
+            set_study_column(x, wd.H, h, wd.haps.data() + h * wd.K, wd.major_alt);
+        return x;
+    }
+
+    /// Phases the window's samples into wd.haps. Round 1: states from the genotypes' opposite
+    /// homozygotes with the panel haplotypes. Later rounds: the templates are the panel haplotypes
+    /// and the study's haplotypes of the previous round (as Beagle and SHAPEIT iterate), but never
+    /// the sample's own two. The pairs' states are the templates that match the current phasing's
+    /// two haplotypes best (haploid IBS), half from each; the opposite-homozygote counts of round 1
+    /// cannot tell the two haplotypes' matches apart. After `phase_rounds` Viterbi rounds,
+    /// `switch_passes` passes of single-switch refinement (ref_phase_switches: linear in the
+    /// states, so each haplotype gets `switch_states` of them). Every sample of a round reads the
+    /// same snapshot, so the result does not depend on the order of the samples or the threads.
+    /// Returns phase_mix's uncertain switches (sample-major, increasing).
+    std::vector<mix_pair> phase(window_data & wd)
+    {
+        std::size_t const N = wd.N, K = wd.K;
         int const threads = std::max(1, opt_.em.threads);
-        // Phasing, then each haplotype's state sets.
-        std::vector<std::int8_t> haps(2 * N * K);
-        std::vector<state_sets> sets(2 * N);
-        std::int64_t const first_pos = M.front().pos;
-        // Round 1: states from the genotypes' opposite homozygotes with the panel haplotypes.
+        wd.haps.assign(2 * N * K, 0);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
         for (std::size_t s = 0; s < N; ++s)
         {
-            std::span<std::int8_t const> const g{G.data() + s * K, K};
-            auto const dsets = ref_select_states(w, g, true, opt_.phase_states, salt_of(2 * N + s, first_pos));
-            ref_phase(w, g, dsets, eps_, {haps.data() + 2 * s * K, K}, {haps.data() + (2 * s + 1) * K, K});
+            std::span<std::int8_t const> const g{wd.G.data() + s * K, K};
+            auto const dsets = ref_select_states(wd.w, g, true, opt_.phase_states, salt_of(2 * N + s, wd.first_pos));
+            ref_phase(wd.w, g, dsets, eps_, {wd.haps.data() + 2 * s * K, K}, {wd.haps.data() + (2 * s + 1) * K, K});
         }
-        // Later rounds: the templates are the panel haplotypes and the study's haplotypes of the
-        // previous round (as Beagle and SHAPEIT iterate), but never the sample's own two. The pairs'
-        // states are the templates that match the current phasing's two haplotypes best (haploid
-        // IBS), half from each; the opposite-homozygote counts of round 1 cannot tell the two
-        // haplotypes' matches apart. After `phase_rounds` Viterbi rounds, `switch_passes` passes of
-        // single-switch refinement (ref_phase_switches: linear in the states, so each haplotype
-        // gets `switch_states` of them). Every sample of a round reads the same snapshot, so the
-        // result does not depend on the order of the samples or the threads.
         int const rounds = opt_.phase_rounds + opt_.switch_passes;
-        // phase_mix: per sample, the heterozygotes t whose switch from the previous heterozygote has a
-        // posterior of at least phase_mix in the last switch pass (ref_switch_posteriors).
+        // phase_mix: per sample, the heterozygotes whose switch from the previous heterozygote has
+        // a posterior of at least phase_mix in the last switch pass (ref_switch_posteriors).
         bool const mixing = opt_.phase_mix > 0 && opt_.switch_passes > 0 && K > 0;
-        std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> uncertain(mixing ? N : 0);
-        if (rounds > 1 && K > 0)
+        std::vector<std::vector<mix_pair>> uncertain(mixing ? N : 0);
+        for (int round = 1; rounds > 1 && K > 0 && round < rounds; ++round)
         {
-            ref_window wx = w;
-            wx.haps = H + (opt_.study_templates ? 2 * N : 0);
-            wx.words = (wx.haps + 63) / 64;
-            wx.bits.assign(K * wx.words, 0);
-            for (int round = 1; round < rounds; ++round)
-            {
-                bool const viterbi = round < opt_.phase_rounds;
-                // With shift_blocks, round r's block boundaries are shifted by r / rounds of a block.
-                wx.offset = opt_.shift_blocks ? static_cast<std::size_t>(round) * w.block / static_cast<std::size_t>(rounds) : 0;
-                // More states at the chromosome's ends in the switch passes (end_scale), fewer in
-                // the Viterbi rounds (viterbi_end_scale: their pairs cost the square of the states).
-                wx.end_scale = viterbi ? opt_.viterbi_end_scale : opt_.end_scale;
-                for (std::size_t t = 0; t < K; ++t)
-                {
-                    std::uint64_t * row = wx.bits.data() + t * wx.words;
-                    std::fill_n(row, wx.words, 0);
-                    std::copy_n(w.bits.data() + t * w.words, w.words, row);
-                    if (!opt_.study_templates)
-                        continue;
-                    // A missing allele of a study haplotype is taken as the panel's majority allele.
-                    bool const major_alt = 2 * M[typed[t]].alt_count > H;
-                    for (std::size_t h = 0; h < 2 * N; ++h)
-                    {
-                        std::int8_t const a = haps[h * K + t];
-                        if (a == 1 || (a < 0 && major_alt))
-                            row[(H + h) / 64] |= std::uint64_t{1} << ((H + h) % 64);
-                    }
-                }
-                // Longest-match states (ref_hmm.hpp, ref_pbwt_neighbours) over this round's snapshot.
-                ref_pbwt const pbwt = opt_.pbwt > 0 && !viterbi ? ref_build_pbwt(wx) : ref_pbwt{};
+            bool const viterbi = round < opt_.phase_rounds;
+            ref_window wx = with_study_haplotypes(wd, opt_.study_templates);
+            // With shift_blocks, round r's block boundaries are shifted by r / rounds of a block.
+            wx.offset = opt_.shift_blocks ? static_cast<std::size_t>(round) * wd.w.block / static_cast<std::size_t>(rounds) : 0;
+            // More states at the chromosome's ends in the switch passes (end_scale), fewer in
+            // the Viterbi rounds (viterbi_end_scale: their pairs cost the square of the states).
+            wx.end_scale = viterbi ? opt_.viterbi_end_scale : opt_.end_scale;
+            // Longest-match states (ref_hmm.hpp, ref_pbwt_neighbours) over this round's snapshot.
+            ref_pbwt const pbwt = opt_.pbwt > 0 && !viterbi ? ref_build_pbwt(wx) : ref_pbwt{};
+            bool const last_pass = mixing && round + 1 == rounds;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
-                for (std::size_t s = 0; s < N; ++s)
-                {
-                    std::span<std::int8_t const> const g{G.data() + s * K, K};
-                    std::span<std::int8_t> h1{haps.data() + 2 * s * K, K}, h2{haps.data() + (2 * s + 1) * K, K};
-                    std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(H + 2 * s),
-                                                           static_cast<std::uint32_t>(H + 2 * s + 1)};
-                    std::size_t const half_states = std::max<std::size_t>(1, viterbi ? opt_.phase_states / 2 : opt_.switch_states);
-                    bool const use_pbwt = opt_.pbwt > 0 && !viterbi && opt_.study_templates;
-                    state_sets const n1 = use_pbwt ? ref_pbwt_neighbours(pbwt, own[0], opt_.pbwt, own) : state_sets{};
-                    state_sets const n2 = use_pbwt ? ref_pbwt_neighbours(pbwt, own[1], opt_.pbwt, own) : state_sets{};
-                    auto const s1 = ref_select_states(wx, h1, false, half_states, salt_of(2 * s, first_pos + round), own,
-                                                      use_pbwt ? &n1 : nullptr);
-                    auto const s2 = ref_select_states(wx, h2, false, half_states, salt_of(2 * s + 1, first_pos + round),
-                                                      own, use_pbwt ? &n2 : nullptr);
-                    state_sets merged(s1.size());
-                    for (std::size_t b = 0; b < s1.size(); ++b)
-                        std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(),
-                                       std::back_inserter(merged[b]));
-                    if (viterbi)
-                        ref_phase(wx, g, merged, eps_, h1, h2);
-                    else
-                    {
-                        (void)ref_phase_switches(wx, merged, eps_, h1, h2);
-                        if (opt_.het_flips > 0)
-                            (void)ref_phase_flips(wx, merged, eps_, h1, h2, opt_.het_flips);
-                        if (mixing && round + 1 == rounds)
-                        {
-                            std::vector<float> post(K);
-                            ref_switch_posteriors(wx, merged, eps_, h1, h2, post);
-                            std::uint32_t prev = static_cast<std::uint32_t>(K);
-                            for (std::size_t t = 0; t < K; ++t)
-                            {
-                                if (h1[t] < 0 || h1[t] == h2[t])
-                                    continue;
-                                if (prev < K && post[t] >= opt_.phase_mix)
-                                    uncertain[s].emplace_back(prev, static_cast<std::uint32_t>(t));
-                                prev = static_cast<std::uint32_t>(t);
-                            }
-                        }
-                    }
-                }
-            }
+            for (std::size_t s = 0; s < N; ++s)
+                phase_sample(wd, wx, pbwt, s, round, last_pass ? &uncertain[s] : nullptr);
         }
-        // The imputation's states (per block offset, see impute_offsets): with `pbwt`, the panel
-        // haplotypes with the longest matches with each study haplotype first (a PBWT over the
-        // panel and the study's final haplotypes, a missing allele as the panel's majority allele;
-        // only panel haplotypes are chosen).
-        std::size_t const n_off = K > 0 ? std::max<std::size_t>(1, opt_.impute_offsets) : 1;
-        // phase_mix: each uncertain switch c (sample s, heterozygotes ta < tb) adds the pair with the
-        // phase switched between ta and tb as two more haplotypes to impute (alternative haplotypes
-        // 2c and 2c + 1: h1's prefix with h2's suffix and the reverse). An alternative haplotype takes
-        // the allele at typed marker t from its sample's haplotype from[t] (0: h1, 1: h2).
-        struct mix_pair
-        {
-            std::size_t sample, ta, tb;
-        };
-        struct alt_hap
-        {
-            std::size_t sample = 0;
-            std::vector<char> from;
-        };
         std::vector<mix_pair> mix;
-        for (std::size_t s = 0; s < uncertain.size(); ++s)
-            for (auto const & [ta, tb] : uncertain[s])
-                mix.push_back({s, ta, tb});
-        auto alt_alleles = [&](std::vector<alt_hap> const & alts) {
-            std::vector<std::int8_t> out(alts.size() * K);
-            for (std::size_t a = 0; a < alts.size(); ++a)
-                for (std::size_t t = 0; t < K; ++t)
-                    out[a * K + t] = haps[(2 * alts[a].sample + static_cast<std::size_t>(alts[a].from[t])) * K + t];
-            return out;
-        };
-        std::vector<alt_hap> alts_a(2 * mix.size());
-        for (std::size_t c = 0; c < mix.size(); ++c)
-            for (std::size_t k = 0; k < 2; ++k)
-            {
-                alts_a[2 * c + k].sample = mix[c].sample;
-                alts_a[2 * c + k].from.resize(K);
-                for (std::size_t t = 0; t < K; ++t)
-                    alts_a[2 * c + k].from[t] = static_cast<char>(t < mix[c].tb ? k : 1 - k);
-            }
-        std::vector<std::int8_t> const alt_a = alt_alleles(alts_a);
-        std::size_t const n_haps = 2 * N + alts_a.size();
-        ref_window wf;
-        if (opt_.pbwt > 0 && K > 0)
+        for (auto const & u : uncertain)
+            mix.insert(mix.end(), u.begin(), u.end());
+        return mix;
+    }
+
+    /// One sample's phasing in a later round (see phase) over the round's templates `wx`; in the
+    /// last switch pass with phase_mix, its uncertain switches into `uncertain`.
+    void phase_sample(window_data & wd, ref_window const & wx, ref_pbwt const & pbwt, std::size_t s, int round,
+                      std::vector<mix_pair> * uncertain) const
+    {
+        std::size_t const K = wd.K, H = wd.H;
+        bool const viterbi = round < opt_.phase_rounds;
+        std::span<std::int8_t const> const g{wd.G.data() + s * K, K};
+        std::span<std::int8_t> h1{wd.haps.data() + 2 * s * K, K}, h2{wd.haps.data() + (2 * s + 1) * K, K};
+        std::array<std::uint32_t, 2> const own{static_cast<std::uint32_t>(H + 2 * s),
+                                               static_cast<std::uint32_t>(H + 2 * s + 1)};
+        std::size_t const half_states = std::max<std::size_t>(1, viterbi ? opt_.phase_states / 2 : opt_.switch_states);
+        bool const use_pbwt = opt_.pbwt > 0 && !viterbi && opt_.study_templates;
+        state_sets const n1 = use_pbwt ? ref_pbwt_neighbours(pbwt, own[0], opt_.pbwt, own) : state_sets{};
+        state_sets const n2 = use_pbwt ? ref_pbwt_neighbours(pbwt, own[1], opt_.pbwt, own) : state_sets{};
+        auto const s1 = ref_select_states(wx, h1, false, half_states, salt_of(2 * s, wd.first_pos + round), own,
+                                          use_pbwt ? &n1 : nullptr);
+        auto const s2 = ref_select_states(wx, h2, false, half_states, salt_of(2 * s + 1, wd.first_pos + round), own,
+                                          use_pbwt ? &n2 : nullptr);
+        state_sets merged(s1.size());
+        for (std::size_t b = 0; b < s1.size(); ++b)
+            std::set_union(s1[b].begin(), s1[b].end(), s2[b].begin(), s2[b].end(), std::back_inserter(merged[b]));
+        if (viterbi)
         {
-            wf = w;
-            wf.haps = H + 2 * N;
-            wf.words = (wf.haps + 63) / 64;
-            wf.bits.assign(K * wf.words, 0);
-            for (std::size_t t = 0; t < K; ++t)
-            {
-                std::uint64_t * row = wf.bits.data() + t * wf.words;
-                std::copy_n(w.bits.data() + t * w.words, w.words, row);
-                bool const major_alt = 2 * M[typed[t]].alt_count > H;
-                for (std::size_t h = 0; h < 2 * N; ++h)
-                {
-                    std::int8_t const a = haps[h * K + t];
-                    if (a == 1 || (a < 0 && major_alt))
-                        row[(H + h) / 64] |= std::uint64_t{1} << ((H + h) % 64);
-                }
-            }
+            ref_phase(wx, g, merged, eps_, h1, h2);
+            return;
         }
-        // The imputation's state sets of a list of haplotypes: the study's 2N (h < 2N) followed by
-        // alternative ones (`alts`, alleles `alt`), or the alternative ones only (`with_study` false).
-        auto select_imputation_states = [&](std::size_t offset, std::vector<state_sets> & out, bool with_study,
-                                            std::vector<alt_hap> const & alts, std::vector<std::int8_t> const & alt) {
-            ref_window wo = w;
-            wo.offset = offset;
-            wo.end_scale = opt_.end_scale;
-            ref_pbwt fp;
-            if (opt_.pbwt > 0 && K > 0)
-            {
-                wf.offset = offset;
-                fp = ref_build_pbwt(wf);
-            }
-            std::size_t const n_study = with_study ? 2 * N : 0, nh = n_study + alts.size();
-            out.resize(nh);
+        (void)ref_phase_switches(wx, merged, eps_, h1, h2);
+        if (opt_.het_flips > 0)
+            (void)ref_phase_flips(wx, merged, eps_, h1, h2, opt_.het_flips);
+        if (!uncertain)
+            return;
+        std::vector<float> post(K);
+        ref_switch_posteriors(wx, merged, eps_, h1, h2, post);
+        std::size_t prev = K;
+        for (std::size_t t = 0; t < K; ++t)
+        {
+            if (h1[t] < 0 || h1[t] == h2[t])
+                continue;
+            if (prev < K && post[t] >= opt_.phase_mix)
+                uncertain->push_back({s, prev, t});
+            prev = t;
+        }
+    }
+
+    /// The imputation's state sets (block offset `offset`) of the haplotypes of `list` into `out`;
+    /// returns the window they were selected over.
+    ref_window select_imputation_states(window_data & wd, std::size_t offset, std::vector<state_sets> & out,
+                                        hap_list const & list)
+    {
+        std::size_t const N = wd.N, H = wd.H, K = wd.K;
+        int const threads = std::max(1, opt_.em.threads);
+        ref_window wo = wd.w;
+        wo.offset = offset;
+        wo.end_scale = opt_.end_scale;
+        bool const pbwt = opt_.pbwt > 0 && K > 0;
+        ref_pbwt fp;
+        if (pbwt)
+        {
+            wd.wf.offset = offset;
+            fp = ref_build_pbwt(wd.wf);
+        }
+        std::size_t const n_study = list.study_count(N), nh = n_study + list.alts.size();
+        out.resize(nh);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
-            for (std::size_t h = 0; h < nh; ++h)
+        for (std::size_t h = 0; h < nh; ++h)
+        {
+            auto neighbours = [&](std::size_t g) {
+                return ref_pbwt_neighbours(fp, static_cast<std::uint32_t>(H + g), opt_.pbwt, {},
+                                           static_cast<std::uint32_t>(H));
+            };
+            state_sets near;
+            if (pbwt && h < n_study)
+                near = neighbours(h);
+            else if (pbwt)
             {
-                auto neighbours = [&](std::size_t g) {
-                    return ref_pbwt_neighbours(fp, static_cast<std::uint32_t>(H + g), opt_.pbwt, {},
-                                               static_cast<std::uint32_t>(H));
-                };
-                state_sets near;
-                if (opt_.pbwt > 0 && K > 0 && h < n_study)
-                    near = neighbours(h);
-                else if (opt_.pbwt > 0 && K > 0)
+                // An alternative haplotype: per block, the longest matches of the study
+                // haplotypes whose alleles it has there (both in a block with a switch).
+                auto const & x = list.alts[h - n_study];
+                state_sets const l = neighbours(2 * x.sample), r = neighbours(2 * x.sample + 1);
+                near.resize(l.size());
+                for (std::size_t b = 0; b < l.size(); ++b)
                 {
-                    // An alternative haplotype: per block, the longest matches of the study
-                    // haplotypes whose alleles it has there (both in a block with a switch).
-                    auto const & x = alts[h - n_study];
-                    state_sets const l = neighbours(2 * x.sample), r = neighbours(2 * x.sample + 1);
-                    near.resize(l.size());
-                    for (std::size_t b = 0; b < l.size(); ++b)
-                    {
-                        bool use_l = false, use_r = false;
-                        for (std::size_t t = wo.block_begin(b); t < wo.block_end(b); ++t)
-                            (x.from[t] ? use_r : use_l) = true;
-                        if (use_l && use_r)
-                            std::set_union(l[b].begin(), l[b].end(), r[b].begin(), r[b].end(),
-                                           std::back_inserter(near[b]));
-                        else
-                            near[b] = use_r ? r[b] : l[b];
-                    }
+                    bool use_l = false, use_r = false;
+                    for (std::size_t t = wo.block_begin(b); t < wo.block_end(b); ++t)
+                        (x.from[t] ? use_r : use_l) = true;
+                    if (use_l && use_r)
+                        std::set_union(l[b].begin(), l[b].end(), r[b].begin(), r[b].end(), std::back_inserter(near[b]));
+                    else
+                        near[b] = use_r ? r[b] : l[b];
                 }
-                std::int8_t const * row = h < n_study ? haps.data() + h * K : alt.data() + (h - n_study) * K;
-                std::size_t const id = h < n_study ? h : 2 * N + (with_study ? 0 : n_haps) + (h - n_study);
-                out[h] = ref_select_states(wo, {row, K}, false, opt_.states,
-                                           salt_of(id, first_pos + static_cast<std::int64_t>(offset)), {},
-                                           opt_.pbwt > 0 && K > 0 ? &near : nullptr);
             }
-            return wo;
-        };
-        (void)select_imputation_states(0, sets, true, alts_a, alt_a);
+            std::int8_t const * row = h < n_study ? wd.haps.data() + h * K : list.alleles.data() + (h - n_study) * K;
+            std::size_t const id = h < n_study ? h : 2 * N + (list.with_study ? 0 : wd.n_haps) + (h - n_study);
+            out[h] = ref_select_states(wo, {row, K}, false, opt_.states,
+                                       salt_of(id, wd.first_pos + static_cast<std::int64_t>(offset)), {},
+                                       pbwt ? &near : nullptr);
+        }
+        return wo;
+    }
+
+    /// ε (and with fit_ne, Ne: the imputation then runs at the fitted jump rates) by EM over the
+    /// study haplotypes with their imputation states `sets`; records the window's summary.
+    void fit_error(window_data & wd, std::vector<state_sets> const & sets)
+    {
+        auto const & M = buf_.markers;
         ref_window_summary ws;
-        ws.contig = sc.name;
+        ws.contig = cs_.study->name;
         ws.first_pos = M.front().pos;
-        ws.last_pos = M[n - 1].pos;
-        ws.markers = n;
-        ws.typed = K;
-        if (K > 0 && opt_.fit_error)
+        ws.last_pos = M[wd.n - 1].pos;
+        ws.markers = wd.n;
+        ws.typed = wd.K;
+        if (wd.K > 0 && opt_.fit_error)
         {
             eps_model model;
-            model.w = &w;
-            model.haps = &haps;
+            model.w = &wd.w;
+            model.haps = &wd.haps;
             model.sets = &sets;
-            model.items = 2 * N;
+            model.items = 2 * wd.N;
             model.start = eps_;
             if (opt_.fit_ne)
             {
-                model.c = &c_rate;
+                model.c = &wd.c_rate;
                 model.ne_lo = opt_.ne_min;
                 model.ne_hi = opt_.ne_max;
                 model.id = next_model_id();
@@ -788,7 +879,7 @@ private:
                 {
                     // The imputation below runs at the fitted Ne (the phasing above ran at opt_.ne).
                     ws.ne = res.params.ne;
-                    w.rho = ref_jump_rates(c_rate, ws.ne);
+                    wd.w.rho = ref_jump_rates(wd.c_rate, ws.ne);
                 }
             }
             ws.iterations = res.iterations;
@@ -798,207 +889,248 @@ private:
         }
         ws.error = eps_;
         sum_.windows.push_back(ws);
+    }
 
-        // Flanking typed markers of every marker (ordinal in `typed`).
-        std::vector<std::size_t> lo(n, 0), hi(n, 0);
+    /// Flanking typed markers of every marker, and the panel haplotypes carrying ALT at each core
+    /// marker of low ALT count (at most `few`), increasing: P(ALT) of a haplotype is then summed
+    /// over these carriers (their kept weights, 0 if not kept) instead of over its kept states,
+    /// whichever is shorter. The same terms in the same order (both lists increase by haplotype),
+    /// so the same double sum.
+    void prepare_interpolation(window_data & wd) const
+    {
+        auto const & M = buf_.markers;
+        std::size_t const n = wd.n, K = wd.K, H = wd.H, core = wd.core_end - wd.core_begin;
+        wd.lo.assign(n, 0);
+        wd.hi.assign(n, 0);
+        std::size_t t = 0;
+        for (std::size_t i = 0; i < n; ++i)
         {
-            std::size_t t = 0;
-            for (std::size_t i = 0; i < n; ++i)
-            {
-                while (t + 1 < K && typed[t + 1] <= i)
-                    ++t;
-                lo[i] = t;
-                hi[i] = (K > 0 && typed[t] < i && t + 1 < K) ? t + 1 : t;
-            }
+            while (t + 1 < K && wd.typed[t + 1] <= i)
+                ++t;
+            wd.lo[i] = t;
+            wd.hi[i] = (K > 0 && wd.typed[t] < i && t + 1 < K) ? t + 1 : t;
         }
-        std::size_t const core = core_end - core_begin;
-        std::vector<float> prob(core * 2 * N, 0.0f);
-        if (K == 0)
-        {
-            for (std::size_t c = 0; c < core; ++c)
-                std::fill_n(prob.begin() + static_cast<std::ptrdiff_t>(c * 2 * N), 2 * N,
-                            static_cast<float>(M[core_begin + c].alt_count) / static_cast<float>(H));
-        }
-        // The panel haplotypes carrying ALT at each core marker of low ALT count (at most
-        // `few`), increasing: P(ALT) of a haplotype is then summed over these carriers (their kept
-        // weights, 0 if not kept) instead of over its kept states, whichever is shorter. The same
-        // terms in the same order (both lists increase by haplotype), so the same double sum.
         std::size_t const few = std::max<std::size_t>(1, opt_.states / 4);
-        std::vector<std::uint32_t> carriers, carrier_begin(core + 1, 0);
-        std::vector<char> has_carriers(core, 0);
+        wd.carrier_begin.assign(core + 1, 0);
+        wd.has_carriers.assign(core, 0);
         for (std::size_t c = 0; c < core && K > 0; ++c)
         {
-            carrier_begin[c] = static_cast<std::uint32_t>(carriers.size());
-            auto const & mk = M[core_begin + c];
+            wd.carrier_begin[c] = static_cast<std::uint32_t>(wd.carriers.size());
+            auto const & mk = M[wd.core_begin + c];
             if (mk.alt_count > few)
                 continue;
-            has_carriers[c] = 1;
+            wd.has_carriers[c] = 1;
             for (std::size_t k = 0; k < mk.bits.size(); ++k)
                 for (std::uint64_t v = mk.bits[k]; v; v &= v - 1)
                 {
                     std::size_t const hh = k * 64 + static_cast<std::size_t>(__builtin_ctzll(v));
                     if (hh < H)
-                        carriers.push_back(static_cast<std::uint32_t>(hh));
+                        wd.carriers.push_back(static_cast<std::uint32_t>(hh));
                 }
         }
-        carrier_begin[core] = static_cast<std::uint32_t>(carriers.size());
-        // The imputation of a list of haplotypes (as select_imputation_states: the study's and
-        // `alts`, or `alts` only), over n_off block offsets (impute_offsets = n > 1: the block
-        // boundaries shifted by 1/n, 2/n, ... of a block, new state sets for each, the
-        // probabilities averaged). Haplotype h's P(ALT) at core markers [c_lo, c_hi) is added to
-        // dst[(c − c_lo) · stride]; its log-likelihood (averaged over the offsets) to ll[h] if given.
-        struct target
+        wd.carrier_begin[core] = static_cast<std::uint32_t>(wd.carriers.size());
+    }
+
+    /// One thread's buffers for impute_haplotype.
+    struct impute_scratch
+    {
+        std::vector<float> gamma;
+        std::vector<std::uint32_t> kept_hap, kept_begin;
+        std::vector<float> kept_w;
+        /// Two typed markers' kept weights as dense rows over the panel (0 where not kept).
+        std::array<std::vector<float>, 2> dense;
+        std::array<std::size_t, 2> dense_t{};
+    };
+
+    /// The imputation of the haplotypes of `list` over wd.n_off block offsets (impute_offsets = n >
+    /// 1: the block boundaries shifted by 1/n, 2/n, ... of a block, new state sets for each, the
+    /// probabilities averaged; offset 0 uses `first_sets` if given). Haplotype h's P(ALT) goes to
+    /// tg[h]; its log-likelihood (averaged over the offsets) is added to (*ll)[h] if given.
+    void impute(window_data & wd, hap_list const & list, std::vector<state_sets> const * first_sets,
+                std::vector<impute_target> const & tg, std::vector<double> * ll)
+    {
+        std::size_t const K = wd.K, H = wd.H, n_off = wd.n_off;
+        int const threads = std::max(1, opt_.em.threads);
+        std::size_t const n_study = list.study_count(wd.N), nh = n_study + list.alts.size();
+        std::vector<state_sets> osets;
+        for (std::size_t o = 0; K > 0 && o < n_off; ++o)
         {
-            std::size_t c_lo = 0, c_hi = 0;
-            float * dst = nullptr;
-            std::size_t stride = 1;
-        };
-        auto impute = [&](bool with_study, std::vector<alt_hap> const & alts, std::vector<std::int8_t> const & alt,
-                          std::vector<state_sets> const * first_sets, std::vector<target> const & tg,
-                          std::vector<double> * ll) {
-            std::size_t const n_study = with_study ? 2 * N : 0, nh = n_study + alts.size();
-            std::vector<state_sets> osets;
-            for (std::size_t o = 0; K > 0 && o < n_off; ++o)
-            {
-                std::size_t const offset = o * w.block / n_off;
-                ref_window const wo = o == 0 && first_sets ? w
-                                                           : select_imputation_states(offset, osets, with_study, alts, alt);
-                std::vector<state_sets> const & use = o == 0 && first_sets ? *first_sets : osets;
-                float const weight = 1.0f / static_cast<float>(n_off);
-                std::size_t stride = 0;
-                for (std::size_t h = 0; h < nh; ++h)
-                    for (auto const & b : use[h])
-                        stride = std::max(stride, b.size());
+            std::size_t const offset = o * wd.w.block / n_off;
+            ref_window const wo = o == 0 && first_sets ? wd.w : select_imputation_states(wd, offset, osets, list);
+            std::vector<state_sets> const & use = o == 0 && first_sets ? *first_sets : osets;
+            float const weight = 1.0f / static_cast<float>(n_off);
+            std::size_t stride = 0;
+            for (std::size_t h = 0; h < nh; ++h)
+                for (auto const & b : use[h])
+                    stride = std::max(stride, b.size());
 #pragma omp parallel num_threads(threads) if (threads > 1)
-                {
-                    std::vector<float> gamma(K * stride);
-                    std::vector<std::uint32_t> kept_hap, kept_begin(K + 1);
-                    std::vector<float> kept_w;
-                    // Two typed markers' kept weights as dense rows over the panel (0 where not kept).
-                    std::array<std::vector<float>, 2> dense{std::vector<float>(H, 0.0f), std::vector<float>(H, 0.0f)};
-                    std::array<std::size_t, 2> dense_t{K, K};
+            {
+                impute_scratch sc;
+                sc.gamma.resize(K * stride);
+                sc.kept_begin.resize(K + 1);
+                sc.dense = {std::vector<float>(H, 0.0f), std::vector<float>(H, 0.0f)};
+                sc.dense_t = {K, K};
 #pragma omp for schedule(dynamic, 1)
-                    for (std::size_t h = 0; h < nh; ++h)
-                    {
-                        double mm = 0, ob = 0;
-                        std::span<std::int8_t const> const hv{
-                            h < n_study ? haps.data() + h * K : alt.data() + (h - n_study) * K, K};
-                        double const lh = ref_haploid_posteriors(wo, hv, use[h], eps_, gamma, stride, mm, ob);
-                        if (ll)
-                            (*ll)[h] += lh / static_cast<double>(n_off);
-                        // Sparse posteriors (as Beagle stores them): per typed marker only the states
-                        // with posterior >= min_posterior, rescaled to sum 1. The dropped mass is at most
-                        // S × min_posterior and usually far less; the interpolation below then costs
-                        // the kept states per marker, not S.
-                        kept_hap.clear();
-                        kept_w.clear();
-                        for (std::size_t t = 0; t < K; ++t)
-                        {
-                            kept_begin[t] = static_cast<std::uint32_t>(kept_hap.size());
-                            auto const & set = use[h][wo.block_of(t)];
-                            float const * gm = gamma.data() + t * stride;
-                            float sum = 0;
-                            for (std::size_t j = 0; j < set.size(); ++j)
-                                if (gm[j] >= opt_.min_posterior)
-                                {
-                                    kept_hap.push_back(set[j]);
-                                    kept_w.push_back(gm[j]);
-                                    sum += gm[j];
-                                }
-                            if (sum > 0)
-                                for (std::size_t j = kept_begin[t]; j < kept_w.size(); ++j)
-                                    kept_w[j] /= sum;
-                        }
-                        kept_begin[K] = static_cast<std::uint32_t>(kept_hap.size());
-                        auto dense_row = [&](std::size_t t) -> std::vector<float> const & {
-                            if (dense_t[0] == t)
-                                return dense[0];
-                            if (dense_t[1] == t)
-                                return dense[1];
-                            // Replace the row of the earlier marker (the markers only move right).
-                            std::size_t const r = dense_t[0] == K ? 0 : dense_t[1] == K ? 1 : dense_t[0] < dense_t[1] ? 0 : 1;
-                            if (dense_t[r] != K)
-                                for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
-                                    dense[r][kept_hap[j]] = 0.0f;
-                            for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
-                                dense[r][kept_hap[j]] = kept_w[j];
-                            dense_t[r] = t;
-                            return dense[r];
-                        };
-                        auto p_at = [&](std::size_t t, std::size_t i) {
-                            std::uint64_t const * b = M[i].bits.data();
-                            double p = 0;
-                            std::size_t const c = i - core_begin;
-                            if (has_carriers[c] && carrier_begin[c + 1] - carrier_begin[c] < kept_begin[t + 1] - kept_begin[t])
-                            {
-                                auto const & d = dense_row(t);
-                                for (std::size_t j = carrier_begin[c]; j < carrier_begin[c + 1]; ++j)
-                                    p += d[carriers[j]];
-                                return p;
-                            }
-                            for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
-                                if ((b[kept_hap[j] / 64] >> (kept_hap[j] % 64)) & 1U)
-                                    p += kept_w[j];
-                            return p;
-                        };
-                        target const & g = tg[h];
-                        for (std::size_t c = g.c_lo; c < g.c_hi; ++c)
-                        {
-                            std::size_t const i = core_begin + c;
-                            std::size_t const a = lo[i], z = hi[i];
-                            double p = p_at(a, i);
-                            if (z != a)
-                            {
-                                double const span_cm = cm[typed[z]] - cm[typed[a]];
-                                double const f = span_cm > 0 ? (cm[i] - cm[typed[a]]) / span_cm
-                                                             : static_cast<double>(i - typed[a]) /
-                                                                   static_cast<double>(typed[z] - typed[a]);
-                                p = (1 - f) * p + f * p_at(z, i);
-                            }
-                            g.dst[(c - g.c_lo) * g.stride] += static_cast<float>(std::clamp(p, 0.0, 1.0)) * weight;
-                        }
-                        // Clear the dense rows while this haplotype's kept lists are still in place.
-                        for (std::size_t r = 0; r < 2; ++r)
-                            if (dense_t[r] != K)
-                            {
-                                for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
-                                    dense[r][kept_hap[j]] = 0.0f;
-                                dense_t[r] = K;
-                            }
-                    }
+                for (std::size_t h = 0; h < nh; ++h)
+                {
+                    std::span<std::int8_t const> const hv{
+                        h < n_study ? wd.haps.data() + h * K : list.alleles.data() + (h - n_study) * K, K};
+                    double const lh = impute_haplotype(wd, wo, use[h], hv, stride, tg[h], weight, sc);
+                    if (ll)
+                        (*ll)[h] += lh / static_cast<double>(n_off);
                 }
             }
+        }
+    }
+
+    /// One haplotype's imputation over the window `wo` with its states `states`: P(ALT) × weight
+    /// added to `g`; returns its log-likelihood.
+    double impute_haplotype(window_data const & wd, ref_window const & wo, state_sets const & states,
+                            std::span<std::int8_t const> hv, std::size_t stride, impute_target const & g, float weight,
+                            impute_scratch & sc) const
+    {
+        auto const & M = buf_.markers;
+        std::size_t const K = wd.K;
+        double mm = 0, ob = 0;
+        double const lh = ref_haploid_posteriors(wo, hv, states, eps_, sc.gamma, stride, mm, ob);
+        // Sparse posteriors (as Beagle stores them): per typed marker only the states with
+        // posterior >= min_posterior, rescaled to sum 1. The dropped mass is at most S ×
+        // min_posterior and usually far less; the interpolation below then costs the kept states
+        // per marker, not S.
+        auto & kept_hap = sc.kept_hap;
+        auto & kept_w = sc.kept_w;
+        auto & kept_begin = sc.kept_begin;
+        auto & dense = sc.dense;
+        auto & dense_t = sc.dense_t;
+        kept_hap.clear();
+        kept_w.clear();
+        for (std::size_t t = 0; t < K; ++t)
+        {
+            kept_begin[t] = static_cast<std::uint32_t>(kept_hap.size());
+            auto const & set = states[wo.block_of(t)];
+            float const * gm = sc.gamma.data() + t * stride;
+            float sum = 0;
+            for (std::size_t j = 0; j < set.size(); ++j)
+                if (gm[j] >= opt_.min_posterior)
+                {
+                    kept_hap.push_back(set[j]);
+                    kept_w.push_back(gm[j]);
+                    sum += gm[j];
+                }
+            if (sum > 0)
+                for (std::size_t j = kept_begin[t]; j < kept_w.size(); ++j)
+                    kept_w[j] /= sum;
+        }
+        kept_begin[K] = static_cast<std::uint32_t>(kept_hap.size());
+        auto dense_row = [&](std::size_t t) -> std::vector<float> const & {
+            if (dense_t[0] == t)
+                return dense[0];
+            if (dense_t[1] == t)
+                return dense[1];
+            // Replace the row of the earlier marker (the markers only move right).
+            std::size_t const r = dense_t[0] == K ? 0 : dense_t[1] == K ? 1 : dense_t[0] < dense_t[1] ? 0 : 1;
+            if (dense_t[r] != K)
+                for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
+                    dense[r][kept_hap[j]] = 0.0f;
+            for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
+                dense[r][kept_hap[j]] = kept_w[j];
+            dense_t[r] = t;
+            return dense[r];
         };
-        // Stage 1: the study's haplotypes over the whole core; with phase_mix, the switched pairs in
-        // their stretch (core markers strictly between the two heterozygotes) and every
-        // haplotype's log-likelihood.
-        std::vector<std::size_t> mix_begin(mix.size() + 1, 0), mix_lo(mix.size(), 0), mix_len(mix.size(), 0);
+        auto p_at = [&](std::size_t t, std::size_t i) {
+            std::uint64_t const * b = M[i].bits.data();
+            double p = 0;
+            std::size_t const c = i - wd.core_begin;
+            if (wd.has_carriers[c] &&
+                wd.carrier_begin[c + 1] - wd.carrier_begin[c] < kept_begin[t + 1] - kept_begin[t])
+            {
+                auto const & d = dense_row(t);
+                for (std::size_t j = wd.carrier_begin[c]; j < wd.carrier_begin[c + 1]; ++j)
+                    p += d[wd.carriers[j]];
+                return p;
+            }
+            for (std::size_t j = kept_begin[t]; j < kept_begin[t + 1]; ++j)
+                if ((b[kept_hap[j] / 64] >> (kept_hap[j] % 64)) & 1U)
+                    p += kept_w[j];
+            return p;
+        };
+        auto const & typed = wd.typed;
+        auto const & cm = wd.cm;
+        for (std::size_t c = g.c_lo; c < g.c_hi; ++c)
+        {
+            std::size_t const i = wd.core_begin + c;
+            std::size_t const a = wd.lo[i], z = wd.hi[i];
+            double p = p_at(a, i);
+            if (z != a)
+            {
+                double const span_cm = cm[typed[z]] - cm[typed[a]];
+                double const f = span_cm > 0 ? (cm[i] - cm[typed[a]]) / span_cm
+                                             : static_cast<double>(i - typed[a]) /
+                                                   static_cast<double>(typed[z] - typed[a]);
+                p = (1 - f) * p + f * p_at(z, i);
+            }
+            g.dst[(c - g.c_lo) * g.stride] += static_cast<float>(std::clamp(p, 0.0, 1.0)) * weight;
+        }
+        // Clear the dense rows while this haplotype's kept lists are still in place.
+        for (std::size_t r = 0; r < 2; ++r)
+            if (dense_t[r] != K)
+            {
+                for (std::size_t j = kept_begin[dense_t[r]]; j < kept_begin[dense_t[r] + 1]; ++j)
+                    dense[r][kept_hap[j]] = 0.0f;
+                dense_t[r] = K;
+            }
+        return lh;
+    }
+
+    /// The stretch of each uncertain switch (core markers strictly between its two heterozygotes;
+    /// empty without phase_mix_soft) and the switched pair's P(ALT) there.
+    struct mix_stretches
+    {
+        std::vector<std::size_t> begin, lo, len;
+        std::vector<float> prob; ///< switch c's haplotype k at stretch marker j: prob[begin[c] + k·len[c] + j]
+    };
+
+    /// The imputation with phase_mix (the P(ALT) of the 2N study haplotypes into `prob`, core-major).
+    /// Stage 1: the study's haplotypes over the whole core; the switched pairs (`first`'s
+    /// alternative haplotypes) in their stretch and every haplotype's log-likelihood. Stage 2: the
+    /// switches that the imputation's model prefers by more than phase_mix_margin (the pair's
+    /// log-likelihood, the sum of its two haplotypes', minus the current pair's; each judged alone
+    /// against the current phase) are made, and those samples imputed again with all of their
+    /// switches (reimpute_rephased); with phase_mix_soft, in the other samples each uncertain
+    /// stretch gets the mixture of the two phasings' P(ALT), weighted by their likelihoods.
+    void impute_window(window_data & wd, std::vector<mix_pair> const & mix, hap_list const & first,
+                       std::vector<state_sets> const & sets, std::vector<float> & prob)
+    {
+        std::size_t const N = wd.N, core = wd.core_end - wd.core_begin;
+        if (wd.K == 0)
+            for (std::size_t c = 0; c < core; ++c)
+                std::fill_n(prob.begin() + static_cast<std::ptrdiff_t>(c * 2 * N), 2 * N,
+                            static_cast<float>(buf_.markers[wd.core_begin + c].alt_count) / static_cast<float>(wd.H));
+        mix_stretches ms;
+        ms.begin.assign(mix.size() + 1, 0);
+        ms.lo.assign(mix.size(), 0);
+        ms.len.assign(mix.size(), 0);
         for (std::size_t c = 0; c < mix.size(); ++c)
         {
-            std::size_t const lo_i = std::max(typed[mix[c].ta] + 1, core_begin), hi_i = std::min(typed[mix[c].tb], core_end);
-            mix_lo[c] = lo_i > core_begin ? lo_i - core_begin : 0;
-            mix_len[c] = hi_i > lo_i && opt_.phase_mix_soft ? hi_i - lo_i : 0;
-            mix_begin[c + 1] = mix_begin[c] + 2 * mix_len[c];
+            std::size_t const lo_i = std::max(wd.typed[mix[c].ta] + 1, wd.core_begin);
+            std::size_t const hi_i = std::min(wd.typed[mix[c].tb], wd.core_end);
+            ms.lo[c] = lo_i > wd.core_begin ? lo_i - wd.core_begin : 0;
+            ms.len[c] = hi_i > lo_i && opt_.phase_mix_soft ? hi_i - lo_i : 0;
+            ms.begin[c + 1] = ms.begin[c] + 2 * ms.len[c];
         }
-        std::vector<float> mix_prob(mix_begin.back(), 0.0f);
-        std::vector<double> hap_ll(mix.empty() ? 0 : n_haps, 0.0);
+        ms.prob.assign(ms.begin.back(), 0.0f);
+        std::vector<double> hap_ll(mix.empty() ? 0 : wd.n_haps, 0.0);
         {
-            std::vector<target> tg(n_haps);
+            std::vector<impute_target> tg(wd.n_haps);
             for (std::size_t h = 0; h < 2 * N; ++h)
                 tg[h] = {0, core, prob.data() + h, 2 * N};
-            for (std::size_t h = 2 * N; h < n_haps; ++h)
+            for (std::size_t h = 2 * N; h < wd.n_haps; ++h)
             {
                 std::size_t const c = (h - 2 * N) / 2, k = (h - 2 * N) % 2;
-                tg[h] = {mix_lo[c], mix_lo[c] + mix_len[c], mix_prob.data() + mix_begin[c] + k * mix_len[c], 1};
+                tg[h] = {ms.lo[c], ms.lo[c] + ms.len[c], ms.prob.data() + ms.begin[c] + k * ms.len[c], 1};
             }
-            impute(true, alts_a, alt_a, &sets, tg, mix.empty() ? nullptr : &hap_ll);
+            impute(wd, first, &sets, tg, mix.empty() ? nullptr : &hap_ll);
         }
-        // Stage 2 (phase_mix): the switches that the imputation's model prefers by more than
-        // phase_mix_margin (the pair's log-likelihood, the sum of its two haplotypes', minus the
-        // current pair's; each judged alone against the current phase) are made, and those samples
-        // imputed again with all of their switches; with phase_mix_soft, in the other samples each
-        // uncertain stretch gets the mixture of the two phasings' P(ALT), weighted by their
-        // likelihoods.
         std::vector<double> mix_d(mix.size(), 0.0);
         std::vector<char> rephased(N, 0);
         for (std::size_t c = 0; c < mix.size(); ++c)
@@ -1008,7 +1140,21 @@ private:
             if (mix_d[c] > opt_.phase_mix_margin)
                 rephased[s] = 1;
         }
-        std::vector<alt_hap> alts_b;
+        reimpute_rephased(wd, mix, mix_d, rephased, prob);
+        if (opt_.phase_mix_soft)
+            mix_soft(wd, mix, mix_d, rephased, ms, prob);
+    }
+
+    /// phase_mix stage 2: the samples with a switch preferred by more than phase_mix_margin get all
+    /// of those switches. The new phase replaces the old in the haplotypes (the output's phase at the
+    /// typed markers) and in the PBWT's study rows, so that the re-imputed pair gets its own longest
+    /// matches; it is then imputed as its sample's two haplotypes, replacing their P(ALT).
+    void reimpute_rephased(window_data & wd, std::vector<mix_pair> const & mix, std::vector<double> const & mix_d,
+                           std::vector<char> const & rephased, std::vector<float> & prob)
+    {
+        std::size_t const N = wd.N, K = wd.K, H = wd.H, core = wd.core_end - wd.core_begin;
+        hap_list second;
+        second.with_study = false;
         for (std::size_t s = 0; s < N; ++s)
         {
             if (!rephased[s])
@@ -1020,80 +1166,82 @@ private:
                 if (mix[c].sample == s && mix_d[c] > opt_.phase_mix_margin)
                     for (std::size_t t = mix[c].tb; t < K; ++t)
                         x.from[t] = static_cast<char>(1 - x.from[t]);
-            alts_b.push_back(x);
+            second.alts.push_back(x);
             for (auto & f : x.from)
                 f = static_cast<char>(1 - f);
-            alts_b.push_back(std::move(x));
+            second.alts.push_back(std::move(x));
         }
-        if (!alts_b.empty())
+        if (second.alts.empty())
+            return;
+        std::vector<std::int8_t> const fresh = alt_alleles(wd.haps, K, second.alts);
+        for (std::size_t a = 0; a < second.alts.size(); ++a)
         {
-            // The new phase replaces the old in the haplotypes (the output's phase at the typed
-            // markers) and in the PBWT's study rows, so that the re-imputed pair gets its own longest
-            // matches; it is then imputed as its sample's two haplotypes (from[] the identity).
-            {
-                std::vector<std::int8_t> const fresh = alt_alleles(alts_b);
-                for (std::size_t a = 0; a < alts_b.size(); ++a)
-                {
-                    std::size_t const h = 2 * alts_b[a].sample + a % 2;
-                    std::copy_n(fresh.data() + a * K, K, haps.data() + h * K);
-                    alts_b[a].from.assign(K, static_cast<char>(a % 2));
-                    for (std::size_t t = 0; K > 0 && opt_.pbwt > 0 && t < K; ++t)
-                    {
-                        std::uint64_t & word = wf.bits[t * wf.words + (H + h) / 64];
-                        std::uint64_t const bit = std::uint64_t{1} << ((H + h) % 64);
-                        std::int8_t const x = haps[h * K + t];
-                        word &= ~bit;
-                        if (x == 1 || (x < 0 && 2 * M[typed[t]].alt_count > H))
-                            word |= bit;
-                    }
-                }
-            }
-            std::vector<std::int8_t> const alt_b = alt_alleles(alts_b);
-            std::vector<target> tg(alts_b.size());
-            for (std::size_t a = 0; a < alts_b.size(); ++a)
-            {
-                float * const row = prob.data() + 2 * alts_b[a].sample + a % 2;
-                for (std::size_t c = 0; c < core; ++c)
-                    row[c * 2 * N] = 0.0f;
-                tg[a] = {0, core, row, 2 * N};
-            }
-            impute(false, alts_b, alt_b, nullptr, tg, nullptr);
+            std::size_t const h = 2 * second.alts[a].sample + a % 2;
+            std::copy_n(fresh.data() + a * K, K, wd.haps.data() + h * K);
+            second.alts[a].from.assign(K, static_cast<char>(a % 2));
+            if (K > 0 && opt_.pbwt > 0)
+                set_study_column(wd.wf, H, h, wd.haps.data() + h * K, wd.major_alt);
         }
+        second.alleles = alt_alleles(wd.haps, K, second.alts);
+        std::vector<impute_target> tg(second.alts.size());
+        for (std::size_t a = 0; a < second.alts.size(); ++a)
+        {
+            float * const row = prob.data() + 2 * second.alts[a].sample + a % 2;
+            for (std::size_t c = 0; c < core; ++c)
+                row[c * 2 * N] = 0.0f;
+            tg[a] = {0, core, row, 2 * N};
+        }
+        impute(wd, second, nullptr, tg, nullptr);
+    }
+
+    /// phase_mix_soft: in the samples not rephased, each uncertain stretch gets the mixture of the
+    /// two phasings' P(ALT), weighted by their likelihoods (the switched pair's weight the logistic
+    /// of its log-likelihood difference).
+    static void mix_soft(window_data const & wd, std::vector<mix_pair> const & mix, std::vector<double> const & mix_d,
+                         std::vector<char> const & rephased, mix_stretches const & ms, std::vector<float> & prob)
+    {
+        std::size_t const N = wd.N;
         for (std::size_t c = 0; c < mix.size(); ++c)
         {
             std::size_t const s = mix[c].sample;
-            if (rephased[s] || !opt_.phase_mix_soft)
+            if (rephased[s])
                 continue;
             double const d = mix_d[c];
             float const wt = static_cast<float>(d > 0 ? 1 / (1 + std::exp(-d)) : std::exp(d) / (1 + std::exp(d)));
-
-            for (std::size_t j = 0; j < mix_len[c]; ++j)
+            for (std::size_t j = 0; j < ms.len[c]; ++j)
             {
-                std::size_t const cc = mix_lo[c] + j;
+                std::size_t const cc = ms.lo[c] + j;
                 for (std::size_t k = 0; k < 2; ++k)
                 {
                     float & q = prob[cc * 2 * N + 2 * s + k];
-                    q = (1 - wt) * q + wt * mix_prob[mix_begin[c] + k * mix_len[c] + j];
+                    q = (1 - wt) * q + wt * ms.prob[ms.begin[c] + k * ms.len[c] + j];
                 }
             }
         }
-        // Write the core.
+    }
+
+    /// Writes the window's core markers (typed ones with their observed genotypes and phase).
+    void write_core(window_data const & wd, std::vector<float> const & prob)
+    {
+        auto const & M = buf_.markers;
+        std::size_t const N = wd.N, K = wd.K, core = wd.core_end - wd.core_begin;
         std::vector<std::int8_t> obs(N), h1(N), h2(N);
         std::size_t t = 0;
         for (std::size_t c = 0; c < core; ++c)
         {
-            std::size_t const i = core_begin + c;
-            while (t < K && typed[t] < i)
+            std::size_t const i = wd.core_begin + c;
+            while (t < K && wd.typed[t] < i)
                 ++t;
-            bool const is_typed = t < K && typed[t] == i;
+            bool const is_typed = t < K && wd.typed[t] == i;
             if (is_typed)
                 for (std::size_t s = 0; s < N; ++s)
                 {
-                    obs[s] = G[s * K + t];
-                    h1[s] = haps[2 * s * K + t];
-                    h2[s] = haps[(2 * s + 1) * K + t];
+                    obs[s] = wd.G[s * K + t];
+                    h1[s] = wd.haps[2 * s * K + t];
+                    h2[s] = wd.haps[(2 * s + 1) * K + t];
                 }
-            out_.write(sc.name, M[i], prob.data() + c * 2 * N, is_typed ? obs.data() : nullptr, h1.data(), h2.data());
+            out_.write(cs_.study->name, M[i], prob.data() + c * 2 * N, is_typed ? obs.data() : nullptr, h1.data(),
+                       h2.data());
             ++sum_.written;
             sum_.imputed_markers += !is_typed;
         }
