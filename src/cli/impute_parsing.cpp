@@ -205,6 +205,14 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       "With --ref and --phase-mix: between the two heterozygotes of a switch not made, mix both "
                       "phasings' imputations by their likelihoods (1/0).",
                       seqan3::option_spec::advanced);
+    parser.add_option(a.phase_mix_runs, '\0', "phase-mix-runs",
+                      "With --ref and --phase-mix: also judge two uncertain switches of a sample at most this many "
+                      "apart together (the heterozygotes between them exchanged; 0 = single switches only).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{0, 16});
+    parser.add_option(a.phase_mix_offsets, '\0', "phase-mix-offsets",
+                      "With --ref and --phase-mix: impute the samples whose phase was changed again over at least "
+                      "this many block offsets, averaged (1 = as the other samples).",
+                      seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 8});
     parser.add_option(a.ref_pbwt, '\0', "ref-pbwt",
                       "With --ref: haplotypes with the longest matches (PBWT neighbours) put first in the states "
                       "of the switch passes and of the imputation, per checkpoint (0 = mismatch order only).",

@@ -65,6 +65,8 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.phase_mix = a.phase_mix;
     opt.phase_mix_margin = a.phase_mix_margin;
     opt.phase_mix_soft = a.phase_mix_soft;
+    opt.phase_mix_runs = a.phase_mix_runs;
+    opt.phase_mix_offsets = a.phase_mix_offsets;
     opt.impute_offsets = static_cast<std::size_t>(a.impute_offsets);
     opt.study_templates = !a.no_study_templates;
     opt.pbwt = static_cast<std::size_t>(a.ref_pbwt);
@@ -197,6 +199,8 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("phase_mix", a.phase_mix);
     j.field("phase_mix_margin", a.phase_mix_margin);
     j.field("phase_mix_soft", a.phase_mix_soft);
+    j.field("phase_mix_runs", a.phase_mix_runs);
+    j.field("phase_mix_offsets", a.phase_mix_offsets);
     j.field("impute_offsets", a.impute_offsets);
     j.field("study_templates", !a.no_study_templates);
     j.field("pbwt", a.ref_pbwt);

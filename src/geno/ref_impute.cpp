@@ -477,6 +477,33 @@ std::vector<alt_hap> switched_pairs(std::vector<mix_pair> const & mix, std::size
     return alts;
 }
 
+/// phase_mix_runs: the pairs (c, d) of uncertain switches of one sample, c < d ≤ c + max_gap.
+std::vector<std::pair<std::size_t, std::size_t>> switch_runs(std::vector<mix_pair> const & mix, std::size_t max_gap)
+{
+    std::vector<std::pair<std::size_t, std::size_t>> runs;
+    for (std::size_t c = 0; c < mix.size(); ++c)
+        for (std::size_t d = c + 1; d < mix.size() && d <= c + max_gap && mix[d].sample == mix[c].sample; ++d)
+            runs.emplace_back(c, d);
+    return runs;
+}
+
+/// Each run (c, d) adds two alternative haplotypes: the sample's pair with the heterozygotes from
+/// switch c's tb up to (not including) switch d's tb exchanged.
+void add_exchanged_runs(std::vector<alt_hap> & alts, std::vector<mix_pair> const & mix,
+                        std::vector<std::pair<std::size_t, std::size_t>> const & runs, std::size_t K)
+{
+    for (auto const & [c, d] : runs)
+        for (std::size_t k = 0; k < 2; ++k)
+        {
+            alt_hap x;
+            x.sample = mix[c].sample;
+            x.from.resize(K);
+            for (std::size_t t = 0; t < K; ++t)
+                x.from[t] = static_cast<char>(t >= mix[c].tb && t < mix[d].tb ? 1 - k : k);
+            alts.push_back(std::move(x));
+        }
+}
+
 /// Sets study haplotype h's bits (column H + h) in the rows of `x` from its alleles (a missing
 /// allele as the panel's majority allele `major_alt[t]`).
 void set_study_column(ref_window & x, std::size_t H, std::size_t h, std::int8_t const * alleles,
@@ -612,6 +639,8 @@ private:
         wd.n_off = wd.K > 0 ? std::max<std::size_t>(1, opt_.impute_offsets) : 1;
         hap_list first;
         first.alts = switched_pairs(mix, wd.K);
+        auto const runs = switch_runs(mix, opt_.phase_mix_runs);
+        add_exchanged_runs(first.alts, mix, runs, wd.K);
         first.alleles = alt_alleles(wd.haps, wd.K, first.alts);
         wd.n_haps = 2 * wd.N + first.alts.size();
         if (opt_.pbwt > 0 && wd.K > 0)
@@ -621,7 +650,7 @@ private:
         fit_error(wd, sets);
         prepare_interpolation(wd);
         std::vector<float> prob((wd.core_end - wd.core_begin) * 2 * wd.N, 0.0f);
-        impute_window(wd, mix, first, sets, prob);
+        impute_window(wd, mix, runs, first, sets, prob);
         write_core(wd, prob);
     }
 
@@ -1098,7 +1127,8 @@ private:
     /// against the current phase) are made, and those samples imputed again with all of their
     /// switches (reimpute_rephased); with phase_mix_soft, in the other samples each uncertain
     /// stretch gets the mixture of the two phasings' P(ALT), weighted by their likelihoods.
-    void impute_window(window_data & wd, std::vector<mix_pair> const & mix, hap_list const & first,
+    void impute_window(window_data & wd, std::vector<mix_pair> const & mix,
+                       std::vector<std::pair<std::size_t, std::size_t>> const & runs, hap_list const & first,
                        std::vector<state_sets> const & sets, std::vector<float> & prob)
     {
         std::size_t const N = wd.N, core = wd.core_end - wd.core_begin;
@@ -1124,32 +1154,78 @@ private:
             std::vector<impute_target> tg(wd.n_haps);
             for (std::size_t h = 0; h < 2 * N; ++h)
                 tg[h] = {0, core, prob.data() + h, 2 * N};
-            for (std::size_t h = 2 * N; h < wd.n_haps; ++h)
+            for (std::size_t h = 2 * N; h < 2 * N + 2 * mix.size(); ++h)
             {
                 std::size_t const c = (h - 2 * N) / 2, k = (h - 2 * N) % 2;
                 tg[h] = {ms.lo[c], ms.lo[c] + ms.len[c], ms.prob.data() + ms.begin[c] + k * ms.len[c], 1};
             }
             impute(wd, first, &sets, tg, mix.empty() ? nullptr : &hap_ll);
         }
+        auto gain = [&](std::size_t s, std::size_t e) {
+            return (hap_ll[e] + hap_ll[e + 1]) - (hap_ll[2 * s] + hap_ll[2 * s + 1]);
+        };
         std::vector<double> mix_d(mix.size(), 0.0);
-        std::vector<char> rephased(N, 0);
+        std::vector<char> made(mix.size(), 0), rephased(N, 0);
         for (std::size_t c = 0; c < mix.size(); ++c)
         {
-            std::size_t const s = mix[c].sample, e = 2 * N + 2 * c;
-            mix_d[c] = (hap_ll[e] + hap_ll[e + 1]) - (hap_ll[2 * s] + hap_ll[2 * s + 1]);
-            if (mix_d[c] > opt_.phase_mix_margin)
-                rephased[s] = 1;
+            mix_d[c] = gain(mix[c].sample, 2 * N + 2 * c);
+            made[c] = mix_d[c] > opt_.phase_mix_margin;
         }
-        reimpute_rephased(wd, mix, mix_d, rephased, prob);
+        if (!runs.empty())
+            choose_runs(mix, runs, mix_d,
+                        [&](std::size_t r) { return gain(mix[runs[r].first].sample, 2 * N + 2 * mix.size() + 2 * r); },
+                        made);
+        for (std::size_t c = 0; c < mix.size(); ++c)
+            if (made[c])
+                rephased[mix[c].sample] = 1;
+        reimpute_rephased(wd, mix, made, rephased, prob);
         if (opt_.phase_mix_soft)
             mix_soft(wd, mix, mix_d, rephased, ms, prob);
+    }
+
+    /// phase_mix_runs: the switches made (`made`, in: the single switches above the margin). Per
+    /// sample, its candidates (single switches, gain mix_d[c]; runs, gain run_gain(r): both
+    /// switches of the run) above phase_mix_margin are taken greedily by decreasing gain (ties: the
+    /// earlier candidate, singles first), each switch in at most one of them.
+    template <class RunGain>
+    void choose_runs(std::vector<mix_pair> const & mix,
+                     std::vector<std::pair<std::size_t, std::size_t>> const & runs, std::vector<double> const & mix_d,
+                     RunGain const & run_gain, std::vector<char> & made) const
+    {
+        struct candidate
+        {
+            double gain;
+            std::size_t order, a, b; ///< the switches (b == a for a single switch)
+        };
+        std::vector<candidate> cand;
+        for (std::size_t c = 0; c < mix.size(); ++c)
+            if (mix_d[c] > opt_.phase_mix_margin)
+                cand.push_back({mix_d[c], cand.size(), c, c});
+        for (std::size_t r = 0; r < runs.size(); ++r)
+        {
+            double const g = run_gain(r);
+            if (g > opt_.phase_mix_margin)
+                cand.push_back({g, cand.size(), runs[r].first, runs[r].second});
+        }
+        std::sort(cand.begin(), cand.end(), [](candidate const & x, candidate const & y) {
+            return x.gain != y.gain ? x.gain > y.gain : x.order < y.order;
+        });
+        std::vector<char> used(mix.size(), 0);
+        std::fill(made.begin(), made.end(), 0);
+        for (auto const & x : cand)
+        {
+            if (used[x.a] || used[x.b])
+                continue;
+            used[x.a] = used[x.b] = 1;
+            made[x.a] = made[x.b] = 1;
+        }
     }
 
     /// phase_mix stage 2: the samples with a switch preferred by more than phase_mix_margin get all
     /// of those switches. The new phase replaces the old in the haplotypes (the output's phase at the
     /// typed markers) and in the PBWT's study rows, so that the re-imputed pair gets its own longest
     /// matches; it is then imputed as its sample's two haplotypes, replacing their P(ALT).
-    void reimpute_rephased(window_data & wd, std::vector<mix_pair> const & mix, std::vector<double> const & mix_d,
+    void reimpute_rephased(window_data & wd, std::vector<mix_pair> const & mix, std::vector<char> const & made,
                            std::vector<char> const & rephased, std::vector<float> & prob)
     {
         std::size_t const N = wd.N, K = wd.K, H = wd.H, core = wd.core_end - wd.core_begin;
@@ -1163,7 +1239,7 @@ private:
             x.sample = s;
             x.from.assign(K, 0);
             for (std::size_t c = 0; c < mix.size(); ++c)
-                if (mix[c].sample == s && mix_d[c] > opt_.phase_mix_margin)
+                if (mix[c].sample == s && made[c])
                     for (std::size_t t = mix[c].tb; t < K; ++t)
                         x.from[t] = static_cast<char>(1 - x.from[t]);
             second.alts.push_back(x);
@@ -1191,7 +1267,12 @@ private:
                 row[c * 2 * N] = 0.0f;
             tg[a] = {0, core, row, 2 * N};
         }
+        // phase_mix_offsets: these few samples over more block offsets (two state selections or more,
+        // averaged) than the rest.
+        std::size_t const keep = wd.n_off;
+        wd.n_off = std::max(wd.n_off, opt_.phase_mix_offsets);
         impute(wd, second, nullptr, tg, nullptr);
+        wd.n_off = keep;
     }
 
     /// phase_mix_soft: in the samples not rephased, each uncertain stretch gets the mixture of the
@@ -1269,6 +1350,8 @@ ref_impute_summary ref_impute(ref_impute_options const & opt)
         throw user_error("the end blocks' state scale must be at least 1");
     if (opt.block == 0 || opt.states == 0 || opt.phase_states == 0 || opt.phase_states > 65535)
         throw user_error("states and block sizes must be positive (phase states at most 65535)");
+    if (opt.phase_mix_offsets == 0)
+        throw user_error("the re-imputed samples' block offsets (phase_mix_offsets) must be at least 1");
     study_data const study = read_study(opt.study);
     panel_reader panel{opt.panel};
     genetic_map const map = opt.map.empty() ? genetic_map::constant(opt.cm_per_mb)

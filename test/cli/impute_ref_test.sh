@@ -113,6 +113,29 @@ check_status "--phase-mix 2: usage error" 2
 check "--phase-mix 2: no output" test ! -e bad.vcf.gz
 run "$EMTK" impute --ref "$P" --phase-mix-margin -1 -o bad.vcf.gz "$S"
 check_status "--phase-mix-margin -1: usage error" 2
+# Runs of exchanged heterozygotes and the re-imputed samples over two offsets (--phase-mix-runs,
+# --phase-mix-offsets; session 16): with every switch a candidate and no margin, -t 1 = -t 2 and the
+# typed genotypes stay; the defaults (1, 2) spelled out give the default's records. (This small
+# simulation re-phases no sample, so the records do not change here; that the options off give
+# session 15's records byte for byte was checked on the bench's files, bench/README.md.)
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --phase-mix-runs 1 --phase-mix-offsets 2 -o r0.vcf.gz "$S"
+check_status "--phase-mix-runs 1 --phase-mix-offsets 2: exit status 0" 0
+check_eq "--phase-mix-runs 1 --phase-mix-offsets 2: the default's records" "$(body r0.vcf.gz | md5sum)" "$(body a1.vcf.gz | md5sum)"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --phase-mix 1e-9 --phase-mix-margin 0 --phase-mix-runs 2 \
+  --phase-mix-offsets 2 --json r1.json -o r1.vcf.gz "$S"
+check_status "--phase-mix-runs 2 --phase-mix-offsets 2: exit status 0" 0
+check_eq "--phase-mix-runs: same genotypes at the typed markers" "$(dosage_gt r1.vcf.gz)" "$(dosage_gt m0.vcf.gz)"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --phase-mix 1e-9 --phase-mix-margin 0 --phase-mix-runs 2 \
+  --phase-mix-offsets 2 -o r2.vcf.gz "$S"
+check_eq "--phase-mix-runs: -t 1 and -t 2 give the same records" "$(body r1.vcf.gz | md5sum)" "$(body r2.vcf.gz | md5sum)"
+check_eq "JSON: phase_mix_runs, phase_mix_offsets" \
+  "$(json_section r1.json model | json_values phase_mix_runs) $(json_section r1.json model | json_values phase_mix_offsets)" "2 2"
+run "$EMTK" impute --ref "$P" --phase-mix-runs 17 -o bad.vcf.gz "$S"
+check_status "--phase-mix-runs 17: usage error" 2
+check "--phase-mix-runs 17: no output" test ! -e bad.vcf.gz
+run "$EMTK" impute --ref "$P" --phase-mix-offsets 0 -o bad.vcf.gz "$S"
+check_status "--phase-mix-offsets 0: usage error" 2
+check "--phase-mix-offsets 0: no output" test ! -e bad.vcf.gz
 
 check "bcftools view reads the output" bcftools view -Ou -o /dev/null a1.vcf.gz
 check_eq "bcftools stats: every panel marker written" \

@@ -255,6 +255,19 @@ struct ref_impute_options
     /// P(ALT) is the mixture of the two phasings' weighted by their likelihoods (off: measured no
     /// better, see above).
     bool phase_mix_soft = false;
+    /// Runs of exchanged heterozygotes (session 16): two uncertain switches of one sample at most
+    /// this many apart in its list of uncertain switches (1: neighbours) are also judged together
+    /// (the pair with the heterozygotes between them exchanged, as two more haplotypes); each sample's
+    /// candidates, single switches and such runs, are made greedily by decreasing log-likelihood
+    /// ratio above phase_mix_margin, a switch in at most one of them. 0: off (single switches only;
+    /// session 15's records).
+    std::size_t phase_mix_runs = 1;
+    /// The samples whose phase the imputation's likelihood changed are imputed again over at least
+    /// this many block offsets (as impute_offsets, for these samples only: their P(ALT) averaged
+    /// over as many state selections). A re-imputed pair's states are a new draw where many
+    /// templates tie (long homozygous stretches): averaging two draws damps that noise (session 16,
+    /// seed 41's samples 165 and 180). 1: off (with phase_mix_runs 0: session 15's records).
+    std::size_t phase_mix_offsets = 2;
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
