@@ -85,6 +85,7 @@ struct impute_arguments
     bool phase_mix_soft = geno::ref_impute_options{}.phase_mix_soft;              ///< --phase-mix-soft
     std::size_t phase_mix_runs = geno::ref_impute_options{}.phase_mix_runs;       ///< --phase-mix-runs
     std::size_t phase_mix_offsets = geno::ref_impute_options{}.phase_mix_offsets; ///< --phase-mix-offsets
+    bool phase_mix_redraw = geno::ref_impute_options{}.phase_mix_redraw;          ///< --phase-mix-redraw
     bool no_study_templates = false;                                                ///< --no-study-templates
     double min_posterior = static_cast<double>(geno::ref_impute_options{}.min_posterior); ///< --min-posterior
 };

@@ -67,6 +67,7 @@ geno::ref_impute_options make_ref_options(impute_arguments const & a)
     opt.phase_mix_soft = a.phase_mix_soft;
     opt.phase_mix_runs = a.phase_mix_runs;
     opt.phase_mix_offsets = a.phase_mix_offsets;
+    opt.phase_mix_redraw = a.phase_mix_redraw;
     opt.impute_offsets = static_cast<std::size_t>(a.impute_offsets);
     opt.study_templates = !a.no_study_templates;
     opt.pbwt = static_cast<std::size_t>(a.ref_pbwt);
@@ -201,6 +202,7 @@ void write_ref_json(std::ostream & os, impute_arguments const & a, geno::ref_imp
     j.field("phase_mix_soft", a.phase_mix_soft);
     j.field("phase_mix_runs", a.phase_mix_runs);
     j.field("phase_mix_offsets", a.phase_mix_offsets);
+    j.field("phase_mix_redraw", a.phase_mix_redraw);
     j.field("impute_offsets", a.impute_offsets);
     j.field("study_templates", !a.no_study_templates);
     j.field("pbwt", a.ref_pbwt);

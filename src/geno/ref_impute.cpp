@@ -1175,8 +1175,10 @@ private:
             choose_runs(mix, runs, mix_d,
                         [&](std::size_t r) { return gain(mix[runs[r].first].sample, 2 * N + 2 * mix.size() + 2 * r); },
                         made);
+        // phase_mix_redraw: every sample with an uncertain switch is imputed again (over
+        // phase_mix_offsets offsets), its phase changed or not.
         for (std::size_t c = 0; c < mix.size(); ++c)
-            if (made[c])
+            if (made[c] || opt_.phase_mix_redraw)
                 rephased[mix[c].sample] = 1;
         reimpute_rephased(wd, mix, made, rephased, prob);
         if (opt_.phase_mix_soft)

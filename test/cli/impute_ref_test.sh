@@ -130,6 +130,21 @@ run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --phase-mix 1e-9 --phase-
 check_eq "--phase-mix-runs: -t 1 and -t 2 give the same records" "$(body r1.vcf.gz | md5sum)" "$(body r2.vcf.gz | md5sum)"
 check_eq "JSON: phase_mix_runs, phase_mix_offsets" \
   "$(json_section r1.json model | json_values phase_mix_runs) $(json_section r1.json model | json_values phase_mix_offsets)" "2 2"
+# --phase-mix-redraw (off by default): with 16 states (fewer than the 200 panel haplotypes, so that
+# the state draws matter) it changes the records.
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --phase-mix 1e-9 --ref-states 16 -o d0.vcf.gz "$S"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 1 --phase-mix 1e-9 --ref-states 16 --phase-mix-redraw 1 \
+  --json d1.json -o d1.vcf.gz "$S"
+check_status "--phase-mix-redraw 1: exit status 0" 0
+check "--phase-mix-redraw 1 changes the records" test "$(body d1.vcf.gz | md5sum)" != "$(body d0.vcf.gz | md5sum)"
+check_eq "--phase-mix-redraw: same genotypes at the typed markers" "$(dosage_gt d1.vcf.gz)" "$(dosage_gt m0.vcf.gz)"
+run "$EMTK" impute --ref "$P" --map sim/plink.map -t 2 --phase-mix 1e-9 --ref-states 16 --phase-mix-redraw 1 \
+  -o d2.vcf.gz "$S"
+check_eq "--phase-mix-redraw: -t 1 and -t 2 give the same records" "$(body d1.vcf.gz | md5sum)" "$(body d2.vcf.gz | md5sum)"
+check_eq "JSON: phase_mix_redraw" "$(json_section d1.json model | json_values phase_mix_redraw)" "true"
+run "$EMTK" impute --ref "$P" --phase-mix-redraw 2 -o bad.vcf.gz "$S"
+check_status "--phase-mix-redraw 2: usage error" 2
+check "--phase-mix-redraw 2: no output" test ! -e bad.vcf.gz
 run "$EMTK" impute --ref "$P" --phase-mix-runs 17 -o bad.vcf.gz "$S"
 check_status "--phase-mix-runs 17: usage error" 2
 check "--phase-mix-runs 17: no output" test ! -e bad.vcf.gz
