@@ -270,7 +270,7 @@ struct ref_impute_options
     std::size_t phase_mix_offsets = 2;
     /// Every sample with an uncertain switch, its phase changed or not, is imputed again over
     /// phase_mix_offsets offsets (more state draws where the phase is in doubt; off: measured
-    /// better on 8 of 10 bench sets but 14 errors worse on the fresh seed 53, bench/README.md
+    /// better on 6 of 10 bench sets but 14 errors worse on the fresh seed 53, bench/README.md
     /// session 16).
     bool phase_mix_redraw = false;
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
