@@ -215,7 +215,7 @@ void impute_declare(seqan3::argument_parser & parser, impute_arguments & a)
                       seqan3::option_spec::advanced, seqan3::arithmetic_range_validator{1, 8});
     parser.add_option(a.phase_mix_redraw, '\0', "phase-mix-redraw",
                       "With --ref and --phase-mix: impute every sample with an uncertain switch again over "
-                      "--phase-mix-offsets offsets, its phase changed or not (1/0).",
+                      "--phase-mix-offsets offsets, its phase changed or not (1/0; 0 = only the re-phased samples).",
                       seqan3::option_spec::advanced);
     parser.add_option(a.ref_pbwt, '\0', "ref-pbwt",
                       "With --ref: haplotypes with the longest matches (PBWT neighbours) put first in the states "

@@ -1176,11 +1176,17 @@ private:
                         [&](std::size_t r) { return gain(mix[runs[r].first].sample, 2 * N + 2 * mix.size() + 2 * r); },
                         made);
         // phase_mix_redraw: every sample with an uncertain switch is imputed again (over
-        // phase_mix_offsets offsets), its phase changed or not.
+        // phase_mix_offsets offsets), its phase changed or not; the soft mixture still applies to
+        // those whose phase did not change.
+        std::vector<char> reimputed(N, 0);
         for (std::size_t c = 0; c < mix.size(); ++c)
-            if (made[c] || opt_.phase_mix_redraw)
+        {
+            if (made[c])
                 rephased[mix[c].sample] = 1;
-        reimpute_rephased(wd, mix, made, rephased, prob);
+            if (made[c] || opt_.phase_mix_redraw)
+                reimputed[mix[c].sample] = 1;
+        }
+        reimpute_rephased(wd, mix, made, reimputed, prob);
         if (opt_.phase_mix_soft)
             mix_soft(wd, mix, mix_d, rephased, ms, prob);
     }
@@ -1227,15 +1233,17 @@ private:
     /// of those switches. The new phase replaces the old in the haplotypes (the output's phase at the
     /// typed markers) and in the PBWT's study rows, so that the re-imputed pair gets its own longest
     /// matches; it is then imputed as its sample's two haplotypes, replacing their P(ALT).
+    /// `reimputed`: the samples imputed again (those with a switch made; with phase_mix_redraw,
+    /// every sample with an uncertain switch).
     void reimpute_rephased(window_data & wd, std::vector<mix_pair> const & mix, std::vector<char> const & made,
-                           std::vector<char> const & rephased, std::vector<float> & prob)
+                           std::vector<char> const & reimputed, std::vector<float> & prob)
     {
         std::size_t const N = wd.N, K = wd.K, H = wd.H, core = wd.core_end - wd.core_begin;
         hap_list second;
         second.with_study = false;
         for (std::size_t s = 0; s < N; ++s)
         {
-            if (!rephased[s])
+            if (!reimputed[s])
                 continue;
             alt_hap x;
             x.sample = s;

@@ -269,10 +269,11 @@ struct ref_impute_options
     /// seed 41's samples 165 and 180). 1: off (with phase_mix_runs 0: session 15's records).
     std::size_t phase_mix_offsets = 2;
     /// Every sample with an uncertain switch, its phase changed or not, is imputed again over
-    /// phase_mix_offsets offsets (more state draws where the phase is in doubt; off: measured
-    /// better on 6 of 10 bench sets but 14 errors worse on the fresh seed 53, bench/README.md
-    /// session 16).
-    bool phase_mix_redraw = false;
+    /// phase_mix_offsets offsets (more state draws where the phase is in doubt). Default since
+    /// session 16 (lead, bench/README.md): errors at the untyped markers 1,000 panel seeds
+    /// 1/13/41 8,152 → 8,099 (each lower), 5,000 panel nine seeds −10 in all (from −15 to +14 per
+    /// seed); +6–14% CPU. false: only the re-phased samples (session 16's first default).
+    bool phase_mix_redraw = true;
     bool study_templates = true;    ///< rounds 2+: the study's other haplotypes are templates too
     std::size_t pbwt = 8;           ///< switch passes and imputation: PBWT longest-match states per checkpoint put first (0: off)
     float min_posterior = 1e-4f;    ///< imputation: state posteriors below are dropped (sparse)
