@@ -971,14 +971,14 @@ private:
         std::array<std::size_t, 2> dense_t{};
     };
 
-    /// The imputation of the haplotypes of `list` over wd.n_off block offsets (impute_offsets = n >
+    /// The imputation of the haplotypes of `list` over n_off block offsets (impute_offsets = n >
     /// 1: the block boundaries shifted by 1/n, 2/n, ... of a block, new state sets for each, the
     /// probabilities averaged; offset 0 uses `first_sets` if given). Haplotype h's P(ALT) goes to
     /// tg[h]; its log-likelihood (averaged over the offsets) is added to (*ll)[h] if given.
-    void impute(window_data & wd, hap_list const & list, std::vector<state_sets> const * first_sets,
+    void impute(window_data & wd, hap_list const & list, std::size_t n_off, std::vector<state_sets> const * first_sets,
                 std::vector<impute_target> const & tg, std::vector<double> * ll)
     {
-        std::size_t const K = wd.K, H = wd.H, n_off = wd.n_off;
+        std::size_t const K = wd.K, H = wd.H;
         int const threads = std::max(1, opt_.em.threads);
         std::size_t const n_study = list.study_count(wd.N), nh = n_study + list.alts.size();
         std::vector<state_sets> osets;
@@ -1159,7 +1159,7 @@ private:
                 std::size_t const c = (h - 2 * N) / 2, k = (h - 2 * N) % 2;
                 tg[h] = {ms.lo[c], ms.lo[c] + ms.len[c], ms.prob.data() + ms.begin[c] + k * ms.len[c], 1};
             }
-            impute(wd, first, &sets, tg, mix.empty() ? nullptr : &hap_ll);
+            impute(wd, first, wd.n_off, &sets, tg, mix.empty() ? nullptr : &hap_ll);
         }
         auto gain = [&](std::size_t s, std::size_t e) {
             return (hap_ll[e] + hap_ll[e + 1]) - (hap_ll[2 * s] + hap_ll[2 * s + 1]);
@@ -1279,10 +1279,7 @@ private:
         }
         // phase_mix_offsets: these few samples over more block offsets (two state selections or more,
         // averaged) than the rest.
-        std::size_t const keep = wd.n_off;
-        wd.n_off = std::max(wd.n_off, opt_.phase_mix_offsets);
-        impute(wd, second, nullptr, tg, nullptr);
-        wd.n_off = keep;
+        impute(wd, second, std::max(wd.n_off, opt_.phase_mix_offsets), nullptr, tg, nullptr);
     }
 
     /// phase_mix_soft: in the samples not rephased, each uncertain stretch gets the mixture of the
